@@ -1,0 +1,219 @@
+//! The command line, as clap declares it.
+
+use std::path::PathBuf;
+
+use certdesk_engine::keys::{KeyAlgorithm, SignatureAlgorithm};
+use certdesk_engine::keystore::{ExportFormat, KeystoreType};
+use certdesk_engine::names::ChallengeType;
+use certdesk_engine::repository::RevocationReason;
+use certdesk_engine::request::KeyPolicy;
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "certdesk",
+    version,
+    about = "TLS certificates from ACME CAs, from the command line"
+)]
+pub struct Cli {
+    /// The data folder (default: the platform's data folder, e.g. ~/.local/share/certdesk).
+    #[arg(long, global = true, env = "CERTDESK_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print results as JSON on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// ACME accounts, one per CA.
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// Certificate requests and their challenges.
+    #[command(subcommand)]
+    Request(RequestCmd),
+    /// The certificate repository.
+    #[command(subcommand)]
+    Cert(CertCmd),
+}
+
+#[derive(Args)]
+pub struct CaArgs {
+    /// Let's Encrypt production.
+    #[arg(long)]
+    pub production: bool,
+    /// Let's Encrypt staging (test certificates).
+    #[arg(long)]
+    pub staging: bool,
+    /// Any RFC 8555 directory URL.
+    #[arg(long, value_name = "URL")]
+    pub directory: Option<String>,
+    /// A PEM root to trust for this CA's HTTPS (a private CA).
+    #[arg(long, value_name = "PEM")]
+    pub ca_root: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum AccountCmd {
+    /// Register a new account at a CA.
+    Register {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// I accept the CA's terms of service (see `account terms`).
+        #[arg(long)]
+        agree_tos: bool,
+        #[command(flatten)]
+        ca: CaArgs,
+        /// External Account Binding key id.
+        #[arg(long)]
+        eab_kid: Option<String>,
+        /// External Account Binding HMAC key (base64url).
+        #[arg(long)]
+        eab_hmac: Option<String>,
+    },
+    /// Show a CA's terms of service URL and requirements.
+    Terms {
+        #[command(flatten)]
+        ca: CaArgs,
+    },
+    /// Add an existing account back from its key file.
+    Import {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        key: PathBuf,
+        #[command(flatten)]
+        ca: CaArgs,
+    },
+    /// Show the accounts (or one).
+    Show {
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Change the account's e-mail at the CA.
+    UpdateEmail {
+        email: String,
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Write the account key (PEM, mode 0600).
+    ExportKey {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Forget the account here (it stays active at the CA).
+    Delete {
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Deactivate the account at the CA (final).
+    Deactivate {
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        account: Option<String>,
+    },
+}
+
+#[derive(Args)]
+pub struct CreateArgs {
+    /// A name for the certificate; repeat for more (the first is the common name).
+    #[arg(long, required = true)]
+    pub domain: Vec<String>,
+    #[arg(long)]
+    pub key: KeyAlgorithm,
+    #[arg(long)]
+    pub signature: Option<SignatureAlgorithm>,
+    #[arg(long)]
+    pub keystore: KeystoreType,
+    /// A file whose first line is the keystore password (pkcs12 and jks).
+    #[arg(long)]
+    pub keystore_password_file: Option<PathBuf>,
+    #[arg(long)]
+    pub challenge: ChallengeType,
+    /// What key a renewal uses: new, same or import.
+    #[arg(long, default_value = "new")]
+    pub key_policy: KeyPolicy,
+    /// The PEM key to use with --key-policy import.
+    #[arg(long)]
+    pub import_key: Option<PathBuf>,
+    #[arg(long)]
+    pub account: Option<String>,
+    /// An ACME profile the CA's directory lists.
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum RequestCmd {
+    /// Raise a request: places the order and shows the challenges to publish.
+    Create(CreateArgs),
+    List,
+    Show {
+        id: String,
+    },
+    /// Answer the challenges and download the certificate.
+    Verify {
+        /// Answer http-01 with the built-in responder on ADDR:PORT.
+        #[arg(long, value_name = "ADDR:PORT")]
+        http_listen: Option<String>,
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Start over with a fresh order (same names and settings).
+    NewChallenge {
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CertCmd {
+    List,
+    Show {
+        id: String,
+    },
+    /// Save an issued certificate to the repository.
+    Save {
+        id: String,
+    },
+    /// Write the current certificate in a format (mode 0600).
+    Export {
+        id: String,
+        #[arg(long)]
+        format: ExportFormat,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// Renew now with the request's settings.
+    Renew {
+        id: String,
+        #[arg(long, value_name = "ADDR:PORT")]
+        http_listen: Option<String>,
+    },
+    /// Revoke at the CA.
+    Revoke {
+        id: String,
+        #[arg(long, default_value = "unspecified")]
+        reason: RevocationReason,
+    },
+    /// Remove from the repository (it stays valid at the CA).
+    Delete {
+        #[arg(long)]
+        yes: bool,
+        id: String,
+    },
+    /// Every version of a certificate.
+    History {
+        id: String,
+    },
+}

@@ -1,0 +1,256 @@
+//! `certdesk`: the headless face of the engine, for scripts, servers and benchmarks.
+//! Each subcommand parses its arguments, makes one engine call and prints the result.
+
+mod args;
+mod output;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use certdesk_engine::account::{Eab, Registration};
+use certdesk_engine::acme::Ca;
+use certdesk_engine::http01::Http01Responder;
+use certdesk_engine::request::RequestSpec;
+use certdesk_engine::{Engine, Error, Result};
+use clap::Parser;
+
+use args::{AccountCmd, CaArgs, CertCmd, Cli, Command, RequestCmd};
+use output::Out;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Out::new(cli.json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return out.error(&Error::Store(format!("cannot start the runtime: {e}"))),
+    };
+    match runtime.block_on(run(cli, &out)) {
+        Ok(code) => code,
+        Err(e) => out.error(&e),
+    }
+}
+
+async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
+    let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let engine = Engine::open(&data_dir).await?;
+    for r in engine.interrupted()? {
+        out.note(&format!(
+            "request {} was interrupted ({:?}); run `certdesk request verify {}` to continue",
+            r.id, r.status, r.id
+        ));
+    }
+    match cli.command {
+        Command::Account(cmd) => account(&engine, cmd, out).await,
+        Command::Request(cmd) => request(&engine, cmd, out).await,
+        Command::Cert(cmd) => cert(&engine, cmd, out).await,
+    }
+}
+
+/// `$XDG_DATA_HOME/certdesk`, `~/.local/share/certdesk`, or the platform's equivalent.
+fn default_data_dir() -> PathBuf {
+    certdesk_engine::default_data_dir()
+}
+
+fn read_file(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::file(path, e))
+}
+
+/// A password from a file: the first line, without its line ending.
+fn read_password(path: &Path) -> Result<String> {
+    let text = read_file(path)?;
+    Ok(text.lines().next().unwrap_or_default().to_owned())
+}
+
+fn ca_of(args: &CaArgs) -> Result<Ca> {
+    match (args.production, args.staging, &args.directory) {
+        (true, false, None) => Ok(Ca::LetsEncrypt),
+        (false, true, None) => Ok(Ca::LetsEncryptStaging),
+        (false, false, Some(url)) => Ca::custom(url),
+        _ => Err(Error::input(
+            "choose exactly one CA: --production, --staging or --directory URL",
+        )),
+    }
+}
+
+fn ca_root(args: &CaArgs) -> Result<Option<String>> {
+    args.ca_root.as_deref().map(read_file).transpose()
+}
+
+fn refuse_without_yes(yes: bool, what: &str) -> Result<()> {
+    if yes {
+        Ok(())
+    } else {
+        Err(Error::input(format!("{what}; add --yes to go ahead")))
+    }
+}
+
+async fn account(engine: &Engine, cmd: AccountCmd, out: &Out) -> Result<ExitCode> {
+    match cmd {
+        AccountCmd::Register {
+            name,
+            email,
+            agree_tos,
+            ca,
+            eab_kid,
+            eab_hmac,
+        } => {
+            let eab = match (eab_kid, eab_hmac) {
+                (Some(kid), Some(hmac_b64)) => Some(Eab { kid, hmac_b64 }),
+                (None, None) => None,
+                _ => {
+                    return Err(Error::input(
+                        "External Account Binding needs both --eab-kid and --eab-hmac",
+                    ))
+                }
+            };
+            let info = engine
+                .register_account(Registration {
+                    name,
+                    email,
+                    ca: ca_of(&ca)?,
+                    ca_root_pem: ca_root(&ca)?,
+                    eab,
+                    agree_tos,
+                })
+                .await?;
+            out.account(&info, "registered");
+        }
+        AccountCmd::Terms { ca } => {
+            let terms = engine
+                .ca_terms(&ca_of(&ca)?, ca_root(&ca)?.as_deref())
+                .await?;
+            out.terms(&terms);
+        }
+        AccountCmd::Import { name, key, ca } => {
+            let pem = read_file(&key)?;
+            let info = engine
+                .import_account(&name, &pem, ca_of(&ca)?, ca_root(&ca)?)
+                .await?;
+            out.account(&info, "added from its key");
+        }
+        AccountCmd::Show { account } => match account {
+            Some(name) => out.account(&engine.account(Some(&name))?, ""),
+            None => out.accounts(&engine.accounts()?),
+        },
+        AccountCmd::UpdateEmail { email, account } => {
+            let info = engine
+                .update_account_email(account.as_deref(), &email)
+                .await?;
+            out.account(&info, "e-mail updated at the CA");
+        }
+        AccountCmd::ExportKey { out: path, account } => {
+            let pem = engine.export_account_key(account.as_deref())?;
+            certdesk_engine::keystore::write_file_0600(&path, pem.as_bytes())?;
+            out.done(&format!(
+                "account key written to {} (mode 0600)",
+                path.display()
+            ));
+        }
+        AccountCmd::Delete { yes, account } => {
+            refuse_without_yes(
+                yes,
+                "this forgets the account on this machine; it stays active at the CA",
+            )?;
+            let info = engine.delete_account(account.as_deref()).await?;
+            out.account(
+                &info,
+                "deleted here; it stays active at the CA (deactivate it there to close it)",
+            );
+        }
+        AccountCmd::Deactivate { yes, account } => {
+            refuse_without_yes(
+                yes,
+                "deactivation is final: the CA will never accept this account again",
+            )?;
+            let info = engine.deactivate_account(account.as_deref()).await?;
+            out.account(&info, "deactivated at the CA (final)");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn responder(listen: Option<String>) -> Result<Option<std::sync::Arc<Http01Responder>>> {
+    match listen {
+        Some(addr) => Ok(Some(Http01Responder::bind(&addr).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn request(engine: &Engine, cmd: RequestCmd, out: &Out) -> Result<ExitCode> {
+    match cmd {
+        RequestCmd::Create(args) => {
+            let spec = RequestSpec {
+                names: args.domain,
+                key: args.key,
+                signature: args.signature,
+                keystore: args.keystore,
+                keystore_password: args
+                    .keystore_password_file
+                    .as_deref()
+                    .map(read_password)
+                    .transpose()?,
+                key_policy: args.key_policy,
+                import_key_pem: args.import_key.as_deref().map(read_file).transpose()?,
+                challenge: args.challenge,
+                account: args.account,
+                profile: args.profile,
+            };
+            out.request(&engine.create_request(spec).await?);
+        }
+        RequestCmd::List => out.requests(&engine.requests()?),
+        RequestCmd::Show { id } => out.request(&engine.request(&id)?),
+        RequestCmd::Verify { http_listen, ids } => {
+            let responder = responder(http_listen).await?;
+            out.progress(&format!("verifying {} request(s)…", ids.len()));
+            let results = engine.verify_many(&ids, responder).await;
+            return Ok(out.verify_results(&ids, results));
+        }
+        RequestCmd::NewChallenge { id } => out.request(&engine.new_challenge(&id).await?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn cert(engine: &Engine, cmd: CertCmd, out: &Out) -> Result<ExitCode> {
+    match cmd {
+        CertCmd::List => out.certs(&engine.certs()?),
+        CertCmd::Show { id } => out.cert(&engine.cert(&id)?, ""),
+        CertCmd::Save { id } => out.cert(&engine.save(&id).await?, "saved to the repository"),
+        CertCmd::Export {
+            id,
+            format,
+            out: path,
+            password_file,
+        } => {
+            let password = password_file.as_deref().map(read_password).transpose()?;
+            let bytes = engine.export(&id, format, password.as_deref())?;
+            certdesk_engine::keystore::write_file_0600(&path, &bytes)?;
+            out.done(&format!(
+                "certificate {id} exported as {format} to {} (mode 0600)",
+                path.display()
+            ));
+        }
+        CertCmd::Renew { id, http_listen } => {
+            let responder = responder(http_listen).await?;
+            out.request(&engine.renew(&id, responder).await?);
+        }
+        CertCmd::Revoke { id, reason } => {
+            out.cert(&engine.revoke(&id, reason).await?, "revoked at the CA")
+        }
+        CertCmd::Delete { yes, id } => {
+            refuse_without_yes(
+                yes,
+                "this removes the certificate from the repository; it stays valid at the CA \
+                 until it expires (revoke it first if it must stop working)",
+            )?;
+            out.cert(
+                &engine.delete_cert(&id).await?,
+                "deleted from the repository; it stays valid until it expires",
+            );
+        }
+        CertCmd::History { id } => out.history(&engine.history(&id)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}

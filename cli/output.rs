@@ -1,0 +1,258 @@
+//! Printing results: readable text on a terminal, JSON with `--json`. Errors go to stderr with
+//! what to do, and (with `--json`) as an object on stdout too; the exit code tells the kind.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use certdesk_engine::account::{AccountInfo, CaTerms};
+use certdesk_engine::repository::{CertSummary, CertVersion};
+use certdesk_engine::request::{Challenge, RequestInfo};
+use certdesk_engine::{Error, ErrorKind, Result};
+use serde::Serialize;
+use serde_json::json;
+
+pub struct Out {
+    json: bool,
+    terminal: bool,
+}
+
+fn exit_code(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::Input => 1,
+        ErrorKind::Remote => 2,
+        ErrorKind::Local => 3,
+    }
+}
+
+impl Out {
+    pub fn new(json: bool) -> Self {
+        Self {
+            json,
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn print_json(&self, value: &impl Serialize) {
+        match serde_json::to_string_pretty(value) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("error: cannot print JSON: {e}"),
+        }
+    }
+
+    fn error_json(e: &Error) -> serde_json::Value {
+        json!({"error": {"kind": e.kind(), "message": e.to_string(), "problem": e.problem()}})
+    }
+
+    pub fn error(&self, e: &Error) -> ExitCode {
+        eprintln!("error: {e}");
+        if self.json {
+            self.print_json(&Self::error_json(e));
+        }
+        ExitCode::from(exit_code(e.kind()))
+    }
+
+    /// A note on stderr that does not change the result.
+    pub fn note(&self, text: &str) {
+        eprintln!("note: {text}");
+    }
+
+    /// Progress on a terminal only, so that scripts read clean output.
+    pub fn progress(&self, text: &str) {
+        if self.terminal {
+            eprintln!("{text}");
+        }
+    }
+
+    pub fn done(&self, text: &str) {
+        if self.json {
+            self.print_json(&json!({"ok": true, "message": text}));
+        } else {
+            println!("{text}");
+        }
+    }
+
+    pub fn account(&self, a: &AccountInfo, what: &str) {
+        if self.json {
+            return self.print_json(a);
+        }
+        if !what.is_empty() {
+            println!("account {} {what}", a.name);
+        }
+        println!(
+            "name:      {}\ne-mail:    {}\nCA:        {}\naccount:   {}\nstatus:    {:?}\ncreated:   {}",
+            a.name,
+            a.email,
+            a.ca.label(),
+            a.url,
+            a.status,
+            a.created
+        );
+    }
+
+    pub fn accounts(&self, all: &[AccountInfo]) {
+        if self.json {
+            return self.print_json(&all);
+        }
+        if all.is_empty() {
+            println!("no accounts yet: certdesk account register --help");
+        }
+        for a in all {
+            println!("{}\t{}\t{}\t{:?}", a.name, a.email, a.ca.label(), a.status);
+        }
+    }
+
+    pub fn terms(&self, t: &CaTerms) {
+        if self.json {
+            return self.print_json(t);
+        }
+        println!(
+            "directory: {}\nterms:     {}\nEAB:       {}\nprofiles:  {}",
+            t.directory_url,
+            t.terms_of_service.as_deref().unwrap_or("(none published)"),
+            if t.external_account_required {
+                "required"
+            } else {
+                "not required"
+            },
+            if t.profiles.is_empty() {
+                "(none)".into()
+            } else {
+                t.profiles.join(", ")
+            }
+        );
+    }
+
+    pub fn request(&self, r: &RequestInfo) {
+        if self.json {
+            return self.print_json(r);
+        }
+        println!("request {}: {:?}", r.id, r.status);
+        println!(
+            "names: {}",
+            r.names
+                .iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for c in &r.challenges {
+            match &c.challenge {
+                Challenge::Http01 { domain, url, key_authorization, .. } => println!(
+                    "  {domain} [{}]\n    serve at: {url}\n    content:  {key_authorization}",
+                    c.status
+                ),
+                Challenge::Dns01 { domain, record_name, record_value } => println!(
+                    "  {domain} [{}]\n    TXT record: {record_name}\n    value:      {record_value}",
+                    c.status
+                ),
+            }
+        }
+        if let Some(p) = &r.problem {
+            println!("the CA's problem: {p}");
+        }
+        if let Some(next) = &r.next_step {
+            println!("next: {next}");
+        }
+    }
+
+    pub fn requests(&self, all: &[RequestInfo]) {
+        if self.json {
+            return self.print_json(&all);
+        }
+        for r in all {
+            println!(
+                "{}\t{:?}\t{}\t{}",
+                r.id,
+                r.status,
+                r.challenge_type,
+                r.names
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+        }
+    }
+
+    /// One result per request; the exit code is the worst of them.
+    pub fn verify_results(&self, ids: &[String], results: Vec<Result<RequestInfo>>) -> ExitCode {
+        let mut worst = 0;
+        if self.json {
+            let values: Vec<_> = results
+                .iter()
+                .map(|r| match r {
+                    Ok(info) => serde_json::to_value(info).unwrap_or_default(),
+                    Err(e) => Self::error_json(e),
+                })
+                .collect();
+            self.print_json(&values);
+        }
+        for (id, result) in ids.iter().zip(&results) {
+            match result {
+                Ok(info) if !self.json => self.request(info),
+                Ok(_) => {}
+                Err(e) => {
+                    eprintln!("error: request {id}: {e}");
+                    worst = worst.max(exit_code(e.kind()));
+                }
+            }
+        }
+        ExitCode::from(worst)
+    }
+
+    pub fn cert(&self, c: &CertSummary, what: &str) {
+        if self.json {
+            return self.print_json(c);
+        }
+        if !what.is_empty() {
+            println!("certificate {} {what}", c.id);
+        }
+        println!(
+            "id:          {}\nnames:       {}\nissuer:      {}\nserial:      {}\nvalid:       {} to {}\ndays left:   {}\nkey:         {}\nstatus:      {:?}\nsha-256:     {}\nversions:    {}",
+            c.id,
+            c.info.names.join(", "),
+            c.info.issuer,
+            c.info.serial,
+            c.info.not_before,
+            c.info.not_after,
+            c.days_left,
+            c.info.key_type,
+            c.status,
+            c.info.sha256_fingerprint,
+            c.versions
+        );
+    }
+
+    pub fn certs(&self, all: &[CertSummary]) {
+        if self.json {
+            return self.print_json(&all);
+        }
+        for c in all {
+            println!(
+                "{}\t{:?}\t{} days\t{}\t{}",
+                c.id,
+                c.status,
+                c.days_left,
+                c.info.serial,
+                c.info.names.join(",")
+            );
+        }
+    }
+
+    pub fn history(&self, versions: &[CertVersion]) {
+        if self.json {
+            return self.print_json(&versions);
+        }
+        for (i, v) in versions.iter().enumerate() {
+            println!(
+                "{}\t{}\t{} to {}\t{}{}",
+                i + 1,
+                v.info.serial,
+                v.info.not_before,
+                v.info.not_after,
+                v.info.key_type,
+                if v.revoked.is_some() { "\trevoked" } else { "" }
+            );
+        }
+    }
+}

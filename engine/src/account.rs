@@ -1,0 +1,405 @@
+//! ACME accounts, one per CA directory: register, import by key, update the e-mail, export the
+//! key, delete locally, deactivate at the CA.
+
+use base64::prelude::{Engine as _, BASE64_STANDARD, BASE64_URL_SAFE_NO_PAD};
+use instant_acme::{AccountCredentials, ExternalAccountKey, NewAccount};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use zeroize::Zeroizing;
+
+use crate::acme::{self, AcmeHttp, Ca};
+use crate::error::{Error, Result};
+use crate::keys::{KeyAlgorithm, PrivateKey};
+use crate::store::{Change, Record, Table};
+use crate::vault::Sealed;
+use crate::Engine;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    Active,
+    /// Deactivated at the CA: final, the CA will not accept it again.
+    Deactivated,
+}
+
+/// What the faces show of an account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountInfo {
+    pub name: String,
+    pub email: String,
+    pub ca: Ca,
+    pub directory_url: String,
+    /// The account's URL at the CA (its id).
+    pub url: String,
+    pub status: AccountStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created: OffsetDateTime,
+    /// An extra root trusted for this CA's TLS (a private CA, Pebble).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_root_pem: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct AccountRecord {
+    #[serde(flatten)]
+    pub info: AccountInfo,
+    /// instant-acme's credentials (account URL and PKCS#8 key), sealed.
+    credentials: Sealed,
+}
+
+impl Record for AccountRecord {
+    const TABLE: Table = Table::Accounts;
+    fn key(&self) -> &str {
+        &self.info.name
+    }
+}
+
+/// External Account Binding: the key id and HMAC key a CA such as ZeroSSL or Google hands out.
+pub struct Eab {
+    pub kid: String,
+    /// The HMAC key as the CA shows it: base64url (padded or not) or standard base64.
+    pub hmac_b64: String,
+}
+
+/// A new registration.
+pub struct Registration {
+    pub name: String,
+    pub email: String,
+    pub ca: Ca,
+    pub ca_root_pem: Option<String>,
+    pub eab: Option<Eab>,
+    /// The administrator accepted the CA's terms of service.
+    pub agree_tos: bool,
+}
+
+/// What `Engine::terms` tells before registering.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaTerms {
+    pub directory_url: String,
+    pub terms_of_service: Option<String>,
+    pub external_account_required: bool,
+    pub profiles: Vec<String>,
+}
+
+pub(crate) fn validate_account_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::input(format!(
+            "account name {name:?} is not valid: use 1 to 64 letters, digits, '-', '_' or '.'"
+        )))
+    }
+}
+
+pub(crate) fn validate_email(email: &str) -> Result<String> {
+    let email = email.trim();
+    let bad = |why: &str| Error::input(format!("e-mail address {email:?} is not valid: {why}"));
+    let (local, domain) = email.split_once('@').ok_or_else(|| bad("it has no '@'"))?;
+    if local.is_empty() || domain.is_empty() || domain.contains('@') {
+        return Err(bad("write it as name@example.com"));
+    }
+    if email
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == ',')
+    {
+        return Err(bad("it contains spaces, commas or control characters"));
+    }
+    if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+        return Err(bad(
+            "the part after '@' must be a domain name such as example.com",
+        ));
+    }
+    Ok(email.to_owned())
+}
+
+fn decode_eab_hmac(b64: &str) -> Result<Vec<u8>> {
+    let trimmed = b64.trim().trim_end_matches('=');
+    BASE64_URL_SAFE_NO_PAD
+        .decode(trimmed)
+        .or_else(|_| BASE64_STANDARD.decode(b64.trim()))
+        .ok()
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| {
+            Error::input("the EAB HMAC key is not base64: copy it exactly as the CA shows it")
+        })
+}
+
+impl Engine {
+    /// The CA's terms and requirements, shown before registering.
+    pub async fn ca_terms(&self, ca: &Ca, ca_root_pem: Option<&str>) -> Result<CaTerms> {
+        let http = AcmeHttp::new(ca_root_pem)?;
+        let meta = acme::fetch_meta(&http, ca.directory_url()).await?;
+        Ok(CaTerms {
+            directory_url: ca.directory_url().to_owned(),
+            terms_of_service: meta.terms_of_service,
+            external_account_required: meta.external_account_required,
+            profiles: meta.profiles.into_keys().collect(),
+        })
+    }
+
+    pub async fn register_account(&self, reg: Registration) -> Result<AccountInfo> {
+        validate_account_name(&reg.name)?;
+        let email = validate_email(&reg.email)?;
+        self.check_new_account(&reg.name, &reg.ca)?;
+        let eab_key = reg
+            .eab
+            .as_ref()
+            .map(|eab| {
+                if eab.kid.trim().is_empty() {
+                    return Err(Error::input("the EAB key id is empty"));
+                }
+                Ok(ExternalAccountKey::new(
+                    eab.kid.trim().to_owned(),
+                    &decode_eab_hmac(&eab.hmac_b64)?,
+                ))
+            })
+            .transpose()?;
+        let terms = self.ca_terms(&reg.ca, reg.ca_root_pem.as_deref()).await?;
+        if !reg.agree_tos {
+            return Err(Error::input(format!(
+                "registration needs the CA's terms of service accepted (--agree-tos); read them at {}",
+                terms.terms_of_service.as_deref().unwrap_or("(the CA publishes no terms URL)")
+            )));
+        }
+        if terms.external_account_required && eab_key.is_none() {
+            return Err(Error::input(
+                "this CA requires External Account Binding: give the key id and HMAC key from \
+                 your account at the CA (--eab-kid, --eab-hmac)",
+            ));
+        }
+        let http = AcmeHttp::new(reg.ca_root_pem.as_deref())?;
+        let contact = format!("mailto:{email}");
+        let (account, credentials) = instant_acme::Account::builder_with_http(Box::new(http))
+            .create(
+                &NewAccount {
+                    contact: &[&contact],
+                    terms_of_service_agreed: true,
+                    only_return_existing: false,
+                },
+                reg.ca.directory_url().to_owned(),
+                eab_key.as_ref(),
+            )
+            .await
+            .map_err(|e| acme::error("registering the account", e))?;
+        let info = AccountInfo {
+            name: reg.name,
+            email,
+            directory_url: reg.ca.directory_url().to_owned(),
+            ca: reg.ca,
+            url: account.id().to_owned(),
+            status: AccountStatus::Active,
+            created: OffsetDateTime::now_utc(),
+            ca_root_pem: reg.ca_root_pem,
+        };
+        self.put_account(info.clone(), &credentials).await?;
+        Ok(info)
+    }
+
+    /// Adds an existing account back from its key: the CA finds the account by key.
+    pub async fn import_account(
+        &self,
+        name: &str,
+        key_pem: &str,
+        ca: Ca,
+        ca_root_pem: Option<String>,
+    ) -> Result<AccountInfo> {
+        validate_account_name(name)?;
+        self.check_new_account(name, &ca)?;
+        let key = PrivateKey::from_pem(key_pem)?;
+        if key.algorithm() != KeyAlgorithm::EcP256 {
+            return Err(Error::input(format!(
+                "an ACME account key must be ECDSA P-256; this key is {}",
+                key.algorithm().label()
+            )));
+        }
+        let der = rustls::pki_types::PrivatePkcs8KeyDer::from(key.pkcs8_der().to_vec());
+        let acme_key = instant_acme::Key::from_pkcs8_der(der.clone_key())
+            .map_err(|e| Error::input(format!("the account key is not usable: {e}")))?;
+        let http = AcmeHttp::new(ca_root_pem.as_deref())?;
+        let (account, credentials) = instant_acme::Account::builder_with_http(Box::new(http))
+            .from_key((acme_key, der.into()), ca.directory_url().to_owned())
+            .await
+            .map_err(|e| match e {
+                instant_acme::Error::Api(p)
+                    if p.r#type.as_deref()
+                        == Some("urn:ietf:params:acme:error:accountDoesNotExist") =>
+                {
+                    Error::input(format!(
+                        "{} has no account for this key: register a new account instead",
+                        ca.label()
+                    ))
+                }
+                e => acme::error("looking up the account", e),
+            })?;
+        let info = AccountInfo {
+            name: name.to_owned(),
+            email: String::new(),
+            directory_url: ca.directory_url().to_owned(),
+            ca,
+            url: account.id().to_owned(),
+            status: AccountStatus::Active,
+            created: OffsetDateTime::now_utc(),
+            ca_root_pem,
+        };
+        self.put_account(info.clone(), &credentials).await?;
+        Ok(info)
+    }
+
+    fn check_new_account(&self, name: &str, ca: &Ca) -> Result<()> {
+        let accounts = self.store.list::<AccountRecord>()?;
+        if accounts.iter().any(|a| a.info.name == name) {
+            return Err(Error::input(format!(
+                "an account named {name:?} exists already"
+            )));
+        }
+        if let Some(a) = accounts
+            .iter()
+            .find(|a| a.info.directory_url == ca.directory_url())
+        {
+            return Err(Error::input(format!(
+                "account {:?} is already registered with {}: certdesk keeps one account per CA",
+                a.info.name,
+                ca.label()
+            )));
+        }
+        Ok(())
+    }
+
+    async fn put_account(&self, info: AccountInfo, credentials: &AccountCredentials) -> Result<()> {
+        let json = Zeroizing::new(
+            serde_json::to_vec(credentials)
+                .map_err(|e| Error::Store(format!("account credentials: {e}")))?,
+        );
+        let record = AccountRecord {
+            info,
+            credentials: self.vault.seal(&json),
+        };
+        self.store.commit(Change::new().put(&record)).await
+    }
+
+    pub fn accounts(&self) -> Result<Vec<AccountInfo>> {
+        Ok(self
+            .store
+            .list::<AccountRecord>()?
+            .into_iter()
+            .map(|r| r.info)
+            .collect())
+    }
+
+    /// The named account, or the only one when no name is given.
+    pub fn account(&self, name: Option<&str>) -> Result<AccountInfo> {
+        self.account_record(name).map(|r| r.info)
+    }
+
+    pub(crate) fn account_record(&self, name: Option<&str>) -> Result<AccountRecord> {
+        if let Some(name) = name {
+            return self
+                .store
+                .get::<AccountRecord>(name)?
+                .ok_or(Error::NotFound {
+                    what: "account",
+                    id: name.to_owned(),
+                    hint: "see `certdesk account show` for the accounts there are",
+                });
+        }
+        let mut all = self.store.list::<AccountRecord>()?;
+        match all.len() {
+            0 => Err(Error::input(
+                "there is no ACME account yet: register one first (certdesk account register)",
+            )),
+            1 => Ok(all.remove(0)),
+            _ => Err(Error::input(format!(
+                "there are several accounts ({}): name one with --account",
+                all.iter()
+                    .map(|a| a.info.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// The instant-acme account for a stored record, ready to talk to its CA.
+    pub(crate) async fn acme_account(
+        &self,
+        record: &AccountRecord,
+    ) -> Result<instant_acme::Account> {
+        if record.info.status == AccountStatus::Deactivated {
+            return Err(Error::input(format!(
+                "account {:?} was deactivated at the CA and cannot be used: register a new one",
+                record.info.name
+            )));
+        }
+        let json = self.vault.open_sealed(&record.credentials)?;
+        let credentials: AccountCredentials = serde_json::from_slice(&json)
+            .map_err(|e| Error::Store(format!("account credentials are damaged: {e}")))?;
+        let http = AcmeHttp::new(record.info.ca_root_pem.as_deref())?;
+        instant_acme::Account::builder_with_http(Box::new(http))
+            .from_credentials(credentials)
+            .await
+            .map_err(|e| acme::error(&format!("contacting {}", record.info.directory_url), e))
+    }
+
+    pub async fn update_account_email(
+        &self,
+        name: Option<&str>,
+        email: &str,
+    ) -> Result<AccountInfo> {
+        let email = validate_email(email)?;
+        let mut record = self.account_record(name)?;
+        let account = self.acme_account(&record).await?;
+        let contact = format!("mailto:{email}");
+        account
+            .update_contacts(&[&contact])
+            .await
+            .map_err(|e| acme::error("updating the e-mail address", e))?;
+        record.info.email = email;
+        self.store.commit(Change::new().put(&record)).await?;
+        Ok(record.info)
+    }
+
+    /// The account key as PKCS#8 PEM.
+    pub fn export_account_key(&self, name: Option<&str>) -> Result<Zeroizing<String>> {
+        let record = self.account_record(name)?;
+        let json = self.vault.open_sealed(&record.credentials)?;
+        #[derive(Deserialize)]
+        struct Stored {
+            key_pkcs8: String,
+        }
+        let stored: Stored = serde_json::from_slice(&json)
+            .map_err(|e| Error::Store(format!("account credentials are damaged: {e}")))?;
+        let der = Zeroizing::new(
+            BASE64_URL_SAFE_NO_PAD
+                .decode(&stored.key_pkcs8)
+                .map_err(|e| Error::Store(format!("account key is damaged: {e}")))?,
+        );
+        let key = PrivateKey::from_pkcs8_der(der.to_vec())?;
+        Ok(Zeroizing::new(key.to_pem()))
+    }
+
+    /// Forgets the account here. It stays active at the CA.
+    pub async fn delete_account(&self, name: Option<&str>) -> Result<AccountInfo> {
+        let record = self.account_record(name)?;
+        self.store
+            .commit(Change::new().delete::<AccountRecord>(&record.info.name))
+            .await?;
+        Ok(record.info)
+    }
+
+    /// Deactivates the account at the CA. Final: the CA will refuse it from now on.
+    pub async fn deactivate_account(&self, name: Option<&str>) -> Result<AccountInfo> {
+        let mut record = self.account_record(name)?;
+        let account = self.acme_account(&record).await?;
+        account
+            .deactivate()
+            .await
+            .map_err(|e| acme::error("deactivating the account", e))?;
+        record.info.status = AccountStatus::Deactivated;
+        self.store.commit(Change::new().put(&record)).await?;
+        Ok(record.info)
+    }
+}

@@ -1,0 +1,100 @@
+//! The CA's directory (RFC 8555 §7.1.1). instant-acme reads the endpoints but does not expose
+//! `meta`, where the terms of service, the EAB requirement and the profiles are.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::http::AcmeHttp;
+use crate::error::{Error, Result};
+
+pub const LETS_ENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
+pub const LETS_ENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt.org/directory";
+
+/// Which CA an account lives at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "url")]
+pub enum Ca {
+    LetsEncrypt,
+    LetsEncryptStaging,
+    /// Any RFC 8555 directory.
+    Directory(String),
+}
+
+impl Ca {
+    /// A CA from a user-given directory URL, checked to be an https URL.
+    pub fn custom(url: &str) -> Result<Self> {
+        let url = url.trim();
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| Error::input(format!("the directory URL {url:?} is not a URL: {e}")))?;
+        if uri.scheme_str() != Some("https") || uri.host().is_none() {
+            return Err(Error::input(format!(
+                "the directory URL {url:?} must start with https:// and name a host"
+            )));
+        }
+        Ok(match url {
+            LETS_ENCRYPT => Self::LetsEncrypt,
+            LETS_ENCRYPT_STAGING => Self::LetsEncryptStaging,
+            _ => Self::Directory(url.to_owned()),
+        })
+    }
+
+    pub fn directory_url(&self) -> &str {
+        match self {
+            Self::LetsEncrypt => LETS_ENCRYPT,
+            Self::LetsEncryptStaging => LETS_ENCRYPT_STAGING,
+            Self::Directory(url) => url,
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            Self::LetsEncrypt => "Let's Encrypt".into(),
+            Self::LetsEncryptStaging => "Let's Encrypt (staging)".into(),
+            Self::Directory(url) => url.clone(),
+        }
+    }
+}
+
+/// The parts of the directory's `meta` object that certdesk shows or acts on.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryMeta {
+    pub terms_of_service: Option<String>,
+    pub website: Option<String>,
+    #[serde(default)]
+    pub external_account_required: bool,
+    /// Profile name → description (draft-aaron-acme-profiles).
+    #[serde(default)]
+    pub profiles: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct Directory {
+    #[serde(default)]
+    meta: DirectoryMeta,
+    #[serde(rename = "newAccount")]
+    new_account: Option<String>,
+}
+
+/// Fetches the directory at `url` and returns its meta data.
+pub async fn fetch_meta(http: &AcmeHttp, url: &str) -> Result<DirectoryMeta> {
+    let (status, body) = http.get(url).await?;
+    if !status.is_success() {
+        return Err(Error::Network(format!(
+            "the directory {url} answered HTTP {status}: is this an ACME directory URL?"
+        )));
+    }
+    let directory: Directory = serde_json::from_slice(&body).map_err(|e| {
+        Error::Network(format!(
+            "{url} is not an ACME directory (its JSON did not parse: {e})"
+        ))
+    })?;
+    if directory.new_account.is_none() {
+        return Err(Error::Network(format!(
+            "{url} is not an ACME directory: it lists no newAccount endpoint"
+        )));
+    }
+    Ok(directory.meta)
+}

@@ -1,0 +1,44 @@
+//! Talking to the CA: instant-acme plus what it lacks (directory meta, timeouts and retries) and
+//! the mapping of its errors onto certdesk's.
+
+pub mod directory;
+pub mod http;
+
+pub use directory::{fetch_meta, Ca, DirectoryMeta};
+pub use http::AcmeHttp;
+
+use crate::error::{Error, Problem, Subproblem};
+
+/// Maps an instant-acme error to certdesk's: a problem document stays whole, everything else is a
+/// network failure with the CA's URL named.
+pub fn error(context: &str, e: instant_acme::Error) -> Error {
+    match e {
+        instant_acme::Error::Api(p) => Error::Ca(problem(p)),
+        instant_acme::Error::Timeout(_) => Error::Network(format!(
+            "{context}: the CA did not finish in time; run the same command again later to \
+             continue where it stopped"
+        )),
+        other => Error::Network(format!("{context}: {other}")),
+    }
+}
+
+pub fn problem(p: instant_acme::Problem) -> Problem {
+    Problem {
+        kind: p.r#type,
+        detail: p.detail,
+        status: p.status,
+        subproblems: p
+            .subproblems
+            .into_iter()
+            .map(|s| Subproblem {
+                identifier: s.identifier.map(|i| match i {
+                    instant_acme::Identifier::Dns(d) => d,
+                    instant_acme::Identifier::Ip(ip) => ip.to_string(),
+                    other => format!("{other:?}"),
+                }),
+                kind: s.r#type,
+                detail: s.detail,
+            })
+            .collect(),
+    }
+}

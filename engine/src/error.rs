@@ -1,0 +1,160 @@
+//! One error type for the engine. Every variant says what went wrong and what to do; the CA's
+//! problem document is carried whole so that the faces (CLI, window) can show all of it.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// The CA's problem document (RFC 8555 §6.7, RFC 7807), kept whole: type, detail, status and the
+/// per-identifier subproblems.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subproblems: Vec<Subproblem>,
+}
+
+/// One identifier's part of a [`Problem`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Subproblem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Problem {
+    /// The problem type without the `urn:ietf:params:acme:error:` prefix, e.g. `rateLimited`.
+    pub fn short_type(&self) -> &str {
+        let kind = self.kind.as_deref().unwrap_or("unknown");
+        kind.strip_prefix("urn:ietf:params:acme:error:")
+            .unwrap_or(kind)
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind.as_deref().unwrap_or("(no type)"))?;
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        }
+        for sub in &self.subproblems {
+            write!(
+                f,
+                "\n  - {}: {}: {}",
+                sub.identifier.as_deref().unwrap_or("(no identifier)"),
+                sub.kind.as_deref().unwrap_or("(no type)"),
+                sub.detail.as_deref().unwrap_or("")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A rejected domain name and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NameError {
+    pub name: String,
+    pub reason: String,
+}
+
+/// Which face of the failure the user must act on; the CLI maps it to its exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The user's input is wrong: fix it and try again (CLI exit 1).
+    Input,
+    /// The CA or the network failed or refused (CLI exit 2).
+    Remote,
+    /// Something on this machine failed: storage, keychain, files (CLI exit 3).
+    Local,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input, with a message that says what to change.
+    #[error("{0}")]
+    Input(String),
+    /// One or more names of a request were rejected; each is listed with its reason.
+    #[error("{}", format_names(.0))]
+    Names(Vec<NameError>),
+    /// A thing the user named does not exist.
+    #[error("no {what} named {id:?}: {hint}")]
+    NotFound {
+        what: &'static str,
+        id: String,
+        hint: &'static str,
+    },
+    /// The CA answered with a problem document.
+    #[error("the CA refused: {0}")]
+    Ca(Problem),
+    /// The CA could not be reached or answered with something that is not ACME.
+    #[error("{0}")]
+    Network(String),
+    /// The local store failed.
+    #[error("the certdesk data store failed: {0}")]
+    Store(String),
+    /// The OS keychain failed.
+    #[error("{0}")]
+    Keychain(String),
+    /// A local file could not be read or written.
+    #[error("{path}: {source}")]
+    File {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn format_names(errors: &[NameError]) -> String {
+    let mut out = format!(
+        "{} name{} rejected:",
+        errors.len(),
+        if errors.len() == 1 { " was" } else { "s were" }
+    );
+    for e in errors {
+        out.push_str(&format!("\n  - {}: {}", e.name, e.reason));
+    }
+    out
+}
+
+impl Error {
+    pub fn input(msg: impl Into<String>) -> Self {
+        Self::Input(msg.into())
+    }
+
+    pub fn file(path: &std::path::Path, source: std::io::Error) -> Self {
+        Self::File {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Input(_) | Self::Names(_) | Self::NotFound { .. } => ErrorKind::Input,
+            Self::Ca(_) | Self::Network(_) => ErrorKind::Remote,
+            Self::Store(_) | Self::Keychain(_) | Self::File { .. } => ErrorKind::Local,
+        }
+    }
+
+    /// The CA's problem document, when the CA refused.
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            Self::Ca(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,144 @@
+//! A built-in http-01 responder, like lego's and certbot's standalone modes: it serves
+//! `/.well-known/acme-challenge/TOKEN` from memory on an address the administrator chooses
+//! (port 80 of the host the names point to, or a port a web server proxies to). The agents on
+//! end servers reuse it.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use http_body_util::Full;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::error::{Error, Result};
+use crate::request::{Challenge, OrderChallenge};
+
+const PREFIX: &str = "/.well-known/acme-challenge/";
+
+type Tokens = Arc<RwLock<HashMap<String, String>>>;
+
+/// The listener task stops when the responder is dropped.
+pub struct Http01Responder {
+    tokens: Tokens,
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Http01Responder {
+    /// Binds `addr` (e.g. `0.0.0.0:80`) and starts answering.
+    pub async fn bind(addr: &str) -> Result<Arc<Self>> {
+        let addr: SocketAddr = addr.parse().map_err(|_| {
+            Error::input(format!(
+                "{addr:?} is not an address to listen on: write it as IP:PORT, e.g. 0.0.0.0:80"
+            ))
+        })?;
+        let listener = TcpListener::bind(addr).await.map_err(|e| {
+            Error::input(format!(
+                "cannot listen on {addr} for http-01 ({e}): is a web server using that port, or \
+                 does it need more privileges?"
+            ))
+        })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::file(std::path::Path::new("socket"), e))?;
+        let tokens = Tokens::default();
+        let task = tokio::spawn(serve(listener, tokens.clone()));
+        Ok(Arc::new(Self { tokens, addr, task }))
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves `token` with `key_authorization` until it is removed.
+    pub fn add(&self, token: &str, key_authorization: &str) {
+        if let Ok(mut map) = self.tokens.write() {
+            map.insert(token.to_owned(), key_authorization.to_owned());
+        }
+    }
+
+    pub fn remove(&self, token: &str) {
+        if let Ok(mut map) = self.tokens.write() {
+            map.remove(token);
+        }
+    }
+
+    /// Serves the http-01 challenges among `challenges` for as long as the guard lives.
+    pub fn publish(self: &Arc<Self>, challenges: &[OrderChallenge]) -> Publication {
+        let mut tokens = Vec::new();
+        for c in challenges {
+            if let Challenge::Http01 {
+                token,
+                key_authorization,
+                ..
+            } = &c.challenge
+            {
+                self.add(token, key_authorization);
+                tokens.push(token.clone());
+            }
+        }
+        Publication {
+            responder: self.clone(),
+            tokens,
+        }
+    }
+}
+
+impl Drop for Http01Responder {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Removes its tokens from the responder when dropped, whatever the outcome of the validation.
+pub struct Publication {
+    responder: Arc<Http01Responder>,
+    tokens: Vec<String>,
+}
+
+impl Drop for Publication {
+    fn drop(&mut self) {
+        for t in &self.tokens {
+            self.responder.remove(t);
+        }
+    }
+}
+
+async fn serve(listener: TcpListener, tokens: Tokens) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let tokens = tokens.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let answer = req
+                    .uri()
+                    .path()
+                    .strip_prefix(PREFIX)
+                    .and_then(|token| tokens.read().ok()?.get(token).cloned());
+                async move {
+                    Ok::<_, Infallible>(
+                        match answer {
+                            Some(body) => Response::builder()
+                                .header(http::header::CONTENT_TYPE, "application/octet-stream")
+                                .body(Full::new(Bytes::from(body))),
+                            None => Response::builder()
+                                .status(StatusCode::NOT_FOUND)
+                                .body(Full::new(Bytes::new())),
+                        }
+                        .unwrap_or_default(),
+                    )
+                }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}

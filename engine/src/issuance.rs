@@ -1,0 +1,510 @@
+//! Orders: placing them, answering and polling their challenges, finalising with our own CSR and
+//! downloading the chain. Each step is written to the request's record before the next network
+//! call, so `verify` can always continue from the order's state at the CA.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use instant_acme::{
+    AuthorizationStatus, ChallengeType as AcmeChallengeType, Identifier, NewOrder, OrderStatus,
+    RetryPolicy,
+};
+use time::OffsetDateTime;
+
+use crate::acme;
+use crate::error::{Error, Problem, Result, Subproblem};
+use crate::http01::Http01Responder;
+use crate::keys::PrivateKey;
+use crate::names::ChallengeType;
+use crate::repository::CertRecord;
+use crate::request::{
+    Challenge, KeyPolicy, OrderChallenge, RequestInfo, RequestRecord, RequestSpec, RequestStatus,
+};
+use crate::store::Change;
+use crate::Engine;
+
+/// Authorizations: tight first polls (Pebble and Let's Encrypt often validate in well under a
+/// second), backing off to a few seconds; the CA's Retry-After wins when it sends one.
+const AUTHZ_POLL: RetryPolicy = RetryPolicy::new()
+    .initial_delay(Duration::from_millis(50))
+    .backoff(1.5)
+    .timeout(Duration::from_secs(180));
+
+/// Certificate issuance after finalisation.
+const CERT_POLL: RetryPolicy = RetryPolicy::new()
+    .initial_delay(Duration::from_millis(50))
+    .backoff(1.5)
+    .timeout(Duration::from_secs(120));
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+impl Engine {
+    /// Records a new request and places its order; the result lists the challenges to publish.
+    pub async fn create_request(&self, spec: RequestSpec) -> Result<RequestInfo> {
+        let valid = spec.validate()?;
+        let account = self.account_record(spec.account.as_deref())?;
+        let record = RequestRecord {
+            info: RequestInfo {
+                id: crate::ids::random_hex(6),
+                names: valid.names,
+                account: account.info.name.clone(),
+                key: spec.key,
+                signature: valid.signature,
+                keystore: spec.keystore,
+                key_policy: spec.key_policy,
+                challenge_type: spec.challenge,
+                profile: spec.profile,
+                status: RequestStatus::Created,
+                order_url: None,
+                challenges: Vec::new(),
+                problem: None,
+                next_step: None,
+                created: now(),
+                updated: now(),
+            },
+            keystore_password: spec
+                .keystore_password
+                .as_deref()
+                .map(|p| self.vault.seal_str(p)),
+            imported_key: valid.imported_key.map(|k| self.vault.seal(k.pkcs8_der())),
+            order_key: None,
+            issued_pem: None,
+        };
+        self.store.commit(Change::new().put(&record)).await?;
+        let id = record.info.id.clone();
+        self.place_order(record).await.map_err(|e| with_id(&id, e))
+    }
+
+    pub fn requests(&self) -> Result<Vec<RequestInfo>> {
+        let mut all: Vec<_> = self
+            .store
+            .list::<RequestRecord>()?
+            .into_iter()
+            .map(|r| r.info)
+            .collect();
+        all.sort_by_key(|r| r.created);
+        Ok(all)
+    }
+
+    pub fn request(&self, id: &str) -> Result<RequestInfo> {
+        self.request_record(id).map(|r| r.info)
+    }
+
+    pub(crate) fn request_record(&self, id: &str) -> Result<RequestRecord> {
+        self.store.get::<RequestRecord>(id)?.ok_or(Error::NotFound {
+            what: "request",
+            id: id.to_owned(),
+            hint: "see `certdesk request list`",
+        })
+    }
+
+    /// Requests whose work was cut off (a crash or kill) and what to do about each.
+    pub fn interrupted(&self) -> Result<Vec<RequestInfo>> {
+        Ok(self
+            .requests()?
+            .into_iter()
+            .filter(|r| matches!(r.status, RequestStatus::Created | RequestStatus::Verifying))
+            .collect())
+    }
+
+    /// Starts over with a fresh order for a failed or stale request: same names and settings.
+    pub async fn new_challenge(&self, id: &str) -> Result<RequestInfo> {
+        let mut record = self.request_record(id)?;
+        if matches!(record.info.status, RequestStatus::Available) {
+            return Err(Error::input(format!(
+                "request {id} has a certificate waiting to be saved: save it (certdesk cert save \
+                 {id}) before starting a new order"
+            )));
+        }
+        if matches!(
+            record.info.status,
+            RequestStatus::Saved | RequestStatus::Renewed | RequestStatus::Revoked
+        ) {
+            return Err(Error::input(format!(
+                "request {id} has a saved certificate: renew it instead (certdesk cert renew {id})"
+            )));
+        }
+        reset_order(&mut record);
+        self.store.commit(Change::new().put(&record)).await?;
+        self.place_order(record).await
+    }
+
+    /// Places a new order for a saved certificate's request, same settings; the key follows the
+    /// request's key policy when the order is finalised.
+    pub async fn renew(
+        &self,
+        id: &str,
+        responder: Option<Arc<Http01Responder>>,
+    ) -> Result<RequestInfo> {
+        let mut record = self.request_record(id)?;
+        if self.store.get::<CertRecord>(id)?.is_none() {
+            return Err(Error::input(format!(
+                "request {id} has no saved certificate to renew: verify and save it first"
+            )));
+        }
+        reset_order(&mut record);
+        self.store.commit(Change::new().put(&record)).await?;
+        let info = self.place_order(record).await?;
+        match responder {
+            Some(r) if info.challenge_type == ChallengeType::Http01 => {
+                self.verify(id, Some(r)).await
+            }
+            _ => Ok(info),
+        }
+    }
+
+    async fn place_order(&self, mut record: RequestRecord) -> Result<RequestInfo> {
+        let account_record = self.account_record(Some(&record.info.account))?;
+        let account = self.acme_account(&account_record).await?;
+        let identifiers: Vec<Identifier> = record
+            .info
+            .names
+            .iter()
+            .map(|n| Identifier::Dns(n.as_str().to_owned()))
+            .collect();
+        let mut new_order = NewOrder::new(&identifiers);
+        if let Some(profile) = &record.info.profile {
+            new_order = new_order.profile(profile);
+        }
+        let mut order = match account.new_order(&new_order).await {
+            Ok(order) => order,
+            Err(e) => return self.fail(record, acme::error("placing the order", e)).await,
+        };
+        let wanted = acme_type(record.info.challenge_type);
+        let mut challenges = Vec::new();
+        let mut authorizations = order.authorizations();
+        while let Some(authz) = authorizations.next().await {
+            let mut authz = match authz {
+                Ok(a) => a,
+                Err(e) => {
+                    drop(authorizations);
+                    return self
+                        .fail(record, acme::error("reading the authorizations", e))
+                        .await;
+                }
+            };
+            let status = status_word(&authz.status);
+            let name = authz.identifier().to_string();
+            let Some(challenge) = authz.challenge(wanted.clone()) else {
+                drop(authorizations);
+                return self
+                    .fail(
+                        record,
+                        Error::input(format!(
+                            "the CA offers no {} challenge for {name}: choose the other challenge type",
+                            wanted_word(&wanted)
+                        )),
+                    )
+                    .await;
+            };
+            let domain = challenge.identifier().to_string();
+            let key_authorization = challenge.key_authorization();
+            let published = match wanted {
+                AcmeChallengeType::Dns01 => Challenge::Dns01 {
+                    record_name: format!("_acme-challenge.{}", domain.trim_start_matches("*.")),
+                    record_value: key_authorization.dns_value(),
+                    domain,
+                },
+                _ => Challenge::Http01 {
+                    url: format!(
+                        "http://{domain}/.well-known/acme-challenge/{}",
+                        challenge.token
+                    ),
+                    token: challenge.token.clone(),
+                    key_authorization: key_authorization.as_str().to_owned(),
+                    domain,
+                },
+            };
+            challenges.push(OrderChallenge {
+                challenge: published,
+                status: status.to_owned(),
+            });
+        }
+        drop(authorizations);
+        record.info.order_url = Some(order.url().to_owned());
+        record.info.challenges = challenges;
+        record.info.status = RequestStatus::Pending;
+        record.info.next_step = Some(match record.info.challenge_type {
+            ChallengeType::Http01 => format!(
+                "publish each token at its URL, then run `certdesk request verify {}`",
+                record.info.id
+            ),
+            ChallengeType::Dns01 => format!(
+                "publish each TXT record, then run `certdesk request verify {}`",
+                record.info.id
+            ),
+        });
+        record.info.updated = now();
+        self.store.commit(Change::new().put(&record)).await?;
+        Ok(record.info)
+    }
+
+    /// Verifies several requests at once; one result per id, in order.
+    pub async fn verify_many(
+        &self,
+        ids: &[String],
+        responder: Option<Arc<Http01Responder>>,
+    ) -> Vec<Result<RequestInfo>> {
+        let tasks = ids.iter().map(|id| self.verify(id, responder.clone()));
+        futures::future::join_all(tasks).await
+    }
+
+    /// Answers the challenges and carries the order through to a downloaded certificate,
+    /// continuing from wherever the order stands (also after a crash).
+    pub async fn verify(
+        &self,
+        id: &str,
+        responder: Option<Arc<Http01Responder>>,
+    ) -> Result<RequestInfo> {
+        let mut record = self.request_record(id)?;
+        match record.info.status {
+            RequestStatus::Created => {
+                let info = self.place_order(record).await?;
+                if responder.is_none() {
+                    return Ok(info);
+                }
+                record = self.request_record(id)?;
+            }
+            RequestStatus::Pending | RequestStatus::Verifying => {}
+            RequestStatus::Failed => {
+                return Err(Error::input(format!(
+                    "request {id} failed; start a fresh order with `certdesk request new-challenge {id}`"
+                )))
+            }
+            RequestStatus::Available => return Ok(record.info),
+            RequestStatus::Saved | RequestStatus::Renewed | RequestStatus::Revoked => {
+                return Err(Error::input(format!(
+                    "request {id} is done (its certificate is saved); use `certdesk cert renew {id}` for a new one"
+                )))
+            }
+        }
+        let published = responder
+            .as_ref()
+            .map(|r| r.publish(&record.info.challenges));
+        let outcome = self.drive_order(&mut record).await;
+        drop(published);
+        match outcome {
+            Ok(()) => self.finish(record).await,
+            Err(e @ Error::Ca(_)) => self.fail(record, e).await,
+            Err(e) => {
+                // Network and local failures leave the order as it is at the CA: say how to go on.
+                record.info.next_step = Some(format!(
+                    "verification was cut off ({e}); run `certdesk request verify {id}` to continue"
+                ));
+                record.info.updated = now();
+                self.store.commit(Change::new().put(&record)).await?;
+                Err(e)
+            }
+        }
+    }
+
+    async fn drive_order(&self, record: &mut RequestRecord) -> Result<()> {
+        let order_url = record
+            .info
+            .order_url
+            .clone()
+            .ok_or_else(|| Error::Store("the request has no order".into()))?;
+        record.info.status = RequestStatus::Verifying;
+        record.info.next_step = None;
+        record.info.updated = now();
+        self.store.commit(Change::new().put(&*record)).await?;
+
+        let account_record = self.account_record(Some(&record.info.account))?;
+        let account = self.acme_account(&account_record).await?;
+        let mut order = account
+            .order(order_url)
+            .await
+            .map_err(|e| acme::error("reading the order", e))?;
+
+        if order.state().status == OrderStatus::Pending {
+            let wanted = acme_type(record.info.challenge_type);
+            let mut authorizations = order.authorizations();
+            while let Some(authz) = authorizations.next().await {
+                let mut authz = authz.map_err(|e| acme::error("reading authorizations", e))?;
+                if authz.status != AuthorizationStatus::Pending {
+                    continue;
+                }
+                let Some(mut ch) = authz.challenge(wanted.clone()) else {
+                    continue;
+                };
+                if ch.status == instant_acme::ChallengeStatus::Pending {
+                    ch.set_ready()
+                        .await
+                        .map_err(|e| acme::error("answering the challenge", e))?;
+                }
+            }
+            drop(authorizations);
+            let status = order
+                .poll_ready(&AUTHZ_POLL)
+                .await
+                .map_err(|e| acme::error("waiting for validation", e))?;
+            if status == OrderStatus::Invalid {
+                return Err(Error::Ca(self.order_problem(&mut order).await));
+            }
+        }
+
+        let status = order.state().status;
+        if status == OrderStatus::Ready {
+            let key = self.order_key(record).await?;
+            let csr = key.csr_der(&name_strings(&record.info), record.info.signature)?;
+            order
+                .finalize_csr(&csr)
+                .await
+                .map_err(|e| acme::error("finalizing the order", e))?;
+        } else if status == OrderStatus::Invalid {
+            return Err(Error::Ca(self.order_problem(&mut order).await));
+        }
+        let chain = order
+            .poll_certificate(&CERT_POLL)
+            .await
+            .map_err(|e| acme::error("downloading the certificate", e))?;
+        let key = self.order_key(record).await?;
+        crate::certinfo::check_key_matches(&chain, &key)?;
+        record.issued_pem = Some(chain);
+        Ok(())
+    }
+
+    /// The key for the order in flight: stored with the request before finalisation, chosen by
+    /// the key policy.
+    async fn order_key(&self, record: &mut RequestRecord) -> Result<PrivateKey> {
+        if let Some(sealed) = &record.order_key {
+            return PrivateKey::from_pkcs8_der(self.vault.open_sealed(sealed)?.to_vec());
+        }
+        let key = match record.info.key_policy {
+            KeyPolicy::Import => {
+                let sealed = record
+                    .imported_key
+                    .as_ref()
+                    .ok_or_else(|| Error::Store("the imported key is missing".into()))?;
+                PrivateKey::from_pkcs8_der(self.vault.open_sealed(sealed)?.to_vec())?
+            }
+            KeyPolicy::Same => match self.store.get::<CertRecord>(&record.info.id)? {
+                Some(cert) => self.current_key(&cert)?,
+                None => generate(record.info.key).await?,
+            },
+            KeyPolicy::New => generate(record.info.key).await?,
+        };
+        record.order_key = Some(self.vault.seal(key.pkcs8_der()));
+        record.info.updated = now();
+        self.store.commit(Change::new().put(&*record)).await?;
+        Ok(key)
+    }
+
+    /// The CA's problem for an invalid order: the order's own, or one built from its failed
+    /// authorizations with a subproblem per name.
+    async fn order_problem(&self, order: &mut instant_acme::Order) -> Problem {
+        if let Some(p) = order.state().error.clone() {
+            return acme::problem(p);
+        }
+        let mut subproblems = Vec::new();
+        let mut authorizations = order.authorizations();
+        while let Some(Ok(mut authz)) = authorizations.next().await {
+            if authz.refresh().await.is_err() || authz.status == AuthorizationStatus::Valid {
+                continue;
+            }
+            let name = authz.identifier().to_string();
+            for ch in &authz.challenges {
+                if let Some(e) = &ch.error {
+                    subproblems.push(Subproblem {
+                        identifier: Some(name.clone()),
+                        kind: e.r#type.clone(),
+                        detail: e.detail.clone(),
+                    });
+                }
+            }
+        }
+        Problem {
+            kind: subproblems.first().and_then(|s| s.kind.clone()),
+            detail: Some("validation failed for the names below".into()),
+            status: None,
+            subproblems,
+        }
+    }
+
+    /// The certificate is downloaded: a first issue waits to be saved; a renewal is saved as a
+    /// new version at once.
+    async fn finish(&self, mut record: RequestRecord) -> Result<RequestInfo> {
+        record.info.status = RequestStatus::Available;
+        record.info.problem = None;
+        record.info.next_step = Some(format!(
+            "save it to the repository: `certdesk cert save {}`",
+            record.info.id
+        ));
+        record.info.updated = now();
+        if self.store.get::<CertRecord>(&record.info.id)?.is_some() {
+            return self.save_record(record).await;
+        }
+        self.store.commit(Change::new().put(&record)).await?;
+        Ok(record.info)
+    }
+
+    async fn fail(&self, mut record: RequestRecord, error: Error) -> Result<RequestInfo> {
+        record.info.status = RequestStatus::Failed;
+        record.info.problem = error.problem().cloned();
+        record.info.next_step = Some(format!(
+            "fix the cause, then start a fresh order: `certdesk request new-challenge {}`",
+            record.info.id
+        ));
+        record.info.updated = now();
+        record.order_key = None;
+        self.store.commit(Change::new().put(&record)).await?;
+        Err(with_id(&record.info.id, error))
+    }
+}
+
+fn reset_order(record: &mut RequestRecord) {
+    record.info.status = RequestStatus::Created;
+    record.info.order_url = None;
+    record.info.challenges.clear();
+    record.info.problem = None;
+    record.info.next_step = None;
+    record.order_key = None;
+    record.issued_pem = None;
+    record.info.updated = now();
+}
+
+/// RSA generation takes a while: keep it off the async workers.
+async fn generate(alg: crate::keys::KeyAlgorithm) -> Result<PrivateKey> {
+    tokio::task::spawn_blocking(move || PrivateKey::generate(alg))
+        .await
+        .map_err(|e| Error::Store(format!("key generation did not finish: {e}")))?
+}
+
+fn name_strings(info: &RequestInfo) -> Vec<String> {
+    info.names.iter().map(|n| n.as_str().to_owned()).collect()
+}
+
+fn status_word(status: &AuthorizationStatus) -> &'static str {
+    match status {
+        AuthorizationStatus::Pending => "pending",
+        AuthorizationStatus::Valid => "valid",
+        AuthorizationStatus::Invalid => "invalid",
+        AuthorizationStatus::Revoked => "revoked",
+        AuthorizationStatus::Expired => "expired",
+        _ => "deactivated",
+    }
+}
+
+fn acme_type(t: ChallengeType) -> AcmeChallengeType {
+    match t {
+        ChallengeType::Http01 => AcmeChallengeType::Http01,
+        ChallengeType::Dns01 => AcmeChallengeType::Dns01,
+    }
+}
+
+fn wanted_word(t: &AcmeChallengeType) -> &'static str {
+    match t {
+        AcmeChallengeType::Dns01 => "dns-01",
+        _ => "http-01",
+    }
+}
+
+/// Prefixes an error with the request it belongs to, keeping its kind.
+fn with_id(id: &str, e: Error) -> Error {
+    match e {
+        Error::Network(m) => Error::Network(format!("request {id}: {m}")),
+        other => other,
+    }
+}

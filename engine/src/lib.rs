@@ -1,0 +1,51 @@
+//! certdesk's engine: ACME accounts, certificate requests, issuance, the certificate repository
+//! and its secrets. The desktop app and the `certdesk` CLI are thin faces over [`Engine`].
+
+pub mod account;
+pub mod acme;
+pub mod certinfo;
+pub mod error;
+pub mod http01;
+mod ids;
+mod issuance;
+pub mod keys;
+pub mod keystore;
+pub mod names;
+pub mod repository;
+pub mod request;
+pub mod store;
+pub mod vault;
+
+use std::path::Path;
+
+pub use error::{Error, ErrorKind, Problem, Result};
+
+use store::Store;
+use vault::Vault;
+
+/// One data folder opened: its store and the master key of its secrets.
+pub struct Engine {
+    store: Store,
+    vault: Vault,
+}
+
+impl Engine {
+    /// Opens the data folder `dir` (created on first use) and unlocks its secrets.
+    pub async fn open(dir: &Path) -> Result<Self> {
+        let store = Store::open(dir)?;
+        let vault = Vault::open(&store.store_id()?).await?;
+        Ok(Self { store, vault })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.store.dir()
+    }
+}
+
+/// The platform's data folder for certdesk: `$XDG_DATA_HOME/certdesk` (usually
+/// `~/.local/share/certdesk`), `~/Library/Application Support/certdesk`, `%APPDATA%\certdesk`.
+pub fn default_data_dir() -> std::path::PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(|| std::path::PathBuf::from("."))
+        .join("certdesk")
+}

@@ -1,0 +1,322 @@
+//! The certificate repository: saved certificates with their history. A saved certificate keeps
+//! its request's id; each renewal adds a version, and the newest version is the current one.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use zeroize::Zeroizing;
+
+use crate::acme;
+use crate::certinfo::{self, CertInfo};
+use crate::error::{Error, Result};
+use crate::keys::PrivateKey;
+use crate::keystore::{keystore_for, CertBundle, ExportFormat};
+use crate::request::{RequestRecord, RequestStatus};
+use crate::store::{Change, Record, Table};
+use crate::vault::Sealed;
+use crate::Engine;
+
+/// One issued certificate of a repository entry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CertVersion {
+    #[serde(flatten)]
+    pub info: CertInfo,
+    pub certificate_pem: String,
+    /// The issuers, leaf excluded.
+    pub chain_pem: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub saved: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<Revocation>,
+    #[serde(skip_serializing)]
+    #[serde(default)]
+    pub(crate) key: Option<Sealed>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Revocation {
+    pub reason: RevocationReason,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// The RFC 5280 reasons an administrator may give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RevocationReason {
+    Unspecified,
+    KeyCompromise,
+    Superseded,
+    CessationOfOperation,
+    AffiliationChanged,
+}
+
+impl std::str::FromStr for RevocationReason {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "unspecified" => Self::Unspecified,
+            "keyCompromise" | "key-compromise" => Self::KeyCompromise,
+            "superseded" => Self::Superseded,
+            "cessationOfOperation" | "cessation-of-operation" => Self::CessationOfOperation,
+            "affiliationChanged" | "affiliation-changed" => Self::AffiliationChanged,
+            _ => {
+                return Err(Error::input(format!(
+                    "revocation reason {s:?} is not one of: unspecified, keyCompromise, \
+                     superseded, cessationOfOperation, affiliationChanged"
+                )))
+            }
+        })
+    }
+}
+
+impl RevocationReason {
+    fn acme(self) -> instant_acme::RevocationReason {
+        use instant_acme::RevocationReason as R;
+        match self {
+            Self::Unspecified => R::Unspecified,
+            Self::KeyCompromise => R::KeyCompromise,
+            Self::Superseded => R::Superseded,
+            Self::CessationOfOperation => R::CessationOfOperation,
+            Self::AffiliationChanged => R::AffiliationChanged,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CertRecord {
+    pub id: String,
+    /// Oldest first; the last is current.
+    pub versions: Vec<CertVersion>,
+}
+
+impl Record for CertRecord {
+    const TABLE: Table = Table::Certificates;
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+/// A row of the repository list: the current version of an entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertSummary {
+    pub id: String,
+    #[serde(flatten)]
+    pub info: CertInfo,
+    pub days_left: i64,
+    pub status: CertStatus,
+    pub versions: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertStatus {
+    Valid,
+    Expired,
+    Revoked,
+}
+
+impl CertRecord {
+    fn current(&self) -> Result<&CertVersion> {
+        self.versions
+            .last()
+            .ok_or_else(|| Error::Store(format!("certificate {} has no versions", self.id)))
+    }
+
+    fn summary(&self, now: OffsetDateTime) -> Result<CertSummary> {
+        let current = self.current()?;
+        let days_left = current.info.days_left(now);
+        Ok(CertSummary {
+            id: self.id.clone(),
+            info: current.info.clone(),
+            days_left,
+            status: if current.revoked.is_some() {
+                CertStatus::Revoked
+            } else if current.info.not_after <= now {
+                CertStatus::Expired
+            } else {
+                CertStatus::Valid
+            },
+            versions: self.versions.len(),
+        })
+    }
+}
+
+impl Engine {
+    /// Moves an issued certificate into the repository.
+    pub async fn save(&self, id: &str) -> Result<CertSummary> {
+        let record = self.request_record(id)?;
+        if record.info.status != RequestStatus::Available {
+            return Err(Error::input(format!(
+                "request {id} has no certificate waiting to be saved (it is {:?}): verify it first",
+                record.info.status
+            )));
+        }
+        self.save_record(record).await?;
+        self.cert(id)
+    }
+
+    /// Adds the request's issued certificate to the repository and marks the request, in one
+    /// transaction.
+    pub(crate) async fn save_record(
+        &self,
+        mut record: RequestRecord,
+    ) -> Result<crate::request::RequestInfo> {
+        let chain = record
+            .issued_pem
+            .take()
+            .ok_or_else(|| Error::Store("the issued certificate is missing".into()))?;
+        let ders = certinfo::split_chain(&chain)?;
+        let version = CertVersion {
+            info: CertInfo::from_der(&ders[0])?,
+            certificate_pem: certinfo::to_pem(&ders[0]),
+            chain_pem: ders[1..].iter().map(|d| certinfo::to_pem(d)).collect(),
+            saved: OffsetDateTime::now_utc(),
+            revoked: None,
+            key: record.order_key.take(),
+        };
+        let mut cert = self
+            .store
+            .get::<CertRecord>(&record.info.id)?
+            .unwrap_or_else(|| CertRecord {
+                id: record.info.id.clone(),
+                versions: Vec::new(),
+            });
+        cert.versions.push(version);
+        record.info.status = if cert.versions.len() > 1 {
+            RequestStatus::Renewed
+        } else {
+            RequestStatus::Saved
+        };
+        record.info.next_step = None;
+        record.info.updated = OffsetDateTime::now_utc();
+        self.store
+            .commit(Change::new().put(&cert).put(&record))
+            .await?;
+        Ok(record.info)
+    }
+
+    fn cert_record(&self, id: &str) -> Result<CertRecord> {
+        self.store.get::<CertRecord>(id)?.ok_or(Error::NotFound {
+            what: "certificate",
+            id: id.to_owned(),
+            hint: "see `certdesk cert list`; a request's certificate is listed once it is saved",
+        })
+    }
+
+    pub fn certs(&self) -> Result<Vec<CertSummary>> {
+        let now = OffsetDateTime::now_utc();
+        let mut all = self
+            .store
+            .list::<CertRecord>()?
+            .iter()
+            .map(|c| c.summary(now))
+            .collect::<Result<Vec<_>>>()?;
+        all.sort_by_key(|c| c.info.not_after);
+        Ok(all)
+    }
+
+    pub fn cert(&self, id: &str) -> Result<CertSummary> {
+        self.cert_record(id)?.summary(OffsetDateTime::now_utc())
+    }
+
+    /// Every version, oldest first.
+    pub fn history(&self, id: &str) -> Result<Vec<CertVersion>> {
+        Ok(self.cert_record(id)?.versions)
+    }
+
+    pub(crate) fn current_key(&self, cert: &CertRecord) -> Result<PrivateKey> {
+        let sealed = cert.current()?.key.as_ref().ok_or_else(|| {
+            Error::Store(format!("the key of certificate {} is missing", cert.id))
+        })?;
+        PrivateKey::from_pkcs8_der(self.vault.open_sealed(sealed)?.to_vec())
+    }
+
+    /// The current certificate in `format`. A keystore format takes `password`, or else the
+    /// request's keystore password.
+    pub fn export(
+        &self,
+        id: &str,
+        format: ExportFormat,
+        password: Option<&str>,
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let cert = self.cert_record(id)?;
+        let current = cert.current()?;
+        let stored_password = match (format.needs_password(), password) {
+            (true, None) => {
+                let request = self.request_record(id)?;
+                match request.keystore_password {
+                    Some(sealed) => Some(self.vault.open_string(&sealed)?),
+                    None => {
+                        return Err(Error::input(format!(
+                            "a {format} export needs a password (--password-file)"
+                        )))
+                    }
+                }
+            }
+            _ => None,
+        };
+        let password = password.or(stored_password.as_deref().map(|s| s.as_str()));
+        let bundle = CertBundle {
+            certificate_pem: current.certificate_pem.clone(),
+            chain_pem: current.chain_pem.clone(),
+            key: self.current_key(&cert)?,
+            alias: current
+                .info
+                .names
+                .first()
+                .cloned()
+                .unwrap_or_else(|| id.to_owned()),
+        };
+        keystore_for(format)
+            .write(&bundle, password)
+            .map(Zeroizing::new)
+    }
+
+    /// Revokes the current certificate at the CA.
+    pub async fn revoke(&self, id: &str, reason: RevocationReason) -> Result<CertSummary> {
+        let mut cert = self.cert_record(id)?;
+        let mut request = self.request_record(id)?;
+        let current = cert.current()?;
+        if current.revoked.is_some() {
+            return Err(Error::input(format!("certificate {id} is revoked already")));
+        }
+        let der = certinfo::split_chain(&current.certificate_pem)?.remove(0);
+        let account_record = self.account_record(Some(&request.info.account))?;
+        let account = self.acme_account(&account_record).await?;
+        let der = rustls::pki_types::CertificateDer::from(der);
+        account
+            .revoke(&instant_acme::RevocationRequest {
+                certificate: &der,
+                reason: Some(reason.acme()),
+            })
+            .await
+            .map_err(|e| acme::error("revoking the certificate", e))?;
+        if let Some(v) = cert.versions.last_mut() {
+            v.revoked = Some(Revocation {
+                reason,
+                at: OffsetDateTime::now_utc(),
+            });
+        }
+        request.info.status = RequestStatus::Revoked;
+        request.info.updated = OffsetDateTime::now_utc();
+        self.store
+            .commit(Change::new().put(&cert).put(&request))
+            .await?;
+        cert.summary(OffsetDateTime::now_utc())
+    }
+
+    /// Removes the entry and its request from this machine. The certificate stays valid at the
+    /// CA until it expires (revoke it first if it must stop working).
+    pub async fn delete_cert(&self, id: &str) -> Result<CertSummary> {
+        let cert = self.cert_record(id)?;
+        let summary = cert.summary(OffsetDateTime::now_utc())?;
+        self.store
+            .commit(
+                Change::new()
+                    .delete::<CertRecord>(id)
+                    .delete::<RequestRecord>(id),
+            )
+            .await?;
+        Ok(summary)
+    }
+}

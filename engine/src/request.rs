@@ -1,0 +1,237 @@
+//! Certificate requests: what the administrator asked for, and where its order stands.
+//!
+//! A request's record is written before every network step, so a process killed at any point
+//! leaves a record that says what happened last; `Engine::verify` continues from there.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::{Error, Problem, Result};
+use crate::keys::{KeyAlgorithm, PrivateKey, SignatureAlgorithm};
+use crate::keystore::{validate_password, KeystoreType};
+use crate::names::{ChallengeType, DomainName};
+use crate::store::{Record, Table};
+use crate::vault::Sealed;
+
+/// Where a request stands. The faces show these as badges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    /// Recorded; the order is not placed at the CA yet (or placing it was interrupted).
+    Created,
+    /// The order is placed; the challenges wait to be published and verified.
+    Pending,
+    /// Challenges answered; the CA is validating, or finalisation is under way.
+    Verifying,
+    /// Issued and downloaded; not yet saved to the repository.
+    Available,
+    /// The CA refused; see the problem. A new challenge starts a fresh order.
+    Failed,
+    /// Saved to the repository.
+    Saved,
+    /// A renewal was issued and saved as a new version.
+    Renewed,
+    /// The current certificate was revoked.
+    Revoked,
+}
+
+/// What to do with the private key when the certificate is renewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyPolicy {
+    /// A fresh key for every certificate.
+    New,
+    /// Keep the key of the current certificate (e.g. for pinned keys).
+    Same,
+    /// Always the key the administrator imported.
+    Import,
+}
+
+impl std::str::FromStr for KeyPolicy {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "new" => Ok(Self::New),
+            "same" => Ok(Self::Same),
+            "import" => Ok(Self::Import),
+            _ => Err(Error::input(format!(
+                "key policy {s:?} is not one of: new, same, import"
+            ))),
+        }
+    }
+}
+
+/// One challenge as the administrator must publish it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Challenge {
+    /// Serve `key_authorization` at `url`.
+    #[serde(rename = "http-01")]
+    Http01 {
+        domain: String,
+        token: String,
+        key_authorization: String,
+        url: String,
+    },
+    /// Publish a TXT record `record_name` with `record_value`.
+    #[serde(rename = "dns-01")]
+    Dns01 {
+        domain: String,
+        record_name: String,
+        record_value: String,
+    },
+}
+
+impl Challenge {
+    pub fn domain(&self) -> &str {
+        match self {
+            Self::Http01 { domain, .. } | Self::Dns01 { domain, .. } => domain,
+        }
+    }
+}
+
+/// A challenge of the current order and where it stands at the CA.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrderChallenge {
+    #[serde(flatten)]
+    pub challenge: Challenge,
+    /// `pending`, `valid` (also when the CA reused an earlier authorization) or `invalid`.
+    pub status: String,
+}
+
+/// What the administrator asks for; validated by [`Engine::create_request`](crate::Engine).
+#[derive(Debug, Clone)]
+pub struct RequestSpec {
+    pub names: Vec<String>,
+    pub key: KeyAlgorithm,
+    pub signature: Option<SignatureAlgorithm>,
+    pub keystore: KeystoreType,
+    pub keystore_password: Option<String>,
+    pub key_policy: KeyPolicy,
+    /// The PEM of the key to use when `key_policy` is `Import`.
+    pub import_key_pem: Option<String>,
+    pub challenge: ChallengeType,
+    pub account: Option<String>,
+    pub profile: Option<String>,
+}
+
+/// What the faces show of a request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RequestInfo {
+    pub id: String,
+    /// The first name is the common name; all are SANs.
+    pub names: Vec<DomainName>,
+    pub account: String,
+    pub key: KeyAlgorithm,
+    pub signature: SignatureAlgorithm,
+    pub keystore: KeystoreType,
+    pub key_policy: KeyPolicy,
+    pub challenge_type: ChallengeType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    pub status: RequestStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_url: Option<String>,
+    #[serde(default)]
+    pub challenges: Vec<OrderChallenge>,
+    /// The CA's problem document when the request failed, whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+    /// What the administrator should do next, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_step: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated: OffsetDateTime,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct RequestRecord {
+    #[serde(flatten)]
+    pub info: RequestInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keystore_password: Option<Sealed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported_key: Option<Sealed>,
+    /// The key of the order in flight, written before finalisation so that a resumed order
+    /// downloads a certificate whose key we still have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_key: Option<Sealed>,
+    /// The issued chain (leaf first) waiting to be saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_pem: Option<String>,
+}
+
+impl Record for RequestRecord {
+    const TABLE: Table = Table::Requests;
+    fn key(&self) -> &str {
+        &self.info.id
+    }
+}
+
+/// The checked parts of a [`RequestSpec`].
+pub(crate) struct ValidSpec {
+    pub names: Vec<DomainName>,
+    pub signature: SignatureAlgorithm,
+    pub imported_key: Option<PrivateKey>,
+}
+
+impl RequestSpec {
+    /// Checks everything that can be checked without the network; every rejected name is listed.
+    pub(crate) fn validate(&self) -> Result<ValidSpec> {
+        let names = crate::names::validate(&self.names, self.challenge)?;
+        let signature = self.signature.unwrap_or(self.key.default_signature());
+        crate::keys::check_signature(self.key, signature)?;
+        match (
+            self.keystore.export_format().needs_password(),
+            &self.keystore_password,
+        ) {
+            (true, None) => {
+                return Err(Error::input(format!(
+                    "a {} keystore needs a password (--keystore-password-file)",
+                    self.keystore
+                )))
+            }
+            (true, Some(p)) => validate_password(p)?,
+            (false, Some(_)) => return Err(Error::input(
+                "a PEM keystore has no password: leave the password out or choose pkcs12 or jks",
+            )),
+            (false, None) => {}
+        }
+        let imported_key =
+            match (self.key_policy, &self.import_key_pem) {
+                (KeyPolicy::Import, None) => {
+                    return Err(Error::input(
+                        "the import key policy needs the key to import (--import-key FILE)",
+                    ))
+                }
+                (KeyPolicy::Import, Some(pem)) => {
+                    let key = PrivateKey::from_pem(pem)?;
+                    if key.algorithm() != self.key {
+                        return Err(Error::input(format!(
+                            "the imported key is {} but the request asks for {}: choose --key {}",
+                            key.algorithm().label(),
+                            self.key.label(),
+                            key.algorithm()
+                        )));
+                    }
+                    Some(key)
+                }
+                (_, Some(_)) => return Err(Error::input(
+                    "a key file was given but the key policy is not import (--key-policy import)",
+                )),
+                (_, None) => None,
+            };
+        if let Some(profile) = &self.profile {
+            if profile.trim().is_empty() {
+                return Err(Error::input("the ACME profile name is empty"));
+            }
+        }
+        Ok(ValidSpec {
+            names,
+            signature,
+            imported_key,
+        })
+    }
+}
