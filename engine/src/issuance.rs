@@ -426,6 +426,9 @@ impl Engine {
     /// The certificate is downloaded: a first issue waits to be saved; a renewal is saved as a
     /// new version at once.
     async fn finish(&self, mut record: RequestRecord) -> Result<RequestInfo> {
+        for c in &mut record.info.challenges {
+            c.status = "valid".into();
+        }
         record.info.status = RequestStatus::Available;
         record.info.problem = None;
         record.info.next_step = Some(format!(

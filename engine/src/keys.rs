@@ -228,7 +228,12 @@ impl PrivateKey {
             KeyAlgorithm::EcP256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
             KeyAlgorithm::EcP384 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384),
         }
-        .map_err(|e| unexpected(&format!("could not generate an {} key", algorithm.label()), e))?;
+        .map_err(|e| {
+            unexpected(
+                &format!("could not generate an {} key", algorithm.label()),
+                e,
+            )
+        })?;
         Ok(Self {
             pkcs8: Zeroizing::new(pair.serialize_der()),
             algorithm,
@@ -406,9 +411,14 @@ fn identify(der: &[u8], encoding: Encoding) -> Result<KeyAlgorithm> {
         Encoding::Sec1 => {
             let key = sec1::EcPrivateKey::try_from(der)
                 .map_err(|_| Error::input(format!("{NOT_A_KEY}: the EC key is malformed")))?;
-            let curve = key.parameters.and_then(|p| p.named_curve()).ok_or_else(|| {
-                Error::input("the EC key does not name its curve: export it with its parameters")
-            })?;
+            let curve = key
+                .parameters
+                .and_then(|p| p.named_curve())
+                .ok_or_else(|| {
+                    Error::input(
+                        "the EC key does not name its curve: export it with its parameters",
+                    )
+                })?;
             ec_algorithm(curve)
         }
         Encoding::Pkcs8 => {
@@ -437,7 +447,9 @@ fn rsa_algorithm(pkcs1_der: &[u8]) -> Result<KeyAlgorithm> {
     let key = pkcs1::RsaPrivateKeyRef::try_from(pkcs1_der)
         .map_err(|_| Error::input(format!("{NOT_A_KEY}: the RSA key is malformed")))?;
     let modulus = key.modulus.as_bytes();
-    let leading_zeros = modulus.first().map_or(0, |byte| byte.leading_zeros() as usize);
+    let leading_zeros = modulus
+        .first()
+        .map_or(0, |byte| byte.leading_zeros() as usize);
     match modulus.len() * 8 - leading_zeros {
         2048 => Ok(KeyAlgorithm::Rsa2048),
         3072 => Ok(KeyAlgorithm::Rsa3072),
@@ -547,15 +559,24 @@ mod tests {
         for algorithm in KeyAlgorithm::ALL {
             let id = algorithm.to_string();
             assert_eq!(id.parse::<KeyAlgorithm>().unwrap(), algorithm);
-            assert_eq!(id.to_uppercase().parse::<KeyAlgorithm>().unwrap(), algorithm);
-            assert_eq!(serde_json::to_string(&algorithm).unwrap(), format!("\"{id}\""));
+            assert_eq!(
+                id.to_uppercase().parse::<KeyAlgorithm>().unwrap(),
+                algorithm
+            );
+            assert_eq!(
+                serde_json::to_string(&algorithm).unwrap(),
+                format!("\"{id}\"")
+            );
             let back: KeyAlgorithm = serde_json::from_str(&format!("\"{id}\"")).unwrap();
             assert_eq!(back, algorithm);
         }
         for signature in SignatureAlgorithm::ALL {
             let id = signature.to_string();
             assert_eq!(id.parse::<SignatureAlgorithm>().unwrap(), signature);
-            assert_eq!(serde_json::to_string(&signature).unwrap(), format!("\"{id}\""));
+            assert_eq!(
+                serde_json::to_string(&signature).unwrap(),
+                format!("\"{id}\"")
+            );
         }
         let ids: Vec<&str> = KeyAlgorithm::ALL.iter().map(|a| a.id()).collect();
         assert_eq!(ids, ["rsa2048", "rsa3072", "rsa4096", "p256", "p384"]);
@@ -572,7 +593,10 @@ mod tests {
             "unknown key algorithm \"ed25519\": choose one of rsa2048, rsa3072, rsa4096, p256, p384"
         );
         let err = "md5".parse::<SignatureAlgorithm>().unwrap_err().to_string();
-        assert!(err.contains("choose one of sha256, sha384, sha512"), "{err}");
+        assert!(
+            err.contains("choose one of sha256, sha384, sha512"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -665,9 +689,15 @@ mod tests {
                 (_, s) => format!("{s}WithRSAEncryption"),
             };
             assert!(shown.contains("verify OK"), "{shown}");
-            assert!(shown.contains(&format!("Signature Algorithm: {signed_with}")), "{shown}");
+            assert!(
+                shown.contains(&format!("Signature Algorithm: {signed_with}")),
+                "{shown}"
+            );
             assert!(shown.contains("Subject: CN = example.com"), "{shown}");
-            assert!(shown.contains("DNS:example.com, DNS:*.example.com"), "{shown}");
+            assert!(
+                shown.contains("DNS:example.com, DNS:*.example.com"),
+                "{shown}"
+            );
         }
     }
 
@@ -675,7 +705,7 @@ mod tests {
     fn csr_leaves_out_a_common_name_too_long_for_x509() {
         let long = format!("{}.example.com", "a".repeat(60));
         let der = key(KeyAlgorithm::EcP256)
-            .csr_der(&[long.clone()], SignatureAlgorithm::Sha256)
+            .csr_der(std::slice::from_ref(&long), SignatureAlgorithm::Sha256)
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("request.der");
@@ -696,7 +726,10 @@ mod tests {
         let err = key
             .csr_der(&["example.com".into()], SignatureAlgorithm::Sha384)
             .unwrap_err();
-        assert!(err.to_string().contains("can only sign with sha256"), "{err}");
+        assert!(
+            err.to_string().contains("can only sign with sha256"),
+            "{err}"
+        );
         assert!(matches!(err, Error::Input(_)));
     }
 
@@ -706,19 +739,31 @@ mod tests {
         let cases: [(&str, &[&str], KeyAlgorithm, &str); 5] = [
             (
                 "pkcs8-rsa",
-                &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+                &[
+                    "genpkey",
+                    "-algorithm",
+                    "RSA",
+                    "-pkeyopt",
+                    "rsa_keygen_bits:2048",
+                ],
                 KeyAlgorithm::Rsa2048,
                 "BEGIN PRIVATE KEY",
             ),
             (
                 "pkcs1-rsa",
-                &["genrsa", "-traditional", "2048"],
+                &["genrsa", "-traditional", "-out", OUT, "2048"],
                 KeyAlgorithm::Rsa2048,
                 "BEGIN RSA PRIVATE KEY",
             ),
             (
                 "pkcs8-p384",
-                &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+                &[
+                    "genpkey",
+                    "-algorithm",
+                    "EC",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-384",
+                ],
                 KeyAlgorithm::EcP384,
                 "BEGIN PRIVATE KEY",
             ),
@@ -737,15 +782,17 @@ mod tests {
         ];
         for (name, command, algorithm, marker) in cases {
             let path = dir.path().join(format!("{name}.key"));
-            let mut args = command.to_vec();
-            args.extend(["-out", path.to_str().unwrap()]);
-            run("openssl", &args);
+            generate_with_openssl(command, &path);
             let text = fs::read_to_string(&path).unwrap();
             assert!(text.contains(marker), "{name}: {text}");
 
             let key = PrivateKey::from_pem(&text).unwrap();
             assert_eq!(key.algorithm(), algorithm, "{name}");
-            assert_eq!(key.public_key_der().unwrap(), openssl_public_key(&path), "{name}");
+            assert_eq!(
+                key.public_key_der().unwrap(),
+                openssl_public_key(&path),
+                "{name}"
+            );
             assert!(key.to_pem().starts_with("-----BEGIN PRIVATE KEY-----\n"));
         }
     }
@@ -755,11 +802,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cases: [(&[&str], &str); 6] = [
             (
-                &["genrsa", "-traditional", "1024"],
+                &["genrsa", "-traditional", "-out", OUT, "1024"],
                 "RSA 1024 is too small: use 2048, 3072 or 4096",
             ),
             (
-                &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"],
+                &[
+                    "genpkey",
+                    "-algorithm",
+                    "RSA",
+                    "-pkeyopt",
+                    "rsa_keygen_bits:1024",
+                ],
                 "RSA 1024 is too small: use 2048, 3072 or 4096",
             ),
             (
@@ -771,20 +824,35 @@ mod tests {
                 "Ed25519 keys are not supported",
             ),
             (
-                &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-                  "-aes256", "-pass", "pass:secret"],
+                &[
+                    "genpkey",
+                    "-algorithm",
+                    "EC",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-aes256",
+                    "-pass",
+                    "pass:secret",
+                ],
                 "the key file is encrypted",
             ),
             (
-                &["genrsa", "-traditional", "-aes256", "-passout", "pass:secret", "2048"],
+                &[
+                    "genrsa",
+                    "-traditional",
+                    "-aes256",
+                    "-passout",
+                    "pass:secret",
+                    "-out",
+                    OUT,
+                    "2048",
+                ],
                 "the key file is encrypted",
             ),
         ];
         for (command, message) in cases {
             let path = dir.path().join("refused.key");
-            let mut args = command.to_vec();
-            args.extend(["-out", path.to_str().unwrap()]);
-            run("openssl", &args);
+            generate_with_openssl(command, &path);
             let err = PrivateKey::from_pem(&fs::read_to_string(&path).unwrap()).unwrap_err();
             assert!(matches!(err, Error::Input(_)));
             assert!(err.to_string().starts_with(message), "{command:?}: {err}");
@@ -794,7 +862,10 @@ mod tests {
     #[test]
     fn refuses_text_that_is_not_a_key() {
         let cases = [
-            ("garbage", "the key file is not a PEM private key".to_string()),
+            (
+                "garbage",
+                "the key file is not a PEM private key".to_string(),
+            ),
             ("", "the key file is not a PEM private key".to_string()),
             (
                 "-----BEGIN PRIVATE KEY-----\nnot base64!\n-----END PRIVATE KEY-----\n",
@@ -836,6 +907,22 @@ mod tests {
     fn debug_never_shows_key_bytes() {
         let key = key(KeyAlgorithm::EcP256);
         assert_eq!(format!("{key:?}"), "PrivateKey { algorithm: EcP256, .. }");
+    }
+
+    /// Where [`generate_with_openssl`] puts the output file; `-out` goes last otherwise.
+    const OUT: &str = "OUT";
+
+    /// Runs an openssl command that writes a key to `out`.
+    fn generate_with_openssl(command: &[&str], out: &Path) {
+        let out = out.to_str().unwrap();
+        let mut args: Vec<&str> = command
+            .iter()
+            .map(|a| if *a == OUT { out } else { a })
+            .collect();
+        if !command.contains(&OUT) {
+            args.extend(["-out", out]);
+        }
+        run("openssl", &args);
     }
 
     /// The DER SubjectPublicKeyInfo openssl derives from a key file.

@@ -27,9 +27,14 @@ pub struct CertVersion {
     pub saved: OffsetDateTime,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<Revocation>,
-    #[serde(skip_serializing)]
-    #[serde(default)]
-    pub(crate) key: Option<Sealed>,
+}
+
+/// A version as stored: what the faces see, and its sealed private key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct StoredVersion {
+    #[serde(flatten)]
+    pub version: CertVersion,
+    pub key: Sealed,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -86,7 +91,7 @@ impl RevocationReason {
 pub(crate) struct CertRecord {
     pub id: String,
     /// Oldest first; the last is current.
-    pub versions: Vec<CertVersion>,
+    pub versions: Vec<StoredVersion>,
 }
 
 impl Record for CertRecord {
@@ -116,14 +121,14 @@ pub enum CertStatus {
 }
 
 impl CertRecord {
-    fn current(&self) -> Result<&CertVersion> {
+    fn current(&self) -> Result<&StoredVersion> {
         self.versions
             .last()
             .ok_or_else(|| Error::Store(format!("certificate {} has no versions", self.id)))
     }
 
     fn summary(&self, now: OffsetDateTime) -> Result<CertSummary> {
-        let current = self.current()?;
+        let current = &self.current()?.version;
         let days_left = current.info.days_left(now);
         Ok(CertSummary {
             id: self.id.clone(),
@@ -166,13 +171,19 @@ impl Engine {
             .take()
             .ok_or_else(|| Error::Store("the issued certificate is missing".into()))?;
         let ders = certinfo::split_chain(&chain)?;
-        let version = CertVersion {
-            info: CertInfo::from_der(&ders[0])?,
-            certificate_pem: certinfo::to_pem(&ders[0]),
-            chain_pem: ders[1..].iter().map(|d| certinfo::to_pem(d)).collect(),
-            saved: OffsetDateTime::now_utc(),
-            revoked: None,
-            key: record.order_key.take(),
+        let key = record
+            .order_key
+            .take()
+            .ok_or_else(|| Error::Store("the key of the issued certificate is missing".into()))?;
+        let version = StoredVersion {
+            version: CertVersion {
+                info: CertInfo::from_der(&ders[0])?,
+                certificate_pem: certinfo::to_pem(&ders[0]),
+                chain_pem: ders[1..].iter().map(|d| certinfo::to_pem(d)).collect(),
+                saved: OffsetDateTime::now_utc(),
+                revoked: None,
+            },
+            key,
         };
         let mut cert = self
             .store
@@ -221,14 +232,16 @@ impl Engine {
 
     /// Every version, oldest first.
     pub fn history(&self, id: &str) -> Result<Vec<CertVersion>> {
-        Ok(self.cert_record(id)?.versions)
+        Ok(self
+            .cert_record(id)?
+            .versions
+            .into_iter()
+            .map(|v| v.version)
+            .collect())
     }
 
     pub(crate) fn current_key(&self, cert: &CertRecord) -> Result<PrivateKey> {
-        let sealed = cert.current()?.key.as_ref().ok_or_else(|| {
-            Error::Store(format!("the key of certificate {} is missing", cert.id))
-        })?;
-        PrivateKey::from_pkcs8_der(self.vault.open_sealed(sealed)?.to_vec())
+        PrivateKey::from_pkcs8_der(self.vault.open_sealed(&cert.current()?.key)?.to_vec())
     }
 
     /// The current certificate in `format`. A keystore format takes `password`, or else the
@@ -240,7 +253,7 @@ impl Engine {
         password: Option<&str>,
     ) -> Result<Zeroizing<Vec<u8>>> {
         let cert = self.cert_record(id)?;
-        let current = cert.current()?;
+        let current = &cert.current()?.version;
         let stored_password = match (format.needs_password(), password) {
             (true, None) => {
                 let request = self.request_record(id)?;
@@ -276,7 +289,7 @@ impl Engine {
     pub async fn revoke(&self, id: &str, reason: RevocationReason) -> Result<CertSummary> {
         let mut cert = self.cert_record(id)?;
         let mut request = self.request_record(id)?;
-        let current = cert.current()?;
+        let current = &cert.current()?.version;
         if current.revoked.is_some() {
             return Err(Error::input(format!("certificate {id} is revoked already")));
         }
@@ -292,7 +305,7 @@ impl Engine {
             .await
             .map_err(|e| acme::error("revoking the certificate", e))?;
         if let Some(v) = cert.versions.last_mut() {
-            v.revoked = Some(Revocation {
+            v.version.revoked = Some(Revocation {
                 reason,
                 at: OffsetDateTime::now_utc(),
             });

@@ -650,17 +650,22 @@ impl Pebble {
         self.pebble = Some(child);
         let ca = self.ca_path.to_string_lossy().into_owned();
         let dir_url = self.directory_url();
+        let roots_url = format!("{}/roots/0", self.management_url());
         let start = Instant::now();
-        let mut last = String::new();
+        let mut last;
         loop {
-            if tcp_accepts(p.acme) {
-                match curl(&["--cacert", &ca, &dir_url]) {
-                    Ok((200, body)) if body.contains("newOrder") && tcp_accepts(p.management) => {
-                        return Ok(())
+            // Ready once the directory answers over HTTPS trusting the test CA, and the
+            // management interface serves the issuing root.
+            match curl(&["--cacert", &ca, &dir_url]) {
+                Ok((200, body)) if body.contains("newOrder") => {
+                    match curl(&["--cacert", &ca, &roots_url]) {
+                        Ok((200, root)) if root.contains("BEGIN CERTIFICATE") => return Ok(()),
+                        Ok((code, body)) => last = format!("/roots/0: HTTP {code}: {body}"),
+                        Err(e) => last = e,
                     }
-                    Ok((code, body)) => last = format!("HTTP {code}: {body}"),
-                    Err(e) => last = e,
                 }
+                Ok((code, body)) => last = format!("/dir: HTTP {code}: {body}"),
+                Err(e) => last = e,
             }
             if let Some(status) = self.pebble.as_mut().unwrap().try_wait().unwrap() {
                 return Err(format!(
@@ -1166,11 +1171,13 @@ impl Certdesk {
                 None => cmd.env_remove(k),
             };
         }
+        let args: Vec<OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
         cmd.arg("--data-dir").arg(&self.data_dir);
-        if json {
+        // clap refuses a flag given twice: add --json only if the test did not.
+        if json && !args.iter().any(|a| a == "--json") {
             cmd.arg("--json");
         }
-        cmd.args(args)
+        cmd.args(&args)
             .current_dir(self.dir.path())
             .stdin(Stdio::null());
         cmd

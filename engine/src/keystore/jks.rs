@@ -73,7 +73,16 @@ mod tests {
 
             let listed = run(
                 "keytool",
-                &["-list", "-v", "-storetype", "JKS", "-storepass", PASSWORD, "-keystore", store],
+                &[
+                    "-list",
+                    "-v",
+                    "-storetype",
+                    "JKS",
+                    "-storepass",
+                    PASSWORD,
+                    "-keystore",
+                    store,
+                ],
             );
             assert!(listed.contains(&format!("Alias name: {ALIAS}")), "{listed}");
             assert!(listed.contains("Entry type: PrivateKeyEntry"), "{listed}");
@@ -85,17 +94,32 @@ mod tests {
             run(
                 "keytool",
                 &[
-                    "-importkeystore", "-noprompt",
-                    "-srckeystore", store, "-srcstoretype", "JKS", "-srcstorepass", PASSWORD,
-                    "-destkeystore", converted.to_str().unwrap(), "-deststoretype", "PKCS12",
-                    "-deststorepass", PASSWORD,
+                    "-importkeystore",
+                    "-noprompt",
+                    "-srckeystore",
+                    store,
+                    "-srcstoretype",
+                    "JKS",
+                    "-srcstorepass",
+                    PASSWORD,
+                    "-destkeystore",
+                    converted.to_str().unwrap(),
+                    "-deststoretype",
+                    "PKCS12",
+                    "-deststorepass",
+                    PASSWORD,
                 ],
             );
             let pem = dir.path().join(format!("{algorithm}.pem"));
             openssl(
                 &[
-                    "pkcs12", "-passin", &format!("pass:{PASSWORD}"), "-nodes",
-                    "-out", pem.to_str().unwrap(), "-in",
+                    "pkcs12",
+                    "-passin",
+                    &format!("pass:{PASSWORD}"),
+                    "-nodes",
+                    "-out",
+                    pem.to_str().unwrap(),
+                    "-in",
                 ],
                 &converted,
             );

@@ -207,10 +207,7 @@ pub trait Keystore: Sync {
     /// believes a plain PEM file is protected.
     fn write(&self, bundle: &CertBundle, password: Option<&str>) -> Result<Vec<u8>> {
         match (self.needs_password(), password) {
-            (true, None) => Err(Error::input(format!(
-                "a {} needs a password",
-                self.label()
-            ))),
+            (true, None) => Err(Error::input(format!("a {} needs a password", self.label()))),
             (true, Some(password)) => {
                 validate_password(password)?;
                 self.encode(bundle, password)
@@ -419,10 +416,12 @@ mod tests {
         let mut key_in_chain = good.clone();
         key_in_chain.chain_pem = good.key.to_pem();
         let mut garbage = good.clone();
-        garbage.chain_pem =
-            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".into();
+        garbage.chain_pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".into();
         let cases = [
-            (two_leaves, "the certificate must be one PEM certificate, not 2"),
+            (
+                two_leaves,
+                "the certificate must be one PEM certificate, not 2",
+            ),
             (
                 key_in_chain,
                 "the chain holds a PRIVATE KEY where a CERTIFICATE belongs",
@@ -441,7 +440,10 @@ mod tests {
         let err = ExportFormat::Jks
             .write(&blank_alias, Some(PASSWORD))
             .unwrap_err();
-        assert_eq!(err.to_string(), "the keystore alias is empty: name the entry");
+        assert_eq!(
+            err.to_string(),
+            "the keystore alias is empty: name the entry"
+        );
     }
 
     #[cfg(unix)]

@@ -120,7 +120,9 @@ mod tests {
             let path = dir.path().join(format!("{algorithm}.der"));
             fs::write(&path, ExportFormat::Der.write(&bundle, None).unwrap()).unwrap();
             let shown = openssl(
-                &["x509", "-inform", "DER", "-noout", "-subject", "-issuer", "-in"],
+                &[
+                    "x509", "-inform", "DER", "-noout", "-subject", "-issuer", "-in",
+                ],
                 &path,
             );
             assert!(shown.contains("subject=CN = www.example.com"), "{shown}");

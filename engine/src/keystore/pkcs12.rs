@@ -70,13 +70,24 @@ mod tests {
             let written = ExportFormat::Pkcs12.write(&bundle, Some(PASSWORD)).unwrap();
             fs::write(&path, written).unwrap();
 
-            let info = openssl(&["pkcs12", "-passin", &pass, "-noout", "-info", "-in"], &path);
+            let info = openssl(
+                &["pkcs12", "-passin", &pass, "-noout", "-info", "-in"],
+                &path,
+            );
             assert!(info.contains("MAC: sha256"), "{info}");
             assert!(info.contains("AES-256-CBC"), "{info}");
 
             let pem = dir.path().join(format!("{algorithm}.pem"));
             openssl(
-                &["pkcs12", "-passin", &pass, "-nodes", "-out", pem.to_str().unwrap(), "-in"],
+                &[
+                    "pkcs12",
+                    "-passin",
+                    &pass,
+                    "-nodes",
+                    "-out",
+                    pem.to_str().unwrap(),
+                    "-in",
+                ],
                 &path,
             );
             let text = fs::read_to_string(&pem).unwrap();
@@ -89,8 +100,14 @@ mod tests {
             let listed = run(
                 "keytool",
                 &[
-                    "-list", "-v", "-storetype", "PKCS12", "-storepass", PASSWORD,
-                    "-keystore", path.to_str().unwrap(),
+                    "-list",
+                    "-v",
+                    "-storetype",
+                    "PKCS12",
+                    "-storepass",
+                    PASSWORD,
+                    "-keystore",
+                    path.to_str().unwrap(),
                 ],
             );
             assert!(listed.contains(&format!("Alias name: {ALIAS}")), "{listed}");
