@@ -12,13 +12,21 @@ use certdesk_engine::acme::Ca;
 use certdesk_engine::http01::Http01Responder;
 use certdesk_engine::request::RequestSpec;
 use certdesk_engine::{Engine, Error, Result};
-use clap::Parser;
+use clap::Parser as _;
 
 use args::{AccountCmd, CaArgs, CertCmd, Cli, Command, RequestCmd};
 use output::Out;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors are bad input: exit 1 like every other input error (clap's default is 2,
+    // which the contract keeps for CA and network failures).
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
     let out = Out::new(cli.json);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

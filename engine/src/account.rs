@@ -47,6 +47,18 @@ pub(crate) struct AccountRecord {
     credentials: Sealed,
 }
 
+impl AccountRecord {
+    pub(crate) fn ensure_active(&self) -> Result<()> {
+        if self.info.status == AccountStatus::Deactivated {
+            return Err(Error::input(format!(
+                "account {:?} was deactivated at the CA and cannot be used: register a new one",
+                self.info.name
+            )));
+        }
+        Ok(())
+    }
+}
+
 impl Record for AccountRecord {
     const TABLE: Table = Table::Accounts;
     fn key(&self) -> &str {
@@ -328,12 +340,7 @@ impl Engine {
         &self,
         record: &AccountRecord,
     ) -> Result<instant_acme::Account> {
-        if record.info.status == AccountStatus::Deactivated {
-            return Err(Error::input(format!(
-                "account {:?} was deactivated at the CA and cannot be used: register a new one",
-                record.info.name
-            )));
-        }
+        record.ensure_active()?;
         let json = self.vault.open_sealed(&record.credentials)?;
         let credentials: AccountCredentials = serde_json::from_slice(&json)
             .map_err(|e| Error::Store(format!("account credentials are damaged: {e}")))?;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 /// The CA's problem document (RFC 8555 §6.7, RFC 7807), kept whole: type, detail, status and the
 /// per-identifier subproblems.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Problem {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,

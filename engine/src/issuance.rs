@@ -45,6 +45,7 @@ impl Engine {
     pub async fn create_request(&self, spec: RequestSpec) -> Result<RequestInfo> {
         let valid = spec.validate()?;
         let account = self.account_record(spec.account.as_deref())?;
+        account.ensure_active()?;
         let record = RequestRecord {
             info: RequestInfo {
                 id: crate::ids::random_hex(6),
@@ -155,75 +156,15 @@ impl Engine {
         }
     }
 
+    /// Places the order and records its challenges. A refusal by the CA fails the request; a
+    /// network or local failure leaves it `Created`, to be placed again by `verify`.
     async fn place_order(&self, mut record: RequestRecord) -> Result<RequestInfo> {
-        let account_record = self.account_record(Some(&record.info.account))?;
-        let account = self.acme_account(&account_record).await?;
-        let identifiers: Vec<Identifier> = record
-            .info
-            .names
-            .iter()
-            .map(|n| Identifier::Dns(n.as_str().to_owned()))
-            .collect();
-        let mut new_order = NewOrder::new(&identifiers);
-        if let Some(profile) = &record.info.profile {
-            new_order = new_order.profile(profile);
-        }
-        let mut order = match account.new_order(&new_order).await {
-            Ok(order) => order,
-            Err(e) => return self.fail(record, acme::error("placing the order", e)).await,
+        let (order_url, challenges) = match self.open_order(&record.info).await {
+            Ok(opened) => opened,
+            Err(e @ (Error::Ca(_) | Error::Input(_))) => return self.fail(record, e).await,
+            Err(e) => return self.cut_off(record, e).await,
         };
-        let wanted = acme_type(record.info.challenge_type);
-        let mut challenges = Vec::new();
-        let mut authorizations = order.authorizations();
-        while let Some(authz) = authorizations.next().await {
-            let mut authz = match authz {
-                Ok(a) => a,
-                Err(e) => {
-                    drop(authorizations);
-                    return self
-                        .fail(record, acme::error("reading the authorizations", e))
-                        .await;
-                }
-            };
-            let status = status_word(&authz.status);
-            let name = authz.identifier().to_string();
-            let Some(challenge) = authz.challenge(wanted.clone()) else {
-                drop(authorizations);
-                return self
-                    .fail(
-                        record,
-                        Error::input(format!(
-                            "the CA offers no {} challenge for {name}: choose the other challenge type",
-                            wanted_word(&wanted)
-                        )),
-                    )
-                    .await;
-            };
-            let domain = challenge.identifier().to_string();
-            let key_authorization = challenge.key_authorization();
-            let published = match wanted {
-                AcmeChallengeType::Dns01 => Challenge::Dns01 {
-                    record_name: format!("_acme-challenge.{}", domain.trim_start_matches("*.")),
-                    record_value: key_authorization.dns_value(),
-                    domain,
-                },
-                _ => Challenge::Http01 {
-                    url: format!(
-                        "http://{domain}/.well-known/acme-challenge/{}",
-                        challenge.token
-                    ),
-                    token: challenge.token.clone(),
-                    key_authorization: key_authorization.as_str().to_owned(),
-                    domain,
-                },
-            };
-            challenges.push(OrderChallenge {
-                challenge: published,
-                status: status.to_owned(),
-            });
-        }
-        drop(authorizations);
-        record.info.order_url = Some(order.url().to_owned());
+        record.info.order_url = Some(order_url);
         record.info.challenges = challenges;
         record.info.status = RequestStatus::Pending;
         record.info.next_step = Some(match record.info.challenge_type {
@@ -239,6 +180,61 @@ impl Engine {
         record.info.updated = now();
         self.store.commit(Change::new().put(&record)).await?;
         Ok(record.info)
+    }
+
+    /// A new order at the CA for `info`'s names, and the challenges the administrator publishes.
+    async fn open_order(&self, info: &RequestInfo) -> Result<(String, Vec<OrderChallenge>)> {
+        let account_record = self.account_record(Some(&info.account))?;
+        let account = self.acme_account(&account_record).await?;
+        let identifiers: Vec<Identifier> = info
+            .names
+            .iter()
+            .map(|n| Identifier::Dns(n.as_str().to_owned()))
+            .collect();
+        let mut new_order = NewOrder::new(&identifiers);
+        if let Some(profile) = &info.profile {
+            new_order = new_order.profile(profile);
+        }
+        let mut order = account
+            .new_order(&new_order)
+            .await
+            .map_err(|e| acme::error("placing the order", e))?;
+        let wanted = acme_type(info.challenge_type);
+        let mut challenges = Vec::new();
+        let mut authorizations = order.authorizations();
+        while let Some(authz) = authorizations.next().await {
+            let mut authz = authz.map_err(|e| acme::error("reading the authorizations", e))?;
+            let status = status_word(&authz.status);
+            let name = authz.identifier().to_string();
+            let Some(challenge) = authz.challenge(wanted.clone()) else {
+                return Err(Error::input(format!(
+                    "the CA offers no {} challenge for {name}: choose the other challenge type",
+                    info.challenge_type
+                )));
+            };
+            let key_authorization = challenge.key_authorization();
+            let published = match info.challenge_type {
+                ChallengeType::Dns01 => Challenge::Dns01 {
+                    record_name: format!("_acme-challenge.{}", name.trim_start_matches("*.")),
+                    record_value: key_authorization.dns_value(),
+                    domain: name,
+                },
+                ChallengeType::Http01 => Challenge::Http01 {
+                    url: format!(
+                        "http://{name}/.well-known/acme-challenge/{}",
+                        challenge.token
+                    ),
+                    token: challenge.token.clone(),
+                    key_authorization: key_authorization.as_str().to_owned(),
+                    domain: name,
+                },
+            };
+            challenges.push(OrderChallenge {
+                challenge: published,
+                status: status.to_owned(),
+            });
+        }
+        Ok((order.url().to_owned(), challenges))
     }
 
     /// Verifies several requests at once; one result per id, in order.
@@ -288,15 +284,7 @@ impl Engine {
         match outcome {
             Ok(()) => self.finish(record).await,
             Err(e @ Error::Ca(_)) => self.fail(record, e).await,
-            Err(e) => {
-                // Network and local failures leave the order as it is at the CA: say how to go on.
-                record.info.next_step = Some(format!(
-                    "verification was cut off ({e}); run `certdesk request verify {id}` to continue"
-                ));
-                record.info.updated = now();
-                self.store.commit(Change::new().put(&record)).await?;
-                Err(e)
-            }
+            Err(e) => self.cut_off(record, e).await,
         }
     }
 
@@ -330,16 +318,18 @@ impl Engine {
                     continue;
                 };
                 if ch.status == instant_acme::ChallengeStatus::Pending {
-                    ch.set_ready()
-                        .await
-                        .map_err(|e| acme::error("answering the challenge", e))?;
+                    let name = ch.identifier().to_string();
+                    ch.set_ready().await.map_err(|e| match e {
+                        instant_acme::Error::Api(p) => Error::Ca(naming(acme::problem(p), name)),
+                        e => acme::error("answering the challenge", e),
+                    })?;
                 }
             }
-            drop(authorizations);
-            let status = order
-                .poll_ready(&AUTHZ_POLL)
-                .await
-                .map_err(|e| acme::error("waiting for validation", e))?;
+            let status = match order.poll_ready(&AUTHZ_POLL).await {
+                Ok(status) => status,
+                Err(instant_acme::Error::Api(_)) => OrderStatus::Invalid,
+                Err(e) => return Err(acme::error("waiting for validation", e)),
+            };
             if status == OrderStatus::Invalid {
                 return Err(Error::Ca(self.order_problem(&mut order).await));
             }
@@ -392,12 +382,11 @@ impl Engine {
         Ok(key)
     }
 
-    /// The CA's problem for an invalid order: the order's own, or one built from its failed
-    /// authorizations with a subproblem per name.
+    /// The CA's problem for an invalid order, whole, with a subproblem naming each name whose
+    /// authorization failed when the CA gave none (Pebble and Boulder put the challenge's error
+    /// on the order without saying which name it was about).
     async fn order_problem(&self, order: &mut instant_acme::Order) -> Problem {
-        if let Some(p) = order.state().error.clone() {
-            return acme::problem(p);
-        }
+        let mut problem = order.state().error.clone().map(acme::problem);
         let mut subproblems = Vec::new();
         let mut authorizations = order.authorizations();
         while let Some(Ok(mut authz)) = authorizations.next().await {
@@ -415,12 +404,19 @@ impl Engine {
                 }
             }
         }
-        Problem {
-            kind: subproblems.first().and_then(|s| s.kind.clone()),
-            detail: Some("validation failed for the names below".into()),
-            status: None,
-            subproblems,
+        match &mut problem {
+            Some(p) if p.subproblems.is_empty() => p.subproblems = subproblems,
+            Some(_) => {}
+            None => {
+                problem = Some(Problem {
+                    kind: subproblems.first().and_then(|s| s.kind.clone()),
+                    detail: Some("validation failed for the names below".into()),
+                    status: None,
+                    subproblems,
+                })
+            }
         }
+        problem.unwrap_or_default()
     }
 
     /// The certificate is downloaded: a first issue waits to be saved; a renewal is saved as a
@@ -443,6 +439,17 @@ impl Engine {
         Ok(record.info)
     }
 
+    /// A network or local failure: the order stays as it is at the CA; say how to go on.
+    async fn cut_off(&self, mut record: RequestRecord, error: Error) -> Result<RequestInfo> {
+        record.info.next_step = Some(format!(
+            "the last step was cut off ({error}); run `certdesk request verify {}` to continue",
+            record.info.id
+        ));
+        record.info.updated = now();
+        self.store.commit(Change::new().put(&record)).await?;
+        Err(with_id(&record.info.id, error))
+    }
+
     async fn fail(&self, mut record: RequestRecord, error: Error) -> Result<RequestInfo> {
         record.info.status = RequestStatus::Failed;
         record.info.problem = error.problem().cloned();
@@ -455,6 +462,18 @@ impl Engine {
         self.store.commit(Change::new().put(&record)).await?;
         Err(with_id(&record.info.id, error))
     }
+}
+
+/// A challenge's problem carries no identifier: add the name it is about, keeping the CA's text.
+fn naming(mut problem: Problem, name: String) -> Problem {
+    if problem.subproblems.is_empty() {
+        problem.subproblems.push(Subproblem {
+            identifier: Some(name),
+            kind: problem.kind.clone(),
+            detail: None,
+        });
+    }
+    problem
 }
 
 fn reset_order(record: &mut RequestRecord) {
@@ -494,13 +513,6 @@ fn acme_type(t: ChallengeType) -> AcmeChallengeType {
     match t {
         ChallengeType::Http01 => AcmeChallengeType::Http01,
         ChallengeType::Dns01 => AcmeChallengeType::Dns01,
-    }
-}
-
-fn wanted_word(t: &AcmeChallengeType) -> &'static str {
-    match t {
-        AcmeChallengeType::Dns01 => "dns-01",
-        _ => "http-01",
     }
 }
 

@@ -215,6 +215,8 @@ enum Encoding {
 
 const NOT_A_KEY: &str = "the key file is not a PEM private key";
 const RSA_SIZES: &str = "use 2048, 3072 or 4096";
+const ENCRYPTED: &str = "the key file is encrypted: decrypt it first \
+                         (openssl pkey -in encrypted.key -out plain.key) and import that";
 
 impl PrivateKey {
     /// A new random key.
@@ -256,28 +258,22 @@ impl PrivateKey {
                 ))
             }
         };
-        let encrypted = block
-            .headers()
-            .get("Proc-Type")
-            .is_some_and(|value| value.contains("ENCRYPTED"));
         let encoding = match block.tag() {
-            _ if encrypted => None,
-            "PRIVATE KEY" => Some(Encoding::Pkcs8),
-            "RSA PRIVATE KEY" => Some(Encoding::Pkcs1),
-            "EC PRIVATE KEY" => Some(Encoding::Sec1),
-            "ENCRYPTED PRIVATE KEY" => None,
+            "PRIVATE KEY" => Encoding::Pkcs8,
+            "RSA PRIVATE KEY" => Encoding::Pkcs1,
+            "EC PRIVATE KEY" => Encoding::Sec1,
+            "ENCRYPTED PRIVATE KEY" => return Err(Error::input(ENCRYPTED)),
             other => {
                 return Err(Error::input(format!(
-                    "{NOT_A_KEY}: {other} keys are not supported"
+                    "{other} files are not supported: use a PKCS#8, RSA or EC private key"
                 )))
             }
         };
-        let encoding = encoding.ok_or_else(|| {
-            Error::input(
-                "the key file is encrypted: decrypt it first \
-                 (openssl pkey -in encrypted.key -out plain.key) and import that",
-            )
-        })?;
+        // OpenSSL's traditional forms mark encryption in a header rather than in the label.
+        let proc_type = block.headers().get("Proc-Type").unwrap_or_default();
+        if proc_type.contains("ENCRYPTED") {
+            return Err(Error::input(ENCRYPTED));
+        }
         Self::from_der(&Zeroizing::new(block.into_contents()), encoding)
     }
 
@@ -392,7 +388,7 @@ pub(crate) fn pem_config() -> ::pem::EncodeConfig {
 
 fn not_a_key(other_blocks: &[::pem::Pem]) -> Error {
     match other_blocks.first() {
-        Some(block) => Error::input(format!("{NOT_A_KEY}: it holds a {}", block.tag())),
+        Some(block) => Error::input(format!("{NOT_A_KEY} (found: {})", block.tag())),
         None => Error::input(NOT_A_KEY),
     }
 }
@@ -410,7 +406,7 @@ fn identify(der: &[u8], encoding: Encoding) -> Result<KeyAlgorithm> {
         Encoding::Pkcs1 => rsa_algorithm(der),
         Encoding::Sec1 => {
             let key = sec1::EcPrivateKey::try_from(der)
-                .map_err(|_| Error::input(format!("{NOT_A_KEY}: the EC key is malformed")))?;
+                .map_err(|_| Error::input("the EC key is malformed"))?;
             let curve = key
                 .parameters
                 .and_then(|p| p.named_curve())
@@ -445,7 +441,7 @@ fn identify(der: &[u8], encoding: Encoding) -> Result<KeyAlgorithm> {
 /// Sizes an RSA key from its PKCS#1 modulus.
 fn rsa_algorithm(pkcs1_der: &[u8]) -> Result<KeyAlgorithm> {
     let key = pkcs1::RsaPrivateKeyRef::try_from(pkcs1_der)
-        .map_err(|_| Error::input(format!("{NOT_A_KEY}: the RSA key is malformed")))?;
+        .map_err(|_| Error::input("the RSA key is malformed"))?;
     let modulus = key.modulus.as_bytes();
     let leading_zeros = modulus
         .first()
@@ -498,7 +494,7 @@ fn key_type_name(oid: ObjectIdentifier) -> String {
         "1.3.101.113" => "Ed448".into(),
         "1.2.840.113549.1.1.10" => "RSA-PSS".into(),
         "1.2.840.10040.4.1" => "DSA".into(),
-        other => format!("Key type {other}"),
+        other => format!("OID {other}"),
     }
 }
 
@@ -800,7 +796,7 @@ mod tests {
     #[test]
     fn refuses_keys_it_cannot_use_with_a_clear_message() {
         let dir = tempfile::tempdir().unwrap();
-        let cases: [(&[&str], &str); 6] = [
+        let cases: [(&[&str], &str); 7] = [
             (
                 &["genrsa", "-traditional", "-out", OUT, "1024"],
                 "RSA 1024 is too small: use 2048, 3072 or 4096",
@@ -814,6 +810,10 @@ mod tests {
                     "rsa_keygen_bits:1024",
                 ],
                 "RSA 1024 is too small: use 2048, 3072 or 4096",
+            ),
+            (
+                &["genrsa", "-traditional", "-out", OUT, "2560"],
+                "RSA 2560 is not supported: use 2048, 3072 or 4096",
             ),
             (
                 &["ecparam", "-genkey", "-noout", "-name", "secp256k1"],
@@ -876,13 +876,20 @@ mod tests {
                 "the key is not a PKCS#8 private key".to_string(),
             ),
             (
+                "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+                "the RSA key is malformed".to_string(),
+            ),
+            (
+                "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n",
+                "the EC key is malformed".to_string(),
+            ),
+            (
                 "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-                "the key file is not a PEM private key: it holds a CERTIFICATE".to_string(),
+                "the key file is not a PEM private key (found: CERTIFICATE)".to_string(),
             ),
             (
                 "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
-                "the key file is not a PEM private key: OPENSSH PRIVATE KEY keys are not \
-                 supported"
+                "OPENSSH PRIVATE KEY files are not supported: use a PKCS#8, RSA or EC private key"
                     .to_string(),
             ),
             (

@@ -4,6 +4,9 @@
 pub mod account;
 pub mod acme;
 pub mod certinfo;
+pub mod choices;
+pub mod details;
+pub mod dns_accounts;
 pub mod error;
 pub mod http01;
 mod ids;
@@ -11,8 +14,10 @@ mod issuance;
 pub mod keys;
 pub mod keystore;
 pub mod names;
+pub mod renewal;
 pub mod repository;
 pub mod request;
+pub mod settings;
 pub mod store;
 pub mod vault;
 

@@ -117,7 +117,7 @@ impl Store {
         match self.meta.get("schema_version").map_err(store_err)? {
             None => {
                 let id = crate::ids::random_hex(16);
-                (&self.meta)
+                self.meta
                     .transaction(|meta| {
                         meta.insert("schema_version", &SCHEMA_VERSION.to_be_bytes())?;
                         meta.insert("store_id", id.as_bytes())?;

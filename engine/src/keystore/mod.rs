@@ -152,7 +152,8 @@ impl FromStr for ExportFormat {
     }
 }
 
-/// The keystore a certificate request asks for; it decides the file certdesk keeps current.
+/// The keystore a certificate request asks for; it decides the file certdesk keeps current. Its
+/// ids are those of its export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KeystoreType {
@@ -276,7 +277,7 @@ pub fn write_file_0600(path: &Path, bytes: &[u8]) -> Result<()> {
     {
         use std::os::unix::fs::PermissionsExt;
         let permissions = file.metadata().map_err(failed)?.permissions();
-        if permissions.mode() & 0o777 != 0o600 {
+        if permissions.mode() & 0o077 != 0 {
             file.set_permissions(std::fs::Permissions::from_mode(0o600))
                 .map_err(failed)?;
         }

@@ -34,8 +34,8 @@ impl Keystore for Pkcs12 {
             .map(|der| Certificate::from_der(der))
             .collect::<Result<Vec<_>, _>>()
             .map_err(failed)?;
-        // The local key id only has to pair the key with its certificate inside the file; like
-        // OpenSSL, use a digest of the leaf.
+        // The local key id only pairs the key with its certificate inside the file; OpenSSL uses
+        // a digest of the leaf too (SHA-1).
         let local_key_id =
             aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, certificates[0].as_der());
         let key = p12_keystore::PrivateKey::from_der(bundle.key.pkcs8_der()).map_err(failed)?;

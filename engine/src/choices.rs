@@ -1,0 +1,198 @@
+//! The closed sets a form offers (key algorithms, signatures, keystores, export formats,
+//! challenge types, key policies, revocation reasons, well-known CAs), with the ids the engine
+//! parses and the labels people read. The window draws its selects from this, so a new key type
+//! or format appears in every face at once.
+
+use serde::Serialize;
+
+use crate::acme::directory::{LETS_ENCRYPT, LETS_ENCRYPT_STAGING};
+use crate::keys::{KeyAlgorithm, SignatureAlgorithm};
+use crate::keystore::{ExportFormat, KeystoreType};
+use crate::names::{ChallengeType, MAX_NAMES};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    pub id: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyChoice {
+    pub id: &'static str,
+    pub label: &'static str,
+    /// The signature ids this key can sign with; the first is the default.
+    pub signatures: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FormatChoice {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub extension: &'static str,
+    pub needs_password: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaChoice {
+    /// `lets_encrypt`, `lets_encrypt_staging` or `directory` (a URL the user gives).
+    pub kind: &'static str,
+    pub label: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Choices {
+    pub keys: Vec<KeyChoice>,
+    pub signatures: Vec<Choice>,
+    pub keystores: Vec<FormatChoice>,
+    pub export_formats: Vec<FormatChoice>,
+    pub challenges: Vec<Choice>,
+    pub key_policies: Vec<Choice>,
+    pub revocation_reasons: Vec<Choice>,
+    pub cas: Vec<CaChoice>,
+    pub max_names: usize,
+}
+
+fn format_choice(f: ExportFormat) -> FormatChoice {
+    FormatChoice {
+        id: f.id(),
+        label: f.label(),
+        extension: f.file_extension(),
+        needs_password: f.needs_password(),
+    }
+}
+
+pub fn choices() -> Choices {
+    Choices {
+        keys: KeyAlgorithm::ALL
+            .iter()
+            .map(|k| KeyChoice {
+                id: k.id(),
+                label: k.label(),
+                signatures: k.signatures().iter().map(|s| s.id()).collect(),
+            })
+            .collect(),
+        signatures: SignatureAlgorithm::ALL
+            .iter()
+            .map(|s| Choice {
+                id: s.id(),
+                label: s.label(),
+            })
+            .collect(),
+        keystores: KeystoreType::ALL
+            .iter()
+            .map(|k| format_choice(k.export_format()))
+            .collect(),
+        export_formats: ExportFormat::ALL
+            .iter()
+            .copied()
+            .map(format_choice)
+            .collect(),
+        challenges: ChallengeType::ALL
+            .iter()
+            .map(|c| Choice {
+                id: c.as_str(),
+                label: match c {
+                    ChallengeType::Http01 => "HTTP (http-01): a file on each name's web server",
+                    ChallengeType::Dns01 => "DNS (dns-01): a TXT record per name; wildcards",
+                },
+            })
+            .collect(),
+        key_policies: vec![
+            Choice {
+                id: "new",
+                label: "New key at every renewal",
+            },
+            Choice {
+                id: "same",
+                label: "Same key at every renewal",
+            },
+            Choice {
+                id: "import",
+                label: "Import a key",
+            },
+        ],
+        revocation_reasons: vec![
+            Choice {
+                id: "unspecified",
+                label: "Unspecified",
+            },
+            Choice {
+                id: "keyCompromise",
+                label: "Key compromise",
+            },
+            Choice {
+                id: "superseded",
+                label: "Superseded",
+            },
+            Choice {
+                id: "cessationOfOperation",
+                label: "Cessation of operation",
+            },
+            Choice {
+                id: "affiliationChanged",
+                label: "Affiliation changed",
+            },
+        ],
+        cas: vec![
+            CaChoice {
+                kind: "lets_encrypt",
+                label: "Let's Encrypt (production)",
+                url: Some(LETS_ENCRYPT),
+            },
+            CaChoice {
+                kind: "lets_encrypt_staging",
+                label: "Let's Encrypt (staging, test certificates)",
+                url: Some(LETS_ENCRYPT_STAGING),
+            },
+            CaChoice {
+                kind: "directory",
+                label: "Another ACME CA (directory URL)",
+                url: None,
+            },
+        ],
+        max_names: MAX_NAMES,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every id offered must be one the engine parses back, or a form would send what the
+    /// engine refuses.
+    #[test]
+    fn every_offered_id_parses() {
+        let c = choices();
+        for k in &c.keys {
+            assert!(k.id.parse::<KeyAlgorithm>().is_ok(), "{}", k.id);
+        }
+        for s in &c.signatures {
+            assert!(s.id.parse::<SignatureAlgorithm>().is_ok(), "{}", s.id);
+        }
+        for k in &c.keystores {
+            assert!(k.id.parse::<KeystoreType>().is_ok(), "{}", k.id);
+        }
+        for f in &c.export_formats {
+            assert!(f.id.parse::<ExportFormat>().is_ok(), "{}", f.id);
+        }
+        for ch in &c.challenges {
+            assert!(ch.id.parse::<ChallengeType>().is_ok(), "{}", ch.id);
+        }
+        for p in &c.key_policies {
+            assert!(
+                p.id.parse::<crate::request::KeyPolicy>().is_ok(),
+                "{}",
+                p.id
+            );
+        }
+        for r in &c.revocation_reasons {
+            assert!(
+                r.id.parse::<crate::repository::RevocationReason>().is_ok(),
+                "{}",
+                r.id
+            );
+        }
+    }
+}
