@@ -184,20 +184,26 @@ impl Engine {
                  your account at the CA (--eab-kid, --eab-hmac)",
             ));
         }
-        let http = AcmeHttp::new(reg.ca_root_pem.as_deref())?;
         let contact = format!("mailto:{email}");
-        let (account, credentials) = instant_acme::Account::builder_with_http(Box::new(http))
+        let contacts = [contact.as_str()];
+        let new_account = NewAccount {
+            contact: &contacts,
+            terms_of_service_agreed: true,
+            only_return_existing: false,
+        };
+        let (account, credentials) = acme::retry_bad_nonce(|| async {
+            instant_acme::Account::builder_with_http(Box::new(AcmeHttp::new(
+                reg.ca_root_pem.as_deref(),
+            )?))
             .create(
-                &NewAccount {
-                    contact: &[&contact],
-                    terms_of_service_agreed: true,
-                    only_return_existing: false,
-                },
+                &new_account,
                 reg.ca.directory_url().to_owned(),
                 eab_key.as_ref(),
             )
             .await
-            .map_err(|e| acme::error("registering the account", e))?;
+            .map_err(|e| acme::error("registering the account", e))
+        })
+        .await?;
         let info = AccountInfo {
             name: reg.name,
             email,
@@ -341,14 +347,18 @@ impl Engine {
         record: &AccountRecord,
     ) -> Result<instant_acme::Account> {
         record.ensure_active()?;
-        let json = self.vault.open_sealed(&record.credentials)?;
-        let credentials: AccountCredentials = serde_json::from_slice(&json)
-            .map_err(|e| Error::Store(format!("account credentials are damaged: {e}")))?;
+        let credentials = self.credentials(record)?;
         let http = AcmeHttp::new(record.info.ca_root_pem.as_deref())?;
         instant_acme::Account::builder_with_http(Box::new(http))
             .from_credentials(credentials)
             .await
             .map_err(|e| acme::error(&format!("contacting {}", record.info.directory_url), e))
+    }
+
+    fn credentials(&self, record: &AccountRecord) -> Result<AccountCredentials> {
+        let json = self.vault.open_sealed(&record.credentials)?;
+        serde_json::from_slice(&json)
+            .map_err(|e| Error::Store(format!("account credentials are damaged: {e}")))
     }
 
     pub async fn update_account_email(
@@ -360,10 +370,13 @@ impl Engine {
         let mut record = self.account_record(name)?;
         let account = self.acme_account(&record).await?;
         let contact = format!("mailto:{email}");
-        account
-            .update_contacts(&[&contact])
-            .await
-            .map_err(|e| acme::error("updating the e-mail address", e))?;
+        acme::retry_bad_nonce(|| async {
+            account
+                .update_contacts(&[&contact])
+                .await
+                .map_err(|e| acme::error("updating the e-mail address", e))
+        })
+        .await?;
         record.info.email = email;
         self.store.commit(Change::new().put(&record)).await?;
         Ok(record.info)
@@ -372,19 +385,9 @@ impl Engine {
     /// The account key as PKCS#8 PEM.
     pub fn export_account_key(&self, name: Option<&str>) -> Result<Zeroizing<String>> {
         let record = self.account_record(name)?;
-        let json = self.vault.open_sealed(&record.credentials)?;
-        #[derive(Deserialize)]
-        struct Stored {
-            key_pkcs8: String,
-        }
-        let stored: Stored = serde_json::from_slice(&json)
-            .map_err(|e| Error::Store(format!("account credentials are damaged: {e}")))?;
-        let der = Zeroizing::new(
-            BASE64_URL_SAFE_NO_PAD
-                .decode(&stored.key_pkcs8)
-                .map_err(|e| Error::Store(format!("account key is damaged: {e}")))?,
-        );
-        let key = PrivateKey::from_pkcs8_der(der.to_vec())?;
+        let credentials = self.credentials(&record)?;
+        let key =
+            PrivateKey::from_pkcs8_der(credentials.private_key().secret_pkcs8_der().to_vec())?;
         Ok(Zeroizing::new(key.to_pem()))
     }
 
@@ -401,10 +404,14 @@ impl Engine {
     pub async fn deactivate_account(&self, name: Option<&str>) -> Result<AccountInfo> {
         let mut record = self.account_record(name)?;
         let account = self.acme_account(&record).await?;
-        account
-            .deactivate()
-            .await
-            .map_err(|e| acme::error("deactivating the account", e))?;
+        acme::retry_bad_nonce(|| async {
+            account
+                .clone()
+                .deactivate()
+                .await
+                .map_err(|e| acme::error("deactivating the account", e))
+        })
+        .await?;
         record.info.status = AccountStatus::Deactivated;
         self.store.commit(Change::new().put(&record)).await?;
         Ok(record.info)

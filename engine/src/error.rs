@@ -148,6 +148,12 @@ impl Error {
         }
     }
 
+    /// The CA rejected the request's nonce. instant-acme retries that three times; past that the
+    /// whole step is worth doing again (a CA under load, or Pebble's deliberate rejections).
+    pub fn is_bad_nonce(&self) -> bool {
+        matches!(self, Self::Ca(p) if p.short_type() == "badNonce")
+    }
+
     /// The CA's problem document, when the CA refused.
     pub fn problem(&self) -> Option<&Problem> {
         match self {

@@ -36,6 +36,8 @@ const CERT_POLL: RetryPolicy = RetryPolicy::new()
     .backoff(1.5)
     .timeout(Duration::from_secs(120));
 
+const BAD_NONCE: &str = "urn:ietf:params:acme:error:badNonce";
+
 fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
@@ -75,7 +77,9 @@ impl Engine {
         };
         self.store.commit(Change::new().put(&record)).await?;
         let id = record.info.id.clone();
-        self.place_order(record).await.map_err(|e| with_id(&id, e))
+        self.place_order(record)
+            .await
+            .map_err(|e| recorded_but(&id, e))
     }
 
     pub fn requests(&self) -> Result<Vec<RequestInfo>> {
@@ -159,7 +163,8 @@ impl Engine {
     /// Places the order and records its challenges. A refusal by the CA fails the request; a
     /// network or local failure leaves it `Created`, to be placed again by `verify`.
     async fn place_order(&self, mut record: RequestRecord) -> Result<RequestInfo> {
-        let (order_url, challenges) = match self.open_order(&record.info).await {
+        let opened = acme::retry_bad_nonce(|| self.open_order(&record.info)).await;
+        let (order_url, challenges) = match opened {
             Ok(opened) => opened,
             Err(e @ (Error::Ca(_) | Error::Input(_))) => return self.fail(record, e).await,
             Err(e) => return self.cut_off(record, e).await,
@@ -279,7 +284,15 @@ impl Engine {
         let published = responder
             .as_ref()
             .map(|r| r.publish(&record.info.challenges));
-        let outcome = self.drive_order(&mut record).await;
+        let mut outcome = self.drive_order(&mut record).await;
+        // drive_order continues from the order's state at the CA, so a step cut off by
+        // rejected nonces is simply driven again.
+        for _ in 0..5 {
+            match &outcome {
+                Err(e) if e.is_bad_nonce() => outcome = self.drive_order(&mut record).await,
+                _ => break,
+            }
+        }
         drop(published);
         match outcome {
             Ok(()) => self.finish(record).await,
@@ -327,7 +340,9 @@ impl Engine {
             }
             let status = match order.poll_ready(&AUTHZ_POLL).await {
                 Ok(status) => status,
-                Err(instant_acme::Error::Api(_)) => OrderStatus::Invalid,
+                Err(instant_acme::Error::Api(p)) if p.r#type.as_deref() != Some(BAD_NONCE) => {
+                    OrderStatus::Invalid
+                }
                 Err(e) => return Err(acme::error("waiting for validation", e)),
             };
             if status == OrderStatus::Invalid {
@@ -447,7 +462,7 @@ impl Engine {
         ));
         record.info.updated = now();
         self.store.commit(Change::new().put(&record)).await?;
-        Err(with_id(&record.info.id, error))
+        Err(error)
     }
 
     async fn fail(&self, mut record: RequestRecord, error: Error) -> Result<RequestInfo> {
@@ -460,7 +475,7 @@ impl Engine {
         record.info.updated = now();
         record.order_key = None;
         self.store.commit(Change::new().put(&record)).await?;
-        Err(with_id(&record.info.id, error))
+        Err(error)
     }
 }
 
@@ -516,10 +531,13 @@ fn acme_type(t: ChallengeType) -> AcmeChallengeType {
     }
 }
 
-/// Prefixes an error with the request it belongs to, keeping its kind.
-fn with_id(id: &str, e: Error) -> Error {
+/// A request whose order could not be placed is still recorded: say under which id.
+fn recorded_but(id: &str, e: Error) -> Error {
     match e {
-        Error::Network(m) => Error::Network(format!("request {id}: {m}")),
+        Error::Network(m) => Error::Network(format!(
+            "request {id} is recorded, but its order could not be placed: {m}; run `certdesk \
+             request verify {id}` to place it"
+        )),
         other => other,
     }
 }

@@ -297,13 +297,17 @@ impl Engine {
         let account_record = self.account_record(Some(&request.info.account))?;
         let account = self.acme_account(&account_record).await?;
         let der = rustls::pki_types::CertificateDer::from(der);
-        account
-            .revoke(&instant_acme::RevocationRequest {
-                certificate: &der,
-                reason: Some(reason.acme()),
-            })
-            .await
-            .map_err(|e| acme::error("revoking the certificate", e))?;
+        let revocation = instant_acme::RevocationRequest {
+            certificate: &der,
+            reason: Some(reason.acme()),
+        };
+        acme::retry_bad_nonce(|| async {
+            account
+                .revoke(&revocation)
+                .await
+                .map_err(|e| acme::error("revoking the certificate", e))
+        })
+        .await?;
         if let Some(v) = cert.versions.last_mut() {
             v.version.revoked = Some(Revocation {
                 reason,

@@ -160,11 +160,44 @@ fn retry_after<B>(rsp: &http::Response<B>) -> Option<Duration> {
     .or(Some(Duration::ZERO))
 }
 
-fn network(url: &str, e: impl std::fmt::Display) -> Error {
-    Error::Network(format!(
-        "could not reach the CA at {url}: {e}. Check the URL, your network and, for a private CA, \
-         its root certificate (--ca-root)"
-    ))
+/// The CA could not be reached (or answered garbage at the HTTP level), with the causes.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "could not reach the CA at {url}: {cause}. Check the URL, your network and, for a private \
+     CA, its root certificate (--ca-root)"
+)]
+pub struct Unreachable {
+    url: String,
+    cause: String,
+}
+
+impl Unreachable {
+    fn new(url: &str, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self {
+            url: url.to_owned(),
+            cause: causes(&*e.into()),
+        }
+    }
+}
+
+fn network(url: &str, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+    Error::Network(Unreachable::new(url, e).to_string())
+}
+
+/// An error and its causes on one line: hyper's own text ("client error (Connect)") hides the
+/// part that helps ("Connection refused", "invalid peer certificate: UnknownIssuer").
+pub(crate) fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn parse_root_pem(pem: &str) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
@@ -189,6 +222,7 @@ impl HttpClient for AcmeHttp {
         let this = self.clone();
         Box::pin(async move {
             let (parts, body) = req.into_parts();
+            let url = parts.uri.to_string();
             let body = body
                 .collect()
                 .await
@@ -197,7 +231,7 @@ impl HttpClient for AcmeHttp {
             let rsp = this
                 .send(Request::from_parts(parts, body))
                 .await
-                .map_err(instant_acme::Error::Other)?;
+                .map_err(|e| instant_acme::Error::Other(Box::new(Unreachable::new(&url, e))))?;
             Ok(BytesResponse::from(rsp))
         })
     }

@@ -18,7 +18,7 @@ pub fn error(context: &str, e: instant_acme::Error) -> Error {
             "{context}: the CA did not finish in time; run the same command again later to \
              continue where it stopped"
         )),
-        other => Error::Network(format!("{context}: {other}")),
+        other => Error::Network(format!("{context}: {}", http::causes(&other))),
     }
 }
 
@@ -40,5 +40,24 @@ pub fn problem(p: instant_acme::Problem) -> Problem {
                 detail: s.detail,
             })
             .collect(),
+    }
+}
+
+/// How many times a whole step is redone after instant-acme's own badNonce retries ran out.
+const NONCE_STEP_RETRIES: u32 = 5;
+
+/// Runs `step` again while the CA keeps rejecting nonces. Only for steps that are safe to repeat
+/// (a nonce rejection means the CA did not act on the request).
+pub async fn retry_bad_nonce<T, F, Fut>(mut step: F) -> crate::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = crate::Result<T>>,
+{
+    let mut retries = 0;
+    loop {
+        match step().await {
+            Err(e) if e.is_bad_nonce() && retries < NONCE_STEP_RETRIES => retries += 1,
+            other => return other,
+        }
     }
 }
