@@ -1,1 +1,119 @@
+//! certdesk's desktop app: a window with a tab per part of the certificate life (Account, DNS,
+//! Requests, Certificates, Deploy, Windows Agent, Settings) and a tray icon, as a thin face over
+//! `certdesk_engine`. The engine holds all state and rules; the commands in [`commands`] each make
+//! one engine call.
 
+pub mod commands;
+mod datadir;
+pub mod error;
+mod notify;
+pub mod state;
+mod tray;
+
+use tauri::ipc::Invoke;
+use tauri::{Manager, Runtime, WindowEvent};
+
+pub use state::AppState;
+
+/// The app's configuration and assets (the built `ui/`), from the top-level `tauri.conf.json`.
+pub fn context<R: Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!("../tauri.conf.json")
+}
+
+/// Every command the page may call. `build.rs` lists the same names for the capability file.
+pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
+    use commands::*;
+    tauri::generate_handler![
+        app::app_info,
+        app::choose_data_dir,
+        app::restart,
+        app::autostart_enabled,
+        app::set_autostart,
+        accounts::accounts,
+        accounts::ca_terms,
+        accounts::register_account,
+        accounts::import_account,
+        accounts::update_account_email,
+        accounts::export_account_key,
+        accounts::delete_account,
+        accounts::deactivate_account,
+        dns::dns_providers,
+        dns::dns_accounts,
+        dns::save_dns_account,
+        dns::delete_dns_account,
+        dns::set_dns_account_enabled,
+        requests::check_names,
+        requests::create_request,
+        requests::requests,
+        requests::request,
+        requests::verify,
+        requests::new_challenge,
+        requests::save_request,
+        certs::certs,
+        certs::cert_details,
+        certs::history,
+        certs::export_cert,
+        certs::renew,
+        certs::renew_due,
+        certs::revoke,
+        certs::delete_cert,
+        settings::settings,
+        settings::save_settings,
+    ]
+}
+
+/// The plugins the app and its tests share: dialogs for the file pickers, start at login.
+pub fn with_plugins<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+}
+
+/// Starts the app: one instance only, the engine of the data folder, the tray, and a window that
+/// hides instead of closing.
+pub fn run() {
+    let (data_dir, source) = datadir::resolve();
+    let state = tauri::async_runtime::block_on(AppState::open(data_dir, source));
+    // The single-instance plugin goes first: a second launch must stop before anything else.
+    let builder = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(
+        |app, _args, _cwd| tray::show_main_window(app),
+    ));
+    let result = with_plugins(builder)
+        .manage(state)
+        .invoke_handler(invoke_handler())
+        .setup(|app| {
+            tray::create(app.handle())?;
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing keeps certdesk in the tray, where renewals and their notifications go on.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if window.label() == "main" {
+                    api.prevent_close();
+                    let _ = window.hide();
+                    hidden_once(window.app_handle());
+                }
+            }
+        })
+        .run(context());
+    if let Err(e) = result {
+        eprintln!("certdesk: the window could not start: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Says once per run where the window went.
+fn hidden_once<R: Runtime>(app: &tauri::AppHandle<R>) {
+    static TOLD: std::sync::Once = std::sync::Once::new();
+    TOLD.call_once(|| {
+        notify::send(
+            app,
+            notify::Kind::Renewed,
+            "certdesk is still running",
+            "It keeps renewing from the tray. Quit it from the tray menu.",
+        );
+    });
+}

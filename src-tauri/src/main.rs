@@ -1,5 +1,6 @@
+// No console window on Windows release builds; certdesk is a desktop app there.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
 fn main() {
-    tauri::Builder::default()
-        .run(tauri::generate_context!("../tauri.conf.json"))
-        .expect("run");
+    certdesk_app::run();
 }

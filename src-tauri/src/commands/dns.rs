@@ -1,0 +1,45 @@
+//! The DNS tab: DNS accounts, their forms drawn from the providers' field declarations.
+
+use certdesk_engine::dns_accounts::{self, DnsAccountForm, DnsAccountInfo, ProviderSpec};
+use tauri::State;
+
+use crate::error::CmdResult;
+use crate::state::AppState;
+
+#[tauri::command]
+pub fn dns_providers() -> Vec<ProviderSpec> {
+    dns_accounts::PROVIDERS.to_vec()
+}
+
+#[tauri::command]
+pub fn dns_accounts(state: State<'_, AppState>) -> CmdResult<Vec<DnsAccountInfo>> {
+    Ok(state.engine()?.dns_accounts()?)
+}
+
+#[tauri::command]
+pub async fn save_dns_account(
+    state: State<'_, AppState>,
+    form: DnsAccountForm,
+) -> CmdResult<DnsAccountInfo> {
+    Ok(state.engine()?.save_dns_account(form).await?)
+}
+
+#[tauri::command]
+pub async fn delete_dns_account(
+    state: State<'_, AppState>,
+    name: String,
+) -> CmdResult<DnsAccountInfo> {
+    Ok(state.engine()?.delete_dns_account(&name).await?)
+}
+
+#[tauri::command]
+pub async fn set_dns_account_enabled(
+    state: State<'_, AppState>,
+    name: String,
+    enabled: bool,
+) -> CmdResult<DnsAccountInfo> {
+    Ok(state
+        .engine()?
+        .set_dns_account_enabled(&name, enabled)
+        .await?)
+}

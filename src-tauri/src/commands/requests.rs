@@ -1,0 +1,163 @@
+//! The Requests tab: the request form with its live name check, the requests, their challenges.
+
+use certdesk_engine::keys::{KeyAlgorithm, SignatureAlgorithm};
+use certdesk_engine::keystore::KeystoreType;
+use certdesk_engine::names::{self, ChallengeType};
+use certdesk_engine::repository::CertSummary;
+use certdesk_engine::request::{KeyPolicy, RequestInfo, RequestSpec, RequestStatus};
+use certdesk_engine::Error;
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Runtime, State};
+
+use super::read_optional;
+use crate::error::CmdResult;
+use crate::notify::{self, Kind};
+use crate::state::AppState;
+
+/// The live check of the names field.
+#[derive(Debug, Serialize)]
+pub struct NameCheck {
+    /// How many entries the field holds.
+    pub count: usize,
+    /// The names as they will be sent (punycode, lower-case), when all are valid.
+    pub names: Vec<String>,
+    /// Each rejected entry with its reason.
+    pub errors: Vec<certdesk_engine::error::NameError>,
+    /// A problem with the list as a whole (empty, too many names).
+    pub message: Option<String>,
+}
+
+/// Checks the names as typed (one per line, or separated by commas or blanks) with the engine's
+/// rules, so the form marks every rejected name before anything is sent.
+#[tauri::command]
+pub fn check_names(text: String, challenge: ChallengeType) -> NameCheck {
+    let entries = names::split_input(&text);
+    let count = entries.len();
+    match names::validate(&entries, challenge) {
+        Ok(valid) => NameCheck {
+            count,
+            names: valid.into_iter().map(|n| n.into_string()).collect(),
+            errors: Vec::new(),
+            message: None,
+        },
+        Err(Error::Names(errors)) => NameCheck {
+            count,
+            names: Vec::new(),
+            errors,
+            message: None,
+        },
+        Err(e) => NameCheck {
+            count,
+            names: Vec::new(),
+            errors: Vec::new(),
+            message: Some(e.to_string()),
+        },
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RequestForm {
+    /// The names field as typed.
+    pub names: String,
+    pub key: KeyAlgorithm,
+    #[serde(default)]
+    pub signature: Option<SignatureAlgorithm>,
+    pub keystore: KeystoreType,
+    /// Sealed by the engine at once; never sent back to the page.
+    #[serde(default)]
+    pub keystore_password: Option<String>,
+    pub key_policy: KeyPolicy,
+    /// The PEM file of the key to import, read here so the key never passes through the page.
+    #[serde(default)]
+    pub import_key_path: Option<String>,
+    pub challenge: ChallengeType,
+    #[serde(default)]
+    pub account: Option<String>,
+    #[serde(default)]
+    pub profile: Option<String>,
+}
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.trim().is_empty())
+}
+
+#[tauri::command]
+pub async fn create_request(
+    state: State<'_, AppState>,
+    form: RequestForm,
+) -> CmdResult<RequestInfo> {
+    let spec = RequestSpec {
+        names: names::split_input(&form.names),
+        key: form.key,
+        signature: form.signature,
+        keystore: form.keystore,
+        keystore_password: non_empty(form.keystore_password),
+        key_policy: form.key_policy,
+        import_key_pem: read_optional(form.import_key_path.as_deref())?,
+        challenge: form.challenge,
+        account: non_empty(form.account),
+        profile: non_empty(form.profile).map(|p| p.trim().to_owned()),
+    };
+    Ok(state.engine()?.create_request(spec).await?)
+}
+
+#[tauri::command]
+pub fn requests(state: State<'_, AppState>) -> CmdResult<Vec<RequestInfo>> {
+    Ok(state.engine()?.requests()?)
+}
+
+#[tauri::command]
+pub fn request(state: State<'_, AppState>, id: String) -> CmdResult<RequestInfo> {
+    Ok(state.engine()?.request(&id)?)
+}
+
+/// Answers the challenges and carries the order to a downloaded certificate. With
+/// `use_responder`, the built-in http-01 responder answers at the address set in Settings.
+#[tauri::command]
+pub async fn verify<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+    use_responder: bool,
+) -> CmdResult<RequestInfo> {
+    let engine = state.engine()?;
+    let responder = if use_responder {
+        engine.settings_responder().await?
+    } else {
+        None
+    };
+    let result = engine.verify(&id, responder).await;
+    match &result {
+        Ok(info) if info.status == RequestStatus::Available => notify::send(
+            &app,
+            Kind::Issued,
+            "Certificate issued",
+            &format!("{}: save it to the repository", names_of(info)),
+        ),
+        Ok(_) => {}
+        Err(e) => notify::send(&app, Kind::Failed, "Verification failed", &e.to_string()),
+    }
+    Ok(result?)
+}
+
+#[tauri::command]
+pub async fn new_challenge(state: State<'_, AppState>, id: String) -> CmdResult<RequestInfo> {
+    Ok(state.engine()?.new_challenge(&id).await?)
+}
+
+/// Moves an issued certificate into the repository.
+#[tauri::command]
+pub async fn save_request<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+) -> CmdResult<CertSummary> {
+    let saved = state.engine()?.save(&id).await?;
+    crate::tray::certs_changed(&app);
+    Ok(saved)
+}
+
+fn names_of(info: &RequestInfo) -> String {
+    let names: Vec<&str> = info.names.iter().map(|n| n.as_str()).collect();
+    names.join(", ")
+}

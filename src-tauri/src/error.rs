@@ -1,0 +1,44 @@
+//! The one error type the page receives: the engine's error, kept whole so the page can put it
+//! next to what caused it (every rejected name under the names field, the CA's problem document
+//! with its subproblems under the request).
+
+use certdesk_engine::error::NameError;
+use certdesk_engine::{Error, ErrorKind, Problem};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommandError {
+    /// `input`: the user fixes the form; `remote`: the CA or network; `local`: this machine.
+    pub kind: ErrorKind,
+    /// The engine's message, which says what to do.
+    pub message: String,
+    /// The CA's problem document, when the CA refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+    /// Each rejected domain name with its reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<NameError>,
+}
+
+impl From<Error> for CommandError {
+    fn from(e: Error) -> Self {
+        Self {
+            kind: e.kind(),
+            message: e.to_string(),
+            problem: e.problem().cloned(),
+            names: match e {
+                Error::Names(names) => names,
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+impl CommandError {
+    /// A mistake in what the page sent, in the words of [`Error::Input`].
+    pub fn input(message: impl Into<String>) -> Self {
+        Error::input(message).into()
+    }
+}
+
+pub type CmdResult<T> = Result<T, CommandError>;
