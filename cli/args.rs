@@ -150,6 +150,16 @@ pub struct CreateArgs {
     /// An ACME profile the CA's directory lists.
     #[arg(long)]
     pub profile: Option<String>,
+    /// Verify at once, answering http-01 with the built-in responder on ADDR:PORT.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub http_listen: Option<String>,
+    /// With --http-listen: save the issued certificate to the repository too.
+    #[arg(long, requires = "http_listen")]
+    pub save: bool,
+    /// One request (and certificate) per --domain instead of one with all the names; with
+    /// --http-listen they are issued concurrently.
+    #[arg(long)]
+    pub each: bool,
 }
 
 #[derive(Subcommand)]

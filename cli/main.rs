@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use certdesk_engine::account::{Eab, Registration};
 use certdesk_engine::acme::Ca;
 use certdesk_engine::http01::Http01Responder;
-use certdesk_engine::request::RequestSpec;
+use certdesk_engine::request::{RequestInfo, RequestSpec};
 use certdesk_engine::{Engine, Error, Result};
 use clap::Parser as _;
 
@@ -190,23 +190,44 @@ async fn responder(listen: Option<String>) -> Result<Option<std::sync::Arc<Http0
 async fn request(engine: &Engine, cmd: RequestCmd, out: &Out) -> Result<ExitCode> {
     match cmd {
         RequestCmd::Create(args) => {
-            let spec = RequestSpec {
-                names: args.domain,
-                key: args.key,
-                signature: args.signature,
-                keystore: args.keystore,
-                keystore_password: args
-                    .keystore_password_file
-                    .as_deref()
-                    .map(read_password)
-                    .transpose()?,
-                key_policy: args.key_policy,
-                import_key_pem: args.import_key.as_deref().map(read_file).transpose()?,
-                challenge: args.challenge,
-                account: args.account,
-                profile: args.profile,
+            let keystore_password = args
+                .keystore_password_file
+                .as_deref()
+                .map(read_password)
+                .transpose()?;
+            let import_key_pem = args.import_key.as_deref().map(read_file).transpose()?;
+            let name_sets = if args.each {
+                args.domain.iter().map(|d| vec![d.clone()]).collect()
+            } else {
+                vec![args.domain.clone()]
             };
-            out.request(&engine.create_request(spec).await?);
+            let specs: Vec<RequestSpec> = name_sets
+                .into_iter()
+                .map(|names| RequestSpec {
+                    names,
+                    key: args.key,
+                    signature: args.signature,
+                    keystore: args.keystore,
+                    keystore_password: keystore_password.clone(),
+                    key_policy: args.key_policy,
+                    import_key_pem: import_key_pem.clone(),
+                    challenge: args.challenge,
+                    account: args.account.clone(),
+                    profile: args.profile.clone(),
+                })
+                .collect();
+            match responder(args.http_listen).await? {
+                Some(r) => {
+                    let labels: Vec<String> = specs.iter().map(|s| s.names.join(",")).collect();
+                    let results = engine.issue_many(specs, r, args.save).await;
+                    return Ok(out.request_results(&labels, results, args.each));
+                }
+                None => {
+                    let labels: Vec<String> = specs.iter().map(|s| s.names.join(",")).collect();
+                    let results = create_each(engine, specs).await;
+                    return Ok(out.request_results(&labels, results, args.each));
+                }
+            }
         }
         RequestCmd::List => out.requests(&engine.requests()?),
         RequestCmd::Show { id } => out.request(&engine.request(&id)?),
@@ -214,11 +235,21 @@ async fn request(engine: &Engine, cmd: RequestCmd, out: &Out) -> Result<ExitCode
             let responder = responder(http_listen).await?;
             out.progress(&format!("verifying {} request(s)…", ids.len()));
             let results = engine.verify_many(&ids, responder).await;
-            return Ok(out.verify_results(&ids, results));
+            return Ok(out.request_results(&ids, results, true));
         }
         RequestCmd::NewChallenge { id } => out.request(&engine.new_challenge(&id).await?),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Creates the requests one after the other (each places an order; the CA's order rate limits
+/// favour a steady pace over a burst).
+async fn create_each(engine: &Engine, specs: Vec<RequestSpec>) -> Vec<Result<RequestInfo>> {
+    let mut results = Vec::with_capacity(specs.len());
+    for spec in specs {
+        results.push(engine.create_request(spec).await);
+    }
+    results
 }
 
 async fn cert(engine: &Engine, cmd: CertCmd, out: &Out) -> Result<ExitCode> {

@@ -174,8 +174,23 @@ impl Out {
         }
     }
 
-    /// One result per request; the exit code is the worst of them.
-    pub fn verify_results(&self, ids: &[String], results: Vec<Result<RequestInfo>>) -> ExitCode {
+    /// One result per request, as a list (or, when `list` is false, the one result as an
+    /// object); `labels` name the requests in error messages. The exit code is the worst.
+    pub fn request_results(
+        &self,
+        labels: &[String],
+        mut results: Vec<Result<RequestInfo>>,
+        list: bool,
+    ) -> ExitCode {
+        if !list && results.len() == 1 {
+            return match results.remove(0) {
+                Ok(info) => {
+                    self.request(&info);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => self.error(&e),
+            };
+        }
         let mut worst = 0;
         if self.json {
             let values: Vec<_> = results
@@ -187,12 +202,12 @@ impl Out {
                 .collect();
             self.print_json(&values);
         }
-        for (id, result) in ids.iter().zip(&results) {
+        for (label, result) in labels.iter().zip(&results) {
             match result {
                 Ok(info) if !self.json => self.request(info),
                 Ok(_) => {}
                 Err(e) => {
-                    eprintln!("error: request {id}: {e}");
+                    eprintln!("error: request {label}: {e}");
                     worst = worst.max(exit_code(e.kind()));
                 }
             }

@@ -640,3 +640,57 @@ fn a_failed_validation_shows_the_cas_problem_and_a_new_challenge_recovers() {
         "available"
     );
 }
+
+#[test]
+fn one_command_issues_and_saves_several_certificates_concurrently() {
+    let pebble = Pebble::start();
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    let listen = format!("127.0.0.1:{}", pebble.http_port());
+    let results = cd.json([
+        "request",
+        "create",
+        "--each",
+        "--domain",
+        "a.example.com",
+        "--domain",
+        "b.example.com",
+        "--domain",
+        "c.example.com",
+        "--key",
+        "p256",
+        "--keystore",
+        "pem",
+        "--challenge",
+        "http-01",
+        "--http-listen",
+        &listen,
+        "--save",
+    ]);
+    let results = results.as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    for r in results {
+        assert_eq!(r["status"], "saved", "{r}");
+        assert_eq!(r["names"].as_array().unwrap().len(), 1);
+    }
+    let certs = cd.json(["cert", "list"]);
+    assert_eq!(certs.as_array().unwrap().len(), 3);
+
+    // The built-in responder answers http-01 only.
+    let dns = cd.run([
+        "request",
+        "create",
+        "--domain",
+        "d.example.com",
+        "--key",
+        "p256",
+        "--keystore",
+        "pem",
+        "--challenge",
+        "dns-01",
+        "--http-listen",
+        &listen,
+    ]);
+    dns.assert_code(1);
+    assert!(dns.stderr.contains("http-01 only"), "{dns}");
+}

@@ -242,6 +242,41 @@ impl Engine {
         Ok((order.url().to_owned(), challenges))
     }
 
+    /// Raises a request and carries it through with the built-in http-01 responder, saving the
+    /// certificate when `save` is set: the one-shot path of scripts and benchmarks.
+    pub async fn issue(
+        &self,
+        spec: RequestSpec,
+        responder: Arc<Http01Responder>,
+        save: bool,
+    ) -> Result<RequestInfo> {
+        if spec.challenge != ChallengeType::Http01 {
+            return Err(Error::input(
+                "the built-in responder answers http-01 only: choose --challenge http-01, or \
+                 publish the dns-01 records and run `certdesk request verify`",
+            ));
+        }
+        let created = self.create_request(spec).await?;
+        let verified = self.verify(&created.id, Some(responder)).await?;
+        if save && verified.status == RequestStatus::Available {
+            return self.save_record(self.request_record(&created.id)?).await;
+        }
+        Ok(verified)
+    }
+
+    /// [`Engine::issue`] for several requests at once; one result per spec, in order.
+    pub async fn issue_many(
+        &self,
+        specs: Vec<RequestSpec>,
+        responder: Arc<Http01Responder>,
+        save: bool,
+    ) -> Vec<Result<RequestInfo>> {
+        let tasks = specs
+            .into_iter()
+            .map(|spec| self.issue(spec, responder.clone(), save));
+        futures::future::join_all(tasks).await
+    }
+
     /// Verifies several requests at once; one result per id, in order.
     pub async fn verify_many(
         &self,
