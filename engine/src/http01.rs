@@ -114,6 +114,8 @@ async fn serve(listener: TcpListener, tokens: Tokens) {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
+        // One small answer per connection: send it without waiting for Nagle.
+        let _ = stream.set_nodelay(true);
         let tokens = tokens.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {

@@ -14,7 +14,7 @@ pub struct CommandError {
     pub message: String,
     /// The CA's problem document, when the CA refused.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub problem: Option<Problem>,
+    pub problem: Option<Box<Problem>>,
     /// Each rejected domain name with its reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<NameError>,
@@ -25,7 +25,7 @@ impl From<Error> for CommandError {
         Self {
             kind: e.kind(),
             message: e.to_string(),
-            problem: e.problem().cloned(),
+            problem: e.problem().cloned().map(Box::new),
             names: match e {
                 Error::Names(names) => names,
                 _ => Vec::new(),

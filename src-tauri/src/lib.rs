@@ -4,7 +4,7 @@
 //! one engine call.
 
 pub mod commands;
-mod datadir;
+pub mod datadir;
 pub mod error;
 mod notify;
 pub mod state;
@@ -78,9 +78,10 @@ pub fn run() {
     let (data_dir, source) = datadir::resolve();
     let state = tauri::async_runtime::block_on(AppState::open(data_dir, source));
     // The single-instance plugin goes first: a second launch must stop before anything else.
-    let builder = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(
-        |app, _args, _cwd| tray::show_main_window(app),
-    ));
+    let builder =
+        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tray::show_main_window(app)
+        }));
     let result = with_plugins(builder)
         .manage(state)
         .invoke_handler(invoke_handler())
@@ -111,7 +112,7 @@ fn hidden_once<R: Runtime>(app: &tauri::AppHandle<R>) {
     TOLD.call_once(|| {
         notify::send(
             app,
-            notify::Kind::Renewed,
+            notify::Kind::Info,
             "certdesk is still running",
             "It keeps renewing from the tray. Quit it from the tray menu.",
         );

@@ -1,5 +1,5 @@
 //! Desktop notifications (notify-rust) for issued, failed and renewed certificates, each kind
-//! switched on or off in Settings. They are sent from a blocking thread and never awaited: a
+//! switched on or off in Settings, and answers to the administrator's own tray actions. They are sent from a blocking thread and never awaited: a
 //! missing notification daemon must not delay or fail the work that triggered them.
 
 use tauri::{Manager, Runtime};
@@ -11,6 +11,8 @@ pub enum Kind {
     Issued,
     Failed,
     Renewed,
+    /// The answer to something the administrator just did (always shown).
+    Info,
 }
 
 pub fn send<R: Runtime>(app: &tauri::AppHandle<R>, kind: Kind, summary: &str, body: &str) {
@@ -22,6 +24,7 @@ pub fn send<R: Runtime>(app: &tauri::AppHandle<R>, kind: Kind, summary: &str, bo
         Kind::Issued => settings.notify_issued,
         Kind::Failed => settings.notify_failed,
         Kind::Renewed => settings.notify_renewed,
+        Kind::Info => true,
     };
     if !wanted {
         return;

@@ -60,7 +60,7 @@ fn next_expiry_text<R: Runtime>(app: &AppHandle<R>) -> String {
             c.days_left,
             if c.days_left == 1 { "" } else { "s" }
         ),
-        Ok(None) => "No certificates to renew yet".into(),
+        Ok(None) => "No valid certificate yet".into(),
         Err(e) => format!("certdesk: {}", e.message),
     }
 }
@@ -94,7 +94,7 @@ fn renew_due_in_background<R: Runtime>(app: AppHandle<R>) {
         match outcome {
             Ok(outcomes) if outcomes.is_empty() => notify::send(
                 &app,
-                Kind::Renewed,
+                Kind::Info,
                 "Nothing to renew",
                 "No certificate is inside its renewal window.",
             ),

@@ -59,6 +59,9 @@ impl AcmeHttp {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(Duration::from_secs(10)));
+        // Without it, Nagle's algorithm meets the CA's delayed ACK on every request whose
+        // headers and body go out in two writes: 40 ms lost per ACME call.
+        http.set_nodelay(true);
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(config)
             .https_or_http()

@@ -134,6 +134,11 @@ pub async fn verify<R: Runtime>(
             "Certificate issued",
             &format!("{}: save it to the repository", names_of(info)),
         ),
+        // A renewal is saved as a new version as soon as it is issued.
+        Ok(info) if info.status == RequestStatus::Renewed => {
+            notify::send(&app, Kind::Renewed, "Certificate renewed", &names_of(info));
+            crate::tray::certs_changed(&app);
+        }
         Ok(_) => {}
         Err(e) => notify::send(&app, Kind::Failed, "Verification failed", &e.to_string()),
     }

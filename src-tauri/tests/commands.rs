@@ -1,0 +1,473 @@
+//! Every Tauri command of the app, called the way the page calls it (through Tauri's IPC with
+//! the app's real configuration and capability, on the mock runtime) against a real engine in a
+//! fresh data folder, and against a real Pebble where the command talks to the CA.
+//!
+//! Run with the README's test command (`.ci/test`): the engine keeps its master key in the
+//! Secret Service, which `.ci/test` provides. Only `restart` is not called: it ends the process.
+
+// The shared fixtures name the CLI binary with `env!("CARGO_BIN_EXE_certdesk")`, which only the
+// root package's tests define. The app's tests never run the CLI: give that one name a
+// placeholder and leave every other `env!` to std.
+macro_rules! env {
+    ("CARGO_BIN_EXE_certdesk") => {
+        "certdesk (the CLI is not built for the app's tests)"
+    };
+    ($name:expr) => {
+        std::env!($name)
+    };
+}
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use std::path::Path;
+
+use certdesk_app::datadir::Source;
+use certdesk_app::AppState;
+use common::{openssl, require_keychain, Pebble, TempDir};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+/// The app as the window sees it: the real context and capability, a fresh data folder.
+struct TestApp {
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    dir: TempDir,
+}
+
+impl TestApp {
+    fn new() -> Self {
+        Self::with_source(Source::Default)
+    }
+
+    fn with_source(source: Source) -> Self {
+        require_keychain();
+        let dir = TempDir::new("certdesk-app-test");
+        let data = dir.path().join("data");
+        let state = tauri::async_runtime::block_on(AppState::open(data, source));
+        assert!(state.open_error().is_none(), "{:?}", state.open_error());
+        let app = certdesk_app::with_plugins(mock_builder())
+            .manage(state)
+            .invoke_handler(certdesk_app::invoke_handler())
+            .build(certdesk_app::context())
+            .expect("the app builds");
+        let window = app
+            .get_webview_window("main")
+            .unwrap_or_else(|| window(&app, "main"));
+        Self {
+            _app: app,
+            window,
+            dir,
+        }
+    }
+
+    /// Calls `cmd` with `args` as the page does; `Err` is the serialized `CommandError`.
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        invoke(&self.window, cmd, args)
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e:#}"))
+    }
+
+    /// Calls `cmd`, expects an error and returns its message.
+    fn err(&self, cmd: &str, args: Value) -> Value {
+        match self.call(cmd, args) {
+            Ok(v) => panic!("{cmd} should have failed, returned {v:#}"),
+            Err(e) => e,
+        }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+}
+
+fn window(app: &App<MockRuntime>, label: &str) -> WebviewWindow<MockRuntime> {
+    WebviewWindowBuilder::new(app, label, Default::default())
+        .build()
+        .expect("a window")
+}
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("url"),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.into(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().expect("JSON"))
+}
+
+fn message(e: &Value) -> &str {
+    e["message"].as_str().unwrap_or_default()
+}
+
+fn quiet_settings(app: &TestApp) {
+    app.ok(
+        "save_settings",
+        json!({ "update": {
+            "renew_days_before": 30, "notify_issued": false, "notify_failed": false,
+            "notify_renewed": false, "http_listen": null,
+            "smtp": { "host": "", "port": 587, "username": "", "from": "", "to": "", "starttls": true }
+        }}),
+    );
+}
+
+#[test]
+fn the_window_may_call_the_apps_commands_and_nothing_else() {
+    let app = TestApp::new();
+    app.ok("app_info", json!({}));
+    // A plugin command the capability does not grant.
+    let refused = app.err("plugin:dialog|message", json!({ "message": "hi" }));
+    assert!(refused.to_string().contains("not allowed"), "{refused}");
+    // Another window gets nothing: the capability names the main window only.
+    let other = window(&app._app, "other");
+    let refused = invoke(&other, "app_info", json!({})).expect_err("refused");
+    assert!(refused.to_string().contains("not allowed"), "{refused}");
+}
+
+#[test]
+fn app_info_gives_the_data_folder_and_the_forms_choices() {
+    let app = TestApp::new();
+    let info = app.ok("app_info", json!({}));
+    assert!(info["data_dir"].as_str().unwrap().ends_with("data"));
+    assert_eq!(info["data_dir_source"], "default");
+    assert!(info["open_error"].is_null());
+    assert_eq!(info["interrupted"], json!([]));
+    let keys: Vec<&str> = info["choices"]["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["rsa2048", "rsa3072", "rsa4096", "p256", "p384"]);
+    assert_eq!(info["choices"]["max_names"], 100);
+}
+
+#[test]
+fn the_data_folder_set_by_the_environment_cannot_be_changed_in_the_window() {
+    let app = TestApp::with_source(Source::Env);
+    let e = app.err("choose_data_dir", json!({ "path": "/tmp/elsewhere" }));
+    assert!(message(&e).contains("CERTDESK_DATA_DIR"), "{e}");
+    let app = TestApp::new();
+    let e = app.err("choose_data_dir", json!({ "path": "  " }));
+    assert_eq!(e["kind"], "input");
+    assert!(message(&e).contains("choose the data folder"), "{e}");
+}
+
+#[test]
+fn start_at_login_can_be_switched_on_and_off() {
+    let app = TestApp::new();
+    let before = app.ok("autostart_enabled", json!({})).as_bool().unwrap();
+    assert_eq!(
+        app.ok("set_autostart", json!({ "enabled": true })),
+        json!(true)
+    );
+    assert_eq!(app.ok("autostart_enabled", json!({})), json!(true));
+    assert_eq!(
+        app.ok("set_autostart", json!({ "enabled": false })),
+        json!(false)
+    );
+    app.ok("set_autostart", json!({ "enabled": before }));
+}
+
+#[test]
+fn settings_keep_the_smtp_password_sealed_and_say_only_that_it_is_set() {
+    let app = TestApp::new();
+    let defaults = app.ok("settings", json!({}));
+    assert_eq!(defaults["renew_days_before"], 30);
+    assert_eq!(defaults["smtp"]["password_set"], false);
+    let update = |days: u32, password: Value| {
+        json!({ "update": {
+            "renew_days_before": days, "notify_issued": true, "notify_failed": true,
+            "notify_renewed": false, "http_listen": " 127.0.0.1:8080 ",
+            "smtp": { "host": "smtp.example.com", "port": 587, "username": "certdesk",
+                      "from": "certdesk@example.com", "to": "admin@example.com",
+                      "starttls": true, "password": password }
+        }})
+    };
+    let saved = app.ok(
+        "save_settings",
+        update(21, json!({ "action": "set", "value": "s3cret-smtp" })),
+    );
+    assert_eq!(saved["smtp"]["password_set"], true);
+    assert_eq!(saved["http_listen"], "127.0.0.1:8080");
+    assert!(!saved.to_string().contains("s3cret-smtp"));
+    let again = app.ok("settings", json!({}));
+    assert_eq!(again, saved);
+    assert!(!again.to_string().contains("s3cret-smtp"));
+    // Keeping leaves it set; clearing removes it.
+    let kept = app.ok("save_settings", update(21, json!({ "action": "keep" })));
+    assert_eq!(kept["smtp"]["password_set"], true);
+    let cleared = app.ok("save_settings", update(21, json!({ "action": "clear" })));
+    assert_eq!(cleared["smtp"]["password_set"], false);
+    // Bad input comes back with the engine's message.
+    let e = app.err("save_settings", update(0, json!({ "action": "keep" })));
+    assert_eq!(e["kind"], "input");
+    assert!(message(&e).contains("renew between 1 and 397 days"), "{e}");
+}
+
+#[test]
+fn dns_accounts_say_plainly_that_no_provider_exists_yet() {
+    let app = TestApp::new();
+    assert_eq!(app.ok("dns_providers", json!({})), json!([]));
+    assert_eq!(app.ok("dns_accounts", json!({})), json!([]));
+    let e = app.err(
+        "save_dns_account",
+        json!({ "form": { "name": "zone", "provider": "cloudflare", "enabled": true,
+                          "fields": {}, "secrets": { "api_token": { "action": "set", "value": "t" } } } }),
+    );
+    assert!(message(&e).contains("no DNS providers yet"), "{e}");
+    let e = app.err(
+        "set_dns_account_enabled",
+        json!({ "name": "zone", "enabled": false }),
+    );
+    assert!(message(&e).contains("no DNS account named \"zone\""), "{e}");
+    let e = app.err("delete_dns_account", json!({ "name": "zone" }));
+    assert!(message(&e).contains("no DNS account named"), "{e}");
+}
+
+#[test]
+fn the_name_check_lists_every_rejected_name_with_the_engines_reason() {
+    let app = TestApp::new();
+    let check = app.ok(
+        "check_names",
+        json!({ "text": "Example.COM,\nlocalhost *.x.example.com", "challenge": "http-01" }),
+    );
+    assert_eq!(check["count"], 3);
+    let errors = check["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{check}");
+    assert_eq!(errors[0]["name"], "localhost");
+    assert!(errors[1]["reason"].as_str().unwrap().contains("dns-01"));
+    let check = app.ok(
+        "check_names",
+        json!({ "text": "Example.COM, *.x.example.com", "challenge": "dns-01" }),
+    );
+    assert_eq!(check["names"], json!(["example.com", "*.x.example.com"]));
+    let check = app.ok("check_names", json!({ "text": " ", "challenge": "dns-01" }));
+    assert_eq!(check["count"], 0);
+    assert!(check["message"]
+        .as_str()
+        .unwrap()
+        .contains("no domain names"));
+}
+
+/// Publishes every http-01 token of a request through challtestsrv, as a web server would.
+fn publish(pebble: &Pebble, request: &Value) {
+    for c in request["challenges"].as_array().unwrap() {
+        pebble.add_http01(
+            c["token"].as_str().unwrap(),
+            c["key_authorization"].as_str().unwrap(),
+        );
+    }
+}
+
+fn write(path: &str, text: &str) -> String {
+    std::fs::write(path, text).expect("write");
+    path.to_owned()
+}
+
+#[test]
+fn accounts_requests_and_certificates_through_their_whole_life_against_pebble() {
+    let pebble = Pebble::builder().challtestsrv_http01().start();
+    let app = TestApp::new();
+    quiet_settings(&app);
+    let root = write(&app.path("pebble-root.pem"), &pebble.ca_root_pem());
+    let ca = json!({ "kind": "directory", "url": pebble.directory_url() });
+
+    // Account: terms, refusals with the engine's words, registration.
+    let terms = app.ok("ca_terms", json!({ "ca": ca, "caRootPath": root }));
+    assert!(terms["terms_of_service"].as_str().is_some(), "{terms}");
+    let register = |email: &str, agree: bool| {
+        json!({ "form": { "name": "pebble", "email": email, "ca": ca,
+                          "ca_root_path": root, "agree_tos": agree } })
+    };
+    let e = app.err("register_account", register("nobody", true));
+    assert!(
+        message(&e).contains("e-mail address \"nobody\" is not valid"),
+        "{e}"
+    );
+    let e = app.err("register_account", register("admin@example.com", false));
+    assert!(message(&e).contains("terms of service"), "{e}");
+    let e = app.err(
+        "register_account",
+        json!({ "form": { "name": "pebble", "email": "admin@example.com", "ca": ca,
+                          "ca_root_path": root, "eab_kid": "kid", "agree_tos": true } }),
+    );
+    assert!(
+        message(&e).contains("both the key id and the HMAC key"),
+        "{e}"
+    );
+    let account = app.ok("register_account", register("admin@example.com", true));
+    assert_eq!(account["status"], "active");
+    assert_eq!(app.ok("accounts", json!({}))[0]["name"], "pebble");
+    let updated = app.ok(
+        "update_account_email",
+        json!({ "name": "pebble", "email": "ops@example.com" }),
+    );
+    assert_eq!(updated["email"], "ops@example.com");
+    let key_path = app.path("account-key.pem");
+    app.ok(
+        "export_account_key",
+        json!({ "name": "pebble", "path": key_path }),
+    );
+    assert_mode_0600(&key_path);
+    assert!(std::fs::read_to_string(&key_path)
+        .unwrap()
+        .contains("PRIVATE KEY"));
+
+    // A request: bad input first, then one for two names with a PKCS#12 keystore.
+    let request = |names: &str, password: &str| {
+        json!({ "form": { "names": names, "key": "p256", "keystore": "pkcs12",
+                          "keystore_password": password, "key_policy": "new",
+                          "challenge": "http-01" } })
+    };
+    let e = app.err(
+        "create_request",
+        request("localhost, ok.example.com", "changeit1"),
+    );
+    assert_eq!(e["names"][0]["name"], "localhost", "{e}");
+    let e = app.err("create_request", request("ok.example.com", "abc"));
+    assert!(message(&e).contains("too short"), "{e}");
+    let pending = app.ok(
+        "create_request",
+        request("a.example.com, b.example.com", "changeit1"),
+    );
+    assert_eq!(pending["status"], "pending");
+    assert!(!pending.to_string().contains("changeit1"));
+    let id = pending["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.ok("requests", json!({}))[0]["id"], id);
+    assert_eq!(app.ok("request", json!({ "id": id }))["status"], "pending");
+
+    // Verify with the tokens published, save, look at it.
+    publish(&pebble, &pending);
+    let available = app.ok("verify", json!({ "id": id, "useResponder": false }));
+    assert_eq!(available["status"], "available");
+    let saved = app.ok("save_request", json!({ "id": id }));
+    assert_eq!(saved["names"], json!(["a.example.com", "b.example.com"]));
+    assert_eq!(app.ok("certs", json!({})).as_array().unwrap().len(), 1);
+    let details = app.ok("cert_details", json!({ "id": id }));
+    assert!(!details["chain"].as_array().unwrap().is_empty());
+    assert_eq!(details["request"]["keystore"], "pkcs12");
+    assert!(!details.to_string().contains("PRIVATE KEY"));
+
+    // Export with the stored password and with a new one; OpenSSL 3 opens both without -legacy.
+    let stored = app.path("stored.p12");
+    app.ok(
+        "export_cert",
+        json!({ "id": id, "format": "pkcs12", "password": null, "path": stored }),
+    );
+    openssl([
+        "pkcs12",
+        "-in",
+        &stored,
+        "-noout",
+        "-passin",
+        "pass:changeit1",
+    ]);
+    let exported = app.path("exported.p12");
+    app.ok(
+        "export_cert",
+        json!({ "id": id, "format": "pkcs12", "password": "exportpw1", "path": exported }),
+    );
+    assert_mode_0600(&exported);
+    openssl([
+        "pkcs12",
+        "-in",
+        &exported,
+        "-noout",
+        "-passin",
+        "pass:exportpw1",
+    ]);
+    let e = app.err(
+        "export_cert",
+        json!({ "id": id, "format": "pem", "password": "x", "path": app.path("x.pem") }),
+    );
+    assert!(message(&e).contains("not encrypted"), "{e}");
+
+    // Renew: without the built-in responder the renewal waits for its challenges.
+    let renewing = app.ok("renew", json!({ "id": id }));
+    assert_eq!(renewing["status"], "pending");
+    publish(&pebble, &renewing);
+    let renewed = app.ok("verify", json!({ "id": id, "useResponder": false }));
+    assert_eq!(renewed["status"], "renewed");
+    assert_eq!(
+        app.ok("history", json!({ "id": id }))
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // Pebble's certificates last years: nothing is inside the 30-day window.
+    assert_eq!(app.ok("renew_due", json!({})), json!([]));
+
+    // Revoke with a reason; Pebble agrees.
+    let serial = app.ok("cert_details", json!({ "id": id }))["serial"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let e = app.err("revoke", json!({ "id": id, "reason": "because" }));
+    assert!(e.to_string().contains("because"), "{e}");
+    let revoked = app.ok("revoke", json!({ "id": id, "reason": "keyCompromise" }));
+    assert_eq!(revoked["status"], "revoked");
+    assert_eq!(pebble.cert_status(&serial)["Status"], "Revoked");
+    let deleted = app.ok("delete_cert", json!({ "id": id }));
+    assert_eq!(deleted["id"], id);
+    assert_eq!(app.ok("certs", json!({})), json!([]));
+
+    // A failed validation brings the CA's problem whole; New challenge starts over.
+    let unpublished = app.ok("create_request", request("c.example.com", "changeit1"));
+    let failed_id = unpublished["id"].as_str().unwrap().to_owned();
+    let e = app.err("verify", json!({ "id": failed_id, "useResponder": false }));
+    assert_eq!(e["kind"], "remote", "{e}");
+    assert!(e["problem"]["type"].as_str().is_some(), "{e}");
+    let failed = app.ok("request", json!({ "id": failed_id }));
+    assert_eq!(failed["status"], "failed");
+    assert!(failed["problem"].is_object());
+    let fresh = app.ok("new_challenge", json!({ "id": failed_id }));
+    assert_eq!(fresh["status"], "pending");
+
+    // Accounts: delete here, add back from the key, deactivate with a typed confirmation.
+    app.ok("delete_account", json!({ "name": "pebble" }));
+    assert_eq!(app.ok("accounts", json!({})), json!([]));
+    let e = app.err(
+        "import_account",
+        json!({ "form": { "name": "back", "key_path": "", "ca": ca, "ca_root_path": root } }),
+    );
+    assert!(message(&e).contains("choose the account key file"), "{e}");
+    let back = app.ok(
+        "import_account",
+        json!({ "form": { "name": "back", "key_path": key_path, "ca": ca, "ca_root_path": root } }),
+    );
+    assert_eq!(back["url"], account["url"]);
+    let e = app.err(
+        "deactivate_account",
+        json!({ "name": "back", "confirmation": "yes" }),
+    );
+    assert!(message(&e).contains("type the account's name"), "{e}");
+    let gone = app.ok(
+        "deactivate_account",
+        json!({ "name": "back", "confirmation": "back" }),
+    );
+    assert_eq!(gone["status"], "deactivated");
+}
+
+fn assert_mode_0600(path: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(Path::new(path))
+        .expect("exported file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "{path}");
+}

@@ -1,0 +1,370 @@
+"""The desktop app end to end, in its real window, against a real Pebble.
+
+An administrator registers an account, requests a certificate for two names, reads the http-01
+tokens from the challenge window and publishes them (pebble-challtestsrv's /add-http01, as a web
+server would serve them), verifies, saves, exports a PKCS#12 that OpenSSL 3 opens without
+-legacy, and revokes it. On the way, bad input shows the engine's own messages, and every tab is
+photographed into tests/artifacts/.
+
+Run it through run.sh (Xvfb, a private D-Bus session, an unlocked keyring, tauri-driver).
+Usage: test_app.py APP_BINARY ARTIFACTS_DIR
+"""
+
+import os
+import re
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+from pebble import Pebble, free_port, CLEAN_ENV
+from webdriver import Driver
+
+TABS = ["account", "dns", "requests", "certificates", "deploy", "agent", "settings"]
+
+
+def step(text):
+    print(f"[e2e] {text}", flush=True)
+
+
+class App:
+    """The window under test, with the few gestures the scenario needs."""
+
+    def __init__(self, driver, artifacts):
+        self.d = driver
+        self.artifacts = artifacts
+
+    def tab(self, name):
+        self.d.find(f"#tab-{name}").click()
+        self.d.wait(f"tab {name}", "return !document.getElementById(arguments[0]).hidden;", f"panel-{name}")
+
+    def type(self, css, text, clear=True):
+        el = self.d.find(css)
+        if clear:
+            el.clear()
+        el.send_keys(text)
+
+    def choose(self, css, value):
+        ok = self.d.js(
+            "const s = document.querySelector(arguments[0]); s.value = arguments[1];"
+            "s.dispatchEvent(new Event('change', {bubbles: true})); return s.value === arguments[1];",
+            css,
+            value,
+        )
+        assert ok, f"{css} has no option {value}"
+
+    def text(self, css):
+        return self.d.js("const e = document.querySelector(arguments[0]); return e ? e.innerText : null;", css)
+
+    def wait_text(self, css, needle, timeout=60):
+        return self.d.wait(
+            f"{needle!r} in {css}",
+            "const e = document.querySelector(arguments[0]);"
+            "return e && !e.hidden && e.innerText.includes(arguments[1]) ? e.innerText : null;",
+            css,
+            needle,
+            timeout=timeout,
+        )
+
+    def close_dialog(self):
+        self.d.js("document.querySelector('dialog[open]').close(); return true;")
+        self.d.wait("dialog closed", "return !document.querySelector('dialog[open]');")
+
+    def shot(self, name):
+        time.sleep(1.0)  # let WebKit paint the last change
+        path = os.path.join(self.artifacts, f"{name}.png")
+        self.d.screenshot(path)
+        step(f"screenshot {path}")
+
+
+def openssl(*args, stdin=None):
+    return subprocess.run(["openssl", *args], input=stdin, capture_output=True, check=True).stdout
+
+
+def wait_file(path, needle, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(path, "rb") as f:
+            if needle.encode() in f.read():
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"{needle!r} never appeared in {path}")
+
+
+def scenario(app, pebble, work, notifications):
+    d = app.d
+    d.wait("the window", "return document.body.dataset.ready === 'true';", timeout=60)
+
+    step("The CSP refuses inline scripts and eval")
+    csp = d.js(
+        "const s = document.createElement('script'); s.textContent = 'window.__inline = 1;';"
+        "document.body.append(s); s.remove();"
+        "let evalBlocked = false; try { window.eval('1'); } catch (e) { evalBlocked = true; }"
+        "return {inline: window.__inline === 1, evalBlocked};"
+    )
+    assert csp == {"inline": False, "evalBlocked": True}, csp
+
+    step("Account: bad e-mail shows the engine's message, then a good registration")
+    app.tab("account")
+    app.type("#reg-name", "pebble")
+    app.type("#reg-email", "admin-at-example.com")
+    app.choose("#reg-ca", "directory")
+    app.type("#reg-url", pebble.directory_url)
+    app.type("#reg-ca-root", pebble.ca_root)
+    d.find("#reg-fetch-terms").click()
+    app.wait_text("#reg-terms", "Terms of service")
+    d.find("#reg-agree").click()
+    d.find("#reg-submit").click()
+    msg = app.wait_text("#reg-error", "is not valid")
+    assert "admin-at-example.com" in msg and "'@'" in msg, msg
+    app.shot("account-bad-email")
+    app.type("#reg-email", "admin@example.com")
+    assert d.js("return document.getElementById('reg-agree').checked;"), "the acceptance was lost"
+    d.find("#reg-submit").click()
+    app.wait_text("#accounts-list", "pebble", timeout=60)
+    app.wait_text("#accounts-list", "Active")
+
+    step("Requests: rejected names are listed with the engine's reasons")
+    app.tab("requests")
+    app.type("#req-names", "localhost, bad..example.com, *.wild.example.com, 10.0.0.1")
+    app.d.wait("four rejected names", "return document.querySelectorAll('#req-name-errors li').length === 4;")
+    errors = app.text("#req-name-errors")
+    for needle in ["localhost", "bad..example.com", "*.wild.example.com", "10.0.0.1", "dns-01"]:
+        assert needle in errors, (needle, errors)
+    app.shot("requests-bad-names")
+
+    step("Requests: a too short keystore password shows the engine's message")
+    app.type("#req-names", "app.example.com, www.app.example.com")
+    app.wait_text("#req-count", "2 names")
+    app.wait_text("#req-count", "all valid")
+    app.choose("#req-keystore", "pkcs12")
+    app.type("#req-password", "abc")
+    d.find("#req-submit").click()
+    msg = app.wait_text("#req-error", "too short")
+    assert "at least 6" in msg, msg
+
+    step("Requests: create, read the tokens from the challenge window, publish them")
+    app.type("#req-password", "changeit1")
+    d.find("#req-submit").click()
+    d.wait_css("#challenge-dialog [data-token]", timeout=60)
+    challenges = d.js(
+        "return [...document.querySelectorAll('#challenge-dialog li.challenge')].map(li => ({"
+        "domain: li.dataset.domain,"
+        "token: li.querySelector('[data-token]').dataset.token,"
+        "content: li.querySelector('[data-key-authorization]').dataset.keyAuthorization}));"
+    )
+    assert sorted(c["domain"] for c in challenges) == ["app.example.com", "www.app.example.com"], challenges
+    for c in challenges:
+        assert c["content"].startswith(c["token"] + "."), c
+        pebble.add_http01(c["token"], c["content"])
+    app.shot("challenge-window")
+
+    step("Verify, then Save to the repository")
+    d.find("#ch-verify").click()
+    d.wait("Available", "return document.getElementById('challenge-body').dataset.status === 'available';", timeout=120)
+    app.shot("challenge-window-available")
+    wait_file(notifications, "Certificate issued")
+    step("a desktop notification said so")
+    d.find("#ch-save").click()
+    d.wait("Saved", "return document.getElementById('challenge-body').dataset.status === 'saved';", timeout=60)
+    app.close_dialog()
+    app.wait_text("#requests-list", "Saved")
+
+    step("Certificates: details, Save keystore (stored password), Export PKCS#12")
+    app.tab("certificates")
+    d.wait_css("[data-cert-id]").click()
+    d.wait_css("[data-cert-details]")
+    serial = app.text("#cert-serial").strip()
+    assert serial, "no serial shown"
+    d.find("#cert-save").click()
+    d.wait_css("#export-dialog")
+    saved = os.path.join(work, "saved.p12")
+    app.type("#exp-path", saved)
+    d.find("#exp-submit").click()
+    app.wait_text("#exp-done", "Written to")
+    app.close_dialog()
+    openssl("pkcs12", "-in", saved, "-noout", "-passin", "pass:changeit1")
+
+    d.find("#cert-export").click()
+    d.wait_css("#export-dialog")
+    app.choose("#exp-format", "pkcs12")
+    app.type("#exp-password", "exportpw1")
+    exported = os.path.join(work, "exported.p12")
+    app.type("#exp-path", exported)
+    d.find("#exp-submit").click()
+    app.wait_text("#exp-done", "Written to")
+    app.close_dialog()
+    assert stat.S_IMODE(os.stat(exported).st_mode) == 0o600
+    openssl("pkcs12", "-in", exported, "-noout", "-passin", "pass:exportpw1")
+    leaf = openssl("pkcs12", "-in", exported, "-nokeys", "-clcerts", "-passin", "pass:exportpw1")
+    sans = openssl("x509", "-noout", "-ext", "subjectAltName", stdin=leaf).decode()
+    assert "app.example.com" in sans and "www.app.example.com" in sans, sans
+    step(f"PKCS#12 opens with openssl (no -legacy); serial {serial}")
+
+    step("Secrets are never sent back to the page")
+    page = d.js(
+        "return document.documentElement.outerHTML + [...document.querySelectorAll('input')].map(i => i.value).join(' ');"
+    )
+    for secret in ["changeit1", "exportpw1"]:
+        assert secret not in page, f"{secret} is in the page"
+
+    step("Revoke with a reason; Pebble reports it revoked")
+    app.shot("certificates")
+    d.find("#cert-revoke").click()
+    d.wait_css("#revoke-dialog")
+    app.choose("#revoke-reason", "keyCompromise")
+    d.find("#revoke-submit").click()
+    d.wait("Revoked badge", "return document.querySelector('[data-cert-details] h3')?.innerText.includes('Revoked');", timeout=60)
+    status = pebble.cert_status(serial)
+    assert status.get("Status") == "Revoked", status
+
+    step("Settings: a bad renewal window shows the engine's message")
+    app.tab("settings")
+    d.wait("settings loaded", "return document.getElementById('set-renew-days').value !== '';")
+    app.type("#set-renew-days", "0")
+    d.find("#set-submit").click()
+    app.wait_text("#set-error", "renew between 1 and")
+    app.type("#set-renew-days", "30")
+    d.find("#set-submit").click()
+    app.wait_text("#set-saved", "Settings saved")
+
+    step("Screenshots of every tab")
+    for name in TABS:
+        app.tab(name)
+        if name == "certificates":
+            d.wait_css("[data-cert-id]").click()
+            d.wait_css("[data-cert-details]")
+        app.shot(f"tab-{name}")
+
+
+def second_launch_hands_over(application, env, driver):
+    """A second start exits at once and leaves the first window running (single instance)."""
+    started = time.monotonic()
+    second = subprocess.run([application], env=env, capture_output=True, timeout=60)
+    assert second.returncode == 0, second
+    assert driver.js("return document.body.dataset.ready;") == "true"
+    step(f"a second launch handed over to the first and exited in {time.monotonic() - started:.1f} s")
+
+
+def tray_icon():
+    """Centre of the app's icon docked in trayer (an XEmbed tray), or None."""
+    tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True).stdout
+    for line in tree.splitlines():
+        if '"certdesk-app": ("tray-icon' in line:
+            m = re.search(r"(\d+)x(\d+)\+-?\d+\+-?\d+\s+\+(-?\d+)\+(-?\d+)", line)
+            if m:
+                w, h, x, y = map(int, m.groups())
+                return x + w // 2, y + h // 2
+    return None
+
+
+def app_running(application):
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink(f"/proc/{pid}/exe") == os.path.realpath(application):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def tray_menu_quits(application, artifacts):
+    """The tray icon's menu (next expiry, Open, Renew due now, Quit) ends the app with Quit."""
+    deadline = time.monotonic() + 15
+    while (icon := tray_icon()) is None:
+        assert time.monotonic() < deadline, "the tray icon never docked in trayer"
+        time.sleep(0.2)
+    subprocess.run(["xdotool", "mousemove", str(icon[0]), str(icon[1]), "click", "1"], check=True)
+    time.sleep(1.5)
+    subprocess.run(["import", "-window", "root", os.path.join(artifacts, "tray-menu.png")], check=True)
+    step("screenshot tray-menu.png")
+    # Up from no selection selects the last item, Quit.
+    subprocess.run(["xdotool", "key", "Up", "Return"], check=True)
+    deadline = time.monotonic() + 15
+    while app_running(application):
+        assert time.monotonic() < deadline, "Quit in the tray menu did not end the app"
+        time.sleep(0.2)
+    step("Quit in the tray menu ended the app")
+
+
+def dark_theme_follows_the_os(application, env, artifacts):
+    """With the desktop's theme dark (GTK_THEME), the page is dark too (prefers-color-scheme)."""
+    plain = {k: v for k, v in env.items() if k != "TAURI_WEBVIEW_AUTOMATION"}
+    app = subprocess.Popen([application], env=dict(plain, GTK_THEME="Adwaita:dark"),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while '"certdesk"' not in subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True).stdout:
+            assert time.monotonic() < deadline, "the window never appeared"
+            time.sleep(0.1)
+        time.sleep(2)
+        shot = os.path.join(artifacts, "dark-theme.png")
+        subprocess.run(["import", "-window", "root", shot], check=True)
+        # The page's background, sampled below the header: dark means a low mean.
+        mean = subprocess.run(["convert", shot, "-crop", "400x200+100+400", "-colorspace", "Gray",
+                               "-format", "%[fx:mean]", "info:"], capture_output=True, text=True, check=True).stdout
+        assert float(mean) < 0.3, f"the page is not dark (mean {mean})"
+        step(f"dark theme followed (mean grey {float(mean):.2f}); screenshot dark-theme.png")
+    finally:
+        app.kill()
+        app.wait()
+
+
+def main():
+    application, artifacts = sys.argv[1], sys.argv[2]
+    os.makedirs(artifacts, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="certdesk-e2e-app-")
+    step(f"work dir {work}")
+    pebble = Pebble()
+    step(f"Pebble at {pebble.directory_url}")
+    port, native = free_port(), free_port()
+    env = dict(CLEAN_ENV, CERTDESK_DATA_DIR=os.path.join(work, "data"), TAURI_WEBVIEW_AUTOMATION="true")
+    driver_log = open(os.path.join(artifacts, "tauri-driver.log"), "wb")
+    tauri_driver = subprocess.Popen(
+        ["tauri-driver", "--port", str(port), "--native-port", str(native)],
+        env=env, stdin=subprocess.DEVNULL, stdout=driver_log, stderr=driver_log,
+    )
+    # An XEmbed tray for the icon to dock in (there is no StatusNotifier host under Xvfb).
+    trayer = subprocess.Popen(
+        ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request", "--height", "32",
+         "--SetDockType", "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    notifications = os.path.join(artifacts, "notifications.log")
+    monitor = subprocess.Popen(
+        ["dbus-monitor", "--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],
+        stdout=open(notifications, "wb"), stderr=subprocess.DEVNULL,
+    )
+    driver = None
+    ok = False
+    try:
+        driver = Driver(port, application)
+        scenario(App(driver, artifacts), pebble, work, notifications)
+        second_launch_hands_over(application, env, driver)
+        tray_menu_quits(application, artifacts)
+        dark_theme_follows_the_os(application, env, artifacts)
+        ok = True
+    finally:
+        if driver and not ok:
+            try:
+                App(driver, artifacts).shot("failure")
+            except Exception as e:  # the failure itself is what matters
+                step(f"no failure screenshot: {e}")
+        if driver and not ok:
+            try:
+                driver.quit()
+            except Exception as e:
+                step(f"closing the session: {e}")
+        tauri_driver.kill()
+        tauri_driver.wait()
+        for helper in (monitor, trayer):
+            helper.kill()
+            helper.wait()
+        pebble.stop(keep=not ok)
+        if not ok:
+            step(f"kept Pebble logs in {pebble.dir} and the work dir {work}")
+    step("PASS")
+
+
+if __name__ == "__main__":
+    main()

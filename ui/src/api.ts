@@ -1,0 +1,323 @@
+// The typed command layer: one function per Tauri command of src-tauri, and the types the engine
+// serialises. Every failure arrives as a CommandError, whatever went wrong.
+//
+// The types mirror the engine's serde output (engine/src/*.rs); keep them in step with it.
+
+import { invoke } from "@tauri-apps/api/core";
+
+export type ErrorKind = "input" | "remote" | "local";
+
+export interface Subproblem {
+  identifier?: string;
+  type?: string;
+  detail?: string;
+}
+
+/** The CA's problem document, whole (RFC 8555 §6.7). */
+export interface Problem {
+  type?: string;
+  detail?: string;
+  status?: number;
+  subproblems?: Subproblem[];
+}
+
+export interface NameError {
+  name: string;
+  reason: string;
+}
+
+export interface CommandError {
+  kind: ErrorKind;
+  message: string;
+  problem?: Problem;
+  names?: NameError[];
+}
+
+export interface Choice {
+  id: string;
+  label: string;
+}
+export interface KeyChoice extends Choice {
+  signatures: string[];
+}
+export interface FormatChoice extends Choice {
+  extension: string;
+  needs_password: boolean;
+}
+export interface CaChoice {
+  kind: CaKind;
+  label: string;
+  url?: string;
+}
+export interface Choices {
+  keys: KeyChoice[];
+  signatures: Choice[];
+  keystores: FormatChoice[];
+  export_formats: FormatChoice[];
+  challenges: Choice[];
+  key_policies: Choice[];
+  revocation_reasons: Choice[];
+  cas: CaChoice[];
+  max_names: number;
+}
+
+export type RequestStatus =
+  | "created"
+  | "pending"
+  | "verifying"
+  | "available"
+  | "failed"
+  | "saved"
+  | "renewed"
+  | "revoked";
+
+export type Challenge =
+  | { type: "http-01"; domain: string; token: string; key_authorization: string; url: string; status: string }
+  | { type: "dns-01"; domain: string; record_name: string; record_value: string; status: string };
+
+export interface RequestInfo {
+  id: string;
+  names: string[];
+  account: string;
+  key: string;
+  signature: string;
+  keystore: string;
+  key_policy: string;
+  challenge_type: "http-01" | "dns-01";
+  profile?: string;
+  status: RequestStatus;
+  order_url?: string;
+  challenges: Challenge[];
+  problem?: Problem;
+  next_step?: string;
+  created: string;
+  updated: string;
+}
+
+export interface AppInfo {
+  version: string;
+  data_dir: string;
+  data_dir_source: "env" | "chosen" | "default";
+  open_error: CommandError | null;
+  interrupted: RequestInfo[];
+  choices: Choices;
+}
+
+export type CaKind = "lets_encrypt" | "lets_encrypt_staging" | "directory";
+export interface CaForm {
+  kind: CaKind;
+  url?: string;
+}
+
+export interface AccountInfo {
+  name: string;
+  email: string;
+  directory_url: string;
+  url: string;
+  status: "active" | "deactivated";
+  created: string;
+  ca_root_pem?: string;
+}
+
+export interface CaTerms {
+  directory_url: string;
+  terms_of_service: string | null;
+  external_account_required: boolean;
+  profiles: string[];
+}
+
+export interface RegisterForm {
+  name: string;
+  email: string;
+  ca: CaForm;
+  ca_root_path?: string;
+  eab_kid?: string;
+  eab_hmac?: string;
+  agree_tos: boolean;
+}
+
+export interface ImportForm {
+  name: string;
+  key_path: string;
+  ca: CaForm;
+  ca_root_path?: string;
+}
+
+export interface FieldSpec {
+  name: string;
+  label: string;
+  secret: boolean;
+  required: boolean;
+  help: string;
+}
+export interface ProviderSpec {
+  id: string;
+  label: string;
+  fields: FieldSpec[];
+}
+export interface DnsAccountInfo {
+  name: string;
+  provider: string;
+  enabled: boolean;
+  fields: Record<string, string>;
+  secrets_set: string[];
+}
+export type SecretChange = { action: "keep" } | { action: "set"; value: string } | { action: "clear" };
+export interface DnsAccountForm {
+  original_name?: string;
+  name: string;
+  provider: string;
+  enabled: boolean;
+  fields: Record<string, string>;
+  secrets: Record<string, SecretChange>;
+}
+
+export interface NameCheck {
+  count: number;
+  names: string[];
+  errors: NameError[];
+  message: string | null;
+}
+
+export interface RequestForm {
+  names: string;
+  key: string;
+  signature?: string;
+  keystore: string;
+  keystore_password?: string;
+  key_policy: string;
+  import_key_path?: string;
+  challenge: string;
+  account?: string;
+  profile?: string;
+}
+
+export interface CertInfo {
+  serial: string;
+  subject: string;
+  issuer: string;
+  names: string[];
+  not_before: string;
+  not_after: string;
+  key_type: string;
+  sha256_fingerprint: string;
+}
+
+export interface CertSummary extends CertInfo {
+  id: string;
+  days_left: number;
+  status: "valid" | "expired" | "revoked";
+  versions: number;
+}
+
+export interface Revocation {
+  reason: string;
+  at: string;
+}
+
+export interface CertDetails extends CertSummary {
+  certificate_pem: string;
+  chain: CertInfo[];
+  revoked?: Revocation;
+  request?: RequestInfo;
+}
+
+export interface CertVersion extends CertInfo {
+  certificate_pem: string;
+  chain_pem: string;
+  saved: string;
+  revoked?: Revocation;
+}
+
+export interface RenewalOutcome {
+  id: string;
+  names: string[];
+  request?: RequestInfo;
+  error?: string;
+}
+
+export interface SmtpView {
+  host: string;
+  port: number;
+  username: string;
+  from: string;
+  to: string;
+  starttls: boolean;
+  password_set: boolean;
+}
+export interface SettingsView {
+  renew_days_before: number;
+  notify_issued: boolean;
+  notify_failed: boolean;
+  notify_renewed: boolean;
+  http_listen: string | null;
+  smtp: SmtpView;
+}
+export interface SettingsUpdate extends Omit<SettingsView, "smtp"> {
+  smtp: Omit<SmtpView, "password_set"> & { password: SecretChange };
+}
+
+/** Any rejection as a CommandError: the app's own, or a bare string from Tauri itself. */
+function asCommandError(e: unknown): CommandError {
+  if (e && typeof e === "object" && "message" in e && "kind" in e) return e as CommandError;
+  return { kind: "local", message: typeof e === "string" ? e : String(e) };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw asCommandError(e);
+  }
+}
+
+export function isCommandError(e: unknown): e is CommandError {
+  return !!e && typeof e === "object" && "kind" in e && "message" in e;
+}
+
+export const api = {
+  appInfo: () => call<AppInfo>("app_info"),
+  chooseDataDir: (path: string) => call<string>("choose_data_dir", { path }),
+  restart: () => call<void>("restart"),
+  autostartEnabled: () => call<boolean>("autostart_enabled"),
+  setAutostart: (enabled: boolean) => call<boolean>("set_autostart", { enabled }),
+
+  accounts: () => call<AccountInfo[]>("accounts"),
+  caTerms: (ca: CaForm, caRootPath?: string) => call<CaTerms>("ca_terms", { ca, caRootPath }),
+  registerAccount: (form: RegisterForm) => call<AccountInfo>("register_account", { form }),
+  importAccount: (form: ImportForm) => call<AccountInfo>("import_account", { form }),
+  updateAccountEmail: (name: string, email: string) =>
+    call<AccountInfo>("update_account_email", { name, email }),
+  exportAccountKey: (name: string, path: string) => call<string>("export_account_key", { name, path }),
+  deleteAccount: (name: string) => call<AccountInfo>("delete_account", { name }),
+  deactivateAccount: (name: string, confirmation: string) =>
+    call<AccountInfo>("deactivate_account", { name, confirmation }),
+
+  dnsProviders: () => call<ProviderSpec[]>("dns_providers"),
+  dnsAccounts: () => call<DnsAccountInfo[]>("dns_accounts"),
+  saveDnsAccount: (form: DnsAccountForm) => call<DnsAccountInfo>("save_dns_account", { form }),
+  deleteDnsAccount: (name: string) => call<DnsAccountInfo>("delete_dns_account", { name }),
+  setDnsAccountEnabled: (name: string, enabled: boolean) =>
+    call<DnsAccountInfo>("set_dns_account_enabled", { name, enabled }),
+
+  checkNames: (text: string, challenge: string) => call<NameCheck>("check_names", { text, challenge }),
+  createRequest: (form: RequestForm) => call<RequestInfo>("create_request", { form }),
+  requests: () => call<RequestInfo[]>("requests"),
+  request: (id: string) => call<RequestInfo>("request", { id }),
+  verify: (id: string, useResponder: boolean) => call<RequestInfo>("verify", { id, useResponder }),
+  newChallenge: (id: string) => call<RequestInfo>("new_challenge", { id }),
+  saveRequest: (id: string) => call<CertSummary>("save_request", { id }),
+
+  certs: () => call<CertSummary[]>("certs"),
+  certDetails: (id: string) => call<CertDetails>("cert_details", { id }),
+  history: (id: string) => call<CertVersion[]>("history", { id }),
+  exportCert: (id: string, format: string, password: string | undefined, path: string) =>
+    call<string>("export_cert", { id, format, password, path }),
+  renew: (id: string) => call<RequestInfo>("renew", { id }),
+  renewDue: () => call<RenewalOutcome[]>("renew_due"),
+  revoke: (id: string, reason: string) => call<CertSummary>("revoke", { id, reason }),
+  deleteCert: (id: string) => call<CertSummary>("delete_cert", { id }),
+
+  settings: () => call<SettingsView>("settings"),
+  saveSettings: (update: SettingsUpdate) => call<SettingsView>("save_settings", { update }),
+};

@@ -1,0 +1,151 @@
+// certdesk's window: builds the tabs and wires them to the engine's commands.
+
+import { listen } from "@tauri-apps/api/event";
+import { api, AppInfo } from "./api";
+import { Ctx, Tab } from "./app";
+import { clear, h, showError, errorSlot } from "./dom";
+import { accountTab } from "./tabs/account";
+import { certificatesTab } from "./tabs/certificates";
+import { dnsTab } from "./tabs/dns";
+import { deployTab, agentTab } from "./tabs/placeholders";
+import { requestsTab } from "./tabs/requests";
+import { settingsTab } from "./tabs/settings";
+
+function banners(ctx: Ctx): void {
+  const slot = document.getElementById("banners")!;
+  clear(slot);
+  const info = ctx.info;
+  if (info.open_error) {
+    const err = errorSlot("open-error");
+    showError(err, info.open_error);
+    slot.append(
+      h(
+        "section",
+        { class: "banner banner-error", "aria-labelledby": "open-error-title" },
+        h("h2", { id: "open-error-title" }, `certdesk cannot open its data folder ${info.data_dir}`),
+        err,
+        h("p", {}, "Fix the cause and restart certdesk, or choose another data folder in Settings."),
+      ),
+    );
+  }
+  if (info.interrupted.length) {
+    slot.append(
+      h(
+        "section",
+        { class: "banner banner-warn", "aria-label": "Interrupted requests" },
+        h("p", {}, `${info.interrupted.length} request(s) were interrupted by a crash or a kill:`),
+        h(
+          "ul",
+          {},
+          ...info.interrupted.map((r) =>
+            h(
+              "li",
+              {},
+              h("strong", {}, r.names.join(", ")),
+              ` (${r.status}) — `,
+              h(
+                "button",
+                { type: "button", class: "link", onclick: () => ctx.openChallenge(r.id) },
+                "open it to continue",
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+}
+
+/** WAI-ARIA tabs: arrow keys move between tabs, Home/End jump, Tab goes into the panel. */
+function buildTabs(ctx: Ctx, tabs: Tab[]): void {
+  const list = document.getElementById("tabs")!;
+  const panels = document.getElementById("panels")!;
+  const buttons = tabs.map((t) =>
+    h(
+      "button",
+      {
+        type: "button",
+        role: "tab",
+        id: `tab-${t.id}`,
+        "aria-controls": `panel-${t.id}`,
+        "aria-selected": "false",
+        tabindex: "-1",
+      },
+      t.label,
+    ),
+  );
+  tabs.forEach((t) => {
+    t.panel.id = `panel-${t.id}`;
+    t.panel.setAttribute("role", "tabpanel");
+    t.panel.setAttribute("aria-labelledby", `tab-${t.id}`);
+    t.panel.setAttribute("tabindex", "0");
+    t.panel.classList.add("panel");
+    t.panel.hidden = true;
+    panels.append(t.panel);
+  });
+  const select = (i: number, focus: boolean) => {
+    tabs.forEach((t, j) => {
+      const on = i === j;
+      buttons[j].setAttribute("aria-selected", String(on));
+      buttons[j].tabIndex = on ? 0 : -1;
+      t.panel.hidden = !on;
+    });
+    if (focus) buttons[i].focus();
+    tabs[i].show();
+  };
+  buttons.forEach((b, i) => {
+    b.addEventListener("click", () => select(i, false));
+    b.addEventListener("keydown", (e) => {
+      const last = tabs.length - 1;
+      const target =
+        e.key === "ArrowRight" ? (i === last ? 0 : i + 1)
+        : e.key === "ArrowLeft" ? (i === 0 ? last : i - 1)
+        : e.key === "Home" ? 0
+        : e.key === "End" ? last
+        : -1;
+      if (target >= 0) {
+        e.preventDefault();
+        select(target, true);
+      }
+    });
+  });
+  list.replaceChildren(...buttons);
+  ctx.goTo = (id) => {
+    const i = tabs.findIndex((t) => t.id === id);
+    if (i >= 0) select(i, false);
+  };
+  select(0, false);
+}
+
+async function start(): Promise<void> {
+  let info: AppInfo;
+  try {
+    info = await api.appInfo();
+  } catch (e) {
+    const err = errorSlot();
+    showError(err, e);
+    document.getElementById("banners")!.append(err);
+    return;
+  }
+  const ctx = new Ctx(info);
+  document.getElementById("data-dir")!.textContent = `Data folder: ${info.data_dir}`;
+  const tabs: Tab[] = [
+    accountTab(ctx),
+    dnsTab(ctx),
+    requestsTab(ctx),
+    certificatesTab(ctx),
+    deployTab(),
+    agentTab(),
+    settingsTab(ctx),
+  ];
+  buildTabs(ctx, tabs);
+  banners(ctx);
+  // The tray renews in the background: reload what it changed.
+  await listen("certs-changed", () => {
+    ctx.changed("certs");
+    ctx.changed("requests");
+  });
+  document.body.dataset.ready = "true";
+}
+
+void start();

@@ -1,0 +1,193 @@
+// The DNS tab: DNS accounts (provider, name, enabled) with Add, Edit, Delete and Enable. Each
+// provider's form is drawn from its field declarations (engine/src/dns_accounts.rs), so a new
+// provider needs no change here. Secret fields show "set" once saved and are never sent back.
+
+import { api, DnsAccountInfo, ProviderSpec, SecretChange } from "../api";
+import { Ctx, Tab } from "../app";
+import { badge, busy, clear, confirmDialog, emptyState, errorSlot, field, h, modal, select, showError } from "../dom";
+
+function accountDialog(providers: ProviderSpec[], existing: DnsAccountInfo | null, done: () => void): void {
+  modal(existing ? `Edit ${existing.name}` : "Add a DNS account", (close) => {
+    const name = h("input", { id: "dns-name", type: "text", value: existing?.name ?? "", autocomplete: "off" });
+    const provider = select("dns-provider", providers, existing?.provider ?? providers[0]?.id);
+    const enabled = h("input", { id: "dns-enabled", type: "checkbox", checked: existing?.enabled ?? true });
+    const fieldsBox = h("div", { id: "dns-fields" });
+    const error = errorSlot("dns-error");
+    const submit = h("button", { id: "dns-submit", type: "submit", class: "primary" }, "Save");
+    let controls: { name: string; secret: boolean; input: HTMLInputElement; clear?: HTMLInputElement }[] = [];
+
+    const drawFields = () => {
+      const spec = providers.find((p) => p.id === provider.value);
+      controls = [];
+      clear(fieldsBox);
+      for (const f of spec?.fields ?? []) {
+        const isSet = !!existing && existing.provider === provider.value && existing.secrets_set.includes(f.name);
+        const input = h("input", {
+          id: `dns-field-${f.name}`,
+          type: f.secret ? "password" : "text",
+          autocomplete: "off",
+          required: f.required,
+          placeholder: isSet ? "set — leave empty to keep" : "",
+          value: f.secret ? "" : (existing?.fields[f.name] ?? ""),
+        });
+        const label = `${f.label}${f.required ? "" : " (optional)"}`;
+        fieldsBox.append(field(label, input, f.help).wrap);
+        const entry: (typeof controls)[number] = { name: f.name, secret: f.secret, input };
+        if (isSet && !f.required) {
+          entry.clear = h("input", { id: `dns-clear-${f.name}`, type: "checkbox" });
+          fieldsBox.append(field(`Remove the stored ${f.label}`, entry.clear).wrap);
+        }
+        controls.push(entry);
+      }
+    };
+    provider.addEventListener("change", drawFields);
+    drawFields();
+
+    const form = h(
+      "form",
+      { novalidate: true },
+      field("Name", name).wrap,
+      field("Provider", provider).wrap,
+      fieldsBox,
+      field("Enabled (used for new requests)", enabled).wrap,
+      h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Cancel"), submit),
+      error,
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const fields: Record<string, string> = {};
+      const secrets: Record<string, SecretChange> = {};
+      for (const c of controls) {
+        if (!c.secret) fields[c.name] = c.input.value;
+        else if (c.clear?.checked) secrets[c.name] = { action: "clear" };
+        else if (c.input.value) secrets[c.name] = { action: "set", value: c.input.value };
+        else secrets[c.name] = { action: "keep" };
+      }
+      try {
+        await busy(submit, "Saving", () =>
+          api.saveDnsAccount({
+            original_name: existing?.name,
+            name: name.value,
+            provider: provider.value,
+            enabled: enabled.checked,
+            fields,
+            secrets,
+          }),
+        );
+        done();
+        close();
+      } catch (err) {
+        showError(error, err);
+      }
+    });
+    return [form];
+  });
+}
+
+export function dnsTab(ctx: Ctx): Tab {
+  const panel = h("section", {});
+  const body = h("div", { id: "dns-list" });
+  const error = errorSlot("dns-list-error");
+  const add = h("button", { id: "dns-add", type: "button", class: "primary" }, "Add DNS account…");
+  const addHelp = h("p", { id: "dns-add-help", class: "muted" });
+  add.setAttribute("aria-describedby", addHelp.id);
+  let providers: ProviderSpec[] = [];
+
+  const load = async () => {
+    try {
+      const [p, accounts] = await Promise.all([api.dnsProviders(), api.dnsAccounts()]);
+      providers = p;
+      showError(error, null);
+      add.disabled = providers.length === 0;
+      addHelp.textContent = providers.length
+        ? `Providers: ${providers.map((x) => x.label).join(", ")}.`
+        : "No DNS provider is available yet, so no account can be added.";
+      const reload = () => {
+        void load();
+        ctx.changed("dns");
+      };
+      if (!accounts.length) {
+        clear(
+          body,
+          emptyState(
+            "No DNS accounts",
+            providers.length
+              ? "Add one to let certdesk publish dns-01 TXT records through your DNS provider's API."
+              : "certdesk will publish dns-01 TXT records through your DNS provider's API once the DNS providers arrive. Until then, choose the dns-01 challenge in a request and publish the TXT records it shows by hand.",
+          ),
+        );
+        return;
+      }
+      clear(
+        body,
+        h(
+          "table",
+          { class: "table", "aria-label": "DNS accounts" },
+          h("thead", {}, h("tr", {}, ...["Name", "Provider", "State", "Secrets", ""].map((c) => h("th", { scope: "col" }, c)))),
+          h(
+            "tbody",
+            {},
+            ...accounts.map((a) =>
+              h(
+                "tr",
+                {},
+                h("th", { scope: "row" }, a.name),
+                h("td", {}, providers.find((p) => p.id === a.provider)?.label ?? a.provider),
+                h("td", {}, badge(a.enabled ? "Enabled" : "Disabled", a.enabled ? "ok" : "muted")),
+                h("td", {}, a.secrets_set.length ? a.secrets_set.map((s) => `${s}: set`).join(", ") : "—"),
+                h(
+                  "td",
+                  { class: "row-actions" },
+                  h("button", { type: "button", class: "small", onclick: () => accountDialog(providers, a, reload) }, "Edit"),
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "small",
+                      onclick: async () => {
+                        try {
+                          await api.setDnsAccountEnabled(a.name, !a.enabled);
+                          reload();
+                        } catch (e) {
+                          showError(error, e);
+                        }
+                      },
+                    },
+                    a.enabled ? "Disable" : "Enable",
+                  ),
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "small danger",
+                      onclick: async () => {
+                        if (!(await confirmDialog(`Delete ${a.name}?`, [h("p", {}, "Its stored credentials are removed from this machine.")], "Delete", true))) return;
+                        try {
+                          await api.deleteDnsAccount(a.name);
+                          reload();
+                        } catch (e) {
+                          showError(error, e);
+                        }
+                      },
+                    },
+                    "Delete",
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
+      );
+    } catch (e) {
+      showError(error, e);
+    }
+  };
+  add.addEventListener("click", () =>
+    accountDialog(providers, null, () => {
+      void load();
+      ctx.changed("dns");
+    }),
+  );
+  panel.append(h("h2", {}, "DNS accounts"), h("div", { class: "actions start" }, add), addHelp, body, error);
+  return { id: "dns", label: "DNS", panel, show: () => void load() };
+}

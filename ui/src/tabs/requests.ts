@@ -1,0 +1,389 @@
+// The Requests tab: the certificate request form (with the engine's name check as you type),
+// the requests with their status, and each request's challenge window: what to publish, with
+// copy buttons, then Verify, Save or New challenge.
+
+import { api, Challenge, NameCheck, RequestInfo, RequestStatus, SettingsView } from "../api";
+import { Ctx, Tab } from "../app";
+import {
+  badge,
+  busy,
+  clear,
+  copyButton,
+  errorSlot,
+  field,
+  formatDate,
+  h,
+  modal,
+  problemView,
+  select,
+  setFieldError,
+  showError,
+} from "../dom";
+import { pathField } from "../files";
+
+const STATUS: Record<RequestStatus, [string, string]> = {
+  created: ["Created", "muted"],
+  pending: ["Pending", "warn"],
+  verifying: ["Verifying", "info"],
+  available: ["Available", "ok"],
+  failed: ["Failed", "error"],
+  saved: ["Saved", "ok"],
+  renewed: ["Renewed", "ok"],
+  revoked: ["Revoked", "muted"],
+};
+
+export function statusBadge(s: RequestStatus): HTMLElement {
+  const [label, kind] = STATUS[s] ?? [s, "muted"];
+  const b = badge(label, kind);
+  b.dataset.status = s;
+  return b;
+}
+
+function challengeRows(c: Challenge): HTMLElement {
+  const row = (label: string, value: string, attr: string) =>
+    h(
+      "div",
+      { class: "kv" },
+      h("span", { class: "kv-label" }, label),
+      h("code", { class: "selectable", [attr]: value }, value),
+      copyButton(value, `${label} for ${c.domain}`),
+    );
+  const status = h("span", { class: `badge badge-${c.status === "valid" ? "ok" : c.status === "invalid" ? "error" : "warn"}` }, c.status);
+  if (c.type === "http-01") {
+    return h(
+      "li",
+      { class: "challenge", "data-domain": c.domain, "data-type": c.type },
+      h("h4", {}, c.domain, " ", status),
+      h("p", { class: "muted" }, "Serve this file content at this URL (plain HTTP, port 80):"),
+      row("URL", c.url, "data-url"),
+      row("Token (file name)", c.token, "data-token"),
+      row("File content", c.key_authorization, "data-key-authorization"),
+    );
+  }
+  return h(
+    "li",
+    { class: "challenge", "data-domain": c.domain, "data-type": c.type },
+    h("h4", {}, c.domain, " ", status),
+    h("p", { class: "muted" }, "Publish this TXT record:"),
+    row("Record name", c.record_name, "data-record-name"),
+    row("TXT value", c.record_value, "data-record-value"),
+  );
+}
+
+/** What the administrator does next, in the window's terms (buttons, not CLI commands). */
+function nextStep(r: RequestInfo): string {
+  switch (r.status) {
+    case "created":
+      return "The order was not placed yet: press Verify to place it.";
+    case "pending":
+      return r.challenge_type === "http-01"
+        ? "Serve each file content at its URL (or let the built-in responder answer), then press Verify."
+        : "Publish each TXT record and wait until it resolves, then press Verify.";
+    case "verifying":
+      return "Verification was cut off: press Verify to continue where it stopped.";
+    case "available":
+      return "The certificate is issued: save it to the repository.";
+    case "failed":
+      return "The CA refused (its problem document is below). Fix the cause, then press New challenge for a fresh order.";
+    default:
+      return "Done: the certificate is in the Certificates tab.";
+  }
+}
+
+/** The challenge window of one request. */
+function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): void {
+  modal(
+    "Challenges",
+    (close) => {
+      const body = h("div", { id: "challenge-body" });
+      const error = errorSlot("ch-error");
+      const verify = h("button", { id: "ch-verify", type: "button", class: "primary" }, "Verify");
+      const save = h("button", { id: "ch-save", type: "button", class: "primary" }, "Save to repository");
+      const fresh = h("button", { id: "ch-new", type: "button" }, "New challenge");
+      const responder = h("input", { id: "ch-responder", type: "checkbox", checked: !!settings?.http_listen });
+      const responderField = settings?.http_listen
+        ? field(`Answer with the built-in responder on ${settings.http_listen}`, responder).wrap
+        : null;
+
+      const render = (r: RequestInfo) => {
+        const canVerify = r.status === "pending" || r.status === "verifying" || r.status === "created";
+        verify.hidden = !canVerify;
+        save.hidden = r.status !== "available";
+        fresh.hidden = !(r.status === "failed" || r.status === "pending" || r.status === "created");
+        if (responderField) responderField.hidden = !canVerify || r.challenge_type !== "http-01";
+        clear(
+          body,
+          h(
+            "p",
+            {},
+            h("strong", {}, r.names.join(", ")),
+            " — ",
+            statusBadge(r.status),
+            " ",
+            h("span", { class: "muted" }, `request ${r.id}, ${r.challenge_type}`),
+          ),
+          h("p", { class: "next-step", id: "ch-next-step" }, h("strong", {}, "Next step: "), nextStep(r)),
+          // The engine's own note says why work was cut off (network, CA down).
+          r.status === "verifying" && r.next_step ? h("p", { class: "muted small-text" }, r.next_step) : null,
+          r.problem ? problemView(r.problem) : null,
+          r.challenges.length ? h("ul", { class: "challenges", "aria-label": "Challenges to publish" }, ...r.challenges.map(challengeRows)) : null,
+        );
+        body.dataset.status = r.status;
+      };
+      const refresh = async () => {
+        try {
+          render(await api.request(id));
+        } catch (e) {
+          showError(error, e);
+        }
+      };
+      const act = async (button: HTMLButtonElement, label: string, work: () => Promise<unknown>) => {
+        showError(error, null);
+        try {
+          await busy(button, label, work);
+        } catch (e) {
+          showError(error, e);
+        }
+        await refresh();
+        ctx.changed("requests");
+      };
+      verify.addEventListener("click", () => act(verify, "Verifying", () => api.verify(id, responder.checked && !!responderField && !responderField.hidden)));
+      save.addEventListener("click", () =>
+        act(save, "Saving", async () => {
+          await api.saveRequest(id);
+          ctx.changed("certs");
+        }),
+      );
+      fresh.addEventListener("click", () => act(fresh, "Placing a new order", () => api.newChallenge(id)));
+      void refresh();
+      return [
+        body,
+        responderField ?? h("span", {}),
+        h("div", { class: "actions" }, fresh, verify, save, h("button", { type: "button", onclick: close }, "Close")),
+        error,
+      ];
+    },
+    "challenge-dialog",
+  );
+}
+
+function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLElement; reload: () => Promise<void> } {
+  const c = ctx.info.choices;
+  const names = h("textarea", { id: "req-names", rows: 4, spellcheck: "false", autocomplete: "off", placeholder: "example.com\nwww.example.com" });
+  const namesField = field("Domain names", names, "One per line, or separated by commas. The first is the common name.");
+  const count = h("p", { id: "req-count", class: "count", "aria-live": "polite" });
+  const nameErrors = h("ul", { id: "req-name-errors", class: "name-errors", "aria-label": "Rejected names" });
+  const challenge = select("req-challenge", c.challenges, "http-01");
+  const dnsAccount = h("select", { id: "req-dns-account" }, h("option", { value: "" }, "Publish the TXT records by hand"));
+  const dnsField = field("DNS account", dnsAccount, "Automatic publishing through a DNS provider arrives with the DNS providers.");
+  const key = select("req-key", c.keys, "p256");
+  const signature = h("select", { id: "req-signature" });
+  const keystore = select("req-keystore", c.keystores, "pem");
+  const password = h("input", { id: "req-password", type: "password", autocomplete: "new-password" });
+  const passwordField = field("Keystore password", password, "At least 6 printable ASCII characters. Stored sealed; it is never shown again.");
+  const keyPolicy = select("req-key-policy", c.key_policies, "new");
+  const importKey = pathField("Key to import (PEM)", "req-import-key", "open", "PKCS#1, PKCS#8 or SEC1; it must match the key algorithm.", [
+    { name: "PEM", extensions: ["pem", "key"] },
+  ]);
+  const account = h("select", { id: "req-account" });
+  const profile = h("input", { id: "req-profile", type: "text", autocomplete: "off", placeholder: "(the CA's default)" });
+  const submit = h("button", { id: "req-submit", type: "submit", class: "primary" }, "Create request");
+  const error = errorSlot("req-error");
+
+  const syncSignatures = () => {
+    const k = c.keys.find((x) => x.id === key.value);
+    const allowed = c.signatures.filter((s) => k?.signatures.includes(s.id));
+    const previous = signature.value;
+    signature.replaceChildren(...allowed.map((s) => h("option", { value: s.id }, s.label)));
+    if (allowed.some((s) => s.id === previous)) signature.value = previous;
+  };
+  const syncVisibility = () => {
+    const needs = c.keystores.find((k) => k.id === keystore.value)?.needs_password ?? false;
+    passwordField.wrap.hidden = !needs;
+    importKey.wrap.hidden = keyPolicy.value !== "import";
+    dnsField.wrap.hidden = challenge.value !== "dns-01";
+  };
+
+  // The live name check: the engine's own rules, so the form and the engine never disagree.
+  let checkSeq = 0;
+  const check = async () => {
+    const seq = ++checkSeq;
+    const result: NameCheck = await api.checkNames(names.value, challenge.value);
+    if (seq !== checkSeq) return;
+    const typed = result.count;
+    count.textContent =
+      typed === 0
+        ? `No names yet (up to ${c.max_names}).`
+        : `${typed} name${typed === 1 ? "" : "s"} of at most ${c.max_names}` +
+          (result.errors.length ? `, ${result.errors.length} rejected` : result.message ? "" : ", all valid");
+    clear(nameErrors, ...result.errors.map((e) => h("li", {}, h("strong", {}, e.name), ": ", e.reason)));
+    const message = typed > 0 && result.message ? result.message : null;
+    setFieldError(namesField, names, message ?? (result.errors.length ? "Some names are rejected: see the list below." : null));
+  };
+  names.addEventListener("input", () => void check());
+  challenge.addEventListener("change", () => {
+    syncVisibility();
+    void check();
+  });
+  key.addEventListener("change", syncSignatures);
+  keystore.addEventListener("change", syncVisibility);
+  keyPolicy.addEventListener("change", syncVisibility);
+
+  const reload = async () => {
+    try {
+      const [accounts, dns] = await Promise.all([api.accounts(), api.dnsAccounts()]);
+      const previous = account.value;
+      account.replaceChildren(
+        ...accounts.filter((a) => a.status === "active").map((a) => h("option", { value: a.name }, `${a.name} — ${a.directory_url}`)),
+      );
+      if (!account.options.length) account.append(h("option", { value: "" }, "No account yet: register one in the Account tab"));
+      if ([...account.options].some((o) => o.value === previous)) account.value = previous;
+      dnsAccount.replaceChildren(
+        h("option", { value: "" }, "Publish the TXT records by hand"),
+        ...dns.filter((d) => d.enabled).map((d) => h("option", { value: d.name, disabled: true }, `${d.name} (${d.provider})`)),
+      );
+    } catch (e) {
+      showError(error, e);
+    }
+  };
+
+  syncSignatures();
+  syncVisibility();
+  void check();
+
+  const form = h(
+    "form",
+    { id: "request-form", class: "card", "aria-labelledby": "req-title", novalidate: true },
+    h("h3", { id: "req-title" }, "New certificate request"),
+    namesField.wrap,
+    count,
+    nameErrors,
+    h(
+      "div",
+      { class: "grid2" },
+      field("Challenge", challenge).wrap,
+      dnsField.wrap,
+      field("Key algorithm", key).wrap,
+      field("Signature", signature, "ECDSA keys sign with the hash of their curve.").wrap,
+      field("Keystore", keystore).wrap,
+      passwordField.wrap,
+      field("Key at renewal", keyPolicy).wrap,
+      importKey.wrap,
+      field("ACME account", account).wrap,
+      field("ACME profile (optional)", profile, "Only if the CA's directory lists profiles.").wrap,
+    ),
+    h("div", { class: "actions" }, submit),
+    error,
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    showError(error, null);
+    try {
+      const created = await busy(submit, "Placing the order", () =>
+        api.createRequest({
+          names: names.value,
+          key: key.value,
+          signature: signature.value || undefined,
+          keystore: keystore.value,
+          keystore_password: passwordField.wrap.hidden ? undefined : password.value || undefined,
+          key_policy: keyPolicy.value,
+          import_key_path: importKey.wrap.hidden ? undefined : importKey.input.value || undefined,
+          challenge: challenge.value,
+          account: account.value || undefined,
+          profile: profile.value || undefined,
+        }),
+      );
+      password.value = "";
+      opened(created);
+    } catch (err) {
+      showError(error, err);
+      const rejected = (err as { names?: { name: string; reason: string }[] }).names;
+      if (rejected?.length) {
+        clear(nameErrors, ...rejected.map((n) => h("li", {}, h("strong", {}, n.name), ": ", n.reason)));
+        names.focus();
+      }
+    }
+    ctx.changed("requests");
+  });
+  return { form, reload };
+}
+
+export function requestsTab(ctx: Ctx): Tab {
+  const panel = h("section", {});
+  const table = h("div", { id: "requests-list" });
+  const listError = errorSlot("requests-error");
+  let settings: SettingsView | null = null;
+
+  const open = async (id: string) => {
+    try {
+      settings = await api.settings();
+    } catch {
+      settings = null;
+    }
+    ctx.goTo("requests");
+    challengeWindow(ctx, id, settings);
+  };
+  ctx.openChallenge = (id) => void open(id);
+
+  const { form, reload } = requestForm(ctx, (r) => void open(r.id));
+
+  const load = async () => {
+    try {
+      const all = (await api.requests()).reverse();
+      showError(listError, null);
+      if (!all.length) {
+        clear(table, h("p", { class: "empty-line" }, "No requests yet: fill in the form below."));
+        return;
+      }
+      clear(
+        table,
+        h(
+          "table",
+          { class: "table", "aria-label": "Certificate requests" },
+          h("thead", {}, h("tr", {}, ...["Names", "Status", "Challenge", "Key", "Keystore", "Updated", ""].map((c) => h("th", { scope: "col" }, c)))),
+          h(
+            "tbody",
+            {},
+            ...all.map((r) =>
+              h(
+                "tr",
+                { "data-request-id": r.id },
+                h("th", { scope: "row" }, r.names[0] ?? "", r.names.length > 1 ? h("span", { class: "muted" }, ` +${r.names.length - 1}`) : null),
+                h("td", {}, statusBadge(r.status)),
+                h("td", {}, r.challenge_type),
+                h("td", {}, r.key),
+                h("td", {}, r.keystore),
+                h("td", {}, formatDate(r.updated)),
+                h(
+                  "td",
+                  {},
+                  h(
+                    "button",
+                    { type: "button", class: "small", "data-open-request": r.id, onclick: () => void open(r.id), "aria-label": `Open request for ${r.names[0]}` },
+                    r.status === "available" ? "Save…" : "Open",
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
+      );
+    } catch (e) {
+      showError(listError, e);
+    }
+  };
+
+  panel.append(h("h2", {}, "Requests"), table, listError, form);
+  ctx.on("requests", load);
+  ctx.on("accounts", () => void reload());
+  ctx.on("dns", () => void reload());
+  return {
+    id: "requests",
+    label: "Requests",
+    panel,
+    show: () => {
+      void reload();
+      void load();
+    },
+  };
+}

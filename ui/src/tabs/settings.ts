@@ -1,0 +1,199 @@
+// The Settings tab: data folder, renewal window, the built-in http-01 responder, notifications,
+// start at login, and SMTP (for the mail reports of later work). The SMTP password shows "set"
+// once saved and is never sent back.
+
+import { api, SecretChange, SettingsView } from "../api";
+import { Ctx, Tab } from "../app";
+import { busy, clear, errorSlot, field, h, showError } from "../dom";
+import { pathField } from "../files";
+
+function dataFolderCard(ctx: Ctx): HTMLElement {
+  const info = ctx.info;
+  const path = pathField("New data folder", "set-data-dir", "folder", "Opened at the next start; the current folder is left as it is.");
+  const choose = h("button", { id: "set-data-dir-submit", type: "submit", class: "primary" }, "Use at next start");
+  const restart = h("button", { id: "set-restart", type: "button" }, "Restart now");
+  restart.hidden = true;
+  restart.addEventListener("click", () => void api.restart());
+  const error = errorSlot("set-data-dir-error");
+  const note = h("p", { class: "ok", role: "status" });
+  const fromEnv = info.data_dir_source === "env";
+  const form = h(
+    "form",
+    { class: "card", "aria-labelledby": "set-data-title", novalidate: true },
+    h("h3", { id: "set-data-title" }, "Data folder"),
+    h("p", {}, h("code", { id: "set-current-data-dir", class: "selectable" }, info.data_dir)),
+    h(
+      "p",
+      { class: "muted" },
+      fromEnv
+        ? "Set by CERTDESK_DATA_DIR for this run."
+        : "Certificates, requests and sealed secrets live here; the key that unseals them lives in the system keychain.",
+    ),
+    fromEnv ? null : path.wrap,
+    fromEnv ? null : h("div", { class: "actions" }, restart, choose),
+    note,
+    error,
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    showError(error, null);
+    try {
+      const dir = await busy(choose, "Saving", () => api.chooseDataDir(path.input.value));
+      note.textContent = `certdesk opens ${dir} at its next start.`;
+      restart.hidden = false;
+    } catch (err) {
+      showError(error, err);
+    }
+  });
+  return form;
+}
+
+function settingsForm(): { form: HTMLElement; load: () => Promise<void> } {
+  const days = h("input", { id: "set-renew-days", type: "number", min: 1, max: 397 });
+  const listen = h("input", { id: "set-http-listen", type: "text", placeholder: "0.0.0.0:80", autocomplete: "off" });
+  const issued = h("input", { id: "set-notify-issued", type: "checkbox" });
+  const failed = h("input", { id: "set-notify-failed", type: "checkbox" });
+  const renewed = h("input", { id: "set-notify-renewed", type: "checkbox" });
+  const autostart = h("input", { id: "set-autostart", type: "checkbox" });
+  const autostartError = errorSlot("set-autostart-error");
+  const host = h("input", { id: "set-smtp-host", type: "text", autocomplete: "off" });
+  const port = h("input", { id: "set-smtp-port", type: "number", min: 1, max: 65535 });
+  const user = h("input", { id: "set-smtp-user", type: "text", autocomplete: "off" });
+  const password = h("input", { id: "set-smtp-password", type: "password", autocomplete: "new-password" });
+  const clearPassword = h("input", { id: "set-smtp-clear", type: "checkbox" });
+  const clearField = field("Remove the stored password", clearPassword);
+  const from = h("input", { id: "set-smtp-from", type: "email" });
+  const to = h("input", { id: "set-smtp-to", type: "email" });
+  const starttls = h("input", { id: "set-smtp-starttls", type: "checkbox" });
+  const submit = h("button", { id: "set-submit", type: "submit", class: "primary" }, "Save settings");
+  const error = errorSlot("set-error");
+  const saved = h("p", { class: "ok", role: "status", id: "set-saved" });
+
+  const fill = (s: SettingsView) => {
+    days.value = String(s.renew_days_before);
+    listen.value = s.http_listen ?? "";
+    issued.checked = s.notify_issued;
+    failed.checked = s.notify_failed;
+    renewed.checked = s.notify_renewed;
+    host.value = s.smtp.host;
+    port.value = String(s.smtp.port);
+    user.value = s.smtp.username;
+    password.value = "";
+    password.placeholder = s.smtp.password_set ? "set — leave empty to keep" : "";
+    clearPassword.checked = false;
+    clearField.wrap.hidden = !s.smtp.password_set;
+    from.value = s.smtp.from;
+    to.value = s.smtp.to;
+    starttls.checked = s.smtp.starttls;
+  };
+  const load = async () => {
+    try {
+      fill(await api.settings());
+      autostart.checked = await api.autostartEnabled();
+    } catch (e) {
+      showError(error, e);
+    }
+  };
+  autostart.addEventListener("change", async () => {
+    showError(autostartError, null);
+    try {
+      autostart.checked = await api.setAutostart(autostart.checked);
+    } catch (e) {
+      autostart.checked = !autostart.checked;
+      showError(autostartError, e);
+    }
+  });
+
+  const form = h(
+    "form",
+    { class: "card", "aria-labelledby": "set-title", novalidate: true },
+    h("h3", { id: "set-title" }, "Renewal and notifications"),
+    field("Renew when this many days are left", days, "Let's Encrypt certificates last 90 days; 30 is the usual choice.").wrap,
+    field(
+      "Built-in http-01 responder address (optional)",
+      listen,
+      "IP:PORT where certdesk answers http-01 itself during Verify and renewals, e.g. 0.0.0.0:80 or a port your web server proxies /.well-known/acme-challenge/ to.",
+    ).wrap,
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Desktop notifications"),
+      field("When a certificate is issued", issued).wrap,
+      field("When issuance or renewal fails", failed).wrap,
+      field("When a certificate is renewed", renewed).wrap,
+    ),
+    h("fieldset", {}, h("legend", {}, "Start"), field("Start certdesk at login (in the tray)", autostart).wrap, autostartError),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "SMTP (for mail reports)"),
+      h(
+        "div",
+        { class: "grid2" },
+        field("Server", host).wrap,
+        field("Port", port, "587 with STARTTLS, 465 with TLS.").wrap,
+        field("User name", user).wrap,
+        field("Password", password, "Stored sealed; never shown again.").wrap,
+        clearField.wrap,
+        field("From", from).wrap,
+        field("To", to).wrap,
+        field("Use STARTTLS", starttls).wrap,
+      ),
+    ),
+    h("div", { class: "actions" }, submit),
+    saved,
+    error,
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    showError(error, null);
+    saved.textContent = "";
+    const pw: SecretChange = clearPassword.checked
+      ? { action: "clear" }
+      : password.value
+        ? { action: "set", value: password.value }
+        : { action: "keep" };
+    try {
+      const s = await busy(submit, "Saving", () =>
+        api.saveSettings({
+          renew_days_before: Number(days.value),
+          notify_issued: issued.checked,
+          notify_failed: failed.checked,
+          notify_renewed: renewed.checked,
+          http_listen: listen.value.trim() || null,
+          smtp: {
+            host: host.value,
+            port: Number(port.value) || 0,
+            username: user.value,
+            from: from.value,
+            to: to.value,
+            starttls: starttls.checked,
+            password: pw,
+          },
+        }),
+      );
+      fill(s);
+      saved.textContent = "Settings saved.";
+    } catch (err) {
+      showError(error, err);
+    }
+  });
+  return { form, load };
+}
+
+export function settingsTab(ctx: Ctx): Tab {
+  const panel = h("section", {});
+  const { form, load } = settingsForm();
+  const about = h("p", { class: "muted" });
+  clear(about, `certdesk ${ctx.info.version}`);
+  panel.append(h("h2", {}, "Settings"), h("div", { class: "columns" }, form, dataFolderCard(ctx)), about);
+  return {
+    id: "settings",
+    label: "Settings",
+    panel,
+    show: () => {
+      void load();
+      ctx.changed("settings");
+    },
+  };
+}
