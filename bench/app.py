@@ -65,15 +65,19 @@ def descendants(pid):
     return out
 
 
-def rss_kib(pid):
+def memory_kib(pid):
+    """(RSS, PSS, private anonymous) of one process. RSS counts a shared library in every
+    process that maps it; PSS divides shared pages among their users, so PSS adds up."""
+    fields = {}
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                parts = line.split()
+                if len(parts) >= 3 and parts[2] == "kB":
+                    fields[parts[0].rstrip(":")] = int(parts[1])
     except OSError:
         pass
-    return 0
+    return fields.get("Rss", 0), fields.get("Pss", 0), fields.get("Anonymous", 0)
 
 
 def proc_name(pid):
@@ -100,7 +104,7 @@ def cold_start_and_memory(app, env):
             time.sleep(0.005)
         mapped = time.monotonic() - started
         time.sleep(5)
-        procs = {p: (proc_name(p), rss_kib(p)) for p in descendants(proc.pid)}
+        procs = {p: (proc_name(p), memory_kib(p)) for p in descendants(proc.pid)}
         return mapped, procs
     finally:
         proc.kill()
@@ -166,7 +170,7 @@ def main():
     log("cold start and idle memory (3 runs)")
     runs = [cold_start_and_memory(app, env) for _ in range(3)]
     mapped = [r[0] for r in runs]
-    memory = [sum(kib for _, kib in r[1].values()) / 1024 for r in runs]
+    memory = [[sum(m[i] for _, m in r[1].values()) / 1024 for i in range(3)] for r in runs]
     log("usable window and list filtering (WebDriver)")
     usable, shown, list_ms, samples = usable_and_filter(app, env)
 
@@ -180,9 +184,11 @@ def main():
           f"worst {worst:.1f} ms (filter alone worst {max(s[2] for s in samples):.1f} ms; goal < 50 ms)")
     for what, total, filt, text in samples:
         print(f"      {what:34s} {total:6.1f} ms  (filter {filt:5.1f} ms)  {text}")
-    print(f"  idle RSS, all processes:      median {statistics.median(memory):.0f} MB (goal < 200 MB)")
-    for pid, (name, kib) in sorted(runs[-1][1].items(), key=lambda x: -x[1][1]):
-        print(f"      {name:24s} {kib / 1024:7.1f} MB")
+    rss, pss, anon = (statistics.median(m[i] for m in memory) for i in range(3))
+    print(f"  idle memory, all processes:   RSS {rss:.0f} MB (goal < 200 MB), PSS {pss:.0f} MB, "
+          f"private anonymous {anon:.0f} MB (medians of 3 runs, after 5 s idle)")
+    for pid, (name, (r, p, a)) in sorted(runs[-1][1].items(), key=lambda x: -x[1][1][0]):
+        print(f"      {name:24s} RSS {r / 1024:6.1f} MB  PSS {p / 1024:6.1f} MB  anon {a / 1024:6.1f} MB")
 
 
 if __name__ == "__main__":

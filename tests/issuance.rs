@@ -647,34 +647,32 @@ fn one_command_issues_and_saves_several_certificates_concurrently() {
     let cd = Certdesk::new();
     register(&cd, &pebble);
     let listen = format!("127.0.0.1:{}", pebble.http_port());
-    let results = cd.json([
-        "request",
-        "create",
-        "--each",
-        "--domain",
-        "a.example.com",
-        "--domain",
-        "b.example.com",
-        "--domain",
-        "c.example.com",
+    // Ten at once: sled 0.34 used to deadlock here when commits overlapped.
+    let mut args: Vec<String> = vec!["request".into(), "create".into(), "--each".into()];
+    for i in 0..10 {
+        args.extend(["--domain".into(), format!("c{i}.example.com")]);
+    }
+    for a in [
         "--key",
         "p256",
         "--keystore",
         "pem",
         "--challenge",
         "http-01",
-        "--http-listen",
-        &listen,
         "--save",
-    ]);
+    ] {
+        args.push(a.into());
+    }
+    args.extend(["--http-listen".into(), listen.clone()]);
+    let results = cd.json(&args);
     let results = results.as_array().unwrap();
-    assert_eq!(results.len(), 3);
+    assert_eq!(results.len(), 10);
     for r in results {
         assert_eq!(r["status"], "saved", "{r}");
         assert_eq!(r["names"].as_array().unwrap().len(), 1);
     }
     let certs = cd.json(["cert", "list"]);
-    assert_eq!(certs.as_array().unwrap().len(), 3);
+    assert_eq!(certs.as_array().unwrap().len(), 10);
 
     // The built-in responder answers http-01 only.
     let dns = cd.run([

@@ -64,6 +64,10 @@ impl Change {
 }
 
 pub struct Store {
+    /// One commit at a time. sled 0.34 deadlocks when a transaction is staged while another
+    /// commit's flush is in flight (seen here with ten concurrent issuances in one process), so
+    /// each transaction and its flush run alone.
+    writer: tokio::sync::Mutex<()>,
     db: sled::Db,
     trees: [sled::Tree; 4],
     meta: sled::Tree,
@@ -100,6 +104,7 @@ impl Store {
         ];
         let meta = open("meta")?;
         let store = Self {
+            writer: tokio::sync::Mutex::new(()),
             db,
             trees,
             meta,
@@ -178,6 +183,7 @@ impl Store {
 
     /// Applies every write of `change` in one transaction, then flushes to disk.
     pub async fn commit(&self, change: Change) -> Result<()> {
+        let _alone = self.writer.lock().await;
         let [a, b, c, d] = &self.trees;
         (a, b, c, d)
             .transaction(|(a, b, c, d)| {

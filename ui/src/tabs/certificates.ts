@@ -68,11 +68,13 @@ const SORTS: Record<Sort, (a: Row, b: Row) => number> = {
   "issued-desc": (a, b) => b.notBefore - a.notBefore,
 };
 
-/** Filters and sorts the rows: the one place that decides what the list shows. */
-export function filterRows(rows: Row[], query: string, days: DaysFilter, sort: Sort): Row[] {
+/**
+ * Filters the rows, keeping the order of `sorted`: the one place that decides what the list shows.
+ * Sorting happens once per sort order (see `sortedBy`), so a keystroke costs one pass.
+ */
+export function filterRows(sorted: Row[], query: string, days: DaysFilter): Row[] {
   const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
-  const out = rows.filter((r) => matchesDays(r.cert, days) && terms.every((t) => r.haystack.includes(t)));
-  return out.sort(SORTS[sort]);
+  return sorted.filter((r) => matchesDays(r.cert, days) && terms.every((t) => r.haystack.includes(t)));
 }
 
 function daysBadge(c: CertSummary): HTMLElement {
@@ -325,6 +327,16 @@ export function certificatesTab(ctx: Ctx): Tab {
 
   let rows: Row[] = [];
   let visible: Row[] = [];
+  /** The rows in each sort order asked for so far; dropped when the rows are reloaded. */
+  let sortedBy = new Map<Sort, Row[]>();
+  const sorted = (order: Sort): Row[] => {
+    let list = sortedBy.get(order);
+    if (!list) {
+      list = [...rows].sort(SORTS[order]);
+      sortedBy.set(order, list);
+    }
+    return list;
+  };
   let selected: string | null = null;
 
   const renderWindow = () => {
@@ -362,7 +374,7 @@ export function certificatesTab(ctx: Ctx): Tab {
 
   const apply = () => {
     const t0 = performance.now();
-    visible = filterRows(rows, search.value, days.value as DaysFilter, sort.value as Sort);
+    visible = filterRows(sorted(sort.value as Sort), search.value, days.value as DaysFilter);
     const t1 = performance.now();
     spacer.style.height = `${visible.length * ROW_HEIGHT}px`;
     list.setAttribute("aria-rowcount", String(visible.length + 1));
@@ -389,6 +401,7 @@ export function certificatesTab(ctx: Ctx): Tab {
   const load = async () => {
     try {
       rows = (await api.certs()).map(toRow);
+      sortedBy = new Map();
       showError(listError, null);
       apply();
       if (selected && rows.some((r) => r.cert.id === selected)) void showDetails(selected);
