@@ -16,6 +16,19 @@ pub struct Out {
     terminal: bool,
 }
 
+/// A time as administrators read it: `2026-11-26 20:17 UTC`.
+fn when(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
 fn exit_code(kind: ErrorKind) -> u8 {
     match kind {
         ErrorKind::Input => 1,
@@ -85,7 +98,7 @@ impl Out {
             a.ca.label(),
             a.url,
             a.status,
-            a.created
+            when(a.created)
         );
     }
 
@@ -228,8 +241,8 @@ impl Out {
             c.info.names.join(", "),
             c.info.issuer,
             c.info.serial,
-            c.info.not_before,
-            c.info.not_after,
+            when(c.info.not_before),
+            when(c.info.not_after),
             c.days_left,
             c.info.key_type,
             c.status,
@@ -263,8 +276,8 @@ impl Out {
                 "{}\t{}\t{} to {}\t{}{}",
                 i + 1,
                 v.info.serial,
-                v.info.not_before,
-                v.info.not_after,
+                when(v.info.not_before),
+                when(v.info.not_after),
                 v.info.key_type,
                 if v.revoked.is_some() { "\trevoked" } else { "" }
             );

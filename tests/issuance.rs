@@ -692,3 +692,37 @@ fn one_command_issues_and_saves_several_certificates_concurrently() {
     dns.assert_code(1);
     assert!(dns.stderr.contains("http-01 only"), "{dns}");
 }
+
+#[test]
+fn a_profile_the_ca_does_not_offer_is_refused_and_recorded() {
+    // Debian's Pebble 2.4 lists no profiles in its directory.
+    let pebble = Pebble::start();
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    let out = cd.run([
+        "request",
+        "create",
+        "--domain",
+        "p.example.com",
+        "--key",
+        "p256",
+        "--keystore",
+        "pem",
+        "--challenge",
+        "http-01",
+        "--profile",
+        "shortlived",
+    ]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("offers no certificate profiles"),
+        "{out}"
+    );
+    let requests = cd.json(["request", "list"]);
+    let failed = &requests[0];
+    assert_eq!(failed["status"], "failed");
+    assert!(failed["next_step"]
+        .as_str()
+        .unwrap()
+        .contains("offers no certificate profiles"));
+}

@@ -198,6 +198,17 @@ impl Engine {
             .collect();
         let mut new_order = NewOrder::new(&identifiers);
         if let Some(profile) = &info.profile {
+            let offered: Vec<&str> = account.profiles().map(|p| p.name).collect();
+            if !offered.contains(&profile.as_str()) {
+                return Err(Error::input(if offered.is_empty() {
+                    format!("this CA offers no certificate profiles; leave out --profile {profile}")
+                } else {
+                    format!(
+                        "this CA offers no profile {profile:?}; it offers: {}",
+                        offered.join(", ")
+                    )
+                }));
+            }
             new_order = new_order.profile(profile);
         }
         let mut order = account
@@ -503,8 +514,13 @@ impl Engine {
     async fn fail(&self, mut record: RequestRecord, error: Error) -> Result<RequestInfo> {
         record.info.status = RequestStatus::Failed;
         record.info.problem = error.problem().cloned();
+        // The CA's problem speaks for itself; any other cause is kept in words.
+        let cause = match &record.info.problem {
+            Some(_) => String::new(),
+            None => format!("{error}; "),
+        };
         record.info.next_step = Some(format!(
-            "fix the cause, then start a fresh order: `certdesk request new-challenge {}`",
+            "{cause}fix the cause, then start a fresh order: `certdesk request new-challenge {}`",
             record.info.id
         ));
         record.info.updated = now();
