@@ -726,3 +726,52 @@ fn a_profile_the_ca_does_not_offer_is_refused_and_recorded() {
         .unwrap()
         .contains("offers no certificate profiles"));
 }
+
+#[test]
+fn a_ca_that_requires_external_account_binding_gets_it() {
+    // The HMAC key as CAs show it: base64url without padding.
+    let hmac = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W";
+    let pebble = Pebble::builder()
+        .config("externalAccountBindingRequired", serde_json::json!(true))
+        .config(
+            "externalAccountMACKeys",
+            serde_json::json!({ "kid-1": hmac }),
+        )
+        .start();
+    let cd = Certdesk::new();
+    let dir = pebble.directory_url();
+    let root = pebble.ca_root_path().to_str().unwrap().to_owned();
+    let base = [
+        "account",
+        "register",
+        "--name",
+        "eab",
+        "--email",
+        "admin@example.com",
+        "--agree-tos",
+        "--directory",
+        &dir,
+        "--ca-root",
+        &root,
+    ];
+    let without = cd.run(base);
+    without.assert_code(1);
+    assert!(
+        without.stderr.contains("External Account Binding"),
+        "{without}"
+    );
+
+    let mut wrong = base.to_vec();
+    wrong.extend(["--eab-kid", "kid-1", "--eab-hmac", "bm90IHRoZSBrZXk"]);
+    let refused = cd.run(&wrong);
+    refused.assert_code(2);
+    assert!(
+        refused.stderr.contains("urn:ietf:params:acme:error:"),
+        "{refused}"
+    );
+
+    let mut right = base.to_vec();
+    right.extend(["--eab-kid", "kid-1", "--eab-hmac", hmac]);
+    let account = cd.json(&right);
+    assert_eq!(account["status"], "active");
+}
