@@ -5,24 +5,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Certdesk, Pebble};
+use common::{register, Certdesk, Pebble};
 use serde_json::Value;
-
-fn register(cd: &Certdesk, pebble: &Pebble) {
-    cd.json([
-        "account",
-        "register",
-        "--name",
-        "pebble",
-        "--email",
-        "admin@example.com",
-        "--agree-tos",
-        "--directory",
-        &pebble.directory_url(),
-        "--ca-root",
-        pebble.ca_root_path().to_str().unwrap(),
-    ]);
-}
 
 fn create(cd: &Certdesk, name: &str) -> String {
     let v: Value = cd.json([

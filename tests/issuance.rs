@@ -6,25 +6,8 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{keytool, openssl, Certdesk, Http01, Pebble};
+use common::{keytool, openssl, register, Certdesk, Http01, Pebble};
 use serde_json::Value;
-
-/// Registers an account at `pebble` and returns it as JSON.
-fn register(cd: &Certdesk, pebble: &Pebble) -> Value {
-    cd.json([
-        "account",
-        "register",
-        "--name",
-        "pebble",
-        "--email",
-        "admin@example.com",
-        "--agree-tos",
-        "--directory",
-        &pebble.directory_url(),
-        "--ca-root",
-        pebble.ca_root_path().to_str().unwrap(),
-    ])
-}
 
 fn create(cd: &Certdesk, args: &[&str]) -> Value {
     let mut all = vec!["request", "create"];

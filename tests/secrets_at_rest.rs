@@ -6,7 +6,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{openssl, Certdesk, Pebble};
+use common::{openssl, register, Certdesk, Pebble};
 
 fn all_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in fs::read_dir(dir).unwrap() {
@@ -70,19 +70,7 @@ fn private_component(path: &Path) -> Vec<u8> {
 fn the_data_folder_holds_no_private_key_material_or_password() {
     let pebble = Pebble::start();
     let cd = Certdesk::new();
-    cd.json([
-        "account",
-        "register",
-        "--name",
-        "pebble",
-        "--email",
-        "admin@example.com",
-        "--agree-tos",
-        "--directory",
-        &pebble.directory_url(),
-        "--ca-root",
-        pebble.ca_root_path().to_str().unwrap(),
-    ]);
+    register(&cd, &pebble);
     let password = "Sesame-Open-4711";
     let password_file = cd.dir().join("pw");
     fs::write(&password_file, format!("{password}\n")).unwrap();

@@ -11,7 +11,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{Certdesk, Pebble};
+use common::{register, Certdesk, Pebble};
 use serde_json::Value;
 
 /// xorshift64*: enough randomness for kill times, and replayable from its seed.
@@ -55,20 +55,7 @@ fn kills_at_random_points_lose_no_completed_step() {
 
     let pebble = Pebble::start();
     let cd = Certdesk::new().json_output(true);
-    cd.run([
-        "account",
-        "register",
-        "--name",
-        "pebble",
-        "--email",
-        "admin@example.com",
-        "--agree-tos",
-        "--directory",
-        &pebble.directory_url(),
-        "--ca-root",
-        pebble.ca_root_path().to_str().unwrap(),
-    ])
-    .assert_success();
+    register(&cd, &pebble);
     let listen = format!("127.0.0.1:{}", pebble.http_port());
 
     // What certdesk reported as done, and must therefore never lose.

@@ -1404,3 +1404,28 @@ impl Drop for CertdeskChild {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Steps most tests share
+// ---------------------------------------------------------------------------------------------
+
+/// Registers the account "pebble" at `pebble` (terms accepted, Pebble's TLS root trusted) and
+/// returns it as `account register --json` prints it.
+pub fn register(cd: &Certdesk, pebble: &Pebble) -> Value {
+    cd.run([
+        "--json",
+        "account",
+        "register",
+        "--name",
+        "pebble",
+        "--email",
+        "admin@example.com",
+        "--agree-tos",
+        "--directory",
+        &pebble.directory_url(),
+        "--ca-root",
+        pebble.ca_root_path().to_str().expect("UTF-8 temp path"),
+    ])
+    .assert_success()
+    .json()
+}
