@@ -150,6 +150,9 @@ pub struct CreateArgs {
     /// An ACME profile the CA's directory lists.
     #[arg(long)]
     pub profile: Option<String>,
+    /// Prefer the CA's alternate chain whose root's name contains this (e.g. "ISRG Root X1").
+    #[arg(long, value_name = "ISSUER")]
+    pub preferred_chain: Option<String>,
     /// Verify at once, answering http-01 with the built-in responder on ADDR:PORT.
     #[arg(long, value_name = "ADDR:PORT")]
     pub http_listen: Option<String>,

@@ -214,6 +214,7 @@ async fn request(engine: &Engine, cmd: RequestCmd, out: &Out) -> Result<ExitCode
                     challenge: args.challenge,
                     account: args.account.clone(),
                     profile: args.profile.clone(),
+                    preferred_chain: args.preferred_chain.clone(),
                 })
                 .collect();
             match responder(args.http_listen).await? {

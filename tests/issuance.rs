@@ -758,3 +758,85 @@ fn a_ca_that_requires_external_account_binding_gets_it() {
     let account = cd.json(&right);
     assert_eq!(account["status"], "active");
 }
+
+#[test]
+fn a_preferred_chain_picks_the_cas_alternate_chain() {
+    let pebble = Pebble::builder().env("PEBBLE_ALTERNATE_ROOTS", "1").start();
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    let listen = format!("127.0.0.1:{}", pebble.http_port());
+    let alternate_root = pebble
+        .management_get("/roots/1")
+        .expect("Pebble has a second root");
+    let alternate_root = write(cd.dir(), "root1.pem", &alternate_root);
+    let default_root = write(cd.dir(), "root0.pem", &pebble.issuance_root_pem());
+    let subject = openssl([
+        "x509",
+        "-in",
+        alternate_root.to_str().unwrap(),
+        "-noout",
+        "-subject",
+    ]);
+    let cn = subject
+        .split("CN")
+        .nth(1)
+        .unwrap()
+        .trim_start_matches([' ', '='])
+        .trim()
+        .to_owned();
+
+    let mut chains = Vec::new();
+    for (name, preferred) in [
+        ("default.example.com", None),
+        ("alternate.example.com", Some(cn.as_str())),
+    ] {
+        let mut args = vec![
+            "request",
+            "create",
+            "--domain",
+            name,
+            "--key",
+            "p256",
+            "--keystore",
+            "pem",
+            "--challenge",
+            "http-01",
+            "--http-listen",
+            &listen,
+            "--save",
+        ];
+        if let Some(cn) = preferred {
+            args.extend(["--preferred-chain", cn]);
+        }
+        let id = id_of(&cd.json(&args));
+        chains.push(export(&cd, &id, "pem", &[]));
+    }
+    let verifies = |bundle: &PathBuf, root: &PathBuf| {
+        let b = bundle.to_str().unwrap();
+        std::process::Command::new("openssl")
+            .args([
+                "verify",
+                "-CAfile",
+                root.to_str().unwrap(),
+                "-untrusted",
+                b,
+                b,
+            ])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    assert!(
+        verifies(&chains[0], &default_root),
+        "the default chain leads to root 0"
+    );
+    assert!(
+        verifies(&chains[1], &alternate_root),
+        "the preferred chain leads to {cn}"
+    );
+    assert!(
+        !verifies(&chains[1], &default_root),
+        "and not to the default root"
+    );
+}

@@ -361,6 +361,21 @@ impl Engine {
             .map_err(|e| Error::Store(format!("account credentials are damaged: {e}")))
     }
 
+    /// Signs POST-as-GET downloads the way instant-acme does not offer (alternate chains).
+    pub(crate) async fn chain_downloader(
+        &self,
+        record: &AccountRecord,
+    ) -> Result<acme::chains::Downloader> {
+        let credentials = self.credentials(record)?;
+        acme::chains::Downloader::new(
+            AcmeHttp::new(record.info.ca_root_pem.as_deref())?,
+            &record.info.directory_url,
+            credentials.private_key().secret_pkcs8_der(),
+            &record.info.url,
+        )
+        .await
+    }
+
     pub async fn update_account_email(
         &self,
         name: Option<&str>,

@@ -59,6 +59,7 @@ impl Engine {
                 key_policy: spec.key_policy,
                 challenge_type: spec.challenge,
                 profile: spec.profile,
+                preferred_chain: spec.preferred_chain,
                 status: RequestStatus::Created,
                 order_url: None,
                 challenges: Vec::new(),
@@ -407,10 +408,22 @@ impl Engine {
         } else if status == OrderStatus::Invalid {
             return Err(Error::Ca(self.order_problem(&mut order).await));
         }
-        let chain = order
+        let mut chain = order
             .poll_certificate(&CERT_POLL)
             .await
             .map_err(|e| acme::error("downloading the certificate", e))?;
+        if let Some(issuer) = &record.info.preferred_chain {
+            if !acme::chains::top_issuer(&chain)?.contains(issuer.as_str()) {
+                let cert_url = order.state().certificate.clone().ok_or_else(|| {
+                    Error::Network("the CA gave no certificate URL for a valid order".into())
+                })?;
+                // Like certbot and lego: without a matching chain, keep the CA's default.
+                let downloader = self.chain_downloader(&account_record).await?;
+                if let Some(preferred) = downloader.chain_by_issuer(&cert_url, issuer).await? {
+                    chain = preferred;
+                }
+            }
+        }
         let key = self.order_key(record).await?;
         crate::certinfo::check_key_matches(&chain, &key)?;
         record.issued_pem = Some(chain);

@@ -113,6 +113,8 @@ pub struct RequestSpec {
     pub challenge: ChallengeType,
     pub account: Option<String>,
     pub profile: Option<String>,
+    /// Prefer the CA's chain whose root's name contains this (e.g. "ISRG Root X1").
+    pub preferred_chain: Option<String>,
 }
 
 /// What the faces show of a request.
@@ -129,6 +131,8 @@ pub struct RequestInfo {
     pub challenge_type: ChallengeType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_chain: Option<String>,
     pub status: RequestStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_url: Option<String>,
@@ -226,6 +230,13 @@ impl RequestSpec {
         if let Some(profile) = &self.profile {
             if profile.trim().is_empty() {
                 return Err(Error::input("the ACME profile name is empty"));
+            }
+        }
+        if let Some(issuer) = &self.preferred_chain {
+            if issuer.trim().is_empty() {
+                return Err(Error::input(
+                    "the preferred chain is empty: give (part of) its root's name, e.g. \"ISRG Root X1\"",
+                ));
             }
         }
         Ok(ValidSpec {

@@ -71,15 +71,22 @@ pub struct DirectoryMeta {
 }
 
 #[derive(Deserialize)]
-struct Directory {
+pub(crate) struct Directory {
     #[serde(default)]
-    meta: DirectoryMeta,
+    pub meta: DirectoryMeta,
     #[serde(rename = "newAccount")]
     new_account: Option<String>,
+    #[serde(rename = "newNonce")]
+    pub new_nonce: Option<String>,
 }
 
 /// Fetches the directory at `url` and returns its meta data.
 pub async fn fetch_meta(http: &AcmeHttp, url: &str) -> Result<DirectoryMeta> {
+    Ok(fetch(http, url).await?.meta)
+}
+
+/// Fetches and checks the directory at `url`.
+pub(crate) async fn fetch(http: &AcmeHttp, url: &str) -> Result<Directory> {
     let (status, body) = http.get(url).await?;
     if !status.is_success() {
         return Err(Error::Network(format!(
@@ -96,5 +103,5 @@ pub async fn fetch_meta(http: &AcmeHttp, url: &str) -> Result<DirectoryMeta> {
             "{url} is not an ACME directory: it lists no newAccount endpoint"
         )));
     }
-    Ok(directory.meta)
+    Ok(directory)
 }

@@ -78,15 +78,38 @@ impl AcmeHttp {
             .header(http::header::USER_AGENT, USER_AGENT)
             .body(Bytes::new())
             .map_err(|e| Error::input(format!("{url} is not a valid URL: {e}")))?;
+        let rsp = self.exchange(url, request).await?;
+        Ok((rsp.status(), rsp.into_body()))
+    }
+
+    /// POSTs a JWS (`application/jose+json`) and returns the whole response.
+    pub async fn post_jose(&self, url: &str, body: Vec<u8>) -> Result<http::Response<Bytes>> {
+        let request = Request::post(url)
+            .header(http::header::USER_AGENT, USER_AGENT)
+            .header(http::header::CONTENT_TYPE, "application/jose+json")
+            .body(Bytes::from(body))
+            .map_err(|e| Error::input(format!("{url} is not a valid URL: {e}")))?;
+        self.exchange(url, request).await
+    }
+
+    /// HEADs `url` (a fresh nonce) and returns the response.
+    pub async fn head(&self, url: &str) -> Result<http::Response<Bytes>> {
+        let request = Request::head(url)
+            .header(http::header::USER_AGENT, USER_AGENT)
+            .body(Bytes::new())
+            .map_err(|e| Error::input(format!("{url} is not a valid URL: {e}")))?;
+        self.exchange(url, request).await
+    }
+
+    async fn exchange(&self, url: &str, request: Request<Bytes>) -> Result<http::Response<Bytes>> {
         let rsp = self.send(request).await.map_err(|e| network(url, e))?;
-        let status = rsp.status();
-        let body = rsp
-            .into_body()
+        let (parts, body) = rsp.into_parts();
+        let body = body
             .collect()
             .await
             .map_err(|e| network(url, e))?
             .to_bytes();
-        Ok((status, body))
+        Ok(http::Response::from_parts(parts, body))
     }
 
     async fn send(

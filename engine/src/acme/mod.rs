@@ -1,6 +1,7 @@
 //! Talking to the CA: instant-acme plus what it lacks (directory meta, timeouts and retries) and
 //! the mapping of its errors onto certdesk's.
 
+pub(crate) mod chains;
 pub mod directory;
 pub mod http;
 

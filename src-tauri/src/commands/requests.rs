@@ -97,6 +97,7 @@ pub async fn create_request(
         challenge: form.challenge,
         account: non_empty(form.account),
         profile: non_empty(form.profile).map(|p| p.trim().to_owned()),
+        preferred_chain: None,
     };
     Ok(state.engine()?.create_request(spec).await?)
 }
