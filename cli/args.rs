@@ -196,6 +196,9 @@ pub enum CertCmd {
     /// Save an issued certificate to the repository.
     Save {
         id: String,
+        /// Also write the request's keystore (PEM, PKCS#12 or JKS) to this file (mode 0600).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Write the current certificate in a format (mode 0600).
     Export {

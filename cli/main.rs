@@ -257,7 +257,15 @@ async fn cert(engine: &Engine, cmd: CertCmd, out: &Out) -> Result<ExitCode> {
     match cmd {
         CertCmd::List => out.certs(&engine.certs()?),
         CertCmd::Show { id } => out.cert(&engine.cert(&id)?, ""),
-        CertCmd::Save { id } => out.cert(&engine.save(&id).await?, "saved to the repository"),
+        CertCmd::Save { id, out: path } => {
+            let saved = engine.save(&id).await?;
+            if let Some(path) = path {
+                let (format, bytes) = engine.keystore(&id)?;
+                certdesk_engine::keystore::write_file_0600(&path, &bytes)?;
+                out.note(&format!("{format} keystore written to {}", path.display()));
+            }
+            out.cert(&saved, "saved to the repository");
+        }
         CertCmd::Export {
             id,
             format,

@@ -128,9 +128,20 @@ fn http01_by_hand_then_save_export_every_format_and_verify_the_chain() {
     publish(&pebble, &request);
     let verified = cd.json(["request", "verify", &id]);
     assert_eq!(verified[0]["status"], "available");
-    let saved = cd.json(["cert", "save", &id]);
+    // Saving writes the request's keystore: a PKCS#12 with the request's password.
+    let keystore = cd.dir().join("saved.p12");
+    let saved = cd.json(["cert", "save", &id, "--out", keystore.to_str().unwrap()]);
     assert_eq!(saved["id"], id.as_str());
     assert_eq!(saved["status"], "valid");
+    assert_eq!(mode(&keystore), 0o600);
+    openssl([
+        "pkcs12",
+        "-in",
+        keystore.to_str().unwrap(),
+        "-passin",
+        "pass:store-secret-1",
+        "-noout",
+    ]);
 
     let list = cd.json(["cert", "list"]);
     let row = &list.as_array().unwrap()[0];

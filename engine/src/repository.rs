@@ -285,6 +285,13 @@ impl Engine {
             .map(Zeroizing::new)
     }
 
+    /// The current certificate as the keystore its request asked for (PEM bundle, PKCS#12 or
+    /// JKS, with the request's password), and that format.
+    pub fn keystore(&self, id: &str) -> Result<(ExportFormat, Zeroizing<Vec<u8>>)> {
+        let format = self.request_record(id)?.info.keystore.export_format();
+        Ok((format, self.export(id, format, None)?))
+    }
+
     /// Revokes the current certificate at the CA.
     pub async fn revoke(&self, id: &str, reason: RevocationReason) -> Result<CertSummary> {
         let mut cert = self.cert_record(id)?;
