@@ -44,6 +44,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
     let engine = Engine::open(&data_dir).await?;
+    let _progress = out.follow(engine.subscribe());
     for r in engine.interrupted()? {
         out.note(&format!(
             "request {} was interrupted ({:?}); run `certdesk request verify {}` to continue",
@@ -234,7 +235,6 @@ async fn request(engine: &Engine, cmd: RequestCmd, out: &Out) -> Result<ExitCode
         RequestCmd::Show { id } => out.request(&engine.request(&id)?),
         RequestCmd::Verify { http_listen, ids } => {
             let responder = responder(http_listen).await?;
-            out.progress(&format!("verifying {} request(s)…", ids.len()));
             let results = engine.verify_many(&ids, responder).await;
             return Ok(out.request_results(&ids, results, true));
         }

@@ -5,11 +5,22 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use certdesk_engine::account::{AccountInfo, CaTerms};
+use certdesk_engine::progress::{Progress, Stage};
 use certdesk_engine::repository::{CertSummary, CertVersion};
 use certdesk_engine::request::{Challenge, RequestInfo};
 use certdesk_engine::{Error, ErrorKind, Result};
 use serde::Serialize;
 use serde_json::json;
+use tokio::sync::broadcast::Receiver;
+
+/// Stops a background printer when the command is done.
+pub struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 
 pub struct Out {
     json: bool,
@@ -69,11 +80,19 @@ impl Out {
         eprintln!("note: {text}");
     }
 
-    /// Progress on a terminal only, so that scripts read clean output.
-    pub fn progress(&self, text: &str) {
-        if self.terminal {
-            eprintln!("{text}");
+    /// Prints each issuance stage on a terminal (scripts read clean output) until the returned
+    /// guard is dropped.
+    pub fn follow(&self, mut events: Receiver<Progress>) -> Option<AbortOnDrop> {
+        if !self.terminal {
+            return None;
         }
+        Some(AbortOnDrop(tokio::spawn(async move {
+            while let Ok(p) = events.recv().await {
+                let done = matches!(p.stage, Stage::Issued | Stage::Failed);
+                let dots = if done { "" } else { "…" };
+                eprintln!("{}: {}{dots}", p.request, p.stage.label());
+            }
+        })))
     }
 
     pub fn done(&self, text: &str) {

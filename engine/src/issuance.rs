@@ -16,6 +16,7 @@ use crate::error::{Error, Problem, Result, Subproblem};
 use crate::http01::Http01Responder;
 use crate::keys::PrivateKey;
 use crate::names::ChallengeType;
+use crate::progress::Stage;
 use crate::repository::CertRecord;
 use crate::request::{
     Challenge, KeyPolicy, OrderChallenge, RequestInfo, RequestRecord, RequestSpec, RequestStatus,
@@ -164,6 +165,7 @@ impl Engine {
     /// Places the order and records its challenges. A refusal by the CA fails the request; a
     /// network or local failure leaves it `Created`, to be placed again by `verify`.
     async fn place_order(&self, mut record: RequestRecord) -> Result<RequestInfo> {
+        self.progress.report(&record.info.id, Stage::PlacingOrder);
         let opened = acme::retry_bad_nonce(|| self.open_order(&record.info)).await;
         let (order_url, challenges) = match opened {
             Ok(opened) => opened,
@@ -367,6 +369,7 @@ impl Engine {
             .map_err(|e| acme::error("reading the order", e))?;
 
         if order.state().status == OrderStatus::Pending {
+            self.progress.report(&record.info.id, Stage::Answering);
             let wanted = acme_type(record.info.challenge_type);
             let mut authorizations = order.authorizations();
             while let Some(authz) = authorizations.next().await {
@@ -385,6 +388,7 @@ impl Engine {
                     })?;
                 }
             }
+            self.progress.report(&record.info.id, Stage::Validating);
             let status = match order.poll_ready(&AUTHZ_POLL).await {
                 Ok(status) => status,
                 Err(instant_acme::Error::Api(p)) if p.r#type.as_deref() != Some(BAD_NONCE) => {
@@ -399,6 +403,7 @@ impl Engine {
 
         let status = order.state().status;
         if status == OrderStatus::Ready {
+            self.progress.report(&record.info.id, Stage::Finalizing);
             let key = self.order_key(record).await?;
             let csr = key.csr_der(&name_strings(&record.info), record.info.signature)?;
             order
@@ -408,6 +413,7 @@ impl Engine {
         } else if status == OrderStatus::Invalid {
             return Err(Error::Ca(self.order_problem(&mut order).await));
         }
+        self.progress.report(&record.info.id, Stage::Downloading);
         let mut chain = order
             .poll_certificate(&CERT_POLL)
             .await
@@ -499,6 +505,7 @@ impl Engine {
         for c in &mut record.info.challenges {
             c.status = "valid".into();
         }
+        self.progress.report(&record.info.id, Stage::Issued);
         record.info.status = RequestStatus::Available;
         record.info.problem = None;
         record.info.next_step = Some(format!(
@@ -525,6 +532,7 @@ impl Engine {
     }
 
     async fn fail(&self, mut record: RequestRecord, error: Error) -> Result<RequestInfo> {
+        self.progress.report(&record.info.id, Stage::Failed);
         record.info.status = RequestStatus::Failed;
         record.info.problem = error.problem().cloned();
         // The CA's problem speaks for itself; any other cause is kept in words.

@@ -14,6 +14,7 @@ mod issuance;
 pub mod keys;
 pub mod keystore;
 pub mod names;
+pub mod progress;
 pub mod renewal;
 pub mod repository;
 pub mod request;
@@ -32,6 +33,7 @@ use vault::Vault;
 pub struct Engine {
     store: Store,
     vault: Vault,
+    progress: progress::Reporter,
 }
 
 impl Engine {
@@ -39,7 +41,16 @@ impl Engine {
     pub async fn open(dir: &Path) -> Result<Self> {
         let store = Store::open(dir)?;
         let vault = Vault::open(&store.store_id()?).await?;
-        Ok(Self { store, vault })
+        Ok(Self {
+            store,
+            vault,
+            progress: progress::Reporter::new(),
+        })
+    }
+
+    /// Every stage of every issuance from now on.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<progress::Progress> {
+        self.progress.subscribe()
     }
 
     pub fn data_dir(&self) -> &Path {
