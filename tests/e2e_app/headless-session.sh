@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs a command the way the app's headless tests need it: under Xvfb (1280x800), in a private
-# D-Bus session with a fresh HOME and an unlocked gnome-keyring (the engine keeps its master key
-# in the Secret Service). Used by tests/e2e_app/run.sh and bench/app.sh.
+# Runs a command the way the app's headless tests need it: under Xvfb (1600x1000, room for the
+# window beside the tray panel), in a private D-Bus session with a fresh HOME and an unlocked
+# gnome-keyring (the engine keeps its master key in the Secret Service). Used by
+# tests/e2e_app/run.sh and bench/app.sh.
 #   tests/e2e_app/headless-session.sh CMD [ARGS...]
 set -euo pipefail
 
@@ -23,7 +24,7 @@ unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME XDG_STATE_HOME
 unset DBUS_SESSION_BUS_ADDRESS GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
 
 set +e
-xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
+xvfb-run -a -s "-screen 0 1600x1000x24" dbus-run-session -- bash -c '
     set -euo pipefail
     eval "$(printf %s ci-password | gnome-keyring-daemon --unlock --components=secrets)"
     export GNOME_KEYRING_CONTROL

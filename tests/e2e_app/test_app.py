@@ -12,6 +12,7 @@ Usage: test_app.py APP_BINARY ARTIFACTS_DIR
 
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import time
 
 from pebble import Pebble, free_port, CLEAN_ENV
 from webdriver import Driver
+from xclose import request_close
 
 TABS = ["account", "dns", "requests", "certificates", "deploy", "agent", "settings"]
 
@@ -72,9 +74,11 @@ class App:
         self.d.wait("dialog closed", "return !document.querySelector('dialog[open]');")
 
     def shot(self, name):
+        """The window as X shows it (WebKitWebDriver's own screenshot can hang when WebKit
+        renders without compositing, as certdesk does)."""
         time.sleep(1.0)  # let WebKit paint the last change
         path = os.path.join(self.artifacts, f"{name}.png")
-        self.d.screenshot(path)
+        subprocess.run(["import", "-window", "certdesk", path], check=True, timeout=30)
         step(f"screenshot {path}")
 
 
@@ -124,6 +128,21 @@ def scenario(app, pebble, work, notifications):
     d.find("#reg-submit").click()
     app.wait_text("#accounts-list", "pebble", timeout=60)
     app.wait_text("#accounts-list", "Active")
+
+    step("Account: update the e-mail at the CA, export the key (mode 0600)")
+    d.find("[data-account='pebble'] .row-actions button:nth-child(1)").click()
+    app.type("#upd-email", "ops@example.com")
+    d.find("#upd-submit").click()
+    app.wait_text("#accounts-list", "ops@example.com")
+    d.find("[data-account='pebble'] .row-actions button:nth-child(2)").click()
+    key = os.path.join(work, "account-key.pem")
+    app.type("#key-path", key)
+    d.find("#key-submit").click()
+    app.d.wait("key written", "return document.querySelector('dialog[open]').innerText.includes('Key written to');")
+    app.close_dialog()
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    with open(key) as f:
+        assert "PRIVATE KEY" in f.read()
 
     step("Requests: rejected names are listed with the engine's reasons")
     app.tab("requests")
@@ -209,6 +228,11 @@ def scenario(app, pebble, work, notifications):
     for secret in ["changeit1", "exportpw1"]:
         assert secret not in page, f"{secret} is in the page"
 
+    step("History lists the versions")
+    d.find("#cert-history").click()
+    d.wait("one version", "return document.querySelectorAll('#history-table tbody tr').length === 1;")
+    app.close_dialog()
+
     step("Revoke with a reason; Pebble reports it revoked")
     app.shot("certificates")
     d.find("#cert-revoke").click()
@@ -228,6 +252,24 @@ def scenario(app, pebble, work, notifications):
     app.type("#set-renew-days", "30")
     d.find("#set-submit").click()
     app.wait_text("#set-saved", "Settings saved")
+
+    step("Keyboard and screen readers: arrow keys move between tabs; every control has a label")
+    d.find("#tab-settings").click()
+    d.find("#tab-settings").send_keys("\ue014")  # ArrowRight wraps to the first tab
+    d.wait("Account selected by keyboard", "return document.activeElement.id === 'tab-account'"
+           " && document.getElementById('tab-account').getAttribute('aria-selected') === 'true';")
+    unlabelled = []
+    for name in TABS:
+        app.tab(name)
+        unlabelled += d.js(
+            "return [...document.querySelectorAll('input, select, textarea, button')]"
+            ".filter(e => e.offsetParent !== null)"
+            ".filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')"
+            " && !(e.tagName === 'BUTTON' && e.innerText.trim()))"
+            ".map(e => arguments[0] + ': ' + (e.id || e.outerHTML.slice(0, 80)));",
+            name,
+        )
+    assert not unlabelled, unlabelled
 
     step("Screenshots of every tab")
     for name in TABS:
@@ -269,15 +311,53 @@ def app_running(application):
     return False
 
 
-def tray_menu_quits(application, artifacts):
-    """The tray icon's menu (next expiry, Open, Renew due now, Quit) ends the app with Quit."""
+def main_window():
+    """(id, mapped) of the app's window."""
+    info = subprocess.run(["xwininfo", "-name", "certdesk"], capture_output=True, text=True, check=True).stdout
+    window_id = int(re.search(r"Window id: (0x[0-9a-f]+)", info).group(1), 16)
+    return window_id, "IsViewable" in info
+
+
+def wait_mapped(want, what):
+    deadline = time.monotonic() + 15
+    while main_window()[1] != want:
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def open_tray_menu():
     deadline = time.monotonic() + 15
     while (icon := tray_icon()) is None:
         assert time.monotonic() < deadline, "the tray icon never docked in trayer"
         time.sleep(0.2)
     subprocess.run(["xdotool", "mousemove", str(icon[0]), str(icon[1]), "click", "1"], check=True)
     time.sleep(1.5)
-    subprocess.run(["import", "-window", "root", os.path.join(artifacts, "tray-menu.png")], check=True)
+
+
+def closing_keeps_the_app_in_the_tray(application, notifications):
+    """Closing the window hides it (the app goes on, and says so once); the tray's Open brings
+    it back."""
+    window_id, mapped = main_window()
+    assert mapped, "the window is not shown"
+    request_close(window_id)
+    wait_mapped(False, "closing did not hide the window")
+    time.sleep(0.5)
+    assert app_running(application), "closing the window ended the app"
+    wait_file(notifications, "certdesk is still running")
+    step("closing the window hid it; the app runs on in the tray")
+    open_tray_menu()
+    # Down from no selection selects the first item that can be chosen, Open.
+    subprocess.run(["xdotool", "key", "Down", "Return"], check=True)
+    wait_mapped(True, "the tray's Open did not show the window again")
+    step("the tray's Open showed the window again")
+
+
+def tray_menu_quits(application, artifacts):
+    """The tray icon's menu (next expiry, Open, Renew due now, Quit) ends the app with Quit."""
+    open_tray_menu()
+    # The bottom right corner of the screen: the docked icon and its menu, open above it.
+    subprocess.run(["import", "-window", "root", "-crop", "480x200+1120+800",
+                    os.path.join(artifacts, "tray-menu.png")], check=True)
     step("screenshot tray-menu.png")
     # Up from no selection selects the last item, Quit.
     subprocess.run(["xdotool", "key", "Up", "Return"], check=True)
@@ -300,7 +380,7 @@ def dark_theme_follows_the_os(application, env, artifacts):
             time.sleep(0.1)
         time.sleep(2)
         shot = os.path.join(artifacts, "dark-theme.png")
-        subprocess.run(["import", "-window", "root", shot], check=True)
+        subprocess.run(["import", "-window", "certdesk", shot], check=True)
         # The page's background, sampled below the header: dark means a low mean.
         mean = subprocess.run(["convert", shot, "-crop", "400x200+100+400", "-colorspace", "Gray",
                                "-format", "%[fx:mean]", "info:"], capture_output=True, text=True, check=True).stdout
@@ -312,6 +392,8 @@ def dark_theme_follows_the_os(application, env, artifacts):
 
 
 def main():
+    # A CI timeout sends SIGTERM: stop Pebble and the driver on the way out all the same.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     application, artifacts = sys.argv[1], sys.argv[2]
     os.makedirs(artifacts, exist_ok=True)
     work = tempfile.mkdtemp(prefix="certdesk-e2e-app-")
@@ -327,7 +409,7 @@ def main():
     )
     # An XEmbed tray for the icon to dock in (there is no StatusNotifier host under Xvfb).
     trayer = subprocess.Popen(
-        ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request", "--height", "32",
+        ["trayer", "--edge", "bottom", "--align", "right", "--widthtype", "request", "--height", "32",
          "--SetDockType", "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     notifications = os.path.join(artifacts, "notifications.log")
@@ -341,6 +423,7 @@ def main():
         driver = Driver(port, application)
         scenario(App(driver, artifacts), pebble, work, notifications)
         second_launch_hands_over(application, env, driver)
+        closing_keeps_the_app_in_the_tray(application, notifications)
         tray_menu_quits(application, artifacts)
         dark_theme_follows_the_os(application, env, artifacts)
         ok = True

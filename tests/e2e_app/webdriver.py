@@ -4,7 +4,6 @@ tauri-driver drops about one request in eight when each request opens its own co
 every call here goes over the same connection, re-opened only if the server closed it.
 """
 
-import base64
 import http.client
 import json
 import time
@@ -32,10 +31,6 @@ class Element:
 
     def clear(self):
         self.driver.request("POST", self._path("/clear"), {})
-
-    @property
-    def text(self):
-        return self.driver.request("GET", self._path("/text"))
 
 
 class Driver:
@@ -103,22 +98,11 @@ class Driver:
         )
         return Element(self, value[ELEMENT])
 
-    def find_all(self, css):
-        values = self.request(
-            "POST", f"/session/{self.session}/elements", {"using": "css selector", "value": css}
-        )
-        return [Element(self, v[ELEMENT]) for v in values]
-
     def js(self, script, *args):
         """Runs `script` (a function body; `arguments` holds args) and returns its value."""
         return self.request(
             "POST", f"/session/{self.session}/execute/sync", {"script": script, "args": list(args)}
         )
-
-    def screenshot(self, path):
-        png = base64.b64decode(self.request("GET", f"/session/{self.session}/screenshot"))
-        with open(path, "wb") as f:
-            f.write(png)
 
     def wait(self, what, script, *args, timeout=60.0):
         """Polls `script` until it returns something truthy; returns it."""

@@ -320,9 +320,9 @@ export function certificatesTab(ctx: Ctx): Tab {
   const details = h("div", { id: "cert-details", class: "details-pane", "aria-live": "polite" }, h("p", { class: "muted" }, "Choose a certificate to see its details."));
 
   const columns = ["Name", "Issuer", "Expires", "Left", "Key", "Serial"];
-  const header = h("div", { class: "vrow vhead", role: "row" }, ...columns.map((c) => h("div", { role: "columnheader", class: "vcell" }, c)));
-  const spacer = h("div", { class: "vspacer" });
-  const viewport = h("div", { class: "vviewport", tabindex: "-1" }, spacer);
+  const header = h("div", { class: "vrow vhead", role: "row", "aria-rowindex": 1 }, ...columns.map((c) => h("div", { role: "columnheader", class: "vcell" }, c)));
+  const spacer = h("div", { class: "vspacer", role: "rowgroup" });
+  const viewport = h("div", { class: "vviewport", role: "presentation" }, spacer);
   const list = h("div", { id: "cert-list", class: "vlist", role: "table", "aria-label": "Certificates", "aria-rowcount": "0" }, header, viewport);
 
   let rows: Row[] = [];
