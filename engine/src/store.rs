@@ -17,6 +17,8 @@ use crate::error::{Error, Result};
 /// The layout of the records. Bump it with a migration when a record changes incompatibly.
 pub const SCHEMA_VERSION: u32 = 1;
 
+const STORE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
 /// The trees of the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Table {
@@ -84,17 +86,23 @@ impl Store {
         std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
         restrict_permissions(dir)?;
         let path = dir.join("store");
-        let db = sled::Config::new().path(&path).open().map_err(|e| {
-            let text = e.to_string();
-            if text.contains("lock") || text.contains("WouldBlock") {
-                Error::Store(format!(
+        // sled's default page cache is 1 GiB; a repository of 10,000 certificates is a few tens
+        // of MiB, and the window shares the machine with everything else the administrator runs.
+        let db = sled::Config::new()
+            .path(&path)
+            .cache_capacity(STORE_CACHE_BYTES)
+            .open()
+            .map_err(|e| {
+                let text = e.to_string();
+                if text.contains("lock") || text.contains("WouldBlock") {
+                    Error::Store(format!(
                     "{} is in use by another certdesk process; close it or use another --data-dir",
                     dir.display()
                 ))
-            } else {
-                store_err(e)
-            }
-        })?;
+                } else {
+                    store_err(e)
+                }
+            })?;
         let open = |name: &str| db.open_tree(name).map_err(store_err);
         let trees = [
             open("accounts")?,
