@@ -52,8 +52,9 @@ impl Change {
     }
 
     pub fn put<R: Record>(mut self, record: &R) -> Self {
-        // Serialising our own record types to JSON cannot fail (no maps with non-string keys).
-        let bytes = serde_json::to_vec(record).unwrap_or_default();
+        // Our record types always serialise (plain structs, string map keys); writing an empty
+        // value instead would destroy the record, so an impossible failure stops here.
+        let bytes = serde_json::to_vec(record).expect("certdesk records serialise to JSON");
         self.ops
             .push(Op::Put(R::TABLE, record.key().to_owned(), bytes));
         self

@@ -50,11 +50,12 @@ impl Vault {
     pub fn seal(&self, plaintext: &[u8]) -> Sealed {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rng().fill_bytes(&mut nonce);
-        // Encryption with a valid key and a fresh nonce cannot fail for inputs this small.
+        // AES-GCM fails only for inputs over 64 GiB; a silent empty ciphertext would lose the
+        // secret, so an impossible failure stops here instead.
         let ciphertext = self
             .cipher
             .encrypt(Nonce::from_slice(&nonce), plaintext)
-            .unwrap_or_default();
+            .expect("AES-256-GCM encrypts any secret certdesk keeps");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ciphertext);
         Sealed(BASE64_STANDARD.encode(out))
