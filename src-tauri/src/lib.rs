@@ -7,6 +7,7 @@ pub mod commands;
 pub mod datadir;
 pub mod error;
 mod notify;
+pub mod progress;
 pub mod state;
 mod tray;
 
@@ -88,6 +89,7 @@ pub fn run() {
         .invoke_handler(invoke_handler())
         .setup(|app| {
             tray::create(app.handle())?;
+            progress::forward(app.handle());
             Ok(())
         })
         .on_window_event(|window, event| {

@@ -21,6 +21,8 @@ macro_rules! env {
 mod common;
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use certdesk_app::datadir::Source;
 use certdesk_app::AppState;
@@ -29,7 +31,7 @@ use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
 
 /// The app as the window sees it: the real context and capability, a fresh data folder.
 struct TestApp {
@@ -54,6 +56,8 @@ impl TestApp {
             .invoke_handler(certdesk_app::invoke_handler())
             .build(certdesk_app::context())
             .expect("the app builds");
+        // As the app's setup does.
+        certdesk_app::progress::forward(app.handle());
         let window = app
             .get_webview_window("main")
             .unwrap_or_else(|| window(&app, "main"));
@@ -130,6 +134,16 @@ fn the_window_may_call_the_apps_commands_and_nothing_else() {
     app.ok("app_info", json!({}));
     // A plugin command the capability does not grant.
     let refused = app.err("plugin:dialog|message", json!({ "message": "hi" }));
+    assert!(refused.to_string().contains("not allowed"), "{refused}");
+    // The page may listen to the engine's progress, but not send events of its own.
+    app.ok(
+        "plugin:event|listen",
+        json!({ "event": "progress", "target": { "kind": "Any" }, "handler": 7 }),
+    );
+    let refused = app.err(
+        "plugin:event|emit",
+        json!({ "event": "progress", "payload": { "request": "x", "stage": "issued" } }),
+    );
     assert!(refused.to_string().contains("not allowed"), "{refused}");
     // Another window gets nothing: the capability names the main window only.
     let other = window(&app._app, "other");
@@ -350,10 +364,40 @@ fn accounts_requests_and_certificates_through_their_whole_life_against_pebble() 
     assert_eq!(app.ok("requests", json!({}))[0]["id"], id);
     assert_eq!(app.ok("request", json!({ "id": id }))["status"], "pending");
 
-    // Verify with the tokens published, save, look at it.
+    // Verify with the tokens published, save, look at it. The window hears each stage.
+    let heard = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let sink = heard.clone();
+    app.window.listen("progress", move |event| {
+        sink.lock()
+            .unwrap()
+            .push(serde_json::from_str(event.payload()).expect("JSON"));
+    });
     publish(&pebble, &pending);
     let available = app.ok("verify", json!({ "id": id, "useResponder": false }));
     assert_eq!(available["status"], "available");
+    let stages = |heard: &Mutex<Vec<Value>>| -> Vec<String> {
+        let heard = heard.lock().unwrap();
+        heard
+            .iter()
+            .filter(|p| p["request"] == id.as_str())
+            .map(|p| p["stage"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !stages(&heard).contains(&"issued".to_owned()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        stages(&heard),
+        [
+            "answering",
+            "validating",
+            "finalizing",
+            "downloading",
+            "issued"
+        ],
+        "{heard:?}"
+    );
     let saved = app.ok("save_request", json!({ "id": id }));
     assert_eq!(saved["names"], json!(["a.example.com", "b.example.com"]));
     assert_eq!(app.ok("certs", json!({})).as_array().unwrap().len(), 1);

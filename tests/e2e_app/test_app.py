@@ -179,9 +179,27 @@ def scenario(app, pebble, work, notifications):
         pebble.add_http01(c["token"], c["content"])
     app.shot("challenge-window")
 
-    step("Verify, then Save to the repository")
+    step("Verify, then Save to the repository; the engine's stages show while it works")
+    # Pebble validates fast: record every stage text the page shows rather than poll for one.
+    d.js(
+        "window.__stages = [];"
+        "const seen = () => {"
+        "  for (const el of document.querySelectorAll('#ch-stage, [data-stage-for]')) {"
+        "    const t = el.textContent.trim();"
+        "    if (t && !el.hidden && !window.__stages.includes(t)) window.__stages.push(t);"
+        "  }"
+        "};"
+        "window.__stageObserver = new MutationObserver(seen);"
+        "window.__stageObserver.observe(document.body,"
+        "  {subtree: true, childList: true, characterData: true, attributes: true});"
+        "return true;"
+    )
     d.find("#ch-verify").click()
     d.wait("Available", "return document.getElementById('challenge-body').dataset.status === 'available';", timeout=120)
+    stages = d.js("window.__stageObserver.disconnect(); return window.__stages;")
+    assert "Verifying — waiting for the CA to validate" in stages, stages
+    assert "aria-live" in d.js("return document.getElementById('ch-stage').outerHTML;")
+    step(f"stages seen: {stages}")
     app.shot("challenge-window-available")
     wait_file(notifications, "Certificate issued")
     step("a desktop notification said so")

@@ -2,6 +2,7 @@
 
 import { listen } from "@tauri-apps/api/event";
 import { api, AppInfo } from "./api";
+import { listenProgress } from "./progress";
 import { Ctx, Tab } from "./app";
 import { clear, h, showError, errorSlot } from "./dom";
 import { accountTab } from "./tabs/account";
@@ -145,6 +146,8 @@ async function start(): Promise<void> {
     ctx.changed("certs");
     ctx.changed("requests");
   });
+  // The stages of verify, renew and new orders, shown beside the request.
+  await listenProgress();
   document.body.dataset.ready = "true";
 }
 

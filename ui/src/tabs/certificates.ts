@@ -4,6 +4,7 @@
 
 import { api, CertDetails, CertSummary } from "../api";
 import { Ctx, Tab } from "../app";
+import { stageLine } from "../progress";
 import {
   badge,
   busy,
@@ -221,8 +222,11 @@ function detailsView(d: CertDetails, ctx: Ctx, reload: () => void, error: HTMLEl
     });
     return b;
   };
+  // The engine's stage while a renewal talks to the CA (the request keeps the certificate's id).
+  const stage = stageLine("cert-renew-stage", () => d.id);
   const renew = act("Renew now", "Renewing", async () => {
-    const r = await api.renew(d.id);
+    stage.start("Renewing");
+    const r = await api.renew(d.id).finally(stage.stop);
     reload();
     ctx.changed("requests");
     if (r.status !== "renewed") ctx.openChallenge(r.id);
@@ -254,6 +258,7 @@ function detailsView(d: CertDetails, ctx: Ctx, reload: () => void, error: HTMLEl
     { class: "details", "data-cert-details": d.id },
     h("h3", {}, d.names[0] ?? d.id, " ", daysBadge(d)),
     h("div", { class: "actions wrap" }, save, exp, renew, revoke, del, history),
+    stage.el,
     h(
       "dl",
       { class: "facts" },

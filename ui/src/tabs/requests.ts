@@ -20,6 +20,7 @@ import {
   showError,
 } from "../dom";
 import { pathField } from "../files";
+import { currentStage, onProgress, stageLabel, stageLine } from "../progress";
 
 const STATUS: Record<RequestStatus, [string, string]> = {
   created: ["Created", "muted"],
@@ -97,6 +98,8 @@ function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): v
     (close) => {
       const body = h("div", { id: "challenge-body" });
       const error = errorSlot("ch-error");
+      // The engine's stage while Verify or New challenge talks to the CA.
+      const stage = stageLine("ch-stage", () => id);
       const verify = h("button", { id: "ch-verify", type: "button", class: "primary" }, "Verify");
       const save = h("button", { id: "ch-save", type: "button", class: "primary" }, "Save to repository");
       const fresh = h("button", { id: "ch-new", type: "button" }, "New challenge");
@@ -137,27 +140,31 @@ function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): v
           showError(error, e);
         }
       };
-      const act = async (button: HTMLButtonElement, label: string, work: () => Promise<unknown>) => {
+      const act = async (button: HTMLButtonElement, label: string, work: () => Promise<unknown>, stages = false) => {
         showError(error, null);
+        if (stages) stage.start(label);
         try {
           await busy(button, label, work);
         } catch (e) {
           showError(error, e);
+        } finally {
+          stage.stop();
         }
         await refresh();
         ctx.changed("requests");
       };
-      verify.addEventListener("click", () => act(verify, "Verifying", () => api.verify(id, responder.checked && !!responderField && !responderField.hidden)));
+      verify.addEventListener("click", () => act(verify, "Verifying", () => api.verify(id, responder.checked && !!responderField && !responderField.hidden), true));
       save.addEventListener("click", () =>
         act(save, "Saving", async () => {
           await api.saveRequest(id);
           ctx.changed("certs");
         }),
       );
-      fresh.addEventListener("click", () => act(fresh, "Placing a new order", () => api.newChallenge(id)));
+      fresh.addEventListener("click", () => act(fresh, "New challenge", () => api.newChallenge(id), true));
       void refresh();
       return [
         body,
+        stage.el,
         responderField ?? h("span", {}),
         h("div", { class: "actions" }, fresh, verify, save, h("button", { type: "button", onclick: close }, "Close")),
         error,
@@ -308,9 +315,25 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
   return { form, reload };
 }
 
+/**
+ * The stage of a request's ongoing work, beside its status in the table: updated as the engine
+ * reports, and shown after a reload only while the request is still being worked on.
+ */
+function stageText(r: RequestInfo): HTMLElement {
+  const s = r.status === "created" || r.status === "verifying" ? currentStage(r.id) : undefined;
+  return h("span", { class: "stage muted", "data-stage-for": r.id, "aria-live": "polite" }, s ? ` — ${stageLabel(s)}` : "");
+}
+
 export function requestsTab(ctx: Ctx): Tab {
   const panel = h("section", {});
   const table = h("div", { id: "requests-list" });
+  onProgress((p) => {
+    const cell = table.querySelector<HTMLElement>(`[data-stage-for="${CSS.escape(p.request)}"]`);
+    if (cell) {
+      cell.textContent = ` — ${stageLabel(p.stage)}`;
+      cell.dataset.stage = p.stage;
+    }
+  });
   const listError = errorSlot("requests-error");
   let settings: SettingsView | null = null;
 
@@ -349,7 +372,7 @@ export function requestsTab(ctx: Ctx): Tab {
                 "tr",
                 { "data-request-id": r.id },
                 h("th", { scope: "row" }, r.names[0] ?? "", r.names.length > 1 ? h("span", { class: "muted" }, ` +${r.names.length - 1}`) : null),
-                h("td", {}, statusBadge(r.status)),
+                h("td", {}, statusBadge(r.status), stageText(r)),
                 h("td", {}, r.challenge_type),
                 h("td", {}, r.key),
                 h("td", {}, r.keystore),
