@@ -25,7 +25,6 @@ type Tokens = Arc<RwLock<HashMap<String, String>>>;
 /// The listener task stops when the responder is dropped.
 pub struct Http01Responder {
     tokens: Tokens,
-    addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -43,16 +42,9 @@ impl Http01Responder {
                  does it need more privileges?"
             ))
         })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error::file(std::path::Path::new("socket"), e))?;
         let tokens = Tokens::default();
         let task = tokio::spawn(serve(listener, tokens.clone()));
-        Ok(Arc::new(Self { tokens, addr, task }))
-    }
-
-    pub fn local_addr(&self) -> SocketAddr {
-        self.addr
+        Ok(Arc::new(Self { tokens, task }))
     }
 
     /// Serves `token` with `key_authorization` until it is removed.

@@ -82,14 +82,6 @@ pub enum Challenge {
     },
 }
 
-impl Challenge {
-    pub fn domain(&self) -> &str {
-        match self {
-            Self::Http01 { domain, .. } | Self::Dns01 { domain, .. } => domain,
-        }
-    }
-}
-
 /// A challenge of the current order and where it stands at the CA.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OrderChallenge {
