@@ -31,6 +31,11 @@ pub struct Subproblem {
 }
 
 impl Problem {
+    /// The CA rejected the request's nonce: the request was not acted on and may be sent again.
+    pub fn is_bad_nonce(&self) -> bool {
+        self.short_type() == "badNonce"
+    }
+
     /// The problem type without the `urn:ietf:params:acme:error:` prefix, e.g. `rateLimited`.
     pub fn short_type(&self) -> &str {
         let kind = self.kind.as_deref().unwrap_or("unknown");
@@ -151,7 +156,7 @@ impl Error {
     /// The CA rejected the request's nonce. instant-acme retries that three times; past that the
     /// whole step is worth doing again (a CA under load, or Pebble's deliberate rejections).
     pub fn is_bad_nonce(&self) -> bool {
-        matches!(self, Self::Ca(p) if p.short_type() == "badNonce")
+        matches!(self, Self::Ca(p) if p.is_bad_nonce())
     }
 
     /// The CA's problem document, when the CA refused.

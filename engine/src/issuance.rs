@@ -37,8 +37,6 @@ const CERT_POLL: RetryPolicy = RetryPolicy::new()
     .backoff(1.5)
     .timeout(Duration::from_secs(120));
 
-const BAD_NONCE: &str = "urn:ietf:params:acme:error:badNonce";
-
 fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
@@ -336,7 +334,7 @@ impl Engine {
         let mut outcome = self.drive_order(&mut record).await;
         // drive_order continues from the order's state at the CA, so a step cut off by
         // rejected nonces is simply driven again.
-        for _ in 0..5 {
+        for _ in 0..acme::NONCE_STEP_RETRIES {
             match &outcome {
                 Err(e) if e.is_bad_nonce() => outcome = self.drive_order(&mut record).await,
                 _ => break,
@@ -389,12 +387,13 @@ impl Engine {
                 }
             }
             self.progress.report(&record.info.id, Stage::Validating);
+            // The order's own error ends the poll: the problem is read whole below.
             let status = match order.poll_ready(&AUTHZ_POLL).await {
                 Ok(status) => status,
-                Err(instant_acme::Error::Api(p)) if p.r#type.as_deref() != Some(BAD_NONCE) => {
-                    OrderStatus::Invalid
-                }
-                Err(e) => return Err(acme::error("waiting for validation", e)),
+                Err(e) => match acme::error("waiting for validation", e) {
+                    Error::Ca(p) if !p.is_bad_nonce() => OrderStatus::Invalid,
+                    e => return Err(e),
+                },
             };
             if status == OrderStatus::Invalid {
                 return Err(Error::Ca(self.order_problem(&mut order).await));

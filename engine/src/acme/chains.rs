@@ -64,7 +64,7 @@ impl Downloader {
     /// POST-as-GET `url`, signing again with a fresh nonce when the CA rejects one.
     async fn fetch(&self, url: &str) -> Result<http::Response<bytes::Bytes>> {
         let mut nonce = self.nonce().await?;
-        for _ in 0..5 {
+        for _ in 0..super::NONCE_STEP_RETRIES {
             let rsp = self.http.post_jose(url, self.jws(url, &nonce)?).await?;
             if rsp.status().is_success() {
                 return Ok(rsp);
@@ -74,8 +74,8 @@ impl Downloader {
                 status: Some(rsp.status().as_u16()),
                 ..Problem::default()
             });
-            match (problem.short_type(), replay_nonce(&rsp)) {
-                ("badNonce", Some(next)) => nonce = next,
+            match replay_nonce(&rsp) {
+                Some(next) if problem.is_bad_nonce() => nonce = next,
                 _ => return Err(Error::Ca(problem)),
             }
         }

@@ -45,7 +45,7 @@ pub fn problem(p: instant_acme::Problem) -> Problem {
 }
 
 /// How many times a whole step is redone after instant-acme's own badNonce retries ran out.
-const NONCE_STEP_RETRIES: u32 = 5;
+pub(crate) const NONCE_STEP_RETRIES: u32 = 5;
 
 /// Runs `step` again while the CA keeps rejecting nonces. Only for steps that are safe to repeat
 /// (a nonce rejection means the CA did not act on the request).
