@@ -37,6 +37,58 @@ pub enum Command {
     /// The certificate repository.
     #[command(subcommand)]
     Cert(CertCmd),
+    /// DNS accounts that publish dns-01 records through a provider's API.
+    #[command(subcommand)]
+    Dns(DnsCmd),
+}
+
+#[derive(Subcommand)]
+pub enum DnsCmd {
+    /// Add a DNS account from a JSON file of the provider's fields (secrets go to the keychain;
+    /// certdesk keeps no copy of the file).
+    Add {
+        #[arg(long)]
+        provider: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_name = "FILE.json")]
+        config: PathBuf,
+        /// Add it disabled.
+        #[arg(long)]
+        disabled: bool,
+    },
+    List,
+    Show {
+        name: String,
+    },
+    /// Change fields (those the file leaves out stay as they are).
+    Edit {
+        name: String,
+        #[arg(long, value_name = "FILE.json")]
+        config: PathBuf,
+        /// Rename the account (requests using it follow).
+        #[arg(long)]
+        rename: Option<String>,
+    },
+    Enable {
+        name: String,
+    },
+    Disable {
+        name: String,
+    },
+    Delete {
+        #[arg(long)]
+        yes: bool,
+        name: String,
+    },
+    /// Check the credentials (and access to a zone) without changing any record.
+    Test {
+        name: String,
+        #[arg(long)]
+        zone: Option<String>,
+    },
+    /// The providers and the fields each one takes.
+    Providers,
 }
 
 #[derive(Args)]
@@ -139,6 +191,9 @@ pub struct CreateArgs {
     pub keystore_password_file: Option<PathBuf>,
     #[arg(long)]
     pub challenge: ChallengeType,
+    /// Publish the dns-01 records through this DNS account (and verify at once).
+    #[arg(long, value_name = "NAME")]
+    pub dns_account: Option<String>,
     /// What key a renewal uses: new, same or import.
     #[arg(long, default_value = "new")]
     pub key_policy: KeyPolicy,
@@ -156,8 +211,8 @@ pub struct CreateArgs {
     /// Verify at once, answering http-01 with the built-in responder on ADDR:PORT.
     #[arg(long, value_name = "ADDR:PORT")]
     pub http_listen: Option<String>,
-    /// With --http-listen: save the issued certificate to the repository too.
-    #[arg(long, requires = "http_listen")]
+    /// With --http-listen or --dns-account: save the issued certificate to the repository too.
+    #[arg(long)]
     pub save: bool,
     /// One request (and certificate) per --domain instead of one with all the names; with
     /// --http-listen they are issued concurrently.
@@ -184,6 +239,15 @@ pub enum RequestCmd {
     /// Start over with a fresh order (same names and settings).
     NewChallenge {
         id: String,
+    },
+    /// Publish a dns-01 request's records (now and at every renewal) through a DNS account.
+    AssignDns {
+        id: String,
+        /// The DNS account; leave out with --none to publish by hand again.
+        #[arg(required_unless_present = "none")]
+        account: Option<String>,
+        #[arg(long, conflicts_with = "account")]
+        none: bool,
     },
 }
 

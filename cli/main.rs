@@ -9,12 +9,13 @@ use std::process::ExitCode;
 
 use certdesk_engine::account::{Eab, Registration};
 use certdesk_engine::acme::Ca;
+use certdesk_engine::dns_accounts::DnsAccountForm;
 use certdesk_engine::http01::Http01Responder;
 use certdesk_engine::request::{RequestInfo, RequestSpec};
 use certdesk_engine::{Engine, Error, Result};
 use clap::Parser as _;
 
-use args::{AccountCmd, CaArgs, CertCmd, Cli, Command, RequestCmd};
+use args::{AccountCmd, CaArgs, CertCmd, Cli, Command, DnsCmd, RequestCmd};
 use output::Out;
 
 fn main() -> ExitCode {
@@ -55,6 +56,7 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
         Command::Account(cmd) => account(&engine, cmd, out).await,
         Command::Request(cmd) => request(&engine, cmd, out).await,
         Command::Cert(cmd) => cert(&engine, cmd, out).await,
+        Command::Dns(cmd) => dns(&engine, cmd, out).await,
     }
 }
 
@@ -213,23 +215,25 @@ async fn request(engine: &Engine, cmd: RequestCmd, out: &Out) -> Result<ExitCode
                     key_policy: args.key_policy,
                     import_key_pem: import_key_pem.clone(),
                     challenge: args.challenge,
+                    dns_account: args.dns_account.clone(),
                     account: args.account.clone(),
                     profile: args.profile.clone(),
                     preferred_chain: args.preferred_chain.clone(),
                 })
                 .collect();
-            match responder(args.http_listen).await? {
-                Some(r) => {
-                    let labels: Vec<String> = specs.iter().map(|s| s.names.join(",")).collect();
-                    let results = engine.issue_many(specs, r, args.save).await;
-                    return Ok(out.request_results(&labels, results, args.each));
-                }
-                None => {
-                    let labels: Vec<String> = specs.iter().map(|s| s.names.join(",")).collect();
-                    let results = create_each(engine, specs).await;
-                    return Ok(out.request_results(&labels, results, args.each));
-                }
-            }
+            let responder = responder(args.http_listen).await?;
+            let labels: Vec<String> = specs.iter().map(|s| s.names.join(",")).collect();
+            let results = if responder.is_some() || args.dns_account.is_some() {
+                engine.issue_many(specs, responder, args.save).await
+            } else if args.save {
+                return Err(Error::input(
+                    "--save needs the request to be verified at once: give --http-listen or \
+                     --dns-account",
+                ));
+            } else {
+                create_each(engine, specs).await
+            };
+            return Ok(out.request_results(&labels, results, args.each));
         }
         RequestCmd::List => out.requests(&engine.requests()?),
         RequestCmd::Show { id } => out.request(&engine.request(&id)?),
@@ -239,6 +243,9 @@ async fn request(engine: &Engine, cmd: RequestCmd, out: &Out) -> Result<ExitCode
             return Ok(out.request_results(&ids, results, true));
         }
         RequestCmd::NewChallenge { id } => out.request(&engine.new_challenge(&id).await?),
+        RequestCmd::AssignDns { id, account, .. } => {
+            out.request(&engine.assign_dns(&id, account.as_deref()).await?)
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -251,6 +258,66 @@ async fn create_each(engine: &Engine, specs: Vec<RequestSpec>) -> Vec<Result<Req
         results.push(engine.create_request(spec).await);
     }
     results
+}
+
+/// A DNS account's configuration file: a JSON object of the provider's fields.
+fn read_dns_config(path: &Path) -> Result<serde_json::Map<String, serde_json::Value>> {
+    let text = read_file(path)?;
+    match serde_json::from_str(&text) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Error::input(format!(
+            "{} must hold a JSON object of the provider's fields (see `certdesk dns providers`)",
+            path.display()
+        ))),
+        Err(e) => Err(Error::input(format!("{} is not JSON: {e}", path.display()))),
+    }
+}
+
+async fn dns(engine: &Engine, cmd: DnsCmd, out: &Out) -> Result<ExitCode> {
+    match cmd {
+        DnsCmd::Add {
+            provider,
+            name,
+            config,
+            disabled,
+        } => {
+            let mut form =
+                DnsAccountForm::from_config(&provider, &name, &read_dns_config(&config)?, None)?;
+            form.enabled = !disabled;
+            out.dns_account(&engine.save_dns_account(form).await?);
+        }
+        DnsCmd::List => out.dns_accounts(&engine.dns_accounts()?),
+        DnsCmd::Show { name } => out.dns_account(&engine.dns_account(&name)?),
+        DnsCmd::Edit {
+            name,
+            config,
+            rename,
+        } => {
+            let existing = engine.dns_account(&name)?;
+            let form = DnsAccountForm::from_config(
+                &existing.provider,
+                rename.as_deref().unwrap_or(&name),
+                &read_dns_config(&config)?,
+                Some(&existing),
+            )?;
+            out.dns_account(&engine.save_dns_account(form).await?);
+        }
+        DnsCmd::Enable { name } => {
+            out.dns_account(&engine.set_dns_account_enabled(&name, true).await?)
+        }
+        DnsCmd::Disable { name } => {
+            out.dns_account(&engine.set_dns_account_enabled(&name, false).await?)
+        }
+        DnsCmd::Delete { yes, name } => {
+            refuse_without_yes(yes, "deleting a DNS account")?;
+            out.dns_account(&engine.delete_dns_account(&name).await?);
+        }
+        DnsCmd::Test { name, zone } => {
+            out.done(&engine.test_dns_account(&name, zone.as_deref()).await?)
+        }
+        DnsCmd::Providers => out.dns_providers(certdesk_engine::dns::PROVIDERS),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn cert(engine: &Engine, cmd: CertCmd, out: &Out) -> Result<ExitCode> {

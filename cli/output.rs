@@ -5,6 +5,8 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use certdesk_engine::account::{AccountInfo, CaTerms};
+use certdesk_engine::dns::ProviderSpec;
+use certdesk_engine::dns_accounts::DnsAccountInfo;
 use certdesk_engine::progress::{Progress, Stage};
 use certdesk_engine::repository::{CertSummary, CertVersion};
 use certdesk_engine::request::{Challenge, RequestInfo};
@@ -300,6 +302,56 @@ impl Out {
                 v.info.key_type,
                 if v.revoked.is_some() { "\trevoked" } else { "" }
             );
+        }
+    }
+
+    pub fn dns_account(&self, a: &DnsAccountInfo) {
+        if self.json {
+            return self.print_json(a);
+        }
+        println!(
+            "DNS account {} ({}): {}",
+            a.name,
+            a.provider,
+            if a.enabled { "enabled" } else { "disabled" }
+        );
+        for (k, v) in &a.fields {
+            println!("  {k}: {v}");
+        }
+        for k in &a.secrets_set {
+            println!("  {k}: set (in the keychain)");
+        }
+    }
+
+    pub fn dns_accounts(&self, all: &[DnsAccountInfo]) {
+        if self.json {
+            return self.print_json(&all);
+        }
+        for a in all {
+            println!(
+                "{}\t{}\t{}",
+                a.name,
+                a.provider,
+                if a.enabled { "enabled" } else { "disabled" }
+            );
+        }
+    }
+
+    pub fn dns_providers(&self, all: &[ProviderSpec]) {
+        if self.json {
+            return self.print_json(&all);
+        }
+        for p in all {
+            println!("{} ({}): {}", p.id, p.label, p.privilege);
+            for f in p.fields() {
+                println!(
+                    "  {}{}{}: {}",
+                    f.name,
+                    if f.required { "" } else { " (optional)" },
+                    if f.secret { " [secret]" } else { "" },
+                    f.help
+                );
+            }
         }
     }
 }

@@ -1,72 +1,22 @@
-//! DNS accounts: the credentials certdesk uses to publish dns-01 TXT records through a DNS
-//! provider's API, one named account per zone owner.
+//! DNS accounts: the credentials certdesk publishes dns-01 TXT records with, at most one per
+//! provider, each enabled or disabled.
 //!
-//! Each provider declares its fields as data ([`ProviderSpec`]: name, label, secret or not,
-//! required, help), as lego does in its TOML files, so that the CLI can check a configuration and
-//! the window can draw the form from the same declaration. Adding a provider is one entry in
-//! [`PROVIDERS`] plus its code. The providers themselves arrive with the DNS work; until then the
-//! list is empty and the faces say so.
-//!
-//! Secret fields are sealed in the vault and never returned: [`DnsAccountInfo`] lists which
-//! secrets are set, not their values.
+//! Every field is checked against the provider's declaration ([`crate::dns::ProviderSpec`]),
+//! the same one the window draws its form from. Secret fields are sealed in the vault and never
+//! returned: [`DnsAccountInfo`] lists which secrets are set, not their values.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
+use crate::dns::{self, Config, ProviderSpec};
 use crate::error::{Error, Result};
+use crate::request::RequestRecord;
 use crate::settings::SecretChange;
 use crate::store::{Change, Record, Table};
 use crate::vault::Sealed;
 use crate::Engine;
-
-/// The key of the DNS accounts record in the settings tree.
-const KEY: &str = "dns_accounts";
-
-/// One field of a provider's configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct FieldSpec {
-    /// The key in the configuration, e.g. `api_token`.
-    pub name: &'static str,
-    pub label: &'static str,
-    /// Sealed in the vault and never shown again once saved.
-    pub secret: bool,
-    pub required: bool,
-    /// One sentence on where to find the value.
-    pub help: &'static str,
-}
-
-/// A DNS provider certdesk can publish TXT records with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct ProviderSpec {
-    /// The id stored with an account, e.g. `cloudflare`.
-    pub id: &'static str,
-    pub label: &'static str,
-    pub fields: &'static [FieldSpec],
-}
-
-/// Every provider certdesk supports. Empty until the DNS providers are implemented.
-pub const PROVIDERS: &[ProviderSpec] = &[];
-
-/// The provider with the id `id`.
-pub fn provider(id: &str) -> Result<&'static ProviderSpec> {
-    PROVIDERS.iter().find(|p| p.id == id).ok_or_else(|| {
-        if PROVIDERS.is_empty() {
-            Error::input(
-                "certdesk has no DNS providers yet: publish dns-01 TXT records by hand for now",
-            )
-        } else {
-            Error::input(format!(
-                "unknown DNS provider {id:?}: choose one of {}",
-                PROVIDERS
-                    .iter()
-                    .map(|p| p.id)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        }
-    })
-}
 
 /// What the faces show of a DNS account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +45,54 @@ pub struct DnsAccountForm {
     pub secrets: BTreeMap<String, SecretChange>,
 }
 
+impl DnsAccountForm {
+    /// A form from a configuration file's JSON object (the CLI's `--config`): secret fields are
+    /// set, the others given as they are. Lists of strings become comma-separated text and other
+    /// structures (RFC 2136 `zones`) their JSON. Editing keeps what the file leaves out.
+    pub fn from_config(
+        provider: &str,
+        name: &str,
+        config: &serde_json::Map<String, serde_json::Value>,
+        existing: Option<&DnsAccountInfo>,
+    ) -> Result<Self> {
+        let spec = dns::provider(provider)?;
+        let mut fields = existing.map(|e| e.fields.clone()).unwrap_or_default();
+        let mut secrets = BTreeMap::new();
+        for (key, value) in config {
+            let field = spec.fields().find(|f| f.name == key).ok_or_else(|| {
+                Error::input(format!(
+                    "{} has no field {key:?}; its fields are: {}",
+                    spec.label,
+                    spec.fields().map(|f| f.name).collect::<Vec<_>>().join(", ")
+                ))
+            })?;
+            let text = match value {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::Array(items) if items.iter().all(|v| v.is_string()) => items
+                    .iter()
+                    .filter_map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
+            if field.secret {
+                secrets.insert(key.clone(), SecretChange::Set(text));
+            } else {
+                fields.insert(key.clone(), text);
+            }
+        }
+        Ok(Self {
+            original_name: existing.map(|e| e.name.clone()),
+            name: name.to_owned(),
+            provider: spec.id.to_owned(),
+            enabled: existing.is_none_or(|e| e.enabled),
+            fields,
+            secrets,
+        })
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct StoredAccount {
     #[serde(flatten)]
@@ -102,72 +100,76 @@ struct StoredAccount {
     secrets: BTreeMap<String, Sealed>,
 }
 
-#[derive(Serialize, Deserialize, Default)]
-struct DnsAccounts {
-    accounts: Vec<StoredAccount>,
-}
-
-impl Record for DnsAccounts {
-    const TABLE: Table = Table::Settings;
+impl Record for StoredAccount {
+    const TABLE: Table = Table::DnsAccounts;
     fn key(&self) -> &str {
-        KEY
+        &self.info.name
     }
 }
 
 impl Engine {
-    fn dns_record(&self) -> Result<DnsAccounts> {
-        Ok(self.store.get::<DnsAccounts>(KEY)?.unwrap_or_default())
-    }
-
     pub fn dns_accounts(&self) -> Result<Vec<DnsAccountInfo>> {
         Ok(self
-            .dns_record()?
-            .accounts
+            .store
+            .list::<StoredAccount>()?
             .into_iter()
             .map(|a| a.info)
             .collect())
     }
 
+    pub fn dns_account(&self, name: &str) -> Result<DnsAccountInfo> {
+        self.stored_dns_account(name).map(|a| a.info)
+    }
+
+    fn stored_dns_account(&self, name: &str) -> Result<StoredAccount> {
+        self.store
+            .get::<StoredAccount>(name)?
+            .ok_or_else(|| not_found(name))
+    }
+
     /// Adds or edits a DNS account: every field is checked against the provider's declaration,
-    /// and secrets are sealed, kept or cleared as the form asks.
+    /// secrets are sealed, kept or cleared as the form asks, and the result must make a working
+    /// provider configuration. A rename carries the requests that use the account along.
     pub async fn save_dns_account(&self, form: DnsAccountForm) -> Result<DnsAccountInfo> {
-        let spec = provider(&form.provider)?;
+        let spec = dns::provider(&form.provider)?;
         crate::account::validate_account_name(&form.name)?;
-        let mut all = self.dns_record()?;
-        let existing = match &form.original_name {
-            Some(original) => Some(
-                all.accounts
-                    .iter()
-                    .position(|a| &a.info.name == original)
-                    .ok_or_else(|| not_found(original))?,
-            ),
-            None => None,
-        };
-        if all
-            .accounts
-            .iter()
-            .enumerate()
-            .any(|(i, a)| a.info.name == form.name && Some(i) != existing)
-        {
+        let existing = form
+            .original_name
+            .as_deref()
+            .map(|n| self.stored_dns_account(n))
+            .transpose()?;
+        let others: Vec<DnsAccountInfo> = self
+            .dns_accounts()?
+            .into_iter()
+            .filter(|a| Some(&a.name) != form.original_name.as_ref())
+            .collect();
+        if others.iter().any(|a| a.name == form.name) {
             return Err(Error::input(format!(
                 "a DNS account named {:?} exists already",
                 form.name
             )));
         }
-        let mut secrets = match existing {
-            Some(i) if all.accounts[i].info.provider == spec.id => all.accounts[i].secrets.clone(),
-            _ => BTreeMap::new(),
-        };
-        let mut fields = BTreeMap::new();
+        if let Some(same) = others.iter().find(|a| a.provider == spec.id) {
+            return Err(Error::input(format!(
+                "DNS account {:?} already uses {}: certdesk keeps one account per provider; edit \
+                 that one",
+                same.name, spec.label
+            )));
+        }
         for name in form.fields.keys().chain(form.secrets.keys()) {
-            if !spec.fields.iter().any(|f| f.name == name) {
+            if !spec.fields().any(|f| f.name == name) {
                 return Err(Error::input(format!(
                     "{} has no field {name:?}",
                     spec.label
                 )));
             }
         }
-        for field in spec.fields {
+        let mut secrets = match &existing {
+            Some(a) if a.info.provider == spec.id => a.secrets.clone(),
+            _ => BTreeMap::new(),
+        };
+        let mut fields = BTreeMap::new();
+        for field in spec.fields() {
             if field.secret {
                 match form.secrets.get(field.name).cloned().unwrap_or_default() {
                     SecretChange::Keep => {}
@@ -209,43 +211,98 @@ impl Engine {
             },
             secrets,
         };
-        let info = stored.info.clone();
-        match existing {
-            Some(i) => all.accounts[i] = stored,
-            None => all.accounts.push(stored),
+        self.open_config(&stored)?.check()?;
+        let mut change = Change::new().put(&stored);
+        if let Some(old) = existing.filter(|old| old.info.name != stored.info.name) {
+            change = change.delete::<StoredAccount>(&old.info.name);
+            for mut request in self.requests_using(&old.info.name)? {
+                request.info.dns_account = Some(stored.info.name.clone());
+                change = change.put(&request);
+            }
         }
-        self.store.commit(Change::new().put(&all)).await?;
-        Ok(info)
+        self.store.commit(change).await?;
+        Ok(stored.info)
     }
 
+    /// Deletes an account no request uses.
     pub async fn delete_dns_account(&self, name: &str) -> Result<DnsAccountInfo> {
-        let mut all = self.dns_record()?;
-        let i = all
-            .accounts
-            .iter()
-            .position(|a| a.info.name == name)
-            .ok_or_else(|| not_found(name))?;
-        let removed = all.accounts.remove(i);
-        self.store.commit(Change::new().put(&all)).await?;
-        Ok(removed.info)
+        let stored = self.stored_dns_account(name)?;
+        let users = self.requests_using(name)?;
+        if !users.is_empty() {
+            return Err(Error::input(format!(
+                "DNS account {name:?} is used by request{} {}: assign {} another account (certdesk \
+                 request assign-dns ID ACCOUNT) or delete {} first",
+                if users.len() == 1 { "" } else { "s" },
+                users
+                    .iter()
+                    .map(|r| r.info.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if users.len() == 1 { "it" } else { "them" },
+                if users.len() == 1 { "it" } else { "them" },
+            )));
+        }
+        self.store
+            .commit(Change::new().delete::<StoredAccount>(name))
+            .await?;
+        Ok(stored.info)
     }
 
-    /// A disabled account is kept with its credentials but not used for new requests.
+    /// A disabled account is kept with its credentials but publishes nothing.
     pub async fn set_dns_account_enabled(
         &self,
         name: &str,
         enabled: bool,
     ) -> Result<DnsAccountInfo> {
-        let mut all = self.dns_record()?;
-        let account = all
-            .accounts
-            .iter_mut()
-            .find(|a| a.info.name == name)
-            .ok_or_else(|| not_found(name))?;
-        account.info.enabled = enabled;
-        let info = account.info.clone();
-        self.store.commit(Change::new().put(&all)).await?;
-        Ok(info)
+        let mut stored = self.stored_dns_account(name)?;
+        stored.info.enabled = enabled;
+        self.store.commit(Change::new().put(&stored)).await?;
+        Ok(stored.info)
+    }
+
+    /// Checks the account's credentials (and its access to `zone`) without changing records.
+    pub async fn test_dns_account(&self, name: &str, zone: Option<&str>) -> Result<String> {
+        let config = self.open_config(&self.stored_dns_account(name)?)?;
+        let provider = (config.spec.build)(&config)?;
+        provider.test(zone).await
+    }
+
+    /// The enabled account `name`, opened for publishing.
+    pub(crate) fn dns_config(&self, name: &str) -> Result<Config> {
+        let stored = self.stored_dns_account(name)?;
+        if !stored.info.enabled {
+            return Err(Error::input(format!(
+                "DNS account {name:?} is disabled: enable it (certdesk dns enable {name}) or \
+                 assign another"
+            )));
+        }
+        self.open_config(&stored)
+    }
+
+    fn open_config(&self, stored: &StoredAccount) -> Result<Config> {
+        let spec = dns::provider(&stored.info.provider)?;
+        let mut values: BTreeMap<String, Zeroizing<String>> = stored
+            .info
+            .fields
+            .iter()
+            .map(|(k, v)| (k.clone(), Zeroizing::new(v.clone())))
+            .collect();
+        for (k, sealed) in &stored.secrets {
+            let plain = self.vault.open_sealed(sealed)?;
+            let text = String::from_utf8(plain.to_vec())
+                .map_err(|_| Error::Store(format!("the secret {k} is damaged")))?;
+            values.insert(k.clone(), Zeroizing::new(text));
+        }
+        Ok(Config::new(spec, stored.info.name.clone(), values))
+    }
+
+    fn requests_using(&self, name: &str) -> Result<Vec<RequestRecord>> {
+        Ok(self
+            .store
+            .list::<RequestRecord>()?
+            .into_iter()
+            .filter(|r| r.info.dns_account.as_deref() == Some(name))
+            .collect())
     }
 }
 
@@ -253,11 +310,11 @@ fn not_found(name: &str) -> Error {
     Error::NotFound {
         what: "DNS account",
         id: name.to_owned(),
-        hint: "see the DNS accounts list",
+        hint: "see `certdesk dns list`",
     }
 }
 
-fn missing(spec: &ProviderSpec, field: &FieldSpec) -> Error {
+fn missing(spec: &ProviderSpec, field: &dns::FieldSpec) -> Error {
     Error::input(format!(
         "{} needs {}: {}",
         spec.label, field.label, field.help

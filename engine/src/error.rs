@@ -106,6 +106,9 @@ pub enum Error {
     /// The CA could not be reached or answered with something that is not ACME.
     #[error("{0}")]
     Network(String),
+    /// A DNS provider or nameserver failed or refused, in its own words.
+    #[error("{0}")]
+    Dns(String),
     /// The local store failed.
     #[error("the certdesk data store failed: {0}")]
     Store(String),
@@ -148,7 +151,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Input(_) | Self::Names(_) | Self::NotFound { .. } => ErrorKind::Input,
-            Self::Ca(_) | Self::Network(_) => ErrorKind::Remote,
+            Self::Ca(_) | Self::Network(_) | Self::Dns(_) => ErrorKind::Remote,
             Self::Store(_) | Self::Keychain(_) | Self::File { .. } => ErrorKind::Local,
         }
     }

@@ -12,6 +12,8 @@ use instant_acme::{
 use time::OffsetDateTime;
 
 use crate::acme;
+use crate::dns::lookup::Lookup;
+use crate::dns::Publication;
 use crate::error::{Error, Problem, Result, Subproblem};
 use crate::http01::Http01Responder;
 use crate::keys::PrivateKey;
@@ -45,6 +47,9 @@ impl Engine {
     /// Records a new request and places its order; the result lists the challenges to publish.
     pub async fn create_request(&self, spec: RequestSpec) -> Result<RequestInfo> {
         let valid = spec.validate()?;
+        if let Some(dns) = &spec.dns_account {
+            self.dns_config(dns)?;
+        }
         let account = self.account_record(spec.account.as_deref())?;
         account.ensure_active()?;
         let record = RequestRecord {
@@ -57,6 +62,7 @@ impl Engine {
                 keystore: spec.keystore,
                 key_policy: spec.key_policy,
                 challenge_type: spec.challenge,
+                dns_account: spec.dns_account,
                 profile: spec.profile,
                 preferred_chain: spec.preferred_chain,
                 status: RequestStatus::Created,
@@ -156,6 +162,7 @@ impl Engine {
             Some(r) if info.challenge_type == ChallengeType::Http01 => {
                 self.verify(id, Some(r)).await
             }
+            _ if info.dns_account.is_some() => self.verify(id, None).await,
             _ => Ok(info),
         }
     }
@@ -254,22 +261,32 @@ impl Engine {
         Ok((order.url().to_owned(), challenges))
     }
 
-    /// Raises a request and carries it through with the built-in http-01 responder, saving the
-    /// certificate when `save` is set: the one-shot path of scripts and benchmarks.
+    /// Raises a request and carries it through, answering http-01 with the built-in responder
+    /// and dns-01 through the request's DNS account, saving the certificate when `save` is set:
+    /// the one-shot path of scripts and benchmarks.
     pub async fn issue(
         &self,
         spec: RequestSpec,
-        responder: Arc<Http01Responder>,
+        responder: Option<Arc<Http01Responder>>,
         save: bool,
     ) -> Result<RequestInfo> {
-        if spec.challenge != ChallengeType::Http01 {
-            return Err(Error::input(
-                "the built-in responder answers http-01 only: choose --challenge http-01, or \
-                 publish the dns-01 records and run `certdesk request verify`",
-            ));
+        match (spec.challenge, &responder, &spec.dns_account) {
+            (ChallengeType::Http01, Some(_), _) | (ChallengeType::Dns01, _, Some(_)) => {}
+            (ChallengeType::Http01, None, _) => {
+                return Err(Error::input(
+                    "http-01 is answered automatically by the built-in responder only: give \
+                     --http-listen ADDR:PORT",
+                ))
+            }
+            (ChallengeType::Dns01, _, None) => {
+                return Err(Error::input(
+                    "dns-01 is answered automatically through a DNS account only: give \
+                     --dns-account NAME, or publish the records and run `certdesk request verify`",
+                ))
+            }
         }
         let created = self.create_request(spec).await?;
-        let verified = self.verify(&created.id, Some(responder)).await?;
+        let verified = self.verify(&created.id, responder).await?;
         if save && verified.status == RequestStatus::Available {
             return self.save_record(self.request_record(&created.id)?).await;
         }
@@ -280,13 +297,37 @@ impl Engine {
     pub async fn issue_many(
         &self,
         specs: Vec<RequestSpec>,
-        responder: Arc<Http01Responder>,
+        responder: Option<Arc<Http01Responder>>,
         save: bool,
     ) -> Vec<Result<RequestInfo>> {
         let tasks = specs
             .into_iter()
             .map(|spec| self.issue(spec, responder.clone(), save));
         futures::future::join_all(tasks).await
+    }
+
+    /// Gives a dns-01 request a DNS account (or, with `None`, takes it away): its next order and
+    /// every renewal publish through it.
+    pub async fn assign_dns(&self, id: &str, account: Option<&str>) -> Result<RequestInfo> {
+        let mut record = self.request_record(id)?;
+        if let Some(name) = account {
+            if record.info.challenge_type != ChallengeType::Dns01 {
+                return Err(Error::input(format!(
+                    "request {id} uses {}: a DNS account publishes dns-01 records only",
+                    record.info.challenge_type
+                )));
+            }
+            self.dns_config(name)?;
+        }
+        record.info.dns_account = account.map(str::to_owned);
+        record.info.updated = now();
+        if record.info.status == RequestStatus::Pending && account.is_some() {
+            record.info.next_step = Some(format!(
+                "run `certdesk request verify {id}`: the DNS account publishes the TXT records"
+            ));
+        }
+        self.store.commit(Change::new().put(&record)).await?;
+        Ok(record.info)
     }
 
     /// Verifies several requests at once; one result per id, in order.
@@ -310,7 +351,7 @@ impl Engine {
         match record.info.status {
             RequestStatus::Created => {
                 let info = self.place_order(record).await?;
-                if responder.is_none() {
+                if responder.is_none() && info.dns_account.is_none() {
                     return Ok(info);
                 }
                 record = self.request_record(id)?;
@@ -331,6 +372,10 @@ impl Engine {
         let published = responder
             .as_ref()
             .map(|r| r.publish(&record.info.challenges));
+        let dns = match self.publish_dns(&record).await {
+            Ok(dns) => dns,
+            Err(e) => return self.cut_off(record, e).await,
+        };
         let mut outcome = self.drive_order(&mut record).await;
         // drive_order continues from the order's state at the CA, so a step cut off by
         // rejected nonces is simply driven again.
@@ -341,10 +386,83 @@ impl Engine {
             }
         }
         drop(published);
-        match outcome {
+        let cleanup = match dns {
+            Some(publication) => {
+                self.progress.report(&record.info.id, Stage::CleaningUpDns);
+                publication.cleanup().await.err()
+            }
+            None => None,
+        };
+        let result = match outcome {
             Ok(()) => self.finish(record).await,
             Err(e @ Error::Ca(_)) => self.fail(record, e).await,
             Err(e) => self.cut_off(record, e).await,
+        };
+        match cleanup {
+            Some(e) => self.note_leftover_records(id, result, e).await,
+            None => result,
+        }
+    }
+
+    /// Publishes the request's pending dns-01 records through its DNS account and waits until
+    /// every nameserver answers with them. Nothing to do without a DNS account.
+    async fn publish_dns(&self, record: &RequestRecord) -> Result<Option<Publication>> {
+        let Some(account) = &record.info.dns_account else {
+            return Ok(None);
+        };
+        let records: Vec<(String, String)> = record
+            .info
+            .challenges
+            .iter()
+            .filter(|c| c.status == "pending")
+            .filter_map(|c| match &c.challenge {
+                Challenge::Dns01 {
+                    record_name,
+                    record_value,
+                    ..
+                } => Some((record_name.clone(), record_value.clone())),
+                Challenge::Http01 { .. } => None,
+            })
+            .collect();
+        if records.is_empty() {
+            return Ok(None);
+        }
+        let config = self.dns_config(account)?;
+        let lookup = Lookup::new(config.nameservers()?)?;
+        let provider = (config.spec.build)(&config)?;
+        self.progress.report(&record.info.id, Stage::PublishingDns);
+        let publication = Publication::present(provider, &lookup, &records).await?;
+        self.progress.report(&record.info.id, Stage::WaitingForDns);
+        if let Err(e) = publication
+            .wait_propagated(&lookup, config.propagation_timeout()?)
+            .await
+        {
+            self.progress.report(&record.info.id, Stage::CleaningUpDns);
+            // The propagation failure is the news; a cleanup failure would hide it.
+            let _ = publication.cleanup().await;
+            return Err(e);
+        }
+        Ok(Some(publication))
+    }
+
+    /// The TXT records could not be removed: the request's outcome stands, and its next step
+    /// tells the administrator to remove them.
+    async fn note_leftover_records(
+        &self,
+        id: &str,
+        result: Result<RequestInfo>,
+        error: Error,
+    ) -> Result<RequestInfo> {
+        let mut record = self.request_record(id)?;
+        let note = format!("the TXT records are still published: {error}; remove them by hand");
+        record.info.next_step = Some(match record.info.next_step.take() {
+            Some(step) => format!("{step} (and {note})"),
+            None => note,
+        });
+        self.store.commit(Change::new().put(&record)).await?;
+        match result {
+            Ok(_) => Ok(record.info),
+            Err(e) => Err(e),
         }
     }
 

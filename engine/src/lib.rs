@@ -6,6 +6,7 @@ pub mod acme;
 pub mod certinfo;
 pub mod choices;
 pub mod details;
+pub mod dns;
 pub mod dns_accounts;
 pub mod error;
 pub mod http01;

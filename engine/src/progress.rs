@@ -9,6 +9,12 @@ use tokio::sync::broadcast;
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     PlacingOrder,
+    /// Writing the TXT records through the DNS account.
+    PublishingDns,
+    /// Waiting until every nameserver of the zone answers with the TXT records.
+    WaitingForDns,
+    /// Removing the TXT records again.
+    CleaningUpDns,
     /// Telling the CA the challenges are ready.
     Answering,
     /// Waiting for the CA to validate.
@@ -23,6 +29,9 @@ impl Stage {
     pub fn label(self) -> &'static str {
         match self {
             Self::PlacingOrder => "placing the order",
+            Self::PublishingDns => "publishing the TXT records",
+            Self::WaitingForDns => "waiting for the nameservers to answer with the TXT records",
+            Self::CleaningUpDns => "removing the TXT records",
             Self::Answering => "answering the challenges",
             Self::Validating => "waiting for the CA to validate",
             Self::Finalizing => "finalizing with the CSR",

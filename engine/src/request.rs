@@ -103,6 +103,8 @@ pub struct RequestSpec {
     /// The PEM of the key to use when `key_policy` is `Import`.
     pub import_key_pem: Option<String>,
     pub challenge: ChallengeType,
+    /// The DNS account that publishes the dns-01 records; none means the administrator does.
+    pub dns_account: Option<String>,
     pub account: Option<String>,
     pub profile: Option<String>,
     /// Prefer the CA's chain whose root's name contains this (e.g. "ISRG Root X1").
@@ -121,6 +123,9 @@ pub struct RequestInfo {
     pub keystore: KeystoreType,
     pub key_policy: KeyPolicy,
     pub challenge_type: ChallengeType,
+    /// Publishes the dns-01 records of every order (and renewal) of this request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_account: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -219,6 +224,12 @@ impl RequestSpec {
                 )),
                 (_, None) => None,
             };
+        if self.dns_account.is_some() && self.challenge != ChallengeType::Dns01 {
+            return Err(Error::input(
+                "a DNS account publishes dns-01 records: choose --challenge dns-01 or leave out \
+                 the DNS account",
+            ));
+        }
         if let Some(profile) = &self.profile {
             if profile.trim().is_empty() {
                 return Err(Error::input("the ACME profile name is empty"));

@@ -26,6 +26,7 @@ pub enum Table {
     Requests,
     Certificates,
     Settings,
+    DnsAccounts,
 }
 
 /// A record kept in the store under a string key.
@@ -72,7 +73,7 @@ pub struct Store {
     /// each transaction and its flush run alone.
     writer: tokio::sync::Mutex<()>,
     db: sled::Db,
-    trees: [sled::Tree; 4],
+    trees: [sled::Tree; 5],
     meta: sled::Tree,
     path: PathBuf,
 }
@@ -110,6 +111,7 @@ impl Store {
             open("requests")?,
             open("certificates")?,
             open("settings")?,
+            open("dns_accounts")?,
         ];
         let meta = open("meta")?;
         let store = Self {
@@ -193,9 +195,9 @@ impl Store {
     /// Applies every write of `change` in one transaction, then flushes to disk.
     pub async fn commit(&self, change: Change) -> Result<()> {
         let _alone = self.writer.lock().await;
-        let [a, b, c, d] = &self.trees;
-        (a, b, c, d)
-            .transaction(|(a, b, c, d)| {
+        let [a, b, c, d, e] = &self.trees;
+        (a, b, c, d, e)
+            .transaction(|(a, b, c, d, e)| {
                 for op in &change.ops {
                     let (table, key) = match op {
                         Op::Put(t, k, _) | Op::Delete(t, k) => (*t, k),
@@ -205,6 +207,7 @@ impl Store {
                         Table::Requests => b,
                         Table::Certificates => c,
                         Table::Settings => d,
+                        Table::DnsAccounts => e,
                     };
                     match op {
                         Op::Put(_, _, value) => tree.insert(key.as_bytes(), value.as_slice())?,

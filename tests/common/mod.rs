@@ -7,6 +7,7 @@
 //!   user passes as `--ca-root`).
 //! - [`Certdesk`]: runs the CLI binary with a private `--data-dir`.
 //! - [`openssl`], [`keytool`], [`tool`]: run a verifier and return its stdout.
+//! - [`bind::Bind`]: a BIND 9 primary for the test's zones, with a TSIG key for updates.
 //! - [`free_port`], [`wait_until`], [`TempDir`], [`require_keychain`].
 //!
 //! Only `std` and `serde_json` (a normal dependency of the `certdesk` package) are used.
@@ -16,6 +17,9 @@
 //! Set `CERTDESK_TEST_KEEP=1` to keep the temporary directories (their paths are printed);
 //! they are also kept, and the servers' logs printed, when a test panics.
 #![allow(dead_code)]
+
+pub mod bind;
+pub mod fake;
 
 use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};

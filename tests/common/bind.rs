@@ -1,0 +1,149 @@
+//! A throw-away BIND 9 (`named`) on a free loopback port: primary for the zones a test names,
+//! each accepting TXT (and, for delegation tests, CNAME) updates signed with one hmac-sha256 TSIG key. Pebble resolves through it
+//! (`PebbleBuilder::dns_server`), certdesk's RFC 2136 provider writes to it, and the HTTP fakes of
+//! the other providers mirror their records into it with [`Bind::nsupdate`].
+
+use std::fs;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use super::{free_port, kill_and_reap, open_log, read_lossy, tail, wait_until, TempDir};
+
+/// The TSIG key every zone of the fixture grants TXT updates to.
+pub const KEY_NAME: &str = "certdesk-test";
+
+pub struct Bind {
+    dir: TempDir,
+    child: Option<Child>,
+    port: u16,
+    secret: String,
+}
+
+impl Bind {
+    /// Starts `named` as primary for `zones`, each with an SOA, `NS ns.ZONE.` and
+    /// `ns.ZONE. A 127.0.0.1`, and waits until it answers for every zone.
+    pub fn start(zones: &[&str]) -> Bind {
+        let dir = TempDir::new("certdesk-bind");
+        let port = free_port();
+        let secret = tsig_secret();
+        let d = dir.path().display();
+        let mut conf = format!(
+            "options {{\n  directory \"{d}\";\n  pid-file \"{d}/named.pid\";\n  \
+             session-keyfile \"{d}/session.key\";\n  listen-on port {port} {{ 127.0.0.1; }};\n  \
+             listen-on-v6 {{ none; }};\n  recursion no;\n  notify no;\n  \
+             dnssec-validation no;\n}};\ncontrols {{ }};\n\
+             key \"{KEY_NAME}\" {{ algorithm hmac-sha256; secret \"{secret}\"; }};\n"
+        );
+        for zone in zones {
+            fs::write(
+                dir.path().join(format!("{zone}.zone")),
+                format!(
+                    "$TTL 60\n@ IN SOA ns.{zone}. hostmaster.{zone}. 1 60 60 600 60\n\
+                     @ IN NS ns.{zone}.\nns IN A 127.0.0.1\n"
+                ),
+            )
+            .expect("write zone file");
+            conf.push_str(&format!(
+                "zone \"{zone}\" {{ type primary; file \"{d}/{zone}.zone\"; \
+                 update-policy {{ grant {KEY_NAME} zonesub TXT; grant {KEY_NAME} zonesub CNAME; }}; }};\n"
+            ));
+        }
+        let conf_path = dir.path().join("named.conf");
+        fs::write(&conf_path, conf).expect("write named.conf");
+        let (out, err) = open_log(&dir.path().join("named.log"));
+        let child = Command::new("named")
+            .args(["-g", "-4", "-c"])
+            .arg(&conf_path)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}", super::not_found("named", &e)));
+        let bind = Bind {
+            dir,
+            child: Some(child),
+            port,
+            secret,
+        };
+        for zone in zones {
+            wait_until(
+                &format!("BIND to serve {zone}"),
+                Duration::from_secs(30),
+                || bind.dig(zone, "SOA").contains("hostmaster"),
+            );
+        }
+        bind
+    }
+
+    /// `127.0.0.1:PORT`, for Pebble's `-dnsserver` and a DNS account's `nameservers`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The base64 secret of [`KEY_NAME`].
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    /// `dig +short` for `name`/`rtype` at this server.
+    pub fn dig(&self, name: &str, rtype: &str) -> String {
+        let out = Command::new("dig")
+            .args(["+short", "+time=2", "+tries=1", "-p"])
+            .arg(self.port.to_string())
+            .args(["@127.0.0.1", name, rtype])
+            .output()
+            .unwrap_or_else(|e| panic!("{}", super::not_found("dig", &e)));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The TXT values at `name`, unquoted, sorted.
+    pub fn txt(&self, name: &str) -> Vec<String> {
+        let mut values: Vec<String> = self
+            .dig(name, "TXT")
+            .lines()
+            .map(|l| l.trim().trim_matches('"').replace("\" \"", ""))
+            .filter(|l| !l.is_empty())
+            .collect();
+        values.sort();
+        values
+    }
+
+    /// Runs `nsupdate` with `commands` (e.g. `update add x.example.test. 60 TXT "v"`), signed
+    /// with the fixture's key; panics with its output on failure.
+    pub fn nsupdate(&self, commands: &str) {
+        let script = format!(
+            "server 127.0.0.1 {}\nkey hmac-sha256:{KEY_NAME} {}\n{commands}\nsend\n",
+            self.port, self.secret
+        );
+        super::tool_with_stdin("nsupdate", Vec::<&str>::new(), Some(script.as_bytes()));
+    }
+
+    pub fn log(&self) -> String {
+        tail(&read_lossy(&self.dir.path().join("named.log")), 60)
+    }
+}
+
+impl Drop for Bind {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.take() {
+            kill_and_reap(child);
+        }
+        if std::thread::panicking() {
+            eprintln!("[fixture] BIND log:\n{}", self.log());
+        }
+    }
+}
+
+/// A fresh hmac-sha256 secret from `tsig-keygen`.
+fn tsig_secret() -> String {
+    let out = super::tool("tsig-keygen", ["-a", "hmac-sha256", KEY_NAME]);
+    out.lines()
+        .find_map(|l| l.trim().strip_prefix("secret \""))
+        .and_then(|l| l.strip_suffix("\";"))
+        .unwrap_or_else(|| panic!("unexpected tsig-keygen output: {out}"))
+        .to_owned()
+}

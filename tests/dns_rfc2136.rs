@@ -1,0 +1,219 @@
+//! dns-01 through RFC 2136 against a real BIND 9 with a TSIG key, Pebble resolving through the
+//! same BIND: issuance with no hand work, other TXT records left alone, clean-up, clear errors,
+//! and the propagation check (a lagging nameserver waited for, a silent one named).
+
+mod common;
+
+use std::time::Duration;
+
+use common::bind::{Bind, KEY_NAME};
+use common::{register, wait_until, Certdesk, Pebble};
+use serde_json::{json, Value};
+
+/// A certdesk with a registered account and the RFC 2136 account `bind` (enabled).
+fn setup(bind: &Bind, pebble: &Pebble, extra: Value) -> Certdesk {
+    let cd = Certdesk::new();
+    register(&cd, pebble);
+    let mut config = json!({
+        "server": bind.addr(),
+        "key_name": KEY_NAME,
+        "key_secret": bind.secret(),
+        "algorithm": "hmac-sha256",
+        "nameservers": [bind.addr()],
+    });
+    for (k, v) in extra.as_object().expect("object") {
+        config[k] = v.clone();
+    }
+    add_account(&cd, "bind", &config).assert_success();
+    cd
+}
+
+fn add_account(cd: &Certdesk, name: &str, config: &Value) -> common::Output {
+    let path = cd.dir().join(format!("{name}.json"));
+    std::fs::write(&path, config.to_string()).expect("write config");
+    cd.run([
+        "--json",
+        "dns",
+        "add",
+        "--provider",
+        "rfc2136",
+        "--name",
+        name,
+        "--config",
+        path.to_str().expect("UTF-8"),
+    ])
+}
+
+fn issue(cd: &Certdesk, names: &[&str]) -> common::Output {
+    let mut args = vec![
+        "--json",
+        "request",
+        "create",
+        "--key",
+        "p256",
+        "--keystore",
+        "pem",
+        "--challenge",
+        "dns-01",
+        "--dns-account",
+        "bind",
+        "--save",
+    ];
+    for n in names {
+        args.extend(["--domain", n]);
+    }
+    cd.run(args)
+}
+
+#[test]
+fn a_wildcard_and_two_names_issue_through_bind_and_the_records_go_away() {
+    let bind = Bind::start(&["example.com"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let cd = setup(&bind, &pebble, json!({}));
+    // Someone else's TXT at the name certdesk writes to must survive.
+    bind.nsupdate("update add _acme-challenge.example.com. 60 TXT \"keep-me\"");
+
+    let out = issue(&cd, &["example.com", "*.example.com", "www.example.com"]);
+    out.assert_success();
+    let request = out.json();
+    assert_eq!(request["status"], "saved", "{request:#}");
+    assert_eq!(request["dns_account"], "bind");
+
+    let cert = cd.json(["cert", "show", request["id"].as_str().expect("id")]);
+    let mut names: Vec<&str> = cert["names"]
+        .as_array()
+        .expect("names")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["*.example.com", "example.com", "www.example.com"]);
+
+    assert_eq!(bind.txt("_acme-challenge.example.com"), ["keep-me"]);
+    assert!(bind.txt("_acme-challenge.www.example.com").is_empty());
+}
+
+#[test]
+fn a_wrong_tsig_secret_is_named_by_test_and_by_a_request() {
+    let bind = Bind::start(&["example.com"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    // Same length as a real secret, different bytes.
+    let cd = setup(
+        &bind,
+        &pebble,
+        json!({"key_secret": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}),
+    );
+
+    let out = cd.run(["dns", "test", "bind", "--zone", "example.com"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("RFC 2136") && out.stderr.contains("TSIG"),
+        "{out}"
+    );
+
+    let out = issue(&cd, &["www.example.com"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr
+            .contains("adding TXT _acme-challenge.www.example.com")
+            && out.stderr.contains("TSIG"),
+        "{out}"
+    );
+    assert!(bind.txt("_acme-challenge.www.example.com").is_empty());
+}
+
+#[test]
+fn dns_test_accepts_a_good_key_without_changing_records() {
+    let bind = Bind::start(&["example.com"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let cd = setup(&bind, &pebble, json!({}));
+    let out = cd.run(["dns", "test", "bind", "--zone", "example.com"]);
+    out.assert_success();
+    assert!(
+        out.stdout.contains("accepts updates to example.com"),
+        "{out}"
+    );
+    assert!(bind.txt("_certdesk-test.example.com").is_empty());
+}
+
+#[test]
+fn a_lagging_nameserver_is_waited_for() {
+    let bind = Bind::start(&["example.com"]);
+    let lagging = Bind::start(&["example.com"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let cd = setup(
+        &bind,
+        &pebble,
+        json!({"nameservers": [bind.addr(), lagging.addr()]}),
+    );
+    let mut child = cd.spawn([
+        "--json",
+        "request",
+        "create",
+        "--domain",
+        "lag.example.com",
+        "--key",
+        "p256",
+        "--keystore",
+        "pem",
+        "--challenge",
+        "dns-01",
+        "--dns-account",
+        "bind",
+        "--save",
+    ]);
+    // The second server gets the record only after certdesk wrote it to the first: certdesk
+    // must still be waiting then, and go on once the second one has it.
+    let mut value = Vec::new();
+    wait_until("certdesk to publish", Duration::from_secs(60), || {
+        value = bind.txt("_acme-challenge.lag.example.com");
+        !value.is_empty()
+    });
+    assert!(
+        child.try_wait().is_none(),
+        "certdesk did not wait: {}",
+        child.stderr()
+    );
+    lagging.nsupdate(&format!(
+        "update add _acme-challenge.lag.example.com. 60 TXT \"{}\"",
+        value[0]
+    ));
+    let out = child.wait(Duration::from_secs(120));
+    out.assert_success();
+    assert_eq!(out.json()["status"], "saved");
+}
+
+#[test]
+fn a_silent_nameserver_times_out_with_its_name() {
+    let bind = Bind::start(&["example.com"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let silent = format!("127.0.0.1:{}", common::free_port());
+    let cd = setup(
+        &bind,
+        &pebble,
+        json!({"nameservers": [bind.addr(), silent], "propagation_timeout": "2"}),
+    );
+    let out = issue(&cd, &["quiet.example.com"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr
+            .contains("did not reach every nameserver within 2 s")
+            && out.stderr.contains(&silent),
+        "{out}"
+    );
+    // Cleaned up after the failure too.
+    assert!(bind.txt("_acme-challenge.quiet.example.com").is_empty());
+}
+
+#[test]
+fn a_cname_on_acme_challenge_is_followed_into_the_delegated_zone() {
+    let bind = Bind::start(&["example.com", "acme-delegate.net"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let cd = setup(&bind, &pebble, json!({}));
+    // Delegated validation: the challenge name points into a zone kept for challenges.
+    bind.nsupdate("update add _acme-challenge.app.example.com. 60 CNAME app.acme-delegate.net.");
+    let out = issue(&cd, &["app.example.com"]);
+    out.assert_success();
+    assert_eq!(out.json()["status"], "saved");
+    assert!(bind.txt("app.acme-delegate.net").is_empty());
+}
