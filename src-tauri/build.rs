@@ -25,6 +25,8 @@ const COMMANDS: &[&str] = &[
     "save_dns_account",
     "delete_dns_account",
     "set_dns_account_enabled",
+    "test_dns_account",
+    "assign_dns",
     "check_names",
     "create_request",
     "requests",

@@ -206,14 +206,144 @@ fn a_silent_nameserver_times_out_with_its_name() {
 }
 
 #[test]
-fn a_cname_on_acme_challenge_is_followed_into_the_delegated_zone() {
-    let bind = Bind::start(&["example.com", "acme-delegate.net"]);
+fn a_cname_on_acme_challenge_is_followed_to_where_the_record_belongs() {
+    let bind = Bind::start(&["example.com"]);
     let pebble = Pebble::builder().dns_server(&bind.addr()).start();
     let cd = setup(&bind, &pebble, json!({}));
-    // Delegated validation: the challenge name points into a zone kept for challenges.
-    bind.nsupdate("update add _acme-challenge.app.example.com. 60 CNAME app.acme-delegate.net.");
+    // Delegated validation: the challenge name points elsewhere (a TXT next to the CNAME would
+    // be refused). The target stays in the zone: an authoritative-only BIND, unlike the
+    // resolvers a CA uses, does not chase a CNAME into another zone.
+    bind.nsupdate(
+        "update add _acme-challenge.app.example.com. 60 CNAME app.validation.example.com.",
+    );
     let out = issue(&cd, &["app.example.com"]);
     out.assert_success();
     assert_eq!(out.json()["status"], "saved");
-    assert!(bind.txt("app.acme-delegate.net").is_empty());
+    assert!(bind.txt("app.validation.example.com").is_empty());
+    assert_eq!(
+        bind.dig("_acme-challenge.app.example.com", "CNAME").trim(),
+        "app.validation.example.com."
+    );
+}
+
+#[test]
+fn legacy_hmac_sha1_and_md5_keys_sign_updates_too() {
+    let bind = Bind::start(&["example.com"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    for (i, (name, algorithm)) in common::bind::LEGACY_KEYS.iter().enumerate() {
+        let account = "legacy";
+        let config = json!({
+            "server": bind.addr(),
+            "key_name": name,
+            "key_secret": bind.legacy_secret(name),
+            "algorithm": algorithm,
+            "nameservers": [bind.addr()],
+        });
+        if i == 0 {
+            add_account(&cd, account, &config).assert_success();
+        } else {
+            // One account per provider: switch its key.
+            let path = cd.dir().join("edit.json");
+            std::fs::write(&path, config.to_string()).expect("write config");
+            cd.run([
+                "dns",
+                "edit",
+                account,
+                "--config",
+                path.to_str().expect("UTF-8"),
+            ])
+            .assert_success();
+        }
+        let out = cd.run(["dns", "test", account, "--zone", "example.com"]);
+        out.assert_success();
+        assert!(out.stdout.contains("accepts updates"), "{algorithm}: {out}");
+        let host = format!("{}.example.com", algorithm.replace("hmac-", ""));
+        let out = cd.run([
+            "--json",
+            "request",
+            "create",
+            "--domain",
+            &host,
+            "--key",
+            "p256",
+            "--keystore",
+            "pem",
+            "--challenge",
+            "dns-01",
+            "--dns-account",
+            account,
+            "--save",
+        ]);
+        out.assert_success();
+        assert_eq!(out.json()["status"], "saved", "{algorithm}");
+    }
+}
+
+#[test]
+fn a_second_account_for_one_provider_and_bad_fields_are_refused() {
+    let bind = Bind::start(&["example.com"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let cd = setup(&bind, &pebble, json!({}));
+    let config = json!({"server": bind.addr(), "key_name": KEY_NAME, "key_secret": bind.secret()});
+    let out = add_account(&cd, "again", &config);
+    out.assert_code(1);
+    assert!(out.stderr.contains("one account per provider"), "{out}");
+
+    let out = add_account(
+        &cd,
+        "bind",
+        &json!({"server": bind.addr(), "colour": "blue"}),
+    );
+    out.assert_code(1);
+    assert!(out.stderr.contains("has no field \"colour\""), "{out}");
+
+    // The secret went to the keychain: the account shows that it is set, never its value.
+    let shown = cd.run(["--json", "dns", "show", "bind"]);
+    shown.assert_success();
+    assert_eq!(shown.json()["secrets_set"], json!(["key_secret"]));
+    assert!(!shown.stdout.contains(bind.secret()), "{shown}");
+
+    // A disabled account publishes nothing; requests cannot pick it.
+    cd.run(["dns", "disable", "bind"]).assert_success();
+    let out = issue(&cd, &["off.example.com"]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("DNS account \"bind\" is disabled"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_pending_request_assigned_to_an_account_verifies_with_no_hand_work() {
+    let bind = Bind::start(&["example.com"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let cd = setup(&bind, &pebble, json!({}));
+    let created = cd.json([
+        "request",
+        "create",
+        "--domain",
+        "later.example.com",
+        "--key",
+        "p256",
+        "--keystore",
+        "pem",
+        "--challenge",
+        "dns-01",
+    ]);
+    assert_eq!(created["status"], "pending");
+    let id = created["id"].as_str().expect("id");
+    // In use: the account cannot be deleted from under the request.
+    cd.json(["request", "assign-dns", id, "bind"]);
+    let out = cd.run(["dns", "delete", "--yes", "bind"]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains(&format!("used by request {id}")),
+        "{out}"
+    );
+
+    let verified = cd.json(["request", "verify", id]);
+    assert_eq!(verified[0]["status"], "available", "{verified:#}");
+    assert!(bind.txt("_acme-challenge.later.example.com").is_empty());
 }

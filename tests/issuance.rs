@@ -668,7 +668,7 @@ fn one_command_issues_and_saves_several_certificates_concurrently() {
     let certs = cd.json(["cert", "list"]);
     assert_eq!(certs.as_array().unwrap().len(), 10);
 
-    // The built-in responder answers http-01 only.
+    // The built-in responder answers http-01 only; dns-01 needs a DNS account.
     let dns = cd.run([
         "request",
         "create",
@@ -684,7 +684,7 @@ fn one_command_issues_and_saves_several_certificates_concurrently() {
         &listen,
     ]);
     dns.assert_code(1);
-    assert!(dns.stderr.contains("http-01 only"), "{dns}");
+    assert!(dns.stderr.contains("through a DNS account only"), "{dns}");
 }
 
 #[test]

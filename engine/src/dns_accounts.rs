@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 use crate::dns::{self, Config, ProviderSpec};
 use crate::error::{Error, Result};
@@ -56,32 +55,12 @@ impl DnsAccountForm {
         existing: Option<&DnsAccountInfo>,
     ) -> Result<Self> {
         let spec = dns::provider(provider)?;
-        let mut fields = existing.map(|e| e.fields.clone()).unwrap_or_default();
-        let mut secrets = BTreeMap::new();
-        for (key, value) in config {
-            let field = spec.fields().find(|f| f.name == key).ok_or_else(|| {
-                Error::input(format!(
-                    "{} has no field {key:?}; its fields are: {}",
-                    spec.label,
-                    spec.fields().map(|f| f.name).collect::<Vec<_>>().join(", ")
-                ))
-            })?;
-            let text = match value {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => String::new(),
-                serde_json::Value::Array(items) if items.iter().all(|v| v.is_string()) => items
-                    .iter()
-                    .filter_map(|v| v.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                other => other.to_string(),
-            };
-            if field.secret {
-                secrets.insert(key.clone(), SecretChange::Set(text));
-            } else {
-                fields.insert(key.clone(), text);
-            }
-        }
+        let (fields, secrets) = crate::form::from_config(
+            spec.label,
+            &spec.fields().copied().collect::<Vec<_>>(),
+            config,
+            existing.map(|e| e.fields.clone()).unwrap_or_default(),
+        )?;
         Ok(Self {
             original_name: existing.map(|e| e.name.clone()),
             name: name.to_owned(),
@@ -156,51 +135,19 @@ impl Engine {
                 same.name, spec.label
             )));
         }
-        for name in form.fields.keys().chain(form.secrets.keys()) {
-            if !spec.fields().any(|f| f.name == name) {
-                return Err(Error::input(format!(
-                    "{} has no field {name:?}",
-                    spec.label
-                )));
-            }
-        }
-        let mut secrets = match &existing {
+        let stored_secrets = match &existing {
             Some(a) if a.info.provider == spec.id => a.secrets.clone(),
             _ => BTreeMap::new(),
         };
-        let mut fields = BTreeMap::new();
-        for field in spec.fields() {
-            if field.secret {
-                match form.secrets.get(field.name).cloned().unwrap_or_default() {
-                    SecretChange::Keep => {}
-                    SecretChange::Clear => {
-                        secrets.remove(field.name);
-                    }
-                    SecretChange::Set(v) if v.trim().is_empty() => {
-                        secrets.remove(field.name);
-                    }
-                    SecretChange::Set(v) => {
-                        secrets.insert(field.name.to_owned(), self.vault.seal_str(v.trim()));
-                    }
-                }
-                if field.required && !secrets.contains_key(field.name) {
-                    return Err(missing(spec, field));
-                }
-            } else {
-                let value = form
-                    .fields
-                    .get(field.name)
-                    .map(|v| v.trim().to_owned())
-                    .unwrap_or_default();
-                if value.is_empty() {
-                    if field.required {
-                        return Err(missing(spec, field));
-                    }
-                } else {
-                    fields.insert(field.name.to_owned(), value);
-                }
-            }
-        }
+        let (fields, secrets) = crate::form::apply(
+            &self.vault,
+            spec.label,
+            &spec.fields().copied().collect::<Vec<_>>(),
+            &form.fields,
+            &form.secrets,
+            stored_secrets,
+            |field| missing(spec, field),
+        )?;
         let stored = StoredAccount {
             info: DnsAccountInfo {
                 name: form.name,
@@ -281,18 +228,7 @@ impl Engine {
 
     fn open_config(&self, stored: &StoredAccount) -> Result<Config> {
         let spec = dns::provider(&stored.info.provider)?;
-        let mut values: BTreeMap<String, Zeroizing<String>> = stored
-            .info
-            .fields
-            .iter()
-            .map(|(k, v)| (k.clone(), Zeroizing::new(v.clone())))
-            .collect();
-        for (k, sealed) in &stored.secrets {
-            let plain = self.vault.open_sealed(sealed)?;
-            let text = String::from_utf8(plain.to_vec())
-                .map_err(|_| Error::Store(format!("the secret {k} is damaged")))?;
-            values.insert(k.clone(), Zeroizing::new(text));
-        }
+        let values = crate::form::open(&self.vault, &stored.info.fields, &stored.secrets)?;
         Ok(Config::new(spec, stored.info.name.clone(), values))
     }
 

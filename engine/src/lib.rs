@@ -9,6 +9,7 @@ pub mod details;
 pub mod dns;
 pub mod dns_accounts;
 pub mod error;
+pub mod form;
 pub mod http01;
 mod ids;
 mod issuance;

@@ -27,6 +27,10 @@ pub enum Table {
     Certificates,
     Settings,
     DnsAccounts,
+    /// Deploy mappings (SSH end servers, paired agents).
+    Deployments,
+    /// The renewal scheduler's per-certificate state (next attempt, failures, ARI window).
+    Renewals,
 }
 
 /// A record kept in the store under a string key.
@@ -73,7 +77,7 @@ pub struct Store {
     /// each transaction and its flush run alone.
     writer: tokio::sync::Mutex<()>,
     db: sled::Db,
-    trees: [sled::Tree; 5],
+    trees: [sled::Tree; 7],
     meta: sled::Tree,
     path: PathBuf,
 }
@@ -112,6 +116,8 @@ impl Store {
             open("certificates")?,
             open("settings")?,
             open("dns_accounts")?,
+            open("deployments")?,
+            open("renewals")?,
         ];
         let meta = open("meta")?;
         let store = Self {
@@ -195,9 +201,9 @@ impl Store {
     /// Applies every write of `change` in one transaction, then flushes to disk.
     pub async fn commit(&self, change: Change) -> Result<()> {
         let _alone = self.writer.lock().await;
-        let [a, b, c, d, e] = &self.trees;
-        (a, b, c, d, e)
-            .transaction(|(a, b, c, d, e)| {
+        let [a, b, c, d, e, f, g] = &self.trees;
+        (a, b, c, d, e, f, g)
+            .transaction(|(a, b, c, d, e, f, g)| {
                 for op in &change.ops {
                     let (table, key) = match op {
                         Op::Put(t, k, _) | Op::Delete(t, k) => (*t, k),
@@ -208,6 +214,8 @@ impl Store {
                         Table::Certificates => c,
                         Table::Settings => d,
                         Table::DnsAccounts => e,
+                        Table::Deployments => f,
+                        Table::Renewals => g,
                     };
                     match op {
                         Op::Put(_, _, value) => tree.insert(key.as_bytes(), value.as_slice())?,

@@ -43,6 +43,8 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync 
         dns::save_dns_account,
         dns::delete_dns_account,
         dns::set_dns_account_enabled,
+        dns::test_dns_account,
+        dns::assign_dns,
         requests::check_names,
         requests::create_request,
         requests::requests,

@@ -233,23 +233,44 @@ fn settings_keep_the_smtp_password_sealed_and_say_only_that_it_is_set() {
 }
 
 #[test]
-fn dns_accounts_say_plainly_that_no_provider_exists_yet() {
+fn dns_accounts_are_checked_against_the_providers_forms_and_never_show_secrets() {
     let app = TestApp::new();
-    assert_eq!(app.ok("dns_providers", json!({})), json!([]));
+    let providers = app.ok("dns_providers", json!({}));
+    let rfc2136 = providers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "rfc2136")
+        .expect("rfc2136 is offered");
+    assert!(rfc2136["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["name"] == "key_secret" && f["secret"] == true));
     assert_eq!(app.ok("dns_accounts", json!({})), json!([]));
+    let form = |secret: &str| {
+        json!({ "form": { "name": "bind", "provider": "rfc2136", "enabled": true,
+            "fields": { "server": "127.0.0.1:53", "key_name": "k", "algorithm": "hmac-sha256" },
+            "secrets": { "key_secret": { "action": "set", "value": secret } } } })
+    };
+    let e = app.err("save_dns_account", form("not base64!"));
+    assert!(message(&e).contains("is not base64"), "{e}");
+    let saved = app.ok("save_dns_account", form("c2VjcmV0"));
+    assert_eq!(saved["secrets_set"], json!(["key_secret"]));
+    assert!(!saved.to_string().contains("c2VjcmV0"), "{saved}");
     let e = app.err(
         "save_dns_account",
-        json!({ "form": { "name": "zone", "provider": "cloudflare", "enabled": true,
-                          "fields": {}, "secrets": { "api_token": { "action": "set", "value": "t" } } } }),
+        json!({ "form": { "name": "zone", "provider": "nowhere", "enabled": true } }),
     );
-    assert!(message(&e).contains("no DNS providers yet"), "{e}");
-    let e = app.err(
+    assert!(message(&e).contains("unknown DNS provider"), "{e}");
+    let off = app.ok(
         "set_dns_account_enabled",
-        json!({ "name": "zone", "enabled": false }),
+        json!({ "name": "bind", "enabled": false }),
     );
-    assert!(message(&e).contains("no DNS account named \"zone\""), "{e}");
+    assert_eq!(off["enabled"], false);
     let e = app.err("delete_dns_account", json!({ "name": "zone" }));
     assert!(message(&e).contains("no DNS account named"), "{e}");
+    app.ok("delete_dns_account", json!({ "name": "bind" }));
 }
 
 #[test]

@@ -9,14 +9,19 @@ use std::time::Duration;
 
 use super::{free_port, kill_and_reap, open_log, read_lossy, tail, wait_until, TempDir};
 
-/// The TSIG key every zone of the fixture grants TXT updates to.
+/// The hmac-sha256 TSIG key every zone of the fixture grants TXT updates to.
 pub const KEY_NAME: &str = "certdesk-test";
+
+/// More keys with the same grants, for the legacy algorithms: (name, algorithm).
+pub const LEGACY_KEYS: [(&str, &str); 2] =
+    [("certdesk-sha1", "hmac-sha1"), ("certdesk-md5", "hmac-md5")];
 
 pub struct Bind {
     dir: TempDir,
     child: Option<Child>,
     port: u16,
     secret: String,
+    legacy_secrets: Vec<String>,
 }
 
 impl Bind {
@@ -25,7 +30,11 @@ impl Bind {
     pub fn start(zones: &[&str]) -> Bind {
         let dir = TempDir::new("certdesk-bind");
         let port = free_port();
-        let secret = tsig_secret();
+        let secret = tsig_secret("hmac-sha256", KEY_NAME);
+        let legacy_secrets: Vec<String> = LEGACY_KEYS
+            .iter()
+            .map(|(name, alg)| tsig_secret(alg, name))
+            .collect();
         let d = dir.path().display();
         let mut conf = format!(
             "options {{\n  directory \"{d}\";\n  pid-file \"{d}/named.pid\";\n  \
@@ -34,6 +43,13 @@ impl Bind {
              dnssec-validation no;\n}};\ncontrols {{ }};\n\
              key \"{KEY_NAME}\" {{ algorithm hmac-sha256; secret \"{secret}\"; }};\n"
         );
+        let mut grants = format!("grant {KEY_NAME} zonesub TXT; grant {KEY_NAME} zonesub CNAME;");
+        for ((name, alg), secret) in LEGACY_KEYS.iter().zip(&legacy_secrets) {
+            conf.push_str(&format!(
+                "key \"{name}\" {{ algorithm {alg}; secret \"{secret}\"; }};\n"
+            ));
+            grants.push_str(&format!(" grant {name} zonesub TXT;"));
+        }
         for zone in zones {
             fs::write(
                 dir.path().join(format!("{zone}.zone")),
@@ -45,7 +61,7 @@ impl Bind {
             .expect("write zone file");
             conf.push_str(&format!(
                 "zone \"{zone}\" {{ type primary; file \"{d}/{zone}.zone\"; \
-                 update-policy {{ grant {KEY_NAME} zonesub TXT; grant {KEY_NAME} zonesub CNAME; }}; }};\n"
+                 update-policy {{ {grants} }}; }};\n"
             ));
         }
         let conf_path = dir.path().join("named.conf");
@@ -64,6 +80,7 @@ impl Bind {
             child: Some(child),
             port,
             secret,
+            legacy_secrets,
         };
         for zone in zones {
             wait_until(
@@ -87,6 +104,15 @@ impl Bind {
     /// The base64 secret of [`KEY_NAME`].
     pub fn secret(&self) -> &str {
         &self.secret
+    }
+
+    /// The base64 secret of the legacy key `name` (one of [`LEGACY_KEYS`]).
+    pub fn legacy_secret(&self, name: &str) -> &str {
+        let i = LEGACY_KEYS
+            .iter()
+            .position(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no legacy key {name}"));
+        &self.legacy_secrets[i]
     }
 
     /// `dig +short` for `name`/`rtype` at this server.
@@ -138,9 +164,9 @@ impl Drop for Bind {
     }
 }
 
-/// A fresh hmac-sha256 secret from `tsig-keygen`.
-fn tsig_secret() -> String {
-    let out = super::tool("tsig-keygen", ["-a", "hmac-sha256", KEY_NAME]);
+/// A fresh secret for `algorithm` from `tsig-keygen`.
+fn tsig_secret(algorithm: &str, name: &str) -> String {
+    let out = super::tool("tsig-keygen", ["-a", algorithm, name]);
     out.lines()
         .find_map(|l| l.trim().strip_prefix("secret \""))
         .and_then(|l| l.strip_suffix("\";"))

@@ -20,6 +20,7 @@
 
 pub mod bind;
 pub mod fake;
+pub mod moto;
 
 use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};

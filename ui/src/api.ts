@@ -84,6 +84,7 @@ export interface RequestInfo {
   keystore: string;
   key_policy: string;
   challenge_type: "http-01" | "dns-01";
+  dns_account?: string;
   profile?: string;
   status: RequestStatus;
   order_url?: string;
@@ -153,6 +154,8 @@ export interface FieldSpec {
 export interface ProviderSpec {
   id: string;
   label: string;
+  /** The least privilege to grant the credentials. */
+  privilege: string;
   fields: FieldSpec[];
 }
 export interface DnsAccountInfo {
@@ -188,6 +191,7 @@ export interface RequestForm {
   key_policy: string;
   import_key_path?: string;
   challenge: string;
+  dns_account?: string;
   account?: string;
   profile?: string;
 }
@@ -299,6 +303,8 @@ export const api = {
   deleteDnsAccount: (name: string) => call<DnsAccountInfo>("delete_dns_account", { name }),
   setDnsAccountEnabled: (name: string, enabled: boolean) =>
     call<DnsAccountInfo>("set_dns_account_enabled", { name, enabled }),
+  testDnsAccount: (name: string, zone: string | null) => call<string>("test_dns_account", { name, zone }),
+  assignDns: (id: string, account: string | null) => call<RequestInfo>("assign_dns", { id, account }),
 
   checkNames: (text: string, challenge: string) => call<NameCheck>("check_names", { text, challenge }),
   createRequest: (form: RequestForm) => call<RequestInfo>("create_request", { form }),

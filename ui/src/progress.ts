@@ -3,7 +3,12 @@
 
 import { listen } from "@tauri-apps/api/event";
 
-export type Stage = "placing_order" | "answering" | "validating" | "finalizing" | "downloading" | "issued" | "failed";
+export type Stage =
+  | "placing_order"
+  | "publishing_dns"
+  | "waiting_for_dns"
+  | "cleaning_up_dns"
+  | "answering" | "validating" | "finalizing" | "downloading" | "issued" | "failed";
 
 export interface Progress {
   request: string;
@@ -13,6 +18,9 @@ export interface Progress {
 /** The engine's words for each stage (`Stage::label`). */
 const LABELS: Record<Stage, string> = {
   placing_order: "placing the order",
+  publishing_dns: "publishing the TXT records",
+  waiting_for_dns: "waiting for the nameservers to answer with the TXT records",
+  cleaning_up_dns: "removing the TXT records",
   answering: "answering the challenges",
   validating: "waiting for the CA to validate",
   finalizing: "finalizing with the CSR",

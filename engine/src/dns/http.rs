@@ -19,9 +19,8 @@ pub(super) fn client(config: &Config) -> Result<reqwest::Client> {
         .user_agent(concat!("certdesk/", env!("CARGO_PKG_VERSION")));
     if let Some(path) = config.get("ca_certificate") {
         let pem = std::fs::read(path).map_err(|e| Error::file(std::path::Path::new(path), e))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            Error::input(format!("{path} holds no PEM certificate ({e})"))
-        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| Error::input(format!("{path} holds no PEM certificate ({e})")))?;
         if certs.is_empty() {
             return Err(Error::input(format!("{path} holds no PEM certificate")));
         }
@@ -72,7 +71,11 @@ pub(super) async fn json<T: DeserializeOwned>(
         ));
     }
     // An empty success body reads as JSON `null` (for `()` and `Option`).
-    let body = if body.trim().is_empty() { "null" } else { &body };
+    let body = if body.trim().is_empty() {
+        "null"
+    } else {
+        &body
+    };
     serde_json::from_str(body).map_err(|e| {
         provider_error(
             label,

@@ -5,10 +5,17 @@
 //! the CLI checks and the DNS tab draws) and a constructor for its [`DnsProvider`]. Adding a
 //! provider is that file plus one line in [`PROVIDERS`].
 
+mod azure;
+mod cloudflare;
+mod cloudns;
+mod godaddy;
+mod http;
 pub mod lookup;
 mod publish;
 mod rfc2136;
+mod route53;
 mod script;
+mod tsig_legacy;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -21,8 +28,19 @@ use crate::error::{Error, Result};
 
 pub(crate) use publish::Publication;
 
+/// The field declarations are shared with deploy mappings.
+pub use crate::form::FieldSpec;
+
 /// Every provider certdesk can publish TXT records with, in the order the faces list them.
-pub const PROVIDERS: &[ProviderSpec] = &[rfc2136::SPEC, script::SPEC];
+pub const PROVIDERS: &[ProviderSpec] = &[
+    rfc2136::SPEC,
+    cloudflare::SPEC,
+    godaddy::SPEC,
+    azure::SPEC,
+    route53::SPEC,
+    cloudns::SPEC,
+    script::SPEC,
+];
 
 /// How long to wait for the TXT records to reach every nameserver unless the account says.
 pub const DEFAULT_PROPAGATION_TIMEOUT: Duration = Duration::from_secs(300);
@@ -69,45 +87,6 @@ pub trait DnsProvider: Send + Sync {
     /// The TTL written with the records: the provider's minimum where it has one.
     fn ttl(&self) -> u32 {
         120
-    }
-}
-
-/// One field of a provider's configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct FieldSpec {
-    /// The key in the configuration, e.g. `api_token`.
-    pub name: &'static str,
-    pub label: &'static str,
-    /// Kept in the keychain and never shown again once saved.
-    pub secret: bool,
-    pub required: bool,
-    /// One sentence on where to find the value.
-    pub help: &'static str,
-}
-
-impl FieldSpec {
-    pub const fn new(name: &'static str, label: &'static str, help: &'static str) -> Self {
-        Self {
-            name,
-            label,
-            secret: false,
-            required: true,
-            help,
-        }
-    }
-
-    pub const fn secret(self) -> Self {
-        Self {
-            secret: true,
-            ..self
-        }
-    }
-
-    pub const fn optional(self) -> Self {
-        Self {
-            required: false,
-            ..self
-        }
     }
 }
 

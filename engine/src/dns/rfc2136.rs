@@ -10,7 +10,7 @@ use base64::Engine as _;
 use hickory_client::client::{Client, ClientHandle};
 use hickory_client::proto::dnssec::rdata::tsig::TsigAlgorithm;
 use hickory_client::proto::dnssec::tsig::TSigner;
-use hickory_client::proto::op::ResponseCode;
+use hickory_client::proto::op::{MessageFinalizer, ResponseCode};
 use hickory_client::proto::rr::rdata::TXT;
 use hickory_client::proto::rr::{Name, RData, Record, RecordSet, RecordType};
 use hickory_client::proto::runtime::TokioRuntimeProvider;
@@ -18,6 +18,7 @@ use hickory_client::proto::tcp::TcpClientStream;
 use serde::Deserialize;
 
 use super::lookup::parse_name;
+use super::tsig_legacy::{LegacyMac, LegacySigner};
 use super::{provider_error, Config, DnsProvider, FieldSpec, ProviderSpec, TxtSet};
 use crate::error::{Error, Result};
 
@@ -43,7 +44,7 @@ pub(super) const SPEC: ProviderSpec = ProviderSpec {
         FieldSpec::new(
             "algorithm",
             "TSIG algorithm",
-            "hmac-sha256 (default), hmac-sha384 or hmac-sha512.",
+            "hmac-sha256 (default), hmac-sha384, hmac-sha512, or the legacy hmac-sha1 and hmac-md5.",
         )
         .optional(),
         FieldSpec::new(
@@ -82,7 +83,7 @@ struct ZoneKey {
 struct Target {
     zone: Option<Name>,
     server: String,
-    signer: TSigner,
+    signer: Arc<dyn MessageFinalizer>,
 }
 
 struct Rfc2136 {
@@ -223,28 +224,20 @@ impl DnsProvider for Rfc2136 {
 }
 
 fn target(key: ZoneKey) -> Result<Target> {
-    let algorithm =
-        match key
-            .algorithm
-            .as_deref()
-            .unwrap_or("hmac-sha256")
-            .to_ascii_lowercase()
-            .trim_end_matches('.')
-        {
-            "hmac-sha256" => TsigAlgorithm::HmacSha256,
-            "hmac-sha384" => TsigAlgorithm::HmacSha384,
-            "hmac-sha512" => TsigAlgorithm::HmacSha512,
-            "hmac-sha1" | "hmac-md5" | "hmac-md5.sig-alg.reg.int" => return Err(Error::input(
-                "RFC 2136: certdesk signs with hmac-sha256, hmac-sha384 or hmac-sha512; create a \
-                 key with one of them (tsig-keygen -a hmac-sha256 NAME)",
-            )),
-            other => {
-                return Err(Error::input(format!(
-                "RFC 2136: unknown TSIG algorithm {other:?}: choose hmac-sha256, hmac-sha384 or \
-                 hmac-sha512"
+    let algorithm = key.algorithm.as_deref().unwrap_or("hmac-sha256");
+    let algorithm = match algorithm.to_ascii_lowercase().trim_end_matches('.') {
+        "hmac-sha256" => Ok(TsigAlgorithm::HmacSha256),
+        "hmac-sha384" => Ok(TsigAlgorithm::HmacSha384),
+        "hmac-sha512" => Ok(TsigAlgorithm::HmacSha512),
+        "hmac-sha1" => Err(LegacyMac::Sha1),
+        "hmac-md5" | "hmac-md5.sig-alg.reg.int" => Err(LegacyMac::Md5),
+        other => {
+            return Err(Error::input(format!(
+                "RFC 2136: unknown TSIG algorithm {other:?}: choose hmac-sha256, hmac-sha384, \
+                 hmac-sha512, hmac-sha1 or hmac-md5"
             )))
-            }
-        };
+        }
+    };
     let secret = base64::engine::general_purpose::STANDARD
         .decode(key.key_secret.trim())
         .map_err(|_| {
@@ -260,8 +253,13 @@ fn target(key: ZoneKey) -> Result<Target> {
             key.key_name
         ))
     })?;
-    let signer = TSigner::new(secret, algorithm, key_name, FUDGE)
-        .map_err(|e| Error::input(format!("RFC 2136: the TSIG key is unusable ({e})")))?;
+    let signer: Arc<dyn MessageFinalizer> = match algorithm {
+        Ok(modern) => Arc::new(
+            TSigner::new(secret, modern, key_name, FUDGE)
+                .map_err(|e| Error::input(format!("RFC 2136: the TSIG key is unusable ({e})")))?,
+        ),
+        Err(legacy) => Arc::new(LegacySigner::new(secret, legacy, key_name, FUDGE)),
+    };
     if key.server.trim().is_empty() {
         return Err(Error::input(
             "RFC 2136: the server is empty: give host:port",
@@ -284,14 +282,10 @@ async fn connect(target: &Target) -> Result<Client> {
         Some(UPDATE_TIMEOUT),
         TokioRuntimeProvider::new(),
     );
-    let (client, background) = Client::with_timeout(
-        stream,
-        sender,
-        UPDATE_TIMEOUT,
-        Some(Arc::new(target.signer.clone())),
-    )
-    .await
-    .map_err(|e| Error::Dns(e.to_string()))?;
+    let (client, background) =
+        Client::with_timeout(stream, sender, UPDATE_TIMEOUT, Some(target.signer.clone()))
+            .await
+            .map_err(|e| Error::Dns(e.to_string()))?;
     tokio::spawn(background);
     Ok(client)
 }

@@ -1,6 +1,8 @@
 //! The DNS tab: DNS accounts, their forms drawn from the providers' field declarations.
 
-use certdesk_engine::dns_accounts::{self, DnsAccountForm, DnsAccountInfo, ProviderSpec};
+use certdesk_engine::dns::{ProviderSpec, PROVIDERS};
+use certdesk_engine::dns_accounts::{DnsAccountForm, DnsAccountInfo};
+use certdesk_engine::request::RequestInfo;
 use tauri::State;
 
 use crate::error::CmdResult;
@@ -8,7 +10,7 @@ use crate::state::AppState;
 
 #[tauri::command]
 pub fn dns_providers() -> Vec<ProviderSpec> {
-    dns_accounts::PROVIDERS.to_vec()
+    PROVIDERS.to_vec()
 }
 
 #[tauri::command]
@@ -42,4 +44,25 @@ pub async fn set_dns_account_enabled(
         .engine()?
         .set_dns_account_enabled(&name, enabled)
         .await?)
+}
+
+#[tauri::command]
+pub async fn test_dns_account(
+    state: State<'_, AppState>,
+    name: String,
+    zone: Option<String>,
+) -> CmdResult<String> {
+    Ok(state
+        .engine()?
+        .test_dns_account(&name, zone.as_deref())
+        .await?)
+}
+
+#[tauri::command]
+pub async fn assign_dns(
+    state: State<'_, AppState>,
+    id: String,
+    account: Option<String>,
+) -> CmdResult<RequestInfo> {
+    Ok(state.engine()?.assign_dns(&id, account.as_deref()).await?)
 }

@@ -71,6 +71,9 @@ pub struct RequestForm {
     #[serde(default)]
     pub import_key_path: Option<String>,
     pub challenge: ChallengeType,
+    /// The DNS account that publishes the dns-01 records; none: by hand.
+    #[serde(default)]
+    pub dns_account: Option<String>,
     #[serde(default)]
     pub account: Option<String>,
     #[serde(default)]
@@ -95,6 +98,7 @@ pub async fn create_request(
         key_policy: form.key_policy,
         import_key_pem: read_optional(form.import_key_path.as_deref())?,
         challenge: form.challenge,
+        dns_account: non_empty(form.dns_account),
         account: non_empty(form.account),
         profile: non_empty(form.profile).map(|p| p.trim().to_owned()),
         preferred_chain: None,

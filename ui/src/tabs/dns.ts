@@ -1,10 +1,39 @@
 // The DNS tab: DNS accounts (provider, name, enabled) with Add, Edit, Delete and Enable. Each
-// provider's form is drawn from its field declarations (engine/src/dns_accounts.rs), so a new
+// provider's form is drawn from its field declarations (engine/src/dns/<provider>.rs), so a new
 // provider needs no change here. Secret fields show "set" once saved and are never sent back.
 
 import { api, DnsAccountInfo, ProviderSpec, SecretChange } from "../api";
 import { Ctx, Tab } from "../app";
 import { badge, busy, clear, confirmDialog, emptyState, errorSlot, field, h, modal, select, showError } from "../dom";
+
+/** Checks an account's credentials (and its access to a zone) without changing any record. */
+function testDialog(account: DnsAccountInfo): void {
+  modal(`Test ${account.name}`, (close) => {
+    const zone = h("input", { id: "dns-test-zone", type: "text", autocomplete: "off", placeholder: "example.com" });
+    const run = h("button", { id: "dns-test-run", type: "submit", class: "primary" }, "Test");
+    const result = h("p", { id: "dns-test-result", role: "status", "aria-live": "polite" });
+    const error = errorSlot("dns-test-error");
+    const form = h(
+      "form",
+      { novalidate: true },
+      field("Zone (optional)", zone, "Also check access to this zone. Nothing is changed.").wrap,
+      result,
+      h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Close"), run),
+      error,
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      showError(error, null);
+      result.textContent = "";
+      try {
+        result.textContent = await busy(run, "Testing", () => api.testDnsAccount(account.name, zone.value.trim() || null));
+      } catch (err) {
+        showError(error, err);
+      }
+    });
+    return [form];
+  });
+}
 
 function accountDialog(providers: ProviderSpec[], existing: DnsAccountInfo | null, done: () => void): void {
   modal(existing ? `Edit ${existing.name}` : "Add a DNS account", (close) => {
@@ -12,6 +41,7 @@ function accountDialog(providers: ProviderSpec[], existing: DnsAccountInfo | nul
     const provider = select("dns-provider", providers, existing?.provider ?? providers[0]?.id);
     const enabled = h("input", { id: "dns-enabled", type: "checkbox", checked: existing?.enabled ?? true });
     const fieldsBox = h("div", { id: "dns-fields" });
+    const privilege = h("p", { id: "dns-privilege", class: "muted" });
     const error = errorSlot("dns-error");
     const submit = h("button", { id: "dns-submit", type: "submit", class: "primary" }, "Save");
     let controls: { name: string; secret: boolean; input: HTMLInputElement; clear?: HTMLInputElement }[] = [];
@@ -20,6 +50,7 @@ function accountDialog(providers: ProviderSpec[], existing: DnsAccountInfo | nul
       const spec = providers.find((p) => p.id === provider.value);
       controls = [];
       clear(fieldsBox);
+      privilege.textContent = spec ? `Least privilege: ${spec.privilege}` : "";
       for (const f of spec?.fields ?? []) {
         const isSet = !!existing && existing.provider === provider.value && existing.secrets_set.includes(f.name);
         const input = h("input", {
@@ -48,6 +79,7 @@ function accountDialog(providers: ProviderSpec[], existing: DnsAccountInfo | nul
       { novalidate: true },
       field("Name", name).wrap,
       field("Provider", provider).wrap,
+      privilege,
       fieldsBox,
       field("Enabled (used for new requests)", enabled).wrap,
       h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Cancel"), submit),
@@ -113,7 +145,7 @@ export function dnsTab(ctx: Ctx): Tab {
             "No DNS accounts",
             providers.length
               ? "Add one to let certdesk publish dns-01 TXT records through your DNS provider's API."
-              : "certdesk will publish dns-01 TXT records through your DNS provider's API once the DNS providers arrive. Until then, choose the dns-01 challenge in a request and publish the TXT records it shows by hand.",
+              : "No DNS provider is built in.",
           ),
         );
         return;
@@ -139,6 +171,7 @@ export function dnsTab(ctx: Ctx): Tab {
                   "td",
                   { class: "row-actions" },
                   h("button", { type: "button", class: "small", onclick: () => accountDialog(providers, a, reload) }, "Edit"),
+                  h("button", { type: "button", class: "small", onclick: () => testDialog(a) }, "Test"),
                   h(
                     "button",
                     {

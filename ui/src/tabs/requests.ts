@@ -77,8 +77,9 @@ function nextStep(r: RequestInfo): string {
     case "created":
       return "The order was not placed yet: press Verify to place it.";
     case "pending":
-      return r.challenge_type === "http-01"
-        ? "Serve each file content at its URL (or let the built-in responder answer), then press Verify."
+      if (r.challenge_type === "http-01") return "Serve each file content at its URL (or let the built-in responder answer), then press Verify.";
+      return r.dns_account
+        ? `Press Verify: the DNS account ${r.dns_account} publishes the TXT records, waits until every nameserver has them, and removes them afterwards.`
         : "Publish each TXT record and wait until it resolves, then press Verify.";
     case "verifying":
       return "Verification was cut off: press Verify to continue where it stopped.";
@@ -182,7 +183,7 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
   const nameErrors = h("ul", { id: "req-name-errors", class: "name-errors", "aria-label": "Rejected names" });
   const challenge = select("req-challenge", c.challenges, "http-01");
   const dnsAccount = h("select", { id: "req-dns-account" }, h("option", { value: "" }, "Publish the TXT records by hand"));
-  const dnsField = field("DNS account", dnsAccount, "Automatic publishing through a DNS provider arrives with the DNS providers.");
+  const dnsField = field("DNS account", dnsAccount, "certdesk publishes the TXT records, waits for them, verifies and removes them. Add accounts in the DNS tab.");
   const key = select("req-key", c.keys, "p256");
   const signature = h("select", { id: "req-signature" });
   const keystore = select("req-keystore", c.keystores, "pem");
@@ -247,7 +248,7 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
       if ([...account.options].some((o) => o.value === previous)) account.value = previous;
       dnsAccount.replaceChildren(
         h("option", { value: "" }, "Publish the TXT records by hand"),
-        ...dns.filter((d) => d.enabled).map((d) => h("option", { value: d.name, disabled: true }, `${d.name} (${d.provider})`)),
+        ...dns.filter((d) => d.enabled).map((d) => h("option", { value: d.name }, `${d.name} (${d.provider})`)),
       );
     } catch (e) {
       showError(error, e);
@@ -296,6 +297,7 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
           key_policy: keyPolicy.value,
           import_key_path: importKey.wrap.hidden ? undefined : importKey.input.value || undefined,
           challenge: challenge.value,
+          dns_account: dnsField.wrap.hidden ? undefined : dnsAccount.value || undefined,
           account: account.value || undefined,
           profile: profile.value || undefined,
         }),

@@ -1,0 +1,160 @@
+//! Credentialed configurations declared as data: DNS accounts and deploy mappings are each a
+//! list of [`FieldSpec`]s, which the CLI checks a configuration file against and the window draws
+//! its form from. This module holds what both do with such a form: read a configuration file
+//! into it, seal its secrets, and open them again for use.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::settings::SecretChange;
+use crate::vault::{Sealed, Vault};
+
+/// One field of a configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FieldSpec {
+    /// The key in the configuration, e.g. `api_token`.
+    pub name: &'static str,
+    pub label: &'static str,
+    /// Kept in the keychain and never shown again once saved.
+    pub secret: bool,
+    pub required: bool,
+    /// One sentence on where to find the value.
+    pub help: &'static str,
+}
+
+impl FieldSpec {
+    pub const fn new(name: &'static str, label: &'static str, help: &'static str) -> Self {
+        Self {
+            name,
+            label,
+            secret: false,
+            required: true,
+            help,
+        }
+    }
+
+    pub const fn secret(self) -> Self {
+        Self {
+            secret: true,
+            ..self
+        }
+    }
+
+    pub const fn optional(self) -> Self {
+        Self {
+            required: false,
+            ..self
+        }
+    }
+}
+
+/// A configuration file's JSON object as a form: secret fields are set, the others given as they
+/// are. Lists of strings become comma-separated text and other structures their JSON. `fields`
+/// starts from the values being edited, so an edit keeps what the file leaves out. `owner` names
+/// what is configured in messages (e.g. "Cloudflare", "SSH mapping").
+pub(crate) fn from_config(
+    owner: &str,
+    specs: &[FieldSpec],
+    config: &serde_json::Map<String, serde_json::Value>,
+    mut fields: BTreeMap<String, String>,
+) -> Result<(BTreeMap<String, String>, BTreeMap<String, SecretChange>)> {
+    let mut secrets = BTreeMap::new();
+    for (key, value) in config {
+        let field = specs.iter().find(|f| f.name == key).ok_or_else(|| {
+            Error::input(format!(
+                "{owner} has no field {key:?}; its fields are: {}",
+                specs.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        let text = match value {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::Array(items) if items.iter().all(|v| v.is_string()) => items
+                .iter()
+                .filter_map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.to_string(),
+        };
+        if field.secret {
+            secrets.insert(key.clone(), SecretChange::Set(text));
+        } else {
+            fields.insert(key.clone(), text);
+        }
+    }
+    Ok((fields, secrets))
+}
+
+/// A submitted form checked against `specs` and applied to the `stored` secrets: every field
+/// must be declared, required ones must hold a value, and secrets are sealed, kept or cleared as
+/// the form asks. Returns the plain fields (trimmed, empty ones left out) and the sealed secrets.
+pub(crate) fn apply(
+    vault: &Vault,
+    owner: &str,
+    specs: &[FieldSpec],
+    form_fields: &BTreeMap<String, String>,
+    form_secrets: &BTreeMap<String, SecretChange>,
+    mut stored: BTreeMap<String, Sealed>,
+    missing: impl Fn(&FieldSpec) -> Error,
+) -> Result<(BTreeMap<String, String>, BTreeMap<String, Sealed>)> {
+    for name in form_fields.keys().chain(form_secrets.keys()) {
+        if !specs.iter().any(|f| f.name == name) {
+            return Err(Error::input(format!("{owner} has no field {name:?}")));
+        }
+    }
+    let mut fields = BTreeMap::new();
+    for field in specs {
+        if field.secret {
+            match form_secrets.get(field.name).cloned().unwrap_or_default() {
+                SecretChange::Keep => {}
+                SecretChange::Clear => {
+                    stored.remove(field.name);
+                }
+                SecretChange::Set(v) if v.trim().is_empty() => {
+                    stored.remove(field.name);
+                }
+                SecretChange::Set(v) => {
+                    stored.insert(field.name.to_owned(), vault.seal_str(v.trim()));
+                }
+            }
+            if field.required && !stored.contains_key(field.name) {
+                return Err(missing(field));
+            }
+        } else {
+            let value = form_fields
+                .get(field.name)
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default();
+            if value.is_empty() {
+                if field.required {
+                    return Err(missing(field));
+                }
+            } else {
+                fields.insert(field.name.to_owned(), value);
+            }
+        }
+    }
+    Ok((fields, stored))
+}
+
+/// The plain fields and the unsealed secrets together, for the short time they are used.
+pub(crate) fn open(
+    vault: &Vault,
+    fields: &BTreeMap<String, String>,
+    secrets: &BTreeMap<String, Sealed>,
+) -> Result<BTreeMap<String, Zeroizing<String>>> {
+    let mut values: BTreeMap<String, Zeroizing<String>> = fields
+        .iter()
+        .map(|(k, v)| (k.clone(), Zeroizing::new(v.clone())))
+        .collect();
+    for (k, sealed) in secrets {
+        let plain = vault.open_sealed(sealed)?;
+        let text = String::from_utf8(plain.to_vec())
+            .map_err(|_| Error::Store(format!("the secret {k} is damaged")))?;
+        values.insert(k.clone(), Zeroizing::new(text));
+    }
+    Ok(values)
+}

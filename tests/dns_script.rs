@@ -1,0 +1,120 @@
+//! dns-01 through the administrator's own command (`certdesk dns add --provider script`): the
+//! command here is a shell script that writes to a real BIND with `nsupdate`, as an admin would
+//! wire any DNS service with a command-line tool.
+
+mod common;
+
+use common::bind::{Bind, KEY_NAME};
+use common::{register, Certdesk, Pebble};
+use serde_json::json;
+
+/// A hook that publishes and removes one TXT value at BIND, logging each call.
+fn hook(cd: &Certdesk, bind: &Bind, fail_with: Option<&str>) -> String {
+    let path = cd.dir().join("dns-hook.sh");
+    let log = cd.dir().join("dns-hook.log");
+    let body = match fail_with {
+        Some(text) => format!("echo '{text}' >&2\nexit 3\n"),
+        None => format!(
+            "case \"$1\" in\n  present) op=add ;;\n  cleanup) op=delete ;;\n  *) exit 64 ;;\nesac\n\
+             printf 'server 127.0.0.1 {port}\\nkey hmac-sha256:{KEY_NAME} {secret}\\n\
+             update %s %s. 60 TXT \"%s\"\\nsend\\n' \"$op\" \"$2\" \"$3\" | nsupdate\n",
+            port = bind.port(),
+            secret = bind.secret(),
+        ),
+    };
+    std::fs::write(
+        &path,
+        format!("#!/bin/sh\necho \"$1 $2\" >> '{}'\n{body}", log.display()),
+    )
+    .expect("write hook");
+    common::tool("chmod", ["755", path.to_str().expect("UTF-8")]);
+    path.to_str().expect("UTF-8").to_owned()
+}
+
+fn add(cd: &Certdesk, command: &str, bind: &Bind) {
+    let config = cd.dir().join("script.json");
+    std::fs::write(
+        &config,
+        json!({"command": command, "timeout": "20", "nameservers": [bind.addr()]}).to_string(),
+    )
+    .expect("write config");
+    cd.run([
+        "dns",
+        "add",
+        "--provider",
+        "script",
+        "--name",
+        "hook",
+        "--config",
+        config.to_str().expect("UTF-8"),
+    ])
+    .assert_success();
+}
+
+fn issue(cd: &Certdesk, names: &[&str]) -> common::Output {
+    let mut args = vec![
+        "--json",
+        "request",
+        "create",
+        "--key",
+        "p256",
+        "--keystore",
+        "pem",
+        "--challenge",
+        "dns-01",
+        "--dns-account",
+        "hook",
+        "--save",
+    ];
+    for n in names {
+        args.extend(["--domain", n]);
+    }
+    cd.run(args)
+}
+
+#[test]
+fn the_admins_command_publishes_and_removes_each_value() {
+    let bind = Bind::start(&["example.org"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    let command = hook(&cd, &bind, None);
+    add(&cd, &command, &bind);
+
+    let out = issue(&cd, &["example.org", "*.example.org"]);
+    out.assert_success();
+    assert_eq!(out.json()["status"], "saved");
+    let calls = std::fs::read_to_string(cd.dir().join("dns-hook.log")).expect("hook log");
+    let calls: Vec<&str> = calls.lines().collect();
+    // A wildcard and its base name share one TXT name: two values, each presented and removed.
+    assert_eq!(
+        calls,
+        [
+            "present _acme-challenge.example.org",
+            "present _acme-challenge.example.org",
+            "cleanup _acme-challenge.example.org",
+            "cleanup _acme-challenge.example.org",
+        ]
+    );
+    assert!(bind.txt("_acme-challenge.example.org").is_empty());
+}
+
+#[test]
+fn a_failing_command_is_reported_with_its_own_words() {
+    let bind = Bind::start(&["example.org"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    let command = hook(&cd, &bind, Some("zone example.org is locked"));
+    add(&cd, &command, &bind);
+    let out = issue(&cd, &["www.example.org"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("Script failed running")
+            && out
+                .stderr
+                .contains("present _acme-challenge.www.example.org")
+            && out.stderr.contains("zone example.org is locked"),
+        "{out}"
+    );
+}
