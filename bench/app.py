@@ -1,7 +1,8 @@
 """The desktop app's benchmark: a repository of 10,000 certificates, then
   1. cold start: process start to the window mapped, and to a usable page (WebDriver);
   2. the Certificates list: time to show 10,000 rows, and to filter and sort them;
-  3. idle memory: RSS of every process of the app (the web view's included) after 5 s idle.
+  3. idle memory: RSS of every process of the app (the web view's included) after 5 s idle,
+     with the 10,000 certificates and again with an empty data folder.
 Goals (issue 3): usable in < 1.5 s, filter in < 50 ms, idle RSS < 200 MB.
 
 Run through bench/app.sh (release build, Xvfb, D-Bus, keyring).
@@ -171,6 +172,11 @@ def main():
     runs = [cold_start_and_memory(app, env) for _ in range(3)]
     mapped = [r[0] for r in runs]
     memory = [[sum(m[i] for _, m in r[1].values()) / 1024 for i in range(3)] for r in runs]
+    # The same with nothing in the data folder: what the app costs before the repository does.
+    log("idle memory with an empty data folder (3 runs)")
+    empty_env = dict(CLEAN_ENV, CERTDESK_DATA_DIR=os.path.join(work, "empty"))
+    empty_runs = [cold_start_and_memory(app, empty_env) for _ in range(3)]
+    empty_memory = [[sum(m[i] for _, m in r[1].values()) / 1024 for i in range(3)] for r in empty_runs]
     log("usable window and list filtering (WebDriver)")
     usable, shown, list_ms, samples = usable_and_filter(app, env)
 
@@ -188,6 +194,11 @@ def main():
     print(f"  idle memory, all processes:   RSS {rss:.0f} MB (goal < 200 MB), PSS {pss:.0f} MB, "
           f"private anonymous {anon:.0f} MB (medians of 3 runs, after 5 s idle)")
     for pid, (name, (r, p, a)) in sorted(runs[-1][1].items(), key=lambda x: -x[1][1][0]):
+        print(f"      {name:24s} RSS {r / 1024:6.1f} MB  PSS {p / 1024:6.1f} MB  anon {a / 1024:6.1f} MB")
+    rss, pss, anon = (statistics.median(m[i] for m in empty_memory) for i in range(3))
+    print(f"  idle memory, empty data folder: RSS {rss:.0f} MB, PSS {pss:.0f} MB, "
+          f"private anonymous {anon:.0f} MB (medians of 3 runs)")
+    for pid, (name, (r, p, a)) in sorted(empty_runs[-1][1].items(), key=lambda x: -x[1][1][0]):
         print(f"      {name:24s} RSS {r / 1024:6.1f} MB  PSS {p / 1024:6.1f} MB  anon {a / 1024:6.1f} MB")
 
 

@@ -40,6 +40,21 @@ pub enum Command {
     /// DNS accounts that publish dns-01 records through a provider's API.
     #[command(subcommand)]
     Dns(DnsCmd),
+    /// E-mail through the SMTP server of the settings.
+    #[command(subcommand)]
+    Mail(crate::mail::MailCmd),
+    /// Show or change the settings (renewal, SMTP, digest).
+    #[command(subcommand)]
+    Settings(crate::settings::SettingsCmd),
+    /// Renew the saved certificates that are due, once (for cron, systemd timers, Task
+    /// Scheduler).
+    Renew(crate::renew::RenewArgs),
+    /// certdesk agents on end servers: pair, list, remove.
+    #[command(subcommand)]
+    Agent(crate::agent::AgentCmd),
+    /// Deploy mappings: answer http-01 and install certificates on end servers.
+    #[command(subcommand)]
+    Deploy(crate::deploy::DeployCmd),
 }
 
 #[derive(Subcommand)]
@@ -249,6 +264,9 @@ pub enum RequestCmd {
         #[arg(long, conflicts_with = "account")]
         none: bool,
     },
+    /// Publish an http-01 request's tokens (now and at every renewal) through a deploy mapping,
+    /// and with --auto deploy every certificate it gets.
+    SetDeploy(crate::deploy::SetDeployArgs),
 }
 
 #[derive(Subcommand)]
@@ -296,4 +314,6 @@ pub enum CertCmd {
     History {
         id: String,
     },
+    /// E-mail the current certificate (a private key only inside a PKCS#12 or JKS keystore).
+    Mail(crate::mail::CertMailArgs),
 }

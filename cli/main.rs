@@ -1,8 +1,13 @@
 //! `certdesk`: the headless face of the engine, for scripts, servers and benchmarks.
 //! Each subcommand parses its arguments, makes one engine call and prints the result.
 
+mod agent;
 mod args;
+mod deploy;
+mod mail;
 mod output;
+mod renew;
+mod settings;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -57,6 +62,11 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
         Command::Request(cmd) => request(&engine, cmd, out).await,
         Command::Cert(cmd) => cert(&engine, cmd, out).await,
         Command::Dns(cmd) => dns(&engine, cmd, out).await,
+        Command::Mail(cmd) => mail::run(&engine, cmd, out).await,
+        Command::Settings(cmd) => settings::run(&engine, cmd, out).await,
+        Command::Renew(args) => renew::run(&engine, args, out).await,
+        Command::Agent(cmd) => agent::run(&engine, cmd, out).await,
+        Command::Deploy(cmd) => deploy::run(&engine, cmd, out).await,
     }
 }
 
@@ -246,6 +256,7 @@ async fn request(engine: &Engine, cmd: RequestCmd, out: &Out) -> Result<ExitCode
         RequestCmd::AssignDns { id, account, .. } => {
             out.request(&engine.assign_dns(&id, account.as_deref()).await?)
         }
+        RequestCmd::SetDeploy(args) => out.request(&deploy::set_deploy(engine, args).await?),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -260,18 +271,24 @@ async fn create_each(engine: &Engine, specs: Vec<RequestSpec>) -> Vec<Result<Req
     results
 }
 
-/// A DNS account's configuration file: a JSON object of the provider's fields.
-fn read_dns_config(path: &Path) -> Result<serde_json::Map<String, serde_json::Value>> {
+/// A configuration file (of a DNS account, a deploy mapping): a JSON object of the fields that
+/// `which` names.
+pub(crate) fn read_config(
+    path: &Path,
+    which: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>> {
     let text = read_file(path)?;
     match serde_json::from_str(&text) {
         Ok(serde_json::Value::Object(map)) => Ok(map),
         Ok(_) => Err(Error::input(format!(
-            "{} must hold a JSON object of the provider's fields (see `certdesk dns providers`)",
+            "{} must hold a JSON object of {which}",
             path.display()
         ))),
         Err(e) => Err(Error::input(format!("{} is not JSON: {e}", path.display()))),
     }
 }
+
+const DNS_FIELDS: &str = "the provider's fields (see `certdesk dns providers`)";
 
 async fn dns(engine: &Engine, cmd: DnsCmd, out: &Out) -> Result<ExitCode> {
     match cmd {
@@ -281,8 +298,12 @@ async fn dns(engine: &Engine, cmd: DnsCmd, out: &Out) -> Result<ExitCode> {
             config,
             disabled,
         } => {
-            let mut form =
-                DnsAccountForm::from_config(&provider, &name, &read_dns_config(&config)?, None)?;
+            let mut form = DnsAccountForm::from_config(
+                &provider,
+                &name,
+                &read_config(&config, DNS_FIELDS)?,
+                None,
+            )?;
             form.enabled = !disabled;
             out.dns_account(&engine.save_dns_account(form).await?);
         }
@@ -297,7 +318,7 @@ async fn dns(engine: &Engine, cmd: DnsCmd, out: &Out) -> Result<ExitCode> {
             let form = DnsAccountForm::from_config(
                 &existing.provider,
                 rename.as_deref().unwrap_or(&name),
-                &read_dns_config(&config)?,
+                &read_config(&config, DNS_FIELDS)?,
                 Some(&existing),
             )?;
             out.dns_account(&engine.save_dns_account(form).await?);
@@ -366,6 +387,7 @@ async fn cert(engine: &Engine, cmd: CertCmd, out: &Out) -> Result<ExitCode> {
             );
         }
         CertCmd::History { id } => out.history(&engine.history(&id)?),
+        CertCmd::Mail(args) => return mail::cert(engine, args, out).await,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -97,6 +97,15 @@ impl Out {
         })))
     }
 
+    /// `value` as JSON, or else `text`.
+    pub fn value(&self, value: &impl Serialize, text: &str) {
+        if self.json {
+            self.print_json(value);
+        } else {
+            println!("{text}");
+        }
+    }
+
     pub fn done(&self, text: &str) {
         if self.json {
             self.print_json(&json!({"ok": true, "message": text}));
@@ -169,6 +178,14 @@ impl Out {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        if let Some(mapping) = &r.deploy {
+            let when = if r.auto_deploy {
+                "automatically after validation and every renewal"
+            } else {
+                "by hand (certdesk deploy run)"
+            };
+            println!("deploy mapping: {mapping}, deploys {when}");
+        }
         for c in &r.challenges {
             match &c.challenge {
                 Challenge::Http01 { domain, url, key_authorization, .. } => println!(

@@ -94,6 +94,12 @@ pub struct CaTerms {
 }
 
 pub(crate) fn validate_account_name(name: &str) -> Result<()> {
+    validate_name("account", name)
+}
+
+/// A name the administrator gives a thing (an account, a deploy mapping) to use on the command
+/// line: short, and free of spaces and shell characters.
+pub(crate) fn validate_name(what: &str, name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -103,7 +109,7 @@ pub(crate) fn validate_account_name(name: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::input(format!(
-            "account name {name:?} is not valid: use 1 to 64 letters, digits, '-', '_' or '.'"
+            "{what} name {name:?} is not valid: use 1 to 64 letters, digits, '-', '_' or '.'"
         )))
     }
 }

@@ -109,6 +109,9 @@ pub enum Error {
     /// A DNS provider or nameserver failed or refused, in its own words.
     #[error("{0}")]
     Dns(String),
+    /// An end server (over SSH or through its agent) failed or refused, in its own words.
+    #[error("{0}")]
+    Deploy(String),
     /// The local store failed.
     #[error("the certdesk data store failed: {0}")]
     Store(String),
@@ -151,7 +154,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Input(_) | Self::Names(_) | Self::NotFound { .. } => ErrorKind::Input,
-            Self::Ca(_) | Self::Network(_) | Self::Dns(_) => ErrorKind::Remote,
+            Self::Ca(_) | Self::Network(_) | Self::Dns(_) | Self::Deploy(_) => ErrorKind::Remote,
             Self::Store(_) | Self::Keychain(_) | Self::File { .. } => ErrorKind::Local,
         }
     }

@@ -12,6 +12,7 @@ use instant_acme::{
 use time::OffsetDateTime;
 
 use crate::acme;
+use crate::deploy::automation::publishes_tokens;
 use crate::dns::lookup::Lookup;
 use crate::dns::Publication;
 use crate::error::{Error, Problem, Result, Subproblem};
@@ -65,7 +66,10 @@ impl Engine {
                 dns_account: spec.dns_account,
                 profile: spec.profile,
                 preferred_chain: spec.preferred_chain,
+                deploy: None,
+                auto_deploy: false,
                 status: RequestStatus::Created,
+                replaces: None,
                 order_url: None,
                 challenges: Vec::new(),
                 problem: None,
@@ -149,6 +153,17 @@ impl Engine {
         id: &str,
         responder: Option<Arc<Http01Responder>>,
     ) -> Result<RequestInfo> {
+        self.renew_replacing(id, responder, None).await
+    }
+
+    /// [`Engine::renew`], telling the CA which certificate the order replaces (`replaces`, the
+    /// RFC 9773 identifier): the scheduler's renewals at a CA with ARI.
+    pub(crate) async fn renew_replacing(
+        &self,
+        id: &str,
+        responder: Option<Arc<Http01Responder>>,
+        replaces: Option<String>,
+    ) -> Result<RequestInfo> {
         let mut record = self.request_record(id)?;
         if self.store.get::<CertRecord>(id)?.is_none() {
             return Err(Error::input(format!(
@@ -156,13 +171,16 @@ impl Engine {
             )));
         }
         reset_order(&mut record);
+        record.info.replaces = replaces;
         self.store.commit(Change::new().put(&record)).await?;
         let info = self.place_order(record).await?;
         match responder {
             Some(r) if info.challenge_type == ChallengeType::Http01 => {
                 self.verify(id, Some(r)).await
             }
-            _ if info.dns_account.is_some() => self.verify(id, None).await,
+            _ if info.dns_account.is_some() || publishes_tokens(&info) => {
+                self.verify(id, None).await
+            }
             _ => Ok(info),
         }
     }
@@ -218,6 +236,9 @@ impl Engine {
                 }));
             }
             new_order = new_order.profile(profile);
+        }
+        if let Some(replaces) = &info.replaces {
+            new_order = new_order.replaces(crate::renewal::ari_identifier(replaces)?);
         }
         let mut order = account
             .new_order(&new_order)
@@ -351,7 +372,7 @@ impl Engine {
         match record.info.status {
             RequestStatus::Created => {
                 let info = self.place_order(record).await?;
-                if responder.is_none() && info.dns_account.is_none() {
+                if responder.is_none() && info.dns_account.is_none() && !publishes_tokens(&info) {
                     return Ok(info);
                 }
                 record = self.request_record(id)?;
@@ -369,9 +390,15 @@ impl Engine {
                 )))
             }
         }
+        // The request's mapping answers http-01 on the end server; the responder otherwise.
         let published = responder
             .as_ref()
+            .filter(|_| !publishes_tokens(&record.info))
             .map(|r| r.publish(&record.info.challenges));
+        let tokens = match self.publish_tokens(&record).await {
+            Ok(tokens) => tokens,
+            Err(e) => return self.cut_off(record, e).await,
+        };
         let dns = match self.publish_dns(&record).await {
             Ok(dns) => dns,
             Err(e) => return self.cut_off(record, e).await,
@@ -398,6 +425,7 @@ impl Engine {
             Err(e @ Error::Ca(_)) => self.fail(record, e).await,
             Err(e) => self.cut_off(record, e).await,
         };
+        let result = self.withdraw_tokens(id, tokens, result).await;
         match cleanup {
             Some(e) => self.note_leftover_records(id, result, e).await,
             None => result,
@@ -617,7 +645,7 @@ impl Engine {
     }
 
     /// The certificate is downloaded: a first issue waits to be saved; a renewal is saved as a
-    /// new version at once.
+    /// new version at once. With automatic deployment on, it is saved and deployed.
     async fn finish(&self, mut record: RequestRecord) -> Result<RequestInfo> {
         for c in &mut record.info.challenges {
             c.status = "valid".into();
@@ -630,8 +658,9 @@ impl Engine {
             record.info.id
         ));
         record.info.updated = now();
-        if self.store.get::<CertRecord>(&record.info.id)?.is_some() {
-            return self.save_record(record).await;
+        if record.info.auto_deploy || self.store.get::<CertRecord>(&record.info.id)?.is_some() {
+            let saved = self.save_record(record).await?;
+            return self.deploy_saved(saved).await;
         }
         self.store.commit(Change::new().put(&record)).await?;
         Ok(record.info)
@@ -682,6 +711,7 @@ fn naming(mut problem: Problem, name: String) -> Problem {
 
 fn reset_order(record: &mut RequestRecord) {
     record.info.status = RequestStatus::Created;
+    record.info.replaces = None;
     record.info.order_url = None;
     record.info.challenges.clear();
     record.info.problem = None;

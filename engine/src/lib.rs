@@ -3,8 +3,11 @@
 
 pub mod account;
 pub mod acme;
+pub mod agent_api;
+pub mod agents;
 pub mod certinfo;
 pub mod choices;
+pub mod deploy;
 pub mod details;
 pub mod dns;
 pub mod dns_accounts;
@@ -15,6 +18,7 @@ mod ids;
 mod issuance;
 pub mod keys;
 pub mod keystore;
+pub mod mail;
 pub mod names;
 pub mod progress;
 pub mod renewal;
@@ -36,6 +40,7 @@ pub struct Engine {
     store: Store,
     vault: Vault,
     progress: progress::Reporter,
+    renewals: renewal::Renewals,
 }
 
 impl Engine {
@@ -47,6 +52,7 @@ impl Engine {
             store,
             vault,
             progress: progress::Reporter::new(),
+            renewals: renewal::Renewals::default(),
         })
     }
 

@@ -206,7 +206,7 @@ impl Engine {
         Ok(record.info)
     }
 
-    fn cert_record(&self, id: &str) -> Result<CertRecord> {
+    pub(crate) fn cert_record(&self, id: &str) -> Result<CertRecord> {
         self.store.get::<CertRecord>(id)?.ok_or(Error::NotFound {
             what: "certificate",
             id: id.to_owned(),

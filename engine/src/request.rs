@@ -130,7 +130,18 @@ pub struct RequestInfo {
     pub profile: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_chain: Option<String>,
+    /// The deploy mapping that publishes the http-01 tokens of every order (and renewal) on the
+    /// end server, and installs the certificate there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<String>,
+    /// Deploy through `deploy` after validation (saving the certificate) and every renewal.
+    #[serde(default)]
+    pub auto_deploy: bool,
     pub status: RequestStatus,
+    /// The RFC 9773 identifier of the certificate the current order replaces (a scheduled
+    /// renewal at a CA with ARI), sent as the order's `replaces`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_url: Option<String>,
     #[serde(default)]

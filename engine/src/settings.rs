@@ -6,7 +6,8 @@
 //! SMTP password is sealed like every other secret and never leaves the engine again: the faces
 //! get [`SettingsView`], which only says whether a password is set.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::store::{Change, Record, Table};
@@ -16,9 +17,10 @@ use crate::Engine;
 /// The key of the settings record in the settings tree.
 const KEY: &str = "settings";
 
-/// Renew this many days before expiry unless the administrator chose otherwise: Let's Encrypt
-/// certificates last 90 days and its own clients renew with 30 days left.
-pub const DEFAULT_RENEW_DAYS: u32 = 30;
+/// By default no fixed number of days: the CA's renewal information (ARI) decides, or else a
+/// third of the lifetime left (30 days of a 90-day certificate), which also suits the 45-day and
+/// 6-day certificates that CAs are moving to.
+pub const DEFAULT_RENEW_DAYS: u32 = 0;
 
 /// The longest renewal window that makes sense: certificates of public CAs last at most 398 days.
 pub const MAX_RENEW_DAYS: u32 = 397;
@@ -26,7 +28,8 @@ pub const MAX_RENEW_DAYS: u32 = 397;
 /// The settings as the faces see them (no secrets).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettingsView {
-    /// Renew a certificate once it has this many days left or fewer.
+    /// Renew a certificate once it has this many days left or fewer; 0: when the CA's renewal
+    /// information (ARI) suggests, or with a third of its lifetime left.
     pub renew_days_before: u32,
     pub notify_issued: bool,
     pub notify_failed: bool,
@@ -44,9 +47,85 @@ pub struct SmtpView {
     pub username: String,
     pub from: String,
     pub to: String,
-    pub starttls: bool,
+    #[serde(
+        default,
+        alias = "starttls",
+        deserialize_with = "security_or_starttls_flag"
+    )]
+    pub security: SmtpSecurity,
+    /// Collect renewal notices into one mail a day instead of one mail each.
+    #[serde(default)]
+    pub digest: bool,
     /// A password is stored (it is never shown again).
     pub password_set: bool,
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS, which must succeed (usually port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
+    /// No encryption: only for a relay on this machine or a trusted network (port 25).
+    #[serde(rename = "none")]
+    Plain,
+}
+
+impl SmtpSecurity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Starttls => "STARTTLS",
+            Self::Tls => "TLS",
+            Self::Plain => "no encryption",
+        }
+    }
+}
+
+impl std::fmt::Display for SmtpSecurity {
+    /// The id settings and the command line use.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Starttls => "starttls",
+            Self::Tls => "tls",
+            Self::Plain => "none",
+        })
+    }
+}
+
+impl std::str::FromStr for SmtpSecurity {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "starttls" => Ok(Self::Starttls),
+            "tls" | "smtps" | "ssl" => Ok(Self::Tls),
+            "none" | "plain" => Ok(Self::Plain),
+            _ => Err(Error::input(format!(
+                "SMTP security {s:?} is not one of: starttls (port 587), tls (port 465), none \
+                 (port 25, unencrypted)"
+            ))),
+        }
+    }
+}
+
+/// Settings saved before TLS was a choice held `starttls: true|false`; they read as STARTTLS or
+/// no encryption, and forms of the older window that still send the flag keep working.
+fn security_or_starttls_flag<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<SmtpSecurity, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Flag(bool),
+        Security(SmtpSecurity),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::Flag(true) => SmtpSecurity::Starttls,
+        Either::Flag(false) => SmtpSecurity::Plain,
+        Either::Security(s) => s,
+    })
 }
 
 /// What to do with a stored secret when a form is saved.
@@ -78,9 +157,39 @@ pub struct SmtpUpdate {
     pub username: String,
     pub from: String,
     pub to: String,
-    pub starttls: bool,
+    #[serde(
+        default,
+        alias = "starttls",
+        deserialize_with = "security_or_starttls_flag"
+    )]
+    pub security: SmtpSecurity,
+    #[serde(default)]
+    pub digest: bool,
     #[serde(default)]
     pub password: SecretChange,
+}
+
+impl From<SettingsView> for SettingsUpdate {
+    /// The form that saves the settings as they are (the password kept), for changing a field.
+    fn from(view: SettingsView) -> Self {
+        Self {
+            renew_days_before: view.renew_days_before,
+            notify_issued: view.notify_issued,
+            notify_failed: view.notify_failed,
+            notify_renewed: view.notify_renewed,
+            http_listen: view.http_listen,
+            smtp: SmtpUpdate {
+                host: view.smtp.host,
+                port: view.smtp.port,
+                username: view.smtp.username,
+                from: view.smtp.from,
+                to: view.smtp.to,
+                security: view.smtp.security,
+                digest: view.smtp.digest,
+                password: SecretChange::Keep,
+            },
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -108,7 +217,6 @@ impl Default for SettingsView {
             http_listen: None,
             smtp: SmtpView {
                 port: 587,
-                starttls: true,
                 ..SmtpView::default()
             },
         }
@@ -118,10 +226,11 @@ impl Default for SettingsView {
 impl SettingsUpdate {
     /// Checks the fields and returns them normalised (blanks trimmed, empty address = none).
     fn validate(mut self) -> Result<Self> {
-        if self.renew_days_before == 0 || self.renew_days_before > MAX_RENEW_DAYS {
+        if self.renew_days_before > MAX_RENEW_DAYS {
             return Err(Error::input(format!(
                 "renew between 1 and {MAX_RENEW_DAYS} days before expiry (certificates of public \
-                 CAs last at most 398 days)"
+                 CAs last at most 398 days), or 0 to follow the CA's renewal information and \
+                 else renew with a third of the lifetime left"
             )));
         }
         self.http_listen = self
@@ -169,6 +278,14 @@ impl Engine {
         Ok(self.settings_record()?.view)
     }
 
+    /// The SMTP password in clear, for the mail module's login only.
+    pub(crate) fn smtp_password(&self) -> Result<Option<Zeroizing<String>>> {
+        self.settings_record()?
+            .smtp_password
+            .map(|sealed| self.vault.open_string(&sealed))
+            .transpose()
+    }
+
     fn settings_record(&self) -> Result<SettingsRecord> {
         Ok(self
             .store
@@ -205,11 +322,36 @@ impl Engine {
                 username: update.smtp.username,
                 from: update.smtp.from,
                 to: update.smtp.to,
-                starttls: update.smtp.starttls,
+                security: update.smtp.security,
+                digest: update.smtp.digest,
                 password_set: record.smtp_password.is_some(),
             },
         };
         self.store.commit(Change::new().put(&record)).await?;
         Ok(record.view)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn smtp(security: &str) -> SmtpView {
+        let json = format!(
+            r#"{{"host":"relay.example.com","port":25,"username":"","from":"","to":"",{security}"password_set":false}}"#
+        );
+        serde_json::from_str(&json).expect("reads")
+    }
+
+    #[test]
+    fn smtp_settings_saved_with_the_starttls_flag_read_as_a_security_choice() {
+        assert_eq!(smtp(r#""starttls":true,"#).security, SmtpSecurity::Starttls);
+        assert_eq!(smtp(r#""starttls":false,"#).security, SmtpSecurity::Plain);
+        assert_eq!(smtp(r#""security":"tls","#).security, SmtpSecurity::Tls);
+        assert_eq!(smtp("").security, SmtpSecurity::Starttls);
+        assert!(!smtp("").digest);
+        let written = serde_json::to_string(&smtp(r#""starttls":false,"#)).expect("writes");
+        assert!(written.contains(r#""security":"none""#), "{written}");
+        assert!(!written.contains("starttls"), "{written}");
     }
 }

@@ -2,8 +2,10 @@
 //! own id with its own names and expiry, so that `bench/app.py` can time the window against a
 //! repository of 10,000 certificates without issuing 10,000 of them.
 //!
-//! Usage: `cargo run --release -p certdesk-app --example seed_repository -- DATA_DIR N`
-//! The folder must hold exactly one saved certificate (the bench issues it through Pebble).
+//! Usage: `cargo run --release -p certdesk-app --example seed_repository -- DATA_DIR N
+//! [--with-requests]`. The folder must hold exactly one saved certificate (the bench issues it
+//! through Pebble). `--with-requests` gives each copy a copy of the template's request too, as
+//! the renewal scheduler reads both (`bench/renewal.py`).
 
 use std::path::PathBuf;
 
@@ -28,6 +30,21 @@ impl Record for RawCert {
     }
 }
 
+/// A request as stored, likewise.
+#[derive(Serialize, Deserialize, Clone)]
+struct RawRequest {
+    id: String,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
+impl Record for RawRequest {
+    const TABLE: Table = Table::Requests;
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -35,10 +52,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: seed_repository DATA_DIR N".into());
     };
     let count: usize = count.parse()?;
+    let with_requests = args.next().as_deref() == Some("--with-requests");
     let store = Store::open(&PathBuf::from(dir))?;
     let all = store.list::<RawCert>()?;
     let [template] = all.as_slice() else {
         return Err(format!("expected one saved certificate, found {}", all.len()).into());
+    };
+    let request = match with_requests {
+        true => Some(
+            store
+                .get::<RawRequest>(&template.id)?
+                .ok_or("the template certificate has no request")?,
+        ),
+        false => None,
     };
     let now = OffsetDateTime::now_utc();
     let mut change = Change::new();
@@ -58,6 +84,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         change = change.put(&cert);
+        if let Some(request) = &request {
+            let mut request = request.clone();
+            request.id = cert.id.clone();
+            change = change.put(&request);
+        }
         if (i + 1) % 500 == 0 {
             store.commit(std::mem::take(&mut change)).await?;
         }

@@ -6,8 +6,10 @@
 pub mod commands;
 pub mod datadir;
 pub mod error;
+mod memory;
 mod notify;
 pub mod progress;
+mod scheduler;
 pub mod state;
 mod tray;
 
@@ -45,6 +47,13 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync 
         dns::set_dns_account_enabled,
         dns::test_dns_account,
         dns::assign_dns,
+        deploy::deploy_kinds,
+        deploy::deployments,
+        deploy::save_deployment,
+        deploy::delete_deployment,
+        deploy::test_deployment,
+        deploy::deploy_now,
+        deploy::set_deploy,
         requests::check_names,
         requests::create_request,
         requests::requests,
@@ -58,10 +67,17 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync 
         certs::export_cert,
         certs::renew,
         certs::renew_due,
+        renewal::renewal_health,
         certs::revoke,
         certs::delete_cert,
         settings::settings,
         settings::save_settings,
+        mail::send_test_mail,
+        mail::mail_cert,
+        agent::agents,
+        agent::agent_fingerprint,
+        agent::pair_agent,
+        agent::remove_agent,
     ]
 }
 
@@ -78,7 +94,7 @@ pub fn with_plugins<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R>
 /// Starts the app: one instance only, the engine of the data folder, the tray, and a window that
 /// hides instead of closing.
 pub fn run() {
-    prefer_software_rendering();
+    memory::before_start();
     let (data_dir, source) = datadir::resolve();
     let state = tauri::async_runtime::block_on(AppState::open(data_dir, source));
     // The single-instance plugin goes first: a second launch must stop before anything else.
@@ -91,7 +107,10 @@ pub fn run() {
         .invoke_handler(invoke_handler())
         .setup(|app| {
             tray::create(app.handle())?;
+            // The tray read every certificate for its next expiry.
+            memory::release_freed_heap();
             progress::forward(app.handle());
+            scheduler::start(app.handle());
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -108,17 +127,6 @@ pub fn run() {
     if let Err(e) = result {
         eprintln!("certdesk: the window could not start: {e}");
         std::process::exit(1);
-    }
-}
-
-/// WebKitGTK composites through OpenGL by default, which loads a GL stack into the web process
-/// (llvmpipe where there is no GPU: ~85 MB more resident memory, measured by `bench/app.sh`). A
-/// page of forms and tables gains nothing from it, so certdesk renders without it unless the
-/// user's environment decided otherwise. Runs first, before any thread exists.
-fn prefer_software_rendering() {
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
 }
 

@@ -200,7 +200,10 @@ fn start_at_login_can_be_switched_on_and_off() {
 fn settings_keep_the_smtp_password_sealed_and_say_only_that_it_is_set() {
     let app = TestApp::new();
     let defaults = app.ok("settings", json!({}));
-    assert_eq!(defaults["renew_days_before"], 30);
+    assert_eq!(
+        defaults["renew_days_before"], 0,
+        "0: ARI, else the lifetime rule"
+    );
     assert_eq!(defaults["smtp"]["password_set"], false);
     let update = |days: u32, password: Value| {
         json!({ "update": {
@@ -227,9 +230,36 @@ fn settings_keep_the_smtp_password_sealed_and_say_only_that_it_is_set() {
     let cleared = app.ok("save_settings", update(21, json!({ "action": "clear" })));
     assert_eq!(cleared["smtp"]["password_set"], false);
     // Bad input comes back with the engine's message.
-    let e = app.err("save_settings", update(0, json!({ "action": "keep" })));
+    let e = app.err("save_settings", update(398, json!({ "action": "keep" })));
     assert_eq!(e["kind"], "input");
     assert!(message(&e).contains("renew between 1 and 397 days"), "{e}");
+}
+
+#[test]
+fn mail_commands_say_what_is_missing_and_the_old_starttls_flag_still_reads() {
+    let app = TestApp::new();
+    let e = app.err("send_test_mail", json!({}));
+    assert_eq!(e["kind"], "input");
+    assert!(message(&e).contains("no SMTP server is set"), "{e}");
+    let e = app.err(
+        "mail_cert",
+        json!({ "id": "nope", "mail": { "to": "ops@example.com", "format": "pem" } }),
+    );
+    assert_eq!(e["kind"], "input");
+    assert!(message(&e).contains("no certificate named \"nope\""), "{e}");
+    // A form of the older window sends `starttls: false`: no encryption.
+    let saved = app.ok(
+        "save_settings",
+        json!({ "update": {
+            "renew_days_before": 0, "notify_issued": true, "notify_failed": true,
+            "notify_renewed": true, "http_listen": null,
+            "smtp": { "host": "relay.example.com", "port": 25, "username": "",
+                      "from": "certdesk@example.com", "to": "admin@example.com",
+                      "starttls": false }
+        }}),
+    );
+    assert_eq!(saved["smtp"]["security"], "none", "{saved}");
+    assert_eq!(saved["smtp"]["digest"], false, "{saved}");
 }
 
 #[test]
@@ -271,6 +301,27 @@ fn dns_accounts_are_checked_against_the_providers_forms_and_never_show_secrets()
     let e = app.err("delete_dns_account", json!({ "name": "zone" }));
     assert!(message(&e).contains("no DNS account named"), "{e}");
     app.ok("delete_dns_account", json!({ "name": "bind" }));
+}
+
+#[test]
+fn agent_commands_check_the_address_and_say_when_no_agent_answers() {
+    let app = TestApp::new();
+    assert_eq!(app.ok("agents", json!({})), json!([]));
+    let e = app.err("agent_fingerprint", json!({"url": "http://web1:8443"}));
+    assert_eq!(e["kind"], "input");
+    assert!(message(&e).contains("https://HOST:PORT"), "{e}");
+    let url = format!("https://127.0.0.1:{}", common::free_port());
+    let e = app.err(
+        "pair_agent",
+        json!({"name": "web1", "url": url, "fingerprint": "AB:CD"}),
+    );
+    assert!(message(&e).contains("SHA-256 fingerprint"), "{e}");
+    let e = app.err("agent_fingerprint", json!({ "url": url }));
+    assert_eq!(e["kind"], "remote");
+    assert!(message(&e).contains("is certdesk-agent running"), "{e}");
+    let e = app.err("remove_agent", json!({"name": "web1"}));
+    assert_eq!(e["kind"], "input");
+    assert_eq!(app.ok("agents", json!({})), json!([]));
 }
 
 #[test]
@@ -535,4 +586,46 @@ fn assert_mode_0600(path: &str) {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600, "{path}");
+}
+
+#[test]
+fn deploy_mappings_are_drawn_from_data_checked_and_keep_their_secrets_sealed() {
+    let app = TestApp::new();
+    let kinds = app.ok("deploy_kinds", json!({}));
+    let ssh = kinds
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == "ssh")
+        .expect("the ssh kind");
+    assert!(ssh["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["name"] == "host_key_sha256"));
+
+    let form = |secrets: Value| {
+        json!({ "form": {
+            "name": "web1", "kind": "ssh",
+            "fields": { "host": "web1.example.com", "user": "deploy" },
+            "secrets": secrets
+        }})
+    };
+    let e = app.err("save_deployment", form(json!({})));
+    assert_eq!(e["kind"], "input");
+    assert!(message(&e).contains("password or private_key"), "{e}");
+
+    let saved = app.ok(
+        "save_deployment",
+        form(json!({ "password": { "action": "set", "value": "s3cret" } })),
+    );
+    assert_eq!(saved["secrets_set"], json!(["password"]));
+    assert!(saved["fields"].get("password").is_none(), "{saved}");
+    let listed = app.ok("deployments", json!({}));
+    assert_eq!(listed[0]["name"], "web1");
+    assert!(listed[0].get("last_deploy").is_none());
+    let e = app.err("deploy_now", json!({ "name": "web1", "cert": "nope" }));
+    assert_eq!(e["kind"], "input");
+    app.ok("delete_deployment", json!({ "name": "web1" }));
+    assert_eq!(app.ok("deployments", json!({})), json!([]));
 }

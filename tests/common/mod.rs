@@ -8,6 +8,7 @@
 //! - [`Certdesk`]: runs the CLI binary with a private `--data-dir`.
 //! - [`openssl`], [`keytool`], [`tool`]: run a verifier and return its stdout.
 //! - [`bind::Bind`]: a BIND 9 primary for the test's zones, with a TSIG key for updates.
+//! - [`smtp::SmtpSink`]: an SMTP server (aiosmtpd) that keeps each message, parsed, for the test.
 //! - [`free_port`], [`wait_until`], [`TempDir`], [`require_keychain`].
 //!
 //! Only `std` and `serde_json` (a normal dependency of the `certdesk` package) are used.
@@ -18,9 +19,13 @@
 //! they are also kept, and the servers' logs printed, when a test panics.
 #![allow(dead_code)]
 
+pub mod ari;
 pub mod bind;
 pub mod fake;
 pub mod moto;
+pub mod nginx;
+pub mod smtp;
+pub mod sshd;
 
 use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
@@ -311,7 +316,7 @@ pub fn require_keychain() {
 // ---------------------------------------------------------------------------------------------
 
 /// One curl request. Returns (status, body) or curl's error text.
-fn curl(args: &[&str]) -> Result<(u16, String), String> {
+pub fn curl(args: &[&str]) -> Result<(u16, String), String> {
     let mut cmd = Command::new("curl");
     scrub_env(&mut cmd);
     cmd.args([

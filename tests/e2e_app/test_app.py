@@ -10,9 +10,11 @@ Run it through run.sh (Xvfb, a private D-Bus session, an unlocked keyring, tauri
 Usage: test_app.py APP_BINARY ARTIFACTS_DIR
 """
 
+import json
 import os
 import re
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -96,6 +98,72 @@ def wait_file(path, needle, timeout=20):
     raise AssertionError(f"{needle!r} never appeared in {path}")
 
 
+def mail_from_the_window(app, work):
+    """SMTP settings, "Send test e-mail", and a certificate e-mailed as PKCS#12, received by a real
+    SMTP server (tests/fakes/smtp_sink.py, aiosmtpd) that parses each message like a mail client."""
+    d = app.d
+    inbox = os.path.join(work, "inbox")
+    os.makedirs(inbox)
+    port = free_port()
+    sink_script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes", "smtp_sink.py")
+    sink = subprocess.Popen([sys.executable, sink_script, "--port", str(port), "--dir", inbox],
+                            env=CLEAN_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def received(n, needle):
+        """Message n once the server has it (it writes n.json last, by rename)."""
+        path = os.path.join(inbox, f"{n}.json")
+        deadline = time.monotonic() + 30
+        while not os.path.exists(path):
+            assert time.monotonic() < deadline, f"message {n} never arrived"
+            time.sleep(0.1)
+        wait_file(path, needle)
+        with open(path) as f:
+            return json.load(f)
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and sink.poll() is None, "the SMTP server did not start"
+                time.sleep(0.1)
+        step("Settings: SMTP without encryption to a local server; the test e-mail arrives")
+        app.type("#set-smtp-host", "127.0.0.1")
+        app.type("#set-smtp-port", str(port))
+        app.choose("#set-smtp-security", "none")
+        app.type("#set-smtp-from", "certdesk@example.com")
+        app.type("#set-smtp-to", "admin@example.com")
+        d.find("#set-submit").click()
+        app.wait_text("#set-saved", "Settings saved")
+        d.find("#set-test-mail").click()
+        app.wait_text("#set-test-mail-sent", "Test e-mail sent to admin@example.com")
+        received(1, "certdesk test mail")
+
+        step("Certificates: E-mail… sends a PKCS#12 that openssl opens with the chosen password")
+        app.tab("certificates")
+        d.wait_css("[data-cert-id]").click()
+        d.wait_css("[data-cert-details]")
+        d.find("#cert-mail").click()
+        d.wait_css("#mail-dialog")
+        app.type("#mail-to", "ops@example.net")
+        app.choose("#mail-format", "pkcs12")
+        app.type("#mail-password", "mailpw1")
+        app.type("#mail-message", "For the web servers.")
+        d.find("#mail-submit").click()
+        app.wait_text("#mail-done", "Sent to ops@example.net")
+        app.close_dialog()
+        mail = received(2, "ops@example.net")
+        assert mail["text"].startswith("For the web servers."), mail
+        [p12] = mail["attachments"]
+        openssl("pkcs12", "-in", p12["path"], "-noout", "-passin", "pass:mailpw1")
+        app.tab("settings")
+    finally:
+        sink.kill()
+        sink.wait()
+
+
 def scenario(app, pebble, work, notifications):
     d = app.d
     d.wait("the window", "return document.body.dataset.ready === 'true';", timeout=60)
@@ -143,6 +211,24 @@ def scenario(app, pebble, work, notifications):
     assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
     with open(key) as f:
         assert "PRIVATE KEY" in f.read()
+
+    step("DNS: an RFC 2136 account from its form; a bad secret shows the engine's message; secrets say 'set'")
+    app.tab("dns")
+    d.find("#dns-add").click()
+    d.wait_css("#dns-fields")
+    app.type("#dns-name", "bind")
+    app.choose("#dns-provider", "rfc2136")
+    app.wait_text("#dns-privilege", "update-policy")
+    app.type("#dns-field-server", "127.0.0.1:53")
+    app.type("#dns-field-key_name", "certdesk")
+    app.type("#dns-field-key_secret", "not base64!")
+    d.find("#dns-submit").click()
+    app.wait_text("#dns-error", "is not base64")
+    app.type("#dns-field-key_secret", "c2VjcmV0LXNlY3JldA==")
+    d.find("#dns-submit").click()
+    app.wait_text("#dns-list", "key_secret: set")
+    app.wait_text("#dns-list", "Enabled")
+    app.shot("dns-accounts")
 
     step("Requests: rejected names are listed with the engine's reasons")
     app.tab("requests")
@@ -264,12 +350,13 @@ def scenario(app, pebble, work, notifications):
     step("Settings: a bad renewal window shows the engine's message")
     app.tab("settings")
     d.wait("settings loaded", "return document.getElementById('set-renew-days').value !== '';")
-    app.type("#set-renew-days", "0")
+    app.type("#set-renew-days", "398")
     d.find("#set-submit").click()
     app.wait_text("#set-error", "renew between 1 and")
     app.type("#set-renew-days", "30")
     d.find("#set-submit").click()
     app.wait_text("#set-saved", "Settings saved")
+    mail_from_the_window(app, work)
 
     step("Keyboard and screen readers: arrow keys move between tabs; every control has a label")
     d.find("#tab-settings").click()

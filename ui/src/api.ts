@@ -86,6 +86,9 @@ export interface RequestInfo {
   challenge_type: "http-01" | "dns-01";
   dns_account?: string;
   profile?: string;
+  /** The deploy mapping that publishes http-01 tokens and installs the certificate. */
+  deploy?: string;
+  auto_deploy: boolean;
   status: RequestStatus;
   order_url?: string;
   challenges: Challenge[];
@@ -175,6 +178,42 @@ export interface DnsAccountForm {
   secrets: Record<string, SecretChange>;
 }
 
+/** A kind of deploy mapping (ssh, agent) and its form. */
+export interface TargetSpec {
+  kind: string;
+  label: string;
+  fields: FieldSpec[];
+}
+export interface LastDeploy {
+  ok: boolean;
+  cert: string;
+  message: string;
+  at: string;
+}
+export interface MappingInfo {
+  name: string;
+  kind: string;
+  fields: Record<string, string>;
+  secrets_set: string[];
+  last_deploy?: LastDeploy;
+}
+export interface MappingForm {
+  original_name?: string;
+  name: string;
+  kind: string;
+  fields: Record<string, string>;
+  secrets: Record<string, SecretChange>;
+}
+export interface Probe {
+  summary: string;
+  /** A server identity (SSH host key) not pinned yet: pin it only once the admin compared it. */
+  unpinned?: { field: string; value: string };
+}
+export interface Deployed {
+  summary: string;
+  served_serial?: string;
+}
+
 export interface NameCheck {
   count: number;
   names: string[];
@@ -246,8 +285,25 @@ export interface SmtpView {
   username: string;
   from: string;
   to: string;
-  starttls: boolean;
+  security: SmtpSecurity;
+  /** One mail a day with every renewal notice instead of one mail each. */
+  digest: boolean;
   password_set: boolean;
+}
+export type SmtpSecurity = "starttls" | "tls" | "none";
+/** A mail the SMTP server accepted. */
+export interface MailSent {
+  server: string;
+  from: string;
+  to: string;
+  subject: string;
+}
+/** A certificate to e-mail: pkcs12/jks carry the key under a password, pem the chain only. */
+export interface CertMail {
+  to: string;
+  format: "pkcs12" | "jks" | "pem";
+  password?: string;
+  message?: string;
 }
 export interface SettingsView {
   renew_days_before: number;
@@ -259,6 +315,21 @@ export interface SettingsView {
 }
 export interface SettingsUpdate extends Omit<SettingsView, "smtp"> {
   smtp: Omit<SmtpView, "password_set"> & { password: SecretChange };
+}
+
+/** A paired certdesk agent and its answer to a health call (engine/src/agents.rs). */
+export interface AgentStatus {
+  name: string;
+  url: string;
+  fingerprint: string;
+  online: boolean;
+  /** The agent's version and setup, or what went wrong. */
+  message: string;
+}
+/** A new pairing: the token is shown once. */
+export interface PairedAgent {
+  mapping: { name: string; fields: Record<string, string> };
+  token: string;
 }
 
 /** Any rejection as a CommandError: the app's own, or a bare string from Tauri itself. */
@@ -306,6 +377,15 @@ export const api = {
   testDnsAccount: (name: string, zone: string | null) => call<string>("test_dns_account", { name, zone }),
   assignDns: (id: string, account: string | null) => call<RequestInfo>("assign_dns", { id, account }),
 
+  deployKinds: () => call<TargetSpec[]>("deploy_kinds"),
+  deployments: () => call<MappingInfo[]>("deployments"),
+  saveDeployment: (form: MappingForm) => call<MappingInfo>("save_deployment", { form }),
+  deleteDeployment: (name: string) => call<MappingInfo>("delete_deployment", { name }),
+  testDeployment: (name: string, accept: boolean) => call<Probe>("test_deployment", { name, accept }),
+  deployNow: (name: string, cert: string) => call<Deployed>("deploy_now", { name, cert }),
+  setDeploy: (id: string, mapping: string | null, auto: boolean) =>
+    call<RequestInfo>("set_deploy", { id, mapping, auto }),
+
   checkNames: (text: string, challenge: string) => call<NameCheck>("check_names", { text, challenge }),
   createRequest: (form: RequestForm) => call<RequestInfo>("create_request", { form }),
   requests: () => call<RequestInfo[]>("requests"),
@@ -326,4 +406,12 @@ export const api = {
 
   settings: () => call<SettingsView>("settings"),
   saveSettings: (update: SettingsUpdate) => call<SettingsView>("save_settings", { update }),
+  sendTestMail: () => call<MailSent>("send_test_mail"),
+  mailCert: (id: string, mail: CertMail) => call<MailSent>("mail_cert", { id, mail }),
+
+  agents: () => call<AgentStatus[]>("agents"),
+  agentFingerprint: (url: string) => call<string>("agent_fingerprint", { url }),
+  pairAgent: (name: string, url: string, fingerprint: string) =>
+    call<PairedAgent>("pair_agent", { name, url, fingerprint }),
+  removeAgent: (name: string) => call<unknown>("remove_agent", { name }),
 };

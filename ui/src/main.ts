@@ -8,7 +8,8 @@ import { clear, h, showError, errorSlot } from "./dom";
 import { accountTab } from "./tabs/account";
 import { certificatesTab } from "./tabs/certificates";
 import { dnsTab } from "./tabs/dns";
-import { deployTab, agentTab } from "./tabs/placeholders";
+import { deployTab } from "./tabs/deploy";
+import { agentTab } from "./tabs/agent";
 import { requestsTab } from "./tabs/requests";
 import { settingsTab } from "./tabs/settings";
 
@@ -135,7 +136,7 @@ async function start(): Promise<void> {
     dnsTab(ctx),
     requestsTab(ctx),
     certificatesTab(ctx),
-    deployTab(),
+    deployTab(ctx),
     agentTab(),
     settingsTab(ctx),
   ];

@@ -2,7 +2,7 @@
 
 use certdesk_engine::details::CertDetails;
 use certdesk_engine::keystore::{write_file_0600, ExportFormat};
-use certdesk_engine::renewal::RenewalOutcome;
+use certdesk_engine::renewal::{Action, RenewalOutcome};
 use certdesk_engine::repository::{CertSummary, CertVersion, RevocationReason};
 use certdesk_engine::request::{RequestInfo, RequestStatus};
 use tauri::{AppHandle, Runtime, State};
@@ -15,7 +15,10 @@ use crate::tray::certs_changed;
 
 #[tauri::command]
 pub fn certs(state: State<'_, AppState>) -> CmdResult<Vec<CertSummary>> {
-    Ok(state.engine()?.certs()?)
+    let certs = state.engine()?.certs()?;
+    // The whole repository was read to list it; give back the heap it freed.
+    crate::memory::release_freed_heap();
+    Ok(certs)
 }
 
 #[tauri::command]
@@ -100,6 +103,16 @@ pub fn notify_renewal<R: Runtime>(app: &AppHandle<R>, outcome: &RenewalOutcome) 
         (Some(r), None) if r.status == RequestStatus::Renewed => {
             notify::send(app, Kind::Renewed, "Certificate renewed", &name)
         }
+        _ if outcome.action == Action::Reminder => notify::send(
+            app,
+            Kind::Failed,
+            &format!("Renew {name} by hand"),
+            &format!(
+                "Its renewal window is open ({}) and its challenges are published by hand: \
+                 Renew it in the Certificates tab.",
+                outcome.reason
+            ),
+        ),
         _ => notify::send(
             app,
             Kind::Renewed,

@@ -3,9 +3,13 @@
 //! page.
 
 pub mod accounts;
+pub mod agent;
 pub mod app;
 pub mod certs;
+pub mod deploy;
 pub mod dns;
+pub mod mail;
+pub mod renewal;
 pub mod requests;
 pub mod settings;
 

@@ -1,6 +1,6 @@
 // The Certificates tab: the repository as a searchable, sortable list (virtual, so ten thousand
 // rows filter and scroll at once), a details pane, and the actions on a certificate: save its
-// keystore, export, renew, revoke, delete, history.
+// keystore, export, e-mail, renew, revoke, delete, history.
 
 import { api, CertDetails, CertSummary } from "../api";
 import { Ctx, Tab } from "../app";
@@ -144,6 +144,73 @@ function exportDialog(d: CertDetails, ctx: Ctx, keystoreOnly: boolean): void {
   );
 }
 
+/** E-mails the certificate through the SMTP server of Settings. A private key travels only inside
+ * a password-protected keystore; PEM carries the certificate and its chain only. */
+function mailDialog(d: CertDetails): void {
+  modal(
+    `E-mail ${d.names[0]}`,
+    (close) => {
+      const to = h("input", { id: "mail-to", type: "email", autocomplete: "email" });
+      const format = select(
+        "mail-format",
+        [
+          { id: "pkcs12", label: "PKCS#12 with the private key (password protected)" },
+          { id: "jks", label: "Java KeyStore with the private key (password protected)" },
+          { id: "pem", label: "PEM: certificate and chain, no private key" },
+        ],
+        d.request?.keystore === "jks" ? "jks" : "pkcs12",
+      );
+      const password = h("input", { id: "mail-password", type: "password", autocomplete: "new-password" });
+      const passwordField = field(
+        "Keystore password",
+        password,
+        "Leave empty to use the request's keystore password. It is not put in the mail: tell the recipient another way.",
+      );
+      const message = h("textarea", { id: "mail-message", rows: 3 });
+      const sync = () => {
+        passwordField.wrap.hidden = format.value === "pem";
+      };
+      format.addEventListener("change", sync);
+      sync();
+      const submit = h("button", { id: "mail-submit", type: "submit", class: "primary" }, "Send");
+      const error = errorSlot("mail-error");
+      const form = h(
+        "form",
+        { novalidate: true },
+        field("To", to).wrap,
+        field("Format", format).wrap,
+        passwordField.wrap,
+        field("Message (optional)", message).wrap,
+        h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Cancel"), submit),
+        error,
+      );
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        showError(error, null);
+        try {
+          const sent = await busy(submit, "Sending", () =>
+            api.mailCert(d.id, {
+              to: to.value,
+              format: format.value as "pkcs12" | "jks" | "pem",
+              password: passwordField.wrap.hidden ? undefined : password.value || undefined,
+              message: message.value || undefined,
+            }),
+          );
+          clear(
+            form,
+            h("p", { class: "ok", role: "status", id: "mail-done" }, `Sent to ${sent.to} through ${sent.server}.`),
+            h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Close")),
+          );
+        } catch (err) {
+          showError(error, err);
+        }
+      });
+      return [form];
+    },
+    "mail-dialog",
+  );
+}
+
 function revokeDialog(d: CertDetails, ctx: Ctx, done: () => void): void {
   modal(
     `Revoke ${d.names[0]}`,
@@ -234,6 +301,7 @@ function detailsView(d: CertDetails, ctx: Ctx, reload: () => void, error: HTMLEl
   renew.id = "cert-renew";
   const save = h("button", { type: "button", id: "cert-save", onclick: () => exportDialog(d, ctx, true) }, "Save keystore…");
   const exp = h("button", { type: "button", id: "cert-export", class: "primary", onclick: () => exportDialog(d, ctx, false) }, "Export…");
+  const mail = h("button", { type: "button", id: "cert-mail", onclick: () => mailDialog(d) }, "E-mail…");
   const revoke = h("button", { type: "button", id: "cert-revoke", class: "danger", disabled: d.status === "revoked", onclick: () => revokeDialog(d, ctx, reload) }, "Revoke…");
   const del = h("button", { type: "button", id: "cert-delete" }, "Delete…");
   del.addEventListener("click", async () => {
@@ -257,7 +325,7 @@ function detailsView(d: CertDetails, ctx: Ctx, reload: () => void, error: HTMLEl
     "div",
     { class: "details", "data-cert-details": d.id },
     h("h3", {}, d.names[0] ?? d.id, " ", daysBadge(d)),
-    h("div", { class: "actions wrap" }, save, exp, renew, revoke, del, history),
+    h("div", { class: "actions wrap" }, save, exp, mail, renew, revoke, del, history),
     stage.el,
     h(
       "dl",

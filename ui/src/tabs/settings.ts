@@ -1,10 +1,10 @@
 // The Settings tab: data folder, renewal window, the built-in http-01 responder, notifications,
-// start at login, and SMTP (for the mail reports of later work). The SMTP password shows "set"
+// start at login, and SMTP (renewal notices, the daily digest, a test mail). The SMTP password shows "set"
 // once saved and is never sent back.
 
-import { api, SecretChange, SettingsView } from "../api";
+import { api, SecretChange, SettingsView, SmtpSecurity } from "../api";
 import { Ctx, Tab } from "../app";
-import { busy, clear, errorSlot, field, h, showError } from "../dom";
+import { busy, clear, errorSlot, field, h, select, showError } from "../dom";
 import { pathField } from "../files";
 
 function dataFolderCard(ctx: Ctx): HTMLElement {
@@ -49,7 +49,7 @@ function dataFolderCard(ctx: Ctx): HTMLElement {
 }
 
 function settingsForm(): { form: HTMLElement; load: () => Promise<void> } {
-  const days = h("input", { id: "set-renew-days", type: "number", min: 1, max: 397 });
+  const days = h("input", { id: "set-renew-days", type: "number", min: 0, max: 397 });
   const listen = h("input", { id: "set-http-listen", type: "text", placeholder: "0.0.0.0:80", autocomplete: "off" });
   const issued = h("input", { id: "set-notify-issued", type: "checkbox" });
   const failed = h("input", { id: "set-notify-failed", type: "checkbox" });
@@ -64,7 +64,15 @@ function settingsForm(): { form: HTMLElement; load: () => Promise<void> } {
   const clearField = field("Remove the stored password", clearPassword);
   const from = h("input", { id: "set-smtp-from", type: "email" });
   const to = h("input", { id: "set-smtp-to", type: "email" });
-  const starttls = h("input", { id: "set-smtp-starttls", type: "checkbox" });
+  const security = select("set-smtp-security", [
+    { id: "starttls", label: "STARTTLS (port 587)" },
+    { id: "tls", label: "TLS (port 465)" },
+    { id: "none", label: "None (port 25, unencrypted)" },
+  ]);
+  const digest = h("input", { id: "set-mail-digest", type: "checkbox" });
+  const testMail = h("button", { id: "set-test-mail", type: "button" }, "Send test e-mail");
+  const testMailNote = h("p", { class: "ok", role: "status", id: "set-test-mail-sent" });
+  const testMailError = errorSlot("set-test-mail-error");
   const submit = h("button", { id: "set-submit", type: "submit", class: "primary" }, "Save settings");
   const error = errorSlot("set-error");
   const saved = h("p", { class: "ok", role: "status", id: "set-saved" });
@@ -84,7 +92,8 @@ function settingsForm(): { form: HTMLElement; load: () => Promise<void> } {
     clearField.wrap.hidden = !s.smtp.password_set;
     from.value = s.smtp.from;
     to.value = s.smtp.to;
-    starttls.checked = s.smtp.starttls;
+    security.value = s.smtp.security;
+    digest.checked = s.smtp.digest;
   };
   const load = async () => {
     try {
@@ -108,7 +117,7 @@ function settingsForm(): { form: HTMLElement; load: () => Promise<void> } {
     "form",
     { class: "card", "aria-labelledby": "set-title", novalidate: true },
     h("h3", { id: "set-title" }, "Renewal and notifications"),
-    field("Renew when this many days are left", days, "Let's Encrypt certificates last 90 days; 30 is the usual choice.").wrap,
+    field("Renew when this many days are left", days, "0: when the CA suggests (ACME Renewal Information), else with a third of the lifetime left (30 days of a 90-day certificate).").wrap,
     field(
       "Built-in http-01 responder address (optional)",
       listen,
@@ -126,7 +135,7 @@ function settingsForm(): { form: HTMLElement; load: () => Promise<void> } {
     h(
       "fieldset",
       {},
-      h("legend", {}, "SMTP (for mail reports)"),
+      h("legend", {}, "E-mail (SMTP): renewal notices and certificates"),
       h(
         "div",
         { class: "grid2" },
@@ -137,8 +146,12 @@ function settingsForm(): { form: HTMLElement; load: () => Promise<void> } {
         clearField.wrap,
         field("From", from).wrap,
         field("To", to).wrap,
-        field("Use STARTTLS", starttls).wrap,
+        field("Security", security).wrap,
+        field("Daily digest", digest, "One mail a day with every renewal notice instead of one mail each.").wrap,
       ),
+      h("div", { class: "actions" }, testMail),
+      testMailNote,
+      testMailError,
     ),
     h("div", { class: "actions" }, submit),
     saved,
@@ -167,7 +180,8 @@ function settingsForm(): { form: HTMLElement; load: () => Promise<void> } {
             username: user.value,
             from: from.value,
             to: to.value,
-            starttls: starttls.checked,
+            security: security.value as SmtpSecurity,
+            digest: digest.checked,
             password: pw,
           },
         }),
@@ -176,6 +190,17 @@ function settingsForm(): { form: HTMLElement; load: () => Promise<void> } {
       saved.textContent = "Settings saved.";
     } catch (err) {
       showError(error, err);
+    }
+  });
+  // Sends with the saved settings: save first, then test.
+  testMail.addEventListener("click", async () => {
+    showError(testMailError, null);
+    testMailNote.textContent = "";
+    try {
+      const sent = await busy(testMail, "Sending", () => api.sendTestMail());
+      testMailNote.textContent = `Test e-mail sent to ${sent.to} through ${sent.server}.`;
+    } catch (err) {
+      showError(testMailError, err);
     }
   });
   return { form, load };

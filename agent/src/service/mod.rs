@@ -1,0 +1,33 @@
+//! Running the agent as a system service. [`ServiceControl`] is the seam: systemd on Linux
+//! ([`systemd`]), the Service Control Manager on Windows (`crate::windows`, compiled there only).
+
+#[cfg(not(windows))]
+pub mod systemd;
+
+use std::path::Path;
+
+use certdesk_engine::Result;
+
+/// The agent's service on this machine, named `certdesk-agent`.
+pub trait ServiceControl {
+    /// Registers the service to run `exe run --config CONFIG` at boot; returns what it did.
+    fn install(&self, exe: &Path, config: &Path) -> Result<Vec<String>>;
+    fn start(&self) -> Result<Vec<String>>;
+    fn stop(&self) -> Result<Vec<String>>;
+    /// Stops and unregisters the service; the configuration and state stay.
+    fn uninstall(&self) -> Result<Vec<String>>;
+}
+
+/// This platform's service manager.
+pub fn manager() -> Box<dyn ServiceControl> {
+    #[cfg(windows)]
+    {
+        Box::new(crate::windows::Scm)
+    }
+    #[cfg(not(windows))]
+    {
+        Box::new(systemd::Systemd::system())
+    }
+}
+
+pub const NAME: &str = "certdesk-agent";

@@ -1,0 +1,140 @@
+//! What the agent keeps in its state folder: its self-signed TLS identity, made on first run and
+//! pinned by the app at pairing, and the SHA-256 of the pairing token (never the token).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use certdesk_engine::agent_api;
+use certdesk_engine::keystore::write_file_0600;
+use certdesk_engine::{Error, Result};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+const CERT_FILE: &str = "agent-cert.pem";
+const KEY_FILE: &str = "agent-key.pem";
+const TOKEN_HASH_FILE: &str = "token.sha256";
+
+pub struct State {
+    dir: PathBuf,
+}
+
+/// The agent's TLS certificate and key.
+pub struct Identity {
+    pub cert_der: Vec<u8>,
+    key_der: Vec<u8>,
+}
+
+impl Identity {
+    /// The SHA-256 fingerprint the app pins.
+    pub fn fingerprint(&self) -> String {
+        agent_api::fingerprint(&self.cert_der)
+    }
+
+    pub fn server_config(&self) -> Result<Arc<rustls::ServerConfig>> {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone()));
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .and_then(|b| {
+                b.with_no_client_auth()
+                    .with_single_cert(vec![CertificateDer::from(self.cert_der.clone())], key)
+            })
+            .map_err(|e| {
+                Error::input(format!(
+                    "the agent's TLS certificate cannot be used ({e}): delete {CERT_FILE} and \
+                     {KEY_FILE} from the state folder to make a new one, then pair the agent again"
+                ))
+            })?;
+        Ok(Arc::new(config))
+    }
+}
+
+impl State {
+    /// The state folder, created (owner only) if needed.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| Error::file(dir, e))?;
+        }
+        Ok(Self {
+            dir: dir.to_owned(),
+        })
+    }
+
+    /// The TLS identity, made on first use: a self-signed certificate for this host's name.
+    /// Returns whether it was just made.
+    pub fn identity(&self) -> Result<(Identity, bool)> {
+        let cert_path = self.dir.join(CERT_FILE);
+        let key_path = self.dir.join(KEY_FILE);
+        if cert_path.exists() && key_path.exists() {
+            let cert_der = read_pem(&cert_path, "CERTIFICATE")?;
+            let key_der = read_pem(&key_path, "PRIVATE KEY")?;
+            return Ok((Identity { cert_der, key_der }, false));
+        }
+        let name = hostname();
+        let made = rcgen::generate_simple_self_signed(vec![name.clone()]).map_err(|e| {
+            Error::input(format!(
+                "cannot make the agent's TLS certificate for {name:?}: {e}"
+            ))
+        })?;
+        let key_der = made.signing_key.serialize_der();
+        write_file_0600(&key_path, made.signing_key.serialize_pem().as_bytes())?;
+        write_file_0600(&cert_path, made.cert.pem().as_bytes())?;
+        Ok((
+            Identity {
+                cert_der: made.cert.der().to_vec(),
+                key_der,
+            },
+            true,
+        ))
+    }
+
+    /// Stores the hash of a pairing token the app made, replacing any earlier pairing.
+    pub fn pair(&self, token: &str) -> Result<()> {
+        agent_api::check_token(token)?;
+        write_file_0600(
+            &self.dir.join(TOKEN_HASH_FILE),
+            agent_api::token_hash(token).as_bytes(),
+        )
+    }
+
+    /// Whether `token` is the paired one. Read at every call, so pairing again takes effect
+    /// without a restart.
+    pub fn accepts(&self, token: &str) -> Result<bool> {
+        let path = self.dir.join(TOKEN_HASH_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(stored) => Ok(agent_api::token_matches(token, stored.trim())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(Error::file(&path, e)),
+        }
+    }
+
+    pub fn is_paired(&self) -> bool {
+        self.dir.join(TOKEN_HASH_FILE).exists()
+    }
+}
+
+fn read_pem(path: &Path, tag: &str) -> Result<Vec<u8>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e))?;
+    match pem::parse(&text) {
+        Ok(block) if block.tag() == tag => Ok(block.into_contents()),
+        _ => Err(Error::input(format!(
+            "{} is not a PEM {tag}: delete it to make a new TLS identity, then pair the agent \
+             again",
+            path.display()
+        ))),
+    }
+}
+
+/// This machine's name, the name in the agent's certificate (the app pins the certificate, not
+/// the name, so an address that differs is fine).
+fn hostname() -> String {
+    std::env::var("COMPUTERNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "certdesk-agent".to_owned())
+}

@@ -1,0 +1,124 @@
+//! `certdesk renew --due`: one pass of the renewal scheduler, for machines where nobody opens the
+//! window (cron, systemd timers, Task Scheduler); `--dry-run [--at TIME]` says what would renew
+//! by then and why.
+
+use std::process::ExitCode;
+
+use certdesk_engine::renewal::{Action, Planned, RenewalOutcome};
+use certdesk_engine::{Engine, Error, Result};
+use clap::Args;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::output::Out;
+
+#[derive(Args)]
+pub struct RenewArgs {
+    /// Renew every saved certificate that is due, once (exit code 2 when a renewal failed).
+    #[arg(long, required = true)]
+    pub due: bool,
+    /// Only list what would renew, and why (ARI window, lifetime rule or setting).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With --dry-run: what would renew by this time (RFC 3339, e.g. 2027-01-31T00:00:00Z).
+    #[arg(long, value_name = "TIME", requires = "dry_run")]
+    pub at: Option<String>,
+    /// Act as if it were this time (RFC 3339): for tests of the schedule.
+    #[arg(long, value_name = "TIME", env = "CERTDESK_NOW", hide = true)]
+    pub now: Option<String>,
+}
+
+fn parse_time(text: &str, what: &str) -> Result<OffsetDateTime> {
+    OffsetDateTime::parse(text.trim(), &Rfc3339).map_err(|e| {
+        Error::input(format!(
+            "{what} {text:?} is not an RFC 3339 time such as 2027-01-31T00:00:00Z: {e}"
+        ))
+    })
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+pub async fn run(engine: &Engine, args: RenewArgs, out: &Out) -> Result<ExitCode> {
+    let now = match &args.now {
+        Some(t) => parse_time(t, "--now")?,
+        None => OffsetDateTime::now_utc(),
+    };
+    if args.dry_run {
+        let by = match &args.at {
+            Some(t) => parse_time(t, "--at")?,
+            None => now,
+        };
+        let due = engine.preview(now, by).await?;
+        let text = match due.is_empty() {
+            true => format!("nothing would renew by {}", rfc3339(by)),
+            false => due.iter().map(describe).collect::<Vec<_>>().join("\n"),
+        };
+        out.value(&due, &text);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let report = engine.renew_due_once(now).await?;
+    let mut lines: Vec<String> = report.outcomes.iter().map(outcome_line).collect();
+    if report.outcomes.is_empty() {
+        lines.push("nothing is due".into());
+    }
+    if let Some(next) = report.next_due {
+        lines.push(format!("next due: {}", rfc3339(next)));
+    }
+    for e in &report.mail_errors {
+        out.note(e);
+    }
+    out.value(&report, &lines.join("\n"));
+    let failed = report.failed().count();
+    if failed > 0 {
+        eprintln!("error: {failed} renewal(s) failed; each is tried again at its next attempt");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn outcome_line(o: &RenewalOutcome) -> String {
+    let names = o.names.join(", ");
+    match o.action {
+        Action::Renewed => format!("renewed {} ({names}): {}", o.id, o.reason),
+        Action::Waiting => format!(
+            "{} ({names}): the new order's challenges wait to be published; see `certdesk \
+             request show {}`",
+            o.id, o.id
+        ),
+        Action::Failed => format!(
+            "failed {} ({names}): {}; next attempt at {}",
+            o.id,
+            o.error.as_deref().unwrap_or("unknown error"),
+            o.next_attempt.map(rfc3339).unwrap_or_default()
+        ),
+        Action::Reminder => format!(
+            "renew {} ({names}) by hand: its challenges are published by hand ({}); it expires \
+             {}. Run `certdesk cert renew {}`",
+            o.id,
+            o.reason,
+            rfc3339(o.not_after),
+            o.id
+        ),
+    }
+}
+
+/// One line of the dry run: the certificate, when, why, and what holds it back.
+fn describe(p: &Planned) -> String {
+    let mut line = format!("{} ({})", p.id, p.names.join(", "));
+    if let Some(plan) = &p.plan {
+        line.push_str(&format!(" at {}: {}", rfc3339(plan.at), plan.reason));
+    }
+    if let Some(next) = p.next_attempt {
+        line.push_str(&format!(
+            "; next attempt not before {} ({} failure(s))",
+            rfc3339(next),
+            p.failures
+        ));
+    }
+    if !p.automated {
+        line.push_str("; challenges by hand: a reminder, no order");
+    }
+    line
+}

@@ -1,0 +1,231 @@
+//! The certdesk agent's API: the few HTTPS calls the app makes to `certdesk-agent` on an end
+//! server, defined once here so the agent (server) and the engine (client) cannot drift apart.
+//!
+//! Every call carries the pairing token as `Authorization: Bearer TOKEN`. The app generates the
+//! token at pairing and keeps it sealed; the agent keeps only its SHA-256 ([`token_hash`]) and
+//! compares in constant time ([`token_matches`]), so neither the agent's files nor a copy of
+//! them reveal a usable token. The agent's TLS certificate is self-signed and pinned by its
+//! SHA-256 fingerprint ([`fingerprint`]), which both sides print the same way.
+
+use aws_lc_rs::{constant_time, digest};
+use base64::prelude::{Engine as _, BASE64_URL_SAFE_NO_PAD};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use zeroize::Zeroizing;
+
+use crate::deploy::Bundle;
+use crate::error::{Error, Result};
+use crate::keys::PrivateKey;
+use crate::keystore::CertBundle;
+
+/// `GET`: [`Health`].
+pub const HEALTH: &str = "/v1/health";
+/// `PUT` (body [`Http01Token`]) or `DELETE` `/v1/http01/TOKEN`: serve or stop serving an http-01
+/// answer.
+pub const HTTP01: &str = "/v1/http01/";
+/// `POST` (body [`InstallBundle`]): install a certificate; answers [`Installed`].
+pub const INSTALL: &str = "/v1/install";
+
+/// Bytes of randomness in a pairing token (256 bits, 43 characters of base64url).
+const TOKEN_BYTES: usize = 32;
+
+/// What the agent reports about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub version: String,
+    /// The operating system the agent runs on (`linux`, `windows`).
+    pub os: String,
+    /// How it answers http-01, in words (e.g. "its own listener on 0.0.0.0:80").
+    pub http01: String,
+    /// Where it installs certificates, in words.
+    pub installs: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Http01Token {
+    pub key_authorization: String,
+}
+
+/// A certificate for the agent to install where its own configuration says: the agent, not the
+/// app, decides which files it writes and which command it runs, so a stolen token can at most
+/// install another certificate there.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct InstallBundle {
+    /// The repository entry.
+    pub id: String,
+    /// The leaf's serial, lower-case hex.
+    pub serial: String,
+    pub names: Vec<String>,
+    /// The leaf, one PEM block.
+    pub certificate_pem: String,
+    /// The issuers, leaf's issuer first.
+    pub chain_pem: String,
+    /// The private key, PKCS#8 PEM. Travels only inside the pinned TLS connection.
+    pub key_pem: String,
+    /// The request's keystore password, for PKCS#12 and JKS files.
+    pub password: Option<String>,
+    pub alias: String,
+}
+
+impl InstallBundle {
+    /// What the app sends for `bundle`.
+    pub fn from_bundle(bundle: &Bundle) -> Self {
+        Self {
+            id: bundle.id.clone(),
+            serial: bundle.serial.clone(),
+            names: bundle.names.clone(),
+            certificate_pem: bundle.cert.certificate_pem.clone(),
+            chain_pem: bundle.cert.chain_pem.clone(),
+            key_pem: bundle.cert.key.to_pem(),
+            password: bundle.password.as_ref().map(|p| p.to_string()),
+            alias: bundle.cert.alias.clone(),
+        }
+    }
+
+    /// The certificate with its key, checked to belong together.
+    pub fn cert_bundle(&self) -> Result<CertBundle> {
+        let cert = CertBundle {
+            certificate_pem: self.certificate_pem.clone(),
+            chain_pem: self.chain_pem.clone(),
+            key: PrivateKey::from_pem(&self.key_pem)?,
+            alias: self.alias.clone(),
+        };
+        cert.certificates_der()?;
+        Ok(cert)
+    }
+
+    /// The bundle the agent renders its files from.
+    pub fn into_bundle(self) -> Result<Bundle> {
+        Ok(Bundle {
+            cert: self.cert_bundle()?,
+            password: self.password.map(Zeroizing::new),
+            id: self.id,
+            serial: self.serial,
+            names: self.names,
+        })
+    }
+}
+
+impl std::fmt::Debug for InstallBundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "InstallBundle({}, serial {})", self.id, self.serial)
+    }
+}
+
+/// What the agent did with an [`InstallBundle`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Installed {
+    /// One line per file written or store entry changed.
+    pub changes: Vec<String>,
+    /// The reload command's output, when one ran.
+    pub reload: Option<String>,
+    /// The serial the server presented after the reload, when the agent's configuration names
+    /// an address to check.
+    pub served_serial: Option<String>,
+}
+
+/// The body of every refusal: what went wrong and what to do, in the agent's words.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: String,
+}
+
+/// A fresh pairing token.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; TOKEN_BYTES];
+    rand::rng().fill_bytes(&mut bytes);
+    BASE64_URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Refuses text that is not a token [`new_token`] makes, with what to do instead.
+pub fn check_token(token: &str) -> Result<()> {
+    let decoded = BASE64_URL_SAFE_NO_PAD.decode(token.trim());
+    match decoded {
+        Ok(bytes) if bytes.len() == TOKEN_BYTES => Ok(()),
+        _ => Err(Error::input(
+            "this is not a certdesk pairing token (43 characters of base64url): copy the token \
+             `certdesk agent pair` showed, on its own",
+        )),
+    }
+}
+
+/// The SHA-256 of a token as lower-case hex: what the agent stores instead of the token.
+pub fn token_hash(token: &str) -> String {
+    hex(digest::digest(&digest::SHA256, token.trim().as_bytes()).as_ref())
+}
+
+/// Whether `token` is the one whose [`token_hash`] is `stored`, compared in constant time.
+pub fn token_matches(token: &str, stored: &str) -> bool {
+    constant_time::verify_slices_are_equal(token_hash(token).as_bytes(), stored.as_bytes()).is_ok()
+}
+
+/// The SHA-256 fingerprint of a DER certificate as `AB:CD:…`, the form `openssl x509
+/// -fingerprint -sha256` prints, so an administrator can compare it with either tool.
+pub fn fingerprint(der: &[u8]) -> String {
+    digest::digest(&digest::SHA256, der)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// A fingerprint as typed or pasted (any case, with or without colons, an optional `SHA256:`
+/// or `sha256 Fingerprint=` prefix) in the form [`fingerprint`] prints.
+pub fn normalize_fingerprint(text: &str) -> Result<String> {
+    let text = text.trim();
+    let text = text.rsplit_once('=').map_or(text, |(_, v)| v);
+    let text = text
+        .strip_prefix("SHA256:")
+        .or_else(|| text.strip_prefix("sha256:"))
+        .unwrap_or(text);
+    let digits: String = text.chars().filter(|c| *c != ':').collect();
+    if digits.len() != 64 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(Error::input(format!(
+            "{text:?} is not a SHA-256 fingerprint: give the 64 hex digits certdesk-agent printed \
+             (colons optional)"
+        )));
+    }
+    Ok(digits
+        .to_ascii_uppercase()
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| String::from_utf8_lossy(pair).into_owned())
+        .collect::<Vec<_>>()
+        .join(":"))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_matches_its_hash_only() {
+        let token = new_token();
+        check_token(&token).unwrap();
+        let stored = token_hash(&token);
+        assert!(!stored.contains(&token));
+        assert!(token_matches(&token, &stored));
+        assert!(!token_matches(&new_token(), &stored));
+        assert!(!token_matches("", &stored));
+        assert!(check_token("short").is_err());
+    }
+
+    #[test]
+    fn fingerprints_are_read_in_every_usual_form() {
+        let fp = fingerprint(b"certificate");
+        assert_eq!(fp.len(), 95);
+        let bare: String = fp.chars().filter(|c| *c != ':').collect();
+        assert_eq!(normalize_fingerprint(&bare.to_lowercase()).unwrap(), fp);
+        assert_eq!(
+            normalize_fingerprint(&format!("sha256 Fingerprint={fp}")).unwrap(),
+            fp
+        );
+        assert!(normalize_fingerprint("AB:CD").is_err());
+    }
+}

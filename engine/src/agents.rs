@@ -1,0 +1,420 @@
+//! Pairing certdesk agents and talking to them.
+//!
+//! A paired agent is a deploy mapping of kind `agent` ([`crate::deploy::agent`]): its address, the
+//! pinned SHA-256 fingerprint of its self-signed certificate, and the pairing token, sealed like
+//! every mapping secret. Pairing pins the fingerprint only after the administrator confirmed it
+//! against what `certdesk-agent` printed on the server, and creates the token, which is shown
+//! once. Every later call checks the pinned fingerprint instead of a CA chain, so a changed agent
+//! certificate is refused.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::agent_api::{self, ApiError, Health, Http01Token, InstallBundle, Installed};
+use crate::deploy::agent::{FINGERPRINT_FIELD, KIND, TOKEN_FIELD, URL_FIELD};
+use crate::deploy::mappings::{MappingForm, MappingInfo};
+use crate::error::{Error, Result};
+use crate::settings::SecretChange;
+use crate::Engine;
+
+/// An agent call may take this long (an install runs the server's reload command).
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A new pairing: the token is shown once, for the administrator to give to the agent.
+pub struct Pairing {
+    pub mapping: MappingInfo,
+    pub token: Zeroizing<String>,
+}
+
+/// A paired agent and its answer to a test call, or why there was none.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentStatus {
+    pub name: String,
+    pub url: String,
+    pub fingerprint: String,
+    pub online: bool,
+    /// The agent's version, platform and setup in words, or what went wrong.
+    pub message: String,
+}
+
+impl Engine {
+    /// The fingerprint of the certificate the agent at `url` presents, for the administrator to
+    /// compare with the one `certdesk-agent` printed before pairing. Nothing is sent to it.
+    pub async fn agent_fingerprint(&self, url: &str) -> Result<String> {
+        presented_fingerprint(url).await
+    }
+
+    /// Pairs the agent at `url` as the mapping `name`, pinning `fingerprint` if (and only if) it
+    /// is the one the agent presents now, and returns the new token.
+    pub async fn pair_agent(&self, name: &str, url: &str, fingerprint: &str) -> Result<Pairing> {
+        let expected = agent_api::normalize_fingerprint(fingerprint)?;
+        let url = origin(&agent_url(url)?);
+        let presented = presented_fingerprint(&url).await?;
+        if presented != expected {
+            return Err(Error::input(format!(
+                "the agent at {url} presents the certificate {presented}, not {expected}: check \
+                 the fingerprint certdesk-agent printed on the server; if they differ, something \
+                 else answers at that address"
+            )));
+        }
+        let token = Zeroizing::new(agent_api::new_token());
+        let form = MappingForm {
+            original_name: None,
+            name: name.to_owned(),
+            kind: KIND.to_owned(),
+            fields: BTreeMap::from([
+                (URL_FIELD.to_owned(), url),
+                (FINGERPRINT_FIELD.to_owned(), presented),
+            ]),
+            secrets: BTreeMap::from([(
+                TOKEN_FIELD.to_owned(),
+                SecretChange::Set(token.to_string()),
+            )]),
+        };
+        let mapping = self.save_deployment(form).await?;
+        Ok(Pairing { mapping, token })
+    }
+
+    /// Every paired agent with the answer to a test call, asked concurrently.
+    pub async fn agents_status(&self) -> Result<Vec<AgentStatus>> {
+        let agents = self.deployments()?.into_iter().filter(|m| m.kind == KIND);
+        let checks = agents.map(|m| async move {
+            let answer = match self.deploy_target(&m.name) {
+                Ok(target) => target.test().await,
+                Err(e) => Err(e),
+            };
+            let field = |f: &str| m.fields.get(f).cloned().unwrap_or_default();
+            AgentStatus {
+                url: field(URL_FIELD),
+                fingerprint: field(FINGERPRINT_FIELD),
+                online: answer.is_ok(),
+                message: match answer {
+                    Ok(probe) => probe.summary,
+                    Err(e) => e.to_string(),
+                },
+                name: m.name,
+            }
+        });
+        Ok(futures::future::join_all(checks).await)
+    }
+
+    /// Forgets the agent here (its token with it). The agent keeps running until it is
+    /// uninstalled on its server.
+    pub async fn remove_agent(&self, name: &str) -> Result<MappingInfo> {
+        let mapping = self.deployment(name)?;
+        if mapping.kind != KIND {
+            return Err(Error::input(format!(
+                "{name:?} is a {} deploy mapping, not an agent: delete it with `certdesk deploy \
+                 delete --yes {name}`",
+                mapping.kind
+            )));
+        }
+        self.delete_deployment(name).await
+    }
+}
+
+/// Connects to `url` and returns the fingerprint of the certificate it presents.
+async fn presented_fingerprint(url: &str) -> Result<String> {
+    let url = agent_url(url)?;
+    let verifier = Arc::new(PinnedVerifier::new(None));
+    let http = https_client(verifier.clone())?;
+    let outcome = http
+        .get(url.join(agent_api::HEALTH).map_err(bad_url)?)
+        .send()
+        .await;
+    verifier.seen().ok_or_else(|| match outcome {
+        Err(e) => unreachable_agent(url.as_str(), &e),
+        Ok(_) => Error::Deploy(format!("{url} did not present a certificate")),
+    })
+}
+
+/// One paired agent's API, over TLS pinned to its certificate.
+pub struct AgentClient {
+    /// The mapping's name, for messages.
+    name: String,
+    url: url::Url,
+    fingerprint: String,
+    token: Zeroizing<String>,
+    http: reqwest::Client,
+    verifier: Arc<PinnedVerifier>,
+}
+
+impl AgentClient {
+    /// A client for the agent at `url` whose certificate has the (normalized) `fingerprint`.
+    pub fn new(name: &str, url: &str, fingerprint: &str, token: &str) -> Result<Self> {
+        let verifier = Arc::new(PinnedVerifier::new(Some(fingerprint.to_owned())));
+        Ok(Self {
+            name: name.to_owned(),
+            url: agent_url(url)?,
+            fingerprint: fingerprint.to_owned(),
+            token: Zeroizing::new(token.to_owned()),
+            http: https_client(verifier.clone())?,
+            verifier,
+        })
+    }
+
+    /// The fingerprint of the certificate the agent presents now (see
+    /// [`Engine::agent_fingerprint`]).
+    pub async fn presented_fingerprint(&self) -> Result<String> {
+        presented_fingerprint(self.url.as_str()).await
+    }
+
+    pub fn url(&self) -> String {
+        origin(&self.url)
+    }
+
+    pub async fn health(&self) -> Result<Health> {
+        self.call(reqwest::Method::GET, agent_api::HEALTH, None::<&()>)
+            .await
+    }
+
+    /// Makes the agent answer `token` with `key_authorization` at
+    /// `/.well-known/acme-challenge/TOKEN`.
+    pub async fn put_http01(&self, token: &str, key_authorization: &str) -> Result<()> {
+        let body = Http01Token {
+            key_authorization: key_authorization.to_owned(),
+        };
+        self.call::<serde_json::Value>(reqwest::Method::PUT, &http01_path(token), Some(&body))
+            .await
+            .map(drop)
+    }
+
+    pub async fn delete_http01(&self, token: &str) -> Result<()> {
+        self.call::<serde_json::Value>(reqwest::Method::DELETE, &http01_path(token), None::<&()>)
+            .await
+            .map(drop)
+    }
+
+    /// Installs a certificate where the agent's configuration says and runs its reload command;
+    /// the agent puts the previous files back if anything fails.
+    pub async fn install(&self, bundle: &InstallBundle) -> Result<Installed> {
+        self.call(reqwest::Method::POST, agent_api::INSTALL, Some(bundle))
+            .await
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<T> {
+        let name = &self.name;
+        let url = self.url.join(path).map_err(bad_url)?;
+        let mut request = self
+            .http
+            .request(method, url)
+            .bearer_auth(self.token.as_str());
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| match self.verifier.seen() {
+                Some(seen) if seen != self.fingerprint => Error::Deploy(format!(
+                    "agent {name:?} at {} now presents the certificate {seen}, not the pinned {}: \
+                 if the agent was reinstalled, pair it again (certdesk agent remove {name}, then \
+                 certdesk agent pair); otherwise something else answers at that address",
+                    origin(&self.url),
+                    self.fingerprint
+                )),
+                _ => unreachable_agent(self.url.as_str(), &e),
+            })?;
+        let status = response.status();
+        let text = response
+            .text()
+            .await
+            .map_err(|e| Error::Deploy(format!("agent {name:?} broke off its answer: {e}")))?;
+        if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+            return Err(Error::Deploy(format!(
+                "agent {name:?} refused the pairing token: give it the token again on the server \
+                 (certdesk-agent pair), or pair the agent anew"
+            )));
+        }
+        if !status.is_success() {
+            let said = serde_json::from_str::<ApiError>(&text)
+                .map(|e| e.error)
+                .unwrap_or_else(|_| format!("HTTP {status}"));
+            return Err(Error::Deploy(format!("agent {name:?}: {said}")));
+        }
+        serde_json::from_str(&text).map_err(|e| {
+            Error::Deploy(format!(
+                "agent {name:?} answered something certdesk does not understand ({e}): is it a \
+                 certdesk-agent of a matching version?"
+            ))
+        })
+    }
+}
+
+fn http01_path(token: &str) -> String {
+    format!("{}{token}", agent_api::HTTP01)
+}
+
+/// Checks an agent address: `https://HOST:PORT`, nothing more.
+fn agent_url(text: &str) -> Result<url::Url> {
+    let bad = |why: &str| {
+        Error::input(format!(
+            "{text:?} is not an agent address: {why}; write it as https://HOST:PORT"
+        ))
+    };
+    let url = url::Url::parse(text.trim()).map_err(|_| bad("it does not parse as a URL"))?;
+    if url.scheme() != "https" {
+        return Err(bad("the agent speaks only HTTPS"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("it names no host"));
+    }
+    if url.path() != "/" || url.query().is_some() || !url.username().is_empty() {
+        return Err(bad("it must not hold a path, query or user"));
+    }
+    Ok(url)
+}
+
+/// `https://host:port`, without the trailing slash `Url` adds.
+fn origin(url: &url::Url) -> String {
+    url.as_str().trim_end_matches('/').to_owned()
+}
+
+fn bad_url(e: url::ParseError) -> Error {
+    Error::input(format!("bad agent address: {e}"))
+}
+
+fn unreachable_agent(url: &str, e: &reqwest::Error) -> Error {
+    let cause = std::error::Error::source(e)
+        .map(|s| format!("{e}: {s}"))
+        .unwrap_or_else(|| e.to_string());
+    Error::Deploy(format!(
+        "cannot reach the agent at {url} ({cause}): is certdesk-agent running there, and does \
+         the firewall let this machine reach its port?"
+    ))
+}
+
+fn https_client(verifier: Arc<PinnedVerifier>) -> Result<reqwest::Client> {
+    let provider = verifier.provider.clone();
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Deploy(format!("cannot set up TLS: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .timeout(TIMEOUT)
+        .connect_timeout(Duration::from_secs(10))
+        .no_proxy()
+        .user_agent(concat!("certdesk/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Deploy(format!("cannot set up the HTTPS client: {e}")))
+}
+
+/// Accepts exactly the pinned certificate (its handshake signatures checked as usual) and
+/// remembers the one presented, so a refusal can say what the agent showed. With no pin it
+/// refuses every certificate after noting it: that is how pairing reads the fingerprint
+/// without sending anything.
+#[derive(Debug)]
+struct PinnedVerifier {
+    pinned: Option<String>,
+    seen: Mutex<Option<String>>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl PinnedVerifier {
+    fn new(pinned: Option<String>) -> Self {
+        Self {
+            pinned,
+            seen: Mutex::new(None),
+            provider: Arc::new(rustls::crypto::aws_lc_rs::default_provider()),
+        }
+    }
+
+    fn seen(&self) -> Option<String> {
+        self.seen.lock().ok().and_then(|s| s.clone())
+    }
+}
+
+impl ServerCertVerifier for PinnedVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let presented = agent_api::fingerprint(end_entity);
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = Some(presented.clone());
+        }
+        match &self.pinned {
+            Some(pinned) if *pinned == presented => Ok(ServerCertVerified::assertion()),
+            _ => Err(rustls::Error::InvalidCertificate(
+                CertificateError::ApplicationVerificationFailure,
+            )),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agent_addresses_are_checked() {
+        assert_eq!(
+            origin(&agent_url("https://web1.example.com:8443").unwrap()),
+            "https://web1.example.com:8443"
+        );
+        for bad in [
+            "http://web1:8443",
+            "web1:8443",
+            "https://web1:8443/api",
+            "https://u@web1:8443",
+        ] {
+            let e = agent_url(bad).unwrap_err().to_string();
+            assert!(e.contains("https://HOST:PORT"), "{bad}: {e}");
+        }
+    }
+}

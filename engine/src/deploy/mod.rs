@@ -1,0 +1,189 @@
+//! Deployment: answering http-01 on the end server and installing each issued certificate there,
+//! after the first issue and after every renewal, with no hand work.
+//!
+//! A *mapping* (a record in the deployments tree, see [`mappings`]) tells certdesk how to reach
+//! one end server: over SSH ([`ssh`]) or through a paired certdesk agent. Each kind is one file
+//! with a [`TargetSpec`] (its id, its fields as data, a constructor) and one line in [`KINDS`].
+//!
+//! # The contract of a [`DeployTarget`]
+//!
+//! A target is built from a mapping's [`TargetConfig`] (fields with the secrets unsealed) for one
+//! piece of work and dropped afterwards; it may hold a connection for its lifetime.
+//!
+//! - [`DeployTarget::publish_tokens`] makes `http://NAME/.well-known/acme-challenge/TOKEN` answer
+//!   with the key authorization for every token given, and returns only once they are served
+//!   (the CA is told right after). [`DeployTarget::withdraw_tokens`] removes them again; tokens
+//!   already gone are fine. The engine withdraws whether validation succeeded or failed.
+//! - [`DeployTarget::deploy`] installs a [`Bundle`] so that a server failure never leaves the
+//!   server without a working certificate: write each file under a temporary name and rename it
+//!   into place, keep the previous files as a backup, reload the service, then check by a TLS
+//!   handshake ([`served::served_serial`]) that the served certificate's serial is
+//!   [`Bundle::serial`]. When the reload or the check fails, put the backup back, reload again
+//!   and return an [`Error::Deploy`] that says what failed and that the old certificate was
+//!   restored.
+//! - [`DeployTarget::test`] connects and authenticates and changes nothing. An identity the
+//!   server presents that the mapping does not pin yet (an SSH host key, an agent's certificate)
+//!   is returned as a [`Pin`]; the engine stores it only when the administrator accepts it. A
+//!   pinned identity that no longer matches is refused (never replaced silently), by `test` and
+//!   by every other call.
+//!
+//! Errors are [`Error::Deploy`] for what the end server did or refused (connection, login, a
+//! command's exit status and output), [`Error::Input`] for a mapping that cannot work as written.
+//! Messages name the mapping and say what to do.
+
+pub mod agent;
+pub(crate) mod automation;
+pub mod bundle;
+pub mod mappings;
+pub mod served;
+pub mod ssh;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+pub use bundle::{Bundle, FileFormat, FileSpec};
+
+use crate::error::{Error, Result};
+use crate::form::FieldSpec;
+
+/// Every kind of mapping, in the order the faces list them.
+pub const KINDS: &[TargetSpec] = &[ssh::SPEC, agent::SPEC];
+
+/// One http-01 challenge to serve on the end server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Http01Token {
+    /// The name the CA fetches the token from.
+    pub domain: String,
+    pub token: String,
+    pub key_authorization: String,
+}
+
+/// What a successful deployment did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deployed {
+    /// One line for the deploy history, e.g. "3 files to web1:22, nginx reloaded, serving 0a1b…".
+    pub summary: String,
+    /// The serial the server presented after the reload (lower-case hex), when it was checked.
+    pub served_serial: Option<String>,
+}
+
+/// A server identity seen by [`DeployTarget::test`] that the mapping does not pin yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pin {
+    /// The mapping field that pins it, e.g. `host_key_sha256`.
+    pub field: &'static str,
+    /// The value to store there when the administrator accepts it.
+    pub value: String,
+}
+
+/// The outcome of [`DeployTarget::test`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Probe {
+    /// What was checked, in words (e.g. "logged in to web1:22 as deploy; /var/www writable").
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unpinned: Option<Pin>,
+}
+
+/// An end server certdesk answers http-01 on and deploys certificates to.
+#[async_trait::async_trait]
+pub trait DeployTarget: Send + Sync {
+    /// Serves every token's key authorization at its `/.well-known/acme-challenge/` URL.
+    async fn publish_tokens(&self, tokens: &[Http01Token]) -> Result<()>;
+
+    /// Stops serving the tokens; tokens already gone are fine.
+    async fn withdraw_tokens(&self, tokens: &[Http01Token]) -> Result<()>;
+
+    /// Installs the bundle: atomic writes, backup, reload, check; restores the backup on failure.
+    async fn deploy(&self, bundle: &Bundle) -> Result<Deployed>;
+
+    /// Connects and authenticates without changing anything.
+    async fn test(&self) -> Result<Probe>;
+}
+
+/// One kind of mapping.
+#[derive(Clone, Copy)]
+pub struct TargetSpec {
+    /// The id stored with a mapping and given to `certdesk deploy add --kind`.
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub fields: &'static [FieldSpec],
+    /// Checks what can be checked without the network and builds the target.
+    pub build: fn(&TargetConfig) -> Result<Box<dyn DeployTarget>>,
+}
+
+impl std::fmt::Debug for TargetSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.kind)
+    }
+}
+
+impl Serialize for TargetSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("TargetSpec", 3)?;
+        out.serialize_field("kind", self.kind)?;
+        out.serialize_field("label", self.label)?;
+        out.serialize_field("fields", self.fields)?;
+        out.end()
+    }
+}
+
+/// The kind with the id `kind`.
+pub fn kind(kind: &str) -> Result<&'static TargetSpec> {
+    KINDS.iter().find(|k| k.kind == kind).ok_or_else(|| {
+        Error::input(format!(
+            "unknown mapping kind {kind:?}: choose one of {}",
+            KINDS.iter().map(|k| k.kind).collect::<Vec<_>>().join(", ")
+        ))
+    })
+}
+
+/// A mapping opened for use: its fields with the secrets unsealed. Lives only as long as one
+/// publication, deployment or test.
+pub struct TargetConfig {
+    pub spec: &'static TargetSpec,
+    /// The mapping's name, for messages.
+    pub name: String,
+    values: BTreeMap<String, Zeroizing<String>>,
+}
+
+impl TargetConfig {
+    pub fn new(
+        spec: &'static TargetSpec,
+        name: String,
+        values: BTreeMap<String, Zeroizing<String>>,
+    ) -> Self {
+        Self { spec, name, values }
+    }
+
+    /// A field's value; empty counts as not set.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.values
+            .get(field)
+            .map(|v| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn required(&self, field: &str) -> Result<&str> {
+        self.get(field).ok_or_else(|| {
+            let label = self
+                .spec
+                .fields
+                .iter()
+                .find(|f| f.name == field)
+                .map_or(field, |f| f.label);
+            Error::input(format!(
+                "mapping {:?} ({}) has no {label}: set it (certdesk deploy edit {} --config FILE)",
+                self.name, self.spec.label, self.name
+            ))
+        })
+    }
+
+    /// An input error about this mapping's field `field`.
+    pub fn invalid(&self, field: &str, why: impl std::fmt::Display) -> Error {
+        Error::input(format!("mapping {:?}: {field} {why}", self.name))
+    }
+}

@@ -1,0 +1,113 @@
+//! What an end server actually serves: a TLS handshake that reads the leaf certificate's serial,
+//! the proof that a deployment took effect after the reload.
+//!
+//! The handshake does not judge the certificate (an internal CA, a name that does not match the
+//! check address, an expired old certificate are all fine to read): it only reports what is
+//! served, which the caller compares with the serial it deployed.
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+
+use crate::certinfo::CertInfo;
+use crate::error::{Error, Result};
+
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The serial (lower-case hex) of the certificate served at `address` (`host:port`) for the TLS
+/// server name `server_name`.
+pub async fn served_serial(address: &str, server_name: &str) -> Result<String> {
+    let address = address.to_owned();
+    let server_name = server_name.to_owned();
+    tokio::task::spawn_blocking(move || handshake(&address, &server_name))
+        .await
+        .map_err(|e| Error::Deploy(format!("the TLS check did not finish: {e}")))?
+}
+
+fn handshake(address: &str, server_name: &str) -> Result<String> {
+    let failed = |what: String| Error::Deploy(format!("the TLS check of {address} {what}"));
+    let target = address
+        .to_socket_addrs()
+        .map_err(|e| failed(format!("cannot resolve the address ({e})")))?
+        .next()
+        .ok_or_else(|| failed("resolves to no address".into()))?;
+    let mut tcp = TcpStream::connect_timeout(&target, TIMEOUT)
+        .map_err(|e| failed(format!("could not connect ({e})")))?;
+    tcp.set_read_timeout(Some(TIMEOUT))
+        .and_then(|()| tcp.set_write_timeout(Some(TIMEOUT)))
+        .map_err(|e| failed(format!("failed: {e}")))?;
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| failed(format!("failed: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+        .with_no_client_auth();
+    let name = ServerName::try_from(server_name.to_owned())
+        .map_err(|e| failed(format!("cannot use the server name {server_name:?} ({e})")))?;
+    let mut tls = rustls::ClientConnection::new(Arc::new(config), name)
+        .map_err(|e| failed(format!("failed: {e}")))?;
+    while tls.is_handshaking() {
+        tls.complete_io(&mut tcp)
+            .map_err(|e| failed(format!("failed in the handshake ({e})")))?;
+    }
+    let leaf = tls
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .ok_or_else(|| failed("got no certificate".into()))?;
+    Ok(CertInfo::from_der(leaf)?.serial)
+}
+
+/// Accepts any certificate whose handshake signature is sound: the check reads what is served.
+#[derive(Debug)]
+struct AnyCertificate(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}

@@ -1,0 +1,231 @@
+//! What the administrator is told by e-mail about renewals: one mail per event, or — with the
+//! daily digest on — one mail a day listing everything that happened.
+//!
+//! Digest notices wait in one record of the settings tree. Concurrent renewals report at the same
+//! time, so appending to that record is a read-modify-write guarded by [`QUEUE`]; the data folder
+//! is locked to one process, so a lock in this process is enough.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::{smtp, MailSent};
+use crate::error::Result;
+use crate::store::{Change, Record, Table};
+use crate::Engine;
+
+/// The key of the digest queue in the settings tree.
+const QUEUE_KEY: &str = "mail_digest";
+
+/// Serialises changes of the digest queue (see the module documentation).
+static QUEUE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Something the administrator should hear about a saved certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// A new version was saved; `not_after` is its expiry.
+    Renewed {
+        id: String,
+        names: Vec<String>,
+        #[serde(with = "time::serde::rfc3339")]
+        not_after: OffsetDateTime,
+    },
+    /// A renewal attempt failed; `reason` is the error in words, `next_attempt` when the
+    /// scheduler tries again (none: it will not by itself).
+    Failed {
+        id: String,
+        names: Vec<String>,
+        reason: String,
+        #[serde(default, with = "time::serde::rfc3339::option")]
+        next_attempt: Option<OffsetDateTime>,
+    },
+    /// The certificate's renewal window is open but it cannot renew by itself (its challenges are
+    /// answered by hand): a reminder to do it.
+    ExpiringSoon {
+        id: String,
+        names: Vec<String>,
+        #[serde(with = "time::serde::rfc3339")]
+        not_after: OffsetDateTime,
+    },
+}
+
+/// A notice waiting for the digest, with when it was queued.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Queued {
+    #[serde(with = "time::serde::rfc3339")]
+    at: OffsetDateTime,
+    notice: Notice,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct DigestQueue {
+    notices: Vec<Queued>,
+    /// When the last digest went out, so that it goes out once a day.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    last_sent: Option<OffsetDateTime>,
+}
+
+impl Record for DigestQueue {
+    const TABLE: Table = Table::Settings;
+    fn key(&self) -> &str {
+        QUEUE_KEY
+    }
+}
+
+fn date(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC).date().to_string()
+}
+
+fn when(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())
+}
+
+impl Notice {
+    /// The certificate the notice is about: its id and names.
+    fn certificate(&self) -> (&str, &[String]) {
+        let (Self::Renewed { id, names, .. }
+        | Self::Failed { id, names, .. }
+        | Self::ExpiringSoon { id, names, .. }) = self;
+        (id, names)
+    }
+
+    /// The certificate's names, first (common) name first.
+    fn names(&self) -> String {
+        let (id, names) = self.certificate();
+        if names.is_empty() {
+            format!("certificate {id}")
+        } else {
+            names.join(", ")
+        }
+    }
+
+    /// One line: what happened to which certificate.
+    pub fn headline(&self) -> String {
+        let names = self.names();
+        match self {
+            Self::Renewed { not_after, .. } => {
+                format!("Renewed {names} (valid until {})", date(*not_after))
+            }
+            Self::Failed { .. } => format!("Renewal of {names} failed"),
+            Self::ExpiringSoon { not_after, .. } => format!(
+                "{names} expires on {} and must be renewed by hand",
+                date(*not_after)
+            ),
+        }
+    }
+
+    /// The headline and the details: the reason of a failure and what happens next.
+    fn text(&self) -> String {
+        let (id, _) = self.certificate();
+        let mut out = format!("{}\n", self.headline());
+        match self {
+            Self::Renewed { .. } => {}
+            Self::Failed {
+                reason,
+                next_attempt,
+                ..
+            } => {
+                out.push_str(&format!("  Reason: {}\n", reason.replace('\n', "\n    ")));
+                match next_attempt {
+                    Some(t) => out.push_str(&format!("  Next attempt: {}\n", when(*t))),
+                    None => out.push_str(&format!(
+                        "  No further attempt is scheduled: renew it with `certdesk cert renew {id}`\n"
+                    )),
+                }
+            }
+            Self::ExpiringSoon { .. } => out.push_str(&format!(
+                "  Its challenges are answered by hand: run `certdesk cert renew {id}` (or Renew \
+                 in the app) and publish them.\n"
+            )),
+        }
+        out.push_str(&format!("  Certificate id: {id}\n"));
+        out
+    }
+}
+
+impl Engine {
+    /// Tells the administrator about `notice` by e-mail: at once, or, with the daily digest on,
+    /// in the next [`Engine::send_digest`]. Nothing happens while no SMTP server is set.
+    pub async fn notify_mail(&self, notice: &Notice) -> Result<()> {
+        let settings = self.settings()?.smtp;
+        if settings.host.is_empty() {
+            return Ok(());
+        }
+        if settings.digest {
+            let _alone = QUEUE.lock().await;
+            let mut queue = self
+                .store
+                .get::<DigestQueue>(QUEUE_KEY)?
+                .unwrap_or_default();
+            queue.notices.push(Queued {
+                at: OffsetDateTime::now_utc(),
+                notice: notice.clone(),
+            });
+            return self.store.commit(Change::new().put(&queue)).await;
+        }
+        let body = format!(
+            "{}\n-- \ncertdesk, {}\n",
+            notice.text(),
+            self.data_dir().display()
+        );
+        self.send_mail(None, &notice.headline(), smtp::Body::Text(body))
+            .await
+            .map(|_| ())
+    }
+
+    /// Notices wait for the digest, the last one went out a day or more before `now` (or never)
+    /// and an SMTP server is set: the scheduler's cue to call [`Engine::send_digest`].
+    pub fn digest_due(&self, now: OffsetDateTime) -> Result<bool> {
+        if self.settings()?.smtp.host.is_empty() {
+            return Ok(false);
+        }
+        let queue = self
+            .store
+            .get::<DigestQueue>(QUEUE_KEY)?
+            .unwrap_or_default();
+        Ok(!queue.notices.is_empty()
+            && queue
+                .last_sent
+                .is_none_or(|last| now - last >= time::Duration::DAY))
+    }
+
+    /// Sends every queued digest notice now, in one mail, and then forgets them in one
+    /// transaction. Returns the mail, or none when nothing was queued. Notices queued while the
+    /// mail is on its way stay for the next digest.
+    pub async fn send_digest(&self, now: OffsetDateTime) -> Result<Option<MailSent>> {
+        let queued = self
+            .store
+            .get::<DigestQueue>(QUEUE_KEY)?
+            .unwrap_or_default()
+            .notices;
+        if queued.is_empty() {
+            return Ok(None);
+        }
+        let subject = format!(
+            "certdesk digest for {}: {} notice{}",
+            date(now),
+            queued.len(),
+            if queued.len() == 1 { "" } else { "s" }
+        );
+        let mut body = format!("{subject}\n\n");
+        for q in &queued {
+            body.push_str(&format!("[{}] {}\n", when(q.at), q.notice.text()));
+        }
+        body.push_str(&format!("-- \ncertdesk, {}\n", self.data_dir().display()));
+        let sent = self
+            .send_mail(None, &subject, smtp::Body::Text(body))
+            .await?;
+
+        let _alone = QUEUE.lock().await;
+        let mut queue = self
+            .store
+            .get::<DigestQueue>(QUEUE_KEY)?
+            .unwrap_or_default();
+        // Only appends happened meanwhile: the first `queued.len()` entries are the ones sent.
+        queue.notices.drain(..queued.len().min(queue.notices.len()));
+        queue.last_sent = Some(now);
+        self.store.commit(Change::new().put(&queue)).await?;
+        Ok(Some(sent))
+    }
+}

@@ -1,0 +1,165 @@
+//! Handing a message to the administrator's SMTP server with the settings' security, credentials
+//! and addresses. Server certificates are checked against the system's roots (and
+//! `SSL_CERT_FILE`), since a company relay's certificate is often from an in-house CA.
+
+use std::time::Duration;
+
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::MailSent;
+use crate::error::{Error, Result};
+use crate::settings::{SmtpSecurity, SmtpView};
+
+type Transport = AsyncSmtpTransport<Tokio1Executor>;
+
+/// A server that accepts the connection but never answers must not hang a renewal run.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a mail carries.
+pub(crate) enum Body {
+    Text(String),
+    /// Text and one attached file.
+    WithFile {
+        text: String,
+        filename: String,
+        content_type: &'static str,
+        data: Vec<u8>,
+    },
+}
+
+fn address(value: &str, what: &str) -> Result<Address> {
+    value.parse().map_err(|_| {
+        Error::input(format!(
+            "the {what} {value:?} is not an e-mail address such as admin@example.com"
+        ))
+    })
+}
+
+fn message(smtp: &SmtpView, to: &str, subject: &str, body: Body) -> Result<Message> {
+    let from = Mailbox::new(
+        Some("certdesk".into()),
+        address(&smtp.from, "sender (smtp.from)")?,
+    );
+    // A Message-ID (relays would add one, but spam filters score mail that arrives without).
+    let builder = Message::builder()
+        .message_id(None)
+        .user_agent(format!("certdesk {}", env!("CARGO_PKG_VERSION")))
+        .from(from)
+        .to(Mailbox::new(None, address(to, "recipient")?))
+        .subject(subject);
+    let built = match body {
+        Body::Text(text) => builder.singlepart(SinglePart::plain(text)),
+        Body::WithFile {
+            text,
+            filename,
+            content_type,
+            data,
+        } => {
+            let content_type = ContentType::parse(content_type)
+                .map_err(|e| Error::Store(format!("bad attachment type {content_type}: {e}")))?;
+            builder.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(text))
+                    .singlepart(Attachment::new(filename).body(data, content_type)),
+            )
+        }
+    };
+    built.map_err(|e| Error::input(format!("the mail could not be composed: {e}")))
+}
+
+fn transport(smtp: &SmtpView, password: Option<&str>) -> Result<Transport> {
+    let tls_error = |e: lettre::transport::smtp::Error| {
+        Error::input(format!(
+            "TLS cannot be set up for the SMTP server {:?}: {e}",
+            smtp.host
+        ))
+    };
+    let builder = match smtp.security {
+        SmtpSecurity::Starttls => Transport::starttls_relay(&smtp.host).map_err(tls_error)?,
+        SmtpSecurity::Tls => Transport::relay(&smtp.host).map_err(tls_error)?,
+        SmtpSecurity::Plain => Transport::builder_dangerous(&smtp.host),
+    }
+    .port(smtp.port)
+    .timeout(Some(TIMEOUT));
+    let builder = match (smtp.username.is_empty(), password) {
+        (true, _) => builder,
+        (false, Some(password)) => {
+            builder.credentials(Credentials::new(smtp.username.clone(), password.to_owned()))
+        }
+        (false, None) => {
+            return Err(Error::input(format!(
+                "the SMTP user {:?} has no password: set one (certdesk settings set \
+                 smtp.password-file FILE) or clear the user",
+                smtp.username
+            )))
+        }
+    };
+    Ok(builder.build())
+}
+
+/// The TLS handshake failed: lettre reports that as a connection error, with rustls' error
+/// somewhere down the chain of sources (inside an I/O error).
+fn tls_failed(e: &lettre::transport::smtp::Error) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(source) = next {
+        let inner = source
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+        if source.is::<rustls::Error>() || inner.is_some_and(|i| i.is::<rustls::Error>()) {
+            return true;
+        }
+        next = inner.or_else(|| source.source());
+    }
+    e.is_tls()
+}
+
+/// What to check when the server could not be reached or refused.
+fn hint(e: &lettre::transport::smtp::Error) -> &'static str {
+    if tls_failed(e) {
+        "check the security setting (STARTTLS on 587, TLS on 465) and that the server's \
+         certificate is trusted by this system"
+    } else if e.is_timeout() {
+        "the server did not answer in time: check the host, the port and any firewall"
+    } else if e.is_permanent() {
+        "the server refused: check the user, the password and that it lets this sender relay"
+    } else if e.is_client() {
+        "the server does not offer what the security setting asks for (STARTTLS, or a login): \
+         check smtp.security"
+    } else if e.is_transient() {
+        "the server is busy or refused for now: try again later"
+    } else {
+        "check the host and the port (587 for STARTTLS, 465 for TLS, 25 for none) and that the \
+         server is running"
+    }
+}
+
+/// Sends `subject` and `body` from the settings' sender to `to`.
+pub(crate) async fn send(
+    smtp: &SmtpView,
+    password: Option<&str>,
+    to: &str,
+    subject: &str,
+    body: Body,
+) -> Result<MailSent> {
+    let message = message(smtp, to, subject, body)?;
+    let server = format!("{}:{}", smtp.host, smtp.port);
+    transport(smtp, password)?
+        .send(message)
+        .await
+        .map_err(|e| {
+            Error::Network(format!(
+                "the SMTP server {server} did not take the mail: {e}; {}",
+                hint(&e)
+            ))
+        })?;
+    Ok(MailSent {
+        server,
+        from: smtp.from.clone(),
+        to: to.to_owned(),
+        subject: subject.to_owned(),
+    })
+}

@@ -1,0 +1,601 @@
+//! Renewal of saved certificates on their own: when each one is due ([`window`]), what the CA's
+//! renewal information says ([`ari`]), what the scheduler remembers between passes ([`state`]) and
+//! the task that runs the passes ([`scheduler`]). One pass is [`Engine::renew_due_once`]; the
+//! app's scheduler, the tray's "Renew due now" and `certdesk renew --due` all run it, so there is
+//! one meaning of "due".
+
+mod ari;
+pub mod scheduler;
+mod state;
+pub mod window;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::{Error, Result};
+use crate::http01::Http01Responder;
+use crate::mail::Notice;
+use crate::names::ChallengeType;
+use crate::repository::{CertRecord, CertStatus, CertSummary};
+use crate::request::{RequestInfo, RequestStatus};
+use crate::store::{Change, Record, Table};
+use crate::Engine;
+
+pub(crate) use ari::identifier as ari_identifier;
+use state::{AriState, RenewalRecord, MAX_ARI_RECHECK, MIN_ARI_RECHECK, REMINDER_INTERVAL};
+pub use window::{AriWindow, Plan, Reason, Validity};
+
+/// Renewals of one pass that run at once: enough to renew a large repository in minutes, few
+/// enough not to look like an attack to the CA.
+pub const CONCURRENT_RENEWALS: usize = 8;
+/// ARI questions of one pass that run at once.
+const CONCURRENT_ARI: usize = 16;
+
+/// The engine's renewal bookkeeping that lives only as long as the process.
+#[derive(Default)]
+pub(crate) struct Renewals {
+    in_flight: state::InFlight,
+    runs: Mutex<Runs>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Runs {
+    last: Option<OffsetDateTime>,
+    next: Option<OffsetDateTime>,
+}
+
+/// What happened to one certificate in a pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// A new version is saved.
+    Renewed,
+    /// The order is placed; its challenges wait to be published by hand.
+    Waiting,
+    /// The attempt failed; the next one is scheduled.
+    Failed,
+    /// Its challenges are published by hand: the administrator is reminded instead.
+    Reminder,
+}
+
+/// The outcome of one certificate in a pass of [`Engine::renew_due_once`].
+#[derive(Debug, Clone, Serialize)]
+pub struct RenewalOutcome {
+    pub id: String,
+    pub names: Vec<String>,
+    pub action: Action,
+    /// Why it was due.
+    pub reason: Reason,
+    /// The request after the renewal: `renewed` when it went through, `pending` when its
+    /// challenges wait to be published by hand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestInfo>,
+    /// Why the renewal failed, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// When a failed renewal is tried again.
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_attempt: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_after: OffsetDateTime,
+}
+
+/// One saved certificate as the scheduler sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Planned {
+    pub id: String,
+    pub names: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_after: OffsetDateTime,
+    /// When it renews and why; none when it never renews on its own.
+    pub plan: Option<Plan>,
+    /// Renewed without the administrator (built-in responder, deploy mapping or DNS account);
+    /// otherwise the administrator is reminded.
+    pub automated: bool,
+    /// Failed attempts in a row.
+    pub failures: u32,
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_attempt: Option<OffsetDateTime>,
+    /// No attempt before this (backoff after failures, the CA's rate limit, the daily guard).
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_attempt: Option<OffsetDateTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(skip)]
+    serial: String,
+    #[serde(skip)]
+    challenge: ChallengeType,
+}
+
+impl Planned {
+    /// When the scheduler acts on it next: its planned time, pushed back by a pending retry.
+    pub fn next_action(&self) -> Option<OffsetDateTime> {
+        let at = self.plan.as_ref()?.at;
+        Some(match self.next_attempt {
+            Some(next) => at.max(next),
+            None => at,
+        })
+    }
+
+    /// Due at `now` (its time has come and no retry or guard holds it back).
+    pub fn due(&self, now: OffsetDateTime) -> bool {
+        self.next_action().is_some_and(|t| t <= now)
+    }
+}
+
+/// One pass: what it did, and when the next one has work.
+#[derive(Debug, Clone, Serialize)]
+pub struct PassReport {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub outcomes: Vec<RenewalOutcome>,
+    /// The soonest time a certificate is due after this pass.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub next_due: Option<OffsetDateTime>,
+    /// E-mail notices that could not be sent (the renewals stand).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mail_errors: Vec<String>,
+}
+
+impl PassReport {
+    pub fn failed(&self) -> impl Iterator<Item = &RenewalOutcome> {
+        self.outcomes.iter().filter(|o| o.action == Action::Failed)
+    }
+}
+
+/// The scheduler's health for the app: its runs and every certificate whose renewal is failing.
+#[derive(Debug, Clone, Serialize)]
+pub struct Health {
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_run: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub next_run: Option<OffsetDateTime>,
+    pub failing: Vec<Planned>,
+}
+
+impl Engine {
+    /// Every saved certificate with its renewal plan at `now`, soonest first. Reads the store
+    /// only (the CA's last ARI answers included): this is the check the scheduler makes on each
+    /// wake-up.
+    pub fn renewal_plans(&self, now: OffsetDateTime) -> Result<Vec<Planned>> {
+        let settings = self.settings()?;
+        let (days_before, http_listen) =
+            (settings.renew_days_before, settings.http_listen.is_some());
+        let mut states: HashMap<String, RenewalRecord> = self
+            .store
+            .list::<RenewalRecord>()?
+            .into_iter()
+            .map(|s| (s.id.clone(), s))
+            .collect();
+        let requests: HashMap<String, RequestView> = self
+            .store
+            .list::<RequestView>()?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
+        let mut plans = Vec::new();
+        for cert in self.store.list::<EntryView>()? {
+            let Some(info) = cert.versions.last() else {
+                continue;
+            };
+            let Some(request) = requests.get(&cert.id) else {
+                continue;
+            };
+            let state = RenewalRecord::for_version(states.remove(&cert.id), &cert.id, &info.serial);
+            let plan = window::plan(&cert.id, info, days_before, state.window(), now);
+            let guard = state.guard_until(now);
+            let automated = match request.challenge_type {
+                ChallengeType::Http01 => http_listen || request.deploy.is_some(),
+                ChallengeType::Dns01 => request.dns_account.is_some(),
+            };
+            plans.push(Planned {
+                id: cert.id.clone(),
+                names: info.names.clone(),
+                not_after: info.not_after,
+                plan,
+                automated,
+                failures: state.failures,
+                last_attempt: state.last_attempt,
+                next_attempt: match (state.next_attempt, guard) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                },
+                last_error: state.last_error,
+                serial: info.serial.clone(),
+                challenge: request.challenge_type,
+            });
+        }
+        plans.sort_by_key(|p| (p.next_action().is_none(), p.next_action()));
+        Ok(plans)
+    }
+
+    /// What would renew by `by`, and why (`certdesk renew --due --dry-run --at`): the CA's
+    /// renewal information is brought up to date at `now`; nothing is ordered.
+    pub async fn preview(&self, now: OffsetDateTime, by: OffsetDateTime) -> Result<Vec<Planned>> {
+        self.refresh_ari(now).await?;
+        Ok(self
+            .renewal_plans(by)?
+            .into_iter()
+            .filter(|p| p.due(by))
+            .collect())
+    }
+
+    /// One pass of the scheduler at `now`: asks the CA for the renewal windows that are due to
+    /// be asked for, renews every automated certificate that is due (at most
+    /// [`CONCURRENT_RENEWALS`] at once) and reminds about the others.
+    pub async fn renew_due_once(&self, now: OffsetDateTime) -> Result<PassReport> {
+        self.refresh_ari(now).await?;
+        let plans = self.renewal_plans(now)?;
+        let (due, later): (Vec<_>, Vec<_>) = plans.into_iter().partition(|p| p.due(now));
+        let needs_responder = due
+            .iter()
+            .any(|p| p.automated && p.challenge == ChallengeType::Http01);
+        let responder = match needs_responder {
+            true => self.settings_responder().await,
+            false => Ok(None),
+        };
+        let responder = responder.map_err(|e| e.to_string());
+        // Owned items and `async move`: a stream of borrowed ones is not `Send` for every
+        // lifetime, which a spawned scheduler task needs.
+        let outcomes: Vec<RenewalOutcome> = futures::stream::iter(due)
+            .map(|p| {
+                let responder = responder.clone();
+                async move { self.act_on(&p, now, responder).await }
+            })
+            .buffer_unordered(CONCURRENT_RENEWALS)
+            .filter_map(|o| async move { o.transpose() })
+            .collect::<Vec<Result<_>>>()
+            .await
+            .into_iter()
+            .collect::<Result<_>>()?;
+        let next_due = later
+            .iter()
+            .filter_map(Planned::next_action)
+            .chain(outcomes.iter().filter_map(|o| o.next_attempt))
+            .min();
+        let mail_errors = self.mail_notices(&outcomes, now).await;
+        let mut runs = self.renewals.runs.lock().unwrap_or_else(|e| e.into_inner());
+        runs.last = Some(now);
+        Ok(PassReport {
+            at: now,
+            outcomes,
+            next_due,
+            mail_errors,
+        })
+    }
+
+    /// Tells the administrator by e-mail what the pass did (at once, or in the daily digest,
+    /// which goes out here when a day has passed). A mail that fails does not undo a renewal:
+    /// its error is reported with the pass.
+    async fn mail_notices(&self, outcomes: &[RenewalOutcome], now: OffsetDateTime) -> Vec<String> {
+        let mut errors = Vec::new();
+        for o in outcomes {
+            let (id, names) = (o.id.clone(), o.names.clone());
+            let notice = match o.action {
+                Action::Renewed => Notice::Renewed {
+                    id,
+                    names,
+                    not_after: self.cert(&o.id).map_or(o.not_after, |c| c.info.not_after),
+                },
+                Action::Failed => Notice::Failed {
+                    id,
+                    names,
+                    reason: o.error.clone().unwrap_or_default(),
+                    next_attempt: o.next_attempt,
+                },
+                Action::Reminder | Action::Waiting => Notice::ExpiringSoon {
+                    id,
+                    names,
+                    not_after: o.not_after,
+                },
+            };
+            if let Err(e) = self.notify_mail(&notice).await {
+                errors.push(format!("the e-mail notice about {} failed: {e}", o.id));
+            }
+        }
+        match self.digest_due(now) {
+            Ok(true) => {
+                if let Err(e) = self.send_digest(now).await {
+                    errors.push(format!("the daily digest failed: {e}"));
+                }
+            }
+            Ok(false) => {}
+            Err(e) => errors.push(format!("the daily digest failed: {e}")),
+        }
+        errors
+    }
+
+    /// Renews (or reminds about) one due certificate. `None`: another trigger is renewing it,
+    /// or a renewal finished since the plan was made.
+    async fn act_on(
+        &self,
+        planned: &Planned,
+        now: OffsetDateTime,
+        responder: std::result::Result<Option<Arc<Http01Responder>>, String>,
+    ) -> Result<Option<RenewalOutcome>> {
+        let Some(_claim) = self.renewals.in_flight.claim(&planned.id) else {
+            return Ok(None);
+        };
+        let Some(plan) = planned.plan.clone() else {
+            return Ok(None);
+        };
+        // Read again under the claim: a pass that just finished has changed both.
+        let Some(cert) = self.store.get::<CertRecord>(&planned.id)? else {
+            return Ok(None);
+        };
+        let serial = cert.versions.last().map(|v| v.version.info.serial.clone());
+        if serial.as_deref() != Some(planned.serial.as_str()) {
+            return Ok(None);
+        }
+        let mut state = RenewalRecord::for_version(
+            self.store.get::<RenewalRecord>(&planned.id)?,
+            &planned.id,
+            &planned.serial,
+        );
+        if state.next_attempt.is_some_and(|t| t > now) {
+            return Ok(None);
+        }
+        let mut outcome = RenewalOutcome {
+            id: planned.id.clone(),
+            names: planned.names.clone(),
+            action: Action::Reminder,
+            reason: plan.reason,
+            request: None,
+            error: None,
+            next_attempt: None,
+            not_after: planned.not_after,
+        };
+        if !planned.automated {
+            if state.reminded.is_some_and(|t| t + REMINDER_INTERVAL > now) {
+                return Ok(None);
+            }
+            state.reminded = Some(now);
+            self.store.commit(Change::new().put(&state)).await?;
+            return Ok(Some(outcome));
+        }
+        if let Some(until) = state.guard_until(now) {
+            state.next_attempt = Some(until);
+            self.store.commit(Change::new().put(&state)).await?;
+            return Ok(None);
+        }
+        let request = self.request_record(&planned.id)?.info;
+        // An order placed by an earlier pass that was cut off is continued, not placed again.
+        let resume = matches!(
+            request.status,
+            RequestStatus::Created | RequestStatus::Pending | RequestStatus::Verifying
+        );
+        state.orders = state.orders_today(now);
+        if !resume {
+            state.orders.push(now.unix_timestamp());
+        }
+        state.last_attempt = Some(now);
+        state.in_flight = Some(now);
+        self.store.commit(Change::new().put(&state)).await?;
+
+        let result = match responder {
+            Err(e) => Err(Error::input(format!(
+                "the built-in http-01 responder could not start: {e}"
+            ))),
+            Ok(responder) if resume => self.verify(&planned.id, responder).await,
+            Ok(responder) => {
+                let replaces = match &state.ari {
+                    AriState::Window { .. } => current_cert_id(&cert)?,
+                    _ => None,
+                };
+                let first = self
+                    .renew_replacing(&planned.id, responder.clone(), replaces.clone())
+                    .await;
+                match first {
+                    // RFC 9773 §5: the CA already saw a replacement of it; order without.
+                    Err(e)
+                        if replaces.is_some()
+                            && e.problem()
+                                .is_some_and(|p| p.short_type() == "alreadyReplaced") =>
+                    {
+                        self.renew_replacing(&planned.id, responder, None).await
+                    }
+                    other => other,
+                }
+            }
+        };
+        match result {
+            Ok(info) if info.status == RequestStatus::Renewed => {
+                state.succeeded();
+                outcome.action = Action::Renewed;
+                outcome.request = Some(info);
+            }
+            Ok(info) => {
+                state.in_flight = None;
+                outcome.action = Action::Waiting;
+                outcome.request = Some(info);
+            }
+            Err(e) => {
+                state.failed(now, e.to_string(), e.problem());
+                outcome.action = Action::Failed;
+                outcome.error = Some(e.to_string());
+                outcome.next_attempt = state.next_attempt;
+            }
+        }
+        self.store.commit(Change::new().put(&state)).await?;
+        Ok(Some(outcome))
+    }
+
+    /// Asks the CA for the renewal window of each saved certificate whose last answer has
+    /// expired (its Retry-After, kept between one hour and one day). Failures keep the last
+    /// answer and are asked again in an hour; renewals never wait for ARI.
+    async fn refresh_ari(&self, now: OffsetDateTime) -> Result<()> {
+        let states: HashMap<String, RenewalRecord> = self
+            .store
+            .list::<RenewalRecord>()?
+            .into_iter()
+            .map(|s| (s.id.clone(), s))
+            .collect();
+        let mut todo = Vec::new();
+        for entry in self.store.list::<EntryView>()? {
+            let Some(current) = entry.versions.last() else {
+                continue;
+            };
+            let state = RenewalRecord::for_version(
+                states.get(&entry.id).cloned(),
+                &entry.id,
+                &current.serial,
+            );
+            if current.revoked.is_some() || !state.ari_due(now) {
+                continue;
+            }
+            let (Some(cert), Some(request)) = (
+                self.store.get::<CertRecord>(&entry.id)?,
+                self.store.get::<RequestView>(&entry.id)?,
+            ) else {
+                continue;
+            };
+            todo.push((state, current_cert_id(&cert)?, request.account));
+        }
+        if todo.is_empty() {
+            return Ok(());
+        }
+        let names: BTreeSet<&String> = todo.iter().map(|(_, _, account)| account).collect();
+        let mut accounts = HashMap::new();
+        for name in names {
+            if let Ok(record) = self.account_record(Some(name)) {
+                if let Ok(account) = self.acme_account(&record).await {
+                    accounts.insert(name.clone(), account);
+                }
+            }
+        }
+        let accounts = &accounts;
+        let answers: Vec<RenewalRecord> = futures::stream::iter(todo)
+            .map(|(mut state, cert_id, account)| async move {
+                let answer = match (accounts.get(&account), &cert_id) {
+                    (_, None) => Ok(ari::Answer::Unsupported),
+                    (None, _) => Err(Error::Network("the account could not be opened".into())),
+                    (Some(account), Some(id)) => ari::fetch(account, id).await,
+                };
+                match answer {
+                    Ok(ari::Answer::Window(window, retry_after)) => {
+                        let wait = time::Duration::try_from(retry_after)
+                            .unwrap_or(MAX_ARI_RECHECK)
+                            .clamp(MIN_ARI_RECHECK, MAX_ARI_RECHECK);
+                        state.ari = AriState::Window {
+                            window,
+                            next_check: now + wait,
+                        };
+                        state.ari_retry = None;
+                    }
+                    Ok(ari::Answer::Unsupported) => {
+                        state.ari = AriState::Unsupported;
+                        state.ari_retry = None;
+                    }
+                    Err(_) => state.ari_retry = Some(now + MIN_ARI_RECHECK),
+                }
+                state
+            })
+            .buffer_unordered(CONCURRENT_ARI)
+            .collect()
+            .await;
+        let change = answers
+            .iter()
+            .fold(Change::new(), |change, state| change.put(state));
+        self.store.commit(change).await
+    }
+
+    /// The scheduler's runs and the certificates whose renewal is failing.
+    pub fn renewal_health(&self) -> Result<Health> {
+        let runs = *self.renewals.runs.lock().unwrap_or_else(|e| e.into_inner());
+        let now = OffsetDateTime::now_utc();
+        Ok(Health {
+            last_run: runs.last,
+            next_run: runs.next,
+            failing: self
+                .renewal_plans(now)?
+                .into_iter()
+                .filter(|p| p.failures > 0)
+                .collect(),
+        })
+    }
+
+    fn note_next_run(&self, at: OffsetDateTime) {
+        let mut runs = self.renewals.runs.lock().unwrap_or_else(|e| e.into_inner());
+        runs.next = Some(at);
+    }
+
+    /// The certificate that expires first among those still valid.
+    pub fn next_expiry(&self) -> Result<Option<CertSummary>> {
+        Ok(self
+            .certs()?
+            .into_iter()
+            .find(|c| c.status == CertStatus::Valid))
+    }
+
+    /// The built-in http-01 responder at the settings' address, when one is set.
+    pub async fn settings_responder(&self) -> Result<Option<Arc<Http01Responder>>> {
+        match self.settings()?.http_listen {
+            Some(addr) => Ok(Some(Http01Responder::bind(&addr).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// One pass now (the tray's "Renew due now").
+    pub async fn renew_due(&self) -> Result<Vec<RenewalOutcome>> {
+        Ok(self
+            .renew_due_once(OffsetDateTime::now_utc())
+            .await?
+            .outcomes)
+    }
+}
+
+/// A repository entry as the scheduler's check reads it: each version's [`Validity`] only.
+#[derive(Serialize, Deserialize)]
+struct EntryView {
+    id: String,
+    versions: Vec<Validity>,
+}
+
+impl Record for EntryView {
+    const TABLE: Table = Table::Certificates;
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+/// A request as the scheduler's check reads it: how its challenges are answered.
+#[derive(Serialize, Deserialize)]
+struct RequestView {
+    id: String,
+    account: String,
+    challenge_type: ChallengeType,
+    #[serde(default)]
+    dns_account: Option<String>,
+    /// A deploy mapping that publishes the http-01 tokens on the end server.
+    #[serde(default)]
+    deploy: Option<String>,
+}
+
+impl Record for RequestView {
+    const TABLE: Table = Table::Requests;
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+/// The ARI identifier of an entry's current version.
+fn current_cert_id(cert: &CertRecord) -> Result<Option<String>> {
+    let Some(current) = cert.versions.last() else {
+        return Ok(None);
+    };
+    let der = crate::certinfo::split_chain(&current.version.certificate_pem)?;
+    ari::cert_id(&der[0])
+}

@@ -1,0 +1,292 @@
+//! What the scheduler remembers of each saved certificate (`Table::Renewals`, keyed by the
+//! certificate's id): the CA's last ARI answer, the attempts and failures with the next attempt,
+//! the orders of the last day, and the last reminder. Written before each order is placed, so a
+//! renewal cut off by a kill is finished, not repeated, by the next pass.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use super::window::AriWindow;
+use crate::error::Problem;
+use crate::store::{Record, Table};
+
+/// Orders one certificate may get in any 24 hours, whatever triggers them: a stale ARI answer or
+/// a bug must not turn into a re-issue loop against the CA's rate limits.
+pub const MAX_ORDERS_PER_DAY: usize = 3;
+/// The first retry after a failure; each further failure doubles it…
+pub const FIRST_RETRY: Duration = Duration::minutes(15);
+/// …up to this.
+pub const MAX_RETRY: Duration = Duration::hours(24);
+/// A CA that says `rateLimited` without a time is asked again no sooner than this.
+pub const RATE_LIMIT_PAUSE: Duration = Duration::hours(3);
+/// Reminders for certificates renewed by hand come at most this often.
+pub const REMINDER_INTERVAL: Duration = Duration::days(1);
+/// ARI answers are asked for again no sooner than this, whatever Retry-After says…
+pub const MIN_ARI_RECHECK: Duration = Duration::hours(1);
+/// …and no later than this (RFC 9773 §4.3.2 suggests about daily checks).
+pub const MAX_ARI_RECHECK: Duration = Duration::days(1);
+
+/// The CA's renewal information as last fetched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum AriState {
+    /// Not asked yet (or the certificate changed).
+    Unknown,
+    /// The CA has no renewalInfo endpoint (or the certificate has no identifier for it).
+    Unsupported,
+    Window {
+        #[serde(flatten)]
+        window: AriWindow,
+        #[serde(with = "time::serde::rfc3339")]
+        next_check: OffsetDateTime,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct RenewalRecord {
+    pub id: String,
+    /// The serial of the version this state is about: a new version starts afresh (its ARI
+    /// window and failures belong to the old one).
+    pub serial: String,
+    pub ari: AriState,
+    /// When the ARI answer should be asked for again, when the last try failed.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub ari_retry: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_attempt: Option<OffsetDateTime>,
+    /// Failed attempts in a row.
+    #[serde(default)]
+    pub failures: u32,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_attempt: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// When each order of the last 24 hours was placed (the daily guard).
+    #[serde(default)]
+    pub orders: Vec<i64>,
+    /// A renewal was started and has not come back: the next pass continues its order.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub in_flight: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub reminded: Option<OffsetDateTime>,
+}
+
+impl Record for RenewalRecord {
+    const TABLE: Table = Table::Renewals;
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl RenewalRecord {
+    pub fn new(id: &str, serial: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            serial: serial.to_owned(),
+            ari: AriState::Unknown,
+            ari_retry: None,
+            last_attempt: None,
+            failures: 0,
+            next_attempt: None,
+            last_error: None,
+            orders: Vec::new(),
+            in_flight: None,
+            reminded: None,
+        }
+    }
+
+    /// The state for version `serial`: this one if it is about that version; else a fresh one
+    /// that keeps only the orders of the day (the daily guard spans versions).
+    pub fn for_version(stored: Option<Self>, id: &str, serial: &str) -> Self {
+        match stored {
+            Some(s) if s.serial == serial => s,
+            Some(s) => Self {
+                orders: s.orders,
+                ..Self::new(id, serial)
+            },
+            None => Self::new(id, serial),
+        }
+    }
+
+    /// The ARI window to plan with, if the CA gave one.
+    pub fn window(&self) -> Option<&AriWindow> {
+        match &self.ari {
+            AriState::Window { window, .. } => Some(window),
+            _ => None,
+        }
+    }
+
+    /// Whether the ARI answer should be fetched (again) at `now`.
+    pub fn ari_due(&self, now: OffsetDateTime) -> bool {
+        if self.ari_retry.is_some_and(|t| t > now) {
+            return false;
+        }
+        match &self.ari {
+            AriState::Unknown => true,
+            AriState::Unsupported => false,
+            AriState::Window { next_check, .. } => *next_check <= now,
+        }
+    }
+
+    /// Orders placed in the 24 hours before `now`.
+    pub fn orders_today(&self, now: OffsetDateTime) -> Vec<i64> {
+        let since = (now - Duration::days(1)).unix_timestamp();
+        self.orders.iter().copied().filter(|t| *t > since).collect()
+    }
+
+    /// When the daily guard lets the next order through (`None`: now).
+    pub fn guard_until(&self, now: OffsetDateTime) -> Option<OffsetDateTime> {
+        let today = self.orders_today(now);
+        if today.len() < MAX_ORDERS_PER_DAY {
+            return None;
+        }
+        let oldest = today.iter().min().copied().unwrap_or(now.unix_timestamp());
+        OffsetDateTime::from_unix_timestamp(oldest)
+            .ok()
+            .map(|t| t + Duration::days(1))
+    }
+
+    /// Records a failed attempt and schedules the next one: exponential backoff with jitter,
+    /// capped; a CA's rate limit pushes it to the CA's time.
+    pub fn failed(&mut self, now: OffsetDateTime, error: String, problem: Option<&Problem>) {
+        self.failures += 1;
+        let doubling = 2i32.saturating_pow(self.failures.saturating_sub(1).min(16));
+        let base = (FIRST_RETRY * doubling).min(MAX_RETRY);
+        let jitter = {
+            use rand::Rng;
+            let max = base.whole_seconds() / 5;
+            Duration::seconds(rand::rng().random_range(0..=max.max(0)))
+        };
+        let mut next = now + base + jitter;
+        if let Some(p) = problem.filter(|p| p.short_type() == "rateLimited") {
+            let ca_time = p.detail.as_deref().and_then(retry_after_in);
+            next = next.max(ca_time.unwrap_or(now + RATE_LIMIT_PAUSE));
+        }
+        self.next_attempt = Some(next);
+        self.last_error = Some(error);
+        self.in_flight = None;
+    }
+
+    /// Records a renewal that went through.
+    pub fn succeeded(&mut self) {
+        self.failures = 0;
+        self.next_attempt = None;
+        self.last_error = None;
+        self.in_flight = None;
+    }
+}
+
+/// The time in a CA's rate-limit text, as Let's Encrypt writes it: "…, retry after
+/// 2026-01-02 03:04:05 UTC: see https://…".
+fn retry_after_in(detail: &str) -> Option<OffsetDateTime> {
+    let rest = &detail[detail.find("retry after ")? + "retry after ".len()..];
+    let stamp = rest.get(..19)?.replacen(' ', "T", 1) + "Z";
+    OffsetDateTime::parse(&stamp, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// The certificates whose renewal is running in this process: two triggers that meet (the
+/// scheduler and "Renew due now") never renew one certificate twice. Other processes are kept
+/// out by the store's lock on the data folder.
+#[derive(Default)]
+pub(crate) struct InFlight(Mutex<HashSet<String>>);
+
+/// Holds a certificate's place in [`InFlight`] until dropped.
+pub(crate) struct Claim<'a> {
+    set: &'a InFlight,
+    id: String,
+}
+
+impl InFlight {
+    /// The certificate's place, unless a renewal of it is running already.
+    pub fn claim(&self, id: &str) -> Option<Claim<'_>> {
+        let mut set = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        set.insert(id.to_owned()).then(|| Claim {
+            set: self,
+            id: id.to_owned(),
+        })
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        let mut set = self.set.0.lock().unwrap_or_else(|e| e.into_inner());
+        set.remove(&self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t0() -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("a valid time")
+    }
+
+    #[test]
+    fn failures_back_off_exponentially_with_jitter_up_to_a_cap() {
+        let mut s = RenewalRecord::new("id", "01");
+        let mut last = Duration::ZERO;
+        for n in 1..=10 {
+            s.failed(t0(), "down".into(), None);
+            let wait = s.next_attempt.expect("a next attempt") - t0();
+            let base = (FIRST_RETRY * 2i32.pow(n - 1)).min(MAX_RETRY);
+            assert!(
+                wait >= base && wait <= base + base / 5,
+                "failure {n}: {wait}"
+            );
+            assert!(wait >= last || base == MAX_RETRY);
+            last = wait;
+        }
+    }
+
+    #[test]
+    fn rate_limits_wait_for_the_cas_time() {
+        let mut s = RenewalRecord::new("id", "01");
+        let problem = Problem {
+            kind: Some("urn:ietf:params:acme:error:rateLimited".into()),
+            detail: Some(
+                "too many certificates (5) already issued for this exact set of identifiers in \
+                 the last 168h0m0s, retry after 2027-03-04 05:06:07 UTC: see https://x"
+                    .into(),
+            ),
+            ..Problem::default()
+        };
+        s.failed(t0(), "limited".into(), Some(&problem));
+        let at = s.next_attempt.expect("a next attempt");
+        assert_eq!(at.unix_timestamp(), 1_804_136_767);
+        let mut s = RenewalRecord::new("id", "01");
+        let vague = Problem {
+            detail: None,
+            ..problem
+        };
+        s.failed(t0(), "limited".into(), Some(&vague));
+        assert!(s.next_attempt.expect("a next attempt") >= t0() + RATE_LIMIT_PAUSE);
+    }
+
+    #[test]
+    fn the_daily_guard_counts_orders_of_the_last_24_hours() {
+        let mut s = RenewalRecord::new("id", "01");
+        let now = t0();
+        s.orders = vec![
+            (now - Duration::hours(30)).unix_timestamp(),
+            (now - Duration::hours(20)).unix_timestamp(),
+            (now - Duration::hours(2)).unix_timestamp(),
+        ];
+        assert_eq!(s.guard_until(now), None);
+        s.orders.push(now.unix_timestamp());
+        assert_eq!(s.guard_until(now), Some(now + Duration::hours(4)));
+    }
+
+    #[test]
+    fn a_certificate_is_claimed_once_at_a_time() {
+        let set = InFlight::default();
+        let claim = set.claim("a").expect("free");
+        assert!(set.claim("a").is_none());
+        assert!(set.claim("b").is_some());
+        drop(claim);
+        assert!(set.claim("a").is_some());
+    }
+}

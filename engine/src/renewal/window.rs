@@ -1,0 +1,269 @@
+//! When a saved certificate renews. The CA's ACME Renewal Information (RFC 9773) decides when it
+//! has an answer; otherwise a third of the lifetime is left (30 days of a 90-day certificate, 15 of
+//! a 45-day one, 2 of a 6-day one), or the administrator's fixed "days before expiry" applies. A
+//! certificate the CA wants replaced now, or that was revoked here, renews at once.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use crate::repository::{Revocation, RevocationReason};
+
+/// A suggested renewal window as the CA last answered it (RFC 9773 §4.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AriWindow {
+    #[serde(with = "time::serde::rfc3339")]
+    pub start: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub end: OffsetDateTime,
+    /// The CA's page explaining the window (e.g. a mass revocation notice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation_url: Option<String>,
+}
+
+/// Why a certificate renews when it does; shown by `certdesk renew --due --dry-run`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Reason {
+    /// A time inside the CA's suggested window.
+    Ari {
+        #[serde(with = "time::serde::rfc3339")]
+        start: OffsetDateTime,
+        #[serde(with = "time::serde::rfc3339")]
+        end: OffsetDateTime,
+    },
+    /// The CA's window lies in the past: it wants the certificate replaced now (revocation,
+    /// incident).
+    AriNow {
+        #[serde(with = "time::serde::rfc3339")]
+        end: OffsetDateTime,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        explanation_url: Option<String>,
+    },
+    /// A third of the lifetime left (no ARI from the CA).
+    Lifetime { lifetime_days: i64 },
+    /// The administrator's fixed number of days before expiry.
+    Setting { days: u32 },
+    /// Revoked here: its replacement is due at once.
+    Revoked,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ari { start, end } => write!(
+                f,
+                "ARI: the CA suggests renewing between {} and {}",
+                short(*start),
+                short(*end)
+            ),
+            Self::AriNow {
+                end,
+                explanation_url,
+            } => {
+                write!(
+                    f,
+                    "ARI: the CA asks for a replacement now (its window ended {})",
+                    short(*end)
+                )?;
+                match explanation_url {
+                    Some(url) => write!(f, ", see {url}"),
+                    None => Ok(()),
+                }
+            }
+            Self::Lifetime { lifetime_days } => write!(
+                f,
+                "lifetime rule: a third of its {lifetime_days}-day lifetime is left"
+            ),
+            Self::Setting { days } => write!(f, "setting: {days} days before expiry"),
+            Self::Revoked => write!(f, "revoked: it is replaced at once"),
+        }
+    }
+}
+
+/// A time as administrators read it: `2026-11-26 20:17 UTC`.
+pub(crate) fn short(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// When a certificate is due and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub reason: Reason,
+}
+
+/// What the plan reads of a certificate version: the fields of a stored version that say when it
+/// renews. Read on its own from the store (the PEMs and the sealed key are skipped, not copied),
+/// because the scheduler's check reads every saved certificate at each wake-up.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Validity {
+    pub serial: String,
+    pub names: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_before: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_after: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<Revocation>,
+}
+
+/// When `cert` (the current version of entry `id`) renews. `days_before` is the administrator's
+/// setting (0: ARI, else the lifetime rule); `ari` the CA's last answer. `None`: never on its own
+/// (revoked because the service was given up).
+pub fn plan(
+    id: &str,
+    cert: &Validity,
+    days_before: u32,
+    ari: Option<&AriWindow>,
+    now: OffsetDateTime,
+) -> Option<Plan> {
+    if let Some(revocation) = &cert.revoked {
+        if revocation.reason == RevocationReason::CessationOfOperation {
+            return None;
+        }
+        return Some(Plan {
+            at: revocation.at.min(now),
+            reason: Reason::Revoked,
+        });
+    }
+    if let Some(window) = ari.filter(|w| w.end <= now) {
+        // RFC 9773 §4.2: a window in the past means "renew now" (how a CA signals a revocation
+        // to come). This overrides even a fixed setting.
+        return Some(Plan {
+            at: window.end,
+            reason: Reason::AriNow {
+                end: window.end,
+                explanation_url: window.explanation_url.clone(),
+            },
+        });
+    }
+    if days_before > 0 {
+        return Some(Plan {
+            at: cert.not_after - Duration::days(i64::from(days_before)),
+            reason: Reason::Setting { days: days_before },
+        });
+    }
+    if let Some(window) = ari {
+        return Some(Plan {
+            at: point_in(id, &cert.serial, window.start, window.end),
+            reason: Reason::Ari {
+                start: window.start,
+                end: window.end,
+            },
+        });
+    }
+    let lifetime = cert.not_after - cert.not_before;
+    Some(Plan {
+        at: cert.not_after - lifetime / 3,
+        reason: Reason::Lifetime {
+            lifetime_days: (lifetime.whole_hours() + 12) / 24,
+        },
+    })
+}
+
+/// A point in `[start, end)` fixed by the certificate: RFC 9773 asks clients to spread renewals
+/// over the window (so that a CA's clients do not all come at once), and a point derived from the
+/// certificate keeps that spread while two runs (the app and a cron job) agree on it.
+fn point_in(id: &str, serial: &str, start: OffsetDateTime, end: OffsetDateTime) -> OffsetDateTime {
+    if end <= start {
+        return start;
+    }
+    let digest = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        format!("{id}/{serial}").as_bytes(),
+    );
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest.as_ref()[..8]);
+    let fraction = u64::from_be_bytes(first) as f64 / (u64::MAX as f64 + 1.0);
+    let span = (end - start).whole_seconds() as f64;
+    start + Duration::seconds((span * fraction) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(not_before: OffsetDateTime, days: i64) -> Validity {
+        Validity {
+            serial: "0a1b".into(),
+            names: vec!["example.com".into()],
+            not_before,
+            not_after: not_before + Duration::days(days),
+            revoked: None,
+        }
+    }
+
+    fn t0() -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("a valid time")
+    }
+
+    #[test]
+    fn the_lifetime_rule_scales_with_the_lifetime() {
+        for (days, left) in [(90, 30), (45, 15), (6, 2)] {
+            let v = version(t0(), days);
+            let p = plan("id", &v, 0, None, t0()).expect("a plan");
+            assert_eq!(v.not_after - p.at, Duration::days(left), "{days}-day cert");
+            assert_eq!(
+                p.reason,
+                Reason::Lifetime {
+                    lifetime_days: days
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn the_setting_fixes_the_days_and_ari_chooses_inside_its_window_the_same_way_twice() {
+        let v = version(t0(), 90);
+        let p = plan("id", &v, 10, None, t0()).expect("a plan");
+        assert_eq!(p.at, v.not_after - Duration::days(10));
+        let window = AriWindow {
+            start: t0() + Duration::days(50),
+            end: t0() + Duration::days(52),
+            explanation_url: None,
+        };
+        let a = plan("id", &v, 0, Some(&window), t0()).expect("a plan");
+        assert!(a.at >= window.start && a.at < window.end, "{a:?}");
+        assert_eq!(a, plan("id", &v, 0, Some(&window), t0()).expect("a plan"));
+        let other = plan("other", &v, 0, Some(&window), t0()).expect("a plan");
+        assert_ne!(a.at, other.at, "certificates spread over the window");
+        // A fixed setting wins over an open window, but not over a window in the past.
+        assert_eq!(
+            plan("id", &v, 10, Some(&window), t0())
+                .expect("a plan")
+                .reason,
+            Reason::Setting { days: 10 }
+        );
+        let now = window.end + Duration::minutes(1);
+        let urgent = plan("id", &v, 10, Some(&window), now).expect("a plan");
+        assert!(matches!(urgent.reason, Reason::AriNow { .. }) && urgent.at <= now);
+    }
+
+    #[test]
+    fn revoked_certificates_renew_at_once_unless_the_service_was_given_up() {
+        let mut v = version(t0(), 90);
+        v.revoked = Some(Revocation {
+            reason: RevocationReason::KeyCompromise,
+            at: t0() + Duration::days(1),
+        });
+        let now = t0() + Duration::days(2);
+        let p = plan("id", &v, 0, None, now).expect("a plan");
+        assert_eq!((p.reason, p.at <= now), (Reason::Revoked, true));
+        v.revoked = Some(Revocation {
+            reason: RevocationReason::CessationOfOperation,
+            at: t0(),
+        });
+        assert_eq!(plan("id", &v, 0, None, now), None);
+    }
+}

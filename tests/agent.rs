@@ -1,0 +1,442 @@
+//! The certdesk agent on Linux, paired with the app: the real `certdesk-agent` binary on loopback,
+//! http-01 answered by its own listener while Pebble validates, certificates installed through
+//! it, calls without the pairing token refused, and the token never stored in clear.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use common::{curl, free_port, openssl, register, wait_until, Certdesk, Pebble, TempDir};
+use serde_json::{json, Value};
+
+const NAME: &str = "agent-site.example.com";
+
+/// `certdesk-agent`, built into the same folder as the `certdesk` binary under test (cargo only
+/// gives the path of a package's own binaries to its tests).
+fn agent_binary() -> PathBuf {
+    let path = Path::new(Certdesk::binary()).with_file_name("certdesk-agent");
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build -p certdesk-agent`",
+        path.display()
+    );
+    path
+}
+
+/// A running `certdesk-agent run` with its own configuration and state folder.
+struct Agent {
+    child: Child,
+    dir: TempDir,
+    port: u16,
+    fingerprint: String,
+}
+
+impl Agent {
+    /// Writes `agent.json` (`listen` on a free loopback port plus `extra`) and starts the agent.
+    fn start(extra: Value) -> Agent {
+        let dir = TempDir::new("certdesk-agent");
+        let port = free_port();
+        let mut config = json!({"listen": format!("127.0.0.1:{port}")});
+        for (k, v) in extra.as_object().expect("an object of settings") {
+            config[k] = v.clone();
+        }
+        fs::write(dir.path().join("agent.json"), config.to_string()).expect("write agent.json");
+        let child = Self::command(&dir, &["run"])
+            .stdout(fs::File::create(dir.path().join("agent.out")).expect("stdout file"))
+            .stderr(fs::File::create(dir.path().join("agent.log")).expect("log"))
+            .spawn()
+            .expect("start certdesk-agent");
+        let mut agent = Agent {
+            child,
+            dir,
+            port,
+            fingerprint: String::new(),
+        };
+        wait_until("certdesk-agent to start", Duration::from_secs(30), || {
+            assert!(
+                agent.child.try_wait().expect("agent status").is_none(),
+                "certdesk-agent stopped:\n{}\n{}",
+                agent.stdout(),
+                agent.log()
+            );
+            agent.stdout().contains("installs:")
+        });
+        agent.fingerprint = agent
+            .stdout()
+            .lines()
+            .find_map(|l| l.strip_prefix("fingerprint SHA256 "))
+            .unwrap_or_else(|| panic!("no fingerprint in:\n{}", agent.stdout()))
+            .trim()
+            .to_owned();
+        agent
+    }
+
+    fn command(dir: &TempDir, args: &[&str]) -> Command {
+        let mut cmd = Command::new(agent_binary());
+        cmd.arg("--config")
+            .arg(dir.path().join("agent.json"))
+            .args(args);
+        cmd
+    }
+
+    /// What the agent printed, as an administrator reads it.
+    fn stdout(&self) -> String {
+        fs::read_to_string(self.dir.path().join("agent.out")).unwrap_or_default()
+    }
+
+    fn url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.port)
+    }
+
+    fn log(&self) -> String {
+        fs::read_to_string(self.dir.path().join("agent.log")).unwrap_or_default()
+    }
+
+    /// `certdesk-agent pair --token-file FILE` on the server.
+    fn pair(&self, token_file: &Path) {
+        let out = Self::command(&self.dir, &["pair", "--token-file"])
+            .arg(token_file)
+            .output()
+            .expect("run certdesk-agent pair");
+        assert!(
+            out.status.success(),
+            "certdesk-agent pair failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A raw call to the agent's API with `curl` (the agent's certificate is self-signed).
+    fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> u16 {
+        let url = format!("{}{path}", self.url());
+        let auth = token.map(|t| format!("Authorization: Bearer {t}"));
+        let mut args = vec!["-k", "-X", method, url.as_str()];
+        if let Some(auth) = &auth {
+            args.extend(["-H", auth.as_str()]);
+        }
+        if let Some(body) = body {
+            args.extend(["-H", "Content-Type: application/json", "--data", body]);
+        }
+        curl(&args).expect("curl").0
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("[agent log]\n{}", self.log());
+        }
+    }
+}
+
+/// Pairs `agent` as `name` and gives it the token; returns the token.
+fn pair(cd: &Certdesk, agent: &Agent, name: &str) -> String {
+    let token_file = cd.dir().join(format!("{name}.token"));
+    let paired = cd.json([
+        "agent",
+        "pair",
+        "--name",
+        name,
+        "--url",
+        &agent.url(),
+        "--fingerprint",
+        &agent.fingerprint,
+        "--token-file",
+        token_file.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(paired["agent"]["fields"]["fingerprint"], agent.fingerprint);
+    assert!(paired["token"].is_null(), "the token went to the file only");
+    assert_eq!(mode(&token_file), 0o600);
+    let token = fs::read_to_string(&token_file).expect("token file");
+    agent.pair(&token_file);
+    fs::remove_file(&token_file).expect("delete the token file");
+    token
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).expect("file").permissions().mode() & 0o777
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut all = Vec::new();
+    for entry in fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            all.extend(files_under(&path));
+        } else {
+            all.push(path);
+        }
+    }
+    all
+}
+
+fn assert_not_stored(dir: &Path, token: &str) {
+    for file in files_under(dir) {
+        let bytes = fs::read(&file).unwrap_or_default();
+        assert!(
+            !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+            "{} holds the pairing token in clear",
+            file.display()
+        );
+    }
+}
+
+fn agent_list(cd: &Certdesk) -> Vec<Value> {
+    cd.json(["agent", "list"])
+        .as_array()
+        .expect("a list")
+        .clone()
+}
+
+#[test]
+fn pairing_pins_the_certificate_and_only_the_token_holder_is_answered() {
+    let agent = Agent::start(json!({"http_listen": format!("127.0.0.1:{}", free_port())}));
+    let cd = Certdesk::new();
+
+    // A fingerprint that is not the agent's is refused, and nothing is paired.
+    let wrong = "AA:".repeat(31) + "AA";
+    let out = cd.run([
+        "agent",
+        "pair",
+        "--name",
+        "web1",
+        "--url",
+        &agent.url(),
+        "--fingerprint",
+        &wrong,
+    ]);
+    out.assert_code(1);
+    assert!(out.stderr.contains(&agent.fingerprint), "{out}");
+    assert!(agent_list(&cd).is_empty());
+    // Without --fingerprint and no terminal to ask on, certdesk shows what the agent presents.
+    let out = cd.run(["agent", "pair", "--name", "web1", "--url", &agent.url()]);
+    out.assert_code(1);
+    assert!(out.stderr.contains(&agent.fingerprint), "{out}");
+
+    let token_file = cd.dir().join("web1.token");
+    cd.json([
+        "agent",
+        "pair",
+        "--name",
+        "web1",
+        "--url",
+        &agent.url(),
+        "--fingerprint",
+        &agent.fingerprint.replace(':', "").to_lowercase(),
+        "--token-file",
+        token_file.to_str().expect("UTF-8"),
+    ]);
+    let token = fs::read_to_string(&token_file).expect("token");
+    // Before the agent has the token it refuses certdesk too.
+    let listed = agent_list(&cd);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["online"], false, "{listed:?}");
+    assert!(
+        listed[0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("refused the pairing token"),
+        "{listed:?}"
+    );
+
+    agent.pair(&token_file);
+    fs::remove_file(&token_file).expect("delete the token file");
+    let listed = agent_list(&cd);
+    assert_eq!(listed[0]["online"], true, "{listed:?}");
+    assert_eq!(listed[0]["fingerprint"], agent.fingerprint);
+    let message = listed[0]["message"].as_str().expect("message");
+    assert!(
+        message.contains(concat!("certdesk-agent ", env!("CARGO_PKG_VERSION")))
+            && message.contains("its own listener"),
+        "{message}"
+    );
+
+    // Calls without the token, or with another one, are refused and change nothing.
+    let other = "B".repeat(43);
+    assert_eq!(agent.call("GET", "/v1/health", None, None), 401);
+    assert_eq!(agent.call("GET", "/v1/health", Some(&other), None), 403);
+    assert_eq!(agent.call("GET", "/anything", None, None), 401);
+    let put = r#"{"key_authorization": "tok1.thumb"}"#;
+    assert_eq!(agent.call("PUT", "/v1/http01/tok1", None, Some(put)), 401);
+    assert_eq!(
+        agent.call("PUT", "/v1/http01/tok1", Some(&other), Some(put)),
+        403
+    );
+    assert_eq!(
+        agent.call("POST", "/v1/install", Some(&other), Some("{}")),
+        403
+    );
+    // The token holder is answered.
+    assert_eq!(agent.call("GET", "/v1/health", Some(&token), None), 200);
+    assert_eq!(agent.call("GET", "/v1/nothing", Some(&token), None), 404);
+
+    // The token is nowhere in clear: not in the agent's configuration or state, not in
+    // certdesk's data folder.
+    assert_not_stored(agent.dir.path(), &token);
+    assert_not_stored(cd.data_dir(), &token);
+
+    let removed = cd.json(["agent", "remove", "web1"]);
+    assert_eq!(removed["name"], "web1");
+    assert!(agent_list(&cd).is_empty());
+}
+
+#[test]
+fn pebble_validates_through_the_agents_listener_and_the_certificate_is_installed() {
+    let pebble = Pebble::start();
+    let site = TempDir::new("certdesk-agent-site");
+    let fullchain = site.path().join("site.pem");
+    let key = site.path().join("site.key");
+    let reloads = site.path().join("reloads");
+    let agent = Agent::start(json!({
+        "http_listen": format!("127.0.0.1:{}", pebble.http_port()),
+        "files": [
+            {"path": fullchain, "format": "fullchain", "mode": "0644"},
+            {"path": key, "format": "key"},
+        ],
+        "reload_command": format!("echo reloaded >> '{}'", reloads.display()),
+    }));
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    let token = pair(&cd, &agent, "web1");
+
+    let created = cd.json([
+        "request",
+        "create",
+        "--domain",
+        NAME,
+        "--key",
+        "p256",
+        "--keystore",
+        "pem",
+        "--challenge",
+        "http-01",
+    ]);
+    let id = created["id"].as_str().expect("id").to_owned();
+    cd.json(["request", "set-deploy", &id, "web1", "--auto"]);
+    let verified = cd.run(["--json", "request", "verify", &id]);
+    verified.assert_success();
+    // Pebble fetched the token from the agent's own listener, which no longer serves it.
+    assert!(
+        agent.log().contains("PUT /v1/http01/") && agent.log().contains("DELETE /v1/http01/"),
+        "{}",
+        agent.log()
+    );
+
+    let serial = cd.json(["cert", "show", &id])["serial"]
+        .as_str()
+        .expect("serial")
+        .to_owned();
+    let served = openssl([
+        "x509",
+        "-noout",
+        "-serial",
+        "-in",
+        fullchain.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(
+        served.trim().trim_start_matches("serial=").to_lowercase(),
+        serial.replace(':', "").to_lowercase(),
+    );
+    assert_eq!(mode(&fullchain), 0o644);
+    assert_eq!(mode(&key), 0o600, "the key is private to its owner");
+    let cert_key = openssl([
+        "x509",
+        "-noout",
+        "-pubkey",
+        "-in",
+        fullchain.to_str().unwrap(),
+    ]);
+    let file_key = openssl(["pkey", "-pubout", "-in", key.to_str().unwrap()]);
+    assert_eq!(
+        cert_key, file_key,
+        "the key file belongs to the certificate"
+    );
+    let subject = openssl([
+        "x509",
+        "-noout",
+        "-ext",
+        "subjectAltName",
+        "-in",
+        fullchain.to_str().unwrap(),
+    ]);
+    assert!(subject.contains(NAME), "{subject}");
+    assert_eq!(fs::read_to_string(&reloads).expect("reloads"), "reloaded\n");
+
+    // Deploying again through the mapping keeps the previous files as a backup.
+    let deployed = cd.json(["deploy", "run", "web1", "--cert", &id]);
+    assert!(
+        deployed.to_string().contains("through agent"),
+        "{deployed:#}"
+    );
+    assert_eq!(
+        fs::read(fullchain.with_extension("pem.bak")).expect("backup"),
+        fs::read(&fullchain).expect("fullchain")
+    );
+    assert_eq!(
+        fs::read_to_string(&reloads).expect("reloads"),
+        "reloaded\nreloaded\n"
+    );
+
+    assert_not_stored(agent.dir.path(), &token);
+    assert_not_stored(cd.data_dir(), &token);
+}
+
+#[test]
+fn a_failing_reload_puts_the_previous_files_back() {
+    let site = TempDir::new("certdesk-agent-site");
+    let fullchain = site.path().join("site.pem");
+    let key = site.path().join("site.key");
+    fs::write(&fullchain, "previous certificate\n").expect("write");
+    fs::write(&key, "previous key\n").expect("write");
+    let pebble = Pebble::start();
+    let agent = Agent::start(json!({
+        "http_listen": format!("127.0.0.1:{}", pebble.http_port()),
+        "files": [
+            {"path": fullchain, "format": "fullchain"},
+            {"path": key, "format": "key"},
+        ],
+        // Like nginx refusing a configuration: only the previous files load.
+        "reload_command": format!(
+            "grep -q 'previous certificate' '{}' || {{ echo 'nginx: configuration test failed' \
+             >&2; exit 3; }}",
+            fullchain.display()
+        ),
+    }));
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    pair(&cd, &agent, "web1");
+    let created = cd.json([
+        "request",
+        "create",
+        "--domain",
+        NAME,
+        "--key",
+        "p256",
+        "--keystore",
+        "pem",
+        "--challenge",
+        "http-01",
+    ]);
+    let id = created["id"].as_str().expect("id").to_owned();
+    cd.json(["request", "set-deploy", &id, "web1", "--auto"]);
+    let out = cd.run(["request", "verify", &id]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("configuration test failed")
+            && out
+                .stderr
+                .contains("previous certificate files were put back"),
+        "{out}"
+    );
+    assert_eq!(
+        fs::read_to_string(&fullchain).unwrap(),
+        "previous certificate\n"
+    );
+    assert_eq!(fs::read_to_string(&key).unwrap(), "previous key\n");
+}

@@ -1,0 +1,328 @@
+//! Deployment to a Linux end server over SSH, against a real OpenSSH server and a real nginx on
+//! loopback: Pebble validates http-01 through nginx with the token certdesk uploaded over SFTP,
+//! certdesk installs the certificate, reloads nginx, and a TLS handshake (openssl s_client) sees
+//! the new serial; renewals deploy again; a changed host key is refused; a failing reload puts
+//! the previous certificate back.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::nginx::{normalize_serial, Nginx};
+use common::sshd::Sshd;
+use common::{register, Certdesk, Pebble};
+use serde_json::{json, Value};
+
+const NAME: &str = "deploy.example.com";
+
+/// The mapping's configuration for `sshd` and `nginx`, with `extra` fields on top.
+fn config(sshd: &Sshd, nginx: &Nginx, extra: Value) -> Value {
+    let mut config = json!({
+        "host": "127.0.0.1",
+        "port": sshd.port(),
+        "user": sshd.user(),
+        "private_key": sshd.client_key(),
+        "webroot": nginx.webroot(),
+        "files": [
+            {"path": nginx.cert_path(), "format": "fullchain", "mode": "0644"},
+            {"path": nginx.key_path(), "format": "key"},
+        ],
+        "reload_command": nginx.reload_command(),
+        "check": nginx.https_addr(),
+    });
+    for (k, v) in extra.as_object().expect("object") {
+        config[k] = v.clone();
+    }
+    config
+}
+
+fn add_mapping(cd: &Certdesk, name: &str, config: &Value) -> common::Output {
+    let path = cd.dir().join(format!("{name}.json"));
+    fs::write(&path, config.to_string()).expect("write config");
+    let out = cd.run([
+        "--json",
+        "deploy",
+        "add",
+        "--name",
+        name,
+        "--kind",
+        "ssh",
+        "--config",
+        path.to_str().expect("UTF-8"),
+    ]);
+    fs::remove_file(&path).expect("remove config");
+    out
+}
+
+/// Adds the mapping and pins the host key the way an administrator does: test, compare, accept.
+fn add_pinned(cd: &Certdesk, sshd: &Sshd, name: &str, config: &Value) {
+    add_mapping(cd, name, config).assert_success();
+    let probe = cd.json(["deploy", "test", name]);
+    assert_eq!(
+        probe["unpinned"]["value"],
+        sshd.host_key_sha256(),
+        "{probe:#}"
+    );
+    let probe = cd.json(["deploy", "test", name, "--accept-host-key"]);
+    assert!(probe.get("unpinned").is_none(), "{probe:#}");
+    assert!(
+        probe["summary"]
+            .as_str()
+            .expect("summary")
+            .contains("host key pinned"),
+        "{probe:#}"
+    );
+    let shown = cd.json(["deploy", "show", name]);
+    assert_eq!(shown["fields"]["host_key_sha256"], sshd.host_key_sha256());
+}
+
+/// Creates an http-01 request for [`NAME`] that deploys through `mapping` automatically.
+fn request(cd: &Certdesk, mapping: &str) -> String {
+    let created = cd.json([
+        "request",
+        "create",
+        "--domain",
+        NAME,
+        "--key",
+        "p256",
+        "--keystore",
+        "pem",
+        "--challenge",
+        "http-01",
+    ]);
+    let id = created["id"].as_str().expect("id").to_owned();
+    let set = cd.json(["request", "set-deploy", &id, mapping, "--auto"]);
+    assert_eq!(set["deploy"], mapping);
+    assert_eq!(set["auto_deploy"], true);
+    id
+}
+
+fn current_serial(cd: &Certdesk, id: &str) -> String {
+    normalize_serial(
+        cd.json(["cert", "show", id])["serial"]
+            .as_str()
+            .expect("serial"),
+    )
+}
+
+fn file_serial(path: &Path) -> String {
+    normalize_serial(&common::openssl([
+        "x509",
+        "-noout",
+        "-serial",
+        "-in",
+        path.to_str().expect("UTF-8"),
+    ]))
+}
+
+fn tokens_left(nginx: &Nginx) -> Vec<String> {
+    match fs::read_dir(nginx.webroot().join(".well-known/acme-challenge")) {
+        Ok(dir) => dir
+            .map(|e| {
+                e.expect("dir entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[test]
+fn issues_through_nginx_deploys_over_ssh_and_deploys_every_renewal() {
+    let sshd = Sshd::start();
+    let pebble = Pebble::start();
+    let nginx = Nginx::start(pebble.http_port());
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    add_pinned(&cd, &sshd, "web1", &config(&sshd, &nginx, json!({})));
+    let before = nginx.served_serial(NAME);
+
+    let id = request(&cd, "web1");
+    let verified = cd.run(["--json", "request", "verify", &id]);
+    verified.assert_success();
+    let first = current_serial(&cd, &id);
+    assert_ne!(first, before);
+    assert_eq!(nginx.served_serial(NAME), first, "{verified}");
+    assert_eq!(file_serial(&nginx.cert_path()), first);
+    assert!(tokens_left(&nginx).is_empty(), "{:?}", tokens_left(&nginx));
+    // The self-signed certificate nginx had is kept as the backup.
+    let backup = nginx.cert_path().with_extension("pem.bak");
+    assert_eq!(file_serial(&backup), before);
+    let key_mode = fs::metadata(nginx.key_path()).expect("key").permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&key_mode) & 0o777,
+        0o600
+    );
+
+    let listed = cd.json(["deploy", "list"]);
+    let last = &listed[0]["last_deploy"];
+    assert_eq!(last["ok"], true, "{listed:#}");
+    assert_eq!(last["cert"], id.as_str());
+    assert!(
+        last["message"].as_str().expect("message").contains(&first),
+        "{listed:#}"
+    );
+
+    cd.run(["--json", "cert", "renew", &id]).assert_success();
+    let second = current_serial(&cd, &id);
+    assert_ne!(second, first);
+    assert_eq!(nginx.served_serial(NAME), second);
+    assert_eq!(file_serial(&backup), first);
+    assert!(tokens_left(&nginx).is_empty());
+
+    // The secrets are in the keychain, not in what the data folder shows or holds.
+    let shown = cd.json(["deploy", "show", "web1"]);
+    assert!(shown["fields"].get("private_key").is_none(), "{shown:#}");
+    assert_eq!(shown["secrets_set"], json!(["private_key"]));
+    let key = sshd.client_key();
+    let secret_line = key.lines().nth(2).expect("key body");
+    assert!(!data_folder_holds(cd.data_dir(), secret_line.as_bytes()));
+}
+
+/// Whether any file under `dir` contains `needle`.
+fn data_folder_holds(dir: &Path, needle: &[u8]) -> bool {
+    fs::read_dir(dir).expect("read data folder").any(|entry| {
+        let path = entry.expect("dir entry").path();
+        if path.is_dir() {
+            data_folder_holds(&path, needle)
+        } else {
+            let bytes = fs::read(&path).expect("read data file");
+            bytes.windows(needle.len()).any(|w| w == needle)
+        }
+    })
+}
+
+#[test]
+fn a_key_with_a_passphrase_logs_in_and_bad_mappings_are_refused_with_reasons() {
+    let sshd = Sshd::start();
+    let pebble = Pebble::start();
+    let nginx = Nginx::start(pebble.http_port());
+    let cd = Certdesk::new();
+    let key = sshd.client_key_with_passphrase("correct horse");
+
+    let wrong = json!({"private_key": key, "passphrase": "wrong horse"});
+    let out = add_mapping(&cd, "web1", &config(&sshd, &nginx, wrong));
+    out.assert_code(1);
+    assert!(out.stderr.contains("private_key cannot be read"), "{out}");
+
+    let unknown = json!({"hostname": "web1"});
+    let out = add_mapping(&cd, "web1", &config(&sshd, &nginx, unknown));
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("has no field \"hostname\"") && out.stderr.contains("reload_command"),
+        "{out}"
+    );
+
+    let files = json!({"files": [{"path": "/etc/ssl/site.pem", "format": "pem"}]});
+    let out = add_mapping(&cd, "web1", &config(&sshd, &nginx, files));
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("cert|chain|fullchain|key|pkcs12|jks"),
+        "{out}"
+    );
+
+    let right = json!({"private_key": key, "passphrase": "correct horse"});
+    add_pinned(&cd, &sshd, "web1", &config(&sshd, &nginx, right));
+    let shown = cd.json(["deploy", "show", "web1"]);
+    assert_eq!(shown["secrets_set"], json!(["passphrase", "private_key"]));
+}
+
+#[test]
+fn a_changed_host_key_is_refused_and_an_unpinned_one_is_not_used() {
+    let mut sshd = Sshd::start();
+    let pebble = Pebble::start();
+    let nginx = Nginx::start(pebble.http_port());
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    add_mapping(&cd, "web1", &config(&sshd, &nginx, json!({}))).assert_success();
+
+    // Unpinned: a request cannot publish through the mapping yet, and says how to pin.
+    let id = request(&cd, "web1");
+    let out = cd.run(["request", "verify", &id]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("is not pinned yet") && out.stderr.contains("--accept-host-key"),
+        "{out}"
+    );
+
+    cd.run(["deploy", "test", "web1", "--accept-host-key"])
+        .assert_success();
+    let pinned = sshd.host_key_sha256();
+    sshd.replace_host_key();
+    assert_ne!(sshd.host_key_sha256(), pinned);
+
+    let out = cd.run(["deploy", "test", "web1", "--accept-host-key"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("has CHANGED")
+            && out.stderr.contains(&pinned)
+            && out.stderr.contains(&sshd.host_key_sha256()),
+        "{out}"
+    );
+    // Nothing was re-pinned.
+    let shown = cd.json(["deploy", "show", "web1"]);
+    assert_eq!(shown["fields"]["host_key_sha256"], pinned.as_str());
+    assert!(tokens_left(&nginx).is_empty());
+}
+
+#[test]
+fn a_failing_reload_restores_the_previous_certificate() {
+    let sshd = Sshd::start();
+    let pebble = Pebble::start();
+    let nginx = Nginx::start(pebble.http_port());
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    add_pinned(&cd, &sshd, "web1", &config(&sshd, &nginx, json!({})));
+    let id = request(&cd, "web1");
+    cd.run(["request", "verify", &id]).assert_success();
+    let deployed = current_serial(&cd, &id);
+    assert_eq!(nginx.served_serial(NAME), deployed);
+
+    // A file that cannot be installed as asked changes nothing and leaves no upload behind.
+    let owner = json!({"files": [
+        {"path": nginx.cert_path(), "format": "fullchain", "owner": "no-such-user-certdesk"},
+    ]});
+    add_pinned(&cd, &sshd, "badowner", &config(&sshd, &nginx, owner));
+    let out = cd.run(["deploy", "run", "badowner", "--cert", &id]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("installing the files exited") && out.stderr.contains("chown"),
+        "{out}"
+    );
+    assert_eq!(file_serial(&nginx.cert_path()), deployed);
+    let leftovers: Vec<String> = fs::read_dir(nginx.cert_path().parent().expect("certs"))
+        .expect("certs folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".certdesk-new"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    let broken = json!({"reload_command": "echo 'nginx: configuration test failed' >&2; exit 3"});
+    add_pinned(&cd, &sshd, "broken", &config(&sshd, &nginx, broken));
+    cd.json(["request", "set-deploy", &id, "broken", "--auto"]);
+    let out = cd.run(["cert", "renew", &id]);
+    out.assert_code(2);
+    let renewed = current_serial(&cd, &id);
+    assert_ne!(renewed, deployed);
+    assert!(
+        out.stderr.contains("exited with status 3")
+            && out.stderr.contains("configuration test failed")
+            && out.stderr.contains("previous files are back in place")
+            && out.stderr.contains("certdesk deploy run broken --cert"),
+        "{out}"
+    );
+    // The server keeps serving, and keeps on disk, the certificate it had.
+    assert_eq!(nginx.served_serial(NAME), deployed);
+    assert_eq!(file_serial(&nginx.cert_path()), deployed);
+
+    let shown = cd.json(["deploy", "show", "broken"]);
+    assert_eq!(shown["last_deploy"]["ok"], false, "{shown:#}");
+
+    // Once the cause is fixed, deploying by hand installs the renewed certificate.
+    let out = cd.run(["--json", "deploy", "run", "web1", "--cert", &id]);
+    out.assert_success();
+    assert_eq!(nginx.served_serial(NAME), renewed);
+}

@@ -1,0 +1,149 @@
+"""An RFC 9773 renewalInfo endpoint beside Debian's Pebble 2.4, which has none.
+
+A TLS proxy in front of Pebble: it adds `renewalInfo` to the directory, answers
+`GET /renewal-info/<certID>` with the window the test wrote to the control file, records the
+`replaces` field of every new order (and reflects it in the order, as RFC 9773 §5 asks of a CA),
+and passes everything else through. The Host header is passed on, so Pebble writes the proxy's
+URLs into its answers and every later request comes through here too.
+
+The control file (JSON, read on every request) holds:
+  "ari": false                       directory without renewalInfo (default true)
+  "window": {"start": T, "end": T}   the suggested window (RFC 3339); none: 404
+  "retry_after": SECONDS             Retry-After of renewalInfo answers (default 21600)
+  "down": true                       close every connection unanswered, like a CA that is down
+  "hold": "/path-prefix"             keep requests whose path starts with this waiting until
+                                     the key changes, then drop them without passing them on
+                                     (the test kills the client meanwhile)
+
+Run as: python3 ari_proxy.py --port P --cert C --key K --upstream 127.0.0.1:PORT
+--upstream-ca PEM --control FILE --record FILE.jsonl
+"""
+
+import argparse
+import base64
+import http.client
+import json
+import ssl
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+RECORD_LOCK = threading.Lock()
+HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+
+
+def log(text):
+    print(f"[ari-proxy] {text}", file=sys.stderr, flush=True)
+
+
+def b64url_json(text):
+    return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)) or b"{}")
+
+
+class Proxy(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    args = None
+
+    def control(self):
+        try:
+            with open(self.args.control) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return {}
+
+    def record(self, event):
+        with RECORD_LOCK, open(self.args.record, "a") as f:
+            f.write(json.dumps(event) + "\n")
+
+    def reply(self, status, data, headers=()):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def problem(self, status, kind, detail):
+        body = json.dumps({"type": f"urn:ietf:params:acme:error:{kind}", "detail": detail, "status": status})
+        self.reply(status, body.encode(), [("Content-Type", "application/problem+json")])
+
+    def handle_any(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        control = self.control()
+        path = self.path
+        if control.get("down"):
+            self.record({"event": "down", "method": self.command, "path": path})
+            self.close_connection = True
+            return
+        hold = control.get("hold")
+        if hold and path.startswith(hold):
+            self.record({"event": "held", "method": self.command, "path": path})
+            while self.control().get("hold") == hold:
+                time.sleep(0.05)
+            self.close_connection = True
+            return
+        if self.command == "GET" and path.startswith("/renewal-info/"):
+            cert_id = path[len("/renewal-info/"):]
+            self.record({"event": "renewalInfo", "certID": cert_id})
+            window = control.get("window")
+            if not window:
+                return self.problem(404, "malformed", "no window for this certificate")
+            data = json.dumps({"suggestedWindow": window}).encode()
+            headers = [("Content-Type", "application/json"), ("Retry-After", str(control.get("retry_after", 21600)))]
+            return self.reply(200, data, headers)
+        replaces = None
+        if self.command == "POST" and path == "/order-plz":
+            payload = b64url_json(json.loads(body).get("payload", ""))
+            replaces = payload.get("replaces")
+            self.record({"event": "newOrder", "replaces": replaces})
+        status, headers, data = self.forward(body)
+        if self.command == "GET" and path == "/dir" and control.get("ari", True):
+            directory = json.loads(data)
+            directory["renewalInfo"] = f"https://{self.headers['Host']}/renewal-info"
+            data = json.dumps(directory).encode()
+        if replaces and status == 201:
+            order = json.loads(data)
+            order["replaces"] = replaces
+            data = json.dumps(order).encode()
+        self.reply(status, data, headers)
+
+    def forward(self, body):
+        host, port = self.args.upstream.rsplit(":", 1)
+        ctx = ssl.create_default_context(cafile=self.args.upstream_ca)
+        conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=60)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
+        try:
+            conn.request(self.command, self.path, body=body if body else None, headers=headers)
+            rsp = conn.getresponse()
+            data = rsp.read()
+            kept = [(k, v) for k, v in rsp.getheaders() if k.lower() not in HOP_HEADERS]
+            return rsp.status, kept, data
+        finally:
+            conn.close()
+
+    do_GET = do_POST = do_HEAD = handle_any
+
+    def log_message(self, fmt, *a):
+        log(f"{self.command} {self.path} -> " + (fmt % a))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    for name in ["--cert", "--key", "--upstream", "--upstream-ca", "--control", "--record"]:
+        p.add_argument(name, required=True)
+    p.add_argument("--port", type=int, required=True)
+    Proxy.args = p.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", Proxy.args.port), Proxy)
+    server.daemon_threads = True
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(Proxy.args.cert, Proxy.args.key)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    log(f"listening on https://127.0.0.1:{Proxy.args.port}, passing to {Proxy.args.upstream}")
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

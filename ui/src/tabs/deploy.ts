@@ -1,0 +1,284 @@
+// The Deploy tab: deploy mappings (how certdesk reaches an end server: SSH, or a paired agent)
+// with their last deployment's result and time; Add, Edit, Test connection, Deploy now, which
+// request deploys through a mapping, and Delete. Each kind's form is drawn from its field
+// declarations (engine/src/deploy/<kind>.rs). Secret fields show "set" once saved and are never
+// sent back. Test connection shows an unpinned SSH host key and pins it only on the admin's word.
+
+import { api, MappingInfo, SecretChange, TargetSpec } from "../api";
+import { Ctx, Tab } from "../app";
+import { badge, busy, clear, confirmDialog, emptyState, errorSlot, field, formatDate, h, modal, select, showError } from "../dom";
+
+const FILES_EXAMPLE = '[{"path": "/etc/nginx/tls/site.pem", "format": "fullchain", "mode": "0644"}, {"path": "/etc/nginx/tls/site.key", "format": "key"}]';
+
+function mappingDialog(kinds: TargetSpec[], existing: MappingInfo | null, done: () => void): void {
+  modal(existing ? `Edit ${existing.name}` : "Add a deploy mapping", (close) => {
+    const name = h("input", { id: "deploy-name", type: "text", value: existing?.name ?? "", autocomplete: "off" });
+    const kind = select(
+      "deploy-kind",
+      kinds.map((k) => ({ id: k.kind, label: k.label })),
+      existing?.kind ?? kinds[0]?.kind,
+    );
+    if (existing) kind.disabled = true;
+    const fieldsBox = h("div", { id: "deploy-fields" });
+    const error = errorSlot("deploy-error");
+    const submit = h("button", { id: "deploy-submit", type: "submit", class: "primary" }, "Save");
+    type Control = { name: string; secret: boolean; input: HTMLInputElement | HTMLTextAreaElement; clear?: HTMLInputElement };
+    let controls: Control[] = [];
+
+    const drawFields = () => {
+      const spec = kinds.find((k) => k.kind === kind.value);
+      controls = [];
+      clear(fieldsBox);
+      for (const f of spec?.fields ?? []) {
+        const isSet = !!existing && existing.secrets_set.includes(f.name);
+        const value = f.secret ? "" : (existing?.fields[f.name] ?? "");
+        const input =
+          f.name === "files" || f.name === "private_key"
+            ? h("textarea", { id: `deploy-field-${f.name}`, rows: 4, placeholder: f.name === "files" ? FILES_EXAMPLE : isSet ? "set — leave empty to keep" : "" })
+            : h("input", {
+                id: `deploy-field-${f.name}`,
+                type: f.secret ? "password" : "text",
+                autocomplete: "off",
+                placeholder: isSet ? "set — leave empty to keep" : "",
+                value,
+              });
+        if (input instanceof HTMLTextAreaElement) input.value = value;
+        input.required = f.required;
+        fieldsBox.append(field(`${f.label}${f.required ? "" : " (optional)"}`, input, f.help).wrap);
+        const entry: Control = { name: f.name, secret: f.secret, input };
+        if (isSet && !f.required) {
+          entry.clear = h("input", { id: `deploy-clear-${f.name}`, type: "checkbox" });
+          fieldsBox.append(field(`Remove the stored ${f.label}`, entry.clear).wrap);
+        }
+        controls.push(entry);
+      }
+    };
+    kind.addEventListener("change", drawFields);
+    drawFields();
+
+    const form = h(
+      "form",
+      { novalidate: true },
+      field("Name", name).wrap,
+      field("Kind", kind).wrap,
+      fieldsBox,
+      h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Cancel"), submit),
+      error,
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const fields: Record<string, string> = {};
+      const secrets: Record<string, SecretChange> = {};
+      for (const c of controls) {
+        if (!c.secret) fields[c.name] = c.input.value;
+        else if (c.clear?.checked) secrets[c.name] = { action: "clear" };
+        else if (c.input.value) secrets[c.name] = { action: "set", value: c.input.value };
+        else secrets[c.name] = { action: "keep" };
+      }
+      try {
+        await busy(submit, "Saving", () =>
+          api.saveDeployment({ original_name: existing?.name, name: name.value, kind: kind.value, fields, secrets }),
+        );
+        done();
+        close();
+      } catch (err) {
+        showError(error, err);
+      }
+    });
+    return [form];
+  });
+}
+
+/** Connects and logs in without changing anything; an unpinned host key is shown to compare. */
+function testDialog(mapping: MappingInfo, done: () => void): void {
+  modal(`Test ${mapping.name}`, (close) => {
+    const result = h("p", { id: "deploy-test-result", role: "status", "aria-live": "polite" }, "Connecting…");
+    const pinBox = h("div", { id: "deploy-test-pin" });
+    const error = errorSlot("deploy-test-error");
+    const run = async (accept: boolean) => {
+      showError(error, null);
+      clear(pinBox);
+      try {
+        const probe = await api.testDeployment(mapping.name, accept);
+        result.textContent = probe.summary;
+        if (accept) done();
+        if (probe.unpinned) {
+          const pin = h("button", { id: "deploy-test-accept", type: "button", class: "primary" }, "It matches: pin it");
+          pin.addEventListener("click", () => void busy(pin, "Pinning", () => run(true)));
+          clear(
+            pinBox,
+            h("p", {}, "Compare with the server's own: ", h("code", {}, "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub")),
+            h("p", {}, h("code", { id: "deploy-test-fingerprint" }, probe.unpinned.value)),
+            pin,
+          );
+        }
+      } catch (err) {
+        result.textContent = "";
+        showError(error, err);
+      }
+    };
+    void run(false);
+    return [result, pinBox, h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Close")), error];
+  });
+}
+
+/** Deploys a saved certificate through the mapping now. */
+async function deployDialog(mapping: MappingInfo, done: () => void): Promise<void> {
+  const certs = await api.certs();
+  modal(`Deploy through ${mapping.name}`, (close) => {
+    const cert = select(
+      "deploy-now-cert",
+      certs.map((c) => ({ id: c.id, label: `${c.names.join(", ")} (${c.id})` })),
+    );
+    const go = h("button", { id: "deploy-now-run", type: "submit", class: "primary" }, "Deploy now");
+    const result = h("p", { id: "deploy-now-result", role: "status", "aria-live": "polite" });
+    const error = errorSlot("deploy-now-error");
+    go.disabled = certs.length === 0;
+    const form = h(
+      "form",
+      { novalidate: true },
+      field("Certificate", cert, certs.length ? "Its current version is installed, then the server is reloaded and checked." : "No certificate is saved yet.").wrap,
+      result,
+      h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Close"), go),
+      error,
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      showError(error, null);
+      result.textContent = "";
+      try {
+        const deployed = await busy(go, "Deploying", () => api.deployNow(mapping.name, cert.value));
+        result.textContent = deployed.summary;
+      } catch (err) {
+        showError(error, err);
+      }
+      done();
+    });
+    return [form];
+  });
+}
+
+/** Lets a request publish its http-01 tokens through the mapping, and deploy automatically. */
+async function useDialog(mapping: MappingInfo, ctx: Ctx): Promise<void> {
+  const requests = await api.requests();
+  modal(`Use ${mapping.name} for a request`, (close) => {
+    const request = select(
+      "deploy-use-request",
+      requests.map((r) => ({ id: r.id, label: `${r.names.join(", ")} (${r.id}, ${r.challenge_type})` })),
+    );
+    const auto = h("input", { id: "deploy-use-auto", type: "checkbox", checked: true });
+    const save = h("button", { id: "deploy-use-save", type: "submit", class: "primary" }, "Save");
+    const error = errorSlot("deploy-use-error");
+    save.disabled = requests.length === 0;
+    const form = h(
+      "form",
+      { novalidate: true },
+      field("Request", request, "Its http-01 tokens are published on the end server from now on.").wrap,
+      field("Deploy certificate (after validation and after every renewal)", auto).wrap,
+      h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Cancel"), save),
+      error,
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        await busy(save, "Saving", () => api.setDeploy(request.value, mapping.name, auto.checked));
+        ctx.changed("requests");
+        close();
+      } catch (err) {
+        showError(error, err);
+      }
+    });
+    return [form];
+  });
+}
+
+function lastDeploy(m: MappingInfo): HTMLElement {
+  const last = m.last_deploy;
+  if (!last) return h("span", { class: "muted" }, "Never deployed");
+  return h(
+    "div",
+    {},
+    badge(last.ok ? "Deployed" : "Failed", last.ok ? "ok" : "error"),
+    ` ${last.cert}, ${formatDate(last.at)}`,
+    h("div", { class: "muted" }, last.message),
+  );
+}
+
+export function deployTab(ctx: Ctx): Tab {
+  const panel = h("section", {});
+  const body = h("div", { id: "deploy-list" });
+  const error = errorSlot("deploy-list-error");
+  const add = h("button", { id: "deploy-add", type: "button", class: "primary" }, "Add mapping…");
+  let kinds: TargetSpec[] = [];
+
+  const load = async () => {
+    try {
+      const [k, mappings] = await Promise.all([api.deployKinds(), api.deployments()]);
+      kinds = k;
+      showError(error, null);
+      const reload = () => void load();
+      if (!mappings.length) {
+        clear(
+          body,
+          emptyState(
+            "No deploy mappings",
+            "Add one to let certdesk answer http-01 on the end server and install each certificate there after issue and every renewal.",
+            "Until then, export a certificate from the Certificates tab and install it yourself.",
+          ),
+        );
+        return;
+      }
+      const action = (label: string, onclick: () => void, danger = false) =>
+        h("button", { type: "button", class: danger ? "small danger" : "small", onclick }, label);
+      clear(
+        body,
+        h(
+          "table",
+          { class: "table", "aria-label": "Deploy mappings" },
+          h("thead", {}, h("tr", {}, ...["Name", "Kind", "Server", "Last deployment", ""].map((c) => h("th", { scope: "col" }, c)))),
+          h(
+            "tbody",
+            {},
+            ...mappings.map((m) =>
+              h(
+                "tr",
+                {},
+                h("th", { scope: "row" }, m.name),
+                h("td", {}, kinds.find((k) => k.kind === m.kind)?.label ?? m.kind),
+                h("td", {}, m.fields.host ? `${m.fields.user ?? ""}@${m.fields.host}:${m.fields.port ?? "22"}` : (m.fields.url ?? "—")),
+                h("td", {}, lastDeploy(m)),
+                h(
+                  "td",
+                  { class: "row-actions" },
+                  action("Edit", () => mappingDialog(kinds, m, reload)),
+                  action("Test", () => testDialog(m, reload)),
+                  action("Deploy now", () => void deployDialog(m, reload).catch((e) => showError(error, e))),
+                  action("Use for request", () => void useDialog(m, ctx).catch((e) => showError(error, e))),
+                  action(
+                    "Delete",
+                    async () => {
+                      const gone = await confirmDialog(`Delete ${m.name}?`, [h("p", {}, "Its stored credentials are removed from this machine.")], "Delete", true);
+                      if (!gone) return;
+                      try {
+                        await api.deleteDeployment(m.name);
+                        reload();
+                      } catch (e) {
+                        showError(error, e);
+                      }
+                    },
+                    true,
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
+      );
+    } catch (e) {
+      showError(error, e);
+    }
+  };
+  add.addEventListener("click", () => mappingDialog(kinds, null, () => void load()));
+  panel.append(h("h2", {}, "Deploy"), h("div", { class: "actions start" }, add), body, error);
+  return { id: "deploy", label: "Deploy", panel, show: () => void load() };
+}
