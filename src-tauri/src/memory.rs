@@ -3,7 +3,9 @@
 //! setting below is here because it lowered that sum, measured one at a time under Xvfb without a
 //! GPU (WebKitGTK 2.50, Debian 12, 10,000 certificates in the repository, 5 s after start).
 //! Settings that measured nothing were left out: WebKit's document-viewer cache model, memory
-//! pressure limits for the network process, `MALLOC_ARENA_MAX=2`, Skia CPU rendering.
+//! pressure limits for the network process, `MALLOC_ARENA_MAX=2`, Skia CPU rendering. Turning
+//! JavaScriptCore's JIT off saved 10 MB but made the page's scripts 2–3 times slower (filtering
+//! 10,000 rows: 27 ms instead of 8): not worth it.
 //!
 //! Left out although it saves 54 MB: keeping Mesa and LLVM out of this process
 //! (`WEBKIT_WEB_RENDER_DEVICE_FILE` + `WEBKIT_DISABLE_DMABUF_RENDERER` + `GDK_GL=disable`).
@@ -21,10 +23,6 @@ pub fn before_start() {
         // where there is no GPU) into the web process: 85 MB. A page of forms and tables gains
         // nothing from it.
         ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
-        // JavaScriptCore's JIT tiers: 10 MB over the three processes. The interpreter filters and
-        // sorts the 10,000-row certificate list in 27 ms at worst (8 ms with the JIT), within the
-        // 50 ms goal.
-        ("JSC_useJIT", "0"),
     ] {
         if std::env::var_os(key).is_none() {
             std::env::set_var(key, value);
