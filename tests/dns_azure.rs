@@ -51,42 +51,12 @@ fn setup(bind: &Bind, fake: &FakeApi, pebble: &Pebble, extra: Value) -> Certdesk
     for (k, v) in extra.as_object().expect("object") {
         config[k] = v.clone();
     }
-    let path = cd.dir().join("azure.json");
-    std::fs::write(&path, config.to_string()).expect("write config");
-    cd.run([
-        "--json",
-        "dns",
-        "add",
-        "--provider",
-        "azure",
-        "--name",
-        "azure",
-        "--config",
-        path.to_str().expect("UTF-8"),
-    ])
-    .assert_success();
+    common::add_dns_account(&cd, "azure", "azure", &config).assert_success();
     cd
 }
 
 fn issue(cd: &Certdesk, names: &[&str]) -> common::Output {
-    let mut args = vec![
-        "--json",
-        "request",
-        "create",
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "dns-01",
-        "--dns-account",
-        "azure",
-        "--save",
-    ];
-    for n in names {
-        args.extend(["--domain", n]);
-    }
-    cd.run(args)
+    common::issue_dns(cd, "azure", names)
 }
 
 /// The fake's TXT sets as it last wrote them: fqdn -> values.

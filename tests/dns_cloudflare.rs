@@ -65,40 +65,11 @@ impl Setup {
         for (k, v) in credentials.as_object().expect("object") {
             config[k] = v.clone();
         }
-        let path = self.cd.dir().join(format!("{name}.json"));
-        std::fs::write(&path, config.to_string()).expect("write config");
-        self.cd.run([
-            "--json",
-            "dns",
-            "add",
-            "--provider",
-            "cloudflare",
-            "--name",
-            name,
-            "--config",
-            path.to_str().expect("UTF-8"),
-        ])
+        common::add_dns_account(&self.cd, "cloudflare", name, &config)
     }
 
     fn issue(&self, account: &str, names: &[&str]) -> common::Output {
-        let mut args = vec![
-            "--json",
-            "request",
-            "create",
-            "--key",
-            "p256",
-            "--keystore",
-            "pem",
-            "--challenge",
-            "dns-01",
-            "--dns-account",
-            account,
-            "--save",
-        ];
-        for n in names {
-            args.extend(["--domain", n]);
-        }
-        self.cd.run(args)
+        common::issue_dns(&self.cd, account, names)
     }
 
     /// The fake's TXT records by name, as its state file has them (empty before any change).

@@ -26,19 +26,7 @@ fn add_account(cd: &Certdesk, bind: &Bind, fake: &FakeApi, mut config: Value) ->
     config["endpoint"] = json!(fake.endpoint());
     config["ca_certificate"] = json!(fake.ca_path());
     config["nameservers"] = json!([bind.addr()]);
-    let path = cd.dir().join("cloudns.json");
-    std::fs::write(&path, config.to_string()).expect("write config");
-    cd.run([
-        "--json",
-        "dns",
-        "add",
-        "--provider",
-        "cloudns",
-        "--name",
-        "cloudns",
-        "--config",
-        path.to_str().expect("UTF-8"),
-    ])
+    common::add_dns_account(cd, "cloudns", "cloudns", &config)
 }
 
 fn good() -> Value {
@@ -46,24 +34,7 @@ fn good() -> Value {
 }
 
 fn issue(cd: &Certdesk, names: &[&str]) -> common::Output {
-    let mut args = vec![
-        "--json",
-        "request",
-        "create",
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "dns-01",
-        "--dns-account",
-        "cloudns",
-        "--save",
-    ];
-    for n in names {
-        args.extend(["--domain", n]);
-    }
-    cd.run(args)
+    common::issue_dns(cd, "cloudns", names)
 }
 
 #[test]

@@ -61,40 +61,11 @@ impl Setup {
             "ca_certificate": self.fake.ca_path(),
             "nameservers": [self.bind.addr()],
         });
-        let path = self.cd.dir().join("gd.json");
-        std::fs::write(&path, config.to_string()).expect("write config");
-        self.cd.run([
-            "--json",
-            "dns",
-            "add",
-            "--provider",
-            "godaddy",
-            "--name",
-            "gd",
-            "--config",
-            path.to_str().expect("UTF-8"),
-        ])
+        common::add_dns_account(&self.cd, "godaddy", "gd", &config)
     }
 
     fn issue(&self, names: &[&str]) -> common::Output {
-        let mut args = vec![
-            "--json",
-            "request",
-            "create",
-            "--key",
-            "p256",
-            "--keystore",
-            "pem",
-            "--challenge",
-            "dns-01",
-            "--dns-account",
-            "gd",
-            "--save",
-        ];
-        for n in names {
-            args.extend(["--domain", n]);
-        }
-        self.cd.run(args)
+        common::issue_dns(&self.cd, "gd", names)
     }
 
     /// The fake's TXT records by name, as its state file has them (empty before any change).

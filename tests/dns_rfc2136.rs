@@ -29,40 +29,11 @@ fn setup(bind: &Bind, pebble: &Pebble, extra: Value) -> Certdesk {
 }
 
 fn add_account(cd: &Certdesk, name: &str, config: &Value) -> common::Output {
-    let path = cd.dir().join(format!("{name}.json"));
-    std::fs::write(&path, config.to_string()).expect("write config");
-    cd.run([
-        "--json",
-        "dns",
-        "add",
-        "--provider",
-        "rfc2136",
-        "--name",
-        name,
-        "--config",
-        path.to_str().expect("UTF-8"),
-    ])
+    common::add_dns_account(cd, "rfc2136", name, config)
 }
 
 fn issue(cd: &Certdesk, names: &[&str]) -> common::Output {
-    let mut args = vec![
-        "--json",
-        "request",
-        "create",
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "dns-01",
-        "--dns-account",
-        "bind",
-        "--save",
-    ];
-    for n in names {
-        args.extend(["--domain", n]);
-    }
-    cd.run(args)
+    common::issue_dns(cd, "bind", names)
 }
 
 #[test]

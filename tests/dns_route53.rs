@@ -66,20 +66,7 @@ impl World {
         for (k, v) in extra.as_object().expect("object") {
             config[k] = v.clone();
         }
-        let path = cd.dir().join("r53.json");
-        std::fs::write(&path, config.to_string()).expect("write config");
-        cd.run([
-            "--json",
-            "dns",
-            "add",
-            "--provider",
-            "route53",
-            "--name",
-            "r53",
-            "--config",
-            path.to_str().expect("UTF-8"),
-        ])
-        .assert_success();
+        common::add_dns_account(cd, "route53", "r53", &config).assert_success();
     }
 
     /// What the front logged (each request, each refusal with its reason, each change's polls).
@@ -89,24 +76,7 @@ impl World {
 }
 
 fn issue(cd: &Certdesk, names: &[&str]) -> common::Output {
-    let mut args = vec![
-        "--json",
-        "request",
-        "create",
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "dns-01",
-        "--dns-account",
-        "r53",
-        "--save",
-    ];
-    for n in names {
-        args.extend(["--domain", n]);
-    }
-    cd.run(args)
+    common::issue_dns(cd, "r53", names)
 }
 
 #[test]

@@ -52,24 +52,7 @@ fn add(cd: &Certdesk, command: &str, bind: &Bind) {
 }
 
 fn issue(cd: &Certdesk, names: &[&str]) -> common::Output {
-    let mut args = vec![
-        "--json",
-        "request",
-        "create",
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "dns-01",
-        "--dns-account",
-        "hook",
-        "--save",
-    ];
-    for n in names {
-        args.extend(["--domain", n]);
-    }
-    cd.run(args)
+    common::issue_dns(cd, "hook", names)
 }
 
 #[test]

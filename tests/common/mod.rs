@@ -1419,6 +1419,47 @@ impl Drop for CertdeskChild {
 // Steps most tests share
 // ---------------------------------------------------------------------------------------------
 
+/// `certdesk --json dns add --provider PROVIDER --name NAME` with `config` written to a file in
+/// the CLI's folder, as an administrator would.
+pub fn add_dns_account(cd: &Certdesk, provider: &str, name: &str, config: &Value) -> Output {
+    let path = cd.dir().join(format!("{name}.json"));
+    fs::write(&path, config.to_string()).expect("write the DNS account config");
+    cd.run([
+        "--json",
+        "dns",
+        "add",
+        "--provider",
+        provider,
+        "--name",
+        name,
+        "--config",
+        path.to_str().expect("UTF-8 temp path"),
+    ])
+}
+
+/// `certdesk --json request create` for `names` (P-256, PEM) with the dns-01 challenges
+/// published through the DNS account `account`, verified and saved in one go.
+pub fn issue_dns(cd: &Certdesk, account: &str, names: &[&str]) -> Output {
+    let mut args = vec![
+        "--json",
+        "request",
+        "create",
+        "--key",
+        "p256",
+        "--keystore",
+        "pem",
+        "--challenge",
+        "dns-01",
+        "--dns-account",
+        account,
+        "--save",
+    ];
+    for n in names {
+        args.extend(["--domain", n]);
+    }
+    cd.run(args)
+}
+
 /// Registers the account "pebble" at `pebble` (terms accepted, Pebble's TLS root trusted) and
 /// returns it as `account register --json` prints it.
 pub fn register(cd: &Certdesk, pebble: &Pebble) -> Value {
