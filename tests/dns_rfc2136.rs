@@ -318,3 +318,37 @@ fn a_pending_request_assigned_to_an_account_verifies_with_no_hand_work() {
     assert_eq!(verified[0]["status"], "available", "{verified:#}");
     assert!(bind.txt("_acme-challenge.later.example.com").is_empty());
 }
+
+#[test]
+fn per_domain_keys_pick_the_entry_of_each_zone_and_name_a_zone_without_one() {
+    let bind = Bind::start(&["example.com", "example.net"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    // One entry per zone, each with its own server and key; the entry of another zone (here a
+    // sub-zone with the sha1 key) does not get in the way.
+    let (sha1_name, _) = common::bind::LEGACY_KEYS[0];
+    let zones = json!([
+        {"zone": "example.com", "server": bind.addr(), "key_name": KEY_NAME,
+         "key_secret": bind.secret(), "algorithm": "hmac-sha256"},
+        {"zone": "shop.example.com", "server": bind.addr(), "key_name": sha1_name,
+         "key_secret": bind.legacy_secret(sha1_name), "algorithm": "hmac-sha1"},
+    ]);
+    add_account(
+        &cd,
+        "bind",
+        &json!({"zones": zones.to_string(), "nameservers": [bind.addr()]}),
+    )
+    .assert_success();
+    let out = issue(&cd, &["www.example.com"]);
+    out.assert_success();
+    assert_eq!(out.json()["status"], "saved");
+
+    let out = issue(&cd, &["www.example.net"]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("no zone entry covers example.net"),
+        "{out}"
+    );
+    assert!(bind.txt("_acme-challenge.www.example.net").is_empty());
+}
