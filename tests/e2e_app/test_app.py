@@ -347,8 +347,9 @@ def scenario(app, pebble, work, notifications):
     status = pebble.cert_status(serial)
     assert status.get("Status") == "Revoked", status
 
-    step("Settings: a bad renewal window shows the engine's message")
+    step("Settings: the renewal scheduler has run; a bad renewal window shows the engine's message")
     app.tab("settings")
+    app.wait_text("#sched-runs", "Next run: ")
     d.wait("settings loaded", "return document.getElementById('set-renew-days').value !== '';")
     app.type("#set-renew-days", "398")
     d.find("#set-submit").click()

@@ -98,6 +98,23 @@ export interface RequestInfo {
   updated: string;
 }
 
+/** A saved certificate whose renewals are failing, from the scheduler's state. */
+export interface FailingRenewal {
+  id: string;
+  names: string[];
+  not_after: string;
+  failures: number;
+  last_attempt?: string;
+  next_attempt?: string;
+  last_error?: string;
+}
+/** The renewal scheduler's health: its last and next pass, and what is failing. */
+export interface RenewalHealth {
+  last_run?: string | null;
+  next_run?: string | null;
+  failing: FailingRenewal[];
+}
+
 export interface AppInfo {
   version: string;
   data_dir: string;
@@ -401,6 +418,7 @@ export const api = {
     call<string>("export_cert", { id, format, password, path }),
   renew: (id: string) => call<RequestInfo>("renew", { id }),
   renewDue: () => call<RenewalOutcome[]>("renew_due"),
+  renewalHealth: () => call<RenewalHealth>("renewal_health"),
   revoke: (id: string, reason: string) => call<CertSummary>("revoke", { id, reason }),
   deleteCert: (id: string) => call<CertSummary>("delete_cert", { id }),
 

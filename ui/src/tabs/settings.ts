@@ -4,8 +4,46 @@
 
 import { api, SecretChange, SettingsView, SmtpSecurity } from "../api";
 import { Ctx, Tab } from "../app";
-import { busy, clear, errorSlot, field, h, select, showError } from "../dom";
+import { busy, clear, errorSlot, field, formatDate, h, select, showError } from "../dom";
 import { pathField } from "../files";
+
+/**
+ * The renewal scheduler at a glance: when it last ran and runs next, and each certificate whose
+ * renewal is failing with its next attempt, so a failure is seen at once, not near expiry.
+ */
+function schedulerCard(): { card: HTMLElement; load: () => Promise<void> } {
+  const runs = h("p", { id: "sched-runs" });
+  const failing = h("ul", { id: "sched-failing", "aria-label": "Failing renewals" });
+  const error = errorSlot("sched-error");
+  const card = h("div", { class: "card", "aria-labelledby": "sched-title" }, h("h3", { id: "sched-title" }, "Renewal scheduler"), runs, failing, error);
+  const load = async () => {
+    try {
+      const health = await api.renewalHealth();
+      showError(error, null);
+      const last = health.last_run ? formatDate(health.last_run) : "not yet";
+      const next = health.next_run ? formatDate(health.next_run) : "when a certificate is saved";
+      runs.textContent = `Last run: ${last}. Next run: ${next}.`;
+      clear(
+        failing,
+        ...(health.failing.length
+          ? health.failing.map((f) =>
+              h(
+                "li",
+                {},
+                h("strong", {}, f.names.join(", ")),
+                `: ${f.failures} failed attempt${f.failures === 1 ? "" : "s"}`,
+                f.next_attempt ? `, next at ${formatDate(f.next_attempt)}` : "",
+                f.last_error ? ` — ${f.last_error}` : "",
+              ),
+            )
+          : [h("li", { class: "muted" }, "No renewal is failing.")]),
+      );
+    } catch (e) {
+      showError(error, e);
+    }
+  };
+  return { card, load };
+}
 
 function dataFolderCard(ctx: Ctx): HTMLElement {
   const info = ctx.info;
@@ -211,13 +249,15 @@ export function settingsTab(ctx: Ctx): Tab {
   const { form, load } = settingsForm();
   const about = h("p", { class: "muted" });
   clear(about, `certdesk ${ctx.info.version}`);
-  panel.append(h("h2", {}, "Settings"), h("div", { class: "columns" }, form, dataFolderCard(ctx)), about);
+  const scheduler = schedulerCard();
+  panel.append(h("h2", {}, "Settings"), h("div", { class: "columns" }, form, h("div", {}, scheduler.card, dataFolderCard(ctx))), about);
   return {
     id: "settings",
     label: "Settings",
     panel,
     show: () => {
       void load();
+      void scheduler.load();
       ctx.changed("settings");
     },
   };
