@@ -8,13 +8,9 @@
 //! certificate is refused.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -22,6 +18,7 @@ use zeroize::Zeroizing;
 use crate::agent_api::{self, ApiError, Health, Http01Token, InstallBundle, Installed};
 use crate::deploy::agent::{FINGERPRINT_FIELD, KIND, TOKEN_FIELD, URL_FIELD};
 use crate::deploy::mappings::{MappingForm, MappingInfo};
+use crate::deploy::served::{Accept, PresentedCertificate};
 use crate::error::{Error, Result};
 use crate::settings::SecretChange;
 use crate::Engine;
@@ -125,8 +122,9 @@ impl Engine {
 /// Connects to `url` and returns the fingerprint of the certificate it presents.
 async fn presented_fingerprint(url: &str) -> Result<String> {
     let url = agent_url(url)?;
-    let verifier = Arc::new(PinnedVerifier::new(None));
-    let http = https_client(verifier.clone())?;
+    // Accepts nothing, so pairing sends nothing: it only reads the presented fingerprint.
+    let verifier = Arc::new(PresentedCertificate::new(Accept::Nothing));
+    let http = https_client(&verifier)?;
     let outcome = http
         .get(url.join(agent_api::HEALTH).map_err(bad_url)?)
         .send()
@@ -145,19 +143,21 @@ pub struct AgentClient {
     fingerprint: String,
     token: Zeroizing<String>,
     http: reqwest::Client,
-    verifier: Arc<PinnedVerifier>,
+    verifier: Arc<PresentedCertificate>,
 }
 
 impl AgentClient {
     /// A client for the agent at `url` whose certificate has the (normalized) `fingerprint`.
     pub fn new(name: &str, url: &str, fingerprint: &str, token: &str) -> Result<Self> {
-        let verifier = Arc::new(PinnedVerifier::new(Some(fingerprint.to_owned())));
+        let verifier = Arc::new(PresentedCertificate::new(Accept::Only(
+            fingerprint.to_owned(),
+        )));
         Ok(Self {
             name: name.to_owned(),
             url: agent_url(url)?,
             fingerprint: fingerprint.to_owned(),
             token: Zeroizing::new(token.to_owned()),
-            http: https_client(verifier.clone())?,
+            http: https_client(&verifier)?,
             verifier,
         })
     }
@@ -298,14 +298,11 @@ fn unreachable_agent(url: &str, e: &reqwest::Error) -> Error {
     ))
 }
 
-fn https_client(verifier: Arc<PinnedVerifier>) -> Result<reqwest::Client> {
-    let provider = verifier.provider.clone();
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Deploy(format!("cannot set up TLS: {e}")))?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
+/// An HTTPS client that trusts exactly what `verifier` accepts: the pinned agent certificate.
+fn https_client(verifier: &Arc<PresentedCertificate>) -> Result<reqwest::Client> {
+    let tls = verifier
+        .client_config()
+        .map_err(|e| Error::Deploy(format!("cannot set up TLS: {e}")))?;
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .timeout(TIMEOUT)
@@ -314,87 +311,6 @@ fn https_client(verifier: Arc<PinnedVerifier>) -> Result<reqwest::Client> {
         .user_agent(concat!("certdesk/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| Error::Deploy(format!("cannot set up the HTTPS client: {e}")))
-}
-
-/// Accepts exactly the pinned certificate (its handshake signatures checked as usual) and
-/// remembers the one presented, so a refusal can say what the agent showed. With no pin it
-/// refuses every certificate after noting it: that is how pairing reads the fingerprint
-/// without sending anything.
-#[derive(Debug)]
-struct PinnedVerifier {
-    pinned: Option<String>,
-    seen: Mutex<Option<String>>,
-    provider: Arc<CryptoProvider>,
-}
-
-impl PinnedVerifier {
-    fn new(pinned: Option<String>) -> Self {
-        Self {
-            pinned,
-            seen: Mutex::new(None),
-            provider: Arc::new(rustls::crypto::aws_lc_rs::default_provider()),
-        }
-    }
-
-    fn seen(&self) -> Option<String> {
-        self.seen.lock().ok().and_then(|s| s.clone())
-    }
-}
-
-impl ServerCertVerifier for PinnedVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let presented = agent_api::fingerprint(end_entity);
-        if let Ok(mut seen) = self.seen.lock() {
-            *seen = Some(presented.clone());
-        }
-        match &self.pinned {
-            Some(pinned) if *pinned == presented => Ok(ServerCertVerified::assertion()),
-            _ => Err(rustls::Error::InvalidCertificate(
-                CertificateError::ApplicationVerificationFailure,
-            )),
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
 }
 
 #[cfg(test)]

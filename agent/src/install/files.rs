@@ -7,15 +7,14 @@
 use std::path::{Path, PathBuf};
 
 use certdesk_engine::agent_api::{InstallBundle, Installed};
-use certdesk_engine::deploy::{served::served_serial, FileSpec};
+use certdesk_engine::deploy::{
+    served::served_serial, FileSpec, BACKUP_EXTENSION, STAGED_EXTENSION,
+};
 use certdesk_engine::{Error, Result};
 use zeroize::Zeroizing;
 
 use super::Installer;
 use crate::config::Config;
-
-const NEW: &str = "certdesk-new";
-const BACKUP: &str = "bak";
 
 pub struct Files {
     files: Vec<FileSpec>,
@@ -70,7 +69,7 @@ impl Installer for Files {
         let mut slots = Vec::new();
         for (spec, bytes) in &rendered {
             let path = PathBuf::from(&spec.path);
-            let staged = sibling(&path, NEW);
+            let staged = sibling(&path, STAGED_EXTENSION);
             write_staged(&staged, bytes, spec.mode_bits()?)?;
             if let Some(owner) = &spec.owner {
                 let mut chown = tokio::process::Command::new("chown");
@@ -90,7 +89,7 @@ impl Installer for Files {
         }
         for (slot, _) in &slots {
             if slot.had_previous {
-                let backup = sibling(&slot.path, BACKUP);
+                let backup = sibling(&slot.path, BACKUP_EXTENSION);
                 copy_exact(&slot.path, &backup)?;
             }
         }
@@ -141,8 +140,8 @@ impl Files {
         let mut problems = Vec::new();
         for slot in placed {
             let outcome = if slot.had_previous {
-                let backup = sibling(&slot.path, BACKUP);
-                let staged = sibling(&slot.path, NEW);
+                let backup = sibling(&slot.path, BACKUP_EXTENSION);
+                let staged = sibling(&slot.path, STAGED_EXTENSION);
                 copy_exact(&backup, &staged).and_then(|()| {
                     std::fs::rename(&staged, &slot.path).map_err(|e| Error::file(&slot.path, e))
                 })

@@ -6,14 +6,15 @@
 //! served, which the caller compares with the serial it deployed.
 
 use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, SignatureScheme};
 
+use crate::agent_api::fingerprint;
 use crate::certinfo::CertInfo;
 use crate::error::{Error, Result};
 
@@ -41,13 +42,9 @@ fn handshake(address: &str, server_name: &str) -> Result<String> {
     tcp.set_read_timeout(Some(TIMEOUT))
         .and_then(|()| tcp.set_write_timeout(Some(TIMEOUT)))
         .map_err(|e| failed(format!("failed: {e}")))?;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| failed(format!("failed: {e}")))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-        .with_no_client_auth();
+    let config = Arc::new(PresentedCertificate::new(Accept::Any))
+        .client_config()
+        .map_err(|e| failed(format!("failed: {e}")))?;
     let name = ServerName::try_from(server_name.to_owned())
         .map_err(|e| failed(format!("cannot use the server name {server_name:?} ({e})")))?;
     let mut tls = rustls::ClientConnection::new(Arc::new(config), name)
@@ -63,20 +60,76 @@ fn handshake(address: &str, server_name: &str) -> Result<String> {
     Ok(CertInfo::from_der(leaf)?.serial)
 }
 
-/// Accepts any certificate whose handshake signature is sound: the check reads what is served.
+/// Which certificate a [`PresentedCertificate`] check lets through.
 #[derive(Debug)]
-struct AnyCertificate(Arc<CryptoProvider>);
+pub(crate) enum Accept {
+    /// Any: the served-serial check reads what is served without judging it.
+    Any,
+    /// Only the certificate with this SHA-256 fingerprint (a paired agent's).
+    Only(String),
+    /// None: pairing reads the presented fingerprint without sending anything.
+    Nothing,
+}
 
-impl ServerCertVerifier for AnyCertificate {
+/// A certificate check that decides by [`Accept`] instead of a CA, checks the handshake
+/// signatures as usual, and remembers the fingerprint presented, so a refusal can say what the
+/// server showed.
+#[derive(Debug)]
+pub(crate) struct PresentedCertificate {
+    accept: Accept,
+    seen: Mutex<Option<String>>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl PresentedCertificate {
+    pub fn new(accept: Accept) -> Self {
+        Self {
+            accept,
+            seen: Mutex::new(None),
+            provider: Arc::new(rustls::crypto::aws_lc_rs::default_provider()),
+        }
+    }
+
+    /// The fingerprint of the certificate presented last, if any.
+    pub fn seen(&self) -> Option<String> {
+        self.seen.lock().ok().and_then(|s| s.clone())
+    }
+
+    /// A TLS client configuration that checks the server's certificate with `self`.
+    pub fn client_config(self: &Arc<Self>) -> std::result::Result<ClientConfig, rustls::Error> {
+        Ok(ClientConfig::builder_with_provider(self.provider.clone())
+            .with_safe_default_protocol_versions()?
+            .dangerous()
+            .with_custom_certificate_verifier(self.clone())
+            .with_no_client_auth())
+    }
+}
+
+impl ServerCertVerifier for PresentedCertificate {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
+        end_entity: &CertificateDer<'_>,
         _intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
+        let presented = fingerprint(end_entity);
+        let accepted = match &self.accept {
+            Accept::Any => true,
+            Accept::Only(pinned) => *pinned == presented,
+            Accept::Nothing => false,
+        };
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = Some(presented);
+        }
+        if accepted {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::ApplicationVerificationFailure,
+            ))
+        }
     }
 
     fn verify_tls12_signature(
@@ -89,7 +142,7 @@ impl ServerCertVerifier for AnyCertificate {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -103,11 +156,13 @@ impl ServerCertVerifier for AnyCertificate {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

@@ -22,7 +22,10 @@ use zeroize::Zeroizing;
 
 use super::served::served_serial;
 use super::TargetSpec;
-use super::{Bundle, DeployTarget, Deployed, FileSpec, Http01Token, Pin, Probe, TargetConfig};
+use super::{
+    Bundle, DeployTarget, Deployed, FileSpec, Http01Token, Pin, Probe, TargetConfig,
+    BACKUP_EXTENSION, STAGED_EXTENSION,
+};
 use crate::error::{Error, Result};
 use crate::form::FieldSpec;
 
@@ -97,9 +100,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 /// workers gracefully).
 const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
 const TOKEN_DIR: &str = ".well-known/acme-challenge";
-/// The suffix of a file being uploaded, renamed over the real name once complete.
-const TMP_SUFFIX: &str = ".certdesk-new";
-const BACKUP_SUFFIX: &str = ".bak";
 
 enum Login {
     Password(Zeroizing<String>),
@@ -531,9 +531,14 @@ impl DeployTarget for SshTarget {
         for (file, _, bytes) in &rendered {
             existed.push(sftp.try_exists(&file.path).await.unwrap_or(false));
             // Created private: the mode (and owner) are set before the file takes its name.
-            upload(&sftp, &format!("{}{TMP_SUFFIX}", file.path), bytes, 0o600)
-                .await
-                .map_err(|e| self.failed("uploading the certificate", e))?;
+            upload(
+                &sftp,
+                &format!("{}.{STAGED_EXTENSION}", file.path),
+                bytes,
+                0o600,
+            )
+            .await
+            .map_err(|e| self.failed("uploading the certificate", e))?;
         }
         let _ = sftp.close().await;
 
@@ -541,7 +546,7 @@ impl DeployTarget for SshTarget {
         let mut swap = Vec::new();
         for ((file, mode, _), existed) in rendered.iter().zip(&existed) {
             let path = quote(&file.path);
-            let tmp = quote(&format!("{}{TMP_SUFFIX}", file.path));
+            let tmp = quote(&format!("{}.{STAGED_EXTENSION}", file.path));
             if let Some(owner) = &file.owner {
                 prepare.push(format!("chown {} {tmp}", quote(owner)));
             }
@@ -549,7 +554,7 @@ impl DeployTarget for SshTarget {
             if *existed {
                 prepare.push(format!(
                     "ln -f {path} {}",
-                    quote(&format!("{}{BACKUP_SUFFIX}", file.path))
+                    quote(&format!("{}.{BACKUP_EXTENSION}", file.path))
                 ));
             }
             swap.push(format!("mv -f {tmp} {path}"));
@@ -561,7 +566,7 @@ impl DeployTarget for SshTarget {
         {
             let uploads: Vec<String> = rendered
                 .iter()
-                .map(|(f, _, _)| quote(&format!("{}{TMP_SUFFIX}", f.path)))
+                .map(|(f, _, _)| quote(&format!("{}.{STAGED_EXTENSION}", f.path)))
                 .collect();
             // Best effort: the failure above is the news, and the served files are untouched
             // unless the very renames failed.
@@ -690,7 +695,7 @@ impl SshTarget {
         for ((file, _, _), existed) in rendered.iter().zip(existed) {
             let path = quote(&file.path);
             if *existed {
-                let backup = quote(&format!("{}{BACKUP_SUFFIX}", file.path));
+                let backup = quote(&format!("{}.{BACKUP_EXTENSION}", file.path));
                 script.push(format!("mv -f {backup} {path}"));
             } else {
                 script.push(format!("rm -f {path}"));
