@@ -10,7 +10,7 @@ use std::fs;
 use std::path::Path;
 
 use common::nginx::{normalize_serial, Nginx};
-use common::sshd::Sshd;
+use common::sshd::{ClientKey, Sshd};
 use common::{register, Certdesk, Pebble};
 use serde_json::{json, Value};
 
@@ -201,7 +201,11 @@ fn a_key_with_a_passphrase_logs_in_and_bad_mappings_are_refused_with_reasons() {
     let pebble = Pebble::start();
     let nginx = Nginx::start(pebble.http_port());
     let cd = Certdesk::new();
-    let key = sshd.client_key_with_passphrase("correct horse");
+    let key = sshd.authorize_new_key(ClientKey {
+        key_type: "ed25519",
+        pem: false,
+        passphrase: "correct horse",
+    });
 
     let wrong = json!({"private_key": key, "passphrase": "wrong horse"});
     let out = add_mapping(&cd, "web1", &config(&sshd, &nginx, wrong));
@@ -228,6 +232,44 @@ fn a_key_with_a_passphrase_logs_in_and_bad_mappings_are_refused_with_reasons() {
     add_pinned(&cd, &sshd, "web1", &config(&sshd, &nginx, right));
     let shown = cd.json(["deploy", "show", "web1"]);
     assert_eq!(shown["secrets_set"], json!(["passphrase", "private_key"]));
+}
+
+#[test]
+fn rsa_host_and_login_keys_work_in_openssh_and_pem_form() {
+    let sshd = Sshd::start_with_host_key("rsa");
+    let pebble = Pebble::start();
+    let nginx = Nginx::start(pebble.http_port());
+    let cd = Certdesk::new();
+
+    let pem = sshd.authorize_new_key(ClientKey {
+        key_type: "rsa",
+        pem: true,
+        passphrase: "",
+    });
+    assert!(pem.starts_with("-----BEGIN RSA PRIVATE KEY-----"), "{pem}");
+    // add_pinned logs in and pins the server's RSA host key by the fingerprint ssh-keygen prints.
+    add_pinned(
+        &cd,
+        &sshd,
+        "web-pem",
+        &config(&sshd, &nginx, json!({"private_key": pem})),
+    );
+
+    let openssh = sshd.authorize_new_key(ClientKey {
+        key_type: "rsa",
+        pem: false,
+        passphrase: "correct horse",
+    });
+    let rsa = json!({"private_key": openssh, "passphrase": "correct horse"});
+    add_pinned(&cd, &sshd, "web-rsa", &config(&sshd, &nginx, rsa));
+    let probe = cd.json(["deploy", "test", "web-rsa"]);
+    assert!(
+        probe["summary"]
+            .as_str()
+            .expect("summary")
+            .contains(&format!("logged in to 127.0.0.1:{} as", sshd.port())),
+        "{probe:#}"
+    );
 }
 
 #[test]

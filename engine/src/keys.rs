@@ -440,7 +440,7 @@ fn identify(der: &[u8], encoding: Encoding) -> Result<KeyAlgorithm> {
 
 /// Sizes an RSA key from its PKCS#1 modulus.
 fn rsa_algorithm(pkcs1_der: &[u8]) -> Result<KeyAlgorithm> {
-    let key = pkcs1::RsaPrivateKeyRef::try_from(pkcs1_der)
+    let key = pkcs1::RsaPrivateKey::try_from(pkcs1_der)
         .map_err(|_| Error::input("the RSA key is malformed"))?;
     let modulus = key.modulus.as_bytes();
     let leading_zeros = modulus

@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::{
@@ -15,15 +16,32 @@ pub struct Sshd {
     dir: TempDir,
     child: Option<Child>,
     port: u16,
+    host_key_type: &'static str,
+}
+
+/// A client key for [`Sshd::authorize_new_key`].
+pub struct ClientKey<'a> {
+    /// `ssh-keygen -t`: ed25519, ecdsa or rsa.
+    pub key_type: &'a str,
+    /// Written as PEM (`ssh-keygen -m PEM`) instead of OpenSSH's own format.
+    pub pem: bool,
+    /// Empty for none.
+    pub passphrase: &'a str,
 }
 
 impl Sshd {
     /// Starts sshd with a fresh ed25519 host key and a fresh client key authorised for the
     /// current user, and waits until it accepts connections.
     pub fn start() -> Sshd {
+        Self::start_with_host_key("ed25519")
+    }
+
+    /// [`Sshd::start`] with a host key of another `ssh-keygen -t` type, the only one the server
+    /// offers.
+    pub fn start_with_host_key(host_key_type: &'static str) -> Sshd {
         let dir = TempDir::new("certdesk-sshd");
         let port = free_port();
-        keygen(&dir.path().join("client_key"));
+        keygen(&dir.path().join("client_key"), "ed25519");
         fs::copy(
             dir.path().join("client_key.pub"),
             dir.path().join("authorized_keys"),
@@ -46,6 +64,7 @@ impl Sshd {
             dir,
             child: None,
             port,
+            host_key_type,
         };
         sshd.new_host_key();
         sshd.spawn();
@@ -75,7 +94,7 @@ impl Sshd {
         let key = self.dir.path().join("host_key");
         let _ = fs::remove_file(&key);
         let _ = fs::remove_file(key.with_extension("pub"));
-        keygen(&key);
+        keygen(&key, self.host_key_type);
     }
 
     /// The server is "reinstalled": a new host key, same port.
@@ -107,22 +126,27 @@ impl Sshd {
         fs::read_to_string(self.dir.path().join("client_key")).expect("read client key")
     }
 
-    /// A further client key, encrypted with `passphrase` and authorised like the first; its
-    /// OpenSSH text.
-    pub fn client_key_with_passphrase(&self, passphrase: &str) -> String {
-        let path = self.dir.path().join("client_key_encrypted");
-        super::tool(
-            "ssh-keygen",
-            [
-                "-q",
-                "-t",
-                "ed25519",
-                "-N",
-                passphrase,
-                "-f",
-                path.to_str().expect("UTF-8 temp dir"),
-            ],
-        );
+    /// A further client key, authorised like the first; its private key text.
+    pub fn authorize_new_key(&self, key: ClientKey) -> String {
+        static MADE: AtomicUsize = AtomicUsize::new(0);
+        let path = self.dir.path().join(format!(
+            "client_key_{}",
+            MADE.fetch_add(1, Ordering::Relaxed)
+        ));
+        let path_text = path.to_str().expect("UTF-8 temp dir");
+        let mut args = vec![
+            "-q",
+            "-t",
+            key.key_type,
+            "-N",
+            key.passphrase,
+            "-f",
+            path_text,
+        ];
+        if key.pem {
+            args.extend(["-m", "PEM"]);
+        }
+        super::tool("ssh-keygen", args);
         let public = fs::read_to_string(path.with_extension("pub")).expect("read public key");
         let authorized = self.dir.path().join("authorized_keys");
         let mut all = fs::read_to_string(&authorized).expect("read authorized_keys");
@@ -170,14 +194,14 @@ impl Drop for Sshd {
     }
 }
 
-/// A new ed25519 key pair at `path` and `path.pub`, without a passphrase.
-fn keygen(path: &Path) {
+/// A new key pair of `key_type` at `path` and `path.pub`, without a passphrase.
+fn keygen(path: &Path, key_type: &str) {
     super::tool(
         "ssh-keygen",
         [
             "-q",
             "-t",
-            "ed25519",
+            key_type,
             "-N",
             "",
             "-C",

@@ -143,8 +143,7 @@ fn build(config: &TargetConfig) -> Result<Box<dyn DeployTarget>> {
                         "private_key",
                         format!(
                             "cannot be read ({e}): give the key's OpenSSH or PEM text, and its \
-                             passphrase when it has one (Ed25519 and ECDSA keys; RSA keys are not \
-                             supported yet)"
+                             passphrase when it has one (Ed25519, ECDSA or RSA)"
                         ),
                     )
                 })?;
