@@ -1,13 +1,15 @@
-//! `certdesk agent pair | list | remove`: the certdesk agents this data folder talks to.
+//! `certdesk agent pair | list | remove | package`: the certdesk agents this data folder talks to,
+//! and the package to install one from.
 //!
 //! Pairing shows the fingerprint of the certificate the agent presents and pins it only once the
 //! administrator confirmed it (`--fingerprint` for scripts, a question otherwise), then shows the
 //! new pairing token once, for `certdesk-agent pair` on the server.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use certdesk_engine::agent_package;
 use certdesk_engine::agents::AgentStatus;
 use certdesk_engine::{Engine, Error, Result};
 use clap::Subcommand;
@@ -35,6 +37,29 @@ pub enum AgentCmd {
     List,
     /// Forget an agent here (uninstall it on its server with `certdesk-agent uninstall`).
     Remove { name: String },
+    /// Write the agent package (the certdesk-agent binary shipped with certdesk, install steps
+    /// and an example configuration) as a .tar.gz to copy to the server.
+    Package {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+/// `certdesk agent package --out FILE`.
+pub fn package(path: &Path, out: &Out) -> Result<ExitCode> {
+    let package = agent_package::write(&agent_package::locate()?, path)?;
+    out.value(
+        &package,
+        &format!(
+            "Wrote the agent package {} ({} bytes; unpacks into {}/).\nSHA-256 of certdesk-agent \
+             inside: {}",
+            package.path.display(),
+            package.size,
+            package.folder,
+            package.binary_sha256
+        ),
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 pub async fn run(engine: &Engine, cmd: AgentCmd, out: &Out) -> Result<ExitCode> {
@@ -100,6 +125,7 @@ pub async fn run(engine: &Engine, cmd: AgentCmd, out: &Out) -> Result<ExitCode> 
                 ),
             );
         }
+        AgentCmd::Package { out: path } => return package(&path, out),
     }
     Ok(ExitCode::SUCCESS)
 }

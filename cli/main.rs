@@ -48,6 +48,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
+    // Packaging the agent needs no data folder (and works while the app holds it).
+    if let Command::Agent(agent::AgentCmd::Package { out: path }) = &cli.command {
+        return agent::package(path, out);
+    }
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
     let engine = Engine::open(&data_dir).await?;
     let _progress = out.follow(engine.subscribe());

@@ -58,6 +58,7 @@ const COMMANDS: &[&str] = &[
     "agent_fingerprint",
     "pair_agent",
     "remove_agent",
+    "agent_package",
 ];
 
 /// Runs `npm <args>` in `ui/`, failing the build with npm's own message.

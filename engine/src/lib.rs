@@ -4,6 +4,7 @@
 pub mod account;
 pub mod acme;
 pub mod agent_api;
+pub mod agent_package;
 pub mod agents;
 pub mod certinfo;
 pub mod choices;

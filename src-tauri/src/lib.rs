@@ -78,6 +78,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync 
         agent::agent_fingerprint,
         agent::pair_agent,
         agent::remove_agent,
+        agent::agent_package,
     ]
 }
 

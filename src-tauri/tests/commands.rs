@@ -325,6 +325,27 @@ fn agent_commands_check_the_address_and_say_when_no_agent_answers() {
 }
 
 #[test]
+fn the_agent_package_is_written_where_the_page_says() {
+    // Beside this test binary's folder (target/debug/deps) cargo builds the workspace's agent.
+    let exe = std::env::current_exe().unwrap();
+    let agent = exe.parent().unwrap().with_file_name("certdesk-agent");
+    std::env::set_var("CERTDESK_AGENT_BINARY", &agent);
+    let app = TestApp::new();
+    let dir = TempDir::new("certdesk-package");
+    let path = dir.path().join("agent.tar.gz");
+    let written = app.ok("agent_package", json!({ "path": path }));
+    assert_eq!(written["path"], json!(path));
+    assert_eq!(
+        written["size"].as_u64(),
+        Some(std::fs::metadata(&path).unwrap().len())
+    );
+    assert_eq!(written["binary_sha256"].as_str().map(str::len), Some(64));
+    let e = app.err("agent_package", json!({ "path": dir.path() }));
+    assert_eq!(e["kind"], "input");
+    assert!(message(&e).contains("is a folder"), "{e}");
+}
+
+#[test]
 fn the_name_check_lists_every_rejected_name_with_the_engines_reason() {
     let app = TestApp::new();
     let check = app.ok(

@@ -23,7 +23,8 @@ if ! command -v tauri-driver >/dev/null; then
 fi
 
 if [[ -z "${CERTDESK_APP:-}" ]]; then
-    cargo build --locked -p certdesk-app
+    # The agent ships beside the app, as in a release: the Windows Agent tab packages it.
+    cargo build --locked -p certdesk-app -p certdesk-agent
     target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
     CERTDESK_APP="$target_dir/debug/certdesk-app"
 fi

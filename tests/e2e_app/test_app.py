@@ -164,6 +164,27 @@ def mail_from_the_window(app, work):
         sink.wait()
 
 
+def agent_package_from_the_window(app, work):
+    step("Windows Agent: download the agent package; the SHA-256 shown is the agent's inside")
+    d = app.d
+    app.tab("agent")
+    d.find("#agent-download").click()
+    d.wait_css("#agent-package-path")
+    package = os.path.join(work, "certdesk-agent.tar.gz")
+    app.type("#agent-package-path", package)
+    d.find("#agent-package-save").click()
+    shown = app.wait_text("#agent-package-sha256", "", timeout=120).strip()
+    unpacked = os.path.join(work, "agent-package")
+    os.makedirs(unpacked)
+    subprocess.run(["tar", "-xzf", package, "-C", unpacked], check=True)
+    (folder,) = os.listdir(unpacked)
+    agent = os.path.join(unpacked, folder, "certdesk-agent")
+    digest = subprocess.run(["sha256sum", agent], capture_output=True, text=True, check=True).stdout.split()[0]
+    assert shown == digest, (shown, digest)
+    app.shot("agent-package")
+    app.close_dialog()
+
+
 def scenario(app, pebble, work, notifications):
     d = app.d
     d.wait("the window", "return document.body.dataset.ready === 'true';", timeout=60)
@@ -358,6 +379,7 @@ def scenario(app, pebble, work, notifications):
     d.find("#set-submit").click()
     app.wait_text("#set-saved", "Settings saved")
     mail_from_the_window(app, work)
+    agent_package_from_the_window(app, work)
 
     step("Keyboard and screen readers: arrow keys move between tabs; every control has a label")
     d.find("#tab-settings").click()

@@ -344,6 +344,15 @@ export interface AgentStatus {
   message: string;
 }
 /** A new pairing: the token is shown once. */
+/** The agent package written by `agent_package` (engine `agent_package::AgentPackage`). */
+export interface AgentPackage {
+  path: string;
+  folder: string;
+  version: string;
+  binary_sha256: string;
+  size: number;
+}
+
 export interface PairedAgent {
   mapping: { name: string; fields: Record<string, string> };
   token: string;
@@ -432,4 +441,5 @@ export const api = {
   pairAgent: (name: string, url: string, fingerprint: string) =>
     call<PairedAgent>("pair_agent", { name, url, fingerprint }),
   removeAgent: (name: string) => call<unknown>("remove_agent", { name }),
+  agentPackage: (path: string) => call<AgentPackage>("agent_package", { path }),
 };

@@ -1,7 +1,8 @@
 //! The Windows Agent tab: paired certdesk agents with their status, pairing (the fingerprint is
 //! shown for the administrator to confirm before it is pinned; the token is returned once, to be
-//! shown once), and removal.
+//! shown once), removal, and the agent package to install one from.
 
+use certdesk_engine::agent_package::{self, AgentPackage};
 use certdesk_engine::agents::AgentStatus;
 use certdesk_engine::deploy::mappings::MappingInfo;
 use serde::Serialize;
@@ -44,6 +45,18 @@ pub async fn pair_agent(
         mapping: pairing.mapping,
         token: pairing.token.to_string(),
     })
+}
+
+/// Writes the agent package (the certdesk-agent shipped beside this app) to `path`.
+#[tauri::command]
+pub async fn agent_package(path: String) -> CmdResult<AgentPackage> {
+    let binary = agent_package::locate()?;
+    let package = tauri::async_runtime::spawn_blocking(move || {
+        agent_package::write(&binary, std::path::Path::new(&path))
+    })
+    .await
+    .map_err(|e| certdesk_engine::Error::Store(format!("packaging stopped: {e}")))??;
+    Ok(package)
 }
 
 #[tauri::command]

@@ -6,6 +6,7 @@
 import { AgentStatus, api } from "../api";
 import { Tab } from "../app";
 import { badge, busy, clear, confirmDialog, copyButton, emptyState, errorSlot, field, h, modal, showError } from "../dom";
+import { pathField } from "../files";
 
 const EXAMPLE_CONFIG = `{
   "listen": "0.0.0.0:8443",
@@ -82,6 +83,46 @@ function pairDialog(done: () => void): void {
   });
 }
 
+/** Saves the agent package (the certdesk-agent shipped with this app) where the admin picks. */
+function packageDialog(): void {
+  modal("Download the agent package", (close) => {
+    const path = pathField("Save as", "agent-package-path", "save", "A .tar.gz: copy it to the server and unpack it there (tar -xzf).", [
+      { name: "Package", extensions: ["tar.gz", "tgz"] },
+    ]);
+    path.suggest("certdesk-agent.tar.gz");
+    const submit = h("button", { id: "agent-package-save", type: "submit", class: "primary" }, "Save");
+    const result = h("div", { id: "agent-package-result", "aria-live": "polite" });
+    const error = errorSlot("agent-package-error");
+    const form = h(
+      "form",
+      { novalidate: true },
+      h("p", { class: "muted" }, "The certdesk-agent that ships with this certdesk, its install steps and an example configuration."),
+      path.wrap,
+      h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Close"), submit),
+      error,
+      result,
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        const written = await busy(submit, "Saving", () => api.agentPackage(path.input.value.trim()));
+        showError(error, null);
+        clear(
+          result,
+          h("p", {}, `Saved ${written.path} (${written.size.toLocaleString()} bytes); it unpacks into ${written.folder}/.`),
+          h("p", {}, "SHA-256 of certdesk-agent inside, to compare on the server (sha256sum):"),
+          h("code", { id: "agent-package-sha256" }, written.binary_sha256),
+          copyButton(written.binary_sha256, "the SHA-256"),
+        );
+      } catch (err) {
+        clear(result);
+        showError(error, err);
+      }
+    });
+    return [form];
+  });
+}
+
 function howToInstall(): HTMLElement {
   return h(
     "details",
@@ -90,7 +131,7 @@ function howToInstall(): HTMLElement {
     h(
       "ol",
       {},
-      h("li", {}, "Copy certdesk-agent.exe (Windows, from the release's downloads) or certdesk-agent (Linux) to the server."),
+      h("li", {}, "Download the agent package (above) and copy it to the server: it carries the certdesk-agent built with this certdesk (certdesk-agent.exe in the Windows release)."),
       h("li", {}, "Write its configuration: C:\\ProgramData\\certdesk-agent\\agent.json on Windows, /etc/certdesk-agent/agent.json on Linux."),
       h("li", {}, "As an administrator, run ", h("code", {}, "certdesk-agent install"), " then ", h("code", {}, "certdesk-agent start"), " (a Windows service, or a systemd unit). Note the fingerprint it prints (", h("code", {}, "certdesk-agent fingerprint"), ")."),
       h("li", {}, "Let this machine reach the agent's port through the server's firewall, then pair it here."),
@@ -130,12 +171,13 @@ export function agentTab(): Tab {
   const body = h("div", { id: "agent-list" });
   const error = errorSlot("agent-list-error");
   const pair = h("button", { id: "agent-pair", type: "button", class: "primary" }, "Pair an agent…");
+  const download = h("button", { id: "agent-download", type: "button", onclick: packageDialog }, "Download agent package…");
   const panel = h(
     "section",
     {},
     h("h2", {}, "Windows Agent"),
     h("p", { class: "muted" }, "certdesk-agent runs on servers certdesk cannot reach over SSH (Windows with IIS, or Linux): it answers http-01 and installs each issued and renewed certificate. Only this certdesk, holding the pairing token, can call it."),
-    h("div", { class: "actions" }, pair),
+    h("div", { class: "actions" }, pair, download),
     error,
     body,
     howToInstall(),
