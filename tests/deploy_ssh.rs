@@ -7,7 +7,7 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::nginx::{normalize_serial, Nginx};
 use common::sshd::{ClientKey, Sshd};
@@ -310,6 +310,70 @@ fn a_changed_host_key_is_refused_and_an_unpinned_one_is_not_used() {
     assert!(tokens_left(&nginx).is_empty());
 }
 
+/// Uploads left under their temporary name beside the certificate files.
+fn staged_leftovers(nginx: &Nginx) -> Vec<String> {
+    fs::read_dir(nginx.cert_path().parent().expect("certs"))
+        .expect("certs folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".certdesk-new"))
+        .collect()
+}
+
+/// `mount --bind PATH PATH` until dropped: renaming over PATH then fails (EBUSY), as it does on
+/// a server where a container bind-mounts the file.
+struct BindMount(PathBuf);
+
+impl BindMount {
+    fn over(path: &Path) -> BindMount {
+        let path_text = path.to_str().expect("UTF-8");
+        common::tool("mount", ["--bind", path_text, path_text]);
+        BindMount(path.to_owned())
+    }
+}
+
+impl Drop for BindMount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_rename_failing_midway_puts_back_the_files_renamed_before_it() {
+    let sshd = Sshd::start();
+    let pebble = Pebble::start();
+    let nginx = Nginx::start(pebble.http_port());
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    add_pinned(&cd, &sshd, "web1", &config(&sshd, &nginx, json!({})));
+    let id = request(&cd, "web1");
+    cd.run(["request", "verify", &id]).assert_success();
+    let deployed = current_serial(&cd, &id);
+    let key_before = fs::read(nginx.key_path()).expect("key file");
+
+    // The certificate is renamed into place first; then the key's rename fails.
+    let mount = BindMount::over(&nginx.key_path());
+    let out = cd.run(["cert", "renew", &id]);
+    out.assert_code(2);
+    let renewed = current_serial(&cd, &id);
+    assert_ne!(renewed, deployed);
+    assert!(
+        out.stderr.contains("installing the files exited")
+            && out.stderr.contains("Device or resource busy")
+            && out.stderr.contains("previous files are back in place"),
+        "{out}"
+    );
+    // Certificate and key still match: the old pair, on disk and served.
+    assert_eq!(file_serial(&nginx.cert_path()), deployed);
+    assert_eq!(fs::read(nginx.key_path()).expect("key file"), key_before);
+    assert_eq!(nginx.served_serial(NAME), deployed);
+    assert!(staged_leftovers(&nginx).is_empty());
+
+    drop(mount);
+    cd.run(["deploy", "run", "web1", "--cert", &id])
+        .assert_success();
+    assert_eq!(nginx.served_serial(NAME), renewed);
+}
+
 #[test]
 fn a_failing_reload_restores_the_previous_certificate() {
     let sshd = Sshd::start();
@@ -331,16 +395,11 @@ fn a_failing_reload_restores_the_previous_certificate() {
     let out = cd.run(["deploy", "run", "badowner", "--cert", &id]);
     out.assert_code(2);
     assert!(
-        out.stderr.contains("installing the files exited") && out.stderr.contains("chown"),
+        out.stderr.contains("preparing the files exited") && out.stderr.contains("chown"),
         "{out}"
     );
     assert_eq!(file_serial(&nginx.cert_path()), deployed);
-    let leftovers: Vec<String> = fs::read_dir(nginx.cert_path().parent().expect("certs"))
-        .expect("certs folder")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".certdesk-new"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert!(staged_leftovers(&nginx).is_empty());
 
     let broken = json!({"reload_command": "echo 'nginx: configuration test failed' >&2; exit 3"});
     add_pinned(&cd, &sshd, "broken", &config(&sshd, &nginx, broken));

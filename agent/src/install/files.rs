@@ -94,10 +94,14 @@ impl Installer for Files {
             }
         }
         let mut placed = Vec::new();
-        for (slot, staged) in slots {
+        let mut slots = slots.into_iter();
+        while let Some((slot, staged)) = slots.next() {
             if let Err(e) = std::fs::rename(&staged, &slot.path) {
+                // This file and the ones after it are unchanged; the ones before it go back.
                 let failed = Error::file(&slot.path, e);
-                placed.push(slot);
+                for (_, staged) in std::iter::once((slot, staged)).chain(slots) {
+                    let _ = std::fs::remove_file(staged);
+                }
                 return Err(self.restore(&placed, failed).await);
             }
             changes.push(format!("wrote {}", slot.path.display()));

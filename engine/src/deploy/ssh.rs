@@ -551,28 +551,34 @@ impl DeployTarget for SshTarget {
             }
             prepare.push(format!("chmod {mode:o} {tmp}"));
             if *existed {
+                // A hard link is instant; a file bind-mounted from elsewhere needs a copy.
+                let backup = quote(&format!("{}.{BACKUP_EXTENSION}", file.path));
                 prepare.push(format!(
-                    "ln -f {path} {}",
-                    quote(&format!("{}.{BACKUP_EXTENSION}", file.path))
+                    "ln -f {path} {backup} 2>/dev/null || cp -p {path} {backup}"
                 ));
             }
             swap.push(format!("mv -f {tmp} {path}"));
         }
-        prepare.extend(swap);
         if let Err(e) = conn
-            .run(self, "installing the files", &prepare.join("\n"))
+            .run(self, "preparing the files", &prepare.join("\n"))
             .await
         {
-            let uploads: Vec<String> = rendered
-                .iter()
-                .map(|(f, _, _)| quote(&format!("{}.{STAGED_EXTENSION}", f.path)))
-                .collect();
-            // Best effort: the failure above is the news, and the served files are untouched
-            // unless the very renames failed.
-            let _ = conn
-                .exec(self, &format!("rm -f {}", uploads.join(" ")))
-                .await;
+            // The served files are untouched.
+            self.remove_staged(&conn, &rendered).await;
             return Err(self.failed("installing the certificate", e));
+        }
+        // One rename per file; should one fail, the files renamed before it go back, so the
+        // server never holds a new certificate beside an old key.
+        if let Err(e) = conn
+            .run(self, "installing the files", &swap.join(" && "))
+            .await
+        {
+            let restored = self.restore(&conn, &rendered, &existed).await;
+            self.remove_staged(&conn, &rendered).await;
+            return Err(Error::Deploy(format!(
+                "mapping {:?}: installing certificate {} (serial {}) failed: {e}; {restored}",
+                self.mapping, bundle.id, bundle.serial
+            )));
         }
 
         match self.activate(&conn, bundle).await {
@@ -682,6 +688,22 @@ impl SshTarget {
         Ok(done.join(", "))
     }
 
+    /// Removes uploads that were not renamed into place. Best effort: the failure that led here
+    /// is the news.
+    async fn remove_staged(
+        &self,
+        conn: &Connection,
+        rendered: &[(&FileSpec, u32, Zeroizing<Vec<u8>>)],
+    ) {
+        let uploads: Vec<String> = rendered
+            .iter()
+            .map(|(f, _, _)| quote(&format!("{}.{STAGED_EXTENSION}", f.path)))
+            .collect();
+        let _ = conn
+            .exec(self, &format!("rm -f {}", uploads.join(" ")))
+            .await;
+    }
+
     /// Puts the previous files back (and removes files that did not exist before), then reloads
     /// the service again. Says what it did, for the error message.
     async fn restore(
@@ -693,11 +715,13 @@ impl SshTarget {
         let mut script = Vec::new();
         for ((file, _, _), existed) in rendered.iter().zip(existed) {
             let path = quote(&file.path);
+            // An upload still under its temporary name was never renamed: nothing to undo.
+            let tmp = quote(&format!("{}.{STAGED_EXTENSION}", file.path));
             if *existed {
                 let backup = quote(&format!("{}.{BACKUP_EXTENSION}", file.path));
-                script.push(format!("mv -f {backup} {path}"));
+                script.push(format!("{{ [ -e {tmp} ] || mv -f {backup} {path}; }}"));
             } else {
-                script.push(format!("rm -f {path}"));
+                script.push(format!("{{ [ -e {tmp} ] || rm -f {path}; }}"));
             }
         }
         if let Err(e) = conn
