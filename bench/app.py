@@ -20,6 +20,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e_app"))
 from pebble import CLEAN_ENV, Pebble, free_port  # noqa: E402
 from webdriver import Driver  # noqa: E402
+from xclose import request_close  # noqa: E402
 
 
 def log(text):
@@ -94,8 +95,14 @@ def window_mapped():
     return '"certdesk"' in out
 
 
+def window_id():
+    out = subprocess.run(["xwininfo", "-name", "certdesk"], capture_output=True, text=True, check=True).stdout
+    return int(out.split("Window id: ")[1].split()[0], 16)
+
+
 def cold_start_and_memory(app, env):
-    """Starts the app bare (no WebDriver): time to a mapped window, then RSS after 5 s idle."""
+    """Starts the app bare (no WebDriver): time to a mapped window, then its memory after 5 s
+    idle, and again 5 s after its window was closed (the app goes on in the tray)."""
     started = time.monotonic()
     proc = subprocess.Popen([app], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -106,7 +113,14 @@ def cold_start_and_memory(app, env):
         mapped = time.monotonic() - started
         time.sleep(5)
         procs = {p: (proc_name(p), memory_kib(p)) for p in descendants(proc.pid)}
-        return mapped, procs
+        request_close(window_id())
+        while window_mapped():
+            if time.monotonic() - started > 120:
+                raise RuntimeError("the window did not close")
+            time.sleep(0.05)
+        time.sleep(5)
+        tray = {p: (proc_name(p), memory_kib(p)) for p in descendants(proc.pid)}
+        return mapped, procs, tray
     finally:
         proc.kill()
         proc.wait()
@@ -177,6 +191,7 @@ def main():
     empty_env = dict(CLEAN_ENV, CERTDESK_DATA_DIR=os.path.join(work, "empty"))
     empty_runs = [cold_start_and_memory(app, empty_env) for _ in range(3)]
     empty_memory = [[sum(m[i] for _, m in r[1].values()) / 1024 for i in range(3)] for r in empty_runs]
+    tray_memory = [[sum(m[i] for _, m in r[2].values()) / 1024 for i in range(3)] for r in runs]
     log("usable window and list filtering (WebDriver)")
     usable, shown, list_ms, samples = usable_and_filter(app, env)
 
@@ -199,6 +214,11 @@ def main():
     print(f"  idle memory, empty data folder: RSS {rss:.0f} MB, PSS {pss:.0f} MB, "
           f"private anonymous {anon:.0f} MB (medians of 3 runs)")
     for pid, (name, (r, p, a)) in sorted(empty_runs[-1][1].items(), key=lambda x: -x[1][1][0]):
+        print(f"      {name:24s} RSS {r / 1024:6.1f} MB  PSS {p / 1024:6.1f} MB  anon {a / 1024:6.1f} MB")
+    rss, pss, anon = (statistics.median(m[i] for m in tray_memory) for i in range(3))
+    print(f"  idle in the tray (window closed): RSS {rss:.0f} MB, PSS {pss:.0f} MB, "
+          f"private anonymous {anon:.0f} MB (medians of 3 runs, {count} certificates)")
+    for pid, (name, (r, p, a)) in sorted(runs[-1][2].items(), key=lambda x: -x[1][1][0]):
         print(f"      {name:24s} RSS {r / 1024:6.1f} MB  PSS {p / 1024:6.1f} MB  anon {a / 1024:6.1f} MB")
 
 

@@ -49,6 +49,9 @@ pub enum Command {
     /// Renew the saved certificates that are due, once (for cron, systemd timers, Task
     /// Scheduler).
     Renew(crate::renew::RenewArgs),
+    /// Renew on its own in the foreground where nobody opens the window (a systemd service):
+    /// the app's scheduler, and `renew --due` from cron forwarded to it. Stops on SIGINT/SIGTERM.
+    Daemon,
     /// certdesk agents on end servers: pair, list, remove.
     #[command(subcommand)]
     Agent(crate::agent::AgentCmd),
@@ -217,6 +220,10 @@ pub struct CreateArgs {
     pub import_key: Option<PathBuf>,
     #[arg(long)]
     pub account: Option<String>,
+    /// An account at another CA (its name or directory URL) that renews after failed attempts
+    /// in a row at the first.
+    #[arg(long, value_name = "ACCOUNT")]
+    pub fallback_account: Option<String>,
     /// An ACME profile the CA's directory lists.
     #[arg(long)]
     pub profile: Option<String>,
@@ -259,6 +266,16 @@ pub enum RequestCmd {
     AssignDns {
         id: String,
         /// The DNS account; leave out with --none to publish by hand again.
+        #[arg(required_unless_present = "none")]
+        account: Option<String>,
+        #[arg(long, conflicts_with = "account")]
+        none: bool,
+    },
+    /// Renew through an account at another CA after failed attempts in a row at the request's
+    /// own (its next renewal goes to its own CA first again).
+    SetFallback {
+        id: String,
+        /// The account's name or its CA's directory URL; leave out with --none for no fallback.
         #[arg(required_unless_present = "none")]
         account: Option<String>,
         #[arg(long, conflicts_with = "account")]

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::output::Out;
 
 const MAPPING_FIELDS: &str = "the mapping's fields (host, port, user, password or private_key, \
-                              webroot, files, reload_command, check, …)";
+                              webroot, files, reload_command, check, dns_command, …)";
 
 #[derive(Subcommand)]
 pub enum DeployCmd {
@@ -163,6 +163,13 @@ fn show(out: &Out, m: &MappingInfo) {
     for k in &m.secrets_set {
         text.push_str(&format!("\n  {k}: set (in the keychain)"));
     }
+    text.push_str(&format!(
+        "\n  dns-01: {}",
+        m.dns01.as_deref().map_or_else(
+            || "not answered (the request's DNS account publishes, else the administrator)".into(),
+            |how| format!("answered through {how}")
+        )
+    ));
     text.push_str(&format!("\n  last deployment: {}", last(m)));
     out.value(m, &text);
 }

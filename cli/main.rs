@@ -3,6 +3,7 @@
 
 mod agent;
 mod args;
+mod daemon;
 mod deploy;
 mod mail;
 mod output;
@@ -53,7 +54,18 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
         return agent::package(path, out);
     }
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
-    let engine = Engine::open(&data_dir).await?;
+    let engine = match Engine::open(&data_dir).await {
+        Ok(engine) => engine,
+        // The app or `certdesk daemon` holds the folder: it makes the pass for us.
+        Err(e) => {
+            return match (e, cli.command) {
+                (Error::InUse { served: true, .. }, Command::Renew(args)) => {
+                    renew::forward(&data_dir, args, out).await
+                }
+                (e, _) => Err(e),
+            }
+        }
+    };
     let _progress = out.follow(engine.subscribe());
     for r in engine.interrupted()? {
         out.note(&format!(
@@ -69,6 +81,7 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
         Command::Mail(cmd) => mail::run(&engine, cmd, out).await,
         Command::Settings(cmd) => settings::run(&engine, cmd, out).await,
         Command::Renew(args) => renew::run(&engine, args, out).await,
+        Command::Daemon => daemon::run(&engine, out).await,
         Command::Agent(cmd) => agent::run(&engine, cmd, out).await,
         Command::Deploy(cmd) => deploy::run(&engine, cmd, out).await,
     }
@@ -231,6 +244,7 @@ async fn request(engine: &Engine, cmd: RequestCmd, out: &Out) -> Result<ExitCode
                     challenge: args.challenge,
                     dns_account: args.dns_account.clone(),
                     account: args.account.clone(),
+                    fallback_account: args.fallback_account.clone(),
                     profile: args.profile.clone(),
                     preferred_chain: args.preferred_chain.clone(),
                 })
@@ -259,6 +273,9 @@ async fn request(engine: &Engine, cmd: RequestCmd, out: &Out) -> Result<ExitCode
         RequestCmd::NewChallenge { id } => out.request(&engine.new_challenge(&id).await?),
         RequestCmd::AssignDns { id, account, .. } => {
             out.request(&engine.assign_dns(&id, account.as_deref()).await?)
+        }
+        RequestCmd::SetFallback { id, account, .. } => {
+            out.request(&engine.set_fallback(&id, account.as_deref()).await?)
         }
         RequestCmd::SetDeploy(args) => out.request(&deploy::set_deploy(engine, args).await?),
     }

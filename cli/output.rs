@@ -65,7 +65,7 @@ impl Out {
         }
     }
 
-    fn error_json(e: &Error) -> serde_json::Value {
+    pub fn error_json(e: &Error) -> serde_json::Value {
         json!({"error": {"kind": e.kind(), "message": e.to_string(), "problem": e.problem()}})
     }
 
@@ -103,6 +103,18 @@ impl Out {
             self.print_json(value);
         } else {
             println!("{text}");
+        }
+    }
+
+    /// One entry of a log that goes on (the daemon's passes): `value` as one JSON line, or else
+    /// `text`.
+    pub fn log(&self, value: &impl Serialize, text: &str) {
+        if !self.json {
+            return println!("{text}");
+        }
+        match serde_json::to_string(value) {
+            Ok(line) => println!("{line}"),
+            Err(e) => eprintln!("error: cannot print JSON: {e}"),
         }
     }
 
@@ -178,6 +190,12 @@ impl Out {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        if let Some(fallback) = &r.fallback_account {
+            println!(
+                "fallback account: {fallback} (renews after failed attempts at {})",
+                r.account
+            );
+        }
         if let Some(mapping) = &r.deploy {
             let when = if r.auto_deploy {
                 "automatically after validation and every renewal"
@@ -311,12 +329,15 @@ impl Out {
         }
         for (i, v) in versions.iter().enumerate() {
             println!(
-                "{}\t{}\t{} to {}\t{}{}",
+                "{}\t{}\t{} to {}\t{}\t{}{}",
                 i + 1,
                 v.info.serial,
                 when(v.info.not_before),
                 when(v.info.not_after),
                 v.info.key_type,
+                v.issued_by
+                    .as_ref()
+                    .map_or("(the request's account)", |by| by.directory_url.as_str()),
                 if v.revoked.is_some() { "\trevoked" } else { "" }
             );
         }

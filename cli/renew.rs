@@ -1,10 +1,13 @@
 //! `certdesk renew --due`: one pass of the renewal scheduler, for machines where nobody opens the
 //! window (cron, systemd timers, Task Scheduler); `--dry-run [--at TIME]` says what would renew
-//! by then and why.
+//! by then and why. While the app or `certdesk daemon` holds the data folder, that process runs
+//! it ([`forward`]).
 
+use std::path::Path;
 use std::process::ExitCode;
 
-use certdesk_engine::renewal::{Action, Planned, RenewalOutcome};
+use certdesk_engine::control::{self, Answer, Call};
+use certdesk_engine::renewal::{Action, PassReport, Planned, RenewalOutcome};
 use certdesk_engine::{Engine, Error, Result};
 use clap::Args;
 use time::format_description::well_known::Rfc3339;
@@ -36,33 +39,50 @@ fn parse_time(text: &str, what: &str) -> Result<OffsetDateTime> {
     })
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
+pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
 pub async fn run(engine: &Engine, args: RenewArgs, out: &Out) -> Result<ExitCode> {
+    let answer = engine.answer(&call_of(&args)?).await?;
+    Ok(print(answer, out))
+}
+
+/// `renew --due` while the app or `certdesk daemon` holds the data folder: the same call, run by
+/// that process through its control socket, printed as a local run prints it.
+pub async fn forward(dir: &Path, args: RenewArgs, out: &Out) -> Result<ExitCode> {
+    let answer = control::call(dir, &call_of(&args)?).await?;
+    Ok(print(answer, out))
+}
+
+fn call_of(args: &RenewArgs) -> Result<Call> {
     let now = match &args.now {
         Some(t) => parse_time(t, "--now")?,
         None => OffsetDateTime::now_utc(),
     };
-    if args.dry_run {
-        let by = match &args.at {
-            Some(t) => parse_time(t, "--at")?,
-            None => now,
-        };
-        let due = engine.preview(now, by).await?;
-        let text = match due.is_empty() {
-            true => format!("nothing would renew by {}", rfc3339(by)),
-            false => due.iter().map(describe).collect::<Vec<_>>().join("\n"),
-        };
-        out.value(&due, &text);
-        return Ok(ExitCode::SUCCESS);
+    if !args.dry_run {
+        return Ok(Call::RenewDue { now });
     }
-    let report = engine.renew_due_once(now).await?;
-    let mut lines: Vec<String> = report.outcomes.iter().map(outcome_line).collect();
-    if report.outcomes.is_empty() {
-        lines.push("nothing is due".into());
-    }
+    let by = match &args.at {
+        Some(t) => parse_time(t, "--at")?,
+        None => now,
+    };
+    Ok(Call::Preview { now, by })
+}
+
+fn print(answer: Answer, out: &Out) -> ExitCode {
+    let report = match answer {
+        Answer::Preview { by, due } => {
+            let text = match due.is_empty() {
+                true => format!("nothing would renew by {}", rfc3339(by)),
+                false => due.iter().map(describe).collect::<Vec<_>>().join("\n"),
+            };
+            out.value(&due, &text);
+            return ExitCode::SUCCESS;
+        }
+        Answer::Pass(report) => report,
+    };
+    let mut lines = pass_lines(&report);
     if let Some(next) = report.next_due {
         lines.push(format!("next due: {}", rfc3339(next)));
     }
@@ -73,15 +93,36 @@ pub async fn run(engine: &Engine, args: RenewArgs, out: &Out) -> Result<ExitCode
     let failed = report.failed().count();
     if failed > 0 {
         eprintln!("error: {failed} renewal(s) failed; each is tried again at its next attempt");
-        return Ok(ExitCode::from(2));
+        return ExitCode::from(2);
     }
-    Ok(ExitCode::SUCCESS)
+    ExitCode::SUCCESS
+}
+
+/// What a pass did, a line per certificate it acted on or that waits.
+pub fn pass_lines(report: &PassReport) -> Vec<String> {
+    let mut lines: Vec<String> = report.outcomes.iter().map(outcome_line).collect();
+    lines.extend(
+        report
+            .held
+            .iter()
+            .map(|p| format!("waiting {}", describe(p))),
+    );
+    if report.outcomes.is_empty() && report.held.is_empty() {
+        lines.push("nothing is due".into());
+    }
+    lines
 }
 
 fn outcome_line(o: &RenewalOutcome) -> String {
     let names = o.names.join(", ");
     match o.action {
-        Action::Renewed => format!("renewed {} ({names}): {}", o.id, o.reason),
+        Action::Renewed => match o.request.as_ref().and_then(|r| r.order_account.as_ref()) {
+            Some(fallback) => format!(
+                "renewed {} ({names}) through the fallback account {fallback}: {}",
+                o.id, o.reason
+            ),
+            None => format!("renewed {} ({names}): {}", o.id, o.reason),
+        },
         Action::Waiting => format!(
             "{} ({names}): the new order's challenges wait to be published; see `certdesk \
              request show {}`",
@@ -111,11 +152,16 @@ fn describe(p: &Planned) -> String {
         line.push_str(&format!(" at {}: {}", rfc3339(plan.at), plan.reason));
     }
     if let Some(next) = p.next_attempt {
-        line.push_str(&format!(
-            "; next attempt not before {} ({} failure(s))",
-            rfc3339(next),
-            p.failures
-        ));
+        line.push_str(&format!("; next attempt not before {}", rfc3339(next)));
+        if let Some(why) = p.held_by {
+            line.push_str(&format!(": {why}"));
+        }
+    }
+    if p.failures > 0 {
+        line.push_str(&format!(" ({} failure(s) in a row)", p.failures));
+    }
+    if let Some(error) = &p.last_error {
+        line.push_str(&format!("; last error: {error}"));
     }
     if !p.automated {
         line.push_str("; challenges by hand: a reminder, no order");

@@ -41,6 +41,7 @@ const COMMANDS: &[&str] = &[
     "verify",
     "new_challenge",
     "save_request",
+    "set_fallback",
     "certs",
     "cert_details",
     "history",

@@ -1,6 +1,8 @@
 //! The certdesk agent on Linux, paired with the app: the real `certdesk-agent` binary on loopback,
-//! http-01 answered by its own listener while Pebble validates, certificates installed through
-//! it, calls without the pairing token refused, and the token never stored in clear.
+//! http-01 answered by its own listener or through nginx's web root while Pebble validates,
+//! certificates installed through it (nginx reloaded and the served serial checked, the previous
+//! files put back when nginx still serves the old one), dns-01 (a wildcard) answered through its DNS command writing to a real BIND, calls without
+//! the pairing token refused, and the token never stored in clear.
 
 mod common;
 
@@ -9,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Duration;
 
+use common::bind::Bind;
+use common::nginx::{normalize_serial, Nginx};
 use common::{curl, free_port, openssl, register, wait_until, Certdesk, Pebble, TempDir};
 use serde_json::{json, Value};
 
@@ -253,7 +257,8 @@ fn pairing_pins_the_certificate_and_only_the_token_holder_is_answered() {
     let message = listed[0]["message"].as_str().expect("message");
     assert!(
         message.contains(concat!("certdesk-agent ", env!("CARGO_PKG_VERSION")))
-            && message.contains("its own listener"),
+            && message.contains("its own listener")
+            && message.contains("dns-01: not configured"),
         "{message}"
     );
 
@@ -305,20 +310,7 @@ fn pebble_validates_through_the_agents_listener_and_the_certificate_is_installed
     register(&cd, &pebble);
     let token = pair(&cd, &agent, "web1");
 
-    let created = cd.json([
-        "request",
-        "create",
-        "--domain",
-        NAME,
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "http-01",
-    ]);
-    let id = created["id"].as_str().expect("id").to_owned();
-    cd.json(["request", "set-deploy", &id, "web1", "--auto"]);
+    let id = http01_request(&cd, "web1");
     let verified = cd.run(["--json", "request", "verify", &id]);
     verified.assert_success();
     // Pebble fetched the token from the agent's own listener, which no longer serves it.
@@ -411,20 +403,7 @@ fn a_failing_reload_puts_the_previous_files_back() {
     let cd = Certdesk::new();
     register(&cd, &pebble);
     pair(&cd, &agent, "web1");
-    let created = cd.json([
-        "request",
-        "create",
-        "--domain",
-        NAME,
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "http-01",
-    ]);
-    let id = created["id"].as_str().expect("id").to_owned();
-    cd.json(["request", "set-deploy", &id, "web1", "--auto"]);
+    let id = http01_request(&cd, "web1");
     let out = cd.run(["request", "verify", &id]);
     out.assert_code(2);
     assert!(
@@ -439,4 +418,195 @@ fn a_failing_reload_puts_the_previous_files_back() {
         "previous certificate\n"
     );
     assert_eq!(fs::read_to_string(&key).unwrap(), "previous key\n");
+}
+
+/// Pairs `agent` as `name` and tells certdesk to check the propagation of its TXT records at
+/// `bind` (the zone's own nameservers are not reachable from a test).
+fn pair_for_dns01(cd: &Certdesk, agent: &Agent, name: &str, bind: &Bind) {
+    pair(cd, agent, name);
+    let edit = cd.dir().join(format!("{name}.json"));
+    fs::write(
+        &edit,
+        json!({"nameservers": [bind.addr()], "propagation_timeout": "30"}).to_string(),
+    )
+    .expect("write the edit");
+    cd.json([
+        "deploy",
+        "edit",
+        name,
+        "--config",
+        edit.to_str().expect("UTF-8"),
+    ]);
+}
+
+/// A dns-01 request for `names` that publishes through `mapping`.
+fn dns01_request(cd: &Certdesk, names: &[&str], mapping: &str) -> String {
+    let id = common::dns_request(cd, names);
+    cd.json(["request", "set-deploy", &id, mapping]);
+    id
+}
+
+#[test]
+fn the_agents_dns_command_answers_dns01_for_a_wildcard() {
+    let bind = Bind::start(&["example.net"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let server = TempDir::new("certdesk-agent-dns");
+    let hook = bind.hook_script(server.path(), None);
+    let agent = Agent::start(json!({"dns_command": hook}));
+    assert!(
+        agent
+            .stdout()
+            .contains(&format!("dns-01: its DNS command `{hook}")),
+        "{}",
+        agent.stdout()
+    );
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    pair_for_dns01(&cd, &agent, "web1", &bind);
+    let probe = cd.json(["deploy", "test", "web1"]);
+    assert!(
+        probe["summary"]
+            .as_str()
+            .expect("summary")
+            .contains("dns-01: its DNS command"),
+        "{probe:#}"
+    );
+    let shown = cd.json(["deploy", "show", "web1"]);
+    assert!(
+        shown["dns01"]
+            .as_str()
+            .expect("answers dns-01")
+            .contains(&hook),
+        "{shown:#}"
+    );
+
+    let id = dns01_request(&cd, &["example.net", "*.example.net"], "web1");
+    let verified = cd.json(["request", "verify", &id]);
+    assert_eq!(verified[0]["status"], "available", "{verified:#}");
+    assert_eq!(
+        Bind::hook_calls(server.path()),
+        [
+            "present _acme-challenge.example.net",
+            "present _acme-challenge.example.net",
+            "cleanup _acme-challenge.example.net",
+            "cleanup _acme-challenge.example.net",
+        ]
+    );
+    assert!(bind.txt("_acme-challenge.example.net").is_empty());
+    assert!(
+        agent.log().contains("POST /v1/dns01 -> 200"),
+        "{}",
+        agent.log()
+    );
+}
+
+#[test]
+fn a_failing_dns_command_on_the_agent_is_shown_with_its_status_and_output() {
+    let bind = Bind::start(&["example.net"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let server = TempDir::new("certdesk-agent-dns");
+    let hook = bind.hook_script(server.path(), Some("zone example.net is frozen"));
+    let agent = Agent::start(json!({"dns_command": hook}));
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    pair_for_dns01(&cd, &agent, "web1", &bind);
+
+    let id = dns01_request(&cd, &["www.example.net"], "web1");
+    let out = cd.run(["request", "verify", &id]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("agent \"web1\"")
+            && out
+                .stderr
+                .contains("present _acme-challenge.www.example.net")
+            && out.stderr.contains("exited with status 3")
+            && out.stderr.contains("zone example.net is frozen"),
+        "{out}"
+    );
+    assert_eq!(cd.json(["request", "show", &id])["status"], "pending");
+}
+
+/// A request for [`NAME`] by http-01, deployed through `mapping` after every issue.
+fn http01_request(cd: &Certdesk, mapping: &str) -> String {
+    let created = cd.json([
+        "request",
+        "create",
+        "--domain",
+        NAME,
+        "--key",
+        "p256",
+        "--keystore",
+        "pem",
+        "--challenge",
+        "http-01",
+    ]);
+    let id = created["id"].as_str().expect("id").to_owned();
+    cd.json(["request", "set-deploy", &id, mapping, "--auto"]);
+    id
+}
+
+#[test]
+fn tokens_in_nginxs_web_root_and_the_served_serial_checked_after_the_reload() {
+    let pebble = Pebble::start();
+    let nginx = Nginx::start(pebble.http_port());
+    let first_served = nginx.served_serial(NAME);
+    let files = json!([
+        {"path": nginx.cert_path(), "format": "fullchain", "mode": "0644"},
+        {"path": nginx.key_path(), "format": "key"},
+    ]);
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+
+    // A reload command that does not make nginx read the new files: the check sees the old
+    // certificate still served, and the agent puts the previous files back.
+    let stale = Agent::start(json!({
+        "webroot": nginx.webroot(),
+        "files": files,
+        "reload_command": "true",
+        "check": nginx.https_addr(),
+    }));
+    pair(&cd, &stale, "stale");
+    let id = http01_request(&cd, "stale");
+    let out = cd.run(["request", "verify", &id]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("still serves certificate")
+            && out
+                .stderr
+                .contains("previous certificate files were put back"),
+        "{out}"
+    );
+    assert_eq!(nginx.served_serial(NAME), first_served);
+
+    // The same agent setup with nginx's own reload: Pebble fetched the tokens nginx served from
+    // its web root, and the agent checked that nginx serves the new serial.
+    let agent = Agent::start(json!({
+        "webroot": nginx.webroot(),
+        "files": files,
+        "reload_command": nginx.reload_command(),
+        "check": nginx.https_addr(),
+    }));
+    pair(&cd, &agent, "web1");
+    let id = http01_request(&cd, "web1");
+    cd.run(["request", "verify", &id]).assert_success();
+    let serial = normalize_serial(
+        cd.json(["cert", "show", &id])["serial"]
+            .as_str()
+            .expect("serial"),
+    );
+    nginx.wait_served(NAME, &serial);
+    // The deploy result says what the agent saw served after the reload.
+    let shown = cd.json(["deploy", "show", "web1"]);
+    let message = shown["last_deploy"]["message"].as_str().expect("message");
+    let seen = message
+        .split("serving ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_hexdigit()).next())
+        .unwrap_or_else(|| panic!("no served serial in {message:?}"));
+    assert_eq!(normalize_serial(seen), serial);
+    let challenges = nginx.webroot().join(".well-known/acme-challenge");
+    let left: Vec<_> = fs::read_dir(&challenges)
+        .map(|d| d.map(|e| e.expect("entry").file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "tokens left in the web root: {left:?}");
 }

@@ -2,17 +2,21 @@
 //! loopback: Pebble validates http-01 through nginx with the token certdesk uploaded over SFTP,
 //! certdesk installs the certificate, reloads nginx, and a TLS handshake (openssl s_client) sees
 //! the new serial; renewals deploy again; a changed host key is refused; a failing reload puts
-//! the previous certificate back.
+//! the previous certificate back. dns-01, wildcards included, through the mapping's DNS command
+//! run on the end server, writing to a real BIND that Pebble resolves through.
 
 mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use common::bind::Bind;
 use common::nginx::{normalize_serial, Nginx};
 use common::sshd::{ClientKey, Sshd};
-use common::{register, Certdesk, Pebble};
+use common::{dns_request, register, Certdesk, Pebble};
 use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
 
 const NAME: &str = "deploy.example.com";
 
@@ -145,7 +149,7 @@ fn issues_through_nginx_deploys_over_ssh_and_deploys_every_renewal() {
     verified.assert_success();
     let first = current_serial(&cd, &id);
     assert_ne!(first, before);
-    assert_eq!(nginx.served_serial(NAME), first, "{verified}");
+    nginx.wait_served(NAME, &first);
     assert_eq!(file_serial(&nginx.cert_path()), first);
     assert!(tokens_left(&nginx).is_empty(), "{:?}", tokens_left(&nginx));
     // The self-signed certificate nginx had is kept as the backup.
@@ -169,7 +173,7 @@ fn issues_through_nginx_deploys_over_ssh_and_deploys_every_renewal() {
     cd.run(["--json", "cert", "renew", &id]).assert_success();
     let second = current_serial(&cd, &id);
     assert_ne!(second, first);
-    assert_eq!(nginx.served_serial(NAME), second);
+    nginx.wait_served(NAME, &second);
     assert_eq!(file_serial(&backup), first);
     assert!(tokens_left(&nginx).is_empty());
 
@@ -337,8 +341,18 @@ impl Drop for BindMount {
     }
 }
 
-#[test]
-fn a_rename_failing_midway_puts_back_the_files_renamed_before_it() {
+/// A certificate issued through mapping `web1` and deployed to nginx by it.
+struct Served {
+    _sshd: Sshd,
+    _pebble: Pebble,
+    nginx: Nginx,
+    cd: Certdesk,
+    id: String,
+    /// The serial nginx serves.
+    serial: String,
+}
+
+fn issued_and_deployed() -> Served {
     let sshd = Sshd::start();
     let pebble = Pebble::start();
     let nginx = Nginx::start(pebble.http_port());
@@ -347,7 +361,29 @@ fn a_rename_failing_midway_puts_back_the_files_renamed_before_it() {
     add_pinned(&cd, &sshd, "web1", &config(&sshd, &nginx, json!({})));
     let id = request(&cd, "web1");
     cd.run(["request", "verify", &id]).assert_success();
-    let deployed = current_serial(&cd, &id);
+    let serial = current_serial(&cd, &id);
+    nginx.wait_served(NAME, &serial);
+    Served {
+        _sshd: sshd,
+        _pebble: pebble,
+        nginx,
+        cd,
+        id,
+        serial,
+    }
+}
+
+#[test]
+fn a_rename_failing_midway_puts_back_the_files_renamed_before_it() {
+    // Every field bound: the servers stop when their fixtures drop.
+    let Served {
+        _sshd,
+        _pebble,
+        nginx,
+        cd,
+        id,
+        serial: deployed,
+    } = issued_and_deployed();
     let key_before = fs::read(nginx.key_path()).expect("key file");
 
     // The certificate is renamed into place first; then the key's rename fails.
@@ -371,21 +407,19 @@ fn a_rename_failing_midway_puts_back_the_files_renamed_before_it() {
     drop(mount);
     cd.run(["deploy", "run", "web1", "--cert", &id])
         .assert_success();
-    assert_eq!(nginx.served_serial(NAME), renewed);
+    nginx.wait_served(NAME, &renewed);
 }
 
 #[test]
 fn a_failing_reload_restores_the_previous_certificate() {
-    let sshd = Sshd::start();
-    let pebble = Pebble::start();
-    let nginx = Nginx::start(pebble.http_port());
-    let cd = Certdesk::new();
-    register(&cd, &pebble);
-    add_pinned(&cd, &sshd, "web1", &config(&sshd, &nginx, json!({})));
-    let id = request(&cd, "web1");
-    cd.run(["request", "verify", &id]).assert_success();
-    let deployed = current_serial(&cd, &id);
-    assert_eq!(nginx.served_serial(NAME), deployed);
+    let Served {
+        _sshd: sshd,
+        _pebble,
+        nginx,
+        cd,
+        id,
+        serial: deployed,
+    } = issued_and_deployed();
 
     // A file that cannot be installed as asked changes nothing and leaves no upload behind.
     let owner = json!({"files": [
@@ -425,5 +459,128 @@ fn a_failing_reload_restores_the_previous_certificate() {
     // Once the cause is fixed, deploying by hand installs the renewed certificate.
     let out = cd.run(["--json", "deploy", "run", "web1", "--cert", &id]);
     out.assert_success();
-    assert_eq!(nginx.served_serial(NAME), renewed);
+    nginx.wait_served(NAME, &renewed);
+}
+
+/// A mapping that only answers dns-01: the login and the DNS command the end server runs, and
+/// the test BIND to check the propagation at.
+fn dns_config(sshd: &Sshd, bind: &Bind, dns_command: &str) -> Value {
+    json!({
+        "host": "127.0.0.1",
+        "port": sshd.port(),
+        "user": sshd.user(),
+        "private_key": sshd.client_key(),
+        "dns_command": dns_command,
+        "nameservers": [bind.addr()],
+        "propagation_timeout": "30",
+    })
+}
+
+#[test]
+fn the_dns_command_on_the_end_server_answers_dns01_for_a_wildcard_and_every_renewal() {
+    let bind = Bind::start(&["example.org"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let sshd = Sshd::start();
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    // The script lives on the end server (sshd runs on this machine), as an admin would put it.
+    let hook = bind.hook_script(sshd.dir(), None);
+    add_pinned(&cd, &sshd, "dns1", &dns_config(&sshd, &bind, &hook));
+    let shown = cd.json(["deploy", "show", "dns1"]);
+    let how = shown["dns01"].as_str().expect("the mapping answers dns-01");
+    assert!(how.contains(&hook), "{shown:#}");
+
+    let id = dns_request(&cd, &["example.org", "*.example.org"]);
+    let set = cd.json(["request", "set-deploy", &id, "dns1"]);
+    assert!(
+        set["next_step"]
+            .as_str()
+            .expect("next step")
+            .contains("mapping \"dns1\" publishes the TXT records"),
+        "{set:#}"
+    );
+    let verified = cd.json(["request", "verify", &id]);
+    assert_eq!(verified[0]["status"], "available", "{verified:#}");
+    // A wildcard and its base name share one TXT name: two values, each presented over SSH and
+    // removed again once Pebble had looked.
+    assert_eq!(
+        Bind::hook_calls(sshd.dir()),
+        [
+            "present _acme-challenge.example.org",
+            "present _acme-challenge.example.org",
+            "cleanup _acme-challenge.example.org",
+            "cleanup _acme-challenge.example.org",
+        ]
+    );
+    assert!(bind.txt("_acme-challenge.example.org").is_empty());
+    cd.run(["cert", "save", &id]).assert_success();
+    let cert = cd.json(["cert", "show", &id]);
+    let names = cert["names"].to_string();
+    assert!(
+        names.contains("\"*.example.org\"") && names.contains("\"example.org\""),
+        "{cert:#}"
+    );
+
+    // Once it is due, the scheduler renews it the same way, with no hand work.
+    let first = current_serial(&cd, &id);
+    let not_after = cert["not_after"].as_str().expect("not_after");
+    let not_after = OffsetDateTime::parse(not_after, &Rfc3339).expect("a date");
+    let due = (not_after - Duration::days(1))
+        .format(&Rfc3339)
+        .expect("format");
+    let pass = cd.run(["--json", "renew", "--due", "--now", &due]);
+    pass.assert_success();
+    assert_eq!(pass.json()["outcomes"][0]["action"], "renewed", "{pass}");
+    assert_ne!(current_serial(&cd, &id), first);
+    // Each value it published (Pebble may reuse an authorization) was removed again.
+    let renewal_calls = Bind::hook_calls(sshd.dir()).split_off(4);
+    let presented = renewal_calls
+        .iter()
+        .filter(|c| c.starts_with("present "))
+        .count();
+    assert!(presented > 0, "{renewal_calls:?}");
+    assert_eq!(renewal_calls.len(), 2 * presented, "{renewal_calls:?}");
+    assert!(bind.txt("_acme-challenge.example.org").is_empty());
+}
+
+#[test]
+fn a_failing_dns_command_is_shown_with_its_status_and_output_and_no_command_means_by_hand() {
+    let bind = Bind::start(&["example.org"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let sshd = Sshd::start();
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    let hook = bind.hook_script(sshd.dir(), Some("zone example.org is locked"));
+    add_pinned(&cd, &sshd, "locked", &dns_config(&sshd, &bind, &hook));
+
+    let id = dns_request(&cd, &["www.example.org"]);
+    cd.json(["request", "set-deploy", &id, "locked"]);
+    let out = cd.run(["request", "verify", &id]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("mapping \"locked\"")
+            && out
+                .stderr
+                .contains("present _acme-challenge.www.example.org")
+            && out.stderr.contains("exited with status 3")
+            && out.stderr.contains("zone example.org is locked"),
+        "{out}"
+    );
+    // Nothing reached the CA: the order still waits, to be verified once the cause is fixed.
+    let shown = cd.json(["request", "show", &id]);
+    assert_eq!(shown["status"], "pending", "{shown:#}");
+
+    // A mapping without a dns_command does not answer dns-01: the administrator publishes, and
+    // is told so.
+    let mut plain = dns_config(&sshd, &bind, "");
+    plain.as_object_mut().expect("object").remove("dns_command");
+    add_pinned(&cd, &sshd, "web1", &plain);
+    assert!(cd.json(["deploy", "show", "web1"])["dns01"].is_null());
+    let set = cd.json(["request", "set-deploy", &id, "web1"]);
+    let step = set["next_step"].as_str().expect("next step");
+    assert!(
+        step.contains("mapping \"web1\" does not answer dns-01 (set its dns_command")
+            && step.contains("the request has no DNS account: publish each TXT record"),
+        "{set:#}"
+    );
 }

@@ -4,32 +4,9 @@
 
 mod common;
 
-use common::bind::{Bind, KEY_NAME};
+use common::bind::Bind;
 use common::{register, Certdesk, Pebble};
 use serde_json::json;
-
-/// A hook that publishes and removes one TXT value at BIND, logging each call.
-fn hook(cd: &Certdesk, bind: &Bind, fail_with: Option<&str>) -> String {
-    let path = cd.dir().join("dns-hook.sh");
-    let log = cd.dir().join("dns-hook.log");
-    let body = match fail_with {
-        Some(text) => format!("echo '{text}' >&2\nexit 3\n"),
-        None => format!(
-            "case \"$1\" in\n  present) op=add ;;\n  cleanup) op=delete ;;\n  *) exit 64 ;;\nesac\n\
-             printf 'server 127.0.0.1 {port}\\nkey hmac-sha256:{KEY_NAME} {secret}\\n\
-             update %s %s. 60 TXT \"%s\"\\nsend\\n' \"$op\" \"$2\" \"$3\" | nsupdate\n",
-            port = bind.port(),
-            secret = bind.secret(),
-        ),
-    };
-    std::fs::write(
-        &path,
-        format!("#!/bin/sh\necho \"$1 $2\" >> '{}'\n{body}", log.display()),
-    )
-    .expect("write hook");
-    common::tool("chmod", ["755", path.to_str().expect("UTF-8")]);
-    path.to_str().expect("UTF-8").to_owned()
-}
 
 fn add(cd: &Certdesk, command: &str, bind: &Bind) {
     let config = cd.dir().join("script.json");
@@ -61,14 +38,13 @@ fn the_admins_command_publishes_and_removes_each_value() {
     let pebble = Pebble::builder().dns_server(&bind.addr()).start();
     let cd = Certdesk::new();
     register(&cd, &pebble);
-    let command = hook(&cd, &bind, None);
+    let command = bind.hook_script(cd.dir(), None);
     add(&cd, &command, &bind);
 
     let out = issue(&cd, &["example.org", "*.example.org"]);
     out.assert_success();
     assert_eq!(out.json()["status"], "saved");
-    let calls = std::fs::read_to_string(cd.dir().join("dns-hook.log")).expect("hook log");
-    let calls: Vec<&str> = calls.lines().collect();
+    let calls = Bind::hook_calls(cd.dir());
     // A wildcard and its base name share one TXT name: two values, each presented and removed.
     assert_eq!(
         calls,
@@ -88,7 +64,7 @@ fn a_failing_command_is_reported_with_its_own_words() {
     let pebble = Pebble::builder().dns_server(&bind.addr()).start();
     let cd = Certdesk::new();
     register(&cd, &pebble);
-    let command = hook(&cd, &bind, Some("zone example.org is locked"));
+    let command = bind.hook_script(cd.dir(), Some("zone example.org is locked"));
     add(&cd, &command, &bind);
     let out = issue(&cd, &["www.example.org"]);
     out.assert_code(2);

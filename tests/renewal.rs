@@ -1,7 +1,9 @@
 //! Renewal on its own, against a real Pebble with an RFC 9773 renewalInfo endpoint beside it
 //! (`tests/fakes/ari_proxy.py`) and the time injected (`certdesk renew --due --now`, or the
 //! engine's scheduler with a clock the test moves): windows chosen right, `replaces` sent,
-//! failures backing off, no double renewal, a killed renewal finished by the next pass.
+//! failures backing off, no double renewal, a killed renewal finished by the next pass; and the
+//! safety with the CA: a fallback CA after failures in a row, a rate limit's Retry-After
+//! honoured, at most three orders a day whatever the CA's renewal information says.
 
 mod common;
 
@@ -10,82 +12,16 @@ use std::time::Duration as StdDuration;
 
 use certdesk_engine::renewal::scheduler::Clock;
 use certdesk_engine::renewal::Action;
-use common::ari::AriProxy;
-use common::{wait_until, Certdesk, Pebble};
+use common::ari::{rfc, time_of, Saved as Setup};
+use common::{wait_until, Pebble};
 use serde_json::{json, Value};
-use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 const NAME: &str = "renew.example.com";
 
-/// One saved certificate of `days` days, issued by Pebble through the ARI proxy, with the
-/// built-in responder set in the settings so that its renewals are automated.
-struct Setup {
-    /// Kept for its lifetime: the CA behind the proxy.
-    _pebble: Pebble,
-    proxy: AriProxy,
-    cd: Certdesk,
-    id: String,
-    not_before: OffsetDateTime,
-    not_after: OffsetDateTime,
-}
-
+/// One saved certificate for [`NAME`] of `days` days, renewed by the built-in responder.
 fn setup(days: u64, ari: bool) -> Setup {
-    let pebble = Pebble::builder()
-        .config("certificateValidityPeriod", json!(days * 86_400))
-        .start();
-    let proxy = AriProxy::start(&pebble);
-    proxy.control(json!({ "ari": ari }));
-    let cd = Certdesk::new();
-    cd.json([
-        "account",
-        "register",
-        "--name",
-        "pebble",
-        "--email",
-        "admin@example.com",
-        "--agree-tos",
-        "--directory",
-        &proxy.directory_url(),
-        "--ca-root",
-        proxy.ca_root_path(),
-    ]);
-    let listen = format!("127.0.0.1:{}", pebble.http_port());
-    cd.json(["settings", "set", "http01.listen", &listen]);
-    let created = cd.json([
-        "request",
-        "create",
-        "--domain",
-        NAME,
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "http-01",
-        "--http-listen",
-        &listen,
-        "--save",
-    ]);
-    assert_eq!(created["status"], "saved", "{created:#}");
-    let id = created["id"].as_str().expect("an id").to_owned();
-    let cert = cd.json(["cert", "show", &id]);
-    Setup {
-        not_before: time_of(&cert["not_before"]),
-        not_after: time_of(&cert["not_after"]),
-        _pebble: pebble,
-        proxy,
-        cd,
-        id,
-    }
-}
-
-fn time_of(v: &Value) -> OffsetDateTime {
-    OffsetDateTime::parse(v.as_str().expect("a time"), &Rfc3339).expect("an RFC 3339 time")
-}
-
-fn rfc(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).expect("format")
+    Setup::issue(NAME, days, ari)
 }
 
 impl Setup {
@@ -499,4 +435,288 @@ fn a_certificate_renewed_by_hand_gets_a_daily_reminder_instead_of_an_order() {
         "no order was placed"
     );
     assert_eq!(s.versions(), 1);
+}
+
+/// Writes `pem` to a file in the test's scratch folder and checks it with `openssl verify`
+/// against `root_pem` (the chain's intermediates from `chain_pem`).
+fn verifies_against(s: &Setup, pem: &str, chain_pem: &str, root_pem: &str) -> bool {
+    let dir = s.cd.dir();
+    let (leaf, chain, root) = (
+        dir.join("leaf.pem"),
+        dir.join("chain.pem"),
+        dir.join("root.pem"),
+    );
+    std::fs::write(&leaf, pem).unwrap();
+    std::fs::write(&chain, chain_pem).unwrap();
+    std::fs::write(&root, root_pem).unwrap();
+    let out = std::process::Command::new("openssl")
+        .arg("verify")
+        .arg("-CAfile")
+        .arg(&root)
+        .arg("-untrusted")
+        .arg(&chain)
+        .arg(&leaf)
+        .output()
+        .expect("openssl");
+    String::from_utf8_lossy(&out.stdout).contains(": OK")
+}
+
+#[test]
+fn after_two_failures_in_a_row_the_fallback_ca_renews_and_the_request_keeps_its_own_ca() {
+    let s = setup(90, false);
+    // A second CA, validating http-01 at the port the built-in responder answers on.
+    let second = Pebble::builder()
+        .config("certificateValidityPeriod", json!(90 * 86_400))
+        .config("httpPort", json!(s.pebble.http_port()))
+        .start();
+    let second_dir = second.directory_url();
+    s.cd.json([
+        "account",
+        "register",
+        "--name",
+        "second",
+        "--email",
+        "admin@example.org",
+        "--agree-tos",
+        "--directory",
+        &second_dir,
+        "--ca-root",
+        second.ca_root_path().to_str().unwrap(),
+    ]);
+
+    // The fallback must be another registered account; the wording says what to do.
+    let own = s.cd.run(["request", "set-fallback", &s.id, "pebble"]);
+    own.assert_code(1);
+    assert!(
+        own.stderr.contains("must be an account at another CA"),
+        "{own}"
+    );
+    let unknown = s.cd.run([
+        "request",
+        "set-fallback",
+        &s.id,
+        "https://acme.example.net/directory",
+    ]);
+    unknown.assert_code(1);
+    assert!(
+        unknown
+            .stderr
+            .contains("register one at the fallback CA first"),
+        "{unknown}"
+    );
+    // Named by its directory URL, kept by its name.
+    let set = s.cd.json(["request", "set-fallback", &s.id, &second_dir]);
+    assert_eq!(set["fallback_account"], "second", "{set:#}");
+    assert_eq!(set["account"], "pebble");
+    let shown = s.cd.run(["request", "show", &s.id]);
+    assert!(
+        shown
+            .stdout
+            .contains("fallback account: second (renews after failed attempts at pebble)"),
+        "{shown}"
+    );
+
+    // The first CA is down: two failed attempts there, each after the last one's backoff.
+    s.proxy.control(json!({ "ari": false, "down": true }));
+    let mut at = s.not_before + Duration::days(61);
+    for failures in 1..=2 {
+        let out = s.pass(at);
+        out.assert_code(2);
+        let report = out.json();
+        let failed = &report["outcomes"][0];
+        assert_eq!(failed["action"], "failed", "{report:#}");
+        assert!(
+            failed["error"]
+                .as_str()
+                .unwrap()
+                .contains("could not reach the CA"),
+            "{report:#}"
+        );
+        assert_eq!(failed["request"], Value::Null);
+        let dry = s.dry_run(at, at);
+        assert_eq!(dry, json!([]), "held back by the backoff: {dry:#}");
+        let next = time_of(&failed["next_attempt"]);
+        assert!(next > at, "failure {failures}: {next}");
+        at = next;
+    }
+    assert_eq!(s.versions(), 1);
+
+    // The third attempt is the fallback's.
+    let out = s.pass(at);
+    out.assert_success();
+    let report = out.json();
+    assert_eq!(report["outcomes"][0]["action"], "renewed", "{report:#}");
+    assert_eq!(report["outcomes"][0]["request"]["order_account"], "second");
+    let history = s.cd.json(["cert", "history", &s.id]);
+    assert_eq!(history.as_array().unwrap().len(), 2, "{history:#}");
+    assert_eq!(history[0]["issued_by"]["account"], "pebble", "{history:#}");
+    assert_eq!(
+        history[1]["issued_by"],
+        json!({ "account": "second", "directory_url": second_dir })
+    );
+    let (pem, chain) = (
+        history[1]["certificate_pem"].as_str().unwrap(),
+        history[1]["chain_pem"].as_str().unwrap(),
+    );
+    assert!(verifies_against(
+        &s,
+        pem,
+        chain,
+        &second.issuance_root_pem()
+    ));
+    assert!(!verifies_against(
+        &s,
+        pem,
+        chain,
+        &s.pebble.issuance_root_pem()
+    ));
+    let text = s.cd.run(["cert", "history", &s.id]);
+    assert!(text.stdout.contains(&second_dir), "{text}");
+
+    // The request keeps its own CA: the next renewal, with the first CA back, is ordered there.
+    let request = s.cd.json(["request", "show", &s.id]);
+    assert_eq!(request["account"], "pebble", "{request:#}");
+    assert_eq!(request["fallback_account"], "second");
+    s.proxy.control(json!({ "ari": false }));
+    let orders = s.proxy.events_of("newOrder").len();
+    let next = time_of(&history[1]["not_before"]) + Duration::days(61);
+    let out = s.pass(next);
+    out.assert_success();
+    assert_eq!(out.json()["outcomes"][0]["action"], "renewed", "{out}");
+    assert_eq!(s.proxy.events_of("newOrder").len(), orders + 1);
+    let history = s.cd.json(["cert", "history", &s.id]);
+    assert_eq!(history[2]["issued_by"]["account"], "pebble", "{history:#}");
+
+    // `--none` takes the fallback away.
+    let none = s.cd.json(["request", "set-fallback", &s.id, "--none"]);
+    assert_eq!(none.get("fallback_account"), None, "{none:#}");
+}
+
+#[test]
+fn a_rate_limited_ca_is_left_alone_until_its_retry_after_and_then_renews() {
+    let s = setup(90, false);
+    let due = s.not_before + Duration::days(61);
+    s.proxy.control(json!({
+        "ari": false,
+        "refuse_orders": {
+            "status": 429,
+            "type": "rateLimited",
+            "detail": "too many new orders recently: see https://letsencrypt.org/docs/rate-limits/",
+            "retry_after": 7200,
+        },
+    }));
+    let out = s.pass(due);
+    out.assert_code(2);
+    let report = out.json();
+    let failed = &report["outcomes"][0];
+    assert_eq!(failed["action"], "failed", "{report:#}");
+    // The CA's problem, whole.
+    let error = failed["error"].as_str().unwrap();
+    for part in [
+        "urn:ietf:params:acme:error:rateLimited",
+        "(HTTP 429)",
+        "too many new orders recently: see https://letsencrypt.org/docs/rate-limits/",
+        "Retry-After: 7200 seconds",
+    ] {
+        assert!(error.contains(part), "{part:?} in {error}");
+    }
+    let request = s.cd.json(["request", "show", &s.id]);
+    assert_eq!(
+        request["problem"]["type"], "urn:ietf:params:acme:error:rateLimited",
+        "{request:#}"
+    );
+    assert_eq!(request["problem"]["retry_after_secs"], 7200);
+    // Not the 15 minutes of a first failure: the CA's two hours.
+    let next = time_of(&failed["next_attempt"]);
+    assert_eq!(next, due + Duration::seconds(7200));
+
+    // An hour later nothing is ordered, and the pass says why it waits.
+    let orders = s.proxy.events_of("newOrder").len();
+    let hour = due + Duration::hours(1);
+    let out = s.pass(hour);
+    out.assert_success();
+    let report = out.json();
+    assert_eq!(report["outcomes"], json!([]), "{report:#}");
+    assert_eq!(report["held"][0]["held_by"], "ca_asked", "{report:#}");
+    assert_eq!(time_of(&report["held"][0]["next_attempt"]), next);
+    assert_eq!(s.proxy.events_of("newOrder").len(), orders, "no new order");
+    let text = s.cd.run(["renew", "--due", "--now", &rfc(hour)]);
+    assert!(
+        text.stdout.contains(&format!(
+            "next attempt not before {}: the CA asked to wait",
+            rfc(next)
+        )),
+        "{text}"
+    );
+    // The dry run lists it only from the CA's time on.
+    assert_eq!(s.dry_run(hour, next - Duration::seconds(1)), json!([]));
+    let dry = s.dry_run(hour, next);
+    assert_eq!(listed(&dry), vec![s.id.as_str()], "{dry:#}");
+    assert_eq!(dry[0]["held_by"], "ca_asked");
+
+    // At the CA's time, with the limit lifted, it renews.
+    s.proxy.control(json!({ "ari": false }));
+    let out = s.pass(next);
+    out.assert_success();
+    assert_eq!(out.json()["outcomes"][0]["action"], "renewed", "{out}");
+    assert_eq!(s.versions(), 2);
+}
+
+#[test]
+fn a_stale_renew_now_answer_gets_at_most_three_orders_a_day_and_says_why_the_rest_wait() {
+    let s = setup(90, true);
+    // Whole seconds: the daily guard keeps the orders' times to the second.
+    let start = OffsetDateTime::from_unix_timestamp(OffsetDateTime::now_utc().unix_timestamp())
+        .expect("a time");
+    // Whatever certificate it is asked about, the CA answers "replace now".
+    s.window(start - Duration::days(2), start - Duration::days(1));
+    let mut now = start;
+    for n in 1..=3 {
+        let out = s.pass(now);
+        out.assert_success();
+        let report = out.json();
+        assert_eq!(
+            report["outcomes"][0]["action"], "renewed",
+            "{n}: {report:#}"
+        );
+        assert_eq!(report["outcomes"][0]["reason"]["rule"], "ari_now");
+        now += Duration::minutes(10);
+    }
+    assert_eq!(s.versions(), 4);
+    let orders = s.proxy.events_of("newOrder").len();
+    assert_eq!(orders, 4, "the first issue and three renewals");
+
+    // The rest of the day every pass waits, and says why.
+    let limit_ends = start + Duration::days(1);
+    while now < limit_ends - Duration::hours(1) {
+        let out = s.pass(now);
+        out.assert_success();
+        let report = out.json();
+        assert_eq!(report["outcomes"], json!([]), "{report:#}");
+        let held = &report["held"][0];
+        assert_eq!(held["held_by"], "daily_limit", "{report:#}");
+        assert_eq!(time_of(&held["next_attempt"]), limit_ends);
+        now += Duration::hours(5);
+    }
+    assert_eq!(s.proxy.events_of("newOrder").len(), orders);
+    let text = s.cd.run([
+        "renew",
+        "--due",
+        "--now",
+        &rfc(limit_ends - Duration::minutes(1)),
+    ]);
+    assert!(
+        text.stdout.contains(&format!("waiting {} ({NAME})", s.id))
+            && text.stdout.contains(
+                "3 orders for it in the last 24 hours, the most certdesk places in a day"
+            ),
+        "{text}"
+    );
+    assert_eq!(s.versions(), 4);
+
+    // A day after the first of them, the next order goes through.
+    let out = s.pass(limit_ends);
+    out.assert_success();
+    assert_eq!(out.json()["outcomes"][0]["action"], "renewed", "{out}");
+    assert_eq!(s.versions(), 5);
 }

@@ -1,12 +1,12 @@
 //! The agent's HTTPS API ([`certdesk_engine::agent_api`]): TLS with the agent's own certificate,
-//! the pairing token checked before anything else, four calls, nothing else served.
+//! the pairing token checked before anything else, five calls, nothing else served.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use certdesk_engine::agent_api::{self, ApiError, Health, Http01Token, InstallBundle};
+use certdesk_engine::agent_api::{self, ApiError, Health, Http01Token, InstallBundle, TxtChange};
 use certdesk_engine::{Error, ErrorKind, Result};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
@@ -20,6 +20,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::challenge::Challenges;
 use crate::config::Config;
+use crate::dns01::{self, TxtRecords};
 use crate::install::{self, Installer};
 use crate::state::State;
 
@@ -30,6 +31,8 @@ struct Agent {
     state: State,
     challenges: Challenges,
     installer: Box<dyn Installer>,
+    /// None: the agent does not answer dns-01.
+    txt: Option<Box<dyn TxtRecords>>,
     /// One install at a time: two would interleave their backups.
     installing: tokio::sync::Mutex<()>,
 }
@@ -49,6 +52,7 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()>) -> Result
     })?;
     let challenges = Challenges::start(config.http01.as_ref()).await?;
     let installer = install::for_config(&config);
+    let txt = dns01::for_config(config.dns01.as_ref());
     if made {
         say("made a new TLS certificate for this agent");
     }
@@ -59,6 +63,13 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()>) -> Result
     ));
     say(&format!("fingerprint SHA256 {}", identity.fingerprint()));
     say(&format!("http-01: {}", challenges.describe()));
+    say(&format!(
+        "dns-01: {}",
+        txt.as_ref().map_or_else(
+            || "not configured (set dns_command)".to_owned(),
+            |t| t.describe()
+        )
+    ));
     say(&format!("installs: {}", installer.describe()));
     if !state.is_paired() {
         say(
@@ -70,6 +81,7 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()>) -> Result
         state,
         challenges,
         installer,
+        txt,
         installing: tokio::sync::Mutex::new(()),
     });
     tokio::pin!(shutdown);
@@ -172,6 +184,7 @@ impl Agent {
                     os: std::env::consts::OS.to_owned(),
                     http01: self.challenges.describe(),
                     installs: self.installer.describe(),
+                    dns01: self.txt.as_ref().map(|t| t.describe()),
                 },
             ));
         }
@@ -185,6 +198,18 @@ impl Agent {
                 self.challenges.delete(token)?;
                 return Ok(done());
             }
+        }
+        if path == agent_api::DNS01 && method == Method::POST {
+            let change: TxtChange = read_json(request).await?;
+            change.check()?;
+            let txt = self.txt.as_ref().ok_or_else(|| {
+                Error::input(
+                    "this agent does not answer dns-01: set dns_command in its configuration and \
+                     restart it, or give the request a DNS account in certdesk",
+                )
+            })?;
+            txt.change(&change).await?;
+            return Ok(done());
         }
         if path == agent_api::INSTALL && method == Method::POST {
             let bundle: InstallBundle = read_json(request).await?;

@@ -1,10 +1,12 @@
 //! The agent's configuration file (JSON), written by the server's administrator. It decides
-//! everything the agent may do on the server: where it answers http-01, which files it writes
-//! and which command it runs after an install. The app only sends the certificate.
+//! everything the agent may do on the server: where it answers http-01, how it publishes dns-01
+//! TXT records, which files it writes and which command it runs after an install. The app only
+//! sends the certificate and the challenge values.
 
 use std::path::{Path, PathBuf};
 
 use certdesk_engine::deploy::FileSpec;
+use certdesk_engine::dns::command::DnsCommand;
 use certdesk_engine::{Error, Result};
 use serde::Deserialize;
 
@@ -35,6 +37,25 @@ struct File {
     /// Windows: the IIS site whose https binding gets the new certificate.
     #[serde(default)]
     iis_site: Option<String>,
+    /// Publishes dns-01 TXT records: run as `COMMAND present|cleanup FQDN VALUE`.
+    #[serde(default)]
+    dns_command: Option<String>,
+    /// How long one run of `dns_command` may take, in seconds (60 unless set).
+    #[serde(default)]
+    dns_timeout: Option<u64>,
+    /// Windows: publish dns-01 TXT records in the zones of this server's DNS Server role.
+    #[serde(default)]
+    windows_dns_server: bool,
+}
+
+/// How the agent publishes dns-01 TXT records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dns01 {
+    /// The administrator's command, run here.
+    Command(DnsCommand),
+    /// The Windows DNS Server's PowerShell cmdlets.
+    #[cfg(windows)]
+    WindowsDnsServer,
 }
 
 /// How the agent answers http-01.
@@ -54,6 +75,8 @@ pub struct Config {
     pub files: Vec<FileSpec>,
     pub reload_command: Option<String>,
     pub check: Option<String>,
+    /// None: the agent does not answer dns-01.
+    pub dns01: Option<Dns01>,
     /// Windows: the IIS site to bind.
     #[cfg(windows)]
     pub iis_site: Option<String>,
@@ -117,6 +140,32 @@ impl Config {
                 "iis_site works on Windows only: on this system list files instead".into(),
             ));
         }
+        let dns_command = file
+            .dns_command
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| DnsCommand::new(&c, file.dns_timeout.map(|t| t.to_string()).as_deref()))
+            .transpose()
+            .map_err(|why| invalid(format!("dns_command cannot be used: {why}")))?;
+        let dns01 = match (dns_command, file.windows_dns_server) {
+            (Some(_), true) => {
+                return Err(invalid(
+                    "give dns_command or windows_dns_server, not both: the agent publishes \
+                     dns-01 records one way"
+                        .into(),
+                ))
+            }
+            (Some(command), false) => Some(Dns01::Command(command)),
+            #[cfg(windows)]
+            (None, true) => Some(Dns01::WindowsDnsServer),
+            #[cfg(not(windows))]
+            (None, true) => {
+                return Err(invalid(
+                    "windows_dns_server works on Windows only: on this system give dns_command"
+                        .into(),
+                ))
+            }
+            (None, false) => None,
+        };
         let files = match file.files {
             Some(list) => FileSpec::parse_list(&shown.to_string(), &list.to_string())?,
             None => Vec::new(),
@@ -144,6 +193,7 @@ impl Config {
             files,
             reload_command: file.reload_command.filter(|c| !c.trim().is_empty()),
             check: file.check,
+            dns01,
             #[cfg(windows)]
             iis_site: file.iis_site.filter(|s| !s.trim().is_empty()),
         })
@@ -184,6 +234,19 @@ mod tests {
         assert_eq!(c.http01, Some(Http01::Listen("0.0.0.0:80".into())));
         assert_eq!(c.files.len(), 2);
         assert_eq!(c.state_dir, Path::new("/etc/certdesk-agent"));
+        assert_eq!(c.dns01, None);
+    }
+
+    #[test]
+    fn a_dns_command_makes_the_agent_answer_dns01() {
+        let c = parse(r#"{"listen": "0.0.0.0:8443", "dns_command": "/usr/local/bin/dns-hook"}"#)
+            .unwrap();
+        assert_eq!(
+            c.dns01,
+            Some(Dns01::Command(
+                DnsCommand::new("/usr/local/bin/dns-hook", None).unwrap()
+            ))
+        );
     }
 
     #[test]
@@ -197,6 +260,14 @@ mod tests {
             ),
             (r#"{"listen": "0.0.0.0:1", "port": 3}"#, "unknown field"),
             (r#"{"listen": "0.0.0.0:1", "check": "web"}"#, "HOST:PORT"),
+            (
+                r#"{"listen": "0.0.0.0:1", "dns_command": "hook", "dns_timeout": 0}"#,
+                "from 1 to 3600",
+            ),
+            (
+                r#"{"listen": "0.0.0.0:1", "windows_dns_server": true}"#,
+                "Windows only",
+            ),
         ] {
             let e = parse(text).unwrap_err().to_string();
             assert!(e.contains(needle), "{text}: {e}");

@@ -1,10 +1,12 @@
 //! `certdesk-agent`: runs on an end server where certdesk cannot log in over SSH. It answers
-//! http-01 for the paired certdesk and installs the certificates it sends, over an HTTPS API that
-//! only the holder of the pairing token can call. See [`api`] for the calls.
+//! http-01 (and, with a DNS command, dns-01) for the paired certdesk and installs the
+//! certificates it sends, over an HTTPS API that only the holder of the pairing token can call.
+//! See [`api`] for the calls.
 
 mod api;
 mod challenge;
 mod config;
+mod dns01;
 mod install;
 mod service;
 mod state;
@@ -23,7 +25,7 @@ use zeroize::Zeroizing;
 #[command(
     name = "certdesk-agent",
     version,
-    about = "certdesk's agent: answers http-01 and installs certificates for a paired certdesk"
+    about = "certdesk's agent: answers http-01 and dns-01 and installs certificates for a paired certdesk"
 )]
 struct Cli {
     /// The configuration file (default: /etc/certdesk-agent/agent.json, or

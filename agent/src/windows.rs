@@ -1,14 +1,15 @@
 //! Everything that exists only on Windows, behind one seam each: the Service Control Manager
-//! ([`Scm`], a [`ServiceControl`]), running under it ([`run_service`]), and installing into the
+//! ([`Scm`], a [`ServiceControl`]), running under it ([`run_service`]), installing into the
 //! LocalMachine\My certificate store with the IIS site's https binding ([`IisStore`], an
-//! [`Installer`]). Compiled and tested on Windows only; the rest of the agent is tested on Linux.
+//! [`Installer`]), and dns-01 TXT records in the DNS Server role's zones ([`DnsServer`], a
+//! [`TxtRecords`]). Compiled and tested on Windows only; the rest of the agent is tested on Linux.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use certdesk_engine::agent_api::{InstallBundle, Installed};
+use certdesk_engine::agent_api::{Action, InstallBundle, Installed, TxtChange};
 use certdesk_engine::deploy::served::served_serial;
 use certdesk_engine::keystore::{keystore_for, write_file_0600, ExportFormat};
 use certdesk_engine::{Error, Result};
@@ -20,6 +21,7 @@ use windows_service::service_control_handler::{self, ServiceControlHandlerResult
 use windows_service::service_manager::{ServiceManager, ServiceManagerAccess};
 use windows_service::{define_windows_service, service_dispatcher};
 
+use crate::dns01::TxtRecords;
 use crate::install::Installer;
 use crate::service::{ServiceControl, NAME};
 
@@ -286,5 +288,47 @@ impl Installer for IisStore {
             reload: None,
             served_serial: served,
         })
+    }
+}
+
+/// TXT records in a zone this server's DNS Server role hosts, through its PowerShell cmdlets.
+pub struct DnsServer;
+
+/// Adds `$env:CERTDESK_VALUE` at `$env:CERTDESK_NAME` (relative) in `$env:CERTDESK_ZONE`.
+const ADD_TXT: &str = r#"
+$ErrorActionPreference = 'Stop'
+Add-DnsServerResourceRecord -ZoneName $env:CERTDESK_ZONE -Name $env:CERTDESK_NAME -Txt -DescriptiveText $env:CERTDESK_VALUE -TimeToLive (New-TimeSpan -Seconds 60)
+"#;
+
+/// Removes that value only; other TXT values at the name stay, and a value already gone is fine.
+const REMOVE_TXT: &str = r#"
+$ErrorActionPreference = 'Stop'
+Get-DnsServerResourceRecord -ZoneName $env:CERTDESK_ZONE -Name $env:CERTDESK_NAME -RRType Txt -ErrorAction SilentlyContinue |
+  Where-Object { $_.RecordData.DescriptiveText -eq $env:CERTDESK_VALUE } |
+  Remove-DnsServerResourceRecord -ZoneName $env:CERTDESK_ZONE -Force
+"#;
+
+#[async_trait::async_trait]
+impl TxtRecords for DnsServer {
+    fn describe(&self) -> String {
+        "the DNS Server on this machine (Add-DnsServerResourceRecord)".into()
+    }
+
+    async fn change(&self, change: &TxtChange) -> Result<()> {
+        let script = match change.action {
+            Action::Present => ADD_TXT,
+            Action::Cleanup => REMOVE_TXT,
+        };
+        let name = change.relative_name();
+        powershell(
+            script,
+            &[
+                ("CERTDESK_ZONE", change.zone.as_str()),
+                ("CERTDESK_NAME", name.as_str()),
+                ("CERTDESK_VALUE", change.value.as_str()),
+            ],
+        )
+        .await
+        .map(drop)
     }
 }

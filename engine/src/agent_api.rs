@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use zeroize::Zeroizing;
 
+pub use crate::dns::command::Action;
+
 use crate::deploy::Bundle;
+use crate::dns::TxtSet;
 use crate::error::{Error, Result};
 use crate::keys::PrivateKey;
 use crate::keystore::CertBundle;
@@ -26,6 +29,9 @@ pub const HEALTH: &str = "/v1/health";
 pub const HTTP01: &str = "/v1/http01/";
 /// `POST` (body [`InstallBundle`]): install a certificate; answers [`Installed`].
 pub const INSTALL: &str = "/v1/install";
+/// `POST` (body [`TxtChange`]): add or remove one dns-01 TXT value where the agent's own
+/// configuration says (its DNS command, or the Windows DNS Server).
+pub const DNS01: &str = "/v1/dns01";
 
 /// Bytes of randomness in a pairing token (256 bits, 43 characters of base64url).
 const TOKEN_BYTES: usize = 32;
@@ -40,11 +46,77 @@ pub struct Health {
     pub http01: String,
     /// Where it installs certificates, in words.
     pub installs: String,
+    /// How it publishes dns-01 TXT records, in words; none when it is not set up for it (as
+    /// with agents older than this field).
+    #[serde(default)]
+    pub dns01: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Http01Token {
     pub key_authorization: String,
+}
+
+/// One dns-01 TXT value for the agent to add or remove.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxtChange {
+    pub action: Action,
+    /// The TXT name (`_acme-challenge.NAME`, or where its CNAME points), without the final dot.
+    pub fqdn: String,
+    /// The zone holding it, as certdesk found it by SOA lookup: the Windows DNS Server adds
+    /// records by zone and relative name.
+    pub zone: String,
+    /// The challenge's value: base64url of a SHA-256 digest.
+    pub value: String,
+}
+
+impl TxtChange {
+    /// Refuses anything but a dns-01 value at a DNS name inside its zone: a stolen token can
+    /// then at most add challenge-shaped TXT values.
+    pub fn check(&self) -> Result<()> {
+        let name_like = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 253
+                && s.split('.').all(|label| {
+                    !label.is_empty()
+                        && label.len() <= 63
+                        && label
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                })
+        };
+        if !name_like(&self.fqdn) || !name_like(&self.zone) {
+            return Err(Error::input(format!(
+                "{:?} in zone {:?} is not a DNS name certdesk publishes dns-01 records at",
+                self.fqdn, self.zone
+            )));
+        }
+        let fqdn = self.fqdn.to_ascii_lowercase();
+        let zone = self.zone.to_ascii_lowercase();
+        if fqdn != zone && !fqdn.ends_with(&format!(".{zone}")) {
+            return Err(Error::input(format!(
+                "{} is not inside the zone {}",
+                self.fqdn, self.zone
+            )));
+        }
+        let digest = BASE64_URL_SAFE_NO_PAD.decode(&self.value);
+        if !matches!(digest, Ok(bytes) if bytes.len() == 32) {
+            return Err(Error::input(
+                "the TXT value is not a dns-01 challenge value (base64url of a SHA-256 digest)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `fqdn` relative to the zone: `_acme-challenge.www` in `example.com`, `@` at the apex.
+    pub fn relative_name(&self) -> String {
+        TxtSet {
+            fqdn: self.fqdn.clone(),
+            zone: self.zone.clone(),
+            values: Vec::new(),
+        }
+        .relative_name()
+    }
 }
 
 /// A certificate for the agent to install where its own configuration says: the agent, not the
@@ -214,6 +286,33 @@ mod tests {
         assert!(!token_matches(&new_token(), &stored));
         assert!(!token_matches("", &stored));
         assert!(check_token("short").is_err());
+    }
+
+    #[test]
+    fn only_challenge_values_inside_their_zone_are_taken() {
+        let good = TxtChange {
+            action: Action::Present,
+            fqdn: "_acme-challenge.www.example.com".into(),
+            zone: "example.com".into(),
+            value: BASE64_URL_SAFE_NO_PAD.encode([7u8; 32]),
+        };
+        good.check().unwrap();
+        assert_eq!(good.relative_name(), "_acme-challenge.www");
+        let outside = TxtChange {
+            zone: "example.org".into(),
+            ..good.clone()
+        };
+        assert!(outside.check().is_err());
+        let spf = TxtChange {
+            value: "v=spf1 -all".into(),
+            ..good.clone()
+        };
+        assert!(spf.check().is_err());
+        let injected = TxtChange {
+            fqdn: "x\"; Remove-Item C:\\ #.example.com".into(),
+            ..good
+        };
+        assert!(injected.check().is_err());
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::agent_api::{self, ApiError, Health, Http01Token, InstallBundle, Installed};
+use crate::agent_api::{self, ApiError, Health, Http01Token, InstallBundle, Installed, TxtChange};
 use crate::deploy::agent::{FINGERPRINT_FIELD, KIND, TOKEN_FIELD, URL_FIELD};
 use crate::deploy::mappings::{MappingForm, MappingInfo};
 use crate::deploy::served::{Accept, PresentedCertificate};
@@ -190,6 +190,14 @@ impl AgentClient {
 
     pub async fn delete_http01(&self, token: &str) -> Result<()> {
         self.call::<serde_json::Value>(reqwest::Method::DELETE, &http01_path(token), None::<&()>)
+            .await
+            .map(drop)
+    }
+
+    /// Adds or removes one dns-01 TXT value through the agent's DNS command (or the Windows DNS
+    /// Server).
+    pub async fn change_txt(&self, change: &TxtChange) -> Result<()> {
+        self.call::<serde_json::Value>(reqwest::Method::POST, agent_api::DNS01, Some(change))
             .await
             .map(drop)
     }

@@ -17,6 +17,10 @@ pub struct Problem {
     pub status: Option<u16>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subproblems: Vec<Subproblem>,
+    /// The CA's `Retry-After` header with the problem, in seconds from its answer: a
+    /// `rateLimited` CA (RFC 8555 §6.6) or an overloaded one says when to ask again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
 }
 
 /// One identifier's part of a [`Problem`].
@@ -53,6 +57,9 @@ impl fmt::Display for Problem {
         if let Some(detail) = &self.detail {
             write!(f, ": {detail}")?;
         }
+        if let Some(secs) = self.retry_after_secs {
+            write!(f, " (Retry-After: {secs} seconds)")?;
+        }
         for sub in &self.subproblems {
             write!(
                 f,
@@ -74,7 +81,7 @@ pub struct NameError {
 }
 
 /// Which face of the failure the user must act on; the CLI maps it to its exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The user's input is wrong: fix it and try again (CLI exit 1).
@@ -125,6 +132,36 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Another certdesk process holds the data folder (the store locks it). `served`: that process
+    /// is the app or `certdesk daemon`, which takes `certdesk renew --due` through its control
+    /// socket ([`crate::control`]).
+    #[error("{}", in_use(.dir, *.served))]
+    InUse { dir: String, served: bool },
+    /// Controlling a certdesk process failed: the control socket between two of them, or its
+    /// stop signals.
+    #[error("{0}")]
+    Control(String),
+    /// An error of the certdesk process that did the work for this one (through
+    /// [`crate::control`]), as that process told it.
+    #[error("{message}")]
+    Forwarded {
+        kind: ErrorKind,
+        message: String,
+        problem: Option<Box<Problem>>,
+    },
+}
+
+fn in_use(dir: &str, served: bool) -> String {
+    match served {
+        true => format!(
+            "{dir} is in use by the certdesk app or `certdesk daemon`, which is running: \
+             `certdesk renew --due` is forwarded to it, other commands need it closed (or another \
+             --data-dir)"
+        ),
+        false => format!(
+            "{dir} is in use by another certdesk process; close it or use another --data-dir"
+        ),
+    }
 }
 
 fn format_names(errors: &[NameError]) -> String {
@@ -155,7 +192,12 @@ impl Error {
         match self {
             Self::Input(_) | Self::Names(_) | Self::NotFound { .. } => ErrorKind::Input,
             Self::Ca(_) | Self::Network(_) | Self::Dns(_) | Self::Deploy(_) => ErrorKind::Remote,
-            Self::Store(_) | Self::Keychain(_) | Self::File { .. } => ErrorKind::Local,
+            Self::Store(_)
+            | Self::Keychain(_)
+            | Self::File { .. }
+            | Self::InUse { .. }
+            | Self::Control(_) => ErrorKind::Local,
+            Self::Forwarded { kind, .. } => *kind,
         }
     }
 
@@ -169,6 +211,9 @@ impl Error {
     pub fn problem(&self) -> Option<&Problem> {
         match self {
             Self::Ca(p) => Some(p),
+            Self::Forwarded {
+                problem: Some(p), ..
+            } => Some(p),
             _ => None,
         }
     }

@@ -12,9 +12,9 @@ use instant_acme::{
 use time::OffsetDateTime;
 
 use crate::acme;
-use crate::deploy::automation::publishes_tokens;
+use crate::deploy::automation::{publish_by_hand, publishes_tokens, TxtPublisher};
 use crate::dns::lookup::Lookup;
-use crate::dns::Publication;
+use crate::dns::{DnsProvider, Propagation, Publication};
 use crate::error::{Error, Problem, Result, Subproblem};
 use crate::http01::Http01Responder;
 use crate::keys::PrivateKey;
@@ -53,11 +53,17 @@ impl Engine {
         }
         let account = self.account_record(spec.account.as_deref())?;
         account.ensure_active()?;
+        let fallback_account = match &spec.fallback_account {
+            Some(key) => Some(self.fallback_for(&account.info.name, key)?),
+            None => None,
+        };
         let record = RequestRecord {
             info: RequestInfo {
                 id: crate::ids::random_hex(6),
                 names: valid.names,
                 account: account.info.name.clone(),
+                fallback_account,
+                order_account: None,
                 key: spec.key,
                 signature: valid.signature,
                 keystore: spec.keystore,
@@ -153,16 +159,18 @@ impl Engine {
         id: &str,
         responder: Option<Arc<Http01Responder>>,
     ) -> Result<RequestInfo> {
-        self.renew_replacing(id, responder, None).await
+        self.renew_replacing(id, responder, None, None).await
     }
 
-    /// [`Engine::renew`], telling the CA which certificate the order replaces (`replaces`, the
-    /// RFC 9773 identifier): the scheduler's renewals at a CA with ARI.
+    /// [`Engine::renew`] for the scheduler: the order placed with `account` (the request's
+    /// fallback; `None`: its own), telling the CA which certificate it replaces (`replaces`, the
+    /// RFC 9773 identifier, at a CA with ARI).
     pub(crate) async fn renew_replacing(
         &self,
         id: &str,
         responder: Option<Arc<Http01Responder>>,
         replaces: Option<String>,
+        account: Option<String>,
     ) -> Result<RequestInfo> {
         let mut record = self.request_record(id)?;
         if self.store.get::<CertRecord>(id)?.is_none() {
@@ -172,17 +180,11 @@ impl Engine {
         }
         reset_order(&mut record);
         record.info.replaces = replaces;
+        record.info.order_account = account;
         self.store.commit(Change::new().put(&record)).await?;
-        let info = self.place_order(record).await?;
-        match responder {
-            Some(r) if info.challenge_type == ChallengeType::Http01 => {
-                self.verify(id, Some(r)).await
-            }
-            _ if info.dns_account.is_some() || publishes_tokens(&info) => {
-                self.verify(id, None).await
-            }
-            _ => Ok(info),
-        }
+        // Places the order, and carries it through when its challenges are answered without
+        // the administrator.
+        self.verify(id, responder).await
     }
 
     /// Places the order and records its challenges. A refusal by the CA fails the request; a
@@ -215,7 +217,7 @@ impl Engine {
 
     /// A new order at the CA for `info`'s names, and the challenges the administrator publishes.
     async fn open_order(&self, info: &RequestInfo) -> Result<(String, Vec<OrderChallenge>)> {
-        let account_record = self.account_record(Some(&info.account))?;
+        let account_record = self.account_record(Some(info.ordering_account()))?;
         let account = self.acme_account(&account_record).await?;
         let identifiers: Vec<Identifier> = info
             .names
@@ -369,15 +371,13 @@ impl Engine {
         responder: Option<Arc<Http01Responder>>,
     ) -> Result<RequestInfo> {
         let mut record = self.request_record(id)?;
-        match record.info.status {
+        let placed_now = match record.info.status {
             RequestStatus::Created => {
-                let info = self.place_order(record).await?;
-                if responder.is_none() && info.dns_account.is_none() && !publishes_tokens(&info) {
-                    return Ok(info);
-                }
+                self.place_order(record).await?;
                 record = self.request_record(id)?;
+                true
             }
-            RequestStatus::Pending | RequestStatus::Verifying => {}
+            RequestStatus::Pending | RequestStatus::Verifying => false,
             RequestStatus::Failed => {
                 return Err(Error::input(format!(
                     "request {id} failed; start a fresh order with `certdesk request new-challenge {id}`"
@@ -389,6 +389,25 @@ impl Engine {
                     "request {id} is done (its certificate is saved); use `certdesk cert renew {id}` for a new one"
                 )))
             }
+        };
+        let txt = match record.info.challenge_type {
+            ChallengeType::Dns01 => match self.txt_publisher(&record.info).await {
+                Ok(publisher) => Some(publisher),
+                Err(e) => return self.cut_off(record, e).await,
+            },
+            ChallengeType::Http01 => None,
+        };
+        // A fresh order nobody publishes for waits for the administrator.
+        if placed_now {
+            match &txt {
+                Some(TxtPublisher::ByHand { mapping_declined }) => {
+                    return self.by_hand(record, mapping_declined.as_deref()).await
+                }
+                None if responder.is_none() && !publishes_tokens(&record.info) => {
+                    return Ok(record.info)
+                }
+                _ => {}
+            }
         }
         // The request's mapping answers http-01 on the end server; the responder otherwise.
         let published = responder
@@ -399,9 +418,15 @@ impl Engine {
             Ok(tokens) => tokens,
             Err(e) => return self.cut_off(record, e).await,
         };
-        let dns = match self.publish_dns(&record).await {
-            Ok(dns) => dns,
-            Err(e) => return self.cut_off(record, e).await,
+        let dns = match txt {
+            Some(TxtPublisher::Automated {
+                provider,
+                propagation,
+            }) => match self.publish_dns(&record, provider, propagation).await {
+                Ok(dns) => dns,
+                Err(e) => return self.cut_off(record, e).await,
+            },
+            _ => None,
         };
         let mut outcome = self.drive_order(&mut record).await;
         // drive_order continues from the order's state at the CA, so a step cut off by
@@ -432,12 +457,28 @@ impl Engine {
         }
     }
 
-    /// Publishes the request's pending dns-01 records through its DNS account and waits until
-    /// every nameserver answers with them. Nothing to do without a DNS account.
-    async fn publish_dns(&self, record: &RequestRecord) -> Result<Option<Publication>> {
-        let Some(account) = &record.info.dns_account else {
-            return Ok(None);
-        };
+    /// The administrator publishes this order's records: the next step says so, and why the
+    /// request's mapping does not.
+    async fn by_hand(
+        &self,
+        mut record: RequestRecord,
+        mapping_declined: Option<&str>,
+    ) -> Result<RequestInfo> {
+        if let Some(declined) = mapping_declined {
+            record.info.next_step = Some(publish_by_hand(declined, &record.info.id));
+            self.store.commit(Change::new().put(&record)).await?;
+        }
+        Ok(record.info)
+    }
+
+    /// Publishes the request's pending dns-01 records with `provider` (its mapping's or its DNS
+    /// account's) and waits until every nameserver answers with them.
+    async fn publish_dns(
+        &self,
+        record: &RequestRecord,
+        provider: Box<dyn DnsProvider>,
+        propagation: Propagation,
+    ) -> Result<Option<Publication>> {
         let records: Vec<(String, String)> = record
             .info
             .challenges
@@ -455,14 +496,12 @@ impl Engine {
         if records.is_empty() {
             return Ok(None);
         }
-        let config = self.dns_config(account)?;
-        let lookup = Lookup::new(config.nameservers()?)?;
-        let provider = (config.spec.build)(&config)?;
+        let lookup = Lookup::new(propagation.nameservers)?;
         self.progress.report(&record.info.id, Stage::PublishingDns);
         let publication = Publication::present(provider, &lookup, &records).await?;
         self.progress.report(&record.info.id, Stage::WaitingForDns);
         if let Err(e) = publication
-            .wait_propagated(&lookup, config.propagation_timeout()?)
+            .wait_propagated(&lookup, propagation.timeout)
             .await
         {
             self.progress.report(&record.info.id, Stage::CleaningUpDns);
@@ -505,7 +544,7 @@ impl Engine {
         record.info.updated = now();
         self.store.commit(Change::new().put(&*record)).await?;
 
-        let account_record = self.account_record(Some(&record.info.account))?;
+        let account_record = self.account_record(Some(record.info.ordering_account()))?;
         let account = self.acme_account(&account_record).await?;
         let mut order = account
             .order(order_url)
@@ -636,8 +675,8 @@ impl Engine {
                 problem = Some(Problem {
                     kind: subproblems.first().and_then(|s| s.kind.clone()),
                     detail: Some("validation failed for the names below".into()),
-                    status: None,
                     subproblems,
+                    ..Problem::default()
                 })
             }
         }
@@ -712,6 +751,7 @@ fn naming(mut problem: Problem, name: String) -> Problem {
 fn reset_order(record: &mut RequestRecord) {
     record.info.status = RequestStatus::Created;
     record.info.replaces = None;
+    record.info.order_account = None;
     record.info.order_url = None;
     record.info.challenges.clear();
     record.info.problem = None;

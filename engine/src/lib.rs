@@ -8,6 +8,7 @@ pub mod agent_package;
 pub mod agents;
 pub mod certinfo;
 pub mod choices;
+pub mod control;
 pub mod deploy;
 pub mod details;
 pub mod dns;
@@ -26,6 +27,7 @@ pub mod renewal;
 pub mod repository;
 pub mod request;
 pub mod settings;
+mod shell;
 pub mod store;
 pub mod vault;
 

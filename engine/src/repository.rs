@@ -27,6 +27,17 @@ pub struct CertVersion {
     pub saved: OffsetDateTime,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<Revocation>,
+    /// The account, and so the CA, whose order it came from. Versions saved before certdesk
+    /// recorded it have none: they came from the request's own account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_by: Option<IssuedBy>,
+}
+
+/// Which ACME account (and CA directory) issued a version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedBy {
+    pub account: String,
+    pub directory_url: String,
 }
 
 /// A version as stored: what the faces see, and its sealed private key.
@@ -121,6 +132,15 @@ pub enum CertStatus {
 }
 
 impl CertRecord {
+    /// The account whose CA issued the current version: where it is revoked and its renewal
+    /// information asked for. `request_account` for versions that do not record it.
+    pub(crate) fn issuing_account<'a>(&'a self, request_account: &'a str) -> &'a str {
+        self.versions
+            .last()
+            .and_then(|v| v.version.issued_by.as_ref())
+            .map_or(request_account, |by| by.account.as_str())
+    }
+
     fn current(&self) -> Result<&StoredVersion> {
         self.versions
             .last()
@@ -175,6 +195,7 @@ impl Engine {
             .order_key
             .take()
             .ok_or_else(|| Error::Store("the key of the issued certificate is missing".into()))?;
+        let account = self.account(Some(record.info.ordering_account()))?;
         let version = StoredVersion {
             version: CertVersion {
                 info: CertInfo::from_der(&ders[0])?,
@@ -182,6 +203,10 @@ impl Engine {
                 chain_pem: ders[1..].iter().map(|d| certinfo::to_pem(d)).collect(),
                 saved: OffsetDateTime::now_utc(),
                 revoked: None,
+                issued_by: Some(IssuedBy {
+                    account: account.name,
+                    directory_url: account.directory_url,
+                }),
             },
             key,
         };
@@ -301,7 +326,8 @@ impl Engine {
             return Err(Error::input(format!("certificate {id} is revoked already")));
         }
         let der = certinfo::split_chain(&current.certificate_pem)?.remove(0);
-        let account_record = self.account_record(Some(&request.info.account))?;
+        let account_record =
+            self.account_record(Some(cert.issuing_account(&request.info.account)))?;
         let account = self.acme_account(&account_record).await?;
         let der = rustls::pki_types::CertificateDer::from(der);
         let revocation = instant_acme::RevocationRequest {

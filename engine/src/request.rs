@@ -106,6 +106,9 @@ pub struct RequestSpec {
     /// The DNS account that publishes the dns-01 records; none means the administrator does.
     pub dns_account: Option<String>,
     pub account: Option<String>,
+    /// A second account (at another CA: a name or a directory URL) that takes over renewals
+    /// after failures in a row at the first.
+    pub fallback_account: Option<String>,
     pub profile: Option<String>,
     /// Prefer the CA's chain whose root's name contains this (e.g. "ISRG Root X1").
     pub preferred_chain: Option<String>,
@@ -118,6 +121,15 @@ pub struct RequestInfo {
     /// The first name is the common name; all are SANs.
     pub names: Vec<DomainName>,
     pub account: String,
+    /// The account (at another CA) that places a renewal's order after
+    /// [`FALLBACK_AFTER`](crate::renewal::FALLBACK_AFTER) failed attempts in a row at `account`.
+    /// `account` stays the request's CA: the next renewal goes there first again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_account: Option<String>,
+    /// The account the current order was placed with, when not `account` (a renewal by the
+    /// fallback): the order is driven, and its certificate revoked and asked about (ARI), there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_account: Option<String>,
     pub key: KeyAlgorithm,
     pub signature: SignatureAlgorithm,
     pub keystore: KeystoreType,
@@ -156,6 +168,14 @@ pub struct RequestInfo {
     pub created: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated: OffsetDateTime,
+}
+
+impl RequestInfo {
+    /// The account of the current order: the fallback's when it placed the order, else the
+    /// request's own.
+    pub fn ordering_account(&self) -> &str {
+        self.order_account.as_deref().unwrap_or(&self.account)
+    }
 }
 
 #[derive(Serialize, Deserialize)]

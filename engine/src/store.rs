@@ -101,10 +101,10 @@ impl Store {
             .map_err(|e| {
                 let text = e.to_string();
                 if text.contains("lock") || text.contains("WouldBlock") {
-                    Error::Store(format!(
-                    "{} is in use by another certdesk process; close it or use another --data-dir",
-                    dir.display()
-                ))
+                    Error::InUse {
+                        dir: dir.display().to_string(),
+                        served: crate::control::is_served(dir),
+                    }
                 } else {
                     store_err(e)
                 }

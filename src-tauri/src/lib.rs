@@ -14,7 +14,7 @@ pub mod state;
 mod tray;
 
 use tauri::ipc::Invoke;
-use tauri::{Manager, Runtime, WindowEvent};
+use tauri::{Manager, RunEvent, Runtime, WindowEvent};
 
 pub use state::AppState;
 
@@ -61,6 +61,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync 
         requests::verify,
         requests::new_challenge,
         requests::save_request,
+        requests::set_fallback,
         certs::certs,
         certs::cert_details,
         certs::history,
@@ -92,8 +93,8 @@ pub fn with_plugins<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R>
         ))
 }
 
-/// Starts the app: one instance only, the engine of the data folder, the tray, and a window that
-/// hides instead of closing.
+/// Starts the app: one instance only, the engine of the data folder, the tray, and a window whose
+/// closing leaves the app running in the tray.
 pub fn run() {
     memory::before_start();
     let (data_dir, source) = datadir::resolve();
@@ -114,20 +115,30 @@ pub fn run() {
             scheduler::start(app.handle());
             Ok(())
         })
-        .on_window_event(|window, event| {
-            // Closing keeps certdesk in the tray, where renewals and their notifications go on.
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                if window.label() == "main" {
-                    api.prevent_close();
-                    let _ = window.hide();
-                    hidden_once(window.app_handle());
-                }
+        .on_window_event(|window, event| match event {
+            WindowEvent::CloseRequested { .. } if window.label() == "main" => {
+                hidden_once(window.app_handle())
             }
+            // The page and its web processes are gone: give back what they used here too.
+            WindowEvent::Destroyed if window.label() == "main" => memory::release_freed_heap(),
+            _ => {}
         })
-        .run(context());
-    if let Err(e) = result {
-        eprintln!("certdesk: the window could not start: {e}");
-        std::process::exit(1);
+        .build(context());
+    match result {
+        Ok(app) => app.run(|app, event| match event {
+            // Closing the window closes it for real: the page and WebKit's web process (some
+            // 200 MB) end, while certdesk goes on in the tray, where renewals and their
+            // notifications go on; Open builds the window anew. Quit asks with an exit code.
+            RunEvent::ExitRequested {
+                code: None, api, ..
+            } => api.prevent_exit(),
+            RunEvent::Exit => scheduler::stop(app),
+            _ => {}
+        }),
+        Err(e) => {
+            eprintln!("certdesk: the window could not start: {e}");
+            std::process::exit(1);
+        }
     }
 }
 

@@ -1,12 +1,12 @@
 //! The tray icon: the next expiry at a glance, Open, Renew due now, Quit. Closing the window
-//! only hides it (see `lib.rs`), so the tray is how the app is reached and ended.
+//! leaves the app running (see `lib.rs`), so the tray is how the app is reached and ended.
 //!
 //! With no StatusNotifier host (a bare X session, CI) the icon is simply not shown; the app runs
 //! on and a second launch brings the window back (single instance).
 
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewWindowBuilder};
 
 use crate::notify::{self, Kind};
 use crate::state::AppState;
@@ -74,11 +74,27 @@ pub fn certs_changed<R: Runtime>(app: &AppHandle<R>) {
     let _ = app.emit(CERTS_CHANGED, ());
 }
 
+/// Shows the window, building it anew from the configuration when it was closed.
 pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.show();
-        let _ = window.unminimize();
-        let _ = window.set_focus();
+    let window = match app.get_webview_window("main") {
+        Some(window) => Ok(window),
+        None => match app.config().app.windows.first() {
+            Some(config) => WebviewWindowBuilder::from_config(app, config).and_then(|b| b.build()),
+            None => Err(tauri::Error::WindowNotFound),
+        },
+    };
+    match window {
+        Ok(window) => {
+            let _ = window.show();
+            let _ = window.unminimize();
+            let _ = window.set_focus();
+        }
+        Err(e) => notify::send(
+            app,
+            Kind::Failed,
+            "certdesk cannot open its window",
+            &e.to_string(),
+        ),
     }
 }
 

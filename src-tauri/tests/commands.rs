@@ -331,7 +331,7 @@ fn the_agent_package_is_written_where_the_page_says() {
     let agent = exe.parent().unwrap().with_file_name("certdesk-agent");
     std::env::set_var("CERTDESK_AGENT_BINARY", &agent);
     let app = TestApp::new();
-    let dir = TempDir::new("certdesk-package");
+    let dir = common::TempDir::new("certdesk-package");
     let path = dir.path().join("agent.tar.gz");
     let written = app.ok("agent_package", json!({ "path": path }));
     assert_eq!(written["path"], json!(path));
@@ -456,6 +456,24 @@ fn accounts_requests_and_certificates_through_their_whole_life_against_pebble() 
     let id = pending["id"].as_str().unwrap().to_owned();
     assert_eq!(app.ok("requests", json!({}))[0]["id"], id);
     assert_eq!(app.ok("request", json!({ "id": id }))["status"], "pending");
+
+    // A fallback CA account must be another registered account; none takes it away.
+    let fallback = |account: Value| json!({ "id": id, "account": account });
+    let e = app.err("set_fallback", fallback(json!("pebble")));
+    assert!(
+        message(&e).contains("must be an account at another CA"),
+        "{e}"
+    );
+    let e = app.err(
+        "set_fallback",
+        fallback(json!("https://acme.example.org/directory")),
+    );
+    assert!(
+        message(&e).contains("register one at the fallback CA first"),
+        "{e}"
+    );
+    let none = app.ok("set_fallback", fallback(Value::Null));
+    assert_eq!(none["fallback_account"], Value::Null, "{none}");
 
     // Verify with the tokens published, save, look at it. The window hears each stage.
     let heard = Arc::new(Mutex::new(Vec::<Value>::new()));

@@ -1,18 +1,21 @@
 //! An RFC 9773 `renewalInfo` endpoint beside Pebble (`tests/fakes/ari_proxy.py`): a TLS proxy
 //! with its own small CA that adds ARI to Pebble's directory, answers renewalInfo with the window
-//! the test sets, records the `replaces` of new orders, and can play a CA that is down or hold
-//! requests (to kill a client mid-order).
+//! the test sets, records the `replaces` of new orders, and can play a CA that is down, one that
+//! refuses new orders with a problem (a rate limit), or hold requests (to kill a client
+//! mid-order).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 use super::{
     free_port, kill_and_reap, make_listener_certs, open_log, read_lossy, tail, tcp_accepts,
-    wait_until, Pebble, TempDir,
+    wait_until, Certdesk, Pebble, TempDir,
 };
 
 pub struct AriProxy {
@@ -80,7 +83,7 @@ impl AriProxy {
     }
 
     /// Everything the proxy recorded: `{"event": "renewalInfo", "certID"}`, `{"event":
-    /// "newOrder", "replaces"}`, `{"event": "down"|"held", "path"}`.
+    /// "newOrder", "replaces", "refused"}`, `{"event": "down"|"held", "path"}`.
     pub fn events(&self) -> Vec<Value> {
         read_lossy(&self.dir.path().join("record.jsonl"))
             .lines()
@@ -110,4 +113,67 @@ impl Drop for AriProxy {
             eprintln!("[fixture] ARI proxy log:\n{}", tail(&self.log(), 60));
         }
     }
+}
+
+/// One saved certificate issued by Pebble through the ARI proxy, with the built-in responder set
+/// in the settings so that its renewals are automated.
+pub struct Saved {
+    /// The CA behind the proxy.
+    pub pebble: Pebble,
+    pub proxy: AriProxy,
+    pub cd: Certdesk,
+    pub id: String,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+}
+
+impl Saved {
+    /// A certificate for `name` valid `days` days, saved; the proxy answers ARI when `ari`.
+    pub fn issue(name: &str, days: u64, ari: bool) -> Saved {
+        let pebble = Pebble::builder()
+            .config("certificateValidityPeriod", json!(days * 86_400))
+            .start();
+        let proxy = AriProxy::start(&pebble);
+        proxy.control(json!({ "ari": ari }));
+        let cd = Certdesk::new();
+        super::register_at(&cd, &proxy.directory_url(), proxy.ca_root_path());
+        let listen = format!("127.0.0.1:{}", pebble.http_port());
+        cd.json(["settings", "set", "http01.listen", &listen]);
+        let created = cd.json([
+            "request",
+            "create",
+            "--domain",
+            name,
+            "--key",
+            "p256",
+            "--keystore",
+            "pem",
+            "--challenge",
+            "http-01",
+            "--http-listen",
+            &listen,
+            "--save",
+        ]);
+        assert_eq!(created["status"], "saved", "{created:#}");
+        let id = created["id"].as_str().expect("an id").to_owned();
+        let cert = cd.json(["cert", "show", &id]);
+        Saved {
+            not_before: time_of(&cert["not_before"]),
+            not_after: time_of(&cert["not_after"]),
+            pebble,
+            proxy,
+            cd,
+            id,
+        }
+    }
+}
+
+/// A time as certdesk prints it (RFC 3339).
+pub fn time_of(v: &Value) -> OffsetDateTime {
+    OffsetDateTime::parse(v.as_str().expect("a time"), &Rfc3339).expect("an RFC 3339 time")
+}
+
+/// A time as certdesk takes it (`--now`, `--at`).
+pub fn rfc(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).expect("format")
 }

@@ -4,6 +4,7 @@
 //! the other providers mirror their records into it with [`Bind::nsupdate`].
 
 use std::fs;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -146,6 +147,41 @@ impl Bind {
             self.port, self.secret
         );
         super::tool_with_stdin("nsupdate", Vec::<&str>::new(), Some(script.as_bytes()));
+    }
+
+    /// Writes `dir/dns-hook.sh`, an administrator's DNS command (`COMMAND present|cleanup FQDN
+    /// VALUE`) that adds or deletes the value here with `nsupdate` and appends `ACTION FQDN` to
+    /// `dir/dns-hook.log` for each call; with `fail_with`, it prints that to stderr and exits 3
+    /// instead. Returns the script's path.
+    pub fn hook_script(&self, dir: &Path, fail_with: Option<&str>) -> String {
+        let path = dir.join("dns-hook.sh");
+        let body = match fail_with {
+            Some(text) => format!("echo '{text}' >&2\nexit 3\n"),
+            None => format!(
+                "case \"$1\" in\n  present) op=add ;;\n  cleanup) op=delete ;;\n  *) exit 64 ;;\nesac\n\
+                 printf 'server 127.0.0.1 {port}\\nkey hmac-sha256:{KEY_NAME} {secret}\\n\
+                 update %s %s. 60 TXT \"%s\"\\nsend\\n' \"$op\" \"$2\" \"$3\" | nsupdate\n",
+                port = self.port,
+                secret = self.secret,
+            ),
+        };
+        let log = dir.join("dns-hook.log");
+        fs::write(
+            &path,
+            format!("#!/bin/sh\necho \"$1 $2\" >> '{}'\n{body}", log.display()),
+        )
+        .expect("write hook");
+        super::tool("chmod", ["755", path.to_str().expect("UTF-8")]);
+        path.to_str().expect("UTF-8").to_owned()
+    }
+
+    /// The calls [`Bind::hook_script`] in `dir` logged, one `ACTION FQDN` each.
+    pub fn hook_calls(dir: &Path) -> Vec<String> {
+        fs::read_to_string(dir.join("dns-hook.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
     }
 
     pub fn log(&self) -> String {

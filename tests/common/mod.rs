@@ -1463,6 +1463,15 @@ pub fn issue_dns(cd: &Certdesk, account: &str, names: &[&str]) -> Output {
 /// Registers the account "pebble" at `pebble` (terms accepted, Pebble's TLS root trusted) and
 /// returns it as `account register --json` prints it.
 pub fn register(cd: &Certdesk, pebble: &Pebble) -> Value {
+    register_at(
+        cd,
+        &pebble.directory_url(),
+        pebble.ca_root_path().to_str().expect("UTF-8 temp path"),
+    )
+}
+
+/// [`register`] at the CA whose directory is `directory`, its HTTPS served under `ca_root`.
+pub fn register_at(cd: &Certdesk, directory: &str, ca_root: &str) -> Value {
     cd.run([
         "--json",
         "account",
@@ -1473,10 +1482,29 @@ pub fn register(cd: &Certdesk, pebble: &Pebble) -> Value {
         "admin@example.com",
         "--agree-tos",
         "--directory",
-        &pebble.directory_url(),
+        directory,
         "--ca-root",
-        pebble.ca_root_path().to_str().expect("UTF-8 temp path"),
+        ca_root,
     ])
     .assert_success()
     .json()
+}
+
+/// `certdesk request create` of a dns-01 request for `names` (P-256, PEM), published by hand
+/// until a mapping or a DNS account is set; its id.
+pub fn dns_request(cd: &Certdesk, names: &[&str]) -> String {
+    let mut args = vec![
+        "request",
+        "create",
+        "--key",
+        "p256",
+        "--keystore",
+        "pem",
+        "--challenge",
+        "dns-01",
+    ];
+    for name in names {
+        args.extend(["--domain", name]);
+    }
+    cd.json(args)["id"].as_str().expect("id").to_owned()
 }

@@ -141,6 +141,16 @@ impl Nginx {
         normalize_serial(&serial)
     }
 
+    /// Waits until nginx serves `serial` for `name`. After a reload its old workers finish
+    /// gracefully, so for a moment a handshake may still meet the previous certificate.
+    pub fn wait_served(&self, name: &str, serial: &str) {
+        wait_until(
+            &format!("nginx to serve serial {serial}"),
+            Duration::from_secs(20),
+            || self.served_serial(name) == serial,
+        );
+    }
+
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }

@@ -11,6 +11,9 @@ The control file (JSON, read on every request) holds:
   "window": {"start": T, "end": T}   the suggested window (RFC 3339); none: 404
   "retry_after": SECONDS             Retry-After of renewalInfo answers (default 21600)
   "down": true                       close every connection unanswered, like a CA that is down
+  "refuse_orders": {"status": 429, "type": "rateLimited", "detail": "...", "retry_after": S}
+                                     answer every newOrder with this RFC 8555 problem (and a
+                                     Retry-After header when given), as a CA's rate limit does
   "hold": "/path-prefix"             keep requests whose path starts with this waiting until
                                      the key changes, then drop them without passing them on
                                      (the test kills the client meanwhile)
@@ -65,9 +68,9 @@ class Proxy(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
-    def problem(self, status, kind, detail):
+    def problem(self, status, kind, detail, headers=()):
         body = json.dumps({"type": f"urn:ietf:params:acme:error:{kind}", "detail": detail, "status": status})
-        self.reply(status, body.encode(), [("Content-Type", "application/problem+json")])
+        self.reply(status, body.encode(), [("Content-Type", "application/problem+json"), *headers])
 
     def handle_any(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -98,7 +101,14 @@ class Proxy(BaseHTTPRequestHandler):
         if self.command == "POST" and path == "/order-plz":
             payload = b64url_json(json.loads(body).get("payload", ""))
             replaces = payload.get("replaces")
-            self.record({"event": "newOrder", "replaces": replaces})
+            refuse = control.get("refuse_orders")
+            self.record({"event": "newOrder", "replaces": replaces, "refused": bool(refuse)})
+            if refuse:
+                extra = []
+                if "retry_after" in refuse:
+                    extra.append(("Retry-After", str(refuse["retry_after"])))
+                return self.problem(refuse.get("status", 429), refuse.get("type", "rateLimited"),
+                                    refuse.get("detail", "too many new orders"), extra)
         status, headers, data = self.forward(body)
         if self.command == "GET" and path == "/dir" and control.get("ari", True):
             directory = json.loads(data)

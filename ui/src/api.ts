@@ -79,6 +79,10 @@ export interface RequestInfo {
   id: string;
   names: string[];
   account: string;
+  /** The account at another CA that renews after failed attempts in a row at `account`. */
+  fallback_account?: string;
+  /** The account of the current order when the fallback placed it. */
+  order_account?: string;
   key: string;
   signature: string;
   keystore: string;
@@ -213,6 +217,8 @@ export interface MappingInfo {
   fields: Record<string, string>;
   secrets_set: string[];
   last_deploy?: LastDeploy;
+  /** How the mapping publishes dns-01 TXT records; null when it does not. */
+  dns01: string | null;
 }
 export interface MappingForm {
   original_name?: string;
@@ -249,6 +255,7 @@ export interface RequestForm {
   challenge: string;
   dns_account?: string;
   account?: string;
+  fallback_account?: string;
   profile?: string;
 }
 
@@ -287,11 +294,15 @@ export interface CertVersion extends CertInfo {
   chain_pem: string;
   saved: string;
   revoked?: Revocation;
+  /** The account (and CA) whose order it came from; absent on versions saved before this was recorded. */
+  issued_by?: { account: string; directory_url: string };
 }
 
 export interface RenewalOutcome {
   id: string;
   names: string[];
+  /** engine `renewal::Action`. */
+  action: "renewed" | "waiting" | "failed" | "reminder";
   request?: RequestInfo;
   error?: string;
 }
@@ -419,6 +430,7 @@ export const api = {
   verify: (id: string, useResponder: boolean) => call<RequestInfo>("verify", { id, useResponder }),
   newChallenge: (id: string) => call<RequestInfo>("new_challenge", { id }),
   saveRequest: (id: string) => call<CertSummary>("save_request", { id }),
+  setFallback: (id: string, account: string | null) => call<RequestInfo>("set_fallback", { id, account }),
 
   certs: () => call<CertSummary[]>("certs"),
   certDetails: (id: string) => call<CertDetails>("cert_details", { id }),

@@ -7,9 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use certdesk_engine::agent_api::{InstallBundle, Installed};
-use certdesk_engine::deploy::{
-    served::served_serial, FileSpec, BACKUP_EXTENSION, STAGED_EXTENSION,
-};
+use certdesk_engine::deploy::{served::await_serial, FileSpec, BACKUP_EXTENSION, STAGED_EXTENSION};
 use certdesk_engine::{Error, Result};
 use zeroize::Zeroizing;
 
@@ -115,18 +113,12 @@ impl Installer for Files {
             None => None,
         };
         let served = match (&self.check, bundle.names.first()) {
-            (Some(address), Some(name)) => match served_serial(address, name).await {
-                Ok(serial) if serial == bundle.serial => Some(serial),
-                Ok(serial) => {
-                    let e = Error::Deploy(format!(
-                        "after the reload {address} still serves certificate {serial}, not the \
-                         new {}: does the server read the files this agent writes?",
-                        bundle.serial
-                    ));
-                    return Err(self.restore(&placed, e).await);
+            (Some(address), Some(name)) => {
+                match await_serial(address, name, &bundle.serial).await {
+                    Ok(()) => Some(bundle.serial.clone()),
+                    Err(e) => return Err(self.restore(&placed, e).await),
                 }
-                Err(e) => return Err(self.restore(&placed, e).await),
-            },
+            }
             _ => None,
         };
         Ok(Installed {

@@ -21,7 +21,7 @@ use hyper_util::rt::TokioExecutor;
 use instant_acme::{BodyWrapper, BytesResponse, HttpClient};
 use rustls::RootCertStore;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, Result};
 
 /// How long one HTTP exchange with the CA may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -186,6 +186,13 @@ fn retry_after<B>(rsp: &http::Response<B>) -> Option<Duration> {
     .or(Some(Duration::ZERO))
 }
 
+/// A problem document the CA answered with a `Retry-After` header. instant-acme reads only the
+/// body; this carries the header's wait with the problem to [`super::error`], which makes it an
+/// ordinary `Error::Ca` for the scheduler to honour.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ProblemWithRetry(pub Problem);
+
 /// The CA could not be reached (or answered garbage at the HTTP level), with the causes.
 #[derive(Debug, thiserror::Error)]
 #[error(
@@ -258,7 +265,28 @@ impl HttpClient for AcmeHttp {
                 .send(Request::from_parts(parts, body))
                 .await
                 .map_err(|e| instant_acme::Error::Other(Box::new(Unreachable::new(&url, e))))?;
-            Ok(BytesResponse::from(rsp))
+            let refused = rsp.status().is_client_error() || rsp.status().is_server_error();
+            let Some(wait) = retry_after(&rsp).filter(|w| refused && !w.is_zero()) else {
+                return Ok(BytesResponse::from(rsp));
+            };
+            let (parts, body) = rsp.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map_err(|e| instant_acme::Error::Other(Box::new(Unreachable::new(&url, e))))?
+                .to_bytes();
+            match serde_json::from_slice::<Problem>(&body) {
+                Ok(problem) if !problem.is_bad_nonce() => Err(instant_acme::Error::Other(
+                    Box::new(ProblemWithRetry(Problem {
+                        retry_after_secs: Some(wait.as_secs().max(1)),
+                        ..problem
+                    })),
+                )),
+                _ => Ok(BytesResponse::from(http::Response::from_parts(
+                    parts,
+                    http_body_util::Full::new(body),
+                ))),
+            }
         })
     }
 }

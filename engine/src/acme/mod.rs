@@ -15,6 +15,11 @@ use crate::error::{Error, Problem, Subproblem};
 pub fn error(context: &str, e: instant_acme::Error) -> Error {
     match e {
         instant_acme::Error::Api(p) => Error::Ca(problem(p)),
+        // A problem that came with a Retry-After (see `http::ProblemWithRetry`).
+        instant_acme::Error::Other(e) => match e.downcast::<http::ProblemWithRetry>() {
+            Ok(p) => Error::Ca(p.0),
+            Err(e) => Error::Network(format!("{context}: {}", http::causes(&*e))),
+        },
         instant_acme::Error::Timeout(_) => Error::Network(format!(
             "{context}: the CA did not finish in time; run the same command again later to \
              continue where it stopped"
@@ -41,6 +46,7 @@ pub fn problem(p: instant_acme::Problem) -> Problem {
                 detail: s.detail,
             })
             .collect(),
+        retry_after_secs: None,
     }
 }
 

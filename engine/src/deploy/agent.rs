@@ -1,13 +1,17 @@
 //! End servers that run `certdesk-agent`: http-01 answered by the agent (its own listener or its
-//! web root), certificates installed by it where its own configuration says, all over its HTTPS
-//! API pinned to its certificate and authenticated by the pairing token
+//! web root), dns-01 TXT records published by it when its configuration has a DNS command (or,
+//! on Windows, the DNS Server), certificates installed by it where its own configuration says,
+//! all over its HTTPS API pinned to its certificate and authenticated by the pairing token
 //! ([`crate::agents::AgentClient`]). `certdesk agent pair` makes these mappings.
 
 use async_trait::async_trait;
 
-use super::{Bundle, DeployTarget, Deployed, Http01Token, Pin, Probe, TargetConfig, TargetSpec};
-use crate::agent_api::{self, InstallBundle};
+use super::{
+    Bundle, DeployTarget, Deployed, Dns01Source, Http01Token, Pin, Probe, TargetConfig, TargetSpec,
+};
+use crate::agent_api::{self, Action, InstallBundle, TxtChange};
 use crate::agents::AgentClient;
+use crate::dns::{TxtSet, PROPAGATION_FIELDS};
 use crate::error::{Error, Result};
 use crate::form::FieldSpec;
 
@@ -38,7 +42,10 @@ pub const SPEC: TargetSpec = TargetSpec {
             "Made by `certdesk agent pair`; the agent keeps only its hash.",
         )
         .secret(),
+        PROPAGATION_FIELDS[0],
+        PROPAGATION_FIELDS[1],
     ],
+    dns01: Dns01Source::Server,
     build,
 };
 
@@ -83,6 +90,20 @@ impl Agent {
                 self.name, self.name
             )))
         }
+    }
+
+    /// Adds or removes each of the set's values through the agent.
+    async fn change_txt(&self, action: Action, set: &TxtSet) -> Result<()> {
+        for value in &set.values {
+            let change = TxtChange {
+                action,
+                fqdn: set.fqdn.clone(),
+                zone: set.zone.clone(),
+                value: value.clone(),
+            };
+            self.pinned()?.change_txt(&change).await?;
+        }
+        Ok(())
     }
 }
 
@@ -144,10 +165,29 @@ impl DeployTarget for Agent {
         let health = self.client.health().await?;
         Ok(Probe {
             summary: format!(
-                "certdesk-agent {} on {}; http-01: {}; installs: {}",
-                health.version, health.os, health.http01, health.installs
+                "certdesk-agent {} on {}; http-01: {}; dns-01: {}; installs: {}",
+                health.version,
+                health.os,
+                health.http01,
+                health
+                    .dns01
+                    .as_deref()
+                    .unwrap_or("not configured (set dns_command in the agent's configuration)"),
+                health.installs
             ),
             unpinned: None,
         })
+    }
+
+    async fn dns01(&self) -> Result<Option<String>> {
+        Ok(self.pinned()?.health().await?.dns01)
+    }
+
+    async fn present_txt(&self, set: &TxtSet) -> Result<()> {
+        self.change_txt(Action::Present, set).await
+    }
+
+    async fn cleanup_txt(&self, set: &TxtSet) -> Result<()> {
+        self.change_txt(Action::Cleanup, set).await
     }
 }

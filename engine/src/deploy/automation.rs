@@ -1,11 +1,13 @@
-//! Where deployment hooks into issuance: a request's mapping publishes its http-01 tokens before
-//! the CA is told to validate and withdraws them afterwards, and with automatic deployment on,
-//! every certificate saved for the request (the first issue and each renewal) is deployed.
+//! Where deployment hooks into issuance: a request's mapping publishes its http-01 tokens (and,
+//! when it answers dns-01, its TXT records) before the CA is told to validate and withdraws them
+//! afterwards, and with automatic deployment on, every certificate saved for the request (the
+//! first issue and each renewal) is deployed.
 //!
 //! Automation of a challenge prefers the request's mapping, then its DNS account (dns-01 only),
 //! else the administrator publishes by hand.
 
-use super::{DeployTarget, Http01Token};
+use super::{DeployTarget, Dns01Source, Http01Token};
+use crate::dns::{DnsProvider, Propagation, TxtSet};
 use crate::error::{Error, Result};
 use crate::names::ChallengeType;
 use crate::request::{Challenge, RequestInfo, RequestRecord};
@@ -17,6 +19,46 @@ pub(crate) fn publishes_tokens(info: &RequestInfo) -> bool {
     info.challenge_type == ChallengeType::Http01 && info.deploy.is_some()
 }
 
+/// The next step of waiting dns-01 request `id` whose mapping `declined` and that has no DNS
+/// account.
+pub(crate) fn publish_by_hand(declined: &str, id: &str) -> String {
+    format!(
+        "{declined} and the request has no DNS account: publish each TXT record, then run \
+         `certdesk request verify {id}`"
+    )
+}
+
+/// Who publishes a dns-01 request's TXT records this time.
+pub(crate) enum TxtPublisher {
+    /// The request's mapping or its DNS account, with where the zone and the propagation are
+    /// looked up.
+    Automated {
+        provider: Box<dyn DnsProvider>,
+        propagation: Propagation,
+    },
+    /// The administrator; with why the request's mapping does not, when it has one.
+    ByHand { mapping_declined: Option<String> },
+}
+
+/// A mapping that answers dns-01 as the provider of a [`crate::dns::Publication`]: the zone
+/// lookup, the wait for every nameserver and the cleanup are the same as with a DNS account.
+struct MappingTxt(Box<dyn DeployTarget>);
+
+#[async_trait::async_trait]
+impl DnsProvider for MappingTxt {
+    async fn present(&self, set: &TxtSet) -> Result<()> {
+        self.0.present_txt(set).await
+    }
+
+    async fn cleanup(&self, set: &TxtSet) -> Result<()> {
+        self.0.cleanup_txt(set).await
+    }
+
+    async fn test(&self, _zone: Option<&str>) -> Result<String> {
+        self.0.test().await.map(|probe| probe.summary)
+    }
+}
+
 /// Tokens published on an end server, to withdraw once the CA has looked.
 pub(crate) struct PublishedTokens {
     target: Box<dyn DeployTarget>,
@@ -24,6 +66,58 @@ pub(crate) struct PublishedTokens {
 }
 
 impl Engine {
+    /// Who publishes the dns-01 records of `info`: its mapping when the mapping answers dns-01
+    /// (an agent is asked, and its answer remembered), else its DNS account, else nobody.
+    pub(crate) async fn txt_publisher(&self, info: &RequestInfo) -> Result<TxtPublisher> {
+        let mut mapping_declined = None;
+        if let Some(mapping) = &info.deploy {
+            let (target, propagation) = self.dns01_target(mapping)?;
+            let answer = target.dns01().await?;
+            let answers = answer.is_some();
+            self.remember_dns01(mapping, answer).await?;
+            if answers {
+                return Ok(TxtPublisher::Automated {
+                    provider: Box::new(MappingTxt(target)),
+                    propagation,
+                });
+            }
+            mapping_declined = Some(self.dns01_declined(mapping)?);
+        }
+        match &info.dns_account {
+            Some(account) => {
+                let config = self.dns_config(account)?;
+                Ok(TxtPublisher::Automated {
+                    propagation: config.propagation()?,
+                    provider: (config.spec.build)(&config)?,
+                })
+            }
+            None => Ok(TxtPublisher::ByHand { mapping_declined }),
+        }
+    }
+
+    /// That mapping `name` does not answer dns-01, and what would make it, for messages.
+    pub(crate) fn dns01_declined(&self, name: &str) -> Result<String> {
+        let fix = match super::kind(&self.deployment(name)?.kind)?.dns01 {
+            Dns01Source::Mapping => {
+                format!("set its dns_command: certdesk deploy edit {name} --config FILE")
+            }
+            Dns01Source::Server => {
+                "set dns_command in the agent's configuration and restart it".to_owned()
+            }
+        };
+        Ok(format!("mapping {name:?} does not answer dns-01 ({fix})"))
+    }
+
+    /// Mappings known to answer dns-01, for the renewal plan (which reads the store only).
+    pub(crate) fn mappings_answering_dns01(&self) -> Result<std::collections::HashSet<String>> {
+        Ok(self
+            .deployments()?
+            .into_iter()
+            .filter(|m| m.dns01.is_some())
+            .map(|m| m.name)
+            .collect())
+    }
+
     /// Publishes the request's pending http-01 tokens through its mapping. Nothing to do without
     /// a mapping, or when every name is validated already.
     pub(crate) async fn publish_tokens(

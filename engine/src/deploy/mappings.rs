@@ -2,19 +2,22 @@
 //! secrets sealed, and the last deployment's result for the Deploy tab.
 //!
 //! A mapping is set once; a request that names it (`certdesk request set-deploy`) has its http-01
-//! tokens published through it and, with automatic deployment on, its certificate installed after
-//! validation and after every renewal.
+//! tokens (and, when the mapping answers dns-01, its TXT records) published through it and, with
+//! automatic deployment on, its certificate installed after validation and after every renewal.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{Bundle, DeployTarget, Deployed, Probe, TargetConfig, TargetSpec};
+use super::automation::publish_by_hand;
+use super::{Bundle, DeployTarget, Deployed, Dns01Source, Probe, TargetConfig, TargetSpec};
+use crate::dns::Propagation;
 use crate::error::{Error, Result};
 use crate::form::FieldSpec;
 use crate::keystore::CertBundle;
-use crate::request::{RequestInfo, RequestRecord};
+use crate::names::ChallengeType;
+use crate::request::{RequestInfo, RequestRecord, RequestStatus};
 use crate::settings::SecretChange;
 use crate::store::{Change, Record, Table};
 use crate::vault::Sealed;
@@ -44,6 +47,11 @@ pub struct MappingInfo {
     pub secrets_set: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_deploy: Option<LastDeploy>,
+    /// How the mapping publishes dns-01 TXT records, in words; none when it does not (dns-01 then
+    /// goes to the request's DNS account, else to the administrator). An agent's answer is the
+    /// one it gave last (see [`Dns01Source::Server`]).
+    #[serde(default)]
+    pub dns01: Option<String>,
 }
 
 /// A mapping form as submitted, for a new mapping or an edit.
@@ -157,17 +165,25 @@ impl Engine {
             stored_secrets,
             |field| missing(spec, field),
         )?;
-        let stored = StoredMapping {
+        let mut stored = StoredMapping {
             info: MappingInfo {
                 name: form.name,
                 kind: spec.kind.to_owned(),
                 fields,
                 secrets_set: secrets.keys().cloned().collect(),
                 last_deploy: existing.as_ref().and_then(|m| m.info.last_deploy.clone()),
+                dns01: None,
             },
             secrets,
         };
-        self.open_target(&stored).map(drop)?;
+        let (target, _) = self.open_target(&stored)?;
+        stored.info.dns01 = match spec.dns01 {
+            Dns01Source::Mapping => target.dns01().await?,
+            Dns01Source::Server => existing
+                .as_ref()
+                .filter(|m| m.info.kind == spec.kind)
+                .and_then(|m| m.info.dns01.clone()),
+        };
         let mut change = Change::new().put(&stored);
         if let Some(old) = existing.filter(|old| old.info.name != stored.info.name) {
             change = change.delete::<StoredMapping>(&old.info.name);
@@ -203,19 +219,30 @@ impl Engine {
     /// pinned: the administrator has seen it and confirms it.
     pub async fn test_deployment(&self, name: &str, accept: bool) -> Result<Probe> {
         let mut stored = self.stored_mapping(name)?;
-        let probe = self.open_target(&stored)?.test().await?;
-        match (accept, probe.unpinned) {
-            (true, Some(pin)) => {
-                stored.info.fields.insert(pin.field.to_owned(), pin.value);
-                self.store.commit(Change::new().put(&stored)).await?;
-                // Now that the identity is pinned, the test can log in.
-                self.open_target(&stored)?.test().await
-            }
-            (_, unpinned) => Ok(Probe {
-                summary: probe.summary,
-                unpinned,
-            }),
+        let mut target = self.open_target(&stored)?.0;
+        let mut probe = target.test().await?;
+        if let Some(pin) = probe.unpinned.take_if(|_| accept) {
+            stored.info.fields.insert(pin.field.to_owned(), pin.value);
+            self.store.commit(Change::new().put(&stored)).await?;
+            // Now that the identity is pinned, the test can log in.
+            target = self.open_target(&stored)?.0;
+            probe = target.test().await?;
         }
+        if probe.unpinned.is_none() {
+            self.remember_dns01(name, target.dns01().await?).await?;
+        }
+        Ok(probe)
+    }
+
+    /// Remembers how mapping `name` answers dns-01 as the end server said just now, for the
+    /// faces and the renewal plan.
+    pub(crate) async fn remember_dns01(&self, name: &str, answer: Option<String>) -> Result<()> {
+        let mut current = self.stored_mapping(name)?;
+        if current.info.dns01 != answer {
+            current.info.dns01 = answer;
+            self.store.commit(Change::new().put(&current)).await?;
+        }
+        Ok(())
     }
 
     /// Gives a request a mapping (or, with `None`, takes it away). Its http-01 tokens are then
@@ -228,17 +255,44 @@ impl Engine {
         auto: bool,
     ) -> Result<RequestInfo> {
         let mut record = self.request_record(id)?;
-        if let Some(name) = mapping {
-            self.stored_mapping(name)?;
-        } else if auto {
-            return Err(Error::input(
-                "automatic deployment needs a mapping: name one (certdesk request set-deploy ID \
-                 MAPPING --auto)",
-            ));
-        }
+        let stored =
+            match mapping {
+                Some(name) => Some(self.stored_mapping(name)?),
+                None if auto => return Err(Error::input(
+                    "automatic deployment needs a mapping: name one (certdesk request set-deploy \
+                     ID MAPPING --auto)",
+                )),
+                None => None,
+            };
         record.info.deploy = mapping.map(str::to_owned);
         record.info.auto_deploy = auto;
         record.info.updated = OffsetDateTime::now_utc();
+        let waiting = record.info.status == RequestStatus::Pending;
+        if let (true, ChallengeType::Dns01, Some(stored)) =
+            (waiting, record.info.challenge_type, &stored)
+        {
+            let name = &stored.info.name;
+            // An agent is asked now; when it cannot be reached, its last answer stands.
+            let answers = match self.open_target(stored)?.0.dns01().await {
+                Ok(answer) => {
+                    let answers = answer.is_some();
+                    self.remember_dns01(name, answer).await?;
+                    answers
+                }
+                Err(_) => stored.info.dns01.is_some(),
+            };
+            record.info.next_step = Some(match (answers, &record.info.dns_account) {
+                (true, _) => format!(
+                    "run `certdesk request verify {id}`: mapping {name:?} publishes the TXT records"
+                ),
+                (false, Some(account)) => format!(
+                    "run `certdesk request verify {id}`: {}, so DNS account {account:?} \
+                     publishes the TXT records",
+                    self.dns01_declined(name)?
+                ),
+                (false, None) => publish_by_hand(&self.dns01_declined(name)?, id),
+            });
+        }
         self.store.commit(Change::new().put(&record)).await?;
         Ok(record.info)
     }
@@ -249,7 +303,7 @@ impl Engine {
         let stored = self.stored_mapping(name)?;
         let bundle = self.bundle(cert_id)?;
         let outcome = match self.open_target(&stored) {
-            Ok(target) => target.deploy(&bundle).await,
+            Ok((target, _)) => target.deploy(&bundle).await,
             Err(e) => Err(e),
         };
         let last = LastDeploy {
@@ -271,12 +325,20 @@ impl Engine {
     /// The mapping `name`, opened for publishing or deploying.
     pub(crate) fn deploy_target(&self, name: &str) -> Result<Box<dyn DeployTarget>> {
         self.open_target(&self.stored_mapping(name)?)
+            .map(|(target, _)| target)
     }
 
-    fn open_target(&self, stored: &StoredMapping) -> Result<Box<dyn DeployTarget>> {
+    /// The mapping `name` opened for publishing dns-01 records, with where it looks them up.
+    pub(crate) fn dns01_target(&self, name: &str) -> Result<(Box<dyn DeployTarget>, Propagation)> {
+        self.open_target(&self.stored_mapping(name)?)
+    }
+
+    /// The mapping's target and its dns-01 lookup settings, both checked without the network.
+    fn open_target(&self, stored: &StoredMapping) -> Result<(Box<dyn DeployTarget>, Propagation)> {
         let spec = super::kind(&stored.info.kind)?;
         let values = crate::form::open(&self.vault, &stored.info.fields, &stored.secrets)?;
-        (spec.build)(&TargetConfig::new(spec, stored.info.name.clone(), values))
+        let config = TargetConfig::new(spec, stored.info.name.clone(), values);
+        Ok(((spec.build)(&config)?, config.propagation()?))
     }
 
     /// The current certificate of `cert_id` with its key and its request's keystore password.

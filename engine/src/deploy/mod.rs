@@ -1,5 +1,6 @@
-//! Deployment: answering http-01 on the end server and installing each issued certificate there,
-//! after the first issue and after every renewal, with no hand work.
+//! Deployment: answering http-01 (and, where the mapping is set up for it, dns-01) through the end
+//! server and installing each issued certificate there, after the first issue and after every
+//! renewal, with no hand work.
 //!
 //! A *mapping* (a record in the deployments tree, see [`mappings`]) tells certdesk how to reach
 //! one end server: over SSH ([`ssh`]) or through a paired certdesk agent. Each kind is one file
@@ -14,6 +15,12 @@
 //!   with the key authorization for every token given, and returns only once they are served
 //!   (the CA is told right after). [`DeployTarget::withdraw_tokens`] removes them again; tokens
 //!   already gone are fine. The engine withdraws whether validation succeeded or failed.
+//! - [`DeployTarget::dns01`] says whether (and how) the target publishes dns-01 TXT records; a
+//!   target not set up for it answers `None`, and dns-01 goes to the request's DNS account or to
+//!   the administrator. [`DeployTarget::present_txt`] and [`DeployTarget::cleanup_txt`] add and
+//!   remove certdesk's values at one `_acme-challenge` name, leaving other values alone; the
+//!   engine finds the zone beforehand and waits for the nameservers afterwards
+//!   ([`crate::dns::Publication`]), as with a DNS account, and cleans up on every path.
 //! - [`DeployTarget::deploy`] installs a [`Bundle`] so that a server failure never leaves the
 //!   server without a working certificate: write each file under a temporary name and rename it
 //!   into place, keep the previous files as a backup, reload the service, then check by a TLS
@@ -53,6 +60,7 @@ use zeroize::Zeroizing;
 
 pub use bundle::{Bundle, FileFormat, FileSpec};
 
+use crate::dns::TxtSet;
 use crate::error::{Error, Result};
 use crate::form::FieldSpec;
 
@@ -109,6 +117,29 @@ pub trait DeployTarget: Send + Sync {
 
     /// Connects and authenticates without changing anything.
     async fn test(&self) -> Result<Probe>;
+
+    /// How the target publishes dns-01 TXT records, in words, or `None` when it is not set up
+    /// for it. See [`TargetSpec::dns01`] for where the answer comes from.
+    async fn dns01(&self) -> Result<Option<String>>;
+
+    /// Adds `set.values` to the TXT records at `set.fqdn` (in `set.zone`) and returns once the
+    /// server accepted them. Refused with what to configure when [`DeployTarget::dns01`] is
+    /// `None`.
+    async fn present_txt(&self, set: &TxtSet) -> Result<()>;
+
+    /// Removes `set.values` from the TXT records at `set.fqdn`; values already gone are fine.
+    async fn cleanup_txt(&self, set: &TxtSet) -> Result<()>;
+}
+
+/// Where a kind of mapping learns whether it answers dns-01.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dns01Source {
+    /// The mapping's own fields (an SSH mapping's `dns_command`): known when it is saved.
+    Mapping,
+    /// The end server's own configuration (an agent's `dns_command`): asked at each use and by
+    /// `certdesk deploy test`, and remembered with the mapping for the faces and the renewal
+    /// plan.
+    Server,
 }
 
 /// One kind of mapping.
@@ -118,6 +149,7 @@ pub struct TargetSpec {
     pub kind: &'static str,
     pub label: &'static str,
     pub fields: &'static [FieldSpec],
+    pub dns01: Dns01Source,
     /// Checks what can be checked without the network and builds the target.
     pub build: fn(&TargetConfig) -> Result<Box<dyn DeployTarget>>,
 }
@@ -188,6 +220,13 @@ impl TargetConfig {
                 self.name, self.spec.label, self.name
             ))
         })
+    }
+
+    /// Where the mapping looks up zones and propagation for dns-01, and for how long it waits
+    /// ([`crate::dns::PROPAGATION_FIELDS`], which every kind declares).
+    pub fn propagation(&self) -> Result<crate::dns::Propagation> {
+        crate::dns::Propagation::from_fields(|name| self.get(name))
+            .map_err(|e| Error::input(format!("mapping {:?}: {e}", self.name)))
     }
 
     /// An input error about this mapping's field `field`.

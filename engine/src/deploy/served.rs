@@ -20,6 +20,35 @@ use crate::error::{Error, Result};
 
 const TIMEOUT: Duration = Duration::from_secs(15);
 
+/// How long the served certificate may take to change after a reload: nginx replaces its
+/// workers gracefully, so the old ones answer for a moment.
+pub const SETTLE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Waits until `address` serves the certificate with serial `want` for `server_name` (a
+/// wildcard's `*.` dropped), asking again every 200 ms for up to [`SETTLE_TIMEOUT`]. The error
+/// says what is served instead, or why no handshake worked.
+pub async fn await_serial(address: &str, server_name: &str, want: &str) -> Result<()> {
+    let server_name = server_name.trim_start_matches("*.");
+    let deadline = tokio::time::Instant::now() + SETTLE_TIMEOUT;
+    loop {
+        match served_serial(address, server_name).await {
+            Ok(serial) if serial == want => return Ok(()),
+            _ if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(200)).await
+            }
+            Ok(serial) => {
+                return Err(Error::Deploy(format!(
+                    "{address} still serves certificate {serial} {} s after the reload, not the \
+                     new {want}: does the server read the files just written, and does the \
+                     reload command make it read them again?",
+                    SETTLE_TIMEOUT.as_secs()
+                )))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// The serial (lower-case hex) of the certificate served at `address` (`host:port`) for the TLS
 /// server name `server_name`.
 pub async fn served_serial(address: &str, server_name: &str) -> Result<String> {

@@ -8,6 +8,9 @@
 //!
 //! File contents travel over SFTP (no shell quoting of key material); the swap into place, the
 //! backup and the restore are `ln`/`mv` in one shell command, so each file changes by rename(2).
+//!
+//! With a `dns_command`, dns-01 TXT records are published by running it on the end server over
+//! the same login, the way [`crate::dns::command`] describes.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,14 +23,17 @@ use russh_sftp::protocol::{FileAttributes, OpenFlags};
 use tokio::io::AsyncWriteExt;
 use zeroize::Zeroizing;
 
-use super::served::served_serial;
+use super::served::await_serial;
 use super::TargetSpec;
 use super::{
-    Bundle, DeployTarget, Deployed, FileSpec, Http01Token, Pin, Probe, TargetConfig,
+    Bundle, DeployTarget, Deployed, Dns01Source, FileSpec, Http01Token, Pin, Probe, TargetConfig,
     BACKUP_EXTENSION, STAGED_EXTENSION,
 };
+use crate::dns::command::{Action, DnsCommand};
+use crate::dns::{TxtSet, PROPAGATION_FIELDS};
 use crate::error::{Error, Result};
 use crate::form::FieldSpec;
+use crate::shell::{quote, tail};
 
 pub const SPEC: TargetSpec = TargetSpec {
     kind: "ssh",
@@ -90,15 +96,24 @@ pub const SPEC: TargetSpec = TargetSpec {
              reload.",
         )
         .optional(),
+        FieldSpec::new(
+            DNS_COMMAND_FIELD,
+            "DNS command",
+            "Answers dns-01 (wildcards too): run on the end server as COMMAND present|cleanup \
+             FQDN VALUE for each _acme-challenge TXT value; exit 0 when done. Without it, dns-01 \
+             goes to the request's DNS account or is published by hand.",
+        )
+        .optional(),
+        PROPAGATION_FIELDS[0],
+        PROPAGATION_FIELDS[1],
     ],
+    dns01: Dns01Source::Mapping,
     build,
 };
 
 const HOST_KEY_FIELD: &str = "host_key_sha256";
+const DNS_COMMAND_FIELD: &str = "dns_command";
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
-/// How long the served certificate may take to change after the reload (nginx replaces its
-/// workers gracefully).
-const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
 const TOKEN_DIR: &str = ".well-known/acme-challenge";
 
 enum Login {
@@ -118,6 +133,7 @@ struct SshTarget {
     files: Vec<FileSpec>,
     reload_command: Option<String>,
     check: Option<String>,
+    dns_command: Option<DnsCommand>,
 }
 
 fn build(config: &TargetConfig) -> Result<Box<dyn DeployTarget>> {
@@ -194,6 +210,11 @@ fn build(config: &TargetConfig) -> Result<Box<dyn DeployTarget>> {
             .unwrap_or_default(),
         reload_command: config.get("reload_command").map(str::to_owned),
         check: config.get("check").map(str::to_owned),
+        dns_command: config
+            .get(DNS_COMMAND_FIELD)
+            .map(|command| DnsCommand::new(command, None))
+            .transpose()
+            .map_err(|why| config.invalid(DNS_COMMAND_FIELD, format!("cannot be used: {why}")))?,
     }))
 }
 
@@ -424,24 +445,6 @@ impl Connection {
     }
 }
 
-/// The last lines of a command's output: enough to see why it failed.
-fn tail(output: &str) -> &str {
-    const MAX: usize = 2000;
-    if output.len() <= MAX {
-        return output;
-    }
-    let mut start = output.len() - MAX;
-    while !output.is_char_boundary(start) {
-        start += 1;
-    }
-    &output[start..]
-}
-
-/// `text` as one word for a POSIX shell.
-fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
 async fn upload(sftp: &SftpSession, path: &str, bytes: &[u8], mode: u32) -> Result<(), String> {
     let attributes = FileAttributes {
         permissions: Some(mode),
@@ -641,14 +644,61 @@ impl DeployTarget for SshTarget {
             checked.push(format!("webroot {webroot} found"));
         }
         let _ = sftp.close().await;
+        if let Some(command) = &self.dns_command {
+            checked.push(format!("dns-01 through {}", command.describe()));
+        }
         Ok(Probe {
             summary: checked.join("; "),
             unpinned: None,
         })
     }
+
+    async fn dns01(&self) -> Result<Option<String>> {
+        Ok(self
+            .dns_command
+            .as_ref()
+            .map(|c| format!("{} on {}", c.describe(), self.address())))
+    }
+
+    async fn present_txt(&self, set: &TxtSet) -> Result<()> {
+        self.run_dns_command(Action::Present, set).await
+    }
+
+    async fn cleanup_txt(&self, set: &TxtSet) -> Result<()> {
+        self.run_dns_command(Action::Cleanup, set).await
+    }
 }
 
 impl SshTarget {
+    /// Runs the DNS command on the server once per value, each run within its timeout.
+    async fn run_dns_command(&self, action: Action, set: &TxtSet) -> Result<()> {
+        let command = self.dns_command.as_ref().ok_or_else(|| {
+            Error::input(format!(
+                "mapping {:?} has no dns_command, so it does not answer dns-01: set the command \
+                 that publishes TXT records on the end server (certdesk deploy edit {} --config \
+                 FILE), or give the request a DNS account",
+                self.mapping, self.mapping
+            ))
+        })?;
+        let conn = self.login().await?;
+        for value in &set.values {
+            let doing = command.doing(action, &set.fqdn);
+            let line = command.line(action, &set.fqdn, value);
+            let ran = tokio::time::timeout(command.timeout(), conn.exec(self, &line))
+                .await
+                .map_err(|_| {
+                    self.failed(
+                        &doing,
+                        format!("it did not finish within {} s", command.timeout().as_secs()),
+                    )
+                })??;
+            if let (status @ 1.., output) = ran {
+                return Err(self.failed(&doing, DnsCommand::exited(status, &output)));
+            }
+        }
+        Ok(())
+    }
+
     /// Reloads the service and checks that it serves the new certificate.
     async fn activate(&self, conn: &Connection, bundle: &Bundle) -> Result<String> {
         let mut done = Vec::new();
@@ -658,28 +708,8 @@ impl SshTarget {
             done.push("reloaded".to_owned());
         }
         if let Some(check) = &self.check {
-            let server_name = bundle
-                .names
-                .first()
-                .map(|n| n.trim_start_matches("*.").to_owned())
-                .unwrap_or_else(|| self.host.clone());
-            let deadline = tokio::time::Instant::now() + CHECK_TIMEOUT;
-            loop {
-                let served = served_serial(check, &server_name).await;
-                match served {
-                    Ok(serial) if serial == bundle.serial => break,
-                    _ if tokio::time::Instant::now() < deadline => {
-                        tokio::time::sleep(Duration::from_millis(200)).await
-                    }
-                    Ok(serial) => {
-                        return Err(Error::Deploy(format!(
-                            "{check} still serves serial {serial} after {} s, not the new one",
-                            CHECK_TIMEOUT.as_secs()
-                        )))
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
+            let server_name = bundle.names.first().unwrap_or(&self.host);
+            await_serial(check, server_name, &bundle.serial).await?;
             done.push(format!("{check} serves serial {}", bundle.serial));
         }
         if done.is_empty() {
@@ -760,13 +790,6 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), Zeroizing::new((*v).to_owned())))
             .collect();
         TargetConfig::new(&SPEC, "web".into(), values)
-    }
-
-    #[test]
-    fn quotes_any_path_for_the_shell() {
-        assert_eq!(quote("/etc/ssl/a b.pem"), "'/etc/ssl/a b.pem'");
-        assert_eq!(quote("it's"), r"'it'\''s'");
-        assert_eq!(quote("$(rm -rf /)"), "'$(rm -rf /)'");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 mod azure;
 mod cloudflare;
 mod cloudns;
+pub mod command;
 mod godaddy;
 mod http;
 pub mod lookup;
@@ -90,8 +91,9 @@ pub trait DnsProvider: Send + Sync {
     }
 }
 
-/// Fields every provider takes.
-const COMMON_FIELDS: &[FieldSpec] = &[
+/// How long to wait for the TXT records and where to look: fields every provider takes, and deploy
+/// mappings that publish dns-01 records too.
+pub const PROPAGATION_FIELDS: [FieldSpec; 2] = [
     FieldSpec::new(
         "propagation_timeout",
         "Propagation timeout (seconds)",
@@ -106,6 +108,40 @@ const COMMON_FIELDS: &[FieldSpec] = &[
     )
     .optional(),
 ];
+
+/// What [`PROPAGATION_FIELDS`] say: where the zone and the propagation are looked up, and for
+/// how long certdesk waits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Propagation {
+    /// Asked instead of the system's resolvers and the zone's own servers; empty: those.
+    pub nameservers: Vec<std::net::SocketAddr>,
+    pub timeout: Duration,
+}
+
+impl Propagation {
+    /// The settings from a configuration's fields (`get` returns a field's value when set).
+    pub fn from_fields<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Self> {
+        let timeout = match get("propagation_timeout") {
+            None => DEFAULT_PROPAGATION_TIMEOUT,
+            Some(text) => match text.trim().parse::<u64>() {
+                Ok(secs) if (1..=86_400).contains(&secs) => Duration::from_secs(secs),
+                _ => {
+                    return Err(Error::input(format!(
+                        "propagation_timeout {text:?} is not a number of seconds from 1 to 86400"
+                    )))
+                }
+            },
+        };
+        let nameservers = get("nameservers")
+            .map(lookup::parse_servers)
+            .transpose()?
+            .unwrap_or_default();
+        Ok(Self {
+            nameservers,
+            timeout,
+        })
+    }
+}
 
 /// The field HTTP providers add for sovereign clouds, proxies and local test servers.
 const ENDPOINT_FIELD: FieldSpec = FieldSpec::new(
@@ -152,7 +188,10 @@ impl ProviderSpec {
         } else {
             &[]
         };
-        self.own_fields.iter().chain(http).chain(COMMON_FIELDS)
+        self.own_fields
+            .iter()
+            .chain(http)
+            .chain(&PROPAGATION_FIELDS)
     }
 }
 
@@ -243,31 +282,15 @@ impl Config {
         Ok(url)
     }
 
-    pub fn propagation_timeout(&self) -> Result<Duration> {
-        match self.get("propagation_timeout") {
-            None => Ok(DEFAULT_PROPAGATION_TIMEOUT),
-            Some(text) => match text.trim().parse::<u64>() {
-                Ok(secs) if (1..=86_400).contains(&secs) => Ok(Duration::from_secs(secs)),
-                _ => Err(Error::input(format!(
-                    "propagation_timeout {text:?} is not a number of seconds from 1 to 86400"
-                ))),
-            },
-        }
-    }
-
-    /// The nameservers to ask instead of the system resolver and the zone's own servers.
-    pub fn nameservers(&self) -> Result<Vec<std::net::SocketAddr>> {
-        self.get("nameservers")
-            .map(lookup::parse_servers)
-            .transpose()
-            .map(Option::unwrap_or_default)
+    /// Where to look up the zone and the propagation, and for how long.
+    pub fn propagation(&self) -> Result<Propagation> {
+        Propagation::from_fields(|name| self.get(name))
     }
 
     /// Checks what can be checked without the network, so that a bad value is refused when the
     /// account is saved rather than at the first renewal.
     pub fn check(&self) -> Result<()> {
-        self.propagation_timeout()?;
-        self.nameservers()?;
+        self.propagation()?;
         if self.spec.http {
             self.endpoint("https://localhost")?;
         }

@@ -106,7 +106,7 @@ impl Route53 {
             hosted_zone_id: config
                 .get("hosted_zone_id")
                 .map(|id| id.trim().trim_start_matches("/hostedzone/").to_owned()),
-            insync_timeout: config.propagation_timeout()?,
+            insync_timeout: config.propagation()?.timeout,
         })
     }
 

@@ -5,6 +5,7 @@
 //! one meaning of "due".
 
 mod ari;
+mod fallback;
 pub mod scheduler;
 mod state;
 pub mod window;
@@ -27,6 +28,7 @@ use crate::Engine;
 
 pub(crate) use ari::identifier as ari_identifier;
 use state::{AriState, RenewalRecord, MAX_ARI_RECHECK, MIN_ARI_RECHECK, REMINDER_INTERVAL};
+pub use state::{Hold, FALLBACK_AFTER};
 pub use window::{AriWindow, Plan, Reason, Validity};
 
 /// Renewals of one pass that run at once: enough to renew a large repository in minutes, few
@@ -49,7 +51,7 @@ struct Runs {
 }
 
 /// What happened to one certificate in a pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// A new version is saved.
@@ -63,7 +65,7 @@ pub enum Action {
 }
 
 /// The outcome of one certificate in a pass of [`Engine::renew_due_once`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RenewalOutcome {
     pub id: String,
     pub names: Vec<String>,
@@ -79,6 +81,7 @@ pub struct RenewalOutcome {
     pub error: Option<String>,
     /// When a failed renewal is tried again.
     #[serde(
+        default,
         with = "time::serde::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
@@ -87,8 +90,9 @@ pub struct RenewalOutcome {
     pub not_after: OffsetDateTime,
 }
 
-/// One saved certificate as the scheduler sees it.
-#[derive(Debug, Clone, Serialize)]
+/// One saved certificate as the scheduler sees it. It crosses the control socket
+/// ([`crate::control`]) for a dry run; the fields the pass itself needs do not.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Planned {
     pub id: String,
     pub names: Vec<String>,
@@ -102,22 +106,33 @@ pub struct Planned {
     /// Failed attempts in a row.
     pub failures: u32,
     #[serde(
+        default,
         with = "time::serde::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub last_attempt: Option<OffsetDateTime>,
     /// No attempt before this (backoff after failures, the CA's rate limit, the daily guard).
     #[serde(
+        default,
         with = "time::serde::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub next_attempt: Option<OffsetDateTime>,
+    /// Why there is no attempt before `next_attempt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<Hold>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
     #[serde(skip)]
     serial: String,
-    #[serde(skip)]
+    #[serde(skip, default = "unknown_challenge")]
     challenge: ChallengeType,
+}
+
+/// The challenge of a plan read from the control socket, which leaves it out: such a plan is
+/// shown, never acted on.
+fn unknown_challenge() -> ChallengeType {
+    ChallengeType::Http01
 }
 
 impl Planned {
@@ -134,10 +149,15 @@ impl Planned {
     pub fn due(&self, now: OffsetDateTime) -> bool {
         self.next_action().is_some_and(|t| t <= now)
     }
+
+    /// Its time has come at `now` but a retry or guard holds it back.
+    fn held(&self, now: OffsetDateTime) -> bool {
+        self.plan.as_ref().is_some_and(|p| p.at <= now) && !self.due(now)
+    }
 }
 
 /// One pass: what it did, and when the next one has work.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PassReport {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -145,8 +165,12 @@ pub struct PassReport {
     /// The soonest time a certificate is due after this pass.
     #[serde(with = "time::serde::rfc3339::option")]
     pub next_due: Option<OffsetDateTime>,
+    /// Certificates whose time has come that wait (`held_by` says why, `next_attempt` until
+    /// when): a backoff, the CA's rate limit, or the daily guard.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<Planned>,
     /// E-mail notices that could not be sent (the renewals stand).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mail_errors: Vec<String>,
 }
 
@@ -186,6 +210,7 @@ impl Engine {
             .into_iter()
             .map(|r| (r.id.clone(), r))
             .collect();
+        let dns01_mappings = self.mappings_answering_dns01()?;
         let mut plans = Vec::new();
         for cert in self.store.list::<EntryView>()? {
             let Some(info) = cert.versions.last() else {
@@ -196,10 +221,16 @@ impl Engine {
             };
             let state = RenewalRecord::for_version(states.remove(&cert.id), &cert.id, &info.serial);
             let plan = window::plan(&cert.id, info, days_before, state.window(), now);
-            let guard = state.guard_until(now);
+            let hold = state.hold(now);
             let automated = match request.challenge_type {
                 ChallengeType::Http01 => http_listen || request.deploy.is_some(),
-                ChallengeType::Dns01 => request.dns_account.is_some(),
+                ChallengeType::Dns01 => {
+                    request.dns_account.is_some()
+                        || request
+                            .deploy
+                            .as_ref()
+                            .is_some_and(|m| dns01_mappings.contains(m))
+                }
             };
             plans.push(Planned {
                 id: cert.id.clone(),
@@ -209,10 +240,8 @@ impl Engine {
                 automated,
                 failures: state.failures,
                 last_attempt: state.last_attempt,
-                next_attempt: match (state.next_attempt, guard) {
-                    (Some(a), Some(b)) => Some(a.max(b)),
-                    (a, b) => a.or(b),
-                },
+                next_attempt: hold.map(|(at, _)| at),
+                held_by: hold.map(|(_, why)| why),
                 last_error: state.last_error,
                 serial: info.serial.clone(),
                 challenge: request.challenge_type,
@@ -266,6 +295,7 @@ impl Engine {
             .filter_map(Planned::next_action)
             .chain(outcomes.iter().filter_map(|o| o.next_attempt))
             .min();
+        let held = later.into_iter().filter(|p| p.held(now)).collect();
         let mail_errors = self.mail_notices(&outcomes, now).await;
         let mut runs = self.renewals.runs.lock().unwrap_or_else(|e| e.into_inner());
         runs.last = Some(now);
@@ -273,6 +303,7 @@ impl Engine {
             at: now,
             outcomes,
             next_due,
+            held,
             mail_errors,
         })
     }
@@ -372,11 +403,18 @@ impl Engine {
             return Ok(None);
         }
         let request = self.request_record(&planned.id)?.info;
-        // An order placed by an earlier pass that was cut off is continued, not placed again.
+        // After failures in a row at its CA, the request's fallback account may take this turn.
+        let fallback = request
+            .fallback_account
+            .clone()
+            .filter(|_| state.fallback_turn());
+        let ordering = fallback.as_deref().unwrap_or(&request.account);
+        // An order placed by an earlier pass that was cut off is continued, not placed again;
+        // one at the other CA is left, since this turn belongs to this one.
         let resume = matches!(
             request.status,
             RequestStatus::Created | RequestStatus::Pending | RequestStatus::Verifying
-        );
+        ) && request.ordering_account() == ordering;
         state.orders = state.orders_today(now);
         if !resume {
             state.orders.push(now.unix_timestamp());
@@ -391,12 +429,22 @@ impl Engine {
             ))),
             Ok(responder) if resume => self.verify(&planned.id, responder).await,
             Ok(responder) => {
+                // An ARI identifier means something only to the CA that issued the certificate.
                 let replaces = match &state.ari {
-                    AriState::Window { .. } => current_cert_id(&cert)?,
+                    AriState::Window { .. }
+                        if cert.issuing_account(&request.account) == ordering =>
+                    {
+                        current_cert_id(&cert)?
+                    }
                     _ => None,
                 };
                 let first = self
-                    .renew_replacing(&planned.id, responder.clone(), replaces.clone())
+                    .renew_replacing(
+                        &planned.id,
+                        responder.clone(),
+                        replaces.clone(),
+                        fallback.clone(),
+                    )
                     .await;
                 match first {
                     // RFC 9773 §5: the CA already saw a replacement of it; order without.
@@ -405,7 +453,8 @@ impl Engine {
                             && e.problem()
                                 .is_some_and(|p| p.short_type() == "alreadyReplaced") =>
                     {
-                        self.renew_replacing(&planned.id, responder, None).await
+                        self.renew_replacing(&planned.id, responder, None, fallback)
+                            .await
                     }
                     other => other,
                 }
@@ -462,7 +511,9 @@ impl Engine {
             ) else {
                 continue;
             };
-            todo.push((state, current_cert_id(&cert)?, request.account));
+            // Asked of the CA that issued the current version (the fallback's, after a fallback).
+            let account = cert.issuing_account(&request.account).to_owned();
+            todo.push((state, current_cert_id(&cert)?, account));
         }
         if todo.is_empty() {
             return Ok(());
@@ -579,7 +630,8 @@ struct RequestView {
     challenge_type: ChallengeType,
     #[serde(default)]
     dns_account: Option<String>,
-    /// A deploy mapping that publishes the http-01 tokens on the end server.
+    /// A deploy mapping that publishes the http-01 tokens (and, when it answers dns-01, the TXT
+    /// records) through the end server.
     #[serde(default)]
     deploy: Option<String>,
 }

@@ -22,6 +22,11 @@ pub const FIRST_RETRY: Duration = Duration::minutes(15);
 pub const MAX_RETRY: Duration = Duration::hours(24);
 /// A CA that says `rateLimited` without a time is asked again no sooner than this.
 pub const RATE_LIMIT_PAUSE: Duration = Duration::hours(3);
+/// Failed attempts in a row after which a request's fallback account takes over. One failure may
+/// be a blip (it is retried after 15 minutes); a second says the CA is in trouble. The fallback's
+/// order is then the third of the day, which the daily guard still lets through.
+pub const FALLBACK_AFTER: u32 = 2;
+const _: () = assert!((FALLBACK_AFTER as usize) < MAX_ORDERS_PER_DAY);
 /// Reminders for certificates renewed by hand come at most this often.
 pub const REMINDER_INTERVAL: Duration = Duration::days(1);
 /// ARI answers are asked for again no sooner than this, whatever Retry-After says…
@@ -64,6 +69,10 @@ pub(crate) struct RenewalRecord {
     pub next_attempt: Option<OffsetDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// The next attempt is the CA's time (its Retry-After, or the time in its rate-limit text),
+    /// not the backoff's.
+    #[serde(default)]
+    pub ca_asked: bool,
     /// When each order of the last 24 hours was placed (the daily guard).
     #[serde(default)]
     pub orders: Vec<i64>,
@@ -92,6 +101,7 @@ impl RenewalRecord {
             failures: 0,
             next_attempt: None,
             last_error: None,
+            ca_asked: false,
             orders: Vec::new(),
             in_flight: None,
             reminded: None,
@@ -149,8 +159,30 @@ impl RenewalRecord {
             .map(|t| t + Duration::days(1))
     }
 
+    /// What holds the next attempt back, and until when: the later of the retry after failures
+    /// and the daily guard.
+    pub fn hold(&self, now: OffsetDateTime) -> Option<(OffsetDateTime, Hold)> {
+        let retry = self.next_attempt.map(|t| {
+            let why = match self.ca_asked {
+                true => Hold::CaAsked,
+                false => Hold::Backoff,
+            };
+            (t, why)
+        });
+        let guard = self.guard_until(now).map(|t| (t, Hold::DailyLimit));
+        retry.into_iter().chain(guard).max_by_key(|(t, _)| *t)
+    }
+
+    /// Whether this attempt orders with the request's fallback account: from the
+    /// [`FALLBACK_AFTER`]th failure in a row on, attempts alternate between the fallback and the
+    /// first CA, so that neither CA's outage (nor a fallback set up wrong) stops the renewal.
+    pub fn fallback_turn(&self) -> bool {
+        self.failures >= FALLBACK_AFTER && (self.failures - FALLBACK_AFTER).is_multiple_of(2)
+    }
+
     /// Records a failed attempt and schedules the next one: exponential backoff with jitter,
-    /// capped; a CA's rate limit pushes it to the CA's time.
+    /// capped; the CA's time wins when it asks for more (its Retry-After, or for `rateLimited`
+    /// the time in its text, else [`RATE_LIMIT_PAUSE`]).
     pub fn failed(&mut self, now: OffsetDateTime, error: String, problem: Option<&Problem>) {
         self.failures += 1;
         let doubling = 2i32.saturating_pow(self.failures.saturating_sub(1).min(16));
@@ -160,12 +192,25 @@ impl RenewalRecord {
             let max = base.whole_seconds() / 5;
             Duration::seconds(rand::rng().random_range(0..=max.max(0)))
         };
-        let mut next = now + base + jitter;
-        if let Some(p) = problem.filter(|p| p.short_type() == "rateLimited") {
-            let ca_time = p.detail.as_deref().and_then(retry_after_in);
-            next = next.max(ca_time.unwrap_or(now + RATE_LIMIT_PAUSE));
-        }
-        self.next_attempt = Some(next);
+        let backoff = now + base + jitter;
+        let ca_time = problem.and_then(|p| {
+            let header = p
+                .retry_after_secs
+                .map(|secs| now + Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX)));
+            match p.short_type() {
+                "rateLimited" => Some(
+                    header
+                        .or_else(|| p.detail.as_deref().and_then(retry_after_in))
+                        .unwrap_or(now + RATE_LIMIT_PAUSE),
+                ),
+                _ => header,
+            }
+        });
+        self.ca_asked = ca_time.is_some_and(|t| t > backoff);
+        self.next_attempt = Some(match ca_time {
+            Some(t) => t.max(backoff),
+            None => backoff,
+        });
         self.last_error = Some(error);
         self.in_flight = None;
     }
@@ -175,7 +220,34 @@ impl RenewalRecord {
         self.failures = 0;
         self.next_attempt = None;
         self.last_error = None;
+        self.ca_asked = false;
         self.in_flight = None;
+    }
+}
+
+/// Why a certificate that is due waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hold {
+    /// Failed attempts in a row: the backoff before the next one.
+    Backoff,
+    /// The CA asked to wait: its Retry-After, or the time in its `rateLimited` problem.
+    CaAsked,
+    /// [`MAX_ORDERS_PER_DAY`] orders for it in the last 24 hours.
+    DailyLimit,
+}
+
+impl std::fmt::Display for Hold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Backoff => write!(f, "backing off after failed attempts"),
+            Self::CaAsked => write!(f, "the CA asked to wait (rate limit or Retry-After)"),
+            Self::DailyLimit => write!(
+                f,
+                "{MAX_ORDERS_PER_DAY} orders for it in the last 24 hours, the most certdesk \
+                 places in a day"
+            ),
+        }
     }
 }
 
@@ -267,6 +339,46 @@ mod tests {
     }
 
     #[test]
+    fn a_retry_after_header_wins_over_the_backoff_and_says_the_ca_asked() {
+        let mut s = RenewalRecord::new("id", "01");
+        let problem = Problem {
+            kind: Some("urn:ietf:params:acme:error:rateLimited".into()),
+            retry_after_secs: Some(7200),
+            ..Problem::default()
+        };
+        s.failed(t0(), "limited".into(), Some(&problem));
+        assert_eq!(s.next_attempt, Some(t0() + Duration::hours(2)));
+        assert_eq!(
+            s.hold(t0()),
+            Some((t0() + Duration::hours(2), Hold::CaAsked))
+        );
+        // A short Retry-After on another problem: the backoff is longer and decides.
+        let mut s = RenewalRecord::new("id", "01");
+        let busy = Problem {
+            kind: Some("urn:ietf:params:acme:error:serverInternal".into()),
+            retry_after_secs: Some(60),
+            ..Problem::default()
+        };
+        s.failed(t0(), "busy".into(), Some(&busy));
+        assert_eq!(s.hold(t0()).map(|(_, why)| why), Some(Hold::Backoff));
+    }
+
+    #[test]
+    fn the_fallback_takes_every_other_turn_from_the_second_failure_on() {
+        let mut s = RenewalRecord::new("id", "01");
+        let turns: Vec<bool> = (0..6)
+            .map(|_| {
+                let turn = s.fallback_turn();
+                s.failed(t0(), "down".into(), None);
+                turn
+            })
+            .collect();
+        assert_eq!(turns, [false, false, true, false, true, false]);
+        s.succeeded();
+        assert!(!s.fallback_turn());
+    }
+
+    #[test]
     fn the_daily_guard_counts_orders_of_the_last_24_hours() {
         let mut s = RenewalRecord::new("id", "01");
         let now = t0();
@@ -278,6 +390,10 @@ mod tests {
         assert_eq!(s.guard_until(now), None);
         s.orders.push(now.unix_timestamp());
         assert_eq!(s.guard_until(now), Some(now + Duration::hours(4)));
+        assert_eq!(
+            s.hold(now),
+            Some((now + Duration::hours(4), Hold::DailyLimit))
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub struct AriWindow {
 }
 
 /// Why a certificate renews when it does; shown by `certdesk renew --due --dry-run`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Reason {
     /// A time inside the CA's suggested window.
@@ -38,7 +38,7 @@ pub enum Reason {
     AriNow {
         #[serde(with = "time::serde::rfc3339")]
         end: OffsetDateTime,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         explanation_url: Option<String>,
     },
     /// A third of the lifetime left (no ARI from the CA).
@@ -96,7 +96,7 @@ pub(crate) fn short(t: OffsetDateTime) -> String {
 }
 
 /// When a certificate is due and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,

@@ -76,6 +76,9 @@ pub struct RequestForm {
     pub dns_account: Option<String>,
     #[serde(default)]
     pub account: Option<String>,
+    /// An account at another CA that renews after failures in a row; none: no fallback.
+    #[serde(default)]
+    pub fallback_account: Option<String>,
     #[serde(default)]
     pub profile: Option<String>,
 }
@@ -100,6 +103,7 @@ pub async fn create_request(
         challenge: form.challenge,
         dns_account: non_empty(form.dns_account),
         account: non_empty(form.account),
+        fallback_account: non_empty(form.fallback_account),
         profile: non_empty(form.profile).map(|p| p.trim().to_owned()),
         preferred_chain: None,
     };
@@ -148,6 +152,21 @@ pub async fn verify<R: Runtime>(
         Err(e) => notify::send(&app, Kind::Failed, "Verification failed", &e.to_string()),
     }
     Ok(result?)
+}
+
+/// Gives a request a fallback CA account (a name or a directory URL) or, with none, takes it
+/// away.
+#[tauri::command]
+pub async fn set_fallback(
+    state: State<'_, AppState>,
+    id: String,
+    account: Option<String>,
+) -> CmdResult<RequestInfo> {
+    let account = non_empty(account);
+    Ok(state
+        .engine()?
+        .set_fallback(&id, account.as_deref())
+        .await?)
 }
 
 #[tauri::command]

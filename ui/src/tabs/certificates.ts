@@ -251,7 +251,7 @@ async function historyDialog(d: CertDetails): Promise<void> {
       h(
         "table",
         { class: "table", "aria-label": "Versions, oldest first", id: "history-table" },
-        h("thead", {}, h("tr", {}, ...["#", "Serial", "Not before", "Not after", "Saved", "Revoked"].map((c) => h("th", { scope: "col" }, c)))),
+        h("thead", {}, h("tr", {}, ...["#", "Serial", "Not before", "Not after", "Saved", "Issued by", "Revoked"].map((c) => h("th", { scope: "col" }, c)))),
         h(
           "tbody",
           {},
@@ -264,6 +264,7 @@ async function historyDialog(d: CertDetails): Promise<void> {
               h("td", {}, formatDate(v.not_before)),
               h("td", {}, formatDate(v.not_after)),
               h("td", {}, formatDate(v.saved)),
+              h("td", {}, v.issued_by ? `${v.issued_by.account} — ${v.issued_by.directory_url}` : "the request's account"),
               h("td", {}, v.revoked ? `${v.revoked.reason}, ${formatDate(v.revoked.at)}` : "—"),
             ),
           ),

@@ -1,5 +1,5 @@
 // The Deploy tab: deploy mappings (how certdesk reaches an end server: SSH, or a paired agent)
-// with their last deployment's result and time; Add, Edit, Test connection, Deploy now, which
+// with whether they answer dns-01 and their last deployment's result and time; Add, Edit, Test connection, Deploy now, which
 // request deploys through a mapping, and Delete. Each kind's form is drawn from its field
 // declarations (engine/src/deploy/<kind>.rs). Secret fields show "set" once saved and are never
 // sent back. Test connection shows an unpinned SSH host key and pins it only on the admin's word.
@@ -192,6 +192,13 @@ async function useDialog(mapping: MappingInfo, ctx: Ctx): Promise<void> {
   });
 }
 
+// dns-01 goes through the mapping only when it is set up for it (an SSH mapping's dns_command,
+// an agent's own configuration); otherwise the request's DNS account or the admin publishes.
+function dns01(m: MappingInfo): HTMLElement {
+  if (!m.dns01) return h("span", { class: "muted" }, "No — DNS account or by hand");
+  return h("div", {}, badge("Answers dns-01", "ok"), h("div", { class: "muted" }, m.dns01));
+}
+
 function lastDeploy(m: MappingInfo): HTMLElement {
   const last = m.last_deploy;
   if (!last) return h("span", { class: "muted" }, "Never deployed");
@@ -235,7 +242,7 @@ export function deployTab(ctx: Ctx): Tab {
         h(
           "table",
           { class: "table", "aria-label": "Deploy mappings" },
-          h("thead", {}, h("tr", {}, ...["Name", "Kind", "Server", "Last deployment", ""].map((c) => h("th", { scope: "col" }, c)))),
+          h("thead", {}, h("tr", {}, ...["Name", "Kind", "Server", "dns-01", "Last deployment", ""].map((c) => h("th", { scope: "col" }, c)))),
           h(
             "tbody",
             {},
@@ -246,6 +253,7 @@ export function deployTab(ctx: Ctx): Tab {
                 h("th", { scope: "row" }, m.name),
                 h("td", {}, kinds.find((k) => k.kind === m.kind)?.label ?? m.kind),
                 h("td", {}, m.fields.host ? `${m.fields.user ?? ""}@${m.fields.host}:${m.fields.port ?? "22"}` : (m.fields.url ?? "—")),
+                h("td", {}, dns01(m)),
                 h("td", {}, lastDeploy(m)),
                 h(
                   "td",

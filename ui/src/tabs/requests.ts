@@ -2,7 +2,7 @@
 // the requests with their status, and each request's challenge window: what to publish, with
 // copy buttons, then Verify, Save or New challenge.
 
-import { api, Challenge, NameCheck, RequestInfo, RequestStatus, SettingsView } from "../api";
+import { AccountInfo, api, Challenge, NameCheck, RequestInfo, RequestStatus, SettingsView } from "../api";
 import { Ctx, Tab } from "../app";
 import {
   badge,
@@ -71,6 +71,17 @@ function challengeRows(c: Challenge): HTMLElement {
   );
 }
 
+const FALLBACK_HELP =
+  "An account at another CA that renews after two failed attempts in a row at the request's own CA. The next renewal goes to the request's own CA first again.";
+
+/** The choices of a fallback account: none, or an active account. */
+function fallbackOptions(accounts: AccountInfo[]): HTMLOptionElement[] {
+  return [
+    h("option", { value: "" }, "None"),
+    ...accounts.filter((a) => a.status === "active").map((a) => h("option", { value: a.name }, `${a.name} — ${a.directory_url}`)),
+  ];
+}
+
 /** What the administrator does next, in the window's terms (buttons, not CLI commands). */
 function nextStep(r: RequestInfo): string {
   switch (r.status) {
@@ -105,6 +116,9 @@ function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): v
       const save = h("button", { id: "ch-save", type: "button", class: "primary" }, "Save to repository");
       const fresh = h("button", { id: "ch-new", type: "button" }, "New challenge");
       const responder = h("input", { id: "ch-responder", type: "checkbox", checked: !!settings?.http_listen });
+      const fallback = h("select", { id: "ch-fallback" });
+      const fallbackField = field("Fallback CA account", fallback, FALLBACK_HELP);
+      let accounts: AccountInfo[] = [];
       const responderField = settings?.http_listen
         ? field(`Answer with the built-in responder on ${settings.http_listen}`, responder).wrap
         : null;
@@ -133,14 +147,27 @@ function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): v
           r.challenges.length ? h("ul", { class: "challenges", "aria-label": "Challenges to publish" }, ...r.challenges.map(challengeRows)) : null,
         );
         body.dataset.status = r.status;
+        fallback.replaceChildren(...fallbackOptions(accounts.filter((a) => a.name !== r.account)));
+        fallback.value = r.fallback_account ?? "";
       };
       const refresh = async () => {
         try {
+          if (!accounts.length) accounts = await api.accounts();
           render(await api.request(id));
         } catch (e) {
           showError(error, e);
         }
       };
+      fallback.addEventListener("change", async () => {
+        showError(error, null);
+        try {
+          render(await api.setFallback(id, fallback.value || null));
+        } catch (e) {
+          showError(error, e);
+          await refresh();
+        }
+        ctx.changed("requests");
+      });
       const act = async (button: HTMLButtonElement, label: string, work: () => Promise<unknown>, stages = false) => {
         showError(error, null);
         if (stages) stage.start(label);
@@ -167,6 +194,7 @@ function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): v
         body,
         stage.el,
         responderField ?? h("span", {}),
+        fallbackField.wrap,
         h("div", { class: "actions" }, fresh, verify, save, h("button", { type: "button", onclick: close }, "Close")),
         error,
       ];
@@ -194,6 +222,7 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
     { name: "PEM", extensions: ["pem", "key"] },
   ]);
   const account = h("select", { id: "req-account" });
+  const fallback = h("select", { id: "req-fallback" });
   const profile = h("input", { id: "req-profile", type: "text", autocomplete: "off", placeholder: "(the CA's default)" });
   const submit = h("button", { id: "req-submit", type: "submit", class: "primary" }, "Create request");
   const error = errorSlot("req-error");
@@ -246,6 +275,9 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
       );
       if (!account.options.length) account.append(h("option", { value: "" }, "No account yet: register one in the Account tab"));
       if ([...account.options].some((o) => o.value === previous)) account.value = previous;
+      const previousFallback = fallback.value;
+      fallback.replaceChildren(...fallbackOptions(accounts));
+      fallback.value = previousFallback;
       dnsAccount.replaceChildren(
         h("option", { value: "" }, "Publish the TXT records by hand"),
         ...dns.filter((d) => d.enabled).map((d) => h("option", { value: d.name }, `${d.name} (${d.provider})`)),
@@ -278,6 +310,7 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
       field("Key at renewal", keyPolicy).wrap,
       importKey.wrap,
       field("ACME account", account).wrap,
+      field("Fallback CA account (optional)", fallback, FALLBACK_HELP).wrap,
       field("ACME profile (optional)", profile, "Only if the CA's directory lists profiles.").wrap,
     ),
     h("div", { class: "actions" }, submit),
@@ -299,6 +332,7 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
           challenge: challenge.value,
           dns_account: dnsField.wrap.hidden ? undefined : dnsAccount.value || undefined,
           account: account.value || undefined,
+          fallback_account: fallback.value || undefined,
           profile: profile.value || undefined,
         }),
       );

@@ -2,7 +2,7 @@
 // start at login, and SMTP (renewal notices, the daily digest, a test mail). The SMTP password shows "set"
 // once saved and is never sent back.
 
-import { api, SecretChange, SettingsView, SmtpSecurity } from "../api";
+import { api, RenewalOutcome, SecretChange, SettingsView, SmtpSecurity } from "../api";
 import { Ctx, Tab } from "../app";
 import { busy, clear, errorSlot, field, formatDate, h, select, showError } from "../dom";
 import { pathField } from "../files";
@@ -11,11 +11,45 @@ import { pathField } from "../files";
  * The renewal scheduler at a glance: when it last ran and runs next, and each certificate whose
  * renewal is failing with its next attempt, so a failure is seen at once, not near expiry.
  */
+/** One certificate of a "Renew due now" pass, in words (desktop notifications say the same). */
+function outcomeLine(o: RenewalOutcome): HTMLElement {
+  const name = o.names[0] ?? o.id;
+  const what: Record<RenewalOutcome["action"], string> = {
+    renewed: "renewed",
+    waiting: "ordered; publish its challenges in the Requests tab, then Verify",
+    failed: `failed: ${o.error ?? "see the Requests tab"}`,
+    reminder: "due, and its challenges are published by hand: renew it by hand in the Certificates tab",
+  };
+  return h("li", {}, h("strong", {}, name), `: ${what[o.action]}`);
+}
+
 function schedulerCard(): { card: HTMLElement; load: () => Promise<void> } {
   const runs = h("p", { id: "sched-runs" });
   const failing = h("ul", { id: "sched-failing", "aria-label": "Failing renewals" });
   const error = errorSlot("sched-error");
-  const card = h("div", { class: "card", "aria-labelledby": "sched-title" }, h("h3", { id: "sched-title" }, "Renewal scheduler"), runs, failing, error);
+  const run = h("button", { id: "sched-run", type: "button" }, "Renew due now");
+  const result = h("ul", { id: "sched-result", role: "status", "aria-label": "Last renewals" });
+  const card = h(
+    "div",
+    { class: "card", "aria-labelledby": "sched-title" },
+    h("h3", { id: "sched-title" }, "Renewal scheduler"),
+    runs,
+    failing,
+    h("div", { class: "actions" }, run),
+    result,
+    error,
+  );
+  run.addEventListener("click", async () => {
+    try {
+      const outcomes = await busy(run, "Renewing", () => api.renewDue());
+      showError(error, null);
+      clear(result, ...(outcomes.length ? outcomes.map(outcomeLine) : [h("li", { class: "muted" }, "Nothing is due.")]));
+      await load();
+    } catch (e) {
+      clear(result);
+      showError(error, e);
+    }
+  });
   const load = async () => {
     try {
       const health = await api.renewalHealth();

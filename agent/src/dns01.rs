@@ -1,0 +1,50 @@
+//! Publishing dns-01 TXT records for the paired certdesk. [`TxtRecords`] is the seam between the
+//! API and the platform: the administrator's DNS command (any platform, run the way
+//! [`certdesk_engine::dns::command`] describes) or the Windows DNS Server's cmdlets
+//! (`crate::windows`, compiled on Windows only). certdesk waits for the nameservers itself.
+
+use certdesk_engine::agent_api::TxtChange;
+use certdesk_engine::dns::command::DnsCommand;
+use certdesk_engine::{Error, Result};
+
+use crate::config::Dns01;
+
+#[async_trait::async_trait]
+pub trait TxtRecords: Send + Sync {
+    /// How the records are published, in words, for the health call.
+    fn describe(&self) -> String;
+
+    /// Adds or removes one value, as `change.action` says; a value already gone is fine.
+    async fn change(&self, change: &TxtChange) -> Result<()>;
+}
+
+/// The publisher the configuration asks for; none when the agent does not answer dns-01.
+pub fn for_config(config: Option<&Dns01>) -> Option<Box<dyn TxtRecords>> {
+    let records: Box<dyn TxtRecords> = match config? {
+        Dns01::Command(command) => Box::new(Command(command.clone())),
+        #[cfg(windows)]
+        Dns01::WindowsDnsServer => Box::new(crate::windows::DnsServer),
+    };
+    Some(records)
+}
+
+struct Command(DnsCommand);
+
+#[async_trait::async_trait]
+impl TxtRecords for Command {
+    fn describe(&self) -> String {
+        format!("its DNS command {}", self.0.describe())
+    }
+
+    async fn change(&self, change: &TxtChange) -> Result<()> {
+        self.0
+            .run_here(change.action, &change.fqdn, &change.value)
+            .await
+            .map_err(|why| {
+                Error::Deploy(format!(
+                    "{} on the agent's server failed: {why}",
+                    self.0.doing(change.action, &change.fqdn)
+                ))
+            })
+    }
+}
