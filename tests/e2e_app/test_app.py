@@ -185,6 +185,41 @@ def agent_package_from_the_window(app, work):
     app.close_dialog()
 
 
+def deploy_mapping_from_the_window(app):
+    step("Deploy: an SSH mapping with two certificate files in the rows editor; a relative path "
+         "shows the engine's message")
+    d = app.d
+    app.tab("deploy")
+    d.find("#deploy-add").click()
+    d.wait_css("#deploy-field-host")
+    app.type("#deploy-name", "web1")
+    app.type("#deploy-field-host", "web1.example.com")
+    app.type("#deploy-field-user", "deploy")
+    app.type("#deploy-field-password", "s3cret-pass")
+    app.type("#deploy-file-1-path", "etc/nginx/tls/site.pem")
+    d.find("#deploy-file-add").click()
+    app.type("#deploy-file-2-path", "/etc/nginx/tls/site.key")
+    app.choose("#deploy-file-2-format", "key")
+    app.type("#deploy-file-2-mode", "0600")
+    d.find("#deploy-submit").click()
+    app.wait_text("#deploy-error", "must be an absolute file path")
+    app.type("#deploy-file-1-path", "/etc/nginx/tls/site.pem")
+    d.find("#deploy-submit").click()
+    d.wait("web1 listed", "return !document.querySelector('dialog[open]')"
+           " && document.getElementById('deploy-list').innerText.includes('deploy@web1.example.com:22');")
+    step("Edit shows the files as rows again, and the password only as set")
+    d.js("[...document.querySelectorAll('#deploy-list button')].find(b => b.innerText === 'Edit').click();"
+         " return true;")
+    d.wait("the rows", "const p = document.getElementById('deploy-file-2-path');"
+           " return p && p.value === '/etc/nginx/tls/site.key'"
+           " && document.getElementById('deploy-file-2-format').value === 'key'"
+           " && document.getElementById('deploy-file-2-mode').value === '0600';")
+    assert d.js("return document.getElementById('deploy-field-password').value;") == ""
+    d.js("document.getElementById('deploy-files').scrollIntoView({block: 'center'}); return true;")
+    app.shot("deploy-mapping")
+    app.close_dialog()
+
+
 def scenario(app, pebble, work, notifications):
     d = app.d
     d.wait("the window", "return document.body.dataset.ready === 'true';", timeout=60)
@@ -386,6 +421,7 @@ def scenario(app, pebble, work, notifications):
     app.shot("renew-due-now")
     mail_from_the_window(app, work)
     agent_package_from_the_window(app, work)
+    deploy_mapping_from_the_window(app)
 
     step("Keyboard and screen readers: arrow keys move between tabs; every control has a label")
     d.find("#tab-settings").click()

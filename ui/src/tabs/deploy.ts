@@ -1,5 +1,6 @@
 // The Deploy tab: deploy mappings (how certdesk reaches an end server: SSH, or a paired agent)
-// with whether they answer dns-01 and their last deployment's result and time; Add, Edit, Test connection, Deploy now, which
+// with whether they answer dns-01 and their last deployment's result and time; Add, Edit (the
+// certificate files as rows), Test connection, Deploy now, which
 // request deploys through a mapping, and Delete. Each kind's form is drawn from its field
 // declarations (engine/src/deploy/<kind>.rs). Secret fields show "set" once saved and are never
 // sent back. Test connection shows an unpinned SSH host key and pins it only on the admin's word.
@@ -8,7 +9,84 @@ import { api, MappingInfo, SecretChange, TargetSpec } from "../api";
 import { Ctx, Tab } from "../app";
 import { badge, busy, clear, confirmDialog, emptyState, errorSlot, field, formatDate, h, modal, select, showError } from "../dom";
 
-const FILES_EXAMPLE = '[{"path": "/etc/nginx/tls/site.pem", "format": "fullchain", "mode": "0644"}, {"path": "/etc/nginx/tls/site.key", "format": "key"}]';
+/** engine `deploy::FileFormat`, in the order an administrator reaches for them. */
+const FILE_FORMATS = ["fullchain", "key", "cert", "chain", "pkcs12", "jks"];
+
+interface FileRow {
+  path: string;
+  format: string;
+  owner?: string;
+  mode?: string;
+}
+
+/**
+ * The `files` field as rows (path, format, owner, mode) rather than JSON to type. Its value is
+ * still the JSON list the engine checks, so the engine's messages about a row apply as written.
+ */
+function filesEditor(label: string, help: string, stored: string): { wrap: HTMLElement; value: () => string } {
+  let rows: FileRow[] = [];
+  try {
+    const parsed: unknown = stored ? JSON.parse(stored) : [];
+    if (Array.isArray(parsed)) rows = parsed as FileRow[];
+  } catch {
+    // A stored value that is not a list starts the editor empty; saving replaces it.
+  }
+  if (!rows.length) rows = [{ path: "", format: "fullchain" }];
+  const list = h("div", { id: "deploy-files" });
+  const draw = () => {
+    clear(
+      list,
+      ...rows.map((row, i) => {
+        const n = i + 1;
+        const text = (key: "path" | "owner" | "mode", placeholder: string) => {
+          const input = h("input", {
+            id: `deploy-file-${n}-${key}`,
+            type: "text",
+            autocomplete: "off",
+            spellcheck: "false",
+            placeholder,
+            "aria-label": `File ${n} ${key}`,
+            value: row[key] ?? "",
+          });
+          input.addEventListener("input", () => (row[key] = input.value));
+          return input;
+        };
+        const format = select(
+          `deploy-file-${n}-format`,
+          FILE_FORMATS.map((f) => ({ id: f, label: f })),
+          row.format,
+        );
+        format.setAttribute("aria-label", `File ${n} format`);
+        format.addEventListener("change", () => (row.format = format.value));
+        const remove = h("button", { type: "button", class: "small", "aria-label": `Remove file ${n}` }, "Remove");
+        remove.addEventListener("click", () => {
+          rows.splice(i, 1);
+          draw();
+        });
+        return h("div", { class: "file-row" }, text("path", "/etc/nginx/tls/site.pem"), format, text("owner", "owner (optional)"), text("mode", "mode, e.g. 0640"), remove);
+      }),
+    );
+  };
+  draw();
+  const add = h("button", { id: "deploy-file-add", type: "button", class: "small" }, "Add a file");
+  add.addEventListener("click", () => {
+    rows.push({ path: "", format: rows.length ? "key" : "fullchain" });
+    draw();
+  });
+  const wrap = h("fieldset", {}, h("legend", {}, label), h("p", { class: "muted" }, help), list, h("div", { class: "actions start" }, add));
+  const value = () => {
+    const filled = rows
+      .filter((r) => r.path.trim() || r.owner?.trim() || r.mode?.trim())
+      .map((r) => ({
+        path: r.path.trim(),
+        format: r.format,
+        ...(r.owner?.trim() ? { owner: r.owner.trim() } : {}),
+        ...(r.mode?.trim() ? { mode: r.mode.trim() } : {}),
+      }));
+    return filled.length ? JSON.stringify(filled) : "";
+  };
+  return { wrap, value };
+}
 
 function mappingDialog(kinds: TargetSpec[], existing: MappingInfo | null, done: () => void): void {
   modal(existing ? `Edit ${existing.name}` : "Add a deploy mapping", (close) => {
@@ -22,7 +100,7 @@ function mappingDialog(kinds: TargetSpec[], existing: MappingInfo | null, done: 
     const fieldsBox = h("div", { id: "deploy-fields" });
     const error = errorSlot("deploy-error");
     const submit = h("button", { id: "deploy-submit", type: "submit", class: "primary" }, "Save");
-    type Control = { name: string; secret: boolean; input: HTMLInputElement | HTMLTextAreaElement; clear?: HTMLInputElement };
+    type Control = { name: string; secret: boolean; value: () => string; clear?: HTMLInputElement };
     let controls: Control[] = [];
 
     const drawFields = () => {
@@ -32,9 +110,15 @@ function mappingDialog(kinds: TargetSpec[], existing: MappingInfo | null, done: 
       for (const f of spec?.fields ?? []) {
         const isSet = !!existing && existing.secrets_set.includes(f.name);
         const value = f.secret ? "" : (existing?.fields[f.name] ?? "");
+        if (f.name === "files") {
+          const files = filesEditor(`${f.label}${f.required ? "" : " (optional)"}`, f.help, value);
+          fieldsBox.append(files.wrap);
+          controls.push({ name: f.name, secret: false, value: files.value });
+          continue;
+        }
         const input =
-          f.name === "files" || f.name === "private_key"
-            ? h("textarea", { id: `deploy-field-${f.name}`, rows: 4, placeholder: f.name === "files" ? FILES_EXAMPLE : isSet ? "set — leave empty to keep" : "" })
+          f.name === "private_key"
+            ? h("textarea", { id: `deploy-field-${f.name}`, rows: 4, placeholder: isSet ? "set — leave empty to keep" : "" })
             : h("input", {
                 id: `deploy-field-${f.name}`,
                 type: f.secret ? "password" : "text",
@@ -45,7 +129,7 @@ function mappingDialog(kinds: TargetSpec[], existing: MappingInfo | null, done: 
         if (input instanceof HTMLTextAreaElement) input.value = value;
         input.required = f.required;
         fieldsBox.append(field(`${f.label}${f.required ? "" : " (optional)"}`, input, f.help).wrap);
-        const entry: Control = { name: f.name, secret: f.secret, input };
+        const entry: Control = { name: f.name, secret: f.secret, value: () => input.value };
         if (isSet && !f.required) {
           entry.clear = h("input", { id: `deploy-clear-${f.name}`, type: "checkbox" });
           fieldsBox.append(field(`Remove the stored ${f.label}`, entry.clear).wrap);
@@ -70,9 +154,9 @@ function mappingDialog(kinds: TargetSpec[], existing: MappingInfo | null, done: 
       const fields: Record<string, string> = {};
       const secrets: Record<string, SecretChange> = {};
       for (const c of controls) {
-        if (!c.secret) fields[c.name] = c.input.value;
+        if (!c.secret) fields[c.name] = c.value();
         else if (c.clear?.checked) secrets[c.name] = { action: "clear" };
-        else if (c.input.value) secrets[c.name] = { action: "set", value: c.input.value };
+        else if (c.value()) secrets[c.name] = { action: "set", value: c.value() };
         else secrets[c.name] = { action: "keep" };
       }
       try {
