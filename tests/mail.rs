@@ -9,13 +9,10 @@ use std::path::{Path, PathBuf};
 use certdesk_engine::mail::Notice;
 use certdesk_engine::settings::SettingsUpdate;
 use certdesk_engine::Engine;
-use common::smtp::{Security, SmtpSink};
+use common::smtp::{configure, Security, SmtpSink, FROM, TO};
 use common::{free_port, keytool, openssl, register, Certdesk, Pebble, TempDir};
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
-
-const FROM: &str = "certdesk@example.com";
-const TO: &str = "admin@example.com";
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -25,24 +22,6 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 fn s(path: &Path) -> &str {
     path.to_str().expect("UTF-8 temp path")
-}
-
-/// Points `cd` at the SMTP server on `port` with `security`.
-fn configure(cd: &Certdesk, port: u16, security: Security) {
-    cd.json([
-        "settings",
-        "set",
-        "smtp.from",
-        FROM,
-        "smtp.to",
-        TO,
-        "smtp.host",
-        "127.0.0.1",
-        "smtp.port",
-        &port.to_string(),
-        "smtp.security",
-        security.id(),
-    ]);
 }
 
 #[test]
@@ -316,6 +295,7 @@ fn notices(now: OffsetDateTime) -> Vec<Notice> {
             id: "r1".into(),
             names: vec!["a.example.com".into(), "www.a.example.com".into()],
             not_after: now + Duration::days(90),
+            through_fallback: None,
         },
         Notice::Failed {
             id: "r2".into(),

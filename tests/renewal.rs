@@ -13,6 +13,7 @@ use std::time::Duration as StdDuration;
 use certdesk_engine::renewal::scheduler::Clock;
 use certdesk_engine::renewal::Action;
 use common::ari::{rfc, time_of, Saved as Setup};
+use common::smtp::{configure, Security, SmtpSink};
 use common::{wait_until, Pebble};
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
@@ -541,9 +542,19 @@ fn after_two_failures_in_a_row_the_fallback_ca_renews_and_the_request_keeps_its_
     }
     assert_eq!(s.versions(), 1);
 
-    // The third attempt is the fallback's.
+    // The third attempt is the fallback's, and the administrator is told so by e-mail.
+    let sink = SmtpSink::start();
+    configure(&s.cd, sink.port(), Security::None);
     let out = s.pass(at);
     out.assert_success();
+    let mail = sink.message(1);
+    assert!(
+        mail["text"]
+            .as_str()
+            .unwrap()
+            .contains("Issued through the fallback CA account second"),
+        "{mail:#}"
+    );
     let report = out.json();
     assert_eq!(report["outcomes"][0]["action"], "renewed", "{report:#}");
     assert_eq!(report["outcomes"][0]["request"]["order_account"], "second");

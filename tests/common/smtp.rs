@@ -11,8 +11,30 @@ use serde_json::Value;
 
 use super::{
     free_port, kill_and_reap, make_listener_certs, open_log, read_lossy, tail, tcp_accepts,
-    wait_until, TempDir,
+    wait_until, Certdesk, TempDir,
 };
+
+/// The sender and recipient the tests configure.
+pub const FROM: &str = "certdesk@example.com";
+pub const TO: &str = "admin@example.com";
+
+/// Points `cd` at the SMTP server on `port` with `security`, from [`FROM`] to [`TO`].
+pub fn configure(cd: &Certdesk, port: u16, security: Security) {
+    cd.json([
+        "settings",
+        "set",
+        "smtp.from",
+        FROM,
+        "smtp.to",
+        TO,
+        "smtp.host",
+        "127.0.0.1",
+        "smtp.port",
+        &port.to_string(),
+        "smtp.security",
+        security.id(),
+    ]);
+}
 
 /// How the sink protects its connections (the `smtp.security` setting that reaches it).
 #[derive(Clone, Copy)]

@@ -29,6 +29,10 @@ pub enum Notice {
         names: Vec<String>,
         #[serde(with = "time::serde::rfc3339")]
         not_after: OffsetDateTime,
+        /// The request's fallback CA account, when the renewal was ordered there because its
+        /// own CA kept failing.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        through_fallback: Option<String>,
     },
     /// A renewal attempt failed; `reason` is the error in words, `next_attempt` when the
     /// scheduler tries again (none: it will not by itself).
@@ -120,6 +124,13 @@ impl Notice {
         let (id, _) = self.certificate();
         let mut out = format!("{}\n", self.headline());
         match self {
+            Self::Renewed {
+                through_fallback: Some(account),
+                ..
+            } => out.push_str(&format!(
+                "  Issued through the fallback CA account {account}: the request's own CA failed \
+                 several times in a row. Its next renewal goes to its own CA again.\n"
+            )),
             Self::Renewed { .. } => {}
             Self::Failed {
                 reason,

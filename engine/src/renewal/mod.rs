@@ -320,6 +320,7 @@ impl Engine {
                     id,
                     names,
                     not_after: self.cert(&o.id).map_or(o.not_after, |c| c.info.not_after),
+                    through_fallback: o.request.as_ref().and_then(|r| r.order_account.clone()),
                 },
                 Action::Failed => Notice::Failed {
                     id,

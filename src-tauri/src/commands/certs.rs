@@ -100,9 +100,15 @@ pub fn notify_renewal<R: Runtime>(app: &AppHandle<R>, outcome: &RenewalOutcome) 
             &format!("Renewal of {name} failed"),
             error,
         ),
-        (Some(r), None) if r.status == RequestStatus::Renewed => {
-            notify::send(app, Kind::Renewed, "Certificate renewed", &name)
-        }
+        (Some(r), None) if r.status == RequestStatus::Renewed => match &r.order_account {
+            Some(fallback) => notify::send(
+                app,
+                Kind::Renewed,
+                "Certificate renewed",
+                &format!("{name}, through the fallback CA account {fallback}"),
+            ),
+            None => notify::send(app, Kind::Renewed, "Certificate renewed", &name),
+        },
         _ if outcome.action == Action::Reminder => notify::send(
             app,
             Kind::Failed,
