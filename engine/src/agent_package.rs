@@ -56,9 +56,8 @@ pub fn locate() -> Result<PathBuf> {
         Ok(path)
     } else {
         Err(Error::Store(format!(
-            "the agent binary {} is not there: install certdesk's release package (it carries \
-             {BINARY_NAME}), build it with `cargo build --release -p certdesk-agent`, or name it \
-             with {BINARY_ENV}",
+            "the agent binary {} is not there: build it beside certdesk with `cargo build \
+             --release -p certdesk-agent`, or name where it is with {BINARY_ENV}",
             path.display()
         )))
     }
