@@ -224,7 +224,7 @@ pub fn check_token(token: &str) -> Result<()> {
 
 /// The SHA-256 of a token as lower-case hex: what the agent stores instead of the token.
 pub fn token_hash(token: &str) -> String {
-    hex(digest::digest(&digest::SHA256, token.trim().as_bytes()).as_ref())
+    hex::encode(digest::digest(&digest::SHA256, token.trim().as_bytes()))
 }
 
 /// Whether `token` is the one whose [`token_hash`] is `stored`, compared in constant time.
@@ -266,10 +266,6 @@ pub fn normalize_fingerprint(text: &str) -> Result<String> {
         .map(|pair| String::from_utf8_lossy(pair).into_owned())
         .collect::<Vec<_>>()
         .join(":"))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

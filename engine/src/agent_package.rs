@@ -95,11 +95,7 @@ pub fn write(binary: &Path, out: &Path) -> Result<AgentPackage> {
         path: out.to_owned(),
         folder,
         version,
-        binary_sha256: digest::digest(&digest::SHA256, &bytes)
-            .as_ref()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        binary_sha256: hex::encode(digest::digest(&digest::SHA256, &bytes)),
         size,
     })
 }

@@ -71,15 +71,17 @@ impl CertInfo {
             OffsetDateTime::from_unix_timestamp(t.timestamp()).unwrap_or(OffsetDateTime::UNIX_EPOCH)
         };
         Ok(Self {
-            serial: hex(cert.raw_serial()).trim_start_matches("00").to_owned(),
+            serial: hex::encode(cert.raw_serial())
+                .trim_start_matches("00")
+                .to_owned(),
             subject: cert.subject().to_string(),
             issuer: cert.issuer().to_string(),
             names,
             not_before: time(cert.validity().not_before),
             not_after: time(cert.validity().not_after),
             key_type: key_type(&cert),
-            sha256_fingerprint: hex(
-                aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der).as_ref()
+            sha256_fingerprint: hex::encode(
+                aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der).as_ref(),
             ),
         })
     }
@@ -101,10 +103,6 @@ fn key_type(cert: &X509Certificate<'_>) -> String {
         },
         _ => "other".into(),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The leaf of `chain_pem` must carry `key`'s public key: a CA bug or a mixed-up key would
