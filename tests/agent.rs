@@ -1,8 +1,10 @@
 //! The certdesk agent on Linux, paired with the app: the real `certdesk-agent` binary on loopback,
 //! http-01 answered by its own listener or through nginx's web root while Pebble validates,
 //! certificates installed through it (nginx reloaded and the served serial checked, the previous
-//! files put back when nginx still serves the old one), dns-01 (a wildcard) answered through its DNS command writing to a real BIND, calls without
-//! the pairing token refused, and the token never stored in clear.
+//! files put back when nginx still serves the old one), dns-01 (a wildcard) answered through its
+//! DNS command writing to a real BIND, a continued renewal left to the administrator once the
+//! agent lost its DNS command, calls without the pairing token refused, and the token never
+//! stored in clear.
 
 mod common;
 
@@ -11,10 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Duration;
 
+use common::ari::{rfc, time_of};
 use common::bind::Bind;
 use common::nginx::{normalize_serial, Nginx};
 use common::{curl, free_port, openssl, register, wait_until, Certdesk, Pebble, TempDir};
 use serde_json::{json, Value};
+use time::Duration as TimeDuration;
 
 const NAME: &str = "agent-site.example.com";
 
@@ -43,31 +47,13 @@ impl Agent {
     fn start(extra: Value) -> Agent {
         let dir = TempDir::new("certdesk-agent");
         let port = free_port();
-        let mut config = json!({"listen": format!("127.0.0.1:{port}")});
-        for (k, v) in extra.as_object().expect("an object of settings") {
-            config[k] = v.clone();
-        }
-        fs::write(dir.path().join("agent.json"), config.to_string()).expect("write agent.json");
-        let child = Self::command(&dir, &["run"])
-            .stdout(fs::File::create(dir.path().join("agent.out")).expect("stdout file"))
-            .stderr(fs::File::create(dir.path().join("agent.log")).expect("log"))
-            .spawn()
-            .expect("start certdesk-agent");
         let mut agent = Agent {
-            child,
+            child: Self::spawn(&dir, port, &extra),
             dir,
             port,
             fingerprint: String::new(),
         };
-        wait_until("certdesk-agent to start", Duration::from_secs(30), || {
-            assert!(
-                agent.child.try_wait().expect("agent status").is_none(),
-                "certdesk-agent stopped:\n{}\n{}",
-                agent.stdout(),
-                agent.log()
-            );
-            agent.stdout().contains("installs:")
-        });
+        agent.wait_started();
         agent.fingerprint = agent
             .stdout()
             .lines()
@@ -76,6 +62,48 @@ impl Agent {
             .trim()
             .to_owned();
         agent
+    }
+
+    fn spawn(dir: &TempDir, port: u16, extra: &Value) -> Child {
+        let mut config = json!({"listen": format!("127.0.0.1:{port}")});
+        for (k, v) in extra.as_object().expect("an object of settings") {
+            config[k] = v.clone();
+        }
+        fs::write(dir.path().join("agent.json"), config.to_string()).expect("write agent.json");
+        Self::command(dir, &["run"])
+            .stdout(fs::File::create(dir.path().join("agent.out")).expect("stdout file"))
+            .stderr(fs::File::create(dir.path().join("agent.log")).expect("log"))
+            .spawn()
+            .expect("start certdesk-agent")
+    }
+
+    fn wait_started(&mut self) {
+        wait_until("certdesk-agent to start", Duration::from_secs(30), || {
+            assert!(
+                self.child.try_wait().expect("agent status").is_none(),
+                "certdesk-agent stopped:\n{}\n{}",
+                self.stdout(),
+                self.log()
+            );
+            self.stdout().contains("installs:")
+        });
+    }
+
+    /// Stops the agent; its identity and pairing stay in its folder.
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the stopped agent again, same folder and port, with `extra` as its settings.
+    fn start_again(&mut self, extra: Value) {
+        self.child = Self::spawn(&self.dir, self.port, &extra);
+        self.wait_started();
+        assert!(
+            self.stdout().contains(&self.fingerprint),
+            "the agent kept its identity:\n{}",
+            self.stdout()
+        );
     }
 
     fn command(dir: &TempDir, args: &[&str]) -> Command {
@@ -497,6 +525,48 @@ fn the_agents_dns_command_answers_dns01_for_a_wildcard() {
         agent.log().contains("POST /v1/dns01 -> 200"),
         "{}",
         agent.log()
+    );
+}
+
+/// A renewal order the scheduler continues after its agent stopped answering dns-01 waits for
+/// the administrator: the CA is not asked to validate records nobody published.
+#[test]
+fn a_continued_renewal_whose_agent_no_longer_answers_dns01_waits_for_the_administrator() {
+    let bind = Bind::start(&["example.net"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let server = TempDir::new("certdesk-agent-dns");
+    let hook = bind.hook_script(server.path(), None);
+    let mut agent = Agent::start(json!({"dns_command": hook}));
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    pair_for_dns01(&cd, &agent, "web1", &bind);
+    let id = dns01_request(&cd, &["www.example.net"], "web1");
+    assert_eq!(
+        cd.json(["request", "verify", &id])[0]["status"],
+        "available"
+    );
+    cd.json(["cert", "save", &id]);
+    let due = time_of(&cd.json(["cert", "show", &id])["not_after"]) - TimeDuration::days(1);
+
+    // The renewal's order is placed, then the agent cannot be reached: the order is kept.
+    agent.stop();
+    let cut_off = cd.run(["renew", "--due", "--now", &rfc(due)]);
+    cut_off.assert_code(2);
+    assert_eq!(cd.json(["request", "show", &id])["status"], "pending");
+
+    // Back without its DNS command: the next pass continues the order, publishes nothing, and
+    // leaves it to the administrator instead of letting the CA fail it.
+    agent.start_again(json!({}));
+    let pass = cd.run(["renew", "--due", "--now", &rfc(due + TimeDuration::days(1))]);
+    pass.assert_success();
+    assert!(pass.stdout.contains("wait to be published"), "{pass}");
+    let request = cd.json(["request", "show", &id]);
+    assert_eq!(request["status"], "pending", "{pass}\n{request:#}");
+    let next = request["next_step"].as_str().unwrap_or_default();
+    assert!(
+        next.contains("mapping \"web1\" does not answer dns-01")
+            && next.contains(&format!("certdesk request verify {id}")),
+        "{pass}\n{request:#}"
     );
 }
 

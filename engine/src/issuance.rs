@@ -370,6 +370,16 @@ impl Engine {
         id: &str,
         responder: Option<Arc<Http01Responder>>,
     ) -> Result<RequestInfo> {
+        self.verify_for(id, responder, Caller::Administrator).await
+    }
+
+    /// [`Engine::verify`] on behalf of `caller`.
+    pub(crate) async fn verify_for(
+        &self,
+        id: &str,
+        responder: Option<Arc<Http01Responder>>,
+        caller: Caller,
+    ) -> Result<RequestInfo> {
         let mut record = self.request_record(id)?;
         let placed_now = match record.info.status {
             RequestStatus::Created => {
@@ -397,8 +407,9 @@ impl Engine {
             },
             ChallengeType::Http01 => None,
         };
-        // A fresh order nobody publishes for waits for the administrator.
-        if placed_now {
+        // A fresh order nobody publishes for waits for the administrator, and so does any order
+        // the scheduler continues: only the administrator can have published by hand.
+        if placed_now || caller == Caller::Scheduler {
             match &txt {
                 Some(TxtPublisher::ByHand { mapping_declined }) => {
                     return self.by_hand(record, mapping_declined.as_deref()).await
@@ -737,6 +748,14 @@ impl Engine {
 }
 
 /// A challenge's problem carries no identifier: add the name it is about, keeping the CA's text.
+/// Who asks for a verify. The administrator may have published records or tokens by hand
+/// before asking; the scheduler never has, so it must not ask the CA to validate them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Caller {
+    Administrator,
+    Scheduler,
+}
+
 fn naming(mut problem: Problem, name: String) -> Problem {
     if problem.subproblems.is_empty() {
         problem.subproblems.push(Subproblem {

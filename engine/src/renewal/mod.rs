@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 use crate::http01::Http01Responder;
+use crate::issuance::Caller;
 use crate::mail::Notice;
 use crate::names::ChallengeType;
 use crate::repository::{CertRecord, CertStatus, CertSummary};
@@ -428,7 +429,10 @@ impl Engine {
             Err(e) => Err(Error::input(format!(
                 "the built-in http-01 responder could not start: {e}"
             ))),
-            Ok(responder) if resume => self.verify(&planned.id, responder).await,
+            Ok(responder) if resume => {
+                self.verify_for(&planned.id, responder, Caller::Scheduler)
+                    .await
+            }
             Ok(responder) => {
                 // An ARI identifier means something only to the CA that issued the certificate.
                 let replaces = match &state.ari {
