@@ -60,6 +60,7 @@ const COMMANDS: &[&str] = &[
     "pair_agent",
     "remove_agent",
     "agent_package",
+    "agent_examples",
 ];
 
 /// Runs `npm <args>` in `ui/`, failing the build with npm's own message.

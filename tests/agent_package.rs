@@ -58,6 +58,12 @@ fn the_package_unpacks_into_an_agent_that_runs_with_its_example_configuration() 
         "{install}"
     );
 
+    let iis: Value = serde_json::from_str(
+        &fs::read_to_string(unpacked.join(folder).join("agent-iis.json.example")).expect("IIS"),
+    )
+    .expect("JSON");
+    assert_eq!(iis["iis_site"], "Default Web Site", "{iis:#}");
+
     // The example, pointed at a state folder of the test's, is a configuration the agent takes.
     let example = unpacked.join(folder).join("agent.json.example");
     let mut config: Value =

@@ -104,11 +104,15 @@ fn write_archive(path: &Path, folder: &str, binary: &[u8], mtime: u64) -> Result
     let failed = |e: std::io::Error| Error::file(path, e);
     let file = File::create(path).map_err(failed)?;
     let mut tar = tar::Builder::new(GzEncoder::new(file, Compression::default()));
-    let entries: [(&str, &[u8], u32); 3] = [
+    let examples = EXAMPLE_CONFIGS
+        .iter()
+        .map(|e| (e.file, e.config.as_bytes(), 0o644));
+    let entries = [
         (BINARY_NAME, binary, 0o755),
         ("INSTALL.txt", INSTALL.as_bytes(), 0o644),
-        ("agent.json.example", EXAMPLE_CONFIG.as_bytes(), 0o644),
-    ];
+    ]
+    .into_iter()
+    .chain(examples);
     for (name, data, mode) in entries {
         let mut header = tar::Header::new_gnu();
         header.set_size(data.len() as u64);
@@ -129,8 +133,8 @@ certdesk-agent: answers http-01 and installs certificates for a paired certdesk.
 
 1. Copy this folder to the server.
 2. Write the configuration: /etc/certdesk-agent/agent.json on Linux,
-   C:\\ProgramData\\certdesk-agent\\agent.json on Windows (start from agent.json.example;
-   on Windows, name the IIS site with \"iis_site\" instead of files and a reload command).
+   C:\\ProgramData\\certdesk-agent\\agent.json on Windows (start from agent.json.example, or
+   agent-iis.json.example on Windows: the IIS site instead of files and a reload command).
 3. As an administrator: certdesk-agent install, then certdesk-agent start
    (a systemd unit on Linux, a Windows service on Windows).
 4. certdesk-agent fingerprint prints the fingerprint certdesk shows when you pair the agent:
@@ -140,8 +144,22 @@ certdesk-agent: answers http-01 and installs certificates for a paired certdesk.
    shows once: certdesk-agent pair (it keeps only the token's hash).
 ";
 
-/// A Linux configuration: the agent's own http-01 listener, files for nginx and its reload.
-const EXAMPLE_CONFIG: &str = r#"{
+/// An example configuration, in the package and in the Windows Agent tab's install steps.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ExampleConfig {
+    /// Its file name in the package.
+    pub file: &'static str,
+    /// What it sets up, as the tab introduces it.
+    pub title: &'static str,
+    pub config: &'static str,
+}
+
+/// Linux first: the package's `agent.json.example` is the one a Linux agent takes as it is.
+pub const EXAMPLE_CONFIGS: [ExampleConfig; 2] = [
+    ExampleConfig {
+        file: "agent.json.example",
+        title: "Linux (files and a reload command, checked by a TLS handshake)",
+        config: r#"{
   "listen": "0.0.0.0:8443",
   "http_listen": "0.0.0.0:80",
   "files": [
@@ -151,7 +169,20 @@ const EXAMPLE_CONFIG: &str = r#"{
   "reload_command": "systemctl reload nginx",
   "check": "127.0.0.1:443"
 }
-"#;
+"#,
+    },
+    ExampleConfig {
+        file: "agent-iis.json.example",
+        title:
+            "Windows (IIS: the certificate goes into LocalMachine\\My and the site's https binding)",
+        config: r#"{
+  "listen": "0.0.0.0:8443",
+  "http_listen": "0.0.0.0:80",
+  "iis_site": "Default Web Site"
+}
+"#,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -80,6 +80,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync 
         agent::pair_agent,
         agent::remove_agent,
         agent::agent_package,
+        agent::agent_examples,
     ]
 }
 

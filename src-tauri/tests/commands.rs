@@ -343,6 +343,21 @@ fn the_agent_package_is_written_where_the_page_says() {
     let e = app.err("agent_package", json!({ "path": dir.path() }));
     assert_eq!(e["kind"], "input");
     assert!(message(&e).contains("is a folder"), "{e}");
+
+    // The install steps show the package's examples, each a JSON configuration.
+    let examples = app.ok("agent_examples", json!({}));
+    let files: Vec<&str> = examples
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["agent.json.example", "agent-iis.json.example"]);
+    for example in examples.as_array().unwrap() {
+        let config: serde_json::Value =
+            serde_json::from_str(example["config"].as_str().unwrap()).unwrap();
+        assert!(config["listen"].is_string(), "{example}");
+    }
 }
 
 #[test]

@@ -165,7 +165,8 @@ def mail_from_the_window(app, work):
 
 
 def agent_package_from_the_window(app, work):
-    step("Windows Agent: download the agent package; the SHA-256 shown is the agent's inside")
+    step("Windows Agent: download the agent package; the SHA-256 shown is the agent's inside, "
+         "and the install steps show the examples it carries")
     d = app.d
     app.tab("agent")
     d.find("#agent-download").click()
@@ -183,6 +184,14 @@ def agent_package_from_the_window(app, work):
     assert shown == digest, (shown, digest)
     app.shot("agent-package")
     app.close_dialog()
+    # The install steps show the very examples the package carries.
+    d.find("#agent-install-help summary").click()
+    text = app.wait_text("#agent-examples", "agent-iis.json.example")
+    examples = [n for n in os.listdir(os.path.join(unpacked, folder)) if n.endswith(".json.example")]
+    assert sorted(examples) == ["agent-iis.json.example", "agent.json.example"], examples
+    for name in examples:
+        with open(os.path.join(unpacked, folder, name)) as f:
+            assert f.read().strip() in text, (name, text)
 
 
 def deploy_mapping_from_the_window(app):

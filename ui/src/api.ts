@@ -364,6 +364,13 @@ export interface AgentPackage {
   size: number;
 }
 
+/** An example agent configuration (engine `agent_package::ExampleConfig`). */
+export interface ExampleConfig {
+  file: string;
+  title: string;
+  config: string;
+}
+
 export interface PairedAgent {
   mapping: { name: string; fields: Record<string, string> };
   token: string;
@@ -454,4 +461,5 @@ export const api = {
     call<PairedAgent>("pair_agent", { name, url, fingerprint }),
   removeAgent: (name: string) => call<unknown>("remove_agent", { name }),
   agentPackage: (path: string) => call<AgentPackage>("agent_package", { path }),
+  agentExamples: () => call<ExampleConfig[]>("agent_examples"),
 };

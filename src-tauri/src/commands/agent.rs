@@ -2,7 +2,7 @@
 //! shown for the administrator to confirm before it is pinned; the token is returned once, to be
 //! shown once), removal, and the agent package to install one from.
 
-use certdesk_engine::agent_package::{self, AgentPackage};
+use certdesk_engine::agent_package::{self, AgentPackage, ExampleConfig};
 use certdesk_engine::agents::AgentStatus;
 use certdesk_engine::deploy::mappings::MappingInfo;
 use serde::Serialize;
@@ -57,6 +57,12 @@ pub async fn agent_package(path: String) -> CmdResult<AgentPackage> {
     .await
     .map_err(|e| certdesk_engine::Error::Store(format!("packaging stopped: {e}")))??;
     Ok(package)
+}
+
+/// The example configurations the package carries, for the install steps.
+#[tauri::command]
+pub fn agent_examples() -> Vec<ExampleConfig> {
+    agent_package::EXAMPLE_CONFIGS.to_vec()
 }
 
 #[tauri::command]

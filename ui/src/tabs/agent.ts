@@ -8,23 +8,6 @@ import { Tab } from "../app";
 import { badge, busy, clear, confirmDialog, copyButton, emptyState, errorSlot, field, h, modal, showError } from "../dom";
 import { pathField } from "../files";
 
-const EXAMPLE_CONFIG = `{
-  "listen": "0.0.0.0:8443",
-  "http_listen": "0.0.0.0:80",
-  "iis_site": "Default Web Site"
-}`;
-
-const EXAMPLE_LINUX_CONFIG = `{
-  "listen": "0.0.0.0:8443",
-  "http_listen": "0.0.0.0:80",
-  "files": [
-    {"path": "/etc/nginx/tls/site.pem", "format": "fullchain"},
-    {"path": "/etc/nginx/tls/site.key", "format": "key"}
-  ],
-  "reload_command": "systemctl reload nginx",
-  "check": "127.0.0.1:443"
-}`;
-
 /** Step 1: name and address, then the fingerprint to confirm; step 2: the token, once. */
 function pairDialog(done: () => void): void {
   modal("Pair an agent", (close) => {
@@ -124,6 +107,12 @@ function packageDialog(): void {
 }
 
 function howToInstall(): HTMLElement {
+  // The same examples as the package's, from the engine.
+  const examples = h("div", { id: "agent-examples" });
+  api
+    .agentExamples()
+    .then((list) => clear(examples, ...list.flatMap((e) => [h("p", {}, `${e.title}, as ${e.file} in the package:`), h("pre", {}, e.config)])))
+    .catch((err) => showError(examples, err));
   return h(
     "details",
     { id: "agent-install-help" },
@@ -136,10 +125,7 @@ function howToInstall(): HTMLElement {
       h("li", {}, "As an administrator, run ", h("code", {}, "certdesk-agent install"), " then ", h("code", {}, "certdesk-agent start"), " (a Windows service, or a systemd unit). Note the fingerprint it prints (", h("code", {}, "certdesk-agent fingerprint"), ")."),
       h("li", {}, "Let this machine reach the agent's port through the server's firewall, then pair it here."),
     ),
-    h("p", {}, "Windows (IIS: the certificate goes into LocalMachine\\My and the site's https binding):"),
-    h("pre", {}, EXAMPLE_CONFIG),
-    h("p", {}, "Linux (files and a reload command, checked by a TLS handshake):"),
-    h("pre", {}, EXAMPLE_LINUX_CONFIG),
+    examples,
     h("p", { class: "muted" }, "Then give a request this agent in the Deploy tab: its http-01 challenges are answered by the agent and its certificate installed after every issue and renewal."),
   );
 }
