@@ -27,7 +27,7 @@ pub mod renewal;
 pub mod repository;
 pub mod request;
 pub mod settings;
-mod shell;
+pub mod shell;
 pub mod store;
 pub mod vault;
 

@@ -1,6 +1,37 @@
-//! Commands through a shell: paths and values handed to one (over SSH, or `/bin/sh` here) must
-//! each arrive as one word whatever they hold, and what a failed command printed is shown to the
-//! administrator, cut to the part that says why.
+//! Commands through a shell: the administrator's command lines run by the system shell (here, or
+//! over SSH), paths and values handed to one arriving each as one word whatever they hold, and
+//! what a failed command printed shown to the administrator, cut to the part that says why.
+
+/// The words that run `line` through a POSIX shell with `args` as `$1 $2 …`, so that a command
+/// line and a script see them alike, here and over SSH.
+pub(crate) fn posix_words(line: &str, args: &[&str]) -> Vec<String> {
+    let mut words = vec![
+        "/bin/sh".to_owned(),
+        "-c".to_owned(),
+        format!("{line} \"$@\""),
+        "certdesk".to_owned(),
+    ];
+    words.extend(args.iter().map(|a| (*a).to_owned()));
+    words
+}
+
+/// `line` for this machine's shell, as an administrator would type it, with `args` after it:
+/// `/bin/sh` (see [`posix_words`]), or `cmd /C` on Windows.
+pub fn command(line: &str, args: &[&str]) -> tokio::process::Command {
+    #[cfg(windows)]
+    {
+        let mut c = tokio::process::Command::new("cmd");
+        c.arg("/C").arg(line).args(args);
+        c
+    }
+    #[cfg(not(windows))]
+    {
+        let words = posix_words(line, args);
+        let mut c = tokio::process::Command::new(&words[0]);
+        c.args(&words[1..]);
+        c
+    }
+}
 
 /// `text` as one word for a POSIX shell.
 pub(crate) fn quote(text: &str) -> String {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use certdesk_engine::agent_api::{InstallBundle, Installed};
 use certdesk_engine::deploy::{served::await_serial, FileSpec, BACKUP_EXTENSION, STAGED_EXTENSION};
-use certdesk_engine::{Error, Result};
+use certdesk_engine::{shell, Error, Result};
 use zeroize::Zeroizing;
 
 use super::Installer;
@@ -106,7 +106,7 @@ impl Installer for Files {
             placed.push(slot);
         }
         let reload = match &self.reload_command {
-            Some(cmd) => match run(shell(cmd), cmd).await {
+            Some(cmd) => match run(shell::command(cmd, &[]), cmd).await {
                 Ok(out) => Some(out),
                 Err(e) => return Err(self.restore(&placed, e).await),
             },
@@ -156,7 +156,7 @@ impl Files {
             ));
         }
         let reloaded = match &self.reload_command {
-            Some(cmd) => run(shell(cmd), cmd).await.map(drop),
+            Some(cmd) => run(shell::command(cmd, &[]), cmd).await.map(drop),
             None => Ok(()),
         };
         match reloaded {
@@ -248,21 +248,5 @@ async fn run(mut program: tokio::process::Command, command: &str) -> Result<Stri
                 format!(": {text}")
             }
         )))
-    }
-}
-
-/// `command` for the system shell, as an administrator would type it.
-fn shell(command: &str) -> tokio::process::Command {
-    #[cfg(windows)]
-    {
-        let mut cmd = tokio::process::Command::new("cmd");
-        cmd.arg("/C").arg(command);
-        cmd
-    }
-    #[cfg(not(windows))]
-    {
-        let mut cmd = tokio::process::Command::new("/bin/sh");
-        cmd.arg("-c").arg(command);
-        cmd
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::shell::{quote, tail};
+use crate::shell::{self, posix_words, quote, tail};
 
 /// How long one run may take unless the configuration says.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -85,29 +85,14 @@ impl DnsCommand {
         format!("running `{} {action} {fqdn} …`", self.command)
     }
 
-    /// One run as the words of a process: the command through `/bin/sh` with the arguments as
-    /// `$1 $2 $3`, so that a command line and a script see them alike, here and over SSH.
-    fn argv(&self, action: Action, fqdn: &str, value: &str) -> [String; 7] {
-        [
-            "/bin/sh".into(),
-            "-c".into(),
-            format!("{} \"$@\"", self.command),
-            "certdesk-dns".into(),
-            action.to_string(),
-            fqdn.to_owned(),
-            value.to_owned(),
-        ]
-    }
-
     /// One run as a line for the login shell of an end server, every word quoted.
     pub fn line(&self, action: Action, fqdn: &str, value: &str) -> String {
-        self.argv(action, fqdn, value)
+        posix_words(&self.command, &[&action.to_string(), fqdn, value])
             .iter()
             .map(|w| quote(w))
             .collect::<Vec<_>>()
             .join(" ")
     }
-
     /// Why a run that ended with `status` (its exit status, or how it ended) failed, with the
     /// end of what it printed.
     pub fn exited(status: impl std::fmt::Display, output: &str) -> String {
@@ -122,7 +107,7 @@ impl DnsCommand {
     /// Runs the command on this machine through the platform's shell, within its timeout. The
     /// error says why in words; the caller adds [`DnsCommand::doing`] and who ran it.
     pub async fn run_here(&self, action: Action, fqdn: &str, value: &str) -> Result<(), String> {
-        let mut command = self.shell(action, fqdn, value);
+        let mut command = shell::command(&self.command, &[&action.to_string(), fqdn, value]);
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -151,21 +136,6 @@ impl DnsCommand {
             &printed,
         ))
     }
-
-    #[cfg(unix)]
-    fn shell(&self, action: Action, fqdn: &str, value: &str) -> tokio::process::Command {
-        let [program, args @ ..] = self.argv(action, fqdn, value);
-        let mut c = tokio::process::Command::new(program);
-        c.args(args);
-        c
-    }
-
-    #[cfg(windows)]
-    fn shell(&self, action: Action, fqdn: &str, value: &str) -> tokio::process::Command {
-        let mut c = tokio::process::Command::new("cmd");
-        c.args(["/C", &self.command, &action.to_string(), fqdn, value]);
-        c
-    }
 }
 
 #[cfg(test)]
@@ -191,7 +161,7 @@ mod tests {
         let c = DnsCommand::new("hook --zone-file /var/named", Some("5")).unwrap();
         assert_eq!(
             c.line(Action::Present, "_acme-challenge.example.com", "a'b"),
-            r#"'/bin/sh' '-c' 'hook --zone-file /var/named "$@"' 'certdesk-dns' 'present' '_acme-challenge.example.com' 'a'\''b'"#
+            r#"'/bin/sh' '-c' 'hook --zone-file /var/named "$@"' 'certdesk' 'present' '_acme-challenge.example.com' 'a'\''b'"#
         );
         assert_eq!(c.timeout(), Duration::from_secs(5));
     }
