@@ -16,7 +16,7 @@ use std::time::Duration;
 use common::ari::{rfc, time_of};
 use common::bind::Bind;
 use common::nginx::{normalize_serial, Nginx};
-use common::{curl, free_port, openssl, register, wait_until, Certdesk, Pebble, TempDir};
+use common::{curl, free_port, openssl, register, wait_until, Certdesk, Create, Pebble, TempDir};
 use serde_json::{json, Value};
 use time::Duration as TimeDuration;
 
@@ -598,18 +598,7 @@ fn a_failing_dns_command_on_the_agent_is_shown_with_its_status_and_output() {
 
 /// A request for [`NAME`] by http-01, deployed through `mapping` after every issue.
 fn http01_request(cd: &Certdesk, mapping: &str) -> String {
-    let created = cd.json([
-        "request",
-        "create",
-        "--domain",
-        NAME,
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "http-01",
-    ]);
+    let created = cd.json(Create::new(&[NAME], "http-01"));
     let id = created["id"].as_str().expect("id").to_owned();
     cd.json(["request", "set-deploy", &id, mapping, "--auto"]);
     id

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use common::bind::Bind;
 use common::nginx::{normalize_serial, Nginx};
 use common::sshd::{ClientKey, Sshd};
-use common::{dns_request, register, Certdesk, Pebble};
+use common::{dns_request, register, Certdesk, Create, Pebble};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -83,18 +83,7 @@ fn add_pinned(cd: &Certdesk, sshd: &Sshd, name: &str, config: &Value) {
 
 /// Creates an http-01 request for [`NAME`] that deploys through `mapping` automatically.
 fn request(cd: &Certdesk, mapping: &str) -> String {
-    let created = cd.json([
-        "request",
-        "create",
-        "--domain",
-        NAME,
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "http-01",
-    ]);
+    let created = cd.json(Create::new(&[NAME], "http-01"));
     let id = created["id"].as_str().expect("id").to_owned();
     let set = cd.json(["request", "set-deploy", &id, mapping, "--auto"]);
     assert_eq!(set["deploy"], mapping);

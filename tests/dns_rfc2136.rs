@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::bind::{Bind, KEY_NAME};
-use common::{register, wait_until, Certdesk, Pebble};
+use common::{register, wait_until, Certdesk, Create, Pebble};
 use serde_json::{json, Value};
 
 /// A certdesk with a registered account and the RFC 2136 account `bind` (enabled).
@@ -117,22 +117,12 @@ fn a_lagging_nameserver_is_waited_for() {
         &pebble,
         json!({"nameservers": [bind.addr(), lagging.addr()]}),
     );
-    let mut child = cd.spawn([
+    let mut child = cd.spawn(Create::new(&["lag.example.com"], "dns-01").with([
         "--json",
-        "request",
-        "create",
-        "--domain",
-        "lag.example.com",
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "dns-01",
         "--dns-account",
         "bind",
         "--save",
-    ]);
+    ]));
     // The second server gets the record only after certdesk wrote it to the first: certdesk
     // must still be waiting then, and go on once the second one has it.
     let mut value = Vec::new();
@@ -231,22 +221,12 @@ fn legacy_hmac_sha1_and_md5_keys_sign_updates_too() {
         out.assert_success();
         assert!(out.stdout.contains("accepts updates"), "{algorithm}: {out}");
         let host = format!("{}.example.com", algorithm.replace("hmac-", ""));
-        let out = cd.run([
+        let out = cd.run(Create::new(&[&host], "dns-01").with([
             "--json",
-            "request",
-            "create",
-            "--domain",
-            &host,
-            "--key",
-            "p256",
-            "--keystore",
-            "pem",
-            "--challenge",
-            "dns-01",
             "--dns-account",
             account,
             "--save",
-        ]);
+        ]));
         out.assert_success();
         assert_eq!(out.json()["status"], "saved", "{algorithm}");
     }
@@ -291,18 +271,7 @@ fn a_pending_request_assigned_to_an_account_verifies_with_no_hand_work() {
     let bind = Bind::start(&["example.com"]);
     let pebble = Pebble::builder().dns_server(&bind.addr()).start();
     let cd = setup(&bind, &pebble, json!({}));
-    let created = cd.json([
-        "request",
-        "create",
-        "--domain",
-        "later.example.com",
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "dns-01",
-    ]);
+    let created = cd.json(Create::new(&["later.example.com"], "dns-01"));
     assert_eq!(created["status"], "pending");
     let id = created["id"].as_str().expect("id");
     // In use: the account cannot be deleted from under the request.

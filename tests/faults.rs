@@ -5,22 +5,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{register, Certdesk, Pebble};
+use common::{register, Certdesk, Create, Pebble};
 use serde_json::Value;
 
 fn create(cd: &Certdesk, name: &str) -> String {
-    let v: Value = cd.json([
-        "request",
-        "create",
-        "--domain",
-        name,
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "http-01",
-    ]);
+    let v: Value = cd.json(Create::new(&[name], "http-01"));
     v["id"].as_str().unwrap().to_owned()
 }
 

@@ -6,7 +6,7 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{keytool, openssl, register, Certdesk, Http01, Pebble};
+use common::{keytool, openssl, register, Certdesk, Create, Http01, Pebble};
 use serde_json::Value;
 
 fn create(cd: &Certdesk, args: &[&str]) -> Value {
@@ -562,18 +562,7 @@ fn account_life_register_email_export_import_delete_deactivate() {
     let gone = cd.run(["account", "deactivate", "--yes"]);
     gone.assert_success();
     assert!(gone.stdout.contains("final"), "{gone}");
-    let after = cd.run([
-        "request",
-        "create",
-        "--domain",
-        "x.example.com",
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "http-01",
-    ]);
+    let after = cd.run(Create::new(&["x.example.com"], "http-01"));
     after.assert_code(1);
     assert!(after.stderr.contains("deactivated"), "{after}");
 }
@@ -669,20 +658,7 @@ fn one_command_issues_and_saves_several_certificates_concurrently() {
     assert_eq!(certs.as_array().unwrap().len(), 10);
 
     // The built-in responder answers http-01 only; dns-01 needs a DNS account.
-    let dns = cd.run([
-        "request",
-        "create",
-        "--domain",
-        "d.example.com",
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "dns-01",
-        "--http-listen",
-        &listen,
-    ]);
+    let dns = cd.run(Create::new(&["d.example.com"], "dns-01").with(["--http-listen", &listen]));
     dns.assert_code(1);
     assert!(dns.stderr.contains("through a DNS account only"), "{dns}");
 }
@@ -693,20 +669,7 @@ fn a_profile_the_ca_does_not_offer_is_refused_and_recorded() {
     let pebble = Pebble::start();
     let cd = Certdesk::new();
     register(&cd, &pebble);
-    let out = cd.run([
-        "request",
-        "create",
-        "--domain",
-        "p.example.com",
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "http-01",
-        "--profile",
-        "shortlived",
-    ]);
+    let out = cd.run(Create::new(&["p.example.com"], "http-01").with(["--profile", "shortlived"]));
     out.assert_code(1);
     assert!(
         out.stderr.contains("offers no certificate profiles"),
@@ -801,25 +764,15 @@ fn a_preferred_chain_picks_the_cas_alternate_chain() {
         ("default.example.com", None),
         ("alternate.example.com", Some(cn.as_str())),
     ] {
-        let mut args = vec![
-            "request",
-            "create",
-            "--domain",
-            name,
-            "--key",
-            "p256",
-            "--keystore",
-            "pem",
-            "--challenge",
-            "http-01",
-            "--http-listen",
-            &listen,
-            "--save",
-        ];
-        if let Some(cn) = preferred {
-            args.extend(["--preferred-chain", cn]);
-        }
-        let id = id_of(&cd.json(&args));
+        let args = Create::new(&[name], "http-01")
+            .with(["--http-listen", &listen, "--save"])
+            .with(
+                preferred
+                    .map(|cn| ["--preferred-chain", cn])
+                    .into_iter()
+                    .flatten(),
+            );
+        let id = id_of(&cd.json(args));
         chains.push(export(&cd, &id, "pem", &[]));
     }
     let verifies = |bundle: &PathBuf, root: &PathBuf| {

@@ -10,7 +10,7 @@ use certdesk_engine::mail::Notice;
 use certdesk_engine::settings::SettingsUpdate;
 use certdesk_engine::Engine;
 use common::smtp::{configure, Security, SmtpSink, FROM, TO};
-use common::{free_port, keytool, openssl, register, Certdesk, Pebble, TempDir};
+use common::{free_port, keytool, openssl, register, Certdesk, Create, Pebble, TempDir};
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
@@ -104,23 +104,17 @@ fn saved_certificate(cd: &Certdesk, pebble: &Pebble) -> (String, String, PathBuf
     register(cd, pebble);
     let password = write(cd.dir(), "ks-pass", "keystore-secret-7\n");
     let listen = format!("127.0.0.1:{}", pebble.http_port());
-    let request = cd.json([
-        "request",
-        "create",
-        "--domain",
-        "mail.example.com",
-        "--key",
-        "p256",
-        "--keystore",
-        "pkcs12",
-        "--keystore-password-file",
-        s(&password),
-        "--challenge",
-        "http-01",
-        "--http-listen",
-        &listen,
-        "--save",
-    ]);
+    let request = cd.json(
+        Create::new(&["mail.example.com"], "http-01")
+            .keystore("pkcs12")
+            .with([
+                "--keystore-password-file",
+                s(&password),
+                "--http-listen",
+                &listen,
+                "--save",
+            ]),
+    );
     assert_eq!(request["status"], "saved", "{request:#}");
     let id = request["id"].as_str().expect("an id").to_owned();
     let serial = cd.json(["cert", "show", &id])["serial"]

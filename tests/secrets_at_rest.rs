@@ -6,7 +6,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{openssl, register, Certdesk, Pebble};
+use common::{openssl, register, Certdesk, Create, Pebble};
 
 fn all_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in fs::read_dir(dir).unwrap() {
@@ -86,34 +86,25 @@ fn the_data_folder_holds_no_private_key_material_or_password() {
     ]);
     let listen = format!("127.0.0.1:{}", pebble.http_port());
     let mut keys = vec![imported.clone()];
-    for (name, extra) in [
+    for (name, key, extra) in [
         (
             "rsa.example.com",
+            "rsa2048",
             vec![
-                "--key",
-                "rsa2048",
                 "--key-policy",
                 "import",
                 "--import-key",
                 imported.to_str().unwrap(),
             ],
         ),
-        ("ec.example.com", vec!["--key", "p384"]),
+        ("ec.example.com", "p384", vec![]),
     ] {
-        let mut args = vec![
-            "request",
-            "create",
-            "--domain",
-            name,
-            "--keystore",
-            "pkcs12",
-            "--keystore-password-file",
-            password_file.to_str().unwrap(),
-            "--challenge",
-            "http-01",
-        ];
-        args.extend(extra);
-        let id = cd.json(&args)["id"].as_str().unwrap().to_owned();
+        let args = Create::new(&[name], "http-01")
+            .key(key)
+            .keystore("pkcs12")
+            .with(["--keystore-password-file", password_file.to_str().unwrap()])
+            .with(extra);
+        let id = cd.json(args)["id"].as_str().unwrap().to_owned();
         cd.json(["request", "verify", "--http-listen", &listen, &id]);
         cd.json(["cert", "save", &id]);
         let key = cd.dir().join(format!("{name}.key.pem"));

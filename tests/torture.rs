@@ -11,7 +11,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{register, Certdesk, Output, Pebble};
+use common::{register, Certdesk, Create, Output, Pebble};
 use serde_json::Value;
 
 /// xorshift64*: enough randomness for kill times, and replayable from its seed.
@@ -136,20 +136,9 @@ fn next_step(cd: &Certdesk, listen: &str) -> Option<Vec<String>> {
 }
 
 fn create_args(n: u32) -> Vec<String> {
-    [
-        "request",
-        "create",
-        "--domain",
-        &format!("t{n}.example.com"),
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "http-01",
-    ]
-    .map(String::from)
-    .to_vec()
+    Create::new(&[&format!("t{n}.example.com")], "http-01")
+        .into_iter()
+        .collect()
 }
 
 /// A verify killed while the CA was validating takes the built-in responder with it: the CA

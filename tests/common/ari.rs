@@ -139,21 +139,11 @@ impl Saved {
         super::register_at(&cd, &proxy.directory_url(), proxy.ca_root_path());
         let listen = format!("127.0.0.1:{}", pebble.http_port());
         cd.json(["settings", "set", "http01.listen", &listen]);
-        let created = cd.json([
-            "request",
-            "create",
-            "--domain",
-            name,
-            "--key",
-            "p256",
-            "--keystore",
-            "pem",
-            "--challenge",
-            "http-01",
+        let created = cd.json(super::Create::new(&[name], "http-01").with([
             "--http-listen",
             &listen,
             "--save",
-        ]);
+        ]));
         assert_eq!(created["status"], "saved", "{created:#}");
         let id = created["id"].as_str().expect("an id").to_owned();
         let cert = cd.json(["cert", "show", &id]);

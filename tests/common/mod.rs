@@ -1437,27 +1437,66 @@ pub fn add_dns_account(cd: &Certdesk, provider: &str, name: &str, config: &Value
     ])
 }
 
+/// The arguments of `certdesk request create` for a test: a P-256 key in a PEM keystore unless
+/// told otherwise, the names (the first is the common name) and the challenge type; any other
+/// flags with [`Create::with`]. Hand it to [`Certdesk::run`], [`Certdesk::json`] or
+/// [`Certdesk::spawn`].
+pub struct Create {
+    names: Vec<String>,
+    challenge: String,
+    key: String,
+    keystore: String,
+    extra: Vec<String>,
+}
+
+impl Create {
+    pub fn new(names: &[&str], challenge: &str) -> Create {
+        Create {
+            names: names.iter().map(|n| (*n).to_owned()).collect(),
+            challenge: challenge.to_owned(),
+            key: "p256".to_owned(),
+            keystore: "pem".to_owned(),
+            extra: Vec::new(),
+        }
+    }
+
+    pub fn key(mut self, key: &str) -> Create {
+        self.key = key.to_owned();
+        self
+    }
+
+    pub fn keystore(mut self, keystore: &str) -> Create {
+        self.keystore = keystore.to_owned();
+        self
+    }
+
+    /// More flags, e.g. `["--save"]` or `["--dns-account", "bind"]`.
+    pub fn with<'a>(mut self, args: impl IntoIterator<Item = &'a str>) -> Create {
+        self.extra.extend(args.into_iter().map(str::to_owned));
+        self
+    }
+}
+
+impl IntoIterator for Create {
+    type Item = String;
+    type IntoIter = std::vec::IntoIter<String>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        let mut args: Vec<String> = ["request", "create", "--key"].map(String::from).to_vec();
+        args.extend([self.key, "--keystore".into(), self.keystore]);
+        args.extend(["--challenge".into(), self.challenge]);
+        for name in self.names {
+            args.extend(["--domain".into(), name]);
+        }
+        args.extend(self.extra);
+        args.into_iter()
+    }
+}
+
 /// `certdesk --json request create` for `names` (P-256, PEM) with the dns-01 challenges
 /// published through the DNS account `account`, verified and saved in one go.
 pub fn issue_dns(cd: &Certdesk, account: &str, names: &[&str]) -> Output {
-    let mut args = vec![
-        "--json",
-        "request",
-        "create",
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "dns-01",
-        "--dns-account",
-        account,
-        "--save",
-    ];
-    for n in names {
-        args.extend(["--domain", n]);
-    }
-    cd.run(args)
+    cd.run(Create::new(names, "dns-01").with(["--json", "--dns-account", account, "--save"]))
 }
 
 /// Registers the account "pebble" at `pebble` (terms accepted, Pebble's TLS root trusted) and
@@ -1493,18 +1532,8 @@ pub fn register_at(cd: &Certdesk, directory: &str, ca_root: &str) -> Value {
 /// `certdesk request create` of a dns-01 request for `names` (P-256, PEM), published by hand
 /// until a mapping or a DNS account is set; its id.
 pub fn dns_request(cd: &Certdesk, names: &[&str]) -> String {
-    let mut args = vec![
-        "request",
-        "create",
-        "--key",
-        "p256",
-        "--keystore",
-        "pem",
-        "--challenge",
-        "dns-01",
-    ];
-    for name in names {
-        args.extend(["--domain", name]);
-    }
-    cd.json(args)["id"].as_str().expect("id").to_owned()
+    cd.json(Create::new(names, "dns-01"))["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
 }
