@@ -3,8 +3,11 @@
 //! what a failed command printed shown to the administrator, cut to the part that says why.
 
 /// The words that run `line` through a POSIX shell with `args` as `$1 $2 …`, so that a command
-/// line and a script see them alike, here and over SSH.
+/// line and a script see them alike, here and over SSH. Without `args`, the line runs as typed.
 pub(crate) fn posix_words(line: &str, args: &[&str]) -> Vec<String> {
+    if args.is_empty() {
+        return vec!["/bin/sh".to_owned(), "-c".to_owned(), line.to_owned()];
+    }
     let mut words = vec![
         "/bin/sh".to_owned(),
         "-c".to_owned(),

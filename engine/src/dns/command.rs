@@ -93,6 +93,7 @@ impl DnsCommand {
             .collect::<Vec<_>>()
             .join(" ")
     }
+
     /// Why a run that ended with `status` (its exit status, or how it ended) failed, with the
     /// end of what it printed.
     pub fn exited(status: impl std::fmt::Display, output: &str) -> String {
