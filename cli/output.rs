@@ -90,11 +90,16 @@ impl Out {
         }
         Some(AbortOnDrop(tokio::spawn(async move {
             while let Ok(p) = events.recv().await {
-                let done = matches!(p.stage, Stage::Issued | Stage::Failed);
-                let dots = if done { "" } else { "…" };
-                eprintln!("{}: {}{dots}", p.request, p.stage.label());
+                print_progress(&p);
             }
         })))
+    }
+
+    /// Prints one issuance stage, on a terminal only.
+    pub fn progress(&self, p: &Progress) {
+        if self.terminal {
+            print_progress(p);
+        }
     }
 
     /// `value` as JSON, or else `text`.
@@ -392,4 +397,10 @@ impl Out {
             }
         }
     }
+}
+
+fn print_progress(p: &Progress) {
+    let done = matches!(p.stage, Stage::Issued | Stage::Failed);
+    let dots = if done { "" } else { "…" };
+    eprintln!("{}: {}{dots}", p.request, p.stage.label());
 }

@@ -49,9 +49,9 @@ pub async fn run(engine: &Engine, args: RenewArgs, out: &Out) -> Result<ExitCode
 }
 
 /// `renew --due` while the app or `certdesk daemon` holds the data folder: the same call, run by
-/// that process through its control socket, printed as a local run prints it.
+/// that process through its control socket, printed (its progress too) as a local run prints it.
 pub async fn forward(dir: &Path, args: RenewArgs, out: &Out) -> Result<ExitCode> {
-    let answer = control::call(dir, &call_of(&args)?).await?;
+    let answer = control::call(dir, &call_of(&args)?, |p| out.progress(&p)).await?;
     Ok(print(answer, out))
 }
 

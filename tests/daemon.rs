@@ -1,9 +1,9 @@
 //! `certdesk daemon` and cron on one data folder: the daemon holds the folder and runs the
 //! scheduler, `certdesk renew --due` from another process is forwarded to it through the control
-//! socket and prints what a local run prints, other commands are told why they cannot run, a
-//! socket left by a killed daemon is replaced, and with nothing running `renew --due` makes the
-//! pass itself. Against a real Pebble behind the ARI proxy (`tests/fakes/ari_proxy.py`), which
-//! can play a CA that is down.
+//! socket and prints what a local run prints (on a terminal, its progress as it happens), other
+//! commands are told why they cannot run, a socket left by a killed daemon is replaced, and with
+//! nothing running `renew --due` makes the pass itself. Against a real Pebble behind the ARI
+//! proxy (`tests/fakes/ari_proxy.py`), which can play a CA that is down.
 
 mod common;
 
@@ -88,15 +88,22 @@ fn cron_renew_due_runs_in_the_daemon_and_prints_what_a_local_run_prints() {
     );
     assert!(failed.stderr.contains("1 renewal(s) failed"), "{failed}");
 
-    // The CA is back; past the backoff the next pass renews, in the daemon.
+    // The CA is back; past the backoff the next pass renews, in the daemon. At a terminal, its
+    // stages show as they happen, as in a local run.
     s.proxy.control(json!({ "ari": false }));
     let later = due(&s) + Duration::minutes(20);
-    let renewed = s.cd.run(["renew", "--due", "--now", &rfc(later)]);
+    let renewed =
+        s.cd.run_on_terminal(["renew", "--due", "--now", &rfc(later)]);
     renewed.assert_success();
+    let placing = renewed
+        .stdout
+        .find(&format!("{}: placing the order…", s.id));
+    let issued = renewed.stdout.find(&format!("{}: issued", s.id));
+    let done = renewed
+        .stdout
+        .find(&format!("renewed {} ({NAME}): lifetime rule", s.id));
     assert!(
-        renewed
-            .stdout
-            .contains(&format!("renewed {} ({NAME}): lifetime rule", s.id)),
+        placing.is_some() && placing < issued && issued < done,
         "{renewed}"
     );
     daemon.wait_for_output(&format!("renewed {}", s.id), START);

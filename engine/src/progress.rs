@@ -1,11 +1,11 @@
 //! Where long work stands, for faces that show progress: the CLI on a terminal, the window's
 //! request table. Subscribers get every stage of every request; nobody listening costs nothing.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 /// A stage of an issuance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     PlacingOrder,
@@ -42,7 +42,7 @@ impl Stage {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Progress {
     pub request: String,
     pub stage: Stage,

@@ -1252,6 +1252,36 @@ impl Certdesk {
         self.run_inner(self.command(args), None)
     }
 
+    /// Like [`Certdesk::run`], on a pseudo-terminal (util-linux `script`) as an administrator at
+    /// a terminal runs it: `stdout` holds all it printed, stderr included.
+    pub fn run_on_terminal<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let inner = self.command(args);
+        let line: Vec<String> = std::iter::once(inner.get_program())
+            .chain(inner.get_args())
+            .map(|w| format!("'{}'", w.to_string_lossy().replace('\'', r"'\''")))
+            .collect();
+        let mut cmd = Command::new("script");
+        cmd.args([
+            "--quiet",
+            "--return",
+            "--command",
+            &line.join(" "),
+            "/dev/null",
+        ]);
+        for (k, v) in inner.get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd.current_dir(self.dir.path()).stdin(Stdio::null());
+        self.run_inner(cmd, None)
+    }
+
     /// Like [`Certdesk::run`] with `input` on stdin.
     pub fn run_stdin<I, S>(&self, args: I, input: &[u8]) -> Output
     where

@@ -36,7 +36,11 @@ impl Engine {
     }
 }
 
-pub async fn call(_dir: &Path, _call: &Call) -> Result<Answer> {
+pub async fn call(
+    _dir: &Path,
+    _call: &Call,
+    _on_progress: impl FnMut(crate::progress::Progress),
+) -> Result<Answer> {
     Err(Error::Control(NOT_BUILT.into()))
 }
 

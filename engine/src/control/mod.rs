@@ -8,11 +8,14 @@
 //! share one set of in-flight renewals: two triggers never renew a certificate twice.
 //!
 //! # Protocol (version [`VERSION`])
-//! One connection carries one exchange: the client writes one JSON line, the server answers with
-//! one JSON line and closes.
+//! One connection carries one exchange: the client writes one JSON line; the server answers
+//! with a line for each stage its renewals reach while it works (as a local run prints them on a
+//! terminal), then one JSON line with the answer, and closes.
 //!
 //! ```text
 //! → {"v":1,"call":"renew_due","now":"2027-01-31T00:00:00Z"}
+//! ← {"v":1,"progress":{"request":"3f2a…","stage":"placing_order"}}
+//! ← …
 //! ← {"v":1,"ok":{"pass":{ PassReport }}}
 //! → {"v":1,"call":"preview","now":"…","by":"…"}
 //! ← {"v":1,"ok":{"preview":{"by":"…","due":[ Planned, … ]}}}
@@ -47,6 +50,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::{Error, ErrorKind, Problem, Result};
+use crate::progress::Progress;
 use crate::renewal::{PassReport, Planned};
 use crate::Engine;
 
@@ -123,6 +127,8 @@ struct Reply {
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Outcome {
+    /// A stage reached while the server works; more lines follow.
+    Progress(Progress),
     Ok(Answer),
     Error(RemoteError),
 }
@@ -202,21 +208,35 @@ fn request_line(call: &Call) -> Result<String> {
         .map_err(|e| Error::Control(format!("the request could not be written as JSON: {e}")))
 }
 
-/// The answer a reply line carries, or the error it reports.
-fn parse_reply(line: &str) -> Result<Answer> {
+/// A progress line (no newline).
+fn progress_line(progress: &Progress) -> String {
+    serde_json::json!({"v": VERSION, "progress": progress}).to_string()
+}
+
+/// What a line from the server says: a stage reached while it works, or the end of the exchange.
+enum ServerLine {
+    Progress(Progress),
+    Done(Result<Answer>),
+}
+
+/// A line from the server; an error when it is garbled or of another version.
+fn parse_reply(line: &str) -> Result<ServerLine> {
     let bad = |e: serde_json::Error| Error::Control(format!("a garbled answer came back: {e}"));
     let v = serde_json::from_str::<Versioned>(line).map_err(bad)?.v;
     if v != VERSION {
         return Err(Error::Control(version_error("app or daemon", v)));
     }
-    match serde_json::from_str::<Reply>(line).map_err(bad)?.result {
-        Outcome::Ok(answer) => Ok(answer),
-        Outcome::Error(e) => Err(Error::Forwarded {
-            kind: e.kind,
-            message: e.message,
-            problem: e.problem.map(Box::new),
-        }),
-    }
+    Ok(
+        match serde_json::from_str::<Reply>(line).map_err(bad)?.result {
+            Outcome::Progress(p) => ServerLine::Progress(p),
+            Outcome::Ok(answer) => ServerLine::Done(Ok(answer)),
+            Outcome::Error(e) => ServerLine::Done(Err(Error::Forwarded {
+                kind: e.kind,
+                message: e.message,
+                problem: e.problem.map(Box::new),
+            })),
+        },
+    )
 }
 
 #[cfg(test)]
@@ -250,9 +270,31 @@ mod tests {
         let e = parse_request(r#"{"v":2,"call":"renew_due","now":"2027-01-01T00:00:00Z"}"#)
             .unwrap_err();
         assert!(e.to_string().contains("protocol 2, this one 1"), "{e}");
-        let e = parse_reply(r#"{"v":7,"ok":{}}"#).unwrap_err();
+        let Err(e) = parse_reply(r#"{"v":7,"ok":{}}"#) else {
+            panic!("another version was taken");
+        };
         assert!(e.to_string().contains("update certdesk"), "{e}");
         assert!(parse_request("GET / HTTP/1.1").is_err());
+    }
+
+    #[test]
+    fn progress_lines_come_before_the_answer() {
+        let progress = Progress {
+            request: "3f2a".into(),
+            stage: crate::progress::Stage::PlacingOrder,
+        };
+        let line = progress_line(&progress);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&line).unwrap(),
+            serde_json::json!({"v": 1, "progress": {"request": "3f2a", "stage": "placing_order"}})
+        );
+        let Ok(ServerLine::Progress(back)) = parse_reply(&line) else {
+            panic!("not a progress line: {line}");
+        };
+        assert_eq!(
+            (back.request.as_str(), back.stage),
+            ("3f2a", progress.stage)
+        );
     }
 
     #[test]
@@ -263,7 +305,9 @@ mod tests {
             ..Problem::default()
         };
         let line = reply_line(&Err(Error::Ca(problem.clone())));
-        let e = parse_reply(&line).unwrap_err();
+        let Ok(ServerLine::Done(Err(e))) = parse_reply(&line) else {
+            panic!("not an error: {line}");
+        };
         assert_eq!(e.kind(), ErrorKind::Remote);
         assert_eq!(e.problem(), Some(&problem));
         assert_eq!(e.to_string(), Error::Ca(problem).to_string());

@@ -8,17 +8,21 @@ use std::time::Duration;
 use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::broadcast;
 
 use super::{
-    parse_reply, parse_request, reply_line, request_line, Answer, Call, MAX_REQUEST_BYTES,
-    SOCKET_FILE,
+    parse_reply, parse_request, progress_line, reply_line, request_line, Answer, Call, ServerLine,
+    MAX_REQUEST_BYTES, SOCKET_FILE,
 };
 use crate::error::{Error, Result};
+use crate::progress::Progress;
 use crate::renewal::PassReport;
 use crate::Engine;
 
 /// How long a client may take to send its request once connected.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one progress line may take to reach a client before the server stops sending them.
+const PROGRESS_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
 /// The pause after a failed accept (e.g. out of file descriptors), so that the loop cannot spin.
 const AFTER_ACCEPT_ERROR: Duration = Duration::from_secs(1);
 /// The longest path a Unix socket address holds (`sun_path` is 108 bytes on Linux, with its NUL).
@@ -107,16 +111,53 @@ impl Engine {
             // Connected and hung up: a check whether anyone serves (see `is_served`).
             Ok(None) => return None,
             Err(e) => {
-                send(&mut stream, &Err(e)).await;
+                send(&mut stream, &Err(e), false).await;
                 return None;
             }
         };
-        let result = self.answer(&call).await;
-        send(&mut stream, &result).await;
+        let (result, cut) = self.answer_streaming(&call, &mut stream).await;
+        send(&mut stream, &result, cut).await;
         match (call, result) {
             (Call::RenewDue { .. }, Ok(Answer::Pass(report))) => Some(Ok(report)),
             (Call::RenewDue { .. }, Err(e)) => Some(Err(e)),
             _ => None,
+        }
+    }
+}
+
+impl Engine {
+    /// Answers `call`, sending each stage this engine's renewals reach meanwhile as a progress
+    /// line. A client that stops reading (or went away) gets no more of them: a write that does
+    /// not finish within [`PROGRESS_WRITE_TIMEOUT`] ends the stream of progress, never the work.
+    /// Also says whether such a write was cut off midway (the answer then needs a fresh line).
+    async fn answer_streaming(
+        &self,
+        call: &Call,
+        stream: &mut UnixStream,
+    ) -> (Result<Answer>, bool) {
+        let mut events = self.subscribe();
+        let work = self.answer(call);
+        tokio::pin!(work);
+        let (mut streaming, mut cut) = (true, false);
+        loop {
+            tokio::select! {
+                result = &mut work => return (result, cut),
+                event = events.recv(), if streaming => match event {
+                    Ok(progress) => {
+                        let mut line = progress_line(&progress);
+                        line.push('\n');
+                        let write = stream.write_all(line.as_bytes());
+                        match tokio::time::timeout(PROGRESS_WRITE_TIMEOUT, write).await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(_)) => streaming = false,
+                            Err(_) => (streaming, cut) = (false, true),
+                        }
+                    }
+                    // Missed stages are not worth stopping for; the answer has the outcome.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => streaming = false,
+                },
+            }
         }
     }
 }
@@ -143,17 +184,24 @@ async fn read_call(stream: &mut UnixStream, owner: u32) -> Result<Option<Call>> 
     parse_request(&line).map(Some)
 }
 
-/// Writes the reply line. A client that went away misses it; the work stands.
-async fn send(stream: &mut UnixStream, result: &Result<Answer>) {
-    let mut line = reply_line(result);
+/// Writes the reply line, on a fresh line when `cut` (a progress line was cut off midway). A
+/// client that went away misses it; the work stands.
+async fn send(stream: &mut UnixStream, result: &Result<Answer>, cut: bool) {
+    let mut line = if cut { "\n".to_owned() } else { String::new() };
+    line.push_str(&reply_line(result));
     line.push('\n');
     if stream.write_all(line.as_bytes()).await.is_ok() {
         let _ = stream.shutdown().await;
     }
 }
 
-/// Runs `call` on the certdesk process that holds `dir` (the app or `certdesk daemon`).
-pub async fn call(dir: &Path, call: &Call) -> Result<Answer> {
+/// Runs `call` on the certdesk process that holds `dir` (the app or `certdesk daemon`);
+/// `on_progress` sees each stage that process's renewals reach until the answer comes.
+pub async fn call(
+    dir: &Path,
+    call: &Call,
+    mut on_progress: impl FnMut(Progress),
+) -> Result<Answer> {
     let path = dir.join(SOCKET_FILE);
     let lost = |e: std::io::Error| {
         Error::Control(format!(
@@ -171,19 +219,23 @@ pub async fn call(dir: &Path, call: &Call) -> Result<Answer> {
     let mut request = request_line(call)?;
     request.push('\n');
     stream.write_all(request.as_bytes()).await.map_err(lost)?;
-    let mut reply = String::new();
-    BufReader::new(stream)
-        .read_line(&mut reply)
-        .await
-        .map_err(lost)?;
-    if reply.is_empty() {
-        return Err(Error::Control(format!(
+    let mut lines = BufReader::new(stream).lines();
+    // A garbled line is a progress line cut off (see `send`) unless no answer follows it.
+    let mut garbled = None;
+    while let Some(line) = lines.next_line().await.map_err(lost)? {
+        match parse_reply(&line) {
+            Ok(ServerLine::Progress(progress)) => on_progress(progress),
+            Ok(ServerLine::Done(answer)) => return answer,
+            Err(e) => garbled = garbled.or(Some(e)),
+        }
+    }
+    Err(garbled.unwrap_or_else(|| {
+        Error::Control(format!(
             "the certdesk app or daemon at {} closed the connection without an answer (did it \
              stop?); run the command again",
             path.display()
-        )));
-    }
-    parse_reply(&reply)
+        ))
+    }))
 }
 
 /// Whether a process serves the control socket of `dir` (it accepts a connection).
