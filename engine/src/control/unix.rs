@@ -127,9 +127,7 @@ impl Engine {
 
 impl Engine {
     /// Answers `call`, sending each stage this engine's renewals reach meanwhile as a progress
-    /// line. A client that stops reading (or went away) gets no more of them: a write that does
-    /// not finish within [`PROGRESS_WRITE_TIMEOUT`] ends the stream of progress, never the work.
-    /// Also says whether such a write was cut off midway (the answer then needs a fresh line).
+    /// line (see [`ProgressLines`]). Also says whether a progress line was cut off midway.
     async fn answer_streaming(
         &self,
         call: &Call,
@@ -138,26 +136,49 @@ impl Engine {
         let mut events = self.subscribe();
         let work = self.answer(call);
         tokio::pin!(work);
-        let (mut streaming, mut cut) = (true, false);
-        loop {
+        let mut lines = ProgressLines::default();
+        let result = loop {
             tokio::select! {
-                result = &mut work => return (result, cut),
-                event = events.recv(), if streaming => match event {
-                    Ok(progress) => {
-                        let mut line = progress_line(&progress);
-                        line.push('\n');
-                        let write = stream.write_all(line.as_bytes());
-                        match tokio::time::timeout(PROGRESS_WRITE_TIMEOUT, write).await {
-                            Ok(Ok(())) => {}
-                            Ok(Err(_)) => streaming = false,
-                            Err(_) => (streaming, cut) = (false, true),
-                        }
-                    }
+                result = &mut work => break result,
+                event = events.recv(), if !lines.stopped => match event {
+                    Ok(progress) => lines.send(stream, &progress).await,
                     // Missed stages are not worth stopping for; the answer has the outcome.
                     Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(broadcast::error::RecvError::Closed) => streaming = false,
+                    Err(broadcast::error::RecvError::Closed) => lines.stopped = true,
                 },
             }
+        };
+        // The last stages were reported just before the work ended: they come before the answer.
+        loop {
+            match events.try_recv() {
+                Ok(progress) if !lines.stopped => lines.send(stream, &progress).await,
+                Err(broadcast::error::TryRecvError::Lagged(_)) => {}
+                _ => break,
+            }
+        }
+        (result, lines.cut)
+    }
+}
+
+/// The progress lines of one exchange. A client that stops reading (or went away) gets no more
+/// of them: a write that does not finish within [`PROGRESS_WRITE_TIMEOUT`] stops them, never the
+/// work.
+#[derive(Default)]
+struct ProgressLines {
+    stopped: bool,
+    /// A line was cut off midway: the answer needs a fresh line.
+    cut: bool,
+}
+
+impl ProgressLines {
+    async fn send(&mut self, stream: &mut UnixStream, progress: &Progress) {
+        let mut line = progress_line(progress);
+        line.push('\n');
+        let write = stream.write_all(line.as_bytes());
+        match tokio::time::timeout(PROGRESS_WRITE_TIMEOUT, write).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => self.stopped = true,
+            Err(_) => (self.stopped, self.cut) = (true, true),
         }
     }
 }
