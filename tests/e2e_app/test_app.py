@@ -558,8 +558,11 @@ def closing_keeps_the_app_in_the_tray(application, notifications):
     step("the tray's Open built the window again")
 
 
-def tray_menu_quits(application, artifacts):
-    """The tray icon's menu (next expiry, Open, Renew due now, Quit) ends the app with Quit."""
+def tray_menu_quits(application, artifacts, data_dir):
+    """The tray icon's menu (next expiry, Open, Renew due now, Quit) ends the app with Quit, and
+    the app takes its control socket with it."""
+    socket = os.path.join(data_dir, "control.sock")
+    assert os.path.exists(socket), "the app serves no control socket"
     open_tray_menu()
     # The bottom right corner of the screen: the docked icon and its menu, open above it.
     subprocess.run(["import", "-window", "root", "-crop", "480x200+1120+800",
@@ -571,7 +574,8 @@ def tray_menu_quits(application, artifacts):
     while app_running(application):
         assert time.monotonic() < deadline, "Quit in the tray menu did not end the app"
         time.sleep(0.2)
-    step("Quit in the tray menu ended the app")
+    assert not os.path.exists(socket), "the control socket outlived the app"
+    step("Quit in the tray menu ended the app and removed its control socket")
 
 
 def dark_theme_follows_the_os(application, env, artifacts):
@@ -630,7 +634,7 @@ def main():
         scenario(App(driver, artifacts), pebble, work, notifications)
         second_launch_hands_over(application, env, driver)
         closing_keeps_the_app_in_the_tray(application, notifications)
-        tray_menu_quits(application, artifacts)
+        tray_menu_quits(application, artifacts, env["CERTDESK_DATA_DIR"])
         dark_theme_follows_the_os(application, env, artifacts)
         ok = True
     finally:
