@@ -1,6 +1,7 @@
 //! The agent package that the Windows Agent tab and `certdesk agent package` hand out: the
-//! `certdesk-agent` binary shipped beside certdesk, with its install steps and an example
-//! configuration, in one `.tar.gz` (which Windows 10 and later unpack with their own `tar`).
+//! `certdesk-agent` binary shipped beside certdesk, with its install steps and example
+//! configurations ([`EXAMPLE_CONFIGS`]), in one `.tar.gz` (which Windows 10 and later unpack with
+//! their own `tar`).
 //!
 //! The package carries the build that ships with this certdesk: the Linux build here, the
 //! Windows build when the release is built on Windows. Its SHA-256 is reported so the

@@ -747,7 +747,6 @@ impl Engine {
     }
 }
 
-/// A challenge's problem carries no identifier: add the name it is about, keeping the CA's text.
 /// Who asks for a verify. The administrator may have published records or tokens by hand
 /// before asking; the scheduler never has, so it must not ask the CA to validate them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -756,6 +755,7 @@ pub(crate) enum Caller {
     Scheduler,
 }
 
+/// A challenge's problem carries no identifier: add the name it is about, keeping the CA's text.
 fn naming(mut problem: Problem, name: String) -> Problem {
     if problem.subproblems.is_empty() {
         problem.subproblems.push(Subproblem {

@@ -123,9 +123,7 @@ impl Engine {
             _ => None,
         }
     }
-}
 
-impl Engine {
     /// Answers `call`, sending each stage this engine's renewals reach meanwhile as a progress
     /// line (see [`ProgressLines`]). Also says whether a progress line was cut off midway.
     async fn answer_streaming(
