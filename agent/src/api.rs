@@ -4,15 +4,16 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use certdesk_engine::agent_api::{self, ApiError, Health, Http01Token, InstallBundle, TxtChange};
+use certdesk_engine::serve::{self, HttpLimits};
 use certdesk_engine::{Error, ErrorKind, Result};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::net::TcpListener;
@@ -22,13 +23,27 @@ use crate::challenge::Challenges;
 use crate::config::Config;
 use crate::dns01::{self, TxtRecords};
 use crate::install::{self, Installer};
+use crate::scope::Scope;
 use crate::state::State;
 
 /// A certificate bundle with a long chain and an RSA-4096 key is a few tens of KiB.
 const MAX_BODY: usize = 1024 * 1024;
 
+/// certdesk sends each call at once and waits 60 s for its answer (an install runs the
+/// server's reload command): a call in flight gets that long, a peer slower than the rest is
+/// not certdesk.
+const LIMITS: HttpLimits = HttpLimits {
+    connections: 256,
+    handshake: Duration::from_secs(10),
+    headers: Duration::from_secs(10),
+    connection: Duration::from_secs(120),
+    finish: Duration::from_secs(60),
+};
+
 struct Agent {
     state: State,
+    /// The names this agent serves, from its configuration.
+    scope: Scope,
     challenges: Challenges,
     installer: Box<dyn Installer>,
     /// None: the agent does not answer dns-01.
@@ -70,6 +85,7 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()>) -> Result
             |t| t.describe()
         )
     ));
+    say(&format!("names: {}", config.scope.describe()));
     say(&format!("installs: {}", installer.describe()));
     if !state.is_paired() {
         say(
@@ -79,44 +95,31 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()>) -> Result
     }
     let agent = Arc::new(Agent {
         state,
+        scope: config.scope.clone(),
         challenges,
         installer,
         txt,
         installing: tokio::sync::Mutex::new(()),
     });
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            () = &mut shutdown => return Ok(()),
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(_) => continue,
-            },
-        };
-        let acceptor = acceptor.clone();
+    let tls = move |tcp| acceptor.accept(tcp);
+    let service = move |peer| {
         let agent = agent.clone();
-        tokio::spawn(async move {
-            let Ok(tls) = acceptor.accept(stream).await else {
-                return;
-            };
-            let service = service_fn(move |request| {
-                let agent = agent.clone();
-                async move {
-                    let method = request.method().clone();
-                    let path = request.uri().path().to_owned();
-                    let response = agent.answer(request).await;
-                    log(&format!(
-                        "{peer} {method} {path} -> {}",
-                        response.status().as_u16()
-                    ));
-                    Ok::<_, Infallible>(response)
-                }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(tls), service)
-                .await;
-        });
-    }
+        service_fn(move |request| {
+            let agent = agent.clone();
+            async move {
+                let method = request.method().clone();
+                let path = request.uri().path().to_owned();
+                let response = agent.answer(request).await;
+                log(&format!(
+                    "{peer} {method} {path} -> {}",
+                    response.status().as_u16()
+                ));
+                Ok::<_, Infallible>(response)
+            }
+        })
+    };
+    serve::http1(listener, LIMITS, tls, service, shutdown).await;
+    Ok(())
 }
 
 impl Agent {
@@ -191,6 +194,9 @@ impl Agent {
         if let Some(token) = path.strip_prefix(agent_api::HTTP01) {
             if method == Method::PUT {
                 let body: Http01Token = read_json(request).await?;
+                let account =
+                    agent_api::key_authorization_thumbprint(token, &body.key_authorization)?;
+                self.state.check_account(account)?;
                 self.challenges.put(token, &body.key_authorization)?;
                 return Ok(done());
             }
@@ -202,6 +208,7 @@ impl Agent {
         if path == agent_api::DNS01 && method == Method::POST {
             let change: TxtChange = read_json(request).await?;
             change.check()?;
+            self.scope.check_txt(&change.fqdn)?;
             let txt = self.txt.as_ref().ok_or_else(|| {
                 Error::input(
                     "this agent does not answer dns-01: set dns_command in its configuration and \
@@ -213,6 +220,7 @@ impl Agent {
         }
         if path == agent_api::INSTALL && method == Method::POST {
             let bundle: InstallBundle = read_json(request).await?;
+            self.scope.check_certificate(&bundle)?;
             let _alone = self.installing.lock().await;
             let installed = self.installer.install(&bundle).await?;
             return Ok(json(StatusCode::OK, &installed));

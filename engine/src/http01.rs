@@ -7,16 +7,18 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Response, StatusCode};
 use http_body_util::Full;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
+use crate::acme::checks::check_token;
 use crate::error::{Error, Result};
 use crate::request::{Challenge, OrderChallenge};
+use crate::serve::{self, HttpLimits};
 
 const PREFIX: &str = "/.well-known/acme-challenge/";
 
@@ -47,11 +49,14 @@ impl Http01Responder {
         Ok(Arc::new(Self { tokens, task }))
     }
 
-    /// Serves `token` with `key_authorization` until it is removed.
-    pub fn add(&self, token: &str, key_authorization: &str) {
+    /// Serves `token` with `key_authorization` until it is removed. A token that is not an
+    /// ACME token (see [`check_token`]) is refused.
+    pub fn add(&self, token: &str, key_authorization: &str) -> Result<()> {
+        check_token(token)?;
         if let Ok(mut map) = self.tokens.write() {
             map.insert(token.to_owned(), key_authorization.to_owned());
         }
+        Ok(())
     }
 
     pub fn remove(&self, token: &str) {
@@ -60,24 +65,30 @@ impl Http01Responder {
         }
     }
 
-    /// Serves the http-01 challenges among `challenges` for as long as the guard lives.
-    pub fn publish(self: &Arc<Self>, challenges: &[OrderChallenge]) -> Publication {
-        let mut tokens = Vec::new();
-        for c in challenges {
-            if let Challenge::Http01 {
-                token,
-                key_authorization,
-                ..
-            } = &c.challenge
-            {
-                self.add(token, key_authorization);
-                tokens.push(token.clone());
-            }
+    /// Serves the http-01 challenges among `challenges` for as long as the guard lives; none of
+    /// them when one token is refused.
+    pub fn publish(self: &Arc<Self>, challenges: &[OrderChallenge]) -> Result<Publication> {
+        let tokens: Vec<(&str, &str)> = challenges
+            .iter()
+            .filter_map(|c| match &c.challenge {
+                Challenge::Http01 {
+                    token,
+                    key_authorization,
+                    ..
+                } => Some((token.as_str(), key_authorization.as_str())),
+                Challenge::Dns01 { .. } => None,
+            })
+            .collect();
+        for (token, _) in &tokens {
+            check_token(token)?;
         }
-        Publication {
+        for (token, key_authorization) in &tokens {
+            self.add(token, key_authorization)?;
+        }
+        Ok(Publication {
             responder: self.clone(),
-            tokens,
-        }
+            tokens: tokens.iter().map(|(t, _)| (*t).to_owned()).collect(),
+        })
     }
 }
 
@@ -101,38 +112,43 @@ impl Drop for Publication {
     }
 }
 
+/// A validation is one small GET, sent at once; a peer slower than this is not a CA.
+const LIMITS: HttpLimits = HttpLimits {
+    connections: 256,
+    handshake: Duration::from_secs(5),
+    headers: Duration::from_secs(5),
+    connection: Duration::from_secs(15),
+    finish: Duration::from_secs(5),
+};
+
 async fn serve(listener: TcpListener, tokens: Tokens) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        // One small answer per connection: send it without waiting for Nagle.
+    // One small answer per connection: send it without waiting for Nagle.
+    let nodelay = |stream: TcpStream| async move {
         let _ = stream.set_nodelay(true);
+        Ok(stream)
+    };
+    let service = move |_peer| {
         let tokens = tokens.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let answer = req
-                    .uri()
-                    .path()
-                    .strip_prefix(PREFIX)
-                    .and_then(|token| tokens.read().ok()?.get(token).cloned());
-                async move {
-                    Ok::<_, Infallible>(
-                        match answer {
-                            Some(body) => Response::builder()
-                                .header(http::header::CONTENT_TYPE, "application/octet-stream")
-                                .body(Full::new(Bytes::from(body))),
-                            None => Response::builder()
-                                .status(StatusCode::NOT_FOUND)
-                                .body(Full::new(Bytes::new())),
-                        }
-                        .unwrap_or_default(),
-                    )
-                }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
+        service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+            let answer = req
+                .uri()
+                .path()
+                .strip_prefix(PREFIX)
+                .and_then(|token| tokens.read().ok()?.get(token).cloned());
+            async move {
+                Ok::<_, Infallible>(
+                    match answer {
+                        Some(body) => Response::builder()
+                            .header(http::header::CONTENT_TYPE, "application/octet-stream")
+                            .body(Full::new(Bytes::from(body))),
+                        None => Response::builder()
+                            .status(StatusCode::NOT_FOUND)
+                            .body(Full::new(Bytes::new())),
+                    }
+                    .unwrap_or_default(),
+                )
+            }
+        })
+    };
+    serve::http1(listener, LIMITS, nodelay, service, std::future::pending()).await;
 }

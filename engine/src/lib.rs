@@ -14,6 +14,7 @@ pub mod details;
 pub mod dns;
 pub mod dns_accounts;
 pub mod error;
+pub mod escape;
 pub mod form;
 pub mod http01;
 mod ids;
@@ -26,6 +27,8 @@ pub mod progress;
 pub mod renewal;
 pub mod repository;
 pub mod request;
+pub mod sealing;
+pub mod serve;
 pub mod settings;
 pub mod shell;
 pub mod store;
@@ -36,21 +39,22 @@ use std::path::Path;
 pub use error::{Error, ErrorKind, Problem, Result};
 
 use store::Store;
-use vault::Vault;
 
 /// One data folder opened: its store and the master key of its secrets.
 pub struct Engine {
     store: Store,
-    vault: Vault,
+    vault: vault::Vault,
     progress: progress::Reporter,
     renewals: renewal::Renewals,
 }
 
 impl Engine {
-    /// Opens the data folder `dir` (created on first use) and unlocks its secrets.
+    /// Opens the data folder `dir` (created on first use) and unlocks its secrets. A folder
+    /// whose master key is missing from the keychain, or is not the keychain's, fails here with
+    /// nothing written ([`sealing`]).
     pub async fn open(dir: &Path) -> Result<Self> {
-        let store = Store::open(dir)?;
-        let vault = Vault::open(&store.store_id()?).await?;
+        let store = open_store(dir)?;
+        let vault = sealing::unlock(&store).await?;
         Ok(Self {
             store,
             vault,
@@ -67,6 +71,18 @@ impl Engine {
     pub fn data_dir(&self) -> &Path {
         self.store.dir()
     }
+}
+
+/// The store of `dir`; a folder another process holds says whether that process serves a
+/// control socket.
+fn open_store(dir: &Path) -> Result<Store> {
+    Store::open(dir).map_err(|e| match e {
+        Error::InUse { dir: shown, .. } => Error::InUse {
+            dir: shown,
+            served: control::is_served(dir),
+        },
+        e => e,
+    })
 }
 
 /// The platform's data folder for certdesk: `$XDG_DATA_HOME/certdesk` (usually

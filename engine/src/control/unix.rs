@@ -17,14 +17,18 @@ use super::{
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::renewal::PassReport;
+use crate::serve::Gate;
 use crate::Engine;
 
 /// How long a client may take to send its request once connected.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one progress line may take to reach a client before the server stops sending them.
 const PROGRESS_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
-/// The pause after a failed accept (e.g. out of file descriptors), so that the loop cannot spin.
-const AFTER_ACCEPT_ERROR: Duration = Duration::from_secs(1);
+/// How long the answer may take to reach a client that stopped reading.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Clients served at once; more wait at the accept. A client holds its place for
+/// [`REQUEST_TIMEOUT`] at most before it has asked for anything.
+const MAX_CLIENTS: usize = 256;
 /// The longest path a Unix socket address holds (`sun_path` is 108 bytes on Linux, with its NUL).
 const MAX_SOCKET_PATH: usize = 107;
 
@@ -88,13 +92,14 @@ impl Engine {
         server: &Server,
         mut on_pass: impl FnMut(std::result::Result<&PassReport, &Error>),
     ) {
+        let mut gate = Gate::new(&server.listener, MAX_CLIENTS);
         let mut clients = FuturesUnordered::new();
         loop {
             tokio::select! {
-                accepted = server.listener.accept() => match accepted {
-                    Ok((stream, _)) => clients.push(self.serve_client(stream, server.owner)),
-                    Err(_) => tokio::time::sleep(AFTER_ACCEPT_ERROR).await,
-                },
+                (stream, _, slot) = gate.accept() => clients.push(async move {
+                    let _slot = slot;
+                    self.serve_client(stream, server.owner).await
+                }),
                 Some(pass) = clients.next(), if !clients.is_empty() => {
                     if let Some(result) = pass {
                         on_pass(result.as_ref());
@@ -209,9 +214,12 @@ async fn send(stream: &mut UnixStream, result: &Result<Answer>, cut: bool) {
     let mut line = if cut { "\n".to_owned() } else { String::new() };
     line.push_str(&reply_line(result));
     line.push('\n');
-    if stream.write_all(line.as_bytes()).await.is_ok() {
-        let _ = stream.shutdown().await;
-    }
+    let write = async {
+        if stream.write_all(line.as_bytes()).await.is_ok() {
+            let _ = stream.shutdown().await;
+        }
+    };
+    let _ = tokio::time::timeout(REPLY_TIMEOUT, write).await;
 }
 
 /// Runs `call` on the certdesk process that holds `dir` (the app or `certdesk daemon`);
