@@ -14,7 +14,6 @@ pub mod details;
 pub mod dns;
 pub mod dns_accounts;
 pub mod error;
-pub mod escape;
 pub mod form;
 pub mod http01;
 mod ids;
@@ -27,7 +26,6 @@ pub mod progress;
 pub mod renewal;
 pub mod repository;
 pub mod request;
-pub mod sealing;
 pub mod serve;
 pub mod settings;
 pub mod shell;
@@ -39,22 +37,21 @@ use std::path::Path;
 pub use error::{Error, ErrorKind, Problem, Result};
 
 use store::Store;
+use vault::Vault;
 
 /// One data folder opened: its store and the master key of its secrets.
 pub struct Engine {
     store: Store,
-    vault: vault::Vault,
+    vault: Vault,
     progress: progress::Reporter,
     renewals: renewal::Renewals,
 }
 
 impl Engine {
-    /// Opens the data folder `dir` (created on first use) and unlocks its secrets. A folder
-    /// whose master key is missing from the keychain, or is not the keychain's, fails here with
-    /// nothing written ([`sealing`]).
+    /// Opens the data folder `dir` (created on first use) and unlocks its secrets.
     pub async fn open(dir: &Path) -> Result<Self> {
-        let store = open_store(dir)?;
-        let vault = sealing::unlock(&store).await?;
+        let store = Store::open(dir)?;
+        let vault = Vault::open(&store.store_id()?).await?;
         Ok(Self {
             store,
             vault,
@@ -71,18 +68,6 @@ impl Engine {
     pub fn data_dir(&self) -> &Path {
         self.store.dir()
     }
-}
-
-/// The store of `dir`; a folder another process holds says whether that process serves a
-/// control socket.
-fn open_store(dir: &Path) -> Result<Store> {
-    Store::open(dir).map_err(|e| match e {
-        Error::InUse { dir: shown, .. } => Error::InUse {
-            dir: shown,
-            served: control::is_served(dir),
-        },
-        e => e,
-    })
 }
 
 /// The platform's data folder for certdesk: `$XDG_DATA_HOME/certdesk` (usually
