@@ -12,12 +12,14 @@ mod settings;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use certdesk_engine::account::{Eab, Registration};
 use certdesk_engine::acme::Ca;
 use certdesk_engine::dns_accounts::DnsAccountForm;
 use certdesk_engine::http01::Http01Responder;
 use certdesk_engine::request::{RequestInfo, RequestSpec};
+use certdesk_engine::sealing::Listed;
 use certdesk_engine::{Engine, Error, Result};
 use clap::Parser as _;
 
@@ -42,10 +44,63 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return out.error(&Error::Store(format!("cannot start the runtime: {e}"))),
     };
-    match runtime.block_on(run(cli, &out)) {
+    let deadline = match deadline(&cli.command) {
+        Ok(deadline) => deadline,
+        Err(e) => return out.error(&e),
+    };
+    let result = runtime.block_on(async {
+        let work = run(cli, &out);
+        match deadline {
+            Some(limit) => tokio::time::timeout(limit, work)
+                .await
+                .unwrap_or_else(|_| Err(deadline_passed(limit))),
+            None => work.await,
+        }
+    });
+    match result {
         Ok(code) => code,
         Err(e) => out.error(&e),
     }
+}
+
+/// The longest a command may take, whatever its peers (CAs, DNS providers, end servers, SMTP
+/// servers) do: each request to them has its own deadline, and this caps the sum. Long enough
+/// for a large `request create --each`; what is cut off is finished by running it again.
+const COMMAND_DEADLINE: Duration = Duration::from_secs(60 * 60);
+/// `renew --due` renews every due certificate, each within its own deadline
+/// ([`certdesk_engine::renewal::RENEWAL_DEADLINE`]); the pass as a whole gets longer.
+const PASS_DEADLINE: Duration = Duration::from_secs(3 * 60 * 60);
+/// Sets another deadline in seconds, for an administrator whose commands need more (or less).
+const DEADLINE_VAR: &str = "CERTDESK_DEADLINE";
+
+/// The deadline of `command`; none for `daemon`, which runs until it is stopped (each of its
+/// passes is held to the per-certificate deadline).
+fn deadline(command: &Command) -> Result<Option<Duration>> {
+    if matches!(command, Command::Daemon) {
+        return Ok(None);
+    }
+    if let Some(text) = std::env::var_os(DEADLINE_VAR) {
+        let text = text.to_string_lossy();
+        return match text.trim().parse::<u64>() {
+            Ok(secs) if secs > 0 => Ok(Some(Duration::from_secs(secs))),
+            _ => Err(Error::input(format!(
+                "{DEADLINE_VAR}={text:?} is not a number of seconds greater than 0"
+            ))),
+        };
+    }
+    Ok(Some(match command {
+        Command::Renew(_) => PASS_DEADLINE,
+        _ => COMMAND_DEADLINE,
+    }))
+}
+
+fn deadline_passed(limit: Duration) -> Error {
+    Error::Network(format!(
+        "timed out: the command did not finish within {} seconds, the longest a certdesk \
+         command may take ({DEADLINE_VAR} sets another). What it finished is kept: run it again \
+         to continue",
+        limit.as_secs()
+    ))
 }
 
 async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
@@ -54,6 +109,10 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
         return agent::package(path, out);
     }
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    // Resetting the secrets is for a folder whose secrets do not open: before `Engine::open`.
+    if let Command::Store(cmd) = cli.command {
+        return store::run(&data_dir, cmd, out).await;
+    }
     let engine = match Engine::open(&data_dir).await {
         Ok(engine) => engine,
         // The app or `certdesk daemon` holds the folder: it makes the pass for us.
@@ -84,6 +143,7 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
         Command::Daemon => daemon::run(&engine, out).await,
         Command::Agent(cmd) => agent::run(&engine, cmd, out).await,
         Command::Deploy(cmd) => deploy::run(&engine, cmd, out).await,
+        Command::Store(_) => unreachable!("handled before the data folder is opened"),
     }
 }
 
@@ -171,7 +231,7 @@ async fn account(engine: &Engine, cmd: AccountCmd, out: &Out) -> Result<ExitCode
         }
         AccountCmd::Show { account } => match account {
             Some(name) => out.account(&engine.account(Some(&name))?, ""),
-            None => out.accounts(&engine.accounts()?),
+            None => out.accounts(&engine.accounts()?, &engine.damaged(Listed::Accounts)?),
         },
         AccountCmd::UpdateEmail { email, account } => {
             let info = engine
@@ -263,7 +323,7 @@ async fn request(engine: &Engine, cmd: RequestCmd, out: &Out) -> Result<ExitCode
             };
             return Ok(out.request_results(&labels, results, args.each));
         }
-        RequestCmd::List => out.requests(&engine.requests()?),
+        RequestCmd::List => out.requests(&engine.requests()?, &engine.damaged(Listed::Requests)?),
         RequestCmd::Show { id } => out.request(&engine.request(&id)?),
         RequestCmd::Verify { http_listen, ids } => {
             let responder = responder(http_listen).await?;
@@ -328,7 +388,10 @@ async fn dns(engine: &Engine, cmd: DnsCmd, out: &Out) -> Result<ExitCode> {
             form.enabled = !disabled;
             out.dns_account(&engine.save_dns_account(form).await?);
         }
-        DnsCmd::List => out.dns_accounts(&engine.dns_accounts()?),
+        DnsCmd::List => out.dns_accounts(
+            &engine.dns_accounts()?,
+            &engine.damaged(Listed::DnsAccounts)?,
+        ),
         DnsCmd::Show { name } => out.dns_account(&engine.dns_account(&name)?),
         DnsCmd::Edit {
             name,
@@ -364,7 +427,7 @@ async fn dns(engine: &Engine, cmd: DnsCmd, out: &Out) -> Result<ExitCode> {
 
 async fn cert(engine: &Engine, cmd: CertCmd, out: &Out) -> Result<ExitCode> {
     match cmd {
-        CertCmd::List => out.certs(&engine.certs()?),
+        CertCmd::List => out.certs(&engine.certs()?, &engine.damaged(Listed::Certificates)?),
         CertCmd::Show { id } => out.cert(&engine.cert(&id)?, ""),
         CertCmd::Save { id, out: path } => {
             let saved = engine.save(&id).await?;

@@ -1,5 +1,19 @@
 //! Printing results: readable text on a terminal, JSON with `--json`. Errors go to stderr with
 //! what to do, and (with `--json`) as an object on stdout too; the exit code tells the kind.
+//!
+//! Every line goes out through [`say!`] / [`tell!`] (or [`print_json`]'s JSON form), which escape
+//! control characters ([`escape`]): what a CA, a DNS provider or an SMTP server wrote reaches the
+//! terminal as text, never as commands to it.
+
+/// A line on stdout, its control characters escaped.
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::output::line(false, &format!($($arg)*)) };
+}
+
+/// A line on stderr, its control characters escaped.
+macro_rules! tell {
+    ($($arg:tt)*) => { $crate::output::line(true, &format!($($arg)*)) };
+}
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -10,7 +24,8 @@ use certdesk_engine::dns_accounts::DnsAccountInfo;
 use certdesk_engine::progress::{Progress, Stage};
 use certdesk_engine::repository::{CertSummary, CertVersion};
 use certdesk_engine::request::{Challenge, RequestInfo};
-use certdesk_engine::{Error, ErrorKind, Result};
+use certdesk_engine::store::Damaged;
+use certdesk_engine::{escape, Error, ErrorKind, Result};
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::broadcast::Receiver;
@@ -42,6 +57,17 @@ fn when(t: time::OffsetDateTime) -> String {
     )
 }
 
+/// Writes `text` and a line end to stdout (or stderr), its control characters escaped. A closed
+/// stream (a pipe whose reader left) is not worth a panic.
+pub(crate) fn line(stderr: bool, text: &str) {
+    use std::io::Write;
+    let text = escape::controls(text);
+    let _ = match stderr {
+        true => writeln!(std::io::stderr(), "{text}"),
+        false => writeln!(std::io::stdout(), "{text}"),
+    };
+}
+
 fn exit_code(kind: ErrorKind) -> u8 {
     match kind {
         ErrorKind::Input => 1,
@@ -60,8 +86,8 @@ impl Out {
 
     fn print_json(&self, value: &impl Serialize) {
         match serde_json::to_string_pretty(value) {
-            Ok(text) => println!("{text}"),
-            Err(e) => eprintln!("error: cannot print JSON: {e}"),
+            Ok(text) => line(false, &escape::json(&text)),
+            Err(e) => tell!("error: cannot print JSON: {e}"),
         }
     }
 
@@ -70,7 +96,7 @@ impl Out {
     }
 
     pub fn error(&self, e: &Error) -> ExitCode {
-        eprintln!("error: {e}");
+        tell!("error: {e}");
         if self.json {
             self.print_json(&Self::error_json(e));
         }
@@ -79,7 +105,7 @@ impl Out {
 
     /// A note on stderr that does not change the result.
     pub fn note(&self, text: &str) {
-        eprintln!("note: {text}");
+        tell!("note: {text}");
     }
 
     /// Prints each issuance stage on a terminal (scripts read clean output) until the returned
@@ -107,7 +133,7 @@ impl Out {
         if self.json {
             self.print_json(value);
         } else {
-            println!("{text}");
+            say!("{text}");
         }
     }
 
@@ -115,11 +141,47 @@ impl Out {
     /// `text`.
     pub fn log(&self, value: &impl Serialize, text: &str) {
         if !self.json {
-            return println!("{text}");
+            return say!("{text}");
         }
         match serde_json::to_string(value) {
-            Ok(line) => println!("{line}"),
-            Err(e) => eprintln!("error: cannot print JSON: {e}"),
+            Ok(text) => line(false, &escape::json(&text)),
+            Err(e) => tell!("error: cannot print JSON: {e}"),
+        }
+    }
+
+    /// A listing: with `--json` the list with a `{"id", "damaged"}` entry at its end per record
+    /// that does not read; else `line` per item, then a line per damaged record.
+    pub fn listing<T: Serialize>(
+        &self,
+        all: &[T],
+        damaged: &[Damaged],
+        line: impl Fn(&T) -> String,
+    ) {
+        #[derive(Serialize)]
+        #[serde(untagged)]
+        enum Entry<'a, T> {
+            Item(&'a T),
+            Damaged(&'a Damaged),
+        }
+        if self.json {
+            let entries: Vec<Entry<T>> = all
+                .iter()
+                .map(Entry::Item)
+                .chain(damaged.iter().map(Entry::Damaged))
+                .collect();
+            return self.print_json(&entries);
+        }
+        for item in all {
+            say!("{}", line(item));
+        }
+        for d in damaged {
+            say!("{}\tdamaged: {}", d.id, d.damaged);
+        }
+        if !damaged.is_empty() {
+            self.note(
+                "a damaged record is left out of everything certdesk does; restore the data \
+                 folder from a backup to get it back",
+            );
         }
     }
 
@@ -127,7 +189,7 @@ impl Out {
         if self.json {
             self.print_json(&json!({"ok": true, "message": text}));
         } else {
-            println!("{text}");
+            say!("{text}");
         }
     }
 
@@ -136,9 +198,9 @@ impl Out {
             return self.print_json(a);
         }
         if !what.is_empty() {
-            println!("account {} {what}", a.name);
+            say!("account {} {what}", a.name);
         }
-        println!(
+        say!(
             "name:      {}\ne-mail:    {}\nCA:        {}\naccount:   {}\nstatus:    {:?}\ncreated:   {}",
             a.name,
             a.email,
@@ -149,23 +211,20 @@ impl Out {
         );
     }
 
-    pub fn accounts(&self, all: &[AccountInfo]) {
-        if self.json {
-            return self.print_json(&all);
+    pub fn accounts(&self, all: &[AccountInfo], damaged: &[Damaged]) {
+        if all.is_empty() && damaged.is_empty() && !self.json {
+            say!("no accounts yet: certdesk account register --help");
         }
-        if all.is_empty() {
-            println!("no accounts yet: certdesk account register --help");
-        }
-        for a in all {
-            println!("{}\t{}\t{}\t{:?}", a.name, a.email, a.ca.label(), a.status);
-        }
+        self.listing(all, damaged, |a| {
+            format!("{}\t{}\t{}\t{:?}", a.name, a.email, a.ca.label(), a.status)
+        });
     }
 
     pub fn terms(&self, t: &CaTerms) {
         if self.json {
             return self.print_json(t);
         }
-        println!(
+        say!(
             "directory: {}\nterms:     {}\nEAB:       {}\nprofiles:  {}",
             t.directory_url,
             t.terms_of_service.as_deref().unwrap_or("(none published)"),
@@ -186,8 +245,8 @@ impl Out {
         if self.json {
             return self.print_json(r);
         }
-        println!("request {}: {:?}", r.id, r.status);
-        println!(
+        say!("request {}: {:?}", r.id, r.status);
+        say!(
             "names: {}",
             r.names
                 .iter()
@@ -196,7 +255,7 @@ impl Out {
                 .join(", ")
         );
         if let Some(fallback) = &r.fallback_account {
-            println!(
+            say!(
                 "fallback account: {fallback} (renews after failed attempts at {})",
                 r.account
             );
@@ -207,34 +266,31 @@ impl Out {
             } else {
                 "by hand (certdesk deploy run)"
             };
-            println!("deploy mapping: {mapping}, deploys {when}");
+            say!("deploy mapping: {mapping}, deploys {when}");
         }
         for c in &r.challenges {
             match &c.challenge {
-                Challenge::Http01 { domain, url, key_authorization, .. } => println!(
+                Challenge::Http01 { domain, url, key_authorization, .. } => say!(
                     "  {domain} [{}]\n    serve at: {url}\n    content:  {key_authorization}",
                     c.status
                 ),
-                Challenge::Dns01 { domain, record_name, record_value } => println!(
+                Challenge::Dns01 { domain, record_name, record_value } => say!(
                     "  {domain} [{}]\n    TXT record: {record_name}\n    value:      {record_value}",
                     c.status
                 ),
             }
         }
         if let Some(p) = &r.problem {
-            println!("the CA's problem: {p}");
+            say!("the CA's problem: {p}");
         }
         if let Some(next) = &r.next_step {
-            println!("next: {next}");
+            say!("next: {next}");
         }
     }
 
-    pub fn requests(&self, all: &[RequestInfo]) {
-        if self.json {
-            return self.print_json(&all);
-        }
-        for r in all {
-            println!(
+    pub fn requests(&self, all: &[RequestInfo], damaged: &[Damaged]) {
+        self.listing(all, damaged, |r| {
+            format!(
                 "{}\t{:?}\t{}\t{}",
                 r.id,
                 r.status,
@@ -244,8 +300,8 @@ impl Out {
                     .map(|n| n.as_str())
                     .collect::<Vec<_>>()
                     .join(",")
-            );
-        }
+            )
+        });
     }
 
     /// One result per request, as a list (or, when `list` is false, the one result as an
@@ -281,7 +337,7 @@ impl Out {
                 Ok(info) if !self.json => self.request(info),
                 Ok(_) => {}
                 Err(e) => {
-                    eprintln!("error: request {label}: {e}");
+                    tell!("error: request {label}: {e}");
                     worst = worst.max(exit_code(e.kind()));
                 }
             }
@@ -294,9 +350,9 @@ impl Out {
             return self.print_json(c);
         }
         if !what.is_empty() {
-            println!("certificate {} {what}", c.id);
+            say!("certificate {} {what}", c.id);
         }
-        println!(
+        say!(
             "id:          {}\nnames:       {}\nissuer:      {}\nserial:      {}\nvalid:       {} to {}\ndays left:   {}\nkey:         {}\nstatus:      {:?}\nsha-256:     {}\nversions:    {}",
             c.id,
             c.info.names.join(", "),
@@ -312,20 +368,17 @@ impl Out {
         );
     }
 
-    pub fn certs(&self, all: &[CertSummary]) {
-        if self.json {
-            return self.print_json(&all);
-        }
-        for c in all {
-            println!(
+    pub fn certs(&self, all: &[CertSummary], damaged: &[Damaged]) {
+        self.listing(all, damaged, |c| {
+            format!(
                 "{}\t{:?}\t{} days\t{}\t{}",
                 c.id,
                 c.status,
                 c.days_left,
                 c.info.serial,
                 c.info.names.join(",")
-            );
-        }
+            )
+        });
     }
 
     pub fn history(&self, versions: &[CertVersion]) {
@@ -333,7 +386,7 @@ impl Out {
             return self.print_json(&versions);
         }
         for (i, v) in versions.iter().enumerate() {
-            println!(
+            say!(
                 "{}\t{}\t{} to {}\t{}\t{}{}",
                 i + 1,
                 v.info.serial,
@@ -352,32 +405,29 @@ impl Out {
         if self.json {
             return self.print_json(a);
         }
-        println!(
+        say!(
             "DNS account {} ({}): {}",
             a.name,
             a.provider,
             if a.enabled { "enabled" } else { "disabled" }
         );
         for (k, v) in &a.fields {
-            println!("  {k}: {v}");
+            say!("  {k}: {v}");
         }
         for k in &a.secrets_set {
-            println!("  {k}: set (in the keychain)");
+            say!("  {k}: set (in the keychain)");
         }
     }
 
-    pub fn dns_accounts(&self, all: &[DnsAccountInfo]) {
-        if self.json {
-            return self.print_json(&all);
-        }
-        for a in all {
-            println!(
+    pub fn dns_accounts(&self, all: &[DnsAccountInfo], damaged: &[Damaged]) {
+        self.listing(all, damaged, |a| {
+            format!(
                 "{}\t{}\t{}",
                 a.name,
                 a.provider,
                 if a.enabled { "enabled" } else { "disabled" }
-            );
-        }
+            )
+        });
     }
 
     pub fn dns_providers(&self, all: &[ProviderSpec]) {
@@ -385,9 +435,9 @@ impl Out {
             return self.print_json(&all);
         }
         for p in all {
-            println!("{} ({}): {}", p.id, p.label, p.privilege);
+            say!("{} ({}): {}", p.id, p.label, p.privilege);
             for f in p.fields() {
-                println!(
+                say!(
                     "  {}{}{}: {}",
                     f.name,
                     if f.required { "" } else { " (optional)" },
@@ -402,5 +452,5 @@ impl Out {
 fn print_progress(p: &Progress) {
     let done = matches!(p.stage, Stage::Issued | Stage::Failed);
     let dots = if done { "" } else { "…" };
-    eprintln!("{}: {}{dots}", p.request, p.stage.label());
+    tell!("{}: {}{dots}", p.request, p.stage.label());
 }

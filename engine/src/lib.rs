@@ -14,6 +14,7 @@ pub mod details;
 pub mod dns;
 pub mod dns_accounts;
 pub mod error;
+pub mod escape;
 pub mod form;
 pub mod http01;
 mod ids;

@@ -84,6 +84,22 @@ impl SmtpSecurity {
     }
 }
 
+impl SmtpSecurity {
+    /// A login (`username`) is refused without encryption: the password would cross the network
+    /// in clear. Checked when the settings are saved and again before a mail is sent.
+    pub(crate) fn check_login(self, username: &str) -> Result<()> {
+        if self == Self::Plain && !username.is_empty() {
+            return Err(Error::input(format!(
+                "smtp.security is none while smtp.username is {username:?}: the password would \
+                 cross the network unencrypted, which certdesk never does. Set smtp.security to \
+                 starttls (port 587) or tls (port 465), or clear smtp.username for a relay that \
+                 takes mail without a login"
+            )));
+        }
+        Ok(())
+    }
+}
+
 impl std::fmt::Display for SmtpSecurity {
     /// The id settings and the command line use.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -253,6 +269,7 @@ impl SettingsUpdate {
         ] {
             *field = field.trim().to_owned();
         }
+        smtp.security.check_login(&smtp.username)?;
         if !smtp.host.is_empty() {
             if smtp.port == 0 {
                 return Err(Error::input(

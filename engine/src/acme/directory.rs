@@ -25,10 +25,9 @@ impl Ca {
     /// A CA from a user-given directory URL, checked to be an https URL.
     pub fn custom(url: &str) -> Result<Self> {
         let url = url.trim();
-        let uri: http::Uri = url
-            .parse()
+        url.parse::<http::Uri>()
             .map_err(|e| Error::input(format!("the directory URL {url:?} is not a URL: {e}")))?;
-        if uri.scheme_str() != Some("https") || uri.host().is_none() {
+        if !is_https(url) {
             return Err(Error::input(format!(
                 "the directory URL {url:?} must start with https:// and name a host"
             )));
@@ -78,6 +77,36 @@ pub(crate) struct Directory {
     new_account: Option<String>,
     #[serde(rename = "newNonce")]
     pub new_nonce: Option<String>,
+    /// Every other entry: the endpoints certdesk reaches through instant-acme (newOrder,
+    /// revokeCert, keyChange, renewalInfo, …), checked to be https like the two above.
+    #[serde(flatten)]
+    others: BTreeMap<String, serde_json::Value>,
+}
+
+impl Directory {
+    /// The first endpoint that is not an https URL, by its name: a CA that lists one is not
+    /// followed there (the client refuses each such request too; this names the entry).
+    fn plain_endpoint(&self) -> Option<(&str, &str)> {
+        let named = [
+            ("newAccount", self.new_account.as_deref()),
+            ("newNonce", self.new_nonce.as_deref()),
+        ];
+        named
+            .into_iter()
+            .filter_map(|(name, url)| Some((name, url?)))
+            .chain(
+                self.others
+                    .iter()
+                    .filter_map(|(name, url)| Some((name.as_str(), url.as_str()?))),
+            )
+            .find(|(_, url)| !is_https(url))
+    }
+}
+
+/// Whether `url` is an https URL with a host.
+pub(crate) fn is_https(url: &str) -> bool {
+    url.parse::<http::Uri>()
+        .is_ok_and(|uri| uri.scheme_str() == Some("https") && uri.host().is_some())
 }
 
 /// Fetches the directory at `url` and returns its meta data.
@@ -98,6 +127,12 @@ pub(crate) async fn fetch(http: &AcmeHttp, url: &str) -> Result<Directory> {
             "{url} is not an ACME directory (its JSON did not parse: {e})"
         ))
     })?;
+    if let Some((name, endpoint)) = directory.plain_endpoint() {
+        return Err(Error::Network(format!(
+            "the directory {url} lists {name} at {endpoint}, which is not an https URL: certdesk \
+             talks to a CA over https only and did not follow it"
+        )));
+    }
     if directory.new_account.is_none() {
         return Err(Error::Network(format!(
             "{url} is not an ACME directory: it lists no newAccount endpoint"

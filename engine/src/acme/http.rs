@@ -1,8 +1,11 @@
 //! The HTTP client under instant-acme: rustls on aws-lc-rs with Mozilla's roots plus an optional
-//! extra root per CA (a private CA, or Pebble in tests), a timeout on every request, and retries
-//! with backoff where retrying helps (connection failures, timeouts, 5xx, 429 with Retry-After).
+//! extra root per CA (a private CA, or Pebble in tests), https only, a deadline on every request
+//! that covers the whole body, a size limit on every answer, and retries with backoff where
+//! retrying helps (connection failures, timeouts, 5xx, 429 with a short Retry-After).
 //!
-//! instant-acme's own client has no timeout and retries only badNonce. Retrying a POST is safe
+//! instant-acme's own client has no timeout, reads bodies without a limit and follows any URL
+//! the CA hands out; every request certdesk makes to a CA (instant-acme's and its own) goes
+//! through [`AcmeHttp::send`], so these rules hold for all of them. Retrying a POST is safe
 //! here: a replayed JWS carries a used nonce, the CA answers badNonce, and instant-acme signs the
 //! request again with a fresh one.
 
@@ -12,25 +15,36 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use http::{HeaderMap, HeaderValue, Request, StatusCode, Uri};
+use http_body_util::{BodyExt, Limited};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use instant_acme::{BodyWrapper, BytesResponse, HttpClient};
 use rustls::RootCertStore;
+use tokio::time::Instant;
 
 use crate::error::{Error, Problem, Result};
 
-/// How long one HTTP exchange with the CA may take.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one exchange with the CA may take: connecting, the headers and the whole body.
+const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one request may take, every attempt and pause included: a CA that drips its answer
+/// or keeps failing cannot stretch a request past this.
+pub(crate) const REQUEST_DEADLINE: Duration = Duration::from_secs(45);
+/// The most one answer may hold. ACME's largest answers (a certificate chain, an order of a
+/// hundred names) are some tens of kilobytes; a CA that sends more is not read further.
+pub(crate) const MAX_BODY: usize = 1 << 20;
 /// Attempts per request, the first included.
 const ATTEMPTS: u32 = 4;
 /// The first pause between attempts; it doubles each time, with jitter.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 /// The longest Retry-After we wait inside one request; longer ones are reported to the user.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(20);
+/// The longest wait a CA can ask for (Retry-After) that certdesk honours: a week. Longer ones are
+/// cut to this before anything computes a time from them (instant-acme adds them to the clock,
+/// which panics past its range).
+pub const LONGEST_CA_WAIT: Duration = Duration::from_secs(7 * 86_400);
 
 #[derive(Clone)]
 pub struct AcmeHttp {
@@ -64,7 +78,7 @@ impl AcmeHttp {
         http.set_nodelay(true);
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(config)
-            .https_or_http()
+            .https_only()
             .enable_http1()
             .enable_http2()
             .wrap_connector(http);
@@ -72,13 +86,13 @@ impl AcmeHttp {
         Ok(Self { client })
     }
 
-    /// GET `url` and return the body, with the same timeout and retries as ACME requests.
+    /// GET `url` and return the body, with the same deadline, limit and retries as ACME requests.
     pub async fn get(&self, url: &str) -> Result<(StatusCode, Bytes)> {
         let request = Request::get(url)
             .header(http::header::USER_AGENT, USER_AGENT)
             .body(Bytes::new())
             .map_err(|e| Error::input(format!("{url} is not a valid URL: {e}")))?;
-        let rsp = self.exchange(url, request).await?;
+        let rsp = self.exchange(request).await?;
         Ok((rsp.status(), rsp.into_body()))
     }
 
@@ -89,7 +103,7 @@ impl AcmeHttp {
             .header(http::header::CONTENT_TYPE, "application/jose+json")
             .body(Bytes::from(body))
             .map_err(|e| Error::input(format!("{url} is not a valid URL: {e}")))?;
-        self.exchange(url, request).await
+        self.exchange(request).await
     }
 
     /// HEADs `url` (a fresh nonce) and returns the response.
@@ -98,67 +112,83 @@ impl AcmeHttp {
             .header(http::header::USER_AGENT, USER_AGENT)
             .body(Bytes::new())
             .map_err(|e| Error::input(format!("{url} is not a valid URL: {e}")))?;
-        self.exchange(url, request).await
+        self.exchange(request).await
     }
 
-    async fn exchange(&self, url: &str, request: Request<Bytes>) -> Result<http::Response<Bytes>> {
-        let rsp = self.send(request).await.map_err(|e| network(url, e))?;
-        let (parts, body) = rsp.into_parts();
-        let body = body
-            .collect()
+    async fn exchange(&self, request: Request<Bytes>) -> Result<http::Response<Bytes>> {
+        self.send(request)
             .await
-            .map_err(|e| network(url, e))?
-            .to_bytes();
-        Ok(http::Response::from_parts(parts, body))
+            .map_err(|e| Error::Network(e.to_string()))
     }
 
+    /// Sends `request` (again, after failures that retrying may cure) and reads the whole answer,
+    /// all within [`REQUEST_DEADLINE`] and [`MAX_BODY`].
     async fn send(
         &self,
         request: Request<Bytes>,
-    ) -> Result<http::Response<hyper::body::Incoming>, Box<dyn std::error::Error + Send + Sync>>
-    {
+    ) -> std::result::Result<http::Response<Bytes>, Failed> {
+        let failed = |why| Failed::new(request.uri(), why);
+        if request.uri().scheme_str() != Some("https") {
+            return Err(failed(Why::NotHttps));
+        }
+        let deadline = Instant::now() + REQUEST_DEADLINE;
         let (parts, body) = request.into_parts();
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
             let req = Request::from_parts(parts.clone(), BodyWrapper::from(body.to_vec()));
-            let outcome = tokio::time::timeout(REQUEST_TIMEOUT, self.client.request(req)).await;
-            let retry_after = match &outcome {
-                Ok(Ok(rsp)) if rsp.status().is_server_error() => retry_after(rsp),
-                Ok(Ok(rsp)) if rsp.status() == StatusCode::TOO_MANY_REQUESTS => {
-                    match retry_after(rsp) {
-                        Some(wait) if wait <= MAX_RETRY_AFTER => Some(wait),
-                        // A long rate limit: give the CA's answer to the user now.
-                        _ => {
-                            return outcome
-                                .map_err(|_| unreachable_timeout())?
-                                .map_err(Into::into)
-                        }
-                    }
+            let limit = deadline.min(Instant::now() + EXCHANGE_TIMEOUT);
+            let outcome = tokio::time::timeout_at(limit, self.attempt(req))
+                .await
+                .unwrap_or(Err(Why::Timeout));
+            let wait = match &outcome {
+                Ok(rsp) if rsp.status().is_server_error() => {
+                    Some(retry_after(rsp.headers()).unwrap_or_default())
                 }
-                Ok(Ok(_)) => None,
-                Ok(Err(_)) | Err(_) => Some(Duration::ZERO),
+                // A long rate limit goes to the user at once.
+                Ok(rsp) if rsp.status() == StatusCode::TOO_MANY_REQUESTS => {
+                    retry_after(rsp.headers()).filter(|wait| *wait <= MAX_RETRY_AFTER)
+                }
+                Ok(_) => None,
+                Err(Why::Unreachable(_) | Why::Timeout) => Some(Duration::ZERO),
+                // Neither changes on a second try.
+                Err(Why::TooLarge | Why::NotHttps) => None,
             };
-            let (Some(wait), true) = (retry_after, attempt < ATTEMPTS) else {
-                return match outcome {
-                    Ok(result) => result.map_err(Into::into),
-                    Err(_) => Err(format!(
-                        "no answer within {} seconds",
-                        REQUEST_TIMEOUT.as_secs()
-                    )
-                    .into()),
-                };
-            };
-            let pause = wait.max(backoff).min(MAX_RETRY_AFTER) + jitter(backoff);
-            tokio::time::sleep(pause).await;
-            backoff *= 2;
-            attempt += 1;
+            let pause = wait.map(|wait| wait.max(backoff).min(MAX_RETRY_AFTER) + jitter(backoff));
+            match pause {
+                Some(pause) if attempt < ATTEMPTS && Instant::now() + pause < deadline => {
+                    tokio::time::sleep(pause).await;
+                    backoff *= 2;
+                    attempt += 1;
+                }
+                _ => return outcome.map_err(|why| Failed::new(&parts.uri, why)),
+            }
         }
     }
-}
 
-fn unreachable_timeout() -> Box<dyn std::error::Error + Send + Sync> {
-    "no answer from the CA".into()
+    /// One exchange: the answer with its whole body, which may not pass [`MAX_BODY`].
+    async fn attempt(
+        &self,
+        req: Request<BodyWrapper<Bytes>>,
+    ) -> std::result::Result<http::Response<Bytes>, Why> {
+        let rsp = self
+            .client
+            .request(req)
+            .await
+            .map_err(|e| Why::Unreachable(causes(&e)))?;
+        let (parts, body) = rsp.into_parts();
+        let body = Limited::new(body, MAX_BODY)
+            .collect()
+            .await
+            .map_err(
+                |e| match e.downcast_ref::<http_body_util::LengthLimitError>() {
+                    Some(_) => Why::TooLarge,
+                    None => Why::Unreachable(causes(&*e)),
+                },
+            )?
+            .to_bytes();
+        Ok(http::Response::from_parts(parts, body))
+    }
 }
 
 const USER_AGENT: &str = concat!("certdesk/", env!("CARGO_PKG_VERSION"));
@@ -170,20 +200,27 @@ fn jitter(base: Duration) -> Duration {
     Duration::from_millis(rand::rng().random_range(0..=max))
 }
 
-fn retry_after<B>(rsp: &http::Response<B>) -> Option<Duration> {
-    let value = rsp
-        .headers()
-        .get(http::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?;
-    match value.trim().parse::<u64>() {
-        Ok(secs) => Some(Duration::from_secs(secs)),
-        Err(_) => httpdate::parse_http_date(value.trim()).ok().map(|at| {
-            at.duration_since(std::time::SystemTime::now())
-                .unwrap_or_default()
-        }),
+/// The CA's `Retry-After` (RFC 9110 §10.2.3) as it asked: delay-seconds or an HTTP date. A value
+/// that is neither, or a date in the past, is no wait. `None`: no header.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(http::header::RETRY_AFTER)?;
+    let value = value.to_str().unwrap_or_default().trim();
+    Some(match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()
+            .and_then(|at| at.duration_since(std::time::SystemTime::now()).ok())
+            .unwrap_or_default(),
+    })
+}
+
+/// Rewrites the answer's `Retry-After` as delay-seconds of at most [`LONGEST_CA_WAIT`], so that
+/// instant-acme, which adds it to the clock, meets no value that overflows and none it cannot read.
+fn tame_retry_after(headers: &mut HeaderMap) {
+    if let Some(wait) = retry_after(headers) {
+        let secs = wait.min(LONGEST_CA_WAIT).as_secs();
+        headers.insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
     }
-    .or(Some(Duration::ZERO))
 }
 
 /// A problem document the CA answered with a `Retry-After` header. instant-acme reads only the
@@ -193,29 +230,67 @@ fn retry_after<B>(rsp: &http::Response<B>) -> Option<Duration> {
 #[error("{0}")]
 pub struct ProblemWithRetry(pub Problem);
 
-/// The CA could not be reached (or answered garbage at the HTTP level), with the causes.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "could not reach the CA at {url}: {cause}. Check the URL, your network and, for a private \
-     CA, its root certificate (--ca-root)"
-)]
-pub struct Unreachable {
-    url: String,
-    cause: String,
+/// Why a request to the CA came to nothing.
+#[derive(Debug)]
+enum Why {
+    /// It could not be reached (or answered garbage at the HTTP level), with the causes.
+    Unreachable(String),
+    /// No complete answer within the deadline.
+    Timeout,
+    /// The answer passed [`MAX_BODY`].
+    TooLarge,
+    /// The URL is not https.
+    NotHttps,
 }
 
-impl Unreachable {
-    fn new(url: &str, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+/// A request to the CA at `url` that failed, in words that say what to check.
+#[derive(Debug)]
+pub struct Failed {
+    url: String,
+    why: Why,
+}
+
+impl Failed {
+    fn new(url: &Uri, why: Why) -> Self {
         Self {
-            url: url.to_owned(),
-            cause: causes(&*e.into()),
+            url: url.to_string(),
+            why,
         }
     }
 }
 
-fn network(url: &str, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
-    Error::Network(Unreachable::new(url, e).to_string())
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = &self.url;
+        match &self.why {
+            Why::Unreachable(cause) => write!(
+                f,
+                "could not reach the CA at {url}: {cause}. Check the URL, your network and, for a \
+                 private CA, its root certificate (--ca-root)"
+            ),
+            Why::Timeout => write!(
+                f,
+                "timed out: the CA at {url} sent no complete answer within {} seconds (a request \
+                 may take no longer, retries included). The CA may be overloaded: try again later",
+                REQUEST_DEADLINE.as_secs()
+            ),
+            Why::TooLarge => write!(
+                f,
+                "the CA at {url} sent an answer larger than the size limit of {} MiB, far more \
+                 than any ACME answer; certdesk stopped reading it. Check the directory URL",
+                MAX_BODY >> 20
+            ),
+            Why::NotHttps => write!(
+                f,
+                "the CA handed out the URL {url}, which is not https: certdesk talks to a CA over \
+                 https only and did not follow it. The CA's directory or its answers are wrong \
+                 (or were tampered with on the way)"
+            ),
+        }
+    }
 }
+
+impl std::error::Error for Failed {}
 
 /// An error and its causes on one line: hyper's own text ("client error (Connect)") hides the
 /// part that helps ("Connection refused", "invalid peer certificate: UnknownIssuer").
@@ -255,7 +330,6 @@ impl HttpClient for AcmeHttp {
         let this = self.clone();
         Box::pin(async move {
             let (parts, body) = req.into_parts();
-            let url = parts.uri.to_string();
             let body = body
                 .collect()
                 .await
@@ -264,29 +338,72 @@ impl HttpClient for AcmeHttp {
             let rsp = this
                 .send(Request::from_parts(parts, body))
                 .await
-                .map_err(|e| instant_acme::Error::Other(Box::new(Unreachable::new(&url, e))))?;
-            let refused = rsp.status().is_client_error() || rsp.status().is_server_error();
-            let Some(wait) = retry_after(&rsp).filter(|w| refused && !w.is_zero()) else {
-                return Ok(BytesResponse::from(rsp));
-            };
-            let (parts, body) = rsp.into_parts();
-            let body = body
-                .collect()
-                .await
-                .map_err(|e| instant_acme::Error::Other(Box::new(Unreachable::new(&url, e))))?
-                .to_bytes();
-            match serde_json::from_slice::<Problem>(&body) {
-                Ok(problem) if !problem.is_bad_nonce() => Err(instant_acme::Error::Other(
-                    Box::new(ProblemWithRetry(Problem {
-                        retry_after_secs: Some(wait.as_secs().max(1)),
-                        ..problem
-                    })),
-                )),
-                _ => Ok(BytesResponse::from(http::Response::from_parts(
-                    parts,
-                    http_body_util::Full::new(body),
-                ))),
+                .map_err(|e| instant_acme::Error::Other(Box::new(e)))?;
+            let (mut parts, body) = rsp.into_parts();
+            let refused = parts.status.is_client_error() || parts.status.is_server_error();
+            let asked = retry_after(&parts.headers).filter(|w| refused && !w.is_zero());
+            tame_retry_after(&mut parts.headers);
+            if let Some(wait) = asked {
+                match serde_json::from_slice::<Problem>(&body) {
+                    Ok(problem) if !problem.is_bad_nonce() => {
+                        return Err(instant_acme::Error::Other(Box::new(ProblemWithRetry(
+                            Problem {
+                                retry_after_secs: Some(wait.as_secs().max(1)),
+                                ..problem
+                            },
+                        ))))
+                    }
+                    _ => {}
+                }
             }
+            Ok(BytesResponse::from(http::Response::from_parts(
+                parts,
+                http_body_util::Full::new(body),
+            )))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(value: &[u8]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let value = HeaderValue::from_bytes(value).expect("a header value");
+        headers.insert(http::header::RETRY_AFTER, value);
+        headers
+    }
+
+    #[test]
+    fn retry_after_reads_any_value_without_panicking_and_is_tamed_for_instant_acme() {
+        let week = LONGEST_CA_WAIT.as_secs();
+        let cases: [(&[u8], Duration, u64); 8] = [
+            (b"120", Duration::from_secs(120), 120),
+            (
+                b"1000000000000",
+                Duration::from_secs(1_000_000_000_000),
+                week,
+            ),
+            (b"18446744073709551615", Duration::from_secs(u64::MAX), week),
+            // Beyond u64, negative, garbage, not UTF-8, a date long past: no wait.
+            (b"18446744073709551616", Duration::ZERO, 0),
+            (b"-5", Duration::ZERO, 0),
+            (b"soon, maybe", Duration::ZERO, 0),
+            (b"\xff\xfe", Duration::ZERO, 0),
+            (b"Thu, 01 Jan 1970 00:00:00 GMT", Duration::ZERO, 0),
+        ];
+        for (value, asked, tamed) in cases {
+            let mut h = headers(value);
+            assert_eq!(retry_after(&h), Some(asked), "{value:?}");
+            tame_retry_after(&mut h);
+            assert_eq!(h[http::header::RETRY_AFTER], tamed.to_string(), "{value:?}");
+        }
+        // A date far ahead is a wait of that long, cut to a week for instant-acme.
+        let mut far = headers(b"Fri, 31 Dec 9999 23:59:59 GMT");
+        assert!(retry_after(&far).expect("a wait") > LONGEST_CA_WAIT);
+        tame_retry_after(&mut far);
+        assert_eq!(far[http::header::RETRY_AFTER], week.to_string());
+        assert_eq!(retry_after(&HeaderMap::new()), None);
     }
 }

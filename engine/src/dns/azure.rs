@@ -261,7 +261,7 @@ impl Azure {
         let response = http::send(SPEC.label, &doing, request).await?;
         if response.status() == StatusCode::NOT_FOUND {
             // A missing set answers code NotFound; a missing zone or resource group its own code.
-            let body = response.text().await.unwrap_or_default();
+            let body = http::text(SPEC.label, &doing, response).await?;
             if error_code(&body).as_deref() == Some("NotFound") {
                 return Ok(None);
             }

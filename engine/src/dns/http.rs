@@ -8,8 +8,13 @@ use serde::de::DeserializeOwned;
 use super::{provider_error, Config};
 use crate::error::{Error, Result};
 
-/// One API call may take this long before the provider counts as unreachable.
+/// One API call may take this long before the provider counts as unreachable: reqwest's total
+/// timeout runs from connecting until the body has been read, so a provider that drips its answer
+/// is cut off too.
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// The most one answer may hold. A page of zones or records is some tens of kilobytes; a
+/// provider that sends more is not read further.
+const MAX_BODY: usize = 2 << 20;
 
 /// A client for `config`'s provider, trusting the account's extra CA when it names one.
 pub(super) fn client(config: &Config) -> Result<reqwest::Client> {
@@ -49,6 +54,44 @@ pub(super) async fn send(
     })
 }
 
+/// The whole body as text (invalid UTF-8 replaced), read within the client's timeout and no
+/// further than [`MAX_BODY`].
+pub(super) async fn text(
+    label: &str,
+    doing: &str,
+    mut response: reqwest::Response,
+) -> Result<String> {
+    let too_large = || {
+        provider_error(
+            label,
+            doing,
+            format!(
+                "the answer is larger than the size limit of {} MiB, far more than the API \
+                 sends; certdesk stopped reading it",
+                MAX_BODY >> 20
+            ),
+        )
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| provider_error(label, doing, format!("the answer broke off ({e})")))?
+    {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
 /// The body of a successful answer as JSON; any other status becomes the provider's own text
 /// (run through `explain`, which knows the provider's error format).
 pub(super) async fn json<T: DeserializeOwned>(
@@ -58,10 +101,7 @@ pub(super) async fn json<T: DeserializeOwned>(
     explain: fn(&str) -> Option<String>,
 ) -> Result<T> {
     let status = response.status();
-    let body = response
-        .text()
-        .await
-        .map_err(|e| provider_error(label, doing, format!("the answer broke off ({e})")))?;
+    let body = text(label, doing, response).await?;
     if !status.is_success() {
         let text = explain(&body).unwrap_or_else(|| body.chars().take(500).collect());
         return Err(provider_error(

@@ -144,9 +144,7 @@ impl Route53 {
             }
             let response = http::send(SPEC.label, doing, request).await?;
             let status = response.status();
-            let text = response.text().await.map_err(|e| {
-                provider_error(SPEC.label, doing, format!("the answer broke off ({e})"))
-            })?;
+            let text = http::text(SPEC.label, doing, response).await?;
             if status.is_success() {
                 return quick_xml::de::from_str(&text).map_err(|e| {
                     provider_error(

@@ -15,8 +15,13 @@ use crate::settings::{SmtpSecurity, SmtpView};
 
 type Transport = AsyncSmtpTransport<Tokio1Executor>;
 
-/// A server that accepts the connection but never answers must not hang a renewal run.
+/// How long one read or write to the server may wait: a server that accepts the connection but
+/// never answers must not hang a renewal run.
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// How long handing over one mail may take, from connecting to the server's last answer: a
+/// server that answers each line just in time cannot stretch it further. (lettre bounds the
+/// size of each answer itself: 1,000 bytes a line, 100,000 an answer.)
+const DEADLINE: Duration = Duration::from_secs(90);
 
 /// What a mail carries.
 pub(crate) enum Body {
@@ -71,6 +76,8 @@ fn message(smtp: &SmtpView, to: &str, subject: &str, body: Body) -> Result<Messa
 }
 
 fn transport(smtp: &SmtpView, password: Option<&str>) -> Result<Transport> {
+    // Settings saved before the rule (or written by hand) are refused here too, before connecting.
+    smtp.security.check_login(&smtp.username)?;
     let tls_error = |e: lettre::transport::smtp::Error| {
         Error::input(format!(
             "TLS cannot be set up for the SMTP server {:?}: {e}",
@@ -147,9 +154,16 @@ pub(crate) async fn send(
 ) -> Result<MailSent> {
     let message = message(smtp, to, subject, body)?;
     let server = format!("{}:{}", smtp.host, smtp.port);
-    transport(smtp, password)?
-        .send(message)
+    let transport = transport(smtp, password)?;
+    tokio::time::timeout(DEADLINE, transport.send(message))
         .await
+        .map_err(|_| {
+            Error::Network(format!(
+                "timed out: the SMTP server {server} did not take the mail within {} seconds; \
+                 check that it is an SMTP server and not overloaded",
+                DEADLINE.as_secs()
+            ))
+        })?
         .map_err(|e| {
             Error::Network(format!(
                 "the SMTP server {server} did not take the mail: {e}; {}",
@@ -162,4 +176,29 @@ pub(crate) async fn send(
         to: to.to_owned(),
         subject: subject.to_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_login_without_encryption_is_refused_before_connecting() {
+        let smtp = SmtpView {
+            host: "127.0.0.1".into(),
+            port: 25,
+            username: "certdesk".into(),
+            security: SmtpSecurity::Plain,
+            ..SmtpView::default()
+        };
+        let Err(e) = transport(&smtp, Some("secret")) else {
+            panic!("a plain login was let through");
+        };
+        assert!(e.to_string().contains("unencrypted"), "{e}");
+        let relay = SmtpView {
+            username: String::new(),
+            ..smtp
+        };
+        assert!(transport(&relay, None).is_ok());
+    }
 }

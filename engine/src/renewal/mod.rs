@@ -24,7 +24,7 @@ use crate::mail::Notice;
 use crate::names::ChallengeType;
 use crate::repository::{CertRecord, CertStatus, CertSummary};
 use crate::request::{RequestInfo, RequestStatus};
-use crate::store::{Change, Record, Table};
+use crate::store::{Change, Damaged, Record, Table};
 use crate::Engine;
 
 pub(crate) use ari::identifier as ari_identifier;
@@ -37,6 +37,10 @@ pub use window::{AriWindow, Plan, Reason, Validity};
 pub const CONCURRENT_RENEWALS: usize = 8;
 /// ARI questions of one pass that run at once.
 const CONCURRENT_ARI: usize = 16;
+/// The longest one certificate's renewal may take in a pass: many times what ordering,
+/// validating (DNS propagation waits included, 5 minutes by default) and deploying take, short
+/// enough that a stuck peer cannot hold the renewals behind it for long.
+pub const RENEWAL_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// The engine's renewal bookkeeping that lives only as long as the process.
 #[derive(Default)]
@@ -173,6 +177,9 @@ pub struct PassReport {
     /// E-mail notices that could not be sent (the renewals stand).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mail_errors: Vec<String>,
+    /// Certificates and requests whose records do not read: left out of the pass.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Damaged>,
 }
 
 impl PassReport {
@@ -196,6 +203,12 @@ impl Engine {
     /// only (the CA's last ARI answers included): this is the check the scheduler makes on each
     /// wake-up.
     pub fn renewal_plans(&self, now: OffsetDateTime) -> Result<Vec<Planned>> {
+        Ok(self.candidates(now)?.0)
+    }
+
+    /// The plans of [`Engine::renewal_plans`], and the certificates and requests left out
+    /// because their records do not read.
+    fn candidates(&self, now: OffsetDateTime) -> Result<(Vec<Planned>, Vec<Damaged>)> {
         let settings = self.settings()?;
         let (days_before, http_listen) =
             (settings.renew_days_before, settings.http_listen.is_some());
@@ -205,15 +218,18 @@ impl Engine {
             .into_iter()
             .map(|s| (s.id.clone(), s))
             .collect();
-        let requests: HashMap<String, RequestView> = self
-            .store
-            .list::<RequestView>()?
+        let requests = self.store.scan::<RequestView>()?;
+        let certs = self.store.scan::<EntryView>()?;
+        let mut damaged = certs.damaged;
+        damaged.extend(requests.damaged);
+        let requests: HashMap<String, RequestView> = requests
+            .records
             .into_iter()
             .map(|r| (r.id.clone(), r))
             .collect();
         let dns01_mappings = self.mappings_answering_dns01()?;
         let mut plans = Vec::new();
-        for cert in self.store.list::<EntryView>()? {
+        for cert in certs.records {
             let Some(info) = cert.versions.last() else {
                 continue;
             };
@@ -249,7 +265,7 @@ impl Engine {
             });
         }
         plans.sort_by_key(|p| (p.next_action().is_none(), p.next_action()));
-        Ok(plans)
+        Ok((plans, damaged))
     }
 
     /// What would renew by `by`, and why (`certdesk renew --due --dry-run --at`): the CA's
@@ -268,7 +284,7 @@ impl Engine {
     /// [`CONCURRENT_RENEWALS`] at once) and reminds about the others.
     pub async fn renew_due_once(&self, now: OffsetDateTime) -> Result<PassReport> {
         self.refresh_ari(now).await?;
-        let plans = self.renewal_plans(now)?;
+        let (plans, skipped) = self.candidates(now)?;
         let (due, later): (Vec<_>, Vec<_>) = plans.into_iter().partition(|p| p.due(now));
         let needs_responder = due
             .iter()
@@ -306,6 +322,7 @@ impl Engine {
             next_due,
             held,
             mail_errors,
+            skipped,
         })
     }
 
@@ -425,46 +442,59 @@ impl Engine {
         state.in_flight = Some(now);
         self.store.commit(Change::new().put(&state)).await?;
 
-        let result = match responder {
-            Err(e) => Err(Error::input(format!(
-                "the built-in http-01 responder could not start: {e}"
-            ))),
-            Ok(responder) if resume => {
-                self.verify_for(&planned.id, responder, Caller::Scheduler)
-                    .await
-            }
-            Ok(responder) => {
-                // An ARI identifier means something only to the CA that issued the certificate.
-                let replaces = match &state.ari {
-                    AriState::Window { .. }
-                        if cert.issuing_account(&request.account) == ordering =>
-                    {
-                        current_cert_id(&cert)?
+        let renewal = async {
+            match responder {
+                Err(e) => Err(Error::input(format!(
+                    "the built-in http-01 responder could not start: {e}"
+                ))),
+                Ok(responder) if resume => {
+                    self.verify_for(&planned.id, responder, Caller::Scheduler)
+                        .await
+                }
+                Ok(responder) => {
+                    // An ARI identifier means something only to the CA that issued the certificate.
+                    let replaces = match &state.ari {
+                        AriState::Window { .. }
+                            if cert.issuing_account(&request.account) == ordering =>
+                        {
+                            current_cert_id(&cert)?
+                        }
+                        _ => None,
+                    };
+                    let first = self
+                        .renew_replacing(
+                            &planned.id,
+                            responder.clone(),
+                            replaces.clone(),
+                            fallback.clone(),
+                        )
+                        .await;
+                    match first {
+                        // RFC 9773 §5: the CA already saw a replacement of it; order without.
+                        Err(e)
+                            if replaces.is_some()
+                                && e.problem()
+                                    .is_some_and(|p| p.short_type() == "alreadyReplaced") =>
+                        {
+                            self.renew_replacing(&planned.id, responder, None, fallback.clone())
+                                .await
+                        }
+                        other => other,
                     }
-                    _ => None,
-                };
-                let first = self
-                    .renew_replacing(
-                        &planned.id,
-                        responder.clone(),
-                        replaces.clone(),
-                        fallback.clone(),
-                    )
-                    .await;
-                match first {
-                    // RFC 9773 §5: the CA already saw a replacement of it; order without.
-                    Err(e)
-                        if replaces.is_some()
-                            && e.problem()
-                                .is_some_and(|p| p.short_type() == "alreadyReplaced") =>
-                    {
-                        self.renew_replacing(&planned.id, responder, None, fallback)
-                            .await
-                    }
-                    other => other,
                 }
             }
         };
+        // However slowly the CA (or a DNS provider, or an end server) answers, one certificate
+        // cannot hold the pass longer than this; the next attempt continues its order.
+        let result = tokio::time::timeout(RENEWAL_DEADLINE, renewal)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::Network(format!(
+                    "timed out: the renewal did not finish within {} minutes, the longest one \
+                     certificate's renewal may take",
+                    RENEWAL_DEADLINE.as_secs() / 60
+                )))
+            });
         match result {
             Ok(info) if info.status == RequestStatus::Renewed => {
                 state.succeeded();
@@ -479,7 +509,7 @@ impl Engine {
             Err(e) => {
                 state.failed(now, e.to_string(), e.problem());
                 outcome.action = Action::Failed;
-                outcome.error = Some(e.to_string());
+                outcome.error = state.last_error.clone();
                 outcome.next_attempt = state.next_attempt;
             }
         }
@@ -547,7 +577,7 @@ impl Engine {
                             .clamp(MIN_ARI_RECHECK, MAX_ARI_RECHECK);
                         state.ari = AriState::Window {
                             window,
-                            next_check: now + wait,
+                            next_check: now.saturating_add(wait),
                         };
                         state.ari_retry = None;
                     }
@@ -555,7 +585,7 @@ impl Engine {
                         state.ari = AriState::Unsupported;
                         state.ari_retry = None;
                     }
-                    Err(_) => state.ari_retry = Some(now + MIN_ARI_RECHECK),
+                    Err(_) => state.ari_retry = Some(now.saturating_add(MIN_ARI_RECHECK)),
                 }
                 state
             })

@@ -33,6 +33,9 @@ pub const REMINDER_INTERVAL: Duration = Duration::days(1);
 pub const MIN_ARI_RECHECK: Duration = Duration::hours(1);
 /// …and no later than this (RFC 9773 §4.3.2 suggests about daily checks).
 pub const MAX_ARI_RECHECK: Duration = Duration::days(1);
+/// The longest wait a CA can ask for (Retry-After, a rate limit's time) that certdesk honours;
+/// a CA that asks for more (a year, or `u64::MAX` seconds) is asked again after this.
+pub const LONGEST_CA_WAIT: Duration = Duration::weeks(1);
 
 /// The CA's renewal information as last fetched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,7 +146,7 @@ impl RenewalRecord {
 
     /// Orders placed in the 24 hours before `now`.
     pub fn orders_today(&self, now: OffsetDateTime) -> Vec<i64> {
-        let since = (now - Duration::days(1)).unix_timestamp();
+        let since = now.saturating_sub(Duration::days(1)).unix_timestamp();
         self.orders.iter().copied().filter(|t| *t > since).collect()
     }
 
@@ -156,7 +159,7 @@ impl RenewalRecord {
         let oldest = today.iter().min().copied().unwrap_or(now.unix_timestamp());
         OffsetDateTime::from_unix_timestamp(oldest)
             .ok()
-            .map(|t| t + Duration::days(1))
+            .map(|t| t.saturating_add(Duration::days(1)))
     }
 
     /// What holds the next attempt back, and until when: the later of the retry after failures
@@ -182,36 +185,47 @@ impl RenewalRecord {
 
     /// Records a failed attempt and schedules the next one: exponential backoff with jitter,
     /// capped; the CA's time wins when it asks for more (its Retry-After, or for `rateLimited`
-    /// the time in its text, else [`RATE_LIMIT_PAUSE`]).
+    /// the time in its text, else [`RATE_LIMIT_PAUSE`]), up to [`LONGEST_CA_WAIT`]. A longer wait
+    /// the CA asked for is cut to that, and the error says so.
     pub fn failed(&mut self, now: OffsetDateTime, error: String, problem: Option<&Problem>) {
-        self.failures += 1;
+        self.failures = self.failures.saturating_add(1);
         let doubling = 2i32.saturating_pow(self.failures.saturating_sub(1).min(16));
-        let base = (FIRST_RETRY * doubling).min(MAX_RETRY);
+        let base = FIRST_RETRY.saturating_mul(doubling).min(MAX_RETRY);
         let jitter = {
             use rand::Rng;
             let max = base.whole_seconds() / 5;
             Duration::seconds(rand::rng().random_range(0..=max.max(0)))
         };
-        let backoff = now + base + jitter;
-        let ca_time = problem.and_then(|p| {
-            let header = p
-                .retry_after_secs
-                .map(|secs| now + Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX)));
+        let backoff = now.saturating_add(base + jitter);
+        let asked = problem.and_then(|p| {
+            let header = p.retry_after_secs.map(CaWait::Seconds);
             match p.short_type() {
                 "rateLimited" => Some(
                     header
-                        .or_else(|| p.detail.as_deref().and_then(retry_after_in))
-                        .unwrap_or(now + RATE_LIMIT_PAUSE),
+                        .or_else(|| p.detail.as_deref().and_then(retry_after_in).map(CaWait::At))
+                        .unwrap_or(CaWait::Seconds(
+                            RATE_LIMIT_PAUSE.whole_seconds().unsigned_abs(),
+                        )),
                 ),
                 _ => header,
             }
         });
+        let (ca_time, capped) = match asked {
+            Some(wait) => {
+                let (at, capped) = wait.until(now);
+                (Some(at), capped.then(|| wait.cut_note(now, at)))
+            }
+            None => (None, None),
+        };
         self.ca_asked = ca_time.is_some_and(|t| t > backoff);
         self.next_attempt = Some(match ca_time {
             Some(t) => t.max(backoff),
             None => backoff,
         });
-        self.last_error = Some(error);
+        self.last_error = Some(match capped {
+            Some(note) => format!("{error}; {note}"),
+            None => error,
+        });
         self.in_flight = None;
     }
 
@@ -248,6 +262,59 @@ impl std::fmt::Display for Hold {
                  places in a day"
             ),
         }
+    }
+}
+
+/// A wait the CA asked for, as it asked.
+#[derive(Debug, Clone, Copy)]
+enum CaWait {
+    /// Its Retry-After, in seconds (any number it sent, `u64::MAX` included).
+    Seconds(u64),
+    /// The time in its rate-limit text.
+    At(OffsetDateTime),
+}
+
+impl CaWait {
+    /// When the next attempt may come, and whether the CA asked for longer than
+    /// [`LONGEST_CA_WAIT`] (then it is that long).
+    fn until(self, now: OffsetDateTime) -> (OffsetDateTime, bool) {
+        let longest = now.saturating_add(LONGEST_CA_WAIT);
+        let at = match self {
+            Self::Seconds(secs) => {
+                let secs = i64::try_from(secs).unwrap_or(i64::MAX);
+                now.saturating_add(Duration::seconds(secs))
+            }
+            Self::At(at) => at,
+        };
+        match at > longest {
+            true => (longest, true),
+            false => (at, false),
+        }
+    }
+
+    /// What the administrator reads when the wait was cut: what the CA asked, what certdesk does.
+    fn cut_note(self, now: OffsetDateTime, at: OffsetDateTime) -> String {
+        let asked = match self {
+            Self::Seconds(secs) => format!("{secs} seconds ({})", in_words(secs)),
+            Self::At(t) => format!(
+                "until {} ({})",
+                super::window::short(t),
+                in_words((t - now).whole_seconds().unsigned_abs())
+            ),
+        };
+        format!(
+            "the CA asked to wait {asked}; certdesk waits at most a week, until {}",
+            super::window::short(at)
+        )
+    }
+}
+
+/// A long wait in the unit that reads best: days or years.
+fn in_words(secs: u64) -> String {
+    const DAY: u64 = 86_400;
+    match secs / DAY {
+        days if days >= 2 * 365 => format!("about {} years", days / 365),
+        days => format!("about {days} days"),
     }
 }
 
@@ -321,14 +388,14 @@ mod tests {
             kind: Some("urn:ietf:params:acme:error:rateLimited".into()),
             detail: Some(
                 "too many certificates (5) already issued for this exact set of identifiers in \
-                 the last 168h0m0s, retry after 2027-03-04 05:06:07 UTC: see https://x"
+                 the last 168h0m0s, retry after 2027-01-20 05:06:07 UTC: see https://x"
                     .into(),
             ),
             ..Problem::default()
         };
         s.failed(t0(), "limited".into(), Some(&problem));
         let at = s.next_attempt.expect("a next attempt");
-        assert_eq!(at.unix_timestamp(), 1_804_136_767);
+        assert_eq!(at.unix_timestamp(), 1_800_421_567);
         let mut s = RenewalRecord::new("id", "01");
         let vague = Problem {
             detail: None,
@@ -361,6 +428,88 @@ mod tests {
         };
         s.failed(t0(), "busy".into(), Some(&busy));
         assert_eq!(s.hold(t0()).map(|(_, why)| why), Some(Hold::Backoff));
+    }
+
+    /// A problem of `kind` with the CA's Retry-After of `secs`.
+    fn asking(kind: &str, secs: u64) -> Problem {
+        Problem {
+            kind: Some(format!("urn:ietf:params:acme:error:{kind}")),
+            retry_after_secs: Some(secs),
+            ..Problem::default()
+        }
+    }
+
+    #[test]
+    fn a_huge_retry_after_is_capped_at_a_week_and_said() {
+        for secs in [1_000_000_000_000, i64::MAX as u64, u64::MAX] {
+            for kind in ["rateLimited", "serverInternal"] {
+                let mut s = RenewalRecord::new("id", "01");
+                s.failed(t0(), "limited".into(), Some(&asking(kind, secs)));
+                assert_eq!(
+                    s.next_attempt,
+                    Some(t0() + LONGEST_CA_WAIT),
+                    "{secs} {kind}"
+                );
+                assert_eq!(s.hold(t0()).map(|(_, why)| why), Some(Hold::CaAsked));
+                let error = s.last_error.as_deref().expect("an error");
+                assert!(
+                    error.starts_with("limited; the CA asked to wait ")
+                        && error.contains(&format!("{secs} seconds"))
+                        && error.contains("certdesk waits at most a week, until 2027-01-22"),
+                    "{error}"
+                );
+            }
+        }
+        // A week exactly is honoured as asked, without a note.
+        let mut s = RenewalRecord::new("id", "01");
+        let week = LONGEST_CA_WAIT.whole_seconds().unsigned_abs();
+        s.failed(t0(), "limited".into(), Some(&asking("rateLimited", week)));
+        assert_eq!(s.next_attempt, Some(t0() + LONGEST_CA_WAIT));
+        assert_eq!(s.last_error.as_deref(), Some("limited"));
+    }
+
+    #[test]
+    fn a_rate_limit_time_far_ahead_is_capped_and_one_in_the_past_is_the_backoff() {
+        let mut s = RenewalRecord::new("id", "01");
+        let far = Problem {
+            kind: Some("urn:ietf:params:acme:error:rateLimited".into()),
+            detail: Some("too many, retry after 9999-12-31 23:59:59 UTC: see https://x".into()),
+            ..Problem::default()
+        };
+        s.failed(t0(), "limited".into(), Some(&far));
+        assert_eq!(s.next_attempt, Some(t0() + LONGEST_CA_WAIT));
+        let error = s.last_error.as_deref().expect("an error");
+        assert!(
+            error.contains("until 9999-12-31 23:59 UTC (about 7978 years)"),
+            "{error}"
+        );
+        let mut s = RenewalRecord::new("id", "01");
+        let ancient = Problem {
+            detail: Some("too many, retry after 0001-01-01 00:00:00 UTC: see https://x".into()),
+            ..far
+        };
+        s.failed(t0(), "limited".into(), Some(&ancient));
+        let wait = s.next_attempt.expect("a next attempt") - t0();
+        assert!(wait >= FIRST_RETRY && wait <= FIRST_RETRY * 2, "{wait}");
+        assert_eq!(s.hold(t0()).map(|(_, why)| why), Some(Hold::Backoff));
+    }
+
+    #[test]
+    fn the_edges_of_time_do_not_panic() {
+        let edges = [
+            time::PrimitiveDateTime::MAX.assume_utc(),
+            time::PrimitiveDateTime::MIN.assume_utc(),
+        ];
+        for now in edges {
+            let mut s = RenewalRecord::new("id", "01");
+            s.failures = u32::MAX - 1;
+            for secs in [0, 1, u64::MAX] {
+                s.failed(now, "x".into(), Some(&asking("rateLimited", secs)));
+            }
+            s.orders = vec![i64::MIN, i64::MAX, now.unix_timestamp()];
+            let _ = (s.hold(now), s.guard_until(now), s.orders_today(now));
+            assert_eq!(s.failures, u32::MAX);
+        }
     }
 
     #[test]

@@ -137,6 +137,13 @@ pub fn plan(
             reason: Reason::Revoked,
         });
     }
+    // A window that opens only after the certificate expired is no advice (a CA's mistake, or a
+    // far-future date): the other rules decide. One that runs past the expiry ends there.
+    let clipped = ari.filter(|w| w.start < cert.not_after).map(|w| AriWindow {
+        end: w.end.min(cert.not_after),
+        ..w.clone()
+    });
+    let ari = clipped.as_ref();
     if let Some(window) = ari.filter(|w| w.end <= now) {
         // RFC 9773 §4.2: a window in the past means "renew now" (how a CA signals a revocation
         // to come). This overrides even a fixed setting.
@@ -150,7 +157,9 @@ pub fn plan(
     }
     if days_before > 0 {
         return Some(Plan {
-            at: cert.not_after - Duration::days(i64::from(days_before)),
+            at: cert
+                .not_after
+                .saturating_sub(Duration::days(i64::from(days_before))),
             reason: Reason::Setting { days: days_before },
         });
     }
@@ -163,9 +172,10 @@ pub fn plan(
             },
         });
     }
-    let lifetime = cert.not_after - cert.not_before;
+    // A certificate whose validity ends before it begins (a broken or hostile one) is due now.
+    let lifetime = (cert.not_after - cert.not_before).max(Duration::ZERO);
     Some(Plan {
-        at: cert.not_after - lifetime / 3,
+        at: cert.not_after.saturating_sub(lifetime / 3),
         reason: Reason::Lifetime {
             lifetime_days: (lifetime.whole_hours() + 12) / 24,
         },
@@ -187,7 +197,7 @@ fn point_in(id: &str, serial: &str, start: OffsetDateTime, end: OffsetDateTime) 
     first.copy_from_slice(&digest.as_ref()[..8]);
     let fraction = u64::from_be_bytes(first) as f64 / (u64::MAX as f64 + 1.0);
     let span = (end - start).whole_seconds() as f64;
-    start + Duration::seconds((span * fraction) as i64)
+    start.saturating_add(Duration::seconds((span * fraction) as i64))
 }
 
 #[cfg(test)]
@@ -248,6 +258,64 @@ mod tests {
         let now = window.end + Duration::minutes(1);
         let urgent = plan("id", &v, 10, Some(&window), now).expect("a plan");
         assert!(matches!(urgent.reason, Reason::AriNow { .. }) && urgent.at <= now);
+    }
+
+    #[test]
+    fn ari_windows_after_the_expiry_are_no_advice_and_long_ones_end_there() {
+        let v = version(t0(), 90);
+        let after_expiry = AriWindow {
+            start: v.not_after + Duration::days(1),
+            end: time::PrimitiveDateTime::MAX.assume_utc(),
+            explanation_url: None,
+        };
+        let p = plan("id", &v, 0, Some(&after_expiry), t0()).expect("a plan");
+        assert_eq!(p.reason, Reason::Lifetime { lifetime_days: 90 });
+        let past_expiry = AriWindow {
+            start: t0() + Duration::days(80),
+            end: time::PrimitiveDateTime::MAX.assume_utc(),
+            explanation_url: None,
+        };
+        let p = plan("id", &v, 0, Some(&past_expiry), t0()).expect("a plan");
+        assert!(p.at >= past_expiry.start && p.at < v.not_after, "{p:?}");
+        assert_eq!(
+            p.reason,
+            Reason::Ari {
+                start: past_expiry.start,
+                end: v.not_after
+            }
+        );
+    }
+
+    #[test]
+    fn ancient_far_future_and_backwards_validities_do_not_panic() {
+        let min = time::PrimitiveDateTime::MIN.assume_utc();
+        let max = time::PrimitiveDateTime::MAX.assume_utc();
+        for (not_before, not_after) in [(min, max), (max, min), (min, min), (max, max)] {
+            let v = Validity {
+                not_before,
+                not_after,
+                ..version(t0(), 1)
+            };
+            let window = AriWindow {
+                start: min,
+                end: max,
+                explanation_url: None,
+            };
+            for now in [min, t0(), max] {
+                for days in [0, 1, crate::settings::MAX_RENEW_DAYS] {
+                    let _ = plan("id", &v, days, Some(&window), now);
+                    let _ = plan("id", &v, days, None, now);
+                }
+            }
+        }
+        // Validity that ends before it begins: due at its end, not after it.
+        let backwards = Validity {
+            not_before: t0() + Duration::days(10),
+            not_after: t0(),
+            ..version(t0(), 1)
+        };
+        let p = plan("id", &backwards, 0, None, t0()).expect("a plan");
+        assert_eq!(p.at, t0());
     }
 
     #[test]
