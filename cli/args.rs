@@ -58,6 +58,9 @@ pub enum Command {
     /// Deploy mappings: answer http-01 and install certificates on end servers.
     #[command(subcommand)]
     Deploy(crate::deploy::DeployCmd),
+    /// The data folder itself: forget its secrets when its master key is lost.
+    #[command(subcommand)]
+    Store(crate::store::StoreCmd),
 }
 
 #[derive(Subcommand)]

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use certdesk_engine::deploy::mappings::{MappingForm, MappingInfo};
 use certdesk_engine::request::RequestInfo;
+use certdesk_engine::sealing::Listed;
 use certdesk_engine::{Engine, Result};
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -105,14 +106,11 @@ pub async fn run(engine: &Engine, cmd: DeployCmd, out: &Out) -> Result<ExitCode>
             )?;
             show(out, &engine.save_deployment(form).await?);
         }
-        DeployCmd::List => {
-            let all = engine.deployments()?;
-            let lines: Vec<String> = all
-                .iter()
-                .map(|m| format!("{}\t{}\t{}", m.name, m.kind, last(m)))
-                .collect();
-            out.value(&all, &lines.join("\n"));
-        }
+        DeployCmd::List => out.listing(
+            &engine.deployments()?,
+            &engine.damaged(Listed::Deployments)?,
+            |m| format!("{}\t{}\t{}", m.name, m.kind, last(m)),
+        ),
         DeployCmd::Show { name } => show(out, &engine.deployment(&name)?),
         DeployCmd::Test {
             name,

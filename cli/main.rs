@@ -9,6 +9,7 @@ mod mail;
 mod output;
 mod renew;
 mod settings;
+mod store;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

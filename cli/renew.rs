@@ -110,6 +110,12 @@ pub fn pass_lines(report: &PassReport) -> Vec<String> {
     if report.outcomes.is_empty() && report.held.is_empty() {
         lines.push("nothing is due".into());
     }
+    lines.extend(
+        report
+            .skipped
+            .iter()
+            .map(|d| format!("skipped damaged record {}: {}", d.id, d.damaged)),
+    );
     lines
 }
 

@@ -10,8 +10,9 @@ use zeroize::Zeroizing;
 use crate::acme::{self, AcmeHttp, Ca};
 use crate::error::{Error, Result};
 use crate::keys::{KeyAlgorithm, PrivateKey};
+use crate::sealing::Sealing;
 use crate::store::{Change, Record, Table};
-use crate::vault::Sealed;
+use crate::vault::{Place, Sealed};
 use crate::Engine;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +64,13 @@ impl Record for AccountRecord {
     const TABLE: Table = Table::Accounts;
     fn key(&self) -> &str {
         &self.info.name
+    }
+}
+const CREDENTIALS: &str = "credentials";
+
+impl Sealing for AccountRecord {
+    fn sealed_fields(&mut self) -> Vec<(String, &mut Sealed)> {
+        vec![(CREDENTIALS.to_owned(), &mut self.credentials)]
     }
 }
 
@@ -299,17 +307,17 @@ impl Engine {
             serde_json::to_vec(credentials)
                 .map_err(|e| Error::Store(format!("account credentials: {e}")))?,
         );
-        let record = AccountRecord {
-            info,
-            credentials: self.vault.seal(&json),
-        };
+        let credentials = self
+            .vault
+            .seal(&Place::of::<AccountRecord>(&info.name, CREDENTIALS), &json);
+        let record = AccountRecord { info, credentials };
         self.store.commit(Change::new().put(&record)).await
     }
 
     pub fn accounts(&self) -> Result<Vec<AccountInfo>> {
         Ok(self
-            .store
-            .list::<AccountRecord>()?
+            .scan_sealed::<AccountRecord>()?
+            .records
             .into_iter()
             .map(|r| r.info)
             .collect())
@@ -362,7 +370,8 @@ impl Engine {
     }
 
     fn credentials(&self, record: &AccountRecord) -> Result<AccountCredentials> {
-        let json = self.vault.open_sealed(&record.credentials)?;
+        let place = Place::of::<AccountRecord>(&record.info.name, CREDENTIALS);
+        let json = self.vault.open_sealed(&place, &record.credentials)?;
         serde_json::from_slice(&json)
             .map_err(|e| Error::Store(format!("account credentials are damaged: {e}")))
     }

@@ -73,7 +73,7 @@ impl DnsAccountForm {
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoredAccount {
+pub(crate) struct StoredAccount {
     #[serde(flatten)]
     info: DnsAccountInfo,
     secrets: BTreeMap<String, Sealed>,
@@ -86,11 +86,17 @@ impl Record for StoredAccount {
     }
 }
 
+impl crate::sealing::Sealing for StoredAccount {
+    fn sealed_fields(&mut self) -> Vec<(String, &mut Sealed)> {
+        crate::form::sealed_fields(&mut self.secrets)
+    }
+}
+
 impl Engine {
     pub fn dns_accounts(&self) -> Result<Vec<DnsAccountInfo>> {
         Ok(self
-            .store
-            .list::<StoredAccount>()?
+            .scan_sealed::<StoredAccount>()?
+            .records
             .into_iter()
             .map(|a| a.info)
             .collect())
@@ -139,13 +145,19 @@ impl Engine {
             Some(a) if a.info.provider == spec.id => a.secrets.clone(),
             _ => BTreeMap::new(),
         };
+        let secrets = crate::form::Secrets {
+            vault: &self.vault,
+            table: StoredAccount::TABLE,
+            from: form.original_name.as_deref().unwrap_or(&form.name),
+            to: &form.name,
+            sealed: stored_secrets,
+        };
         let (fields, secrets) = crate::form::apply(
-            &self.vault,
             spec.label,
             &spec.fields().copied().collect::<Vec<_>>(),
             &form.fields,
             &form.secrets,
-            stored_secrets,
+            secrets,
             |field| missing(spec, field),
         )?;
         let stored = StoredAccount {
@@ -228,7 +240,13 @@ impl Engine {
 
     fn open_config(&self, stored: &StoredAccount) -> Result<Config> {
         let spec = dns::provider(&stored.info.provider)?;
-        let values = crate::form::open(&self.vault, &stored.info.fields, &stored.secrets)?;
+        let values = crate::form::open(
+            &self.vault,
+            StoredAccount::TABLE,
+            &stored.info.name,
+            &stored.info.fields,
+            &stored.secrets,
+        )?;
         Ok(Config::new(spec, stored.info.name.clone(), values))
     }
 

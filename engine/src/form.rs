@@ -10,7 +10,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::settings::SecretChange;
-use crate::vault::{Sealed, Vault};
+use crate::store::Table;
+use crate::vault::{Place, Sealed, Vault};
 
 /// One field of a configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -88,16 +89,79 @@ pub(crate) fn from_config(
     Ok((fields, secrets))
 }
 
+/// The field under which a form's secret `name` is sealed in its record.
+fn secret_field(name: &str) -> String {
+    format!("secrets/{name}")
+}
+
+/// A record's sealed secrets, each with its field, for [`crate::sealing::Sealing`].
+pub(crate) fn sealed_fields(secrets: &mut BTreeMap<String, Sealed>) -> Vec<(String, &mut Sealed)> {
+    secrets
+        .iter_mut()
+        .map(|(name, sealed)| (secret_field(name), sealed))
+        .collect()
+}
+
+/// The stored secrets of a record being saved: sealed for the record `from` (its key as stored;
+/// the new key for a new record), to be sealed for `to` (its key once saved: another on a
+/// rename), in `table`.
+pub(crate) struct Secrets<'a> {
+    pub vault: &'a Vault,
+    pub table: Table,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub sealed: BTreeMap<String, Sealed>,
+}
+
+impl Secrets<'_> {
+    fn place<'p>(&self, record: &'p str, field: &'p str) -> Place<'p> {
+        Place {
+            table: self.table.name(),
+            record,
+            field,
+        }
+    }
+
+    /// The kept secrets sealed again for the record's new key (a forgotten one stays forgotten).
+    fn moved(mut self) -> Result<Self> {
+        if self.from == self.to {
+            return Ok(self);
+        }
+        let mut moved = BTreeMap::new();
+        for (name, sealed) in &self.sealed {
+            let field = secret_field(name);
+            let sealed = match sealed.is_forgotten() {
+                true => sealed.clone(),
+                false => {
+                    let plain = self
+                        .vault
+                        .open_sealed(&self.place(self.from, &field), sealed)?;
+                    self.vault.seal(&self.place(self.to, &field), &plain)
+                }
+            };
+            moved.insert(name.clone(), sealed);
+        }
+        self.sealed = moved;
+        self.from = self.to;
+        Ok(self)
+    }
+
+    /// `value` sealed as the record's secret `name`.
+    fn seal(&self, name: &str, value: &str) -> Sealed {
+        let field = secret_field(name);
+        self.vault.seal_str(&self.place(self.to, &field), value)
+    }
+}
+
 /// A submitted form checked against `specs` and applied to the `stored` secrets: every field
 /// must be declared, required ones must hold a value, and secrets are sealed, kept or cleared as
 /// the form asks. Returns the plain fields (trimmed, empty ones left out) and the sealed secrets.
 pub(crate) fn apply(
-    vault: &Vault,
     owner: &str,
     specs: &[FieldSpec],
     form_fields: &BTreeMap<String, String>,
     form_secrets: &BTreeMap<String, SecretChange>,
-    mut stored: BTreeMap<String, Sealed>,
+    stored: Secrets,
     missing: impl Fn(&FieldSpec) -> Error,
 ) -> Result<(BTreeMap<String, String>, BTreeMap<String, Sealed>)> {
     for name in form_fields.keys().chain(form_secrets.keys()) {
@@ -105,22 +169,24 @@ pub(crate) fn apply(
             return Err(Error::input(format!("{owner} has no field {name:?}")));
         }
     }
+    let mut stored = stored.moved()?;
     let mut fields = BTreeMap::new();
     for field in specs {
         if field.secret {
             match form_secrets.get(field.name).cloned().unwrap_or_default() {
                 SecretChange::Keep => {}
                 SecretChange::Clear => {
-                    stored.remove(field.name);
+                    stored.sealed.remove(field.name);
                 }
                 SecretChange::Set(v) if v.trim().is_empty() => {
-                    stored.remove(field.name);
+                    stored.sealed.remove(field.name);
                 }
                 SecretChange::Set(v) => {
-                    stored.insert(field.name.to_owned(), vault.seal_str(v.trim()));
+                    let sealed = stored.seal(field.name, v.trim());
+                    stored.sealed.insert(field.name.to_owned(), sealed);
                 }
             }
-            if field.required && !stored.contains_key(field.name) {
+            if field.required && !stored.sealed.contains_key(field.name) {
                 return Err(missing(field));
             }
         } else {
@@ -137,12 +203,14 @@ pub(crate) fn apply(
             }
         }
     }
-    Ok((fields, stored))
+    Ok((fields, stored.sealed))
 }
 
 /// The plain fields and the unsealed secrets together, for the short time they are used.
 pub(crate) fn open(
     vault: &Vault,
+    table: Table,
+    record: &str,
     fields: &BTreeMap<String, String>,
     secrets: &BTreeMap<String, Sealed>,
 ) -> Result<BTreeMap<String, Zeroizing<String>>> {
@@ -151,7 +219,13 @@ pub(crate) fn open(
         .map(|(k, v)| (k.clone(), Zeroizing::new(v.clone())))
         .collect();
     for (k, sealed) in secrets {
-        let plain = vault.open_sealed(sealed)?;
+        let field = secret_field(k);
+        let place = Place {
+            table: table.name(),
+            record,
+            field: &field,
+        };
+        let plain = vault.open_sealed(&place, sealed)?;
         let text = String::from_utf8(plain.to_vec())
             .map_err(|_| Error::Store(format!("the secret {k} is damaged")))?;
         values.insert(k.clone(), Zeroizing::new(text));

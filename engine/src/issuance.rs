@@ -25,6 +25,7 @@ use crate::request::{
     Challenge, KeyPolicy, OrderChallenge, RequestInfo, RequestRecord, RequestSpec, RequestStatus,
 };
 use crate::store::Change;
+use crate::vault::Place;
 use crate::Engine;
 
 /// Authorizations: tight first polls (Pebble and Let's Encrypt often validate in well under a
@@ -59,10 +60,12 @@ impl Engine {
         };
         let record = RequestRecord {
             info: RequestInfo {
-                id: crate::ids::random_hex(6),
+                id: id.clone(),
                 names: valid.names,
                 account: account.info.name.clone(),
                 fallback_account,
+        let id = crate::ids::random_hex(6);
+        let place = |field| Place::of::<RequestRecord>(&id, field);
                 order_account: None,
                 key: spec.key,
                 signature: valid.signature,
@@ -83,16 +86,18 @@ impl Engine {
                 created: now(),
                 updated: now(),
             },
-            keystore_password: spec
-                .keystore_password
-                .as_deref()
-                .map(|p| self.vault.seal_str(p)),
-            imported_key: valid.imported_key.map(|k| self.vault.seal(k.pkcs8_der())),
+            keystore_password: spec.keystore_password.as_deref().map(|p| {
+                self.vault
+                    .seal_str(&place(RequestRecord::KEYSTORE_PASSWORD), p)
+            }),
+            imported_key: valid.imported_key.map(|k| {
+                self.vault
+                    .seal(&place(RequestRecord::IMPORTED_KEY), k.pkcs8_der())
+            }),
             order_key: None,
             issued_pem: None,
         };
         self.store.commit(Change::new().put(&record)).await?;
-        let id = record.info.id.clone();
         self.place_order(record)
             .await
             .map_err(|e| recorded_but(&id, e))
@@ -100,8 +105,8 @@ impl Engine {
 
     pub fn requests(&self) -> Result<Vec<RequestInfo>> {
         let mut all: Vec<_> = self
-            .store
-            .list::<RequestRecord>()?
+            .scan_sealed::<RequestRecord>()?
+            .records
             .into_iter()
             .map(|r| r.info)
             .collect();
@@ -635,7 +640,8 @@ impl Engine {
     /// the key policy.
     async fn order_key(&self, record: &mut RequestRecord) -> Result<PrivateKey> {
         if let Some(sealed) = &record.order_key {
-            return PrivateKey::from_pkcs8_der(self.vault.open_sealed(sealed)?.to_vec());
+            let place = record.place(RequestRecord::ORDER_KEY);
+            return PrivateKey::from_pkcs8_der(self.vault.open_sealed(&place, sealed)?.to_vec());
         }
         let key = match record.info.key_policy {
             KeyPolicy::Import => {
@@ -643,7 +649,8 @@ impl Engine {
                     .imported_key
                     .as_ref()
                     .ok_or_else(|| Error::Store("the imported key is missing".into()))?;
-                PrivateKey::from_pkcs8_der(self.vault.open_sealed(sealed)?.to_vec())?
+                let place = record.place(RequestRecord::IMPORTED_KEY);
+                PrivateKey::from_pkcs8_der(self.vault.open_sealed(&place, sealed)?.to_vec())?
             }
             KeyPolicy::Same => match self.store.get::<CertRecord>(&record.info.id)? {
                 Some(cert) => self.current_key(&cert)?,
@@ -651,7 +658,10 @@ impl Engine {
             },
             KeyPolicy::New => generate(record.info.key).await?,
         };
-        record.order_key = Some(self.vault.seal(key.pkcs8_der()));
+        let sealed = self
+            .vault
+            .seal(&record.place(RequestRecord::ORDER_KEY), key.pkcs8_der());
+        record.order_key = Some(sealed);
         record.info.updated = now();
         self.store.commit(Change::new().put(&*record)).await?;
         Ok(key)

@@ -27,6 +27,7 @@ pub mod progress;
 pub mod renewal;
 pub mod repository;
 pub mod request;
+pub mod sealing;
 pub mod serve;
 pub mod settings;
 pub mod shell;
@@ -38,27 +39,33 @@ use std::path::Path;
 pub use error::{Error, ErrorKind, Problem, Result};
 
 use store::Store;
-use vault::Vault;
 
 /// One data folder opened: its store and the master key of its secrets.
 pub struct Engine {
     store: Store,
-    vault: Vault,
+    vault: vault::Vault,
     progress: progress::Reporter,
     renewals: renewal::Renewals,
 }
 
 impl Engine {
-    /// Opens the data folder `dir` (created on first use) and unlocks its secrets.
+    /// Opens the data folder `dir` (created on first use) and unlocks its secrets. A folder
+    /// whose master key is missing from the keychain, or is not the keychain's, fails here with
+    /// nothing written ([`sealing`]).
     pub async fn open(dir: &Path) -> Result<Self> {
-        let store = Store::open(dir)?;
-        let vault = Vault::open(&store.store_id()?).await?;
-        Ok(Self {
+        let store = open_store(dir)?;
+        let vault = sealing::unlock(&store).await?;
+        Ok(Self::with(store, vault))
+    }
+
+    /// The engine over an open store and its unlocked master key.
+    fn with(store: Store, vault: vault::Vault) -> Self {
+        Self {
             store,
             vault,
             progress: progress::Reporter::new(),
             renewals: renewal::Renewals::default(),
-        })
+        }
     }
 
     /// Every stage of every issuance from now on.
@@ -69,6 +76,18 @@ impl Engine {
     pub fn data_dir(&self) -> &Path {
         self.store.dir()
     }
+}
+
+/// The store of `dir`; a folder another process holds says whether that process serves a
+/// control socket.
+fn open_store(dir: &Path) -> Result<Store> {
+    Store::open(dir).map_err(|e| match e {
+        Error::InUse { dir: shown, .. } => Error::InUse {
+            dir: shown,
+            served: control::is_served(dir),
+        },
+        e => e,
+    })
 }
 
 /// The platform's data folder for certdesk: `$XDG_DATA_HOME/certdesk` (usually

@@ -11,8 +11,9 @@ use crate::error::{Error, Result};
 use crate::keys::PrivateKey;
 use crate::keystore::{keystore_for, CertBundle, ExportFormat};
 use crate::request::{RequestRecord, RequestStatus};
+use crate::sealing::Sealing;
 use crate::store::{Change, Record, Table};
-use crate::vault::Sealed;
+use crate::vault::{Place, Sealed};
 use crate::Engine;
 
 /// One issued certificate of a repository entry.
@@ -112,6 +113,22 @@ impl Record for CertRecord {
     }
 }
 
+/// The field of version `index`'s private key: versions are only ever appended, so a version
+/// keeps its index.
+fn key_field(index: usize) -> String {
+    format!("versions/{index}/key")
+}
+
+impl Sealing for CertRecord {
+    fn sealed_fields(&mut self) -> Vec<(String, &mut Sealed)> {
+        self.versions
+            .iter_mut()
+            .enumerate()
+            .map(|(i, v)| (key_field(i), &mut v.key))
+            .collect()
+    }
+}
+
 /// A row of the repository list: the current version of an entry.
 #[derive(Debug, Clone, Serialize)]
 pub struct CertSummary {
@@ -191,24 +208,24 @@ impl Engine {
             .take()
             .ok_or_else(|| Error::Store("the issued certificate is missing".into()))?;
         let ders = certinfo::split_chain(&chain)?;
-        let key = record
+        let order_key = record
             .order_key
             .take()
             .ok_or_else(|| Error::Store("the key of the issued certificate is missing".into()))?;
+        let key = self
+            .vault
+            .open_sealed(&record.place(RequestRecord::ORDER_KEY), &order_key)?;
         let account = self.account(Some(record.info.ordering_account()))?;
-        let version = StoredVersion {
-            version: CertVersion {
-                info: CertInfo::from_der(&ders[0])?,
-                certificate_pem: certinfo::to_pem(&ders[0]),
-                chain_pem: ders[1..].iter().map(|d| certinfo::to_pem(d)).collect(),
-                saved: OffsetDateTime::now_utc(),
-                revoked: None,
-                issued_by: Some(IssuedBy {
-                    account: account.name,
-                    directory_url: account.directory_url,
-                }),
-            },
-            key,
+        let version = CertVersion {
+            info: CertInfo::from_der(&ders[0])?,
+            certificate_pem: certinfo::to_pem(&ders[0]),
+            chain_pem: ders[1..].iter().map(|d| certinfo::to_pem(d)).collect(),
+            saved: OffsetDateTime::now_utc(),
+            revoked: None,
+            issued_by: Some(IssuedBy {
+                account: account.name,
+                directory_url: account.directory_url,
+            }),
         };
         let mut cert = self
             .store
@@ -217,7 +234,12 @@ impl Engine {
                 id: record.info.id.clone(),
                 versions: Vec::new(),
             });
-        cert.versions.push(version);
+        // The key moves from the request to the version: sealed again for its new place.
+        let place = key_field(cert.versions.len());
+        let key = self
+            .vault
+            .seal(&Place::of::<CertRecord>(&cert.id, &place), &key);
+        cert.versions.push(StoredVersion { version, key });
         record.info.status = if cert.versions.len() > 1 {
             RequestStatus::Renewed
         } else {
@@ -242,8 +264,8 @@ impl Engine {
     pub fn certs(&self) -> Result<Vec<CertSummary>> {
         let now = OffsetDateTime::now_utc();
         let mut all = self
-            .store
-            .list::<CertRecord>()?
+            .scan_sealed::<CertRecord>()?
+            .records
             .iter()
             .map(|c| c.summary(now))
             .collect::<Result<Vec<_>>>()?;
@@ -266,7 +288,12 @@ impl Engine {
     }
 
     pub(crate) fn current_key(&self, cert: &CertRecord) -> Result<PrivateKey> {
-        PrivateKey::from_pkcs8_der(self.vault.open_sealed(&cert.current()?.key)?.to_vec())
+        let current = cert.current()?;
+        let place = key_field(cert.versions.len() - 1);
+        let key = self
+            .vault
+            .open_sealed(&Place::of::<CertRecord>(&cert.id, &place), &current.key)?;
+        PrivateKey::from_pkcs8_der(key.to_vec())
     }
 
     /// The current certificate in `format`. A keystore format takes `password`, or else the
@@ -282,8 +309,9 @@ impl Engine {
         let stored_password = match (format.needs_password(), password) {
             (true, None) => {
                 let request = self.request_record(id)?;
-                match request.keystore_password {
-                    Some(sealed) => Some(self.vault.open_string(&sealed)?),
+                let place = request.place(RequestRecord::KEYSTORE_PASSWORD);
+                match &request.keystore_password {
+                    Some(sealed) => Some(self.vault.open_string(&place, sealed)?),
                     None => {
                         return Err(Error::input(format!(
                             "a {format} export needs a password (--password-file)"

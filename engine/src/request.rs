@@ -10,8 +10,9 @@ use crate::error::{Error, Problem, Result};
 use crate::keys::{KeyAlgorithm, PrivateKey, SignatureAlgorithm};
 use crate::keystore::{validate_password, KeystoreType};
 use crate::names::{ChallengeType, DomainName};
+use crate::sealing::Sealing;
 use crate::store::{Record, Table};
-use crate::vault::Sealed;
+use crate::vault::{Place, Sealed};
 
 /// Where a request stands. The faces show these as badges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,6 +200,30 @@ impl Record for RequestRecord {
     const TABLE: Table = Table::Requests;
     fn key(&self) -> &str {
         &self.info.id
+    }
+}
+
+impl RequestRecord {
+    pub const KEYSTORE_PASSWORD: &'static str = "keystore_password";
+    pub const IMPORTED_KEY: &'static str = "imported_key";
+    pub const ORDER_KEY: &'static str = "order_key";
+
+    /// Where the request's secret `field` is sealed.
+    pub fn place<'a>(&'a self, field: &'a str) -> Place<'a> {
+        Place::of::<Self>(&self.info.id, field)
+    }
+}
+
+impl Sealing for RequestRecord {
+    fn sealed_fields(&mut self) -> Vec<(String, &mut Sealed)> {
+        [
+            (Self::KEYSTORE_PASSWORD, &mut self.keystore_password),
+            (Self::IMPORTED_KEY, &mut self.imported_key),
+            (Self::ORDER_KEY, &mut self.order_key),
+        ]
+        .into_iter()
+        .filter_map(|(field, sealed)| Some((field.to_owned(), sealed.as_mut()?)))
+        .collect()
     }
 }
 

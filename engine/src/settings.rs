@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::store::{Change, Record, Table};
-use crate::vault::Sealed;
+use crate::vault::{Place, Sealed};
 use crate::Engine;
 
 /// The key of the settings record in the settings tree.
@@ -209,7 +209,7 @@ impl From<SettingsView> for SettingsUpdate {
 }
 
 #[derive(Serialize, Deserialize)]
-struct SettingsRecord {
+pub(crate) struct SettingsRecord {
     #[serde(flatten)]
     view: SettingsView,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -220,6 +220,17 @@ impl Record for SettingsRecord {
     const TABLE: Table = Table::Settings;
     fn key(&self) -> &str {
         KEY
+    }
+}
+
+const SMTP_PASSWORD: &str = "smtp_password";
+
+impl crate::sealing::Sealing for SettingsRecord {
+    fn sealed_fields(&mut self) -> Vec<(String, &mut Sealed)> {
+        self.smtp_password
+            .iter_mut()
+            .map(|sealed| (SMTP_PASSWORD.to_owned(), sealed))
+            .collect()
     }
 }
 
@@ -299,7 +310,10 @@ impl Engine {
     pub(crate) fn smtp_password(&self) -> Result<Option<Zeroizing<String>>> {
         self.settings_record()?
             .smtp_password
-            .map(|sealed| self.vault.open_string(&sealed))
+            .map(|sealed| {
+                let place = Place::of::<SettingsRecord>(KEY, SMTP_PASSWORD);
+                self.vault.open_string(&place, &sealed)
+            })
             .transpose()
     }
 
@@ -325,7 +339,10 @@ impl Engine {
                     "the SMTP password is empty: clear it instead, or type the password",
                 ))
             }
-            SecretChange::Set(p) => record.smtp_password = Some(self.vault.seal_str(&p)),
+            SecretChange::Set(p) => {
+                let place = Place::of::<SettingsRecord>(KEY, SMTP_PASSWORD);
+                record.smtp_password = Some(self.vault.seal_str(&place, &p))
+            }
         }
         record.view = SettingsView {
             renew_days_before: update.renew_days_before,

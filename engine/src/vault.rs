@@ -4,7 +4,7 @@
 //! therefore never holds a secret in clear, and the keychain holds one small entry: Windows'
 //! Credential Manager caps a secret at 2,560 bytes, which a JKS or an RSA-4096 key would overflow.
 
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::prelude::{Engine as _, BASE64_STANDARD};
 use rand::RngCore;
@@ -12,18 +12,81 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::store::Record;
 
 const SERVICE: &str = "certdesk";
 const NONCE_LEN: usize = 12;
+const KEY_LEN: usize = 32;
 
-/// A sealed secret as it is stored: base64 of nonce ‖ ciphertext ‖ tag.
+/// A sealed secret as it is stored: base64 of nonce ‖ ciphertext ‖ tag, or the mark a reset of
+/// the data folder's secrets left in its place.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Sealed(String);
+pub struct Sealed(Stored);
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Stored {
+    Blob(String),
+    /// Forgotten by `certdesk store reset-secrets` (RFC 3339 time): the user enters it again.
+    Forgotten {
+        forgotten: String,
+    },
+}
+
+impl Sealed {
+    /// The mark of a secret forgotten by a reset at `at` (RFC 3339).
+    pub(crate) fn forgotten(at: &str) -> Self {
+        Self(Stored::Forgotten {
+            forgotten: at.to_owned(),
+        })
+    }
+
+    pub(crate) fn is_forgotten(&self) -> bool {
+        matches!(self.0, Stored::Forgotten { .. })
+    }
+}
 
 impl std::fmt::Debug for Sealed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Sealed(..)")
+    }
+}
+
+/// Where a sealed secret lives: its table, record and field. Sealing binds a secret to its place
+/// (the AES-GCM associated data), so a blob copied into another record or field does not open
+/// there.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    pub table: &'static str,
+    pub record: &'a str,
+    pub field: &'a str,
+}
+
+impl<'a> Place<'a> {
+    /// The field `field` of record `record` of `R`'s table.
+    pub fn of<R: Record>(record: &'a str, field: &'a str) -> Self {
+        Self {
+            table: R::TABLE.name(),
+            record,
+            field,
+        }
+    }
+
+    /// Each part length-prefixed, so no two places give the same bytes.
+    fn associated_data(&self) -> Vec<u8> {
+        let mut aad = b"certdesk-sealed-v2".to_vec();
+        for part in [self.table, self.record, self.field] {
+            aad.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            aad.extend_from_slice(part.as_bytes());
+        }
+        aad
+    }
+}
+
+impl std::fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} of {} {:?}", self.field, self.table, self.record)
     }
 }
 
@@ -32,64 +95,202 @@ pub struct Vault {
     cipher: Aes256Gcm,
 }
 
-impl Vault {
-    /// Opens (or, for a new data folder, creates) the master key of the store `store_id`.
+/// A master key made for a data folder, not yet in the keychain: a new store and a reset store
+/// it only once the data folder is ready for it.
+pub(crate) struct NewKey(Zeroizing<Vec<u8>>);
+
+impl NewKey {
+    pub fn generate() -> Self {
+        let mut key = Zeroizing::new(vec![0u8; KEY_LEN]);
+        rand::rng().fill_bytes(&mut key);
+        Self(key)
+    }
+
+    pub fn vault(&self) -> Result<Vault> {
+        Vault::from_bytes(&self.0)
+    }
+}
+
+/// The keychain entry of one data folder's master key.
+pub(crate) struct KeychainEntry {
+    user: String,
+}
+
+impl KeychainEntry {
+    pub fn of(store_id: &str) -> Self {
+        Self {
+            user: format!("master-key/{store_id}"),
+        }
+    }
+
+    /// How the user finds it, e.g. with `secret-tool search service certdesk username …`.
+    pub fn describe(&self) -> String {
+        format!("service {SERVICE:?}, username {:?}", self.user)
+    }
+
+    /// The master key, or `None` when the keychain has no entry for this data folder.
     ///
     /// The keychain is called on a blocking thread: Secret Service clients block on D-Bus, and
     /// some of them panic when driven from inside a tokio task.
-    pub async fn open(store_id: &str) -> Result<Self> {
-        let user = format!("master-key/{store_id}");
-        let key = tokio::task::spawn_blocking(move || load_or_create(&user))
-            .await
-            .map_err(|e| Error::Keychain(format!("the keychain call did not finish: {e}")))??;
-        let cipher = Aes256Gcm::new_from_slice(&key)
+    pub async fn load(&self) -> Result<Option<Vault>> {
+        let user = self.user.clone();
+        let key = blocking(move || {
+            let entry = keyring::Entry::new(SERVICE, &user).map_err(keychain_error)?;
+            match entry.get_secret() {
+                Ok(key) => Ok(Some(Zeroizing::new(key))),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(keychain_error(e)),
+            }
+        })
+        .await?;
+        key.map(|k| Vault::from_bytes(&k)).transpose()
+    }
+
+    /// Stores `key` as this data folder's master key, replacing any there.
+    pub async fn save(&self, key: &NewKey) -> Result<()> {
+        let (user, key) = (self.user.clone(), key.0.clone());
+        blocking(move || {
+            keyring::Entry::new(SERVICE, &user)
+                .and_then(|entry| entry.set_secret(&key))
+                .map_err(keychain_error)
+        })
+        .await
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Keychain(format!("the keychain call did not finish: {e}")))?
+}
+
+impl Vault {
+    fn from_bytes(key: &[u8]) -> Result<Self> {
+        let cipher = Aes256Gcm::new_from_slice(key)
             .map_err(|_| Error::Keychain("the master key in the keychain is damaged".into()))?;
         Ok(Self { cipher })
     }
 
-    pub fn seal(&self, plaintext: &[u8]) -> Sealed {
+    /// A vault over a key of the test's own, without a keychain.
+    #[cfg(test)]
+    pub(crate) fn from_key(key: [u8; KEY_LEN]) -> Self {
+        Self {
+            cipher: Aes256Gcm::new(&key.into()),
+        }
+    }
+
+    /// A secret sealed as certdesk did before schema 2, bound to no place.
+    #[cfg(test)]
+    pub(crate) fn seal_unbound(&self, plaintext: &[u8]) -> Sealed {
+        let nonce = [3u8; NONCE_LEN];
+        let ciphertext = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), plaintext)
+            .expect("AES-256-GCM encrypts a test secret");
+        Sealed(Stored::Blob(
+            BASE64_STANDARD.encode([&nonce[..], &ciphertext].concat()),
+        ))
+    }
+
+    pub fn seal(&self, place: &Place, plaintext: &[u8]) -> Sealed {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rng().fill_bytes(&mut nonce);
+        let aad = place.associated_data();
         // AES-GCM fails only for inputs over 64 GiB; a silent empty ciphertext would lose the
         // secret, so an impossible failure stops here instead.
         let ciphertext = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), plaintext)
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: &aad,
+                },
+            )
             .expect("AES-256-GCM encrypts any secret certdesk keeps");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ciphertext);
-        Sealed(BASE64_STANDARD.encode(out))
+        Sealed(Stored::Blob(BASE64_STANDARD.encode(out)))
     }
 
-    pub fn seal_str(&self, plaintext: &str) -> Sealed {
-        self.seal(plaintext.as_bytes())
+    pub fn seal_str(&self, place: &Place, plaintext: &str) -> Sealed {
+        self.seal(place, plaintext.as_bytes())
     }
 
-    pub fn open_sealed(&self, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>> {
-        let damaged = || {
-            Error::Keychain(
-                "a stored secret cannot be decrypted: the keychain's certdesk master key does not \
-                 belong to this data folder (was the keychain reset or the folder copied from \
-                 another machine?)"
-                    .into(),
-            )
+    /// The secret sealed at `place`. A blob sealed elsewhere (another record, field or data
+    /// folder) or changed does not open.
+    pub fn open_sealed(&self, place: &Place, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>> {
+        self.decrypt(sealed, &place.associated_data())
+            .map_err(|e| e.at(place))
+    }
+
+    pub fn open_string(&self, place: &Place, sealed: &Sealed) -> Result<Zeroizing<String>> {
+        let bytes = self.open_sealed(place, sealed)?;
+        String::from_utf8(bytes.to_vec())
+            .map(Zeroizing::new)
+            .map_err(|_| Error::Store(format!("the secret {place} is not text")))
+    }
+
+    /// A secret sealed by certdesk before secrets were bound to their place (schema 1), for the
+    /// migration only.
+    pub(crate) fn open_unbound(
+        &self,
+        sealed: &Sealed,
+    ) -> std::result::Result<Zeroizing<Vec<u8>>, Unopened> {
+        self.decrypt(sealed, &[])
+    }
+
+    fn decrypt(
+        &self,
+        sealed: &Sealed,
+        aad: &[u8],
+    ) -> std::result::Result<Zeroizing<Vec<u8>>, Unopened> {
+        let blob = match &sealed.0 {
+            Stored::Blob(blob) => blob,
+            Stored::Forgotten { forgotten } => return Err(Unopened::Forgotten(forgotten.clone())),
         };
-        let raw = BASE64_STANDARD.decode(&sealed.0).map_err(|_| damaged())?;
+        let raw = BASE64_STANDARD
+            .decode(blob)
+            .map_err(|_| Unopened::Damaged)?;
         if raw.len() < NONCE_LEN {
-            return Err(damaged());
+            return Err(Unopened::Damaged);
         }
         let (nonce, ciphertext) = raw.split_at(NONCE_LEN);
         self.cipher
-            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad,
+                },
+            )
             .map(Zeroizing::new)
-            .map_err(|_| damaged())
+            .map_err(|_| Unopened::Damaged)
     }
+}
 
-    pub fn open_string(&self, sealed: &Sealed) -> Result<Zeroizing<String>> {
-        let bytes = self.open_sealed(sealed)?;
-        String::from_utf8(bytes.to_vec())
-            .map(Zeroizing::new)
-            .map_err(|_| Error::Keychain("a stored secret is not text".into()))
+/// Why a sealed secret did not open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Unopened {
+    /// Not sealed for this place under this key: changed, copied from elsewhere, or sealed
+    /// under another master key.
+    Damaged,
+    /// A reset of the secrets forgot it (at this RFC 3339 time).
+    Forgotten(String),
+}
+
+impl Unopened {
+    fn at(self, place: &Place) -> Error {
+        match self {
+            Self::Damaged => Error::Store(format!(
+                "the secret {place} does not open: it was changed or copied there from another \
+                 record; enter it again"
+            )),
+            Self::Forgotten(at) => Error::input(format!(
+                "the secret {place} was forgotten when this data folder's secrets were reset \
+                 ({at}): enter it again"
+            )),
+        }
     }
 }
 
@@ -100,16 +301,79 @@ fn keychain_error(e: keyring::Error) -> Error {
     ))
 }
 
-fn load_or_create(user: &str) -> Result<Zeroizing<Vec<u8>>> {
-    let entry = keyring::Entry::new(SERVICE, user).map_err(keychain_error)?;
-    match entry.get_secret() {
-        Ok(key) => Ok(Zeroizing::new(key)),
-        Err(keyring::Error::NoEntry) => {
-            let mut key = Zeroizing::new(vec![0u8; 32]);
-            rand::rng().fill_bytes(&mut key);
-            entry.set_secret(&key).map_err(keychain_error)?;
-            Ok(key)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACCOUNTS_LE: Place<'static> = Place {
+        table: "accounts",
+        record: "le",
+        field: "credentials",
+    };
+
+    #[test]
+    fn a_secret_opens_only_where_it_was_sealed() {
+        let vault = Vault::from_key([7; KEY_LEN]);
+        let sealed = vault.seal(&ACCOUNTS_LE, b"the account key");
+        assert_eq!(
+            vault.open_sealed(&ACCOUNTS_LE, &sealed).unwrap().as_slice(),
+            b"the account key"
+        );
+        for elsewhere in [
+            Place {
+                record: "zerossl",
+                ..ACCOUNTS_LE
+            },
+            Place {
+                field: "imported_key",
+                ..ACCOUNTS_LE
+            },
+            Place {
+                table: "requests",
+                ..ACCOUNTS_LE
+            },
+        ] {
+            let e = vault.open_sealed(&elsewhere, &sealed).unwrap_err();
+            assert!(e.to_string().contains("does not open"), "{elsewhere}: {e}");
         }
-        Err(e) => Err(keychain_error(e)),
+        assert!(vault.open_unbound(&sealed).is_err());
+    }
+
+    #[test]
+    fn places_whose_parts_run_together_differ() {
+        let (a, b) = (
+            Place {
+                table: "t",
+                record: "ab",
+                field: "c",
+            },
+            Place {
+                table: "t",
+                record: "a",
+                field: "bc",
+            },
+        );
+        assert_ne!(a.associated_data(), b.associated_data());
+    }
+
+    #[test]
+    fn another_key_does_not_open_it() {
+        let sealed = Vault::from_key([1; KEY_LEN]).seal(&ACCOUNTS_LE, b"secret");
+        assert!(Vault::from_key([2; KEY_LEN])
+            .open_sealed(&ACCOUNTS_LE, &sealed)
+            .is_err());
+    }
+
+    #[test]
+    fn a_forgotten_secret_says_to_enter_it_again() {
+        let vault = Vault::from_key([7; KEY_LEN]);
+        let forgotten = Sealed::forgotten("2026-12-01T22:00:00Z");
+        let json = serde_json::to_string(&forgotten).unwrap();
+        assert_eq!(json, r#"{"forgotten":"2026-12-01T22:00:00Z"}"#);
+        let back: Sealed = serde_json::from_str(&json).unwrap();
+        assert!(back.is_forgotten());
+        let e = vault.open_sealed(&ACCOUNTS_LE, &back).unwrap_err();
+        assert!(e.to_string().contains("enter it again"), "{e}");
+        assert_eq!(e.kind(), crate::ErrorKind::Input);
     }
 }

@@ -95,7 +95,7 @@ impl MappingForm {
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoredMapping {
+pub(crate) struct StoredMapping {
     #[serde(flatten)]
     info: MappingInfo,
     secrets: BTreeMap<String, Sealed>,
@@ -108,11 +108,17 @@ impl Record for StoredMapping {
     }
 }
 
+impl crate::sealing::Sealing for StoredMapping {
+    fn sealed_fields(&mut self) -> Vec<(String, &mut Sealed)> {
+        crate::form::sealed_fields(&mut self.secrets)
+    }
+}
+
 impl Engine {
     pub fn deployments(&self) -> Result<Vec<MappingInfo>> {
         Ok(self
-            .store
-            .list::<StoredMapping>()?
+            .scan_sealed::<StoredMapping>()?
+            .records
             .into_iter()
             .map(|m| m.info)
             .collect())
@@ -156,13 +162,19 @@ impl Engine {
             _ => BTreeMap::new(),
         };
         let owner = format!("a {} mapping", spec.label);
+        let secrets = crate::form::Secrets {
+            vault: &self.vault,
+            table: StoredMapping::TABLE,
+            from: form.original_name.as_deref().unwrap_or(&form.name),
+            to: &form.name,
+            sealed: stored_secrets,
+        };
         let (fields, secrets) = crate::form::apply(
-            &self.vault,
             &owner,
             spec.fields,
             &form.fields,
             &form.secrets,
-            stored_secrets,
+            secrets,
             |field| missing(spec, field),
         )?;
         let mut stored = StoredMapping {
@@ -336,7 +348,13 @@ impl Engine {
     /// The mapping's target and its dns-01 lookup settings, both checked without the network.
     fn open_target(&self, stored: &StoredMapping) -> Result<(Box<dyn DeployTarget>, Propagation)> {
         let spec = super::kind(&stored.info.kind)?;
-        let values = crate::form::open(&self.vault, &stored.info.fields, &stored.secrets)?;
+        let values = crate::form::open(
+            &self.vault,
+            StoredMapping::TABLE,
+            &stored.info.name,
+            &stored.info.fields,
+            &stored.secrets,
+        )?;
         let config = TargetConfig::new(spec, stored.info.name.clone(), values);
         Ok(((spec.build)(&config)?, config.propagation()?))
     }
@@ -348,10 +366,14 @@ impl Engine {
             .pop()
             .ok_or_else(|| Error::Store(format!("certificate {cert_id} has no versions")))?;
         let key = self.current_key(&self.cert_record(cert_id)?)?;
-        let password = self
-            .request_record(cert_id)?
+        let request = self.request_record(cert_id)?;
+        let password = request
             .keystore_password
-            .map(|sealed| self.vault.open_string(&sealed))
+            .as_ref()
+            .map(|sealed| {
+                let place = request.place(RequestRecord::KEYSTORE_PASSWORD);
+                self.vault.open_string(&place, sealed)
+            })
             .transpose()?;
         let names = version.info.names.clone();
         Ok(Bundle {

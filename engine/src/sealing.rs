@@ -1,0 +1,467 @@
+//! The data folder's secrets as a whole: unlocking them at open (the master key must be the
+//! data folder's own, proven by a sealed canary), binding them to their places (the migration
+//! from schema 1), forgetting them all on request, and finding the records whose secrets no
+//! longer open.
+//!
+//! A master key is made only for a new data folder. A folder whose key is missing or wrong (copied
+//! to another machine or keychain, a keychain reset) fails at open, before anything is written:
+//! carrying on with a new key would seal new secrets under a second key while the old ones stay
+//! unreadable.
+
+use std::path::Path;
+
+use time::OffsetDateTime;
+
+use crate::error::{Error, Result};
+use crate::store::{Change, Damaged, Layout, Record, Scan, Store, SCHEMA_VERSION};
+use crate::vault::{KeychainEntry, NewKey, Place, Sealed, Vault};
+use crate::Engine;
+
+/// A record that holds sealed secrets, each under a field name of its own within the record.
+pub(crate) trait Sealing: Record {
+    /// Every sealed secret of the record with its field (e.g. `versions/0/key`).
+    fn sealed_fields(&mut self) -> Vec<(String, &mut Sealed)>;
+}
+
+const CANARY_TEXT: &[u8] = b"certdesk master key canary";
+const CANARY: Place<'static> = Place {
+    table: "meta",
+    record: "canary",
+    field: "canary",
+};
+
+/// The master key of the store's data folder: made for a new store; for an existing one read
+/// from the keychain and proven against the canary (a schema 1 store is migrated here).
+pub(crate) async fn unlock(store: &Store) -> Result<Vault> {
+    let (version, store_id, canary) = match store.layout()? {
+        Layout::New => return create(store).await,
+        Layout::Existing {
+            version,
+            store_id,
+            canary,
+        } => (version, store_id, canary),
+    };
+    let entry = KeychainEntry::of(&store_id);
+    let vault = entry
+        .load()
+        .await?
+        .ok_or_else(|| missing_key(store.dir(), &entry))?;
+    if version < SCHEMA_VERSION {
+        migrate(store, &vault, &entry).await?;
+        return Ok(vault);
+    }
+    let canary = canary.ok_or_else(|| {
+        Error::Store("the master key's canary is missing: the data folder is damaged".into())
+    })?;
+    match vault.open_sealed(&CANARY, &canary) {
+        Ok(text) if text.as_slice() == CANARY_TEXT => Ok(vault),
+        _ => Err(wrong_key(store.dir(), &entry)),
+    }
+}
+
+/// A new data folder: its id, its key in the keychain, then its meta records in one commit. A
+/// kill before the commit leaves a folder that is still new (and an unused keychain entry).
+async fn create(store: &Store) -> Result<Vault> {
+    let id = crate::ids::random_hex(16);
+    let key = NewKey::generate();
+    let vault = key.vault()?;
+    KeychainEntry::of(&id).save(&key).await?;
+    store
+        .commit(
+            Change::new()
+                .store_id(&id)
+                .canary(&vault.seal(&CANARY, CANARY_TEXT))
+                .schema_version(),
+        )
+        .await?;
+    Ok(vault)
+}
+
+/// Schema 1 → 2: every sealed secret re-sealed bound to its place, the canary and the schema
+/// version written in the same transaction, so a kill leaves the old form or the new one. A
+/// secret that does not open stays as it was (and is listed as damaged from then on); when none
+/// opens, the key is not this folder's and nothing is written.
+async fn migrate(store: &Store, vault: &Vault, entry: &KeychainEntry) -> Result<()> {
+    let (mut opened, mut unopened) = (0usize, 0usize);
+    let change = rewrite_all(store, &mut |place, sealed| {
+        match vault.open_unbound(sealed) {
+            Ok(plain) => {
+                *sealed = vault.seal(place, &plain);
+                opened += 1;
+            }
+            Err(_) => unopened += 1,
+        }
+        true
+    })?;
+    if opened == 0 && unopened > 0 {
+        return Err(wrong_key(store.dir(), entry));
+    }
+    store
+        .commit(
+            change
+                .canary(&vault.seal(&CANARY, CANARY_TEXT))
+                .schema_version(),
+        )
+        .await
+}
+
+/// Applies `f` to every sealed secret of every record that reads, and puts each record for
+/// which `f` said it changed something.
+fn rewrite_all(store: &Store, f: &mut dyn FnMut(&Place, &mut Sealed) -> bool) -> Result<Change> {
+    let change = rewrite::<crate::account::AccountRecord>(store, Change::new(), f)?;
+    let change = rewrite::<crate::request::RequestRecord>(store, change, f)?;
+    let change = rewrite::<crate::repository::CertRecord>(store, change, f)?;
+    let change = rewrite::<crate::dns_accounts::StoredAccount>(store, change, f)?;
+    let change = rewrite::<crate::deploy::mappings::StoredMapping>(store, change, f)?;
+    rewrite::<crate::settings::SettingsRecord>(store, change, f)
+}
+
+fn rewrite<R: Sealing>(
+    store: &Store,
+    mut change: Change,
+    f: &mut dyn FnMut(&Place, &mut Sealed) -> bool,
+) -> Result<Change> {
+    for mut record in store.list::<R>()? {
+        let key = record.key().to_owned();
+        let mut changed = false;
+        for (field, sealed) in record.sealed_fields() {
+            changed |= f(&Place::of::<R>(&key, &field), sealed);
+        }
+        if changed {
+            change = change.put(&record);
+        }
+    }
+    Ok(change)
+}
+
+/// Makes a new master key for the data folder in `dir` and forgets every secret stored there
+/// (account keys, certificate keys, DNS and deploy credentials, the SMTP password, keystore
+/// passwords): the way out for a folder whose key is lost. Without `confirmed` it changes
+/// nothing and says what would be lost. Returns the secrets forgotten.
+pub async fn reset_secrets(dir: &Path, confirmed: bool) -> Result<Vec<String>> {
+    if !dir.join("store").exists() {
+        return Err(Error::input(format!(
+            "there is no certdesk data folder at {}: nothing to reset",
+            dir.display()
+        )));
+    }
+    let store = crate::open_store(dir)?;
+    let Layout::Existing { store_id, .. } = store.layout()? else {
+        return Err(Error::input(format!(
+            "the data folder {} holds nothing yet: nothing to reset",
+            dir.display()
+        )));
+    };
+    let at = OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .map_err(|e| Error::Store(e.to_string()))?;
+    let forgotten_mark = Sealed::forgotten(&at);
+    let mut lost = Vec::new();
+    let change = rewrite_all(&store, &mut |place, sealed| {
+        if sealed.is_forgotten() {
+            return false;
+        }
+        lost.push(place.to_string());
+        *sealed = forgotten_mark.clone();
+        true
+    })?;
+    if !confirmed {
+        return Err(Error::input(format!(
+            "refusing to reset the secrets of {} without --yes. It makes a new master key and \
+             forgets {}{}; you then enter them again (register or import the accounts, renew the \
+             certificates, edit the DNS accounts and deploy mappings, set the SMTP password)",
+            dir.display(),
+            match lost.len() {
+                0 => "no stored secret".to_owned(),
+                1 => "1 stored secret".to_owned(),
+                n => format!("{n} stored secrets"),
+            },
+            lost.iter()
+                .map(|place| format!("\n  - {place}"))
+                .collect::<String>(),
+        )));
+    }
+    let entry = KeychainEntry::of(&store_id);
+    // A locked or absent keychain fails here, before a secret is forgotten.
+    entry.load().await.map(drop)?;
+    let key = NewKey::generate();
+    let vault = key.vault()?;
+    // The folder first, then the keychain: a kill between the two leaves a folder whose key is
+    // missing or wrong, and the same reset again recovers it.
+    store
+        .commit(
+            change
+                .canary(&vault.seal(&CANARY, CANARY_TEXT))
+                .schema_version(),
+        )
+        .await?;
+    entry.save(&key).await?;
+    Ok(lost)
+}
+
+fn way_out() -> &'static str {
+    "Restore the keychain (or that entry) from where the data folder came from and run certdesk \
+     again; or, to go on without the stored secrets, run `certdesk store reset-secrets --yes` \
+     (with the same --data-dir): it makes a new master key and forgets every stored secret \
+     (ACME account keys, certificates' private keys, DNS and deploy credentials, the SMTP \
+     password, keystore passwords), which you then enter again"
+}
+
+fn missing_key(dir: &Path, entry: &KeychainEntry) -> Error {
+    Error::Keychain(format!(
+        "the master key of the data folder {} is missing from the keychain ({}): the folder was \
+         copied from another machine or user, or the keychain was reset. Nothing was changed. {}",
+        dir.display(),
+        entry.describe(),
+        way_out()
+    ))
+}
+
+fn wrong_key(dir: &Path, entry: &KeychainEntry) -> Error {
+    Error::Keychain(format!(
+        "the keychain's key does not open this data folder ({}; keychain entry {}): the entry \
+         belongs to another copy of the folder or was replaced. Nothing was changed. {}",
+        dir.display(),
+        entry.describe(),
+        way_out()
+    ))
+}
+
+/// The listings that show damaged records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listed {
+    Accounts,
+    Requests,
+    Certificates,
+    DnsAccounts,
+    Deployments,
+}
+
+impl Engine {
+    /// The records of `R` that read and whose secrets open, and the damaged ones (a record that
+    /// does not parse, a secret that does not open where it is), in key order. A forgotten secret
+    /// is not damage: using it says to enter it again.
+    pub(crate) fn scan_sealed<R: Sealing>(&self) -> Result<Scan<R>> {
+        let Scan {
+            records,
+            mut damaged,
+        } = self.store.scan::<R>()?;
+        let mut sound = Vec::with_capacity(records.len());
+        for mut record in records {
+            match self.unopened(&mut record) {
+                None => sound.push(record),
+                Some(why) => damaged.push(Damaged {
+                    id: record.key().to_owned(),
+                    damaged: why,
+                }),
+            }
+        }
+        damaged.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Scan {
+            records: sound,
+            damaged,
+        })
+    }
+
+    fn unopened<R: Sealing>(&self, record: &mut R) -> Option<String> {
+        let key = record.key().to_owned();
+        record
+            .sealed_fields()
+            .into_iter()
+            .filter(|(_, sealed)| !sealed.is_forgotten())
+            .find_map(|(field, sealed)| {
+                self.vault
+                    .open_sealed(&Place::of::<R>(&key, &field), sealed)
+                    .err()
+                    .map(|e| e.to_string())
+            })
+    }
+
+    /// The damaged records of a listing: each with its id and what failed.
+    pub fn damaged(&self, listed: Listed) -> Result<Vec<Damaged>> {
+        use crate::{account, deploy, dns_accounts, repository, request};
+        Ok(match listed {
+            Listed::Accounts => self.scan_sealed::<account::AccountRecord>()?.damaged,
+            Listed::Requests => self.scan_sealed::<request::RequestRecord>()?.damaged,
+            Listed::Certificates => self.scan_sealed::<repository::CertRecord>()?.damaged,
+            Listed::DnsAccounts => self.scan_sealed::<dns_accounts::StoredAccount>()?.damaged,
+            Listed::Deployments => {
+                self.scan_sealed::<deploy::mappings::StoredMapping>()?
+                    .damaged
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::OffsetDateTime;
+
+    use super::*;
+    use crate::account::{AccountInfo, AccountRecord, AccountStatus};
+    use crate::acme::Ca;
+
+    const DIRECTORY: &str = "https://ca.test/directory";
+
+    fn account_json(name: &str, credentials: &Sealed) -> Vec<u8> {
+        let info = AccountInfo {
+            name: name.to_owned(),
+            email: String::new(),
+            ca: Ca::custom(DIRECTORY).unwrap(),
+            directory_url: DIRECTORY.to_owned(),
+            url: format!("https://ca.test/acct/{name}"),
+            status: AccountStatus::Active,
+            created: OffsetDateTime::UNIX_EPOCH,
+            ca_root_pem: None,
+        };
+        let mut json = serde_json::to_value(info).unwrap();
+        json["credentials"] = serde_json::to_value(credentials).unwrap();
+        serde_json::to_vec(&json).unwrap()
+    }
+
+    fn credentials(name: &str) -> Place<'_> {
+        Place::of::<AccountRecord>(name, "credentials")
+    }
+
+    /// A data folder as certdesk wrote it before schema 2: two accounts sealed under `vault`
+    /// with no place, and one record that does not parse.
+    fn schema_1(dir: &Path, vault: &Vault) -> Store {
+        let store = Store::open(dir).unwrap();
+        store.write_raw("meta", "schema_version", &1u32.to_be_bytes());
+        store.write_raw("meta", "store_id", b"0123");
+        for name in ["le", "zerossl"] {
+            let sealed = vault.seal_unbound(format!("credentials of {name}").as_bytes());
+            store.write_raw("accounts", name, &account_json(name, &sealed));
+        }
+        store.write_raw("accounts", "broken", b"{not json");
+        store
+    }
+
+    fn stored_credentials(store: &Store, name: &str) -> Sealed {
+        let json: serde_json::Value =
+            serde_json::from_slice(&store.read_raw("accounts", name).unwrap()).unwrap();
+        serde_json::from_value(json["credentials"].clone()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn migration_binds_every_secret_to_its_place_in_one_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::from_key([5; 32]);
+        let store = schema_1(dir.path(), &vault);
+        migrate(&store, &vault, &KeychainEntry::of("0123"))
+            .await
+            .unwrap();
+        let Layout::Existing {
+            version, canary, ..
+        } = store.layout().unwrap()
+        else {
+            panic!("the migrated store is not new");
+        };
+        assert_eq!(version, SCHEMA_VERSION);
+        let canary = vault.open_sealed(&CANARY, &canary.unwrap()).unwrap();
+        assert_eq!(canary.as_slice(), CANARY_TEXT);
+        for name in ["le", "zerossl"] {
+            let sealed = stored_credentials(&store, name);
+            let plain = vault.open_sealed(&credentials(name), &sealed).unwrap();
+            assert_eq!(
+                plain.as_slice(),
+                format!("credentials of {name}").as_bytes()
+            );
+            assert!(vault.open_unbound(&sealed).is_err(), "{name} is bound now");
+        }
+        assert!(vault
+            .open_sealed(&credentials("zerossl"), &stored_credentials(&store, "le"))
+            .is_err());
+        assert_eq!(
+            store.read_raw("accounts", "broken").unwrap(),
+            b"{not json",
+            "a record that does not parse is left as it was"
+        );
+    }
+
+    #[tokio::test]
+    async fn migration_under_a_key_that_opens_nothing_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = schema_1(dir.path(), &Vault::from_key([5; 32]));
+        let before = store.read_raw("accounts", "le");
+        let e = migrate(
+            &store,
+            &Vault::from_key([6; 32]),
+            &KeychainEntry::of("0123"),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("the keychain's key does not open this data folder"),
+            "{e}"
+        );
+        assert_eq!(e.kind(), crate::ErrorKind::Local);
+        let Layout::Existing {
+            version, canary, ..
+        } = store.layout().unwrap()
+        else {
+            panic!("the store is not new");
+        };
+        assert_eq!((version, canary.is_none()), (1, true));
+        assert_eq!(store.read_raw("accounts", "le"), before);
+    }
+
+    #[tokio::test]
+    async fn damaged_records_are_listed_as_such_and_skipped_by_the_scheduler() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::from_key([9; 32]);
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .commit(
+                Change::new()
+                    .store_id("0123")
+                    .canary(&vault.seal(&CANARY, CANARY_TEXT))
+                    .schema_version(),
+            )
+            .await
+            .unwrap();
+        let good = vault.seal(&credentials("good"), b"credentials of good");
+        store.write_raw("accounts", "good", &account_json("good", &good));
+        // The good account's sealed credentials copied into another record's place.
+        store.write_raw("accounts", "swapped", &account_json("swapped", &good));
+        store.write_raw("accounts", "broken", b"{not json");
+        store.write_raw("certificates", "c0ffee", b"\x00\xffgarbage");
+        let engine = Engine::with(store, vault);
+
+        let listed: Vec<String> = engine
+            .accounts()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(listed, ["good"]);
+        let damaged = engine.damaged(Listed::Accounts).unwrap();
+        let ids: Vec<&str> = damaged.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["broken", "swapped"]);
+        assert!(damaged[0].damaged.contains("does not read"), "{damaged:?}");
+        assert!(
+            damaged[1]
+                .damaged
+                .contains("credentials of accounts \"swapped\" does not open"),
+            "{damaged:?}"
+        );
+        assert!(
+            engine.account(Some("swapped")).is_ok(),
+            "its plain fields still read"
+        );
+
+        assert!(engine.certs().unwrap().is_empty());
+        let damaged = engine.damaged(Listed::Certificates).unwrap();
+        assert_eq!(damaged.len(), 1);
+        assert_eq!(damaged[0].id, "c0ffee");
+        let report = engine
+            .renew_due_once(OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        assert!(report.outcomes.is_empty());
+        assert_eq!(report.skipped.len(), 1, "{:?}", report.skipped);
+        assert_eq!(report.skipped[0].id, "c0ffee");
+        assert!(report.skipped[0].damaged.contains("certificates"));
+    }
+}
