@@ -259,11 +259,17 @@ struct Agent {
 }
 
 impl Agent {
-    fn start(config: serde_json::Value) -> Agent {
+    /// Starts the agent with `config`, allowed `max_files` open file descriptors (the shell's
+    /// `ulimit -n`) when given.
+    fn start(config: serde_json::Value, max_files: Option<u32>) -> Agent {
         let dir = TempDir::new("certdesk-slowloris-agent");
         let file = dir.path().join("agent.json");
         fs::write(&file, config.to_string()).expect("write agent.json");
-        let child = Command::new(agent_binary())
+        let mut command = Command::new("sh");
+        let limit = max_files.map_or_else(String::new, |n| format!("ulimit -n {n} && "));
+        command.args(["-c", &format!("{limit}exec \"$0\" \"$@\"")]);
+        let child = command
+            .arg(agent_binary())
             .arg("--config")
             .arg(&file)
             .arg("run")
@@ -302,11 +308,14 @@ impl Drop for Agent {
 #[test]
 fn the_agents_api_and_http01_listener_answer_through_slowloris() {
     let (api, http) = (free_port(), free_port());
-    let agent = Agent::start(json!({
-        "listen": format!("127.0.0.1:{api}"),
-        "names": ["slowloris.example.com"],
-        "http_listen": format!("127.0.0.1:{http}"),
-    }));
+    let agent = Agent::start(
+        json!({
+            "listen": format!("127.0.0.1:{api}"),
+            "names": ["slowloris.example.com"],
+            "http_listen": format!("127.0.0.1:{http}"),
+        }),
+        None,
+    );
     let pid = agent.child.id();
     let health = format!("https://127.0.0.1:{api}/v1/health");
     let token = format!("http://127.0.0.1:{http}/.well-known/acme-challenge/none");
@@ -539,4 +548,58 @@ fn the_built_in_responder_serves_pebble_through_slowloris() {
         share * 100.0
     );
     drop(attack);
+}
+
+#[test]
+fn an_agent_out_of_file_descriptors_pauses_its_accepts_and_recovers() {
+    let http = free_port();
+    // Fewer descriptors than the attack needs: accepts fail with EMFILE until the slow
+    // connections it holds reach their deadline.
+    let agent = Agent::start(
+        json!({
+            "listen": format!("127.0.0.1:{}", free_port()),
+            "names": ["slowloris.example.com"],
+            "http_listen": format!("127.0.0.1:{http}"),
+        }),
+        Some(128),
+    );
+    let pid = agent.child.id();
+    let token = format!("http://127.0.0.1:{http}/.well-known/acme-challenge/none");
+    let cpu = CpuMeter::start(pid);
+    let attack = Attack::tcp(http, HTTP_HEAD);
+    wait_until(
+        "the agent to run out of file descriptors",
+        Duration::from_secs(10),
+        || fds(pid) >= 120,
+    );
+    // Out of descriptors for 2 s: a loop that retries failed accepts at once spins a core.
+    std::thread::sleep(Duration::from_secs(2));
+    let share = cpu.share();
+    eprintln!(
+        "CPU out of descriptors: {:.1}% of the wall time",
+        share * 100.0
+    );
+    assert!(
+        share < CPU_SHARE,
+        "the agent used {:.0}% of a core",
+        share * 100.0
+    );
+
+    // Once the held connections time out (5 s), the waiting ones and the real request get in.
+    let ((status, _), took) = timed(|| curl(&["--max-time", "30", &token]).expect("curl"));
+    eprintln!("answered in {took:?}");
+    assert_eq!(status, 404, "the listener answers again");
+    assert!(took < Duration::from_secs(15), "answered after {took:?}");
+    let held = attack.wait_all_closed(Duration::from_secs(30));
+    eprintln!("the server closed the last slow connection after {held:?}");
+    let share = cpu.share();
+    eprintln!(
+        "CPU over the attack: {:.1}% of the wall time",
+        share * 100.0
+    );
+    assert!(
+        share < CPU_SHARE,
+        "the agent used {:.0}% of a core",
+        share * 100.0
+    );
 }
