@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::bind::{Bind, KEY_NAME};
+use common::dns_zone::RESTRICTED_KEYS;
 use common::{register, wait_until, Certdesk, Create, Pebble};
 use serde_json::{json, Value};
 
@@ -75,36 +76,96 @@ fn a_wrong_tsig_secret_is_named_by_test_and_by_a_request() {
         json!({"key_secret": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}),
     );
 
+    let serial = bind.serial("example.com");
+    let expected = format!(
+        "the DNS server {} refused the update: NOTAUTH, TSIG error BADSIG — the key's secret or \
+         algorithm does not match the server's key {KEY_NAME}",
+        bind.addr()
+    );
+
     let out = cd.run(["dns", "test", "bind", "--zone", "example.com"]);
     out.assert_code(2);
     assert!(
-        out.stderr.contains("RFC 2136") && out.stderr.contains("TSIG"),
+        out.stderr.contains("RFC 2136") && out.stderr.contains(&expected),
         "{out}"
     );
+    assert!(!out.stderr.contains("file an issue"), "{out}");
 
     let out = issue(&cd, &["www.example.com"]);
     out.assert_code(2);
     assert!(
         out.stderr
             .contains("adding TXT _acme-challenge.www.example.com")
-            && out.stderr.contains("TSIG"),
+            && out.stderr.contains(&expected),
         "{out}"
     );
+    assert!(!out.stderr.contains("file an issue"), "{out}");
+    assert_eq!(bind.serial("example.com"), serial, "nothing was written");
     assert!(bind.txt("_acme-challenge.www.example.com").is_empty());
 }
 
 #[test]
-fn dns_test_accepts_a_good_key_without_changing_records() {
+fn dns_test_accepts_a_good_key_and_leaves_the_records_as_they_were() {
     let bind = Bind::start(&["example.com"]);
     let pebble = Pebble::builder().dns_server(&bind.addr()).start();
     let cd = setup(&bind, &pebble, json!({}));
+    bind.nsupdate("update add _acme-challenge.example.com. 60 TXT \"keep-me\"");
+    let serial = bind.serial("example.com");
     let out = cd.run(["dns", "test", "bind", "--zone", "example.com"]);
     out.assert_success();
     assert!(
-        out.stdout.contains("accepts updates to example.com"),
+        out.stdout
+            .contains("accepts updates of TXT at _acme-challenge.example.com"),
         "{out}"
     );
-    assert!(bind.txt("_certdesk-test.example.com").is_empty());
+    // A value was added and removed (two updates); the other value there is untouched.
+    assert_eq!(bind.serial("example.com"), serial + 2);
+    assert_eq!(bind.txt("_acme-challenge.example.com"), ["keep-me"]);
+}
+
+#[test]
+fn a_least_privilege_mixed_case_key_tests_and_issues_and_is_refused_elsewhere() {
+    let bind = Bind::start(&["example.com"]);
+    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    // `grant CertDesk-Net name _acme-challenge.example.com. TXT;` and nothing more.
+    let (name, algorithm) = RESTRICTED_KEYS[0];
+    let cd = setup(
+        &bind,
+        &pebble,
+        json!({"key_name": name, "key_secret": bind.restricted_secret(name),
+               "algorithm": algorithm}),
+    );
+    bind.nsupdate("update add _acme-challenge.example.com. 60 TXT \"keep-me\"");
+
+    let serial = bind.serial("example.com");
+    let out = cd.run(["dns", "test", "bind", "--zone", "example.com"]);
+    out.assert_success();
+    assert!(
+        out.stdout.contains("signed with the key certdesk-net"),
+        "{out}"
+    );
+    assert_eq!(bind.serial("example.com"), serial + 2);
+
+    let out = issue(&cd, &["example.com", "*.example.com"]);
+    out.assert_success();
+    assert_eq!(out.json()["status"], "saved");
+    assert_eq!(bind.txt("_acme-challenge.example.com"), ["keep-me"]);
+
+    // BIND refuses a name the policy does not grant with REFUSED (signed).
+    let serial = bind.serial("example.com");
+    let out = issue(&cd, &["www.example.com"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains(&format!(
+            "the DNS server {} refused the update: REFUSED — the key may not update this name: \
+             the server's policy must allow TXT at _acme-challenge.www.example.com for the key \
+             certdesk-net (BIND: `grant certdesk-net name _acme-challenge.www.example.com. TXT;`",
+            bind.addr()
+        )),
+        "{out}"
+    );
+    assert_eq!(bind.serial("example.com"), serial, "nothing was written");
+    assert!(bind.txt("_acme-challenge.www.example.com").is_empty());
 }
 
 #[test]

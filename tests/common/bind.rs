@@ -1,17 +1,18 @@
 //! A throw-away BIND 9 (`named`) on a free loopback port: primary for the zones a test names,
-//! each accepting TXT (and, for delegation tests, CNAME) updates signed with one hmac-sha256 TSIG key. Pebble resolves through it
-//! (`PebbleBuilder::dns_server`), certdesk's RFC 2136 provider writes to it, and the HTTP fakes of
-//! the other providers mirror their records into it with [`Bind::nsupdate`].
+//! each accepting TXT (and, for delegation tests, CNAME) updates signed with one hmac-sha256 TSIG
+//! key, and TXT at `_acme-challenge.ZONE` only with the least-privilege keys. Pebble resolves
+//! through it (`PebbleBuilder::dns_server`), certdesk's RFC 2136 provider writes to it, and the
+//! HTTP fakes of the other providers mirror their records into it with [`Bind::nsupdate`].
 
 use std::fs;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use super::dns_zone::{self, secret_of, TsigKey};
 use super::{free_port, kill_and_reap, open_log, read_lossy, tail, wait_until, TempDir};
 
-/// The hmac-sha256 TSIG key every zone of the fixture grants TXT updates to.
-pub const KEY_NAME: &str = "certdesk-test";
+pub use super::dns_zone::KEY_NAME;
 
 /// More keys with the same grants, for the legacy algorithms: (name, algorithm).
 pub const LEGACY_KEYS: [(&str, &str); 2] =
@@ -21,21 +22,24 @@ pub struct Bind {
     dir: TempDir,
     child: Option<Child>,
     port: u16,
-    secret: String,
-    legacy_secrets: Vec<String>,
+    key: TsigKey,
+    legacy: Vec<TsigKey>,
+    restricted: Vec<TsigKey>,
 }
 
 impl Bind {
-    /// Starts `named` as primary for `zones`, each with an SOA, `NS ns.ZONE.` and
-    /// `ns.ZONE. A 127.0.0.1`, and waits until it answers for every zone.
+    /// Starts `named` as primary for `zones`, each with [`dns_zone::zone_file`], and waits until
+    /// it answers for every zone.
     pub fn start(zones: &[&str]) -> Bind {
         let dir = TempDir::new("certdesk-bind");
         let port = free_port();
-        let secret = tsig_secret("hmac-sha256", KEY_NAME);
-        let legacy_secrets: Vec<String> = LEGACY_KEYS
+        let key = TsigKey::generate(KEY_NAME, "hmac-sha256");
+        let secret = &key.secret;
+        let legacy: Vec<TsigKey> = LEGACY_KEYS
             .iter()
-            .map(|(name, alg)| tsig_secret(alg, name))
+            .map(|(name, alg)| TsigKey::generate(name, alg))
             .collect();
+        let restricted = TsigKey::restricted();
         let d = dir.path().display();
         let mut conf = format!(
             "options {{\n  directory \"{d}\";\n  pid-file \"{d}/named.pid\";\n  \
@@ -45,24 +49,29 @@ impl Bind {
              key \"{KEY_NAME}\" {{ algorithm hmac-sha256; secret \"{secret}\"; }};\n"
         );
         let mut grants = format!("grant {KEY_NAME} zonesub TXT; grant {KEY_NAME} zonesub CNAME;");
-        for ((name, alg), secret) in LEGACY_KEYS.iter().zip(&legacy_secrets) {
+        for k in legacy.iter().chain(&restricted) {
             conf.push_str(&format!(
-                "key \"{name}\" {{ algorithm {alg}; secret \"{secret}\"; }};\n"
+                "key \"{}\" {{ algorithm {}; secret \"{}\"; }};\n",
+                k.name, k.algorithm, k.secret
             ));
-            grants.push_str(&format!(" grant {name} zonesub TXT;"));
+        }
+        for k in &legacy {
+            grants.push_str(&format!(" grant {} zonesub TXT;", k.name));
         }
         for zone in zones {
             fs::write(
                 dir.path().join(format!("{zone}.zone")),
-                format!(
-                    "$TTL 60\n@ IN SOA ns.{zone}. hostmaster.{zone}. 1 60 60 600 60\n\
-                     @ IN NS ns.{zone}.\nns IN A 127.0.0.1\n"
-                ),
+                dns_zone::zone_file(zone),
             )
             .expect("write zone file");
+            // Least privilege: TXT at this one name, as the README recommends.
+            let restricted_grants: String = restricted
+                .iter()
+                .map(|k| format!(" grant {} name _acme-challenge.{zone}. TXT;", k.name))
+                .collect();
             conf.push_str(&format!(
                 "zone \"{zone}\" {{ type primary; file \"{d}/{zone}.zone\"; \
-                 update-policy {{ {grants} }}; }};\n"
+                 update-policy {{ {grants}{restricted_grants} }}; }};\n"
             ));
         }
         let conf_path = dir.path().join("named.conf");
@@ -80,8 +89,9 @@ impl Bind {
             dir,
             child: Some(child),
             port,
-            secret,
-            legacy_secrets,
+            key,
+            legacy,
+            restricted,
         };
         for zone in zones {
             wait_until(
@@ -104,49 +114,39 @@ impl Bind {
 
     /// The base64 secret of [`KEY_NAME`].
     pub fn secret(&self) -> &str {
-        &self.secret
+        &self.key.secret
     }
 
     /// The base64 secret of the legacy key `name` (one of [`LEGACY_KEYS`]).
     pub fn legacy_secret(&self, name: &str) -> &str {
-        let i = LEGACY_KEYS
-            .iter()
-            .position(|(n, _)| *n == name)
-            .unwrap_or_else(|| panic!("no legacy key {name}"));
-        &self.legacy_secrets[i]
+        secret_of(&self.legacy, name)
+    }
+
+    /// The base64 secret of the least-privilege key `name` (one of
+    /// [`super::dns_zone::RESTRICTED_KEYS`]).
+    pub fn restricted_secret(&self, name: &str) -> &str {
+        secret_of(&self.restricted, name)
     }
 
     /// `dig +short` for `name`/`rtype` at this server.
     pub fn dig(&self, name: &str, rtype: &str) -> String {
-        let out = Command::new("dig")
-            .args(["+short", "+time=2", "+tries=1", "-p"])
-            .arg(self.port.to_string())
-            .args(["@127.0.0.1", name, rtype])
-            .output()
-            .unwrap_or_else(|e| panic!("{}", super::not_found("dig", &e)));
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        dns_zone::dig(self.port, name, rtype)
     }
 
     /// The TXT values at `name`, unquoted, sorted.
     pub fn txt(&self, name: &str) -> Vec<String> {
-        let mut values: Vec<String> = self
-            .dig(name, "TXT")
-            .lines()
-            .map(|l| l.trim().trim_matches('"').replace("\" \"", ""))
-            .filter(|l| !l.is_empty())
-            .collect();
-        values.sort();
-        values
+        dns_zone::txt(self.port, name)
+    }
+
+    /// The SOA serial of `zone`, raised by every update the server accepts.
+    pub fn serial(&self, zone: &str) -> u32 {
+        dns_zone::serial(self.port, zone)
     }
 
     /// Runs `nsupdate` with `commands` (e.g. `update add x.example.test. 60 TXT "v"`), signed
     /// with the fixture's key; panics with its output on failure.
     pub fn nsupdate(&self, commands: &str) {
-        let script = format!(
-            "server 127.0.0.1 {}\nkey hmac-sha256:{KEY_NAME} {}\n{commands}\nsend\n",
-            self.port, self.secret
-        );
-        super::tool_with_stdin("nsupdate", Vec::<&str>::new(), Some(script.as_bytes()));
+        dns_zone::nsupdate(self.port, &self.key, commands);
     }
 
     /// Writes `dir/dns-hook.sh`, an administrator's DNS command (`COMMAND present|cleanup FQDN
@@ -162,7 +162,7 @@ impl Bind {
                  printf 'server 127.0.0.1 {port}\\nkey hmac-sha256:{KEY_NAME} {secret}\\n\
                  update %s %s. 60 TXT \"%s\"\\nsend\\n' \"$op\" \"$2\" \"$3\" | nsupdate\n",
                 port = self.port,
-                secret = self.secret,
+                secret = self.key.secret,
             ),
         };
         let log = dir.join("dns-hook.log");
@@ -198,14 +198,4 @@ impl Drop for Bind {
             eprintln!("[fixture] BIND log:\n{}", self.log());
         }
     }
-}
-
-/// A fresh secret for `algorithm` from `tsig-keygen`.
-fn tsig_secret(algorithm: &str, name: &str) -> String {
-    let out = super::tool("tsig-keygen", ["-a", algorithm, name]);
-    out.lines()
-        .find_map(|l| l.trim().strip_prefix("secret \""))
-        .and_then(|l| l.strip_suffix("\";"))
-        .unwrap_or_else(|| panic!("unexpected tsig-keygen output: {out}"))
-        .to_owned()
 }

@@ -8,6 +8,7 @@
 //! - [`Certdesk`]: runs the CLI binary with a private `--data-dir`.
 //! - [`openssl`], [`keytool`], [`tool`]: run a verifier and return its stdout.
 //! - [`bind::Bind`]: a BIND 9 primary for the test's zones, with a TSIG key for updates.
+//! - [`knot::Knot`]: the same with Knot DNS, its keys limited by an acl to `_acme-challenge`.
 //! - [`smtp::SmtpSink`]: an SMTP server (aiosmtpd) that keeps each message, parsed, for the test.
 //! - [`free_port`], [`wait_until`], [`TempDir`], [`require_keychain`].
 //!
@@ -21,7 +22,9 @@
 
 pub mod ari;
 pub mod bind;
+pub mod dns_zone;
 pub mod fake;
+pub mod knot;
 pub mod moto;
 pub mod nginx;
 pub mod smtp;

@@ -16,6 +16,7 @@ mod publish;
 mod rfc2136;
 mod route53;
 mod script;
+mod tsig;
 mod tsig_legacy;
 
 use std::collections::BTreeMap;
@@ -82,7 +83,8 @@ pub trait DnsProvider: Send + Sync {
     /// Removes `set.values` from the TXT records at `set.fqdn`; values already gone are fine.
     async fn cleanup(&self, set: &TxtSet) -> Result<()>;
 
-    /// Checks the credentials and, given a zone, access to it, without changing any record.
+    /// Checks the credentials and, given a zone, access to it, leaving every record as it was
+    /// (RFC 2136 proves the key by adding a test value at `_acme-challenge.ZONE` and removing it).
     async fn test(&self, zone: Option<&str>) -> Result<String>;
 
     /// The TTL written with the records: the provider's minimum where it has one.

@@ -3,22 +3,19 @@
 //! with its own server and key.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
 use hickory_client::client::{Client, ClientHandle};
-use hickory_client::proto::dnssec::rdata::tsig::TsigAlgorithm;
-use hickory_client::proto::dnssec::tsig::TSigner;
-use hickory_client::proto::op::{MessageFinalizer, ResponseCode};
+use hickory_client::proto::op::{Message, ResponseCode};
 use hickory_client::proto::rr::rdata::TXT;
 use hickory_client::proto::rr::{Name, RData, Record, RecordSet, RecordType};
 use hickory_client::proto::runtime::TokioRuntimeProvider;
 use hickory_client::proto::tcp::TcpClientStream;
+use rand::RngCore;
 use serde::Deserialize;
 
 use super::lookup::parse_name;
-use super::tsig_legacy::{LegacyMac, LegacySigner};
+use super::tsig::{Key, TsigError, FUDGE};
 use super::{provider_error, Config, DnsProvider, FieldSpec, ProviderSpec, TxtSet};
 use crate::error::{Error, Result};
 
@@ -57,16 +54,16 @@ pub(super) const SPEC: ProviderSpec = ProviderSpec {
         .optional(),
     ],
     http: false,
-    privilege: "A TSIG key that the zone's update-policy allows to change TXT records only \
-                (BIND: `grant KEY zonesub TXT;`), ideally only `_acme-challenge` names.",
+    privilege: "A TSIG key that may change TXT records at `_acme-challenge` names only. BIND: \
+                `grant KEY name _acme-challenge.ZONE. TXT;` (one per name; `grant KEY zonesub \
+                TXT;` allows every TXT). Knot: an acl with `action: update`, `update-type: [TXT]`, \
+                `update-owner: name`, `update-owner-match: sub-or-equal` and `update-owner-name: \
+                [_acme-challenge]` (add `_acme-challenge.www` for www.ZONE).",
     build: |config| Ok(Box::new(Rfc2136::new(config)?)),
 };
 
 /// Servers that take this long to answer an update count as unreachable.
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How long a signed update stays valid (RFC 8945 recommends 300 s).
-const FUDGE: u16 = 300;
 
 /// One server and key, for all zones or for one.
 #[derive(Deserialize)]
@@ -83,7 +80,14 @@ struct ZoneKey {
 struct Target {
     zone: Option<Name>,
     server: String,
-    signer: Arc<dyn MessageFinalizer>,
+    key: Key,
+}
+
+/// What an update does to a TXT name's values.
+#[derive(Clone, Copy)]
+enum Change {
+    Add,
+    Remove,
 }
 
 struct Rfc2136 {
@@ -136,7 +140,9 @@ impl Rfc2136 {
             })
     }
 
-    async fn update(&self, set: &TxtSet, add: bool) -> Result<()> {
+    /// Adds or removes `set.values` at `set.fqdn` (other values there stay), through the
+    /// server and key of `set.zone`.
+    async fn update(&self, set: &TxtSet, change: Change) -> Result<()> {
         let target = self.target(&set.zone)?;
         let zone = parse_name(&set.zone)?;
         let mut rrset = RecordSet::new(parse_name(&set.fqdn)?, RecordType::TXT, 0);
@@ -150,26 +156,34 @@ impl Rfc2136 {
                 0,
             );
         }
-        let doing = if add {
-            format!("adding TXT {} via {}", set.fqdn, target.server)
-        } else {
-            format!("removing TXT {} via {}", set.fqdn, target.server)
+        let doing = match change {
+            Change::Add => format!("adding TXT {}", set.fqdn),
+            Change::Remove => format!("removing TXT {}", set.fqdn),
         };
         let mut client = connect(target).await.map_err(|e| {
-            provider_error(SPEC.label, &doing, format!("cannot reach the server: {e}"))
-        })?;
-        let sent = if add {
-            client.append(rrset, zone, false).await
-        } else {
-            client.delete_by_rdata(rrset, zone).await
-        };
-        let response = sent.map_err(|e| provider_error(SPEC.label, &doing, explain_error(&e)))?;
-        match response.response_code() {
-            ResponseCode::NoError => Ok(()),
-            code => Err(provider_error(
+            provider_error(
                 SPEC.label,
                 &doing,
-                explain_code(code, &set.zone),
+                format!("cannot reach the DNS server {}: {e}", target.server),
+            )
+        })?;
+        let sent = match change {
+            Change::Add => client.append(rrset, zone, false).await,
+            Change::Remove => client.delete_by_rdata(rrset, zone).await,
+        };
+        let response = sent.map_err(|e| {
+            provider_error(
+                SPEC.label,
+                &doing,
+                format!("the DNS server {}: {}", target.server, client_error(&e)),
+            )
+        })?;
+        match response.response_code() {
+            ResponseCode::NoError => Ok(()),
+            _ => Err(provider_error(
+                SPEC.label,
+                &doing,
+                refusal(target, &response, set),
             )),
         }
     }
@@ -178,97 +192,66 @@ impl Rfc2136 {
 #[async_trait::async_trait]
 impl DnsProvider for Rfc2136 {
     async fn present(&self, set: &TxtSet) -> Result<()> {
-        self.update(set, true).await
+        self.update(set, Change::Add).await
     }
 
     async fn cleanup(&self, set: &TxtSet) -> Result<()> {
-        self.update(set, false).await
+        self.update(set, Change::Remove).await
     }
 
+    /// Adds a random value at `_acme-challenge.ZONE` and removes it again: the one name a
+    /// least-privilege key may certainly write (a probe elsewhere would fail with such a key,
+    /// and a dry run proves nothing about the server's policy). Other values there stay.
     async fn test(&self, zone: Option<&str>) -> Result<String> {
-        let zone = zone.ok_or_else(|| {
-            Error::input("RFC 2136: name a zone to test (certdesk dns test NAME --zone ZONE)")
-        })?;
+        let zone = zone
+            .map(|z| z.trim().trim_end_matches('.'))
+            .filter(|z| !z.is_empty())
+            .ok_or_else(|| {
+                Error::input("RFC 2136: name a zone to test (certdesk dns test NAME --zone ZONE)")
+            })?;
         let target = self.target(zone)?;
-        // An update whose prerequisite can never hold proves the key without changing anything:
-        // a good key gets NXRRSET back, a bad one NOTAUTH.
-        let name = parse_name(zone)?;
-        let mut client = connect(target).await.map_err(|e| {
-            provider_error(
-                SPEC.label,
-                "testing",
-                format!("cannot reach the server: {e}"),
-            )
+        let set = TxtSet {
+            fqdn: format!("_acme-challenge.{zone}"),
+            zone: zone.to_owned(),
+            values: vec![test_value()],
+        };
+        self.update(&set, Change::Add).await?;
+        self.update(&set, Change::Remove).await.map_err(|e| {
+            Error::Dns(format!(
+                "{e}; the test value {:?} is still at {}: remove it with `nsupdate` or the \
+                 server's tools",
+                set.values[0], set.fqdn
+            ))
         })?;
-        let probe = Record::from_rdata(
-            parse_name(&format!("_certdesk-test.{zone}"))?,
-            0,
-            RData::TXT(TXT::new(vec!["certdesk test".into()])),
-        );
-        let response = client
-            .compare_and_swap(probe.clone(), probe, name)
-            .await
-            .map_err(|e| provider_error(SPEC.label, "testing", explain_error(&e)))?;
-        match response.response_code() {
-            ResponseCode::NXRRSet | ResponseCode::NoError => Ok(format!(
-                "{} accepts updates to {zone} signed with this key",
-                target.server
-            )),
-            code => Err(provider_error(
-                SPEC.label,
-                "testing",
-                explain_code(code, zone),
-            )),
-        }
+        Ok(format!(
+            "{} accepts updates of TXT at {} signed with the key {} ({}): a test value was \
+             added and removed",
+            target.server,
+            set.fqdn,
+            target.key.name(),
+            target.key.algorithm()
+        ))
     }
 }
 
+/// A value no one else writes, so removing it cannot remove anyone else's.
+fn test_value() -> String {
+    let mut bytes = [0u8; 12];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("certdesk-test-{}", hex::encode(bytes))
+}
+
 fn target(key: ZoneKey) -> Result<Target> {
-    let algorithm = key.algorithm.as_deref().unwrap_or("hmac-sha256");
-    let algorithm = match algorithm.to_ascii_lowercase().trim_end_matches('.') {
-        "hmac-sha256" => Ok(TsigAlgorithm::HmacSha256),
-        "hmac-sha384" => Ok(TsigAlgorithm::HmacSha384),
-        "hmac-sha512" => Ok(TsigAlgorithm::HmacSha512),
-        "hmac-sha1" => Err(LegacyMac::Sha1),
-        "hmac-md5" | "hmac-md5.sig-alg.reg.int" => Err(LegacyMac::Md5),
-        other => {
-            return Err(Error::input(format!(
-                "RFC 2136: unknown TSIG algorithm {other:?}: choose hmac-sha256, hmac-sha384, \
-                 hmac-sha512, hmac-sha1 or hmac-md5"
-            )))
-        }
-    };
-    let secret = base64::engine::general_purpose::STANDARD
-        .decode(key.key_secret.trim())
-        .map_err(|_| {
-            Error::input(format!(
-                "RFC 2136: the secret of key {:?} is not base64 (copy the `secret` of the \
-                 tsig-keygen output)",
-                key.key_name
-            ))
-        })?;
-    let key_name = Name::from_ascii(&key.key_name).map_err(|e| {
-        Error::input(format!(
-            "RFC 2136: the key name {:?} is not a DNS name ({e})",
-            key.key_name
-        ))
-    })?;
-    let signer: Arc<dyn MessageFinalizer> = match algorithm {
-        Ok(modern) => Arc::new(
-            TSigner::new(secret, modern, key_name, FUDGE)
-                .map_err(|e| Error::input(format!("RFC 2136: the TSIG key is unusable ({e})")))?,
-        ),
-        Err(legacy) => Arc::new(LegacySigner::new(secret, legacy, key_name, FUDGE)),
-    };
-    if key.server.trim().is_empty() {
+    let server = key.server.trim();
+    if server.is_empty() {
         return Err(Error::input(
             "RFC 2136: the server is empty: give host:port",
         ));
     }
     Ok(Target {
         zone: key.zone.as_deref().map(parse_name).transpose()?,
-        server: key.server.trim().to_owned(),
-        signer,
+        server: server.to_owned(),
+        key: Key::new(&key.key_name, &key.key_secret, key.algorithm.as_deref())?,
     })
 }
 
@@ -283,7 +266,7 @@ async fn connect(target: &Target) -> Result<Client> {
         TokioRuntimeProvider::new(),
     );
     let (client, background) =
-        Client::with_timeout(stream, sender, UPDATE_TIMEOUT, Some(target.signer.clone()))
+        Client::with_timeout(stream, sender, UPDATE_TIMEOUT, Some(target.key.signer()))
             .await
             .map_err(|e| Error::Dns(e.to_string()))?;
     tokio::spawn(background);
@@ -310,34 +293,84 @@ async fn resolve(server: &str) -> Result<SocketAddr> {
         .ok_or_else(|| Error::Dns(format!("cannot find the address of the server {server:?}")))
 }
 
-fn explain_code(code: ResponseCode, zone: &str) -> String {
+/// The server's refusal of an update of `set`: its rcode and TSIG error, what they mean and
+/// what to check.
+fn refusal(target: &Target, answer: &Message, set: &TxtSet) -> String {
+    let code = answer.response_code();
+    let tsig = TsigError::of(answer);
+    let (key, algorithm, zone, fqdn) = (
+        target.key.name(),
+        target.key.algorithm(),
+        &set.zone,
+        &set.fqdn,
+    );
+    let policy = format!(
+        "the server's policy must allow TXT at {fqdn} for the key {key} (BIND: `grant {key} \
+         name {fqdn}. TXT;`; Knot: an acl for the key with `update-type: [TXT]`, \
+         `update-owner: name`, `update-owner-name: [_acme-challenge]`)"
+    );
+    let what = match (code, tsig) {
+        (_, Some(TsigError::BadSig)) => format!(
+            "the key's secret or algorithm does not match the server's key {key}; check that \
+             key_secret is the key's secret and that the server's key uses {algorithm}"
+        ),
+        (_, Some(TsigError::BadKey)) => format!(
+            "the server knows no key {key} with the algorithm {algorithm}, or (Knot) its acl \
+             does not let the key update {fqdn}; check the key name and algorithm against the \
+             server's, and that {policy}"
+        ),
+        (_, Some(TsigError::BadTime)) => format!(
+            "the clocks of this machine and the server differ by more than {FUDGE} s; set both \
+             right (NTP)"
+        ),
+        (_, Some(TsigError::BadTrunc)) => {
+            "the server wants a longer MAC than it got; check its minimum MAC length".to_owned()
+        }
+        (_, Some(TsigError::Other(_))) => "see the server's log".to_owned(),
+        (ResponseCode::Refused, None) => format!("the key may not update this name: {policy}"),
+        (ResponseCode::NotAuth, None) => format!(
+            "the server is not authoritative for {zone}; point `server` at the zone's primary \
+             nameserver"
+        ),
+        (ResponseCode::NotZone, None) => {
+            format!("{fqdn} is not in the server's zone {zone}; check the zone")
+        }
+        (ResponseCode::ServFail, None) => {
+            "the server could not apply the update; see its log".to_owned()
+        }
+        (_, None) => "see the server's log".to_owned(),
+    };
+    let tsig = tsig.map_or(String::new(), |e| format!(", TSIG error {e}"));
+    format!(
+        "the DNS server {} refused the update: {}{tsig} — {what}",
+        target.server,
+        rcode_name(code)
+    )
+}
+
+/// The rcode's mnemonic, as `dig` and the RFCs write it.
+fn rcode_name(code: ResponseCode) -> String {
     match code {
-        ResponseCode::NotAuth => format!(
-            "the server answered NOTAUTH: it does not accept this TSIG key for {zone} (check the \
-             key name, secret and algorithm, and that the server is primary for the zone)"
-        ),
-        ResponseCode::Refused => format!(
-            "the server answered REFUSED: its update-policy does not let this key change TXT \
-             records in {zone}"
-        ),
-        ResponseCode::NotZone => format!("the server answered NOTZONE: it has no zone {zone}"),
-        code => format!("the server answered {code}"),
+        ResponseCode::NoError => "NOERROR".to_owned(),
+        ResponseCode::FormErr => "FORMERR".to_owned(),
+        ResponseCode::ServFail => "SERVFAIL".to_owned(),
+        ResponseCode::NXDomain => "NXDOMAIN".to_owned(),
+        ResponseCode::NotImp => "NOTIMP".to_owned(),
+        ResponseCode::Refused => "REFUSED".to_owned(),
+        ResponseCode::YXDomain => "YXDOMAIN".to_owned(),
+        ResponseCode::YXRRSet => "YXRRSET".to_owned(),
+        ResponseCode::NXRRSet => "NXRRSET".to_owned(),
+        ResponseCode::NotAuth => "NOTAUTH".to_owned(),
+        ResponseCode::NotZone => "NOTZONE".to_owned(),
+        other => format!("rcode {}", u16::from(other)),
     }
 }
 
-/// A signature the server would not verify comes back unsigned, which hickory reports as a
-/// TSIG failure: say what it means.
-fn explain_error(e: &hickory_client::ClientError) -> String {
-    let text = match e.kind() {
+/// A failure before any answer (connection, timeout, an answer that does not verify), in the
+/// words of hickory's error minus its framing.
+fn client_error(e: &hickory_client::ClientError) -> String {
+    match e.kind() {
         hickory_client::ClientErrorKind::Proto(p) => p.to_string(),
         _ => e.to_string(),
-    };
-    if text.to_ascii_lowercase().contains("tsig") {
-        format!(
-            "the server did not accept the TSIG signature ({text}): check the key name, secret \
-             and algorithm"
-        )
-    } else {
-        text
     }
 }

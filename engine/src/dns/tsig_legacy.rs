@@ -58,6 +58,8 @@ pub(super) struct LegacySigner {
 }
 
 impl LegacySigner {
+    /// `name` is the key name in canonical form (lower case), as [`super::tsig::Key`] makes it:
+    /// the MAC covers the name exactly as it goes on the wire.
     pub fn new(key: Vec<u8>, mac: LegacyMac, mut name: Name, fudge: u16) -> Self {
         name.set_fqdn(true);
         Self {
