@@ -64,8 +64,9 @@ impl Agent {
         agent
     }
 
+    /// The agent serves [`NAME`] unless `extra` gives its `names`.
     fn spawn(dir: &TempDir, port: u16, extra: &Value) -> Child {
-        let mut config = json!({"listen": format!("127.0.0.1:{port}")});
+        let mut config = json!({"listen": format!("127.0.0.1:{port}"), "names": [NAME]});
         for (k, v) in extra.as_object().expect("an object of settings") {
             config[k] = v.clone();
         }
@@ -142,6 +143,17 @@ impl Agent {
 
     /// A raw call to the agent's API with `curl` (the agent's certificate is self-signed).
     fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> u16 {
+        self.answer(method, path, token, body).0
+    }
+
+    /// [`Agent::call`] with the answer's body.
+    fn answer(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, String) {
         let url = format!("{}{path}", self.url());
         let auth = token.map(|t| format!("Authorization: Bearer {t}"));
         let mut args = vec!["-k", "-X", method, url.as_str()];
@@ -151,7 +163,7 @@ impl Agent {
         if let Some(body) = body {
             args.extend(["-H", "Content-Type: application/json", "--data", body]);
         }
-        curl(&args).expect("curl").0
+        curl(&args).expect("curl")
     }
 }
 
@@ -165,8 +177,8 @@ impl Drop for Agent {
     }
 }
 
-/// Pairs `agent` as `name` and gives it the token; returns the token.
-fn pair(cd: &Certdesk, agent: &Agent, name: &str) -> String {
+/// Pairs `agent` as `name` and gives it the pairing code; returns the code.
+fn pair(cd: &Certdesk, agent: &Agent, name: &str) -> Code {
     let token_file = cd.dir().join(format!("{name}.token"));
     let paired = cd.json([
         "agent",
@@ -183,10 +195,29 @@ fn pair(cd: &Certdesk, agent: &Agent, name: &str) -> String {
     assert_eq!(paired["agent"]["fields"]["fingerprint"], agent.fingerprint);
     assert!(paired["token"].is_null(), "the token went to the file only");
     assert_eq!(mode(&token_file), 0o600);
-    let token = fs::read_to_string(&token_file).expect("token file");
+    let code = Code::read(&token_file);
     agent.pair(&token_file);
     fs::remove_file(&token_file).expect("delete the token file");
-    token
+    code
+}
+
+/// What `certdesk agent pair` wrote for the agent: `TOKEN.THUMBPRINT…`.
+struct Code {
+    /// The bearer token, the part certdesk keeps.
+    token: String,
+    /// The ACME account thumbprints the agent answers http-01 for.
+    thumbprints: Vec<String>,
+}
+
+impl Code {
+    fn read(file: &Path) -> Code {
+        let text = fs::read_to_string(file).expect("pairing code file");
+        let mut parts = text.trim().split('.').map(str::to_owned);
+        Code {
+            token: parts.next().expect("a token"),
+            thumbprints: parts.collect(),
+        }
+    }
 }
 
 fn mode(path: &Path) -> u32 {
@@ -264,7 +295,10 @@ fn pairing_pins_the_certificate_and_only_the_token_holder_is_answered() {
         "--token-file",
         token_file.to_str().expect("UTF-8"),
     ]);
-    let token = fs::read_to_string(&token_file).expect("token");
+    let code = Code::read(&token_file);
+    // No ACME account yet: the code names none.
+    assert!(code.thumbprints.is_empty());
+    let token = code.token;
     // Before the agent has the token it refuses certdesk too.
     let listed = agent_list(&cd);
     assert_eq!(listed.len(), 1);
@@ -295,7 +329,7 @@ fn pairing_pins_the_certificate_and_only_the_token_holder_is_answered() {
     assert_eq!(agent.call("GET", "/v1/health", None, None), 401);
     assert_eq!(agent.call("GET", "/v1/health", Some(&other), None), 403);
     assert_eq!(agent.call("GET", "/anything", None, None), 401);
-    let put = r#"{"key_authorization": "tok1.thumb"}"#;
+    let put = &json!({"key_authorization": format!("tok1.{}", "A".repeat(43))}).to_string();
     assert_eq!(agent.call("PUT", "/v1/http01/tok1", None, Some(put)), 401);
     assert_eq!(
         agent.call("PUT", "/v1/http01/tok1", Some(&other), Some(put)),
@@ -336,7 +370,7 @@ fn pebble_validates_through_the_agents_listener_and_the_certificate_is_installed
     }));
     let cd = Certdesk::new();
     register(&cd, &pebble);
-    let token = pair(&cd, &agent, "web1");
+    let token = pair(&cd, &agent, "web1").token;
 
     let id = http01_request(&cd, "web1");
     let verified = cd.run(["--json", "request", "verify", &id]);
@@ -480,7 +514,10 @@ fn the_agents_dns_command_answers_dns01_for_a_wildcard() {
     let pebble = Pebble::builder().dns_server(&bind.addr()).start();
     let server = TempDir::new("certdesk-agent-dns");
     let hook = bind.hook_script(server.path(), None);
-    let agent = Agent::start(json!({"dns_command": hook}));
+    let agent = Agent::start(json!({
+        "dns_command": hook,
+        "names": ["example.net", "*.example.net"],
+    }));
     assert!(
         agent
             .stdout()
@@ -536,7 +573,8 @@ fn a_continued_renewal_whose_agent_no_longer_answers_dns01_waits_for_the_adminis
     let pebble = Pebble::builder().dns_server(&bind.addr()).start();
     let server = TempDir::new("certdesk-agent-dns");
     let hook = bind.hook_script(server.path(), None);
-    let mut agent = Agent::start(json!({"dns_command": hook}));
+    let names = json!(["www.example.net"]);
+    let mut agent = Agent::start(json!({"dns_command": hook, "names": names}));
     let cd = Certdesk::new();
     register(&cd, &pebble);
     pair_for_dns01(&cd, &agent, "web1", &bind);
@@ -556,7 +594,7 @@ fn a_continued_renewal_whose_agent_no_longer_answers_dns01_waits_for_the_adminis
 
     // Back without its DNS command: the next pass continues the order, publishes nothing, and
     // leaves it to the administrator instead of letting the CA fail it.
-    agent.start_again(json!({}));
+    agent.start_again(json!({"names": names}));
     let pass = cd.run(["renew", "--due", "--now", &rfc(due + TimeDuration::days(1))]);
     pass.assert_success();
     assert!(pass.stdout.contains("wait to be published"), "{pass}");
@@ -576,7 +614,7 @@ fn a_failing_dns_command_on_the_agent_is_shown_with_its_status_and_output() {
     let pebble = Pebble::builder().dns_server(&bind.addr()).start();
     let server = TempDir::new("certdesk-agent-dns");
     let hook = bind.hook_script(server.path(), Some("zone example.net is frozen"));
-    let agent = Agent::start(json!({"dns_command": hook}));
+    let agent = Agent::start(json!({"dns_command": hook, "names": ["www.example.net"]}));
     let cd = Certdesk::new();
     register(&cd, &pebble);
     pair_for_dns01(&cd, &agent, "web1", &bind);

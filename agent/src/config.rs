@@ -1,7 +1,7 @@
 //! The agent's configuration file (JSON), written by the server's administrator. It decides
 //! everything the agent may do on the server: where it answers http-01, how it publishes dns-01
-//! TXT records, which files it writes and which command it runs after an install. The app only
-//! sends the certificate and the challenge values.
+//! TXT records, for which names, which files it writes and which command it runs after an
+//! install. The app only sends the certificate and the challenge values.
 
 use std::path::{Path, PathBuf};
 
@@ -10,11 +10,16 @@ use certdesk_engine::dns::command::DnsCommand;
 use certdesk_engine::{Error, Result};
 use serde::Deserialize;
 
+use crate::scope::Scope;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     /// Where the API listens, e.g. `0.0.0.0:8443`.
     listen: String,
+    /// The certificate names this agent serves (`example.com`, `*.example.com`): dns-01 records
+    /// only at their `_acme-challenge` names, certificates only for them.
+    names: Vec<String>,
     /// Where the agent keeps its TLS certificate and the pairing token's hash (default: the
     /// configuration file's folder).
     #[serde(default)]
@@ -62,6 +67,8 @@ pub enum Dns01 {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Http01 {
     Listen(String),
+    /// Unix only: the agent writes it without following links ([`crate::webroot`]).
+    #[cfg(unix)]
     Webroot(PathBuf),
 }
 
@@ -70,6 +77,7 @@ pub enum Http01 {
 pub struct Config {
     pub path: PathBuf,
     pub listen: String,
+    pub scope: Scope,
     pub state_dir: PathBuf,
     pub http01: Option<Http01>,
     pub files: Vec<FileSpec>,
@@ -106,7 +114,7 @@ impl Config {
         Self::parse(path, &text)
     }
 
-    fn parse(path: &Path, text: &str) -> Result<Self> {
+    pub(crate) fn parse(path: &Path, text: &str) -> Result<Self> {
         let shown = path.display();
         let file: File = serde_json::from_str(text).map_err(|e| {
             Error::input(format!("{shown} is not a valid agent configuration: {e}"))
@@ -114,6 +122,7 @@ impl Config {
         let absolute = std::path::absolute(path).map_err(|e| Error::file(path, e))?;
         let invalid = |what: String| Error::input(format!("{shown}: {what}"));
         check_address(&file.listen).map_err(|why| invalid(format!("listen {why}")))?;
+        let scope = Scope::parse(&file.names).map_err(invalid)?;
         let http01 = match (file.http_listen, file.webroot) {
             (Some(_), Some(_)) => {
                 return Err(invalid(
@@ -131,7 +140,16 @@ impl Config {
                     root.display()
                 )))
             }
+            #[cfg(unix)]
             (None, Some(root)) => Some(Http01::Webroot(root)),
+            #[cfg(not(unix))]
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "webroot works on Unix only (the agent must write it without following \
+                     links): on this system give http_listen"
+                        .into(),
+                ))
+            }
             (None, None) => None,
         };
         #[cfg(not(windows))]
@@ -188,6 +206,7 @@ impl Config {
         Ok(Self {
             path: absolute,
             listen: file.listen,
+            scope,
             state_dir,
             http01,
             files,
@@ -225,7 +244,7 @@ mod tests {
     #[test]
     fn a_full_linux_configuration_is_read() {
         let c = parse(
-            r#"{"listen": "0.0.0.0:8443", "http_listen": "0.0.0.0:80",
+            r#"{"listen": "0.0.0.0:8443", "names": ["example.com"], "http_listen": "0.0.0.0:80",
                 "files": [{"path": "/etc/nginx/tls/site.pem", "format": "fullchain"},
                           {"path": "/etc/nginx/tls/site.key", "format": "key", "mode": "0600"}],
                 "reload_command": "systemctl reload nginx", "check": "127.0.0.1:443"}"#,
@@ -239,14 +258,28 @@ mod tests {
 
     #[test]
     fn a_dns_command_makes_the_agent_answer_dns01() {
-        let c = parse(r#"{"listen": "0.0.0.0:8443", "dns_command": "/usr/local/bin/dns-hook"}"#)
-            .unwrap();
+        let c = parse(
+            r#"{"listen": "0.0.0.0:8443", "names": ["example.com"],
+                "dns_command": "/usr/local/bin/dns-hook"}"#,
+        )
+        .unwrap();
         assert_eq!(
             c.dns01,
             Some(Dns01::Command(
                 DnsCommand::new("/usr/local/bin/dns-hook", None).unwrap()
             ))
         );
+    }
+
+    #[test]
+    fn the_names_served_are_required() {
+        for (text, needle) in [
+            (r#"{"listen": "0.0.0.0:1"}"#, "missing field `names`"),
+            (r#"{"listen": "0.0.0.0:1", "names": []}"#, "lists no name"),
+        ] {
+            let e = parse(text).unwrap_err().to_string();
+            assert!(e.contains(needle), "{text}: {e}");
+        }
     }
 
     #[test]
@@ -269,7 +302,8 @@ mod tests {
                 "Windows only",
             ),
         ] {
-            let e = parse(text).unwrap_err().to_string();
+            let text = text.replacen('{', r#"{"names": ["a.example.com"], "#, 1);
+            let e = parse(&text).unwrap_err().to_string();
             assert!(e.contains(needle), "{text}: {e}");
         }
     }

@@ -8,8 +8,11 @@ mod challenge;
 mod config;
 mod dns01;
 mod install;
+mod scope;
 mod service;
 mod state;
+#[cfg(unix)]
+mod webroot;
 #[cfg(windows)]
 mod windows;
 
@@ -17,7 +20,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use certdesk_engine::{Error, Result};
+use certdesk_engine::{agent_api, Error, Result};
 use clap::{Parser, Subcommand};
 use zeroize::Zeroizing;
 
@@ -46,8 +49,8 @@ enum Cmd {
     Uninstall,
     /// Run in the foreground until interrupted.
     Run,
-    /// Store the pairing token certdesk showed (read from the file, or from stdin); only its
-    /// hash is kept.
+    /// Store the pairing code certdesk showed (read from the file, or from stdin): only the
+    /// token's hash is kept, with the ACME account thumbprints the code names.
     Pair {
         #[arg(long, value_name = "FILE")]
         token_file: Option<PathBuf>,
@@ -90,7 +93,7 @@ fn run(command: Cmd, config_path: &Path) -> Result<()> {
             let config = config::Config::load(config_path)?;
             let exe = std::env::current_exe()
                 .map_err(|e| Error::input(format!("cannot tell where this program is: {e}")))?;
-            print(service::manager().install(&exe, &config.path)?);
+            print(service::manager().install(&exe, &config)?);
         }
         Cmd::Start => print(service::manager().start()?),
         Cmd::Stop => print(service::manager().stop()?),
@@ -102,12 +105,20 @@ fn run(command: Cmd, config_path: &Path) -> Result<()> {
         }
         Cmd::Pair { token_file } => {
             let config = config::Config::load(config_path)?;
-            let token = read_token(token_file.as_deref())?;
-            state::State::open(&config.state_dir)?.pair(&token)?;
+            let text = read_token(token_file.as_deref())?;
+            let code = agent_api::PairingCode::parse(&text)?;
+            state::State::open(&config.state_dir)?.pair(&code)?;
             println!(
-                "paired: this agent now answers the certdesk that made this token (a running \
+                "paired: this agent now answers the certdesk that made this code (a running \
                  agent takes it at its next call)"
             );
+            match code.thumbprints.len() {
+                0 => println!(
+                    "the code names no ACME account, so http-01 stays refused: register an \
+                     account in certdesk, then pair again"
+                ),
+                n => println!("http-01 answers only for the {n} ACME account(s) it names"),
+            }
         }
         Cmd::Fingerprint => {
             let config = config::Config::load(config_path)?;
@@ -150,7 +161,7 @@ async fn interrupted() {
     }
 }
 
-/// The token from the file, or the first line of stdin.
+/// The pairing code from the file, or the first line of stdin.
 fn read_token(file: Option<&Path>) -> Result<Zeroizing<String>> {
     let text = match file {
         Some(path) => {
@@ -158,12 +169,12 @@ fn read_token(file: Option<&Path>) -> Result<Zeroizing<String>> {
         }
         None => {
             if std::io::stdin().is_terminal() {
-                eprint!("Paste the pairing token certdesk showed: ");
+                eprint!("Paste the pairing code certdesk showed: ");
             }
             let mut line = Zeroizing::new(String::new());
             std::io::stdin()
                 .read_line(&mut line)
-                .map_err(|e| Error::input(format!("cannot read the token from stdin: {e}")))?;
+                .map_err(|e| Error::input(format!("cannot read the code from stdin: {e}")))?;
             line
         }
     };

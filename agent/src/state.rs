@@ -1,10 +1,12 @@
 //! What the agent keeps in its state folder: its self-signed TLS identity, made on first run and
-//! pinned by the app at pairing, and the SHA-256 of the pairing token (never the token).
+//! pinned by the app at pairing, the SHA-256 of the pairing token (never the token), and the
+//! thumbprints of the ACME accounts the pairing code named. Only `certdesk-agent pair` on this
+//! server writes the last two: no API call changes them.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use certdesk_engine::agent_api;
+use certdesk_engine::agent_api::{self, PairingCode};
 use certdesk_engine::keystore::write_file_0600;
 use certdesk_engine::{Error, Result};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -12,6 +14,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 const CERT_FILE: &str = "agent-cert.pem";
 const KEY_FILE: &str = "agent-key.pem";
 const TOKEN_HASH_FILE: &str = "token.sha256";
+/// One RFC 7638 thumbprint a line.
+const THUMBPRINTS_FILE: &str = "accounts.thumbprints";
 
 pub struct State {
     dir: PathBuf,
@@ -49,14 +53,19 @@ impl Identity {
 }
 
 impl State {
-    /// The state folder, created (owner only) if needed.
+    /// The state folder, created owner-only if it is missing. A folder that exists keeps its
+    /// mode: it may be the configuration's folder, which is the administrator's to set (the
+    /// files in it are written 0600 either way).
     pub fn open(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-                .map_err(|e| Error::file(dir, e))?;
+        if !dir.exists() {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                builder.mode(0o700);
+            }
+            builder.create(dir).map_err(|e| Error::file(dir, e))?;
         }
         Ok(Self {
             dir: dir.to_owned(),
@@ -91,13 +100,37 @@ impl State {
         ))
     }
 
-    /// Stores the hash of a pairing token the app made, replacing any earlier pairing.
-    pub fn pair(&self, token: &str) -> Result<()> {
-        agent_api::check_token(token)?;
+    /// Stores the hash of the code's token and its account thumbprints, replacing any earlier
+    /// pairing. The thumbprints go first: a pairing interrupted in between leaves the earlier
+    /// token with the new accounts, never a new token with the earlier accounts.
+    pub fn pair(&self, code: &PairingCode) -> Result<()> {
+        let mut lines = code.thumbprints.join("\n");
+        lines.push('\n');
+        write_file_0600(&self.dir.join(THUMBPRINTS_FILE), lines.as_bytes())?;
         write_file_0600(
             &self.dir.join(TOKEN_HASH_FILE),
-            agent_api::token_hash(token).as_bytes(),
+            agent_api::token_hash(&code.token).as_bytes(),
         )
+    }
+
+    /// Refuses a key authorization for an account the pairing did not name. Read at every
+    /// call, like the token.
+    pub fn check_account(&self, thumbprint: &str) -> Result<()> {
+        let path = self.dir.join(THUMBPRINTS_FILE);
+        let pinned = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(Error::file(&path, e)),
+        };
+        if pinned.lines().any(|line| line.trim() == thumbprint) {
+            return Ok(());
+        }
+        Err(Error::input(format!(
+            "this agent answers http-01 only for the ACME accounts named when it was paired, \
+             and the key authorization is for account thumbprint {thumbprint}: if it is an \
+             account added to certdesk since, pair the agent again (certdesk agent pair, then \
+             certdesk-agent pair on the server)"
+        )))
     }
 
     /// Whether `token` is the paired one. Read at every call, so pairing again takes effect

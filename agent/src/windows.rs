@@ -40,7 +40,7 @@ fn manager(access: ServiceManagerAccess) -> Result<ServiceManager> {
 pub struct Scm;
 
 impl ServiceControl for Scm {
-    fn install(&self, exe: &Path, config: &Path) -> Result<Vec<String>> {
+    fn install(&self, exe: &Path, config: &crate::config::Config) -> Result<Vec<String>> {
         let info = ServiceInfo {
             name: OsString::from(NAME),
             display_name: OsString::from("certdesk agent"),
@@ -51,7 +51,7 @@ impl ServiceControl for Scm {
             launch_arguments: vec![
                 OsString::from("service"),
                 OsString::from("--config"),
-                config.as_os_str().to_owned(),
+                config.path.as_os_str().to_owned(),
             ],
             dependencies: vec![],
             account_name: None,

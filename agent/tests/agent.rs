@@ -67,7 +67,10 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn a_configuration_mistake_is_named_with_the_file() {
-    let setup = Setup::new("bad", r#"{"listen": "8443", "webroot": "/srv/www"}"#);
+    let setup = Setup::new(
+        "bad",
+        r#"{"listen": "8443", "names": ["example.com"], "webroot": "/srv/www"}"#,
+    );
     let out = setup.run(&["run"]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
@@ -91,7 +94,9 @@ fn the_fingerprint_is_the_one_openssl_reads_and_an_unpaired_agent_answers_nobody
     let port = free_port();
     let setup = Setup::new(
         "unpaired",
-        &format!(r#"{{"listen": "127.0.0.1:{port}", "webroot": "/nonexistent/www"}}"#),
+        &format!(
+            r#"{{"listen": "127.0.0.1:{port}", "names": ["example.com"], "webroot": "/nonexistent/www"}}"#
+        ),
     );
     let out = setup.run(&["fingerprint"]);
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -35,6 +35,8 @@ pub const DNS01: &str = "/v1/dns01";
 
 /// Bytes of randomness in a pairing token (256 bits, 43 characters of base64url).
 const TOKEN_BYTES: usize = 32;
+/// Bytes in an RFC 7638 JWK thumbprint (SHA-256).
+const THUMBPRINT_BYTES: usize = 32;
 
 /// What the agent reports about itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,6 +205,106 @@ pub struct ApiError {
     pub error: String,
 }
 
+/// What `certdesk agent pair` shows once and `certdesk-agent pair` takes on the server:
+/// `TOKEN.THUMBPRINT.THUMBPRINT…`, the pairing token followed by the RFC 7638 thumbprints of
+/// certdesk's ACME accounts.
+///
+/// The agent serves an http-01 key authorization (`TOKEN.THUMBPRINT`) only for one of these
+/// thumbprints. They reach it only this way, through the administrator on the server: the API
+/// has no call that adds one, so a stolen pairing token cannot make the agent answer http-01
+/// for an account certdesk does not hold.
+pub struct PairingCode {
+    pub token: Zeroizing<String>,
+    pub thumbprints: Vec<String>,
+}
+
+impl PairingCode {
+    /// A fresh token for the accounts with these thumbprints.
+    pub fn new(thumbprints: Vec<String>) -> Self {
+        Self {
+            token: Zeroizing::new(new_token()),
+            thumbprints,
+        }
+    }
+
+    /// The one line the administrator copies.
+    pub fn encode(&self) -> Zeroizing<String> {
+        let mut text = Zeroizing::new(self.token.to_string());
+        for thumbprint in &self.thumbprints {
+            text.push('.');
+            text.push_str(thumbprint);
+        }
+        text
+    }
+
+    /// Reads what the administrator pasted, refusing anything `encode` does not make.
+    pub fn parse(text: &str) -> Result<Self> {
+        let mut parts = text.trim().split('.');
+        let token = parts.next().unwrap_or_default();
+        check_token(token)?;
+        let mut thumbprints: Vec<String> = Vec::new();
+        for part in parts {
+            check_thumbprint(part).map_err(|_| {
+                Error::input(
+                    "this pairing code is damaged (a part after the token is not an ACME account \
+                     thumbprint): copy the whole line `certdesk agent pair` showed",
+                )
+            })?;
+            if !thumbprints.iter().any(|t| t == part) {
+                thumbprints.push(part.to_owned());
+            }
+        }
+        Ok(Self {
+            token: Zeroizing::new(token.to_owned()),
+            thumbprints,
+        })
+    }
+}
+
+/// Refuses text that is not an RFC 7638 SHA-256 thumbprint in base64url.
+pub fn check_thumbprint(text: &str) -> Result<()> {
+    match BASE64_URL_SAFE_NO_PAD.decode(text) {
+        Ok(bytes) if bytes.len() == THUMBPRINT_BYTES => Ok(()),
+        _ => Err(Error::input(format!(
+            "{text:?} is not an ACME account thumbprint (43 characters of base64url)"
+        ))),
+    }
+}
+
+/// The account thumbprint in an http-01 key authorization, which must be `token.THUMBPRINT`
+/// (RFC 8555 §8.1) and nothing else.
+pub fn key_authorization_thumbprint<'a>(
+    token: &str,
+    key_authorization: &'a str,
+) -> Result<&'a str> {
+    key_authorization
+        .strip_prefix(token)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .filter(|thumbprint| check_thumbprint(thumbprint).is_ok())
+        .ok_or_else(|| {
+            Error::input(format!(
+                "the key authorization is not {token}.THUMBPRINT (the token, a dot and an ACME \
+                 account thumbprint)"
+            ))
+        })
+}
+
+/// The RFC 7638 thumbprint of a P-256 public key given as its uncompressed point
+/// (`04 || X || Y`): SHA-256 of the JWK's required members in lexicographic order.
+pub fn p256_thumbprint(uncompressed_point: &[u8]) -> Result<String> {
+    let coordinates = uncompressed_point
+        .strip_prefix(&[4u8])
+        .filter(|xy| xy.len() == 64)
+        .ok_or_else(|| Error::Store("the ACME account key is not a P-256 key".into()))?;
+    let (x, y) = coordinates.split_at(32);
+    let jwk = format!(
+        r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
+        BASE64_URL_SAFE_NO_PAD.encode(x),
+        BASE64_URL_SAFE_NO_PAD.encode(y)
+    );
+    Ok(BASE64_URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, jwk.as_bytes())))
+}
+
 /// A fresh pairing token.
 pub fn new_token() -> String {
     let mut bytes = [0u8; TOKEN_BYTES];
@@ -309,6 +411,55 @@ mod tests {
             ..good
         };
         assert!(injected.check().is_err());
+    }
+
+    #[test]
+    fn a_pairing_code_carries_the_token_and_the_thumbprints() {
+        let thumbprint = BASE64_URL_SAFE_NO_PAD.encode([9u8; 32]);
+        let code = PairingCode::new(vec![thumbprint.clone()]);
+        let text = code.encode();
+        let read = PairingCode::parse(&format!("  {}\n", text.as_str())).unwrap();
+        assert_eq!(read.token.as_str(), code.token.as_str());
+        assert_eq!(read.thumbprints, std::slice::from_ref(&thumbprint));
+        // A bare token pins no account; a damaged part is refused.
+        assert!(PairingCode::parse(&code.token)
+            .unwrap()
+            .thumbprints
+            .is_empty());
+        assert!(PairingCode::parse(&format!("{}.abc", code.token.as_str())).is_err());
+
+        let ka = format!("tok1.{thumbprint}");
+        assert_eq!(
+            key_authorization_thumbprint("tok1", &ka).unwrap(),
+            thumbprint
+        );
+        for bad in [
+            "tok1",
+            "tok1.",
+            "tok2.x",
+            "tok1x.abc",
+            &format!("tok1.{thumbprint}/"),
+        ] {
+            assert!(key_authorization_thumbprint("tok1", bad).is_err(), "{bad}");
+        }
+    }
+
+    /// RFC 7638 applied to the P-256 key of RFC 7515 appendix A.3, checked with Python's
+    /// hashlib over the same JWK.
+    #[test]
+    fn the_thumbprint_of_a_p256_key_is_rfc_7638s() {
+        let x = BASE64_URL_SAFE_NO_PAD
+            .decode("f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU")
+            .unwrap();
+        let y = BASE64_URL_SAFE_NO_PAD
+            .decode("x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0")
+            .unwrap();
+        let point = [&[4u8][..], &x, &y].concat();
+        assert_eq!(
+            p256_thumbprint(&point).unwrap(),
+            "oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U"
+        );
+        assert!(p256_thumbprint(&point[1..]).is_err());
     }
 
     #[test]

@@ -136,13 +136,18 @@ certdesk-agent: answers http-01 and installs certificates for a paired certdesk.
 2. Write the configuration: /etc/certdesk-agent/agent.json on Linux,
    C:\\ProgramData\\certdesk-agent\\agent.json on Windows (start from agent.json.example, or
    agent-iis.json.example on Windows: the IIS site instead of files and a reload command).
+   names lists the certificate names the agent serves: it publishes dns-01 records and
+   installs certificates for those only.
 3. As an administrator: certdesk-agent install, then certdesk-agent start
-   (a systemd unit on Linux, a Windows service on Windows).
+   (a systemd unit on Linux, a Windows service on Windows). On Linux install copies the
+   agent to /usr/local/lib/certdesk-agent/ and refuses a configuration that anyone but root
+   can change.
 4. certdesk-agent fingerprint prints the fingerprint certdesk shows when you pair the agent:
    compare the two.
 5. Let the certdesk machine reach the agent's listen port through the server's firewall, pair
-   the agent in certdesk's Windows Agent tab (or certdesk agent pair), and store the token it
-   shows once: certdesk-agent pair (it keeps only the token's hash).
+   the agent in certdesk's Windows Agent tab (or certdesk agent pair), and store the pairing
+   code it shows once: certdesk-agent pair (it keeps only the token's hash, and the ACME
+   accounts the code names: http-01 is answered for those only).
 ";
 
 /// An example configuration, in the package and in the Windows Agent tab's install steps.
@@ -162,6 +167,7 @@ pub const EXAMPLE_CONFIGS: [ExampleConfig; 2] = [
         title: "Linux (files and a reload command, checked by a TLS handshake)",
         config: r#"{
   "listen": "0.0.0.0:8443",
+  "names": ["example.com", "www.example.com"],
   "http_listen": "0.0.0.0:80",
   "files": [
     {"path": "/etc/nginx/tls/site.pem", "format": "fullchain"},
@@ -178,6 +184,7 @@ pub const EXAMPLE_CONFIGS: [ExampleConfig; 2] = [
             "Windows (IIS: the certificate goes into LocalMachine\\My and the site's https binding)",
         config: r#"{
   "listen": "0.0.0.0:8443",
+  "names": ["example.com", "www.example.com"],
   "http_listen": "0.0.0.0:80",
   "iis_site": "Default Web Site"
 }

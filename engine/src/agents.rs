@@ -15,20 +15,30 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+
+use crate::account::AccountStatus;
 use crate::agent_api::{self, ApiError, Health, Http01Token, InstallBundle, Installed, TxtChange};
 use crate::deploy::agent::{FINGERPRINT_FIELD, KIND, TOKEN_FIELD, URL_FIELD};
 use crate::deploy::mappings::{MappingForm, MappingInfo};
 use crate::deploy::served::{Accept, PresentedCertificate};
 use crate::error::{Error, Result};
+use crate::keys::PrivateKey;
 use crate::settings::SecretChange;
 use crate::Engine;
 
-/// An agent call may take this long (an install runs the server's reload command).
+/// An agent call may take this long, its answer's body included (an install runs the server's
+/// reload command).
 const TIMEOUT: Duration = Duration::from_secs(60);
+/// The most of an answer certdesk reads: the agent's answers are a few KiB (an install's reload
+/// output included); more is not an agent talking.
+const MAX_ANSWER: usize = 256 * 1024;
 
-/// A new pairing: the token is shown once, for the administrator to give to the agent.
+/// A new pairing: the pairing code is shown once, for the administrator to give to the agent.
 pub struct Pairing {
     pub mapping: MappingInfo,
+    /// The [`agent_api::PairingCode`]: the token and the thumbprints of this data folder's ACME
+    /// accounts, as one line for `certdesk-agent pair`.
     pub token: Zeroizing<String>,
 }
 
@@ -51,7 +61,8 @@ impl Engine {
     }
 
     /// Pairs the agent at `url` as the mapping `name`, pinning `fingerprint` if (and only if) it
-    /// is the one the agent presents now, and returns the new token.
+    /// is the one the agent presents now, and returns the new pairing code: the token and the
+    /// thumbprints of the active ACME accounts, whose http-01 answers the agent will serve.
     pub async fn pair_agent(&self, name: &str, url: &str, fingerprint: &str) -> Result<Pairing> {
         let expected = agent_api::normalize_fingerprint(fingerprint)?;
         let url = origin(&agent_url(url)?);
@@ -63,7 +74,7 @@ impl Engine {
                  else answers at that address"
             )));
         }
-        let token = Zeroizing::new(agent_api::new_token());
+        let code = agent_api::PairingCode::new(self.account_thumbprints()?);
         let form = MappingForm {
             original_name: None,
             name: name.to_owned(),
@@ -74,11 +85,34 @@ impl Engine {
             ]),
             secrets: BTreeMap::from([(
                 TOKEN_FIELD.to_owned(),
-                SecretChange::Set(token.to_string()),
+                SecretChange::Set(code.token.to_string()),
             )]),
         };
         let mapping = self.save_deployment(form).await?;
-        Ok(Pairing { mapping, token })
+        Ok(Pairing {
+            mapping,
+            token: code.encode(),
+        })
+    }
+
+    /// The RFC 7638 thumbprints of the accounts that can still order certificates.
+    fn account_thumbprints(&self) -> Result<Vec<String>> {
+        self.accounts()?
+            .into_iter()
+            .filter(|a| a.status == AccountStatus::Active)
+            .map(|a| {
+                let key = PrivateKey::from_pem(&self.export_account_key(Some(&a.name))?)?;
+                let pair =
+                    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, key.pkcs8_der())
+                        .map_err(|_| {
+                            Error::Store(format!(
+                                "the key of account {:?} is not a P-256 key",
+                                a.name
+                            ))
+                        })?;
+                agent_api::p256_thumbprint(pair.public_key().as_ref())
+            })
+            .collect()
     }
 
     /// Every paired agent with the answer to a test call, asked concurrently.
@@ -125,13 +159,18 @@ async fn presented_fingerprint(url: &str) -> Result<String> {
     // Accepts nothing, so pairing sends nothing: it only reads the presented fingerprint.
     let verifier = Arc::new(PresentedCertificate::new(Accept::Nothing));
     let http = https_client(&verifier)?;
-    let outcome = http
+    let request = http
         .get(url.join(agent_api::HEALTH).map_err(bad_url)?)
-        .send()
-        .await;
+        .send();
+    let outcome = tokio::time::timeout(TIMEOUT, request).await;
     verifier.seen().ok_or_else(|| match outcome {
-        Err(e) => unreachable_agent(url.as_str(), &e),
-        Ok(_) => Error::Deploy(format!("{url} did not present a certificate")),
+        Err(_) => Error::Deploy(format!(
+            "{url} did not finish the TLS handshake within {} s: is certdesk-agent running \
+             there?",
+            TIMEOUT.as_secs()
+        )),
+        Ok(Err(e)) => unreachable_agent(url.as_str(), &e),
+        Ok(Ok(_)) => Error::Deploy(format!("{url} did not present a certificate")),
     })
 }
 
@@ -209,12 +248,54 @@ impl AgentClient {
             .await
     }
 
+    /// One call, answered within [`TIMEOUT`] (the answer's body included) and in at most
+    /// [`MAX_ANSWER`] bytes.
     async fn call<T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<&impl Serialize>,
     ) -> Result<T> {
+        let name = &self.name;
+        let (status, text) = tokio::time::timeout(TIMEOUT, self.exchange(method, path, body))
+            .await
+            .map_err(|_| {
+                Error::Deploy(format!(
+                    "agent {name:?} did not answer within {} s: check that certdesk-agent at {} \
+                     is running and not stuck (its log is in the journal: journalctl -u \
+                     certdesk-agent)",
+                    TIMEOUT.as_secs(),
+                    origin(&self.url)
+                ))
+            })??;
+        if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+            return Err(Error::Deploy(format!(
+                "agent {name:?} refused the pairing token: give it the token again on the server \
+                 (certdesk-agent pair), or pair the agent anew"
+            )));
+        }
+        if !status.is_success() {
+            let said = serde_json::from_slice::<ApiError>(&text)
+                .map(|e| e.error)
+                .unwrap_or_else(|_| format!("HTTP {status}"));
+            return Err(Error::Deploy(format!("agent {name:?}: {said}")));
+        }
+        serde_json::from_slice(&text).map_err(|e| {
+            Error::Deploy(format!(
+                "agent {name:?} answered something certdesk does not understand ({e}): is it a \
+                 certdesk-agent of a matching version?"
+            ))
+        })
+    }
+
+    /// Sends the request and reads the answer's status and body, refusing a body over
+    /// [`MAX_ANSWER`] as soon as it grows past it.
+    async fn exchange(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<(reqwest::StatusCode, Vec<u8>)> {
         let name = &self.name;
         let url = self.url.join(path).map_err(bad_url)?;
         let mut request = self
@@ -224,7 +305,7 @@ impl AgentClient {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request
+        let mut response = request
             .send()
             .await
             .map_err(|e| match self.verifier.seen() {
@@ -238,28 +319,23 @@ impl AgentClient {
                 _ => unreachable_agent(self.url.as_str(), &e),
             })?;
         let status = response.status();
-        let text = response
-            .text()
+        let mut text = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| Error::Deploy(format!("agent {name:?} broke off its answer: {e}")))?;
-        if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
-            return Err(Error::Deploy(format!(
-                "agent {name:?} refused the pairing token: give it the token again on the server \
-                 (certdesk-agent pair), or pair the agent anew"
-            )));
+            .map_err(|e| Error::Deploy(format!("agent {name:?} broke off its answer: {e}")))?
+        {
+            if text.len() + chunk.len() > MAX_ANSWER {
+                return Err(Error::Deploy(format!(
+                    "agent {name:?} sent an answer over {} KiB, far more than any agent call \
+                     returns: is something other than certdesk-agent answering at {}?",
+                    MAX_ANSWER / 1024,
+                    origin(&self.url)
+                )));
+            }
+            text.extend_from_slice(&chunk);
         }
-        if !status.is_success() {
-            let said = serde_json::from_str::<ApiError>(&text)
-                .map(|e| e.error)
-                .unwrap_or_else(|_| format!("HTTP {status}"));
-            return Err(Error::Deploy(format!("agent {name:?}: {said}")));
-        }
-        serde_json::from_str(&text).map_err(|e| {
-            Error::Deploy(format!(
-                "agent {name:?} answered something certdesk does not understand ({e}): is it a \
-                 certdesk-agent of a matching version?"
-            ))
-        })
+        Ok((status, text))
     }
 }
 
@@ -313,7 +389,6 @@ fn https_client(verifier: &Arc<PresentedCertificate>) -> Result<reqwest::Client>
         .map_err(|e| Error::Deploy(format!("cannot set up TLS: {e}")))?;
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
-        .timeout(TIMEOUT)
         .connect_timeout(Duration::from_secs(10))
         .no_proxy()
         .user_agent(concat!("certdesk/", env!("CARGO_PKG_VERSION")))

@@ -1,6 +1,8 @@
 //! Running the agent as a system service. [`ServiceControl`] is the seam: systemd on Linux
 //! ([`systemd`]), the Service Control Manager on Windows (`crate::windows`, compiled there only).
 
+#[cfg(unix)]
+mod location;
 #[cfg(not(windows))]
 pub mod systemd;
 
@@ -8,10 +10,12 @@ use std::path::Path;
 
 use certdesk_engine::Result;
 
+use crate::config::Config;
+
 /// The agent's service on this machine, named `certdesk-agent`.
 pub trait ServiceControl {
     /// Registers the service to run `exe run --config CONFIG` at boot; returns what it did.
-    fn install(&self, exe: &Path, config: &Path) -> Result<Vec<String>>;
+    fn install(&self, exe: &Path, config: &Config) -> Result<Vec<String>>;
     fn start(&self) -> Result<Vec<String>>;
     fn stop(&self) -> Result<Vec<String>>;
     /// Stops and unregisters the service; the configuration and state stay.
