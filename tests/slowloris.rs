@@ -91,7 +91,7 @@ impl Attack {
     }
 
     fn kind(i: usize, drip: &'static [u8]) -> Slow {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             Slow::Drip(drip)
         } else {
             Slow::Silent
