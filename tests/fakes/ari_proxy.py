@@ -17,6 +17,11 @@ The control file (JSON, read on every request) holds:
   "hold": "/path-prefix"             keep requests whose path starts with this waiting until
                                      the key changes, then drop them without passing them on
                                      (the test kills the client meanwhile)
+  "drip": "/path-prefix"             answer such requests 200 with a large Content-Length, then
+                                     one byte every half second, as a CA that drips its body
+  "flood": "/path-prefix"            answer such requests 200 without a length, then endless
+                                     bytes until the client hangs up, as a CA that floods
+  "directory": {"name": "url", …}    entries that replace the directory's (e.g. an http:// URL)
 
 Run as: python3 ari_proxy.py --port P --cert C --key K --upstream 127.0.0.1:PORT
 --upstream-ca PEM --control FILE --record FILE.jsonl
@@ -81,6 +86,10 @@ class Proxy(BaseHTTPRequestHandler):
             self.record({"event": "down", "method": self.command, "path": path})
             self.close_connection = True
             return
+        for mode, answer in (("drip", self.drip), ("flood", self.flood)):
+            prefix = control.get(mode)
+            if prefix and path.startswith(prefix):
+                return answer()
         hold = control.get("hold")
         if hold and path.startswith(hold):
             self.record({"event": "held", "method": self.command, "path": path})
@@ -110,15 +119,52 @@ class Proxy(BaseHTTPRequestHandler):
                 return self.problem(refuse.get("status", 429), refuse.get("type", "rateLimited"),
                                     refuse.get("detail", "too many new orders"), extra)
         status, headers, data = self.forward(body)
-        if self.command == "GET" and path == "/dir" and control.get("ari", True):
+        if self.command == "GET" and path == "/dir":
             directory = json.loads(data)
-            directory["renewalInfo"] = f"https://{self.headers['Host']}/renewal-info"
+            if control.get("ari", True):
+                directory["renewalInfo"] = f"https://{self.headers['Host']}/renewal-info"
+            directory.update(control.get("directory", {}))
             data = json.dumps(directory).encode()
         if replaces and status == 201:
             order = json.loads(data)
             order["replaces"] = replaces
             data = json.dumps(order).encode()
         self.reply(status, data, headers)
+
+    def drip(self):
+        """Headers at once, then a byte every half second: the body never completes."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "1000000")
+        self.end_headers()
+        sent = 0
+        try:
+            for _ in range(1200):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                sent += 1
+                time.sleep(0.5)
+        except OSError:
+            pass
+        self.record({"event": "dripped", "path": self.path, "bytes": sent})
+        self.close_connection = True
+
+    def flood(self):
+        """Headers at once, then bytes as fast as the client takes them, until it hangs up."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        chunk = b"[" * 65536
+        sent = 0
+        try:
+            while sent < 8 << 30:
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        self.record({"event": "flooded", "path": self.path, "bytes": sent})
+        self.close_connection = True
 
     def forward(self, body):
         host, port = self.args.upstream.rsplit(":", 1)
