@@ -66,11 +66,39 @@ impl Record for AccountRecord {
         &self.info.name
     }
 }
+
 const CREDENTIALS: &str = "credentials";
 
 impl Sealing for AccountRecord {
     fn sealed_fields(&mut self) -> Vec<(String, &mut Sealed)> {
         vec![(CREDENTIALS.to_owned(), &mut self.credentials)]
+    }
+}
+
+/// What the CA says about an account (RFC 8555 §7.1.2), as far as certdesk keeps it.
+#[derive(Deserialize)]
+struct AccountObject {
+    /// `valid`, `deactivated` (by its holder) or `revoked` (by the CA).
+    status: String,
+    #[serde(default)]
+    contact: Vec<String>,
+}
+
+impl AccountObject {
+    fn read(body: &[u8]) -> Result<Self> {
+        serde_json::from_slice(body).map_err(|e| {
+            Error::CaData(format!(
+                "an account object that is not one (RFC 8555 §7.1.2): {e}"
+            ))
+        })
+    }
+
+    /// The first `mailto:` contact that is an e-mail address: the one `update-email` replaces.
+    fn email(&self) -> Option<String> {
+        self.contact
+            .iter()
+            .filter_map(|c| c.strip_prefix("mailto:"))
+            .find_map(|address| validate_email(address).ok())
     }
 }
 
@@ -268,9 +296,26 @@ impl Engine {
                 }
                 e => acme::error("looking up the account", e),
             })?;
+        let object = acme::chains::Downloader::new(
+            AcmeHttp::new(ca_root_pem.as_deref())?,
+            ca.directory_url(),
+            key.pkcs8_der(),
+            account.id(),
+        )
+        .await?
+        .account_object()
+        .await?;
+        let said = AccountObject::read(&object)?;
+        if said.status != "valid" {
+            return Err(Error::input(format!(
+                "{} says this account is {}: it cannot be used; register a new account instead",
+                ca.label(),
+                acme::checks::shown(&said.status)
+            )));
+        }
         let info = AccountInfo {
             name: name.to_owned(),
-            email: String::new(),
+            email: said.email().unwrap_or_default(),
             directory_url: ca.directory_url().to_owned(),
             ca,
             url: account.id().to_owned(),

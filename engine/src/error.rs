@@ -113,6 +113,11 @@ pub enum Error {
     /// The CA could not be reached or answered with something that is not ACME.
     #[error("{0}")]
     Network(String),
+    /// The CA sent something certdesk will not act on (a token that could name a path, an
+    /// authorization for a name the request did not ask for): the order is given up before
+    /// anything is written, published or answered.
+    #[error("refused what the CA sent: {0}; nothing was written, published or answered")]
+    CaData(String),
     /// A DNS provider or nameserver failed or refused, in its own words.
     #[error("{0}")]
     Dns(String),
@@ -191,7 +196,9 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Input(_) | Self::Names(_) | Self::NotFound { .. } => ErrorKind::Input,
-            Self::Ca(_) | Self::Network(_) | Self::Dns(_) | Self::Deploy(_) => ErrorKind::Remote,
+            Self::Ca(_) | Self::CaData(_) | Self::Network(_) | Self::Dns(_) | Self::Deploy(_) => {
+                ErrorKind::Remote
+            }
             Self::Store(_)
             | Self::Keychain(_)
             | Self::File { .. }

@@ -152,3 +152,39 @@ async fn serve(listener: TcpListener, tokens: Tokens) {
     };
     serve::http1(listener, LIMITS, nodelay, service, std::future::pending()).await;
 }
+
+#[cfg(test)]
+mod token_tests {
+    use super::*;
+
+    fn http01(token: &str) -> OrderChallenge {
+        OrderChallenge {
+            challenge: Challenge::Http01 {
+                domain: "example.com".into(),
+                token: token.into(),
+                key_authorization: format!("{token}.thumbprint"),
+                url: format!("http://example.com{PREFIX}{token}"),
+            },
+            status: "pending".into(),
+        }
+    }
+
+    fn served(responder: &Http01Responder) -> Vec<String> {
+        responder.tokens.read().unwrap().keys().cloned().collect()
+    }
+
+    #[tokio::test]
+    async fn tokens_that_are_not_acme_tokens_are_never_served() {
+        let responder = Http01Responder::bind("127.0.0.1:0").await.unwrap();
+        let err = responder.add("../../../victim.txt", "x").unwrap_err();
+        assert!(err.to_string().contains("is not an ACME token"), "{err}");
+        // One bad token stops the whole publication, the good one included.
+        let refused = responder.publish(&[http01("good_-1"), http01("a/../b")]);
+        assert!(refused.is_err());
+        assert!(served(&responder).is_empty());
+        let publication = responder.publish(&[http01("good_-1")]).unwrap();
+        assert_eq!(served(&responder), ["good_-1"]);
+        drop(publication);
+        assert!(served(&responder).is_empty());
+    }
+}

@@ -3,7 +3,7 @@
 //! call, so `verify` can always continue from the order's state at the CA.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use instant_acme::{
     AuthorizationStatus, ChallengeType as AcmeChallengeType, Identifier, NewOrder, OrderStatus,
@@ -11,7 +11,7 @@ use instant_acme::{
 };
 use time::OffsetDateTime;
 
-use crate::acme;
+use crate::acme::{self, checks};
 use crate::deploy::automation::{publish_by_hand, publishes_tokens, TxtPublisher};
 use crate::dns::lookup::Lookup;
 use crate::dns::{DnsProvider, Propagation, Publication};
@@ -29,11 +29,17 @@ use crate::vault::Place;
 use crate::Engine;
 
 /// Authorizations: tight first polls (Pebble and Let's Encrypt often validate in well under a
-/// second), backing off to a few seconds; the CA's Retry-After wins when it sends one.
-const AUTHZ_POLL: RetryPolicy = RetryPolicy::new()
+/// second), backing off by half each time to at most [`AUTHZ_MAX_DELAY`] between polls, for at
+/// most [`AUTHZ_TIMEOUT`].
+const AUTHZ_FIRST_DELAY: Duration = Duration::from_millis(50);
+const AUTHZ_MAX_DELAY: Duration = Duration::from_secs(5);
+const AUTHZ_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The order once its authorizations are valid: the CA's Retry-After wins when it sends one.
+const ORDER_POLL: RetryPolicy = RetryPolicy::new()
     .initial_delay(Duration::from_millis(50))
     .backoff(1.5)
-    .timeout(Duration::from_secs(180));
+    .timeout(Duration::from_secs(60));
 
 /// Certificate issuance after finalisation.
 const CERT_POLL: RetryPolicy = RetryPolicy::new()
@@ -58,14 +64,14 @@ impl Engine {
             Some(key) => Some(self.fallback_for(&account.info.name, key)?),
             None => None,
         };
+        let id = crate::ids::random_hex(6);
+        let place = |field| Place::of::<RequestRecord>(&id, field);
         let record = RequestRecord {
             info: RequestInfo {
                 id: id.clone(),
                 names: valid.names,
                 account: account.info.name.clone(),
                 fallback_account,
-        let id = crate::ids::random_hex(6);
-        let place = |field| Place::of::<RequestRecord>(&id, field);
                 order_account: None,
                 key: spec.key,
                 signature: valid.signature,
@@ -199,7 +205,9 @@ impl Engine {
         let opened = acme::retry_bad_nonce(|| self.open_order(&record.info)).await;
         let (order_url, challenges) = match opened {
             Ok(opened) => opened,
-            Err(e @ (Error::Ca(_) | Error::Input(_))) => return self.fail(record, e).await,
+            Err(e @ (Error::Ca(_) | Error::CaData(_) | Error::Input(_))) => {
+                return self.fail(record, e).await
+            }
             Err(e) => return self.cut_off(record, e).await,
         };
         record.info.order_url = Some(order_url);
@@ -257,19 +265,24 @@ impl Engine {
         while let Some(authz) = authorizations.next().await {
             let mut authz = authz.map_err(|e| acme::error("reading the authorizations", e))?;
             let status = status_word(&authz.status);
-            let name = authz.identifier().to_string();
+            // From here on the name is the request's own, not the CA's text.
+            let name = checks::requested_name(&info.names, &authz.identifier())
+                .map_err(|r| Error::CaData(r.to_string()))?;
             let Some(challenge) = authz.challenge(wanted.clone()) else {
                 return Err(Error::input(format!(
                     "the CA offers no {} challenge for {name}: choose the other challenge type",
                     info.challenge_type
                 )));
             };
+            checks::check_token(&challenge.token).map_err(|r| {
+                Error::CaData(format!("the {} token for {name}: {r}", info.challenge_type))
+            })?;
             let key_authorization = challenge.key_authorization();
             let published = match info.challenge_type {
                 ChallengeType::Dns01 => Challenge::Dns01 {
-                    record_name: format!("_acme-challenge.{}", name.trim_start_matches("*.")),
+                    record_name: format!("_acme-challenge.{}", name.base()),
                     record_value: key_authorization.dns_value(),
-                    domain: name,
+                    domain: name.to_string(),
                 },
                 ChallengeType::Http01 => Challenge::Http01 {
                     url: format!(
@@ -278,7 +291,7 @@ impl Engine {
                     ),
                     token: challenge.token.clone(),
                     key_authorization: key_authorization.as_str().to_owned(),
-                    domain: name,
+                    domain: name.to_string(),
                 },
             };
             challenges.push(OrderChallenge {
@@ -429,7 +442,12 @@ impl Engine {
         let published = responder
             .as_ref()
             .filter(|_| !publishes_tokens(&record.info))
-            .map(|r| r.publish(&record.info.challenges));
+            .map(|r| r.publish(&record.info.challenges))
+            .transpose();
+        let published = match published {
+            Ok(published) => published,
+            Err(e) => return self.fail(record, e).await,
+        };
         let tokens = match self.publish_tokens(&record).await {
             Ok(tokens) => tokens,
             Err(e) => return self.cut_off(record, e).await,
@@ -463,7 +481,7 @@ impl Engine {
         };
         let result = match outcome {
             Ok(()) => self.finish(record).await,
-            Err(e @ Error::Ca(_)) => self.fail(record, e).await,
+            Err(e @ (Error::Ca(_) | Error::CaData(_))) => self.fail(record, e).await,
             Err(e) => self.cut_off(record, e).await,
         };
         let result = self.withdraw_tokens(id, tokens, result).await;
@@ -511,6 +529,9 @@ impl Engine {
             .collect();
         if records.is_empty() {
             return Ok(None);
+        }
+        for (_, value) in &records {
+            checks::check_txt_value(value)?;
         }
         let lookup = Lookup::new(propagation.nameservers)?;
         self.progress.report(&record.info.id, Stage::PublishingDns);
@@ -569,6 +590,14 @@ impl Engine {
 
         if order.state().status == OrderStatus::Pending {
             self.progress.report(&record.info.id, Stage::Answering);
+            // The CA is told to validate nothing while any of the order's authorizations is
+            // for a name the request did not ask for.
+            let mut authorizations = order.authorizations();
+            while let Some(authz) = authorizations.next().await {
+                let authz = authz.map_err(|e| acme::error("reading authorizations", e))?;
+                checks::requested_name(&record.info.names, &authz.identifier())
+                    .map_err(|r| Error::CaData(r.to_string()))?;
+            }
             let wanted = acme_type(record.info.challenge_type);
             let mut authorizations = order.authorizations();
             while let Some(authz) = authorizations.next().await {
@@ -576,11 +605,11 @@ impl Engine {
                 if authz.status != AuthorizationStatus::Pending {
                     continue;
                 }
+                let name = authz.identifier().to_string();
                 let Some(mut ch) = authz.challenge(wanted.clone()) else {
                     continue;
                 };
                 if ch.status == instant_acme::ChallengeStatus::Pending {
-                    let name = ch.identifier().to_string();
                     ch.set_ready().await.map_err(|e| match e {
                         instant_acme::Error::Api(p) => Error::Ca(naming(acme::problem(p), name)),
                         e => acme::error("answering the challenge", e),
@@ -588,8 +617,10 @@ impl Engine {
                 }
             }
             self.progress.report(&record.info.id, Stage::Validating);
-            // The order's own error ends the poll: the problem is read whole below.
-            let status = match order.poll_ready(&AUTHZ_POLL).await {
+            wait_for_authorizations(&mut order).await?;
+            // Every authorization is valid, so the order is ready at once at most CAs. Its own
+            // error ends the poll: the problem is read whole below.
+            let status = match order.poll_ready(&ORDER_POLL).await {
                 Ok(status) => status,
                 Err(e) => match acme::error("waiting for validation", e) {
                     Error::Ca(p) if !p.is_bad_nonce() => OrderStatus::Invalid,
@@ -667,41 +698,19 @@ impl Engine {
         Ok(key)
     }
 
-    /// The CA's problem for an invalid order, whole, with a subproblem naming each name whose
-    /// authorization failed when the CA gave none (Pebble and Boulder put the challenge's error
-    /// on the order without saying which name it was about).
+    /// The CA's problem for an invalid order, whole, with the failures of its authorizations
+    /// (see [`validation_problem`]).
     async fn order_problem(&self, order: &mut instant_acme::Order) -> Problem {
-        let mut problem = order.state().error.clone().map(acme::problem);
+        let error = order.state().error.clone();
         let mut subproblems = Vec::new();
         let mut authorizations = order.authorizations();
         while let Some(Ok(mut authz)) = authorizations.next().await {
             if authz.refresh().await.is_err() || authz.status == AuthorizationStatus::Valid {
                 continue;
             }
-            let name = authz.identifier().to_string();
-            for ch in &authz.challenges {
-                if let Some(e) = &ch.error {
-                    subproblems.push(Subproblem {
-                        identifier: Some(name.clone()),
-                        kind: e.r#type.clone(),
-                        detail: e.detail.clone(),
-                    });
-                }
-            }
+            subproblems.extend(failures(&authz));
         }
-        match &mut problem {
-            Some(p) if p.subproblems.is_empty() => p.subproblems = subproblems,
-            Some(_) => {}
-            None => {
-                problem = Some(Problem {
-                    kind: subproblems.first().and_then(|s| s.kind.clone()),
-                    detail: Some("validation failed for the names below".into()),
-                    subproblems,
-                    ..Problem::default()
-                })
-            }
-        }
-        problem.unwrap_or_default()
+        validation_problem(error, subproblems)
     }
 
     /// The certificate is downloaded: a first issue waits to be saved; a renewal is saved as a
@@ -775,6 +784,102 @@ fn naming(mut problem: Problem, name: String) -> Problem {
         });
     }
     problem
+}
+
+/// Polls the order's authorizations until every one is valid (RFC 8555 §7.5.1). `invalid` is
+/// final: the first one ends the wait with the CA's reasons, whatever the order says (after a
+/// failed validation acme2certifier leaves the order `pending` until it expires).
+async fn wait_for_authorizations(order: &mut instant_acme::Order) -> Result<()> {
+    let deadline = Instant::now() + AUTHZ_TIMEOUT;
+    let mut delay = AUTHZ_FIRST_DELAY;
+    loop {
+        let mut waiting = false;
+        let mut failed = Vec::new();
+        let mut authorizations = order.authorizations();
+        while let Some(authz) = authorizations.next().await {
+            let mut authz = authz.map_err(|e| acme::error("reading the authorizations", e))?;
+            if authz.status == AuthorizationStatus::Pending {
+                authz
+                    .refresh()
+                    .await
+                    .map_err(|e| acme::error("waiting for validation", e))?;
+            }
+            match authz.status {
+                AuthorizationStatus::Valid => {}
+                AuthorizationStatus::Pending => waiting = true,
+                _ => failed.extend(failures(&authz)),
+            }
+        }
+        if !failed.is_empty() {
+            // The order's own problem, when the CA put one there, is the CA's whole word.
+            let error = match order.refresh().await {
+                Ok(state) => state.error.clone(),
+                Err(_) => None,
+            };
+            return Err(Error::Ca(validation_problem(error, failed)));
+        }
+        if !waiting {
+            return Ok(());
+        }
+        if Instant::now() + delay > deadline {
+            return Err(acme::error(
+                "waiting for validation",
+                instant_acme::Error::Timeout(None),
+            ));
+        }
+        tokio::time::sleep(delay).await;
+        delay = delay.mul_f32(1.5).min(AUTHZ_MAX_DELAY);
+    }
+}
+
+/// Why an authorization is not valid, one subproblem per challenge error; a final status
+/// without any error is said so. Nothing for one still pending.
+fn failures(authz: &instant_acme::AuthorizationState) -> Vec<Subproblem> {
+    let name = authz.identifier().to_string();
+    let mut reasons: Vec<Subproblem> = authz
+        .challenges
+        .iter()
+        .filter_map(|ch| ch.error.as_ref())
+        .map(|e| Subproblem {
+            identifier: Some(name.clone()),
+            kind: e.r#type.clone(),
+            detail: e.detail.clone(),
+        })
+        .collect();
+    if reasons.is_empty() && !matches!(authz.status, AuthorizationStatus::Pending) {
+        reasons.push(Subproblem {
+            detail: Some(format!(
+                "the CA marked {name} {} and gave no reason",
+                status_word(&authz.status)
+            )),
+            identifier: Some(name),
+            kind: None,
+        });
+    }
+    reasons
+}
+
+/// The problem of a failed validation: the order's error when the CA gave one, with `failures`
+/// as its subproblems when it has none of its own (Pebble and Boulder put the challenge's error
+/// on the order without saying which name it was about).
+fn validation_problem(
+    order_error: Option<instant_acme::Problem>,
+    failures: Vec<Subproblem>,
+) -> Problem {
+    match order_error.map(acme::problem) {
+        Some(mut p) => {
+            if p.subproblems.is_empty() {
+                p.subproblems = failures;
+            }
+            p
+        }
+        None => Problem {
+            kind: failures.iter().find_map(|s| s.kind.clone()),
+            detail: Some("validation failed for the names below".into()),
+            subproblems: failures,
+            ..Problem::default()
+        },
+    }
 }
 
 fn reset_order(record: &mut RequestRecord) {

@@ -28,10 +28,18 @@ pub struct AriProxy {
 impl AriProxy {
     /// Starts the proxy in front of `pebble` with an empty control file (ARI on, no window).
     pub fn start(pebble: &Pebble) -> AriProxy {
+        AriProxy::start_script(pebble, "ari_proxy.py")
+    }
+
+    /// [`AriProxy::start`] with another proxy of `tests/fakes/` that takes the same arguments
+    /// (e.g. `hostile_ca.py`, which builds on this one).
+    pub fn start_script(pebble: &Pebble, script: &str) -> AriProxy {
         let dir = TempDir::new("certdesk-ari");
         let (ca, cert, key) = make_listener_certs(dir.path());
         let port = free_port();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fakes/ari_proxy.py");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fakes")
+            .join(script);
         let (out, err) = open_log(&dir.path().join("proxy.log"));
         fs::write(dir.path().join("control.json"), "{}").expect("write control");
         let child = Command::new("python3")

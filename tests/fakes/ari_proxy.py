@@ -186,18 +186,19 @@ class Proxy(BaseHTTPRequestHandler):
         log(f"{self.command} {self.path} -> " + (fmt % a))
 
 
-def main():
+def main(handler=Proxy):
+    """Serves `handler` (this proxy, or a subclass such as hostile_ca.py's)."""
     p = argparse.ArgumentParser()
     for name in ["--cert", "--key", "--upstream", "--upstream-ca", "--control", "--record"]:
         p.add_argument(name, required=True)
     p.add_argument("--port", type=int, required=True)
-    Proxy.args = p.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", Proxy.args.port), Proxy)
+    handler.args = p.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", handler.args.port), handler)
     server.daemon_threads = True
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(Proxy.args.cert, Proxy.args.key)
+    ctx.load_cert_chain(handler.args.cert, handler.args.key)
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    log(f"listening on https://127.0.0.1:{Proxy.args.port}, passing to {Proxy.args.upstream}")
+    log(f"listening on https://127.0.0.1:{handler.args.port}, passing to {handler.args.upstream}")
     server.serve_forever()
 
 

@@ -61,6 +61,11 @@ impl Downloader {
         replay_nonce(&rsp).ok_or_else(|| Error::Network("the CA gave no nonce".into()))
     }
 
+    /// The account object (RFC 8555 §7.1.2) as the CA keeps it.
+    pub async fn account_object(&self) -> Result<bytes::Bytes> {
+        Ok(self.fetch(&self.kid).await?.into_body())
+    }
+
     /// POST-as-GET `url`, signing again with a fresh nonce when the CA rejects one.
     async fn fetch(&self, url: &str) -> Result<http::Response<bytes::Bytes>> {
         let mut nonce = self.nonce().await?;

@@ -1,7 +1,8 @@
-//! Talking to the CA: instant-acme plus what it lacks (directory meta, timeouts and retries) and
-//! the mapping of its errors onto certdesk's.
+//! Talking to the CA: instant-acme plus what it lacks (directory meta, timeouts and retries, the
+//! checks on what the CA sends) and the mapping of its errors onto certdesk's.
 
 pub(crate) mod chains;
+pub mod checks;
 pub mod directory;
 pub mod http;
 

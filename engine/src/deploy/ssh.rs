@@ -29,6 +29,7 @@ use super::{
     Bundle, DeployTarget, Deployed, Dns01Source, FileSpec, Http01Token, Pin, Probe, TargetConfig,
     BACKUP_EXTENSION, STAGED_EXTENSION,
 };
+use crate::acme::checks::check_token;
 use crate::dns::command::{Action, DnsCommand};
 use crate::dns::{TxtSet, PROPAGATION_FIELDS};
 use crate::error::{Error, Result};
@@ -466,10 +467,23 @@ async fn upload(sftp: &SftpSession, path: &str, bytes: &[u8], mode: u32) -> Resu
         .map_err(|e| format!("cannot close {path}: {e}"))
 }
 
+/// The file of each token in the challenge folder `dir`, every token checked first: a token
+/// such as `../../x` would name a file outside it.
+fn token_files(dir: &str, tokens: &[Http01Token]) -> Result<Vec<String>> {
+    tokens
+        .iter()
+        .map(|t| {
+            check_token(&t.token)?;
+            Ok(format!("{dir}/{}", t.token))
+        })
+        .collect()
+}
+
 #[async_trait::async_trait]
 impl DeployTarget for SshTarget {
     async fn publish_tokens(&self, tokens: &[Http01Token]) -> Result<()> {
         let dir = self.token_dir()?;
+        let files = token_files(&dir, tokens)?;
         let conn = self.login().await?;
         let sftp = conn.sftp(self).await?;
         let mut path = String::new();
@@ -484,9 +498,8 @@ impl DeployTarget for SshTarget {
                 })?;
             }
         }
-        for token in tokens {
-            let file = format!("{dir}/{}", token.token);
-            upload(&sftp, &file, token.key_authorization.as_bytes(), 0o644)
+        for (token, file) in tokens.iter().zip(&files) {
+            upload(&sftp, file, token.key_authorization.as_bytes(), 0o644)
                 .await
                 .map_err(|e| self.failed("publishing http-01 tokens", e))?;
         }
@@ -496,11 +509,10 @@ impl DeployTarget for SshTarget {
     }
 
     async fn withdraw_tokens(&self, tokens: &[Http01Token]) -> Result<()> {
-        let dir = self.token_dir()?;
+        let files = token_files(&self.token_dir()?, tokens)?;
         let conn = self.login().await?;
         let sftp = conn.sftp(self).await?;
-        for token in tokens {
-            let file = format!("{dir}/{}", token.token);
+        for file in files {
             if sftp.try_exists(&file).await.unwrap_or(true) {
                 sftp.remove_file(&file).await.map_err(|e| {
                     self.failed(
@@ -854,5 +866,38 @@ mod tests {
             assert!(err.to_string().contains(message), "{values:?}: {err}");
             assert!(matches!(err, Error::Input(_)), "{err:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_token_that_names_another_file_is_refused_before_logging_in() {
+        // A listener that would see the login: nothing may connect to it.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port().to_string();
+        let target = build(&config(&[
+            ("host", "127.0.0.1"),
+            ("port", &port),
+            ("user", "deploy"),
+            ("password", "pw"),
+            ("webroot", "/var/www/html"),
+        ]))
+        .unwrap();
+        let tokens = [Http01Token {
+            domain: "example.com".into(),
+            token: "../../../victim.txt".into(),
+            key_authorization: "../../../victim.txt.thumbprint".into(),
+        }];
+        for refused in [
+            target.publish_tokens(&tokens).await,
+            target.withdraw_tokens(&tokens).await,
+        ] {
+            let err = refused.unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with("\"../../../victim.txt\" is not an ACME token"),
+                "{err}"
+            );
+        }
+        let accepted = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
+        assert!(accepted.is_err(), "the target connected");
     }
 }
