@@ -55,9 +55,9 @@ pub(super) const SPEC: ProviderSpec = ProviderSpec {
     ],
     http: false,
     privilege: "A TSIG key that may change TXT records at `_acme-challenge` names only. BIND: \
-                `grant KEY name _acme-challenge.ZONE. TXT;` (one per name; `grant KEY zonesub \
-                TXT;` allows every TXT). Knot: an acl with `action: update`, `update-type: [TXT]`, \
-                `update-owner: name`, `update-owner-match: sub-or-equal` and `update-owner-name: \
+                an update-policy with `grant KEY name _acme-challenge.ZONE. TXT;` (one per name; \
+                `grant KEY zonesub TXT;` allows every TXT). Knot: an acl with `action: update`, `update-type: [TXT]`, \
+                `update-owner: name`, `update-owner-match: equal` and `update-owner-name: \
                 [_acme-challenge]` (add `_acme-challenge.www` for www.ZONE).",
     build: |config| Ok(Box::new(Rfc2136::new(config)?)),
 };
@@ -317,7 +317,7 @@ fn refusal(target: &Target, answer: &Message, set: &TxtSet) -> String {
         (_, Some(TsigError::BadKey)) => format!(
             "the server knows no key {key} with the algorithm {algorithm}, or (Knot) its acl \
              does not let the key update {fqdn}; check the key name and algorithm against the \
-             server's, and that {policy}"
+             server's; if they match, {policy}"
         ),
         (_, Some(TsigError::BadTime)) => format!(
             "the clocks of this machine and the server differ by more than {FUDGE} s; set both \
