@@ -247,12 +247,15 @@ async fn read_json<T: DeserializeOwned>(request: Request<Incoming>) -> Result<T>
 /// A line on stdout; a closed stdout (a detached terminal) must not stop the agent.
 fn say(text: &str) {
     use std::io::Write;
+    let text = certdesk_engine::escape::controls(text);
     let _ = writeln!(std::io::stdout(), "{text}");
 }
 
 /// A line of the call log on stderr (the journal, under systemd), same rule.
 fn log(text: &str) {
     use std::io::Write;
+    // A caller's text (a name, a token) must not forge lines or drive a terminal showing the log.
+    let text = certdesk_engine::escape::controls(text);
     let _ = writeln!(std::io::stderr(), "{text}");
 }
 

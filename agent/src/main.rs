@@ -76,7 +76,10 @@ fn main() -> ExitCode {
     match run(cli.command, &config_path) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!(
+                "error: {}",
+                certdesk_engine::escape::controls(&e.to_string())
+            );
             ExitCode::from(match e.kind() {
                 certdesk_engine::ErrorKind::Input => 1,
                 certdesk_engine::ErrorKind::Remote => 2,
