@@ -87,6 +87,11 @@ impl Engine {
     /// Answers the clients of `server` for as long as the future is polled, several at once.
     /// `on_pass` sees the report of each pass run for a client, as the scheduler's callback
     /// does. A client that goes away mid-pass does not cut the pass short.
+    ///
+    /// At most `MAX_CLIENTS` are served at once ([`Gate`]). A client's own part of an exchange
+    /// has deadlines: its request within `REQUEST_TIMEOUT`, each progress line within
+    /// `PROGRESS_WRITE_TIMEOUT`, the answer within `REPLY_TIMEOUT`. The work between them is not
+    /// cut at a connection deadline (that would drop a renewal mid-order): the renewals bound it.
     pub async fn serve_control(
         &self,
         server: &Server,
