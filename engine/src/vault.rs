@@ -3,6 +3,10 @@
 //! lives only in the OS keychain (Secret Service, Keychain, Credential Manager). The data folder
 //! therefore never holds a secret in clear, and the keychain holds one small entry: Windows'
 //! Credential Manager caps a secret at 2,560 bytes, which a JKS or an RSA-4096 key would overflow.
+//!
+//! Each secret is sealed for its [`Place`] (table, record, field) as AES-GCM associated data: a
+//! blob copied into another record or field does not open there. Which key belongs to which data
+//! folder, and what happens when it is missing, is [`crate::sealing`]'s.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
