@@ -102,7 +102,8 @@ pub enum DnsCmd {
         yes: bool,
         name: String,
     },
-    /// Check the credentials (and access to a zone) without changing any record.
+    /// Check the credentials (and access to a zone), leaving every record as it was (RFC 2136
+    /// adds a test value at _acme-challenge.ZONE and removes it).
     Test {
         name: String,
         #[arg(long)]

@@ -182,6 +182,7 @@ pub(super) enum TsigError {
     BadTime,
     /// The MAC is shorter than the server accepts.
     BadTrunc,
+    /// A code RFC 8945 does not define for TSIG, shown as its number.
     Other(u16),
 }
 
