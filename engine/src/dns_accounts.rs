@@ -219,7 +219,8 @@ impl Engine {
         Ok(stored.info)
     }
 
-    /// Checks the account's credentials (and its access to `zone`) without changing records.
+    /// Checks the account's credentials (and its access to `zone`); what each provider changes
+    /// while it does is in [`crate::dns::DnsProvider::test`].
     pub async fn test_dns_account(&self, name: &str, zone: Option<&str>) -> Result<String> {
         let config = self.open_config(&self.stored_dns_account(name)?)?;
         let provider = (config.spec.build)(&config)?;

@@ -6,7 +6,7 @@ import { api, DnsAccountInfo, ProviderSpec, SecretChange } from "../api";
 import { Ctx, Tab } from "../app";
 import { badge, busy, clear, confirmDialog, emptyState, errorSlot, field, h, modal, select, showError } from "../dom";
 
-/** Checks an account's credentials (and its access to a zone) without changing any record. */
+/** Checks an account's credentials (and its access to a zone); RFC 2136 proves it by adding and removing a test value. */
 function testDialog(account: DnsAccountInfo): void {
   modal(`Test ${account.name}`, (close) => {
     const zone = h("input", { id: "dns-test-zone", type: "text", autocomplete: "off", placeholder: "example.com" });
@@ -16,7 +16,7 @@ function testDialog(account: DnsAccountInfo): void {
     const form = h(
       "form",
       { novalidate: true },
-      field("Zone (optional)", zone, "Also check access to this zone. Nothing is changed.").wrap,
+      field("Zone (optional)", zone, "Also check access to this zone. RFC 2136 adds a test value at _acme-challenge.ZONE and removes it; other providers change nothing.").wrap,
       result,
       h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Close"), run),
       error,
