@@ -707,3 +707,364 @@ fn tokens_in_nginxs_web_root_and_the_served_serial_checked_after_the_reload() {
         .unwrap_or_default();
     assert!(left.is_empty(), "tokens left in the web root: {left:?}");
 }
+
+/// A hook that only records that it ran: whatever reaches it was published.
+fn marker_hook(dir: &Path) -> (String, PathBuf) {
+    let marker = dir.join("hook-ran");
+    let hook = dir.join("dns-hook.sh");
+    fs::write(
+        &hook,
+        format!("#!/bin/sh\necho \"$1 $2\" >> '{}'\n", marker.display()),
+    )
+    .expect("write hook");
+    common::tool("chmod", ["755", hook.to_str().expect("UTF-8")]);
+    (hook.to_str().expect("UTF-8").to_owned(), marker)
+}
+
+/// A dns-01 change as the API takes it.
+fn txt_change(fqdn: &str, zone: &str) -> String {
+    json!({"action": "present", "fqdn": fqdn, "zone": zone,
+           "value": "LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ"})
+    .to_string()
+}
+
+/// The body of an http-01 answer for `token` under `thumbprint`.
+fn key_authorization(token: &str, thumbprint: &str) -> String {
+    json!({"key_authorization": format!("{token}.{thumbprint}")}).to_string()
+}
+
+/// Every entry under `dir`, links included, as paths relative to it.
+fn entries_under(dir: &Path) -> Vec<String> {
+    let mut all = Vec::new();
+    for entry in fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        all.push(
+            path.strip_prefix(dir)
+                .expect("inside")
+                .display()
+                .to_string(),
+        );
+        if path.is_dir() && !path.is_symlink() {
+            all.extend(
+                entries_under(&path)
+                    .into_iter()
+                    .map(|p| format!("{}/{p}", path.file_name().unwrap().to_string_lossy())),
+            );
+        }
+    }
+    all.sort();
+    all
+}
+
+/// The pairing token stolen, the agent's API called directly: a TXT record for a name the agent
+/// does not serve, one that is not an `_acme-challenge` name, an http-01 answer for an ACME
+/// account certdesk never paired. Each refused with the reason, and nothing published: the DNS
+/// command never ran, nothing appeared in the web root. The same calls for what the agent does
+/// serve go through, so the refusals are the agent's choice, not a broken setup.
+#[test]
+fn a_stolen_token_publishes_nothing_the_agents_configuration_does_not_allow() {
+    let pebble = Pebble::start();
+    let server = TempDir::new("certdesk-agent-stolen");
+    let web = server.path().join("www");
+    fs::create_dir(&web).expect("web root");
+    let (hook, marker) = marker_hook(server.path());
+    let agent = Agent::start(json!({"dns_command": hook, "webroot": web}));
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    let code = pair(&cd, &agent, "web1");
+    assert_eq!(
+        code.thumbprints.len(),
+        1,
+        "the code names certdesk's account"
+    );
+    let stolen = Some(code.token.as_str());
+
+    for (body, says) in [
+        (
+            txt_change("_acme-challenge.www.example.org", "example.org"),
+            "refuses a TXT record at _acme-challenge.www.example.org",
+        ),
+        (
+            txt_change(&format!("_dmarc.{NAME}"), NAME),
+            "only at _acme-challenge.NAME",
+        ),
+        (
+            txt_change(&format!("_acme-challenge.www.{NAME}"), NAME),
+            &format!("serves only {NAME}"),
+        ),
+    ] {
+        let (status, answer) = agent.answer("POST", "/v1/dns01", stolen, Some(&body));
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(answer.contains(says), "{body}: {answer}");
+    }
+    let foreign = "f".repeat(42) + "A";
+    let (status, answer) = agent.answer(
+        "PUT",
+        "/v1/http01/tok1",
+        stolen,
+        Some(&key_authorization("tok1", &foreign)),
+    );
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer.contains(&format!("account thumbprint {foreign}"))
+            && answer.contains("pair the agent again"),
+        "{answer}"
+    );
+    assert!(!marker.exists(), "the DNS command ran");
+    assert!(entries_under(&web).is_empty(), "{:?}", entries_under(&web));
+
+    // What the configuration does allow goes through.
+    let allowed = txt_change(&format!("_acme-challenge.{NAME}"), NAME);
+    assert_eq!(agent.call("POST", "/v1/dns01", stolen, Some(&allowed)), 200);
+    assert_eq!(
+        fs::read_to_string(&marker).expect("the hook ran"),
+        format!("present _acme-challenge.{NAME}\n")
+    );
+    let pinned = key_authorization("tok1", &code.thumbprints[0]);
+    assert_eq!(
+        agent.call("PUT", "/v1/http01/tok1", stolen, Some(&pinned)),
+        200
+    );
+    assert_eq!(
+        entries_under(&web),
+        [
+            ".well-known",
+            ".well-known/acme-challenge",
+            ".well-known/acme-challenge/tok1"
+        ]
+    );
+}
+
+/// An agent paired before certdesk had its ACME account: certdesk shows the agent's refusal of
+/// the account's http-01 answer, and pairing again (the code now names the account) is the way
+/// out. A dns-01 request for a name outside the agent's names is refused the same way, with the
+/// DNS command never run.
+#[test]
+fn certdesk_shows_the_agents_refusals() {
+    // Pebble resolves every name to 127.0.0.1; BIND only tells certdesk the zone.
+    let bind = Bind::start(&["example.net"]);
+    let pebble = Pebble::start();
+    let server = TempDir::new("certdesk-agent-refusing");
+    let hook = bind.hook_script(server.path(), None);
+    let agent = Agent::start(json!({
+        "http_listen": format!("127.0.0.1:{}", pebble.http_port()),
+        "dns_command": hook,
+        "names": [NAME, "www.example.net"],
+    }));
+    let cd = Certdesk::new();
+    let early = pair(&cd, &agent, "web1");
+    assert!(early.thumbprints.is_empty());
+    register(&cd, &pebble);
+    let id = http01_request(&cd, "web1");
+    let out = cd.run(["request", "verify", &id]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("agent \"web1\"")
+            && out
+                .stderr
+                .contains("only for the ACME accounts named when it was paired")
+            && out.stderr.contains("pair the agent again"),
+        "{out}"
+    );
+    let log = agent.log();
+    let puts: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("PUT /v1/http01/"))
+        .collect();
+    assert!(
+        !puts.is_empty() && puts.iter().all(|l| l.ends_with("-> 400")),
+        "{log}"
+    );
+
+    // Paired again, the code names the account: the same request goes through.
+    let again = pair(&cd, &agent, "web2");
+    assert_eq!(again.thumbprints.len(), 1);
+    cd.json(["request", "set-deploy", &id, "web2"]);
+    cd.run(["request", "verify", &id]).assert_success();
+
+    let edit = cd.dir().join("web2.json");
+    fs::write(
+        &edit,
+        json!({"nameservers": [bind.addr()], "propagation_timeout": "30"}).to_string(),
+    )
+    .expect("write the edit");
+    cd.json([
+        "deploy",
+        "edit",
+        "web2",
+        "--config",
+        edit.to_str().expect("UTF-8"),
+    ]);
+    let id = dns01_request(&cd, &["mail.example.net"], "web2");
+    let out = cd.run(["request", "verify", &id]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("agent \"web2\"")
+            && out
+                .stderr
+                .contains(&format!("serves only {NAME}, www.example.net"))
+            && out.stderr.contains("_acme-challenge.mail.example.net"),
+        "{out}"
+    );
+    assert!(Bind::hook_calls(server.path()).is_empty());
+    assert!(bind.txt("_acme-challenge.mail.example.net").is_empty());
+}
+
+/// A web user of a real web root points `.well-known/acme-challenge` at a folder outside it, or
+/// plants a token's name as a link to a victim file. The agent (root here) refuses both, writes
+/// nothing outside, and the victim keeps its content and mode, for writing and for removing.
+#[test]
+fn links_a_web_user_planted_in_the_web_root_are_refused() {
+    let pebble = Pebble::start();
+    let server = TempDir::new("certdesk-agent-links");
+    let web = server.path().join("www");
+    let outside = server.path().join("outside");
+    fs::create_dir_all(web.join(".well-known")).expect("web root");
+    fs::create_dir(&outside).expect("outside");
+    let victim = outside.join("victim");
+    fs::write(&victim, "root's file\n").expect("victim");
+    set_mode(&victim, 0o600);
+    let agent = Agent::start(json!({"webroot": web}));
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    let code = pair(&cd, &agent, "web1");
+    let token = Some(code.token.as_str());
+    let put = |name: &str| {
+        agent.answer(
+            "PUT",
+            &format!("/v1/http01/{name}"),
+            token,
+            Some(&key_authorization(name, &code.thumbprints[0])),
+        )
+    };
+    let delete = |name: &str| agent.answer("DELETE", &format!("/v1/http01/{name}"), token, None);
+    let victim_kept = || {
+        assert_eq!(
+            fs::read_to_string(&victim).expect("victim"),
+            "root's file\n"
+        );
+        assert_eq!(mode(&victim), 0o600);
+        assert_eq!(entries_under(&outside), ["victim"]);
+    };
+
+    // The challenge folder is a link out of the web root.
+    let challenges = web.join(".well-known/acme-challenge");
+    std::os::unix::fs::symlink(&outside, &challenges).expect("symlink");
+    for (status, answer) in [put("victim"), put("tok1"), delete("victim")] {
+        assert_eq!(status, 400, "{answer}");
+        assert!(
+            answer.contains(&format!("{} is a symbolic link", challenges.display())),
+            "{answer}"
+        );
+    }
+    victim_kept();
+
+    // A real challenge folder, a token's name linked to the victim.
+    fs::remove_file(&challenges).expect("remove the link");
+    fs::create_dir(&challenges).expect("challenge folder");
+    set_mode(&challenges, 0o777);
+    std::os::unix::fs::symlink(&victim, challenges.join("tok2")).expect("symlink");
+    for (status, answer) in [put("tok2"), delete("tok2")] {
+        assert_eq!(status, 400, "{answer}");
+        assert!(answer.contains("tok2 is a symbolic link"), "{answer}");
+    }
+    victim_kept();
+    assert!(challenges.join("tok2").is_symlink(), "the link is left");
+    // A folder the agent did not make keeps its mode.
+    assert_eq!(mode(&challenges), 0o777);
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// `certdesk-agent install`, staged with `CERTDESK_AGENT_DESTDIR` (this machine's systemd is not
+/// running): run from a folder anyone can write (as unpacked in /tmp), it copies itself to
+/// root's `/usr/local/lib/certdesk-agent` and the unit names that copy; a configuration others
+/// can change and a binary folder others can write are refused, with nothing written.
+#[test]
+fn install_copies_the_agent_where_only_root_can_change_it() {
+    // Below the build folder: unlike /tmp, only root can write there.
+    let base = Path::new(Certdesk::binary())
+        .with_file_name(format!("agent-install-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&base);
+    let stage = base.join("stage");
+    for dir in ["usr/local/lib", "etc/systemd/system"] {
+        fs::create_dir_all(stage.join(dir)).expect("stage");
+    }
+    let etc = base.join("etc/certdesk-agent");
+    fs::create_dir_all(&etc).expect("config folder");
+    let config = etc.join("agent.json");
+    fs::write(
+        &config,
+        json!({"listen": "127.0.0.1:8443", "names": [NAME], "webroot": "/var/www/html"})
+            .to_string(),
+    )
+    .expect("config");
+    let unpacked = TempDir::new("certdesk-agent-unpacked");
+    let exe = unpacked.path().join("certdesk-agent");
+    fs::copy(agent_binary(), &exe).expect("copy the agent");
+    let install = |config: &Path| {
+        Command::new(&exe)
+            .arg("--config")
+            .arg(config)
+            .arg("install")
+            .env("CERTDESK_AGENT_DESTDIR", &stage)
+            .output()
+            .expect("run install")
+    };
+    let unit = stage.join("etc/systemd/system/certdesk-agent.service");
+    let installed = stage.join("usr/local/lib/certdesk-agent/certdesk-agent");
+
+    // A configuration in a folder anyone can write: its commands would run as root.
+    let loose = unpacked.path().join("agent.json");
+    fs::copy(&config, &loose).expect("copy config");
+    let out = install(&loose);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("the configuration") && said.contains("not safe to run as root"),
+        "{said}"
+    );
+    assert!(!unit.exists() && !installed.exists());
+
+    // A binary folder others can write.
+    set_mode(&stage.join("usr/local/lib"), 0o775);
+    let out = install(&config);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("mode 0775"), "{said}");
+    assert!(!unit.exists() && !stage.join("usr/local/lib/certdesk-agent").exists());
+
+    set_mode(&stage.join("usr/local/lib"), 0o755);
+    let out = install(&config);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("systemctl was not run"), "{said}");
+    assert_eq!(
+        fs::read(&installed).expect("copied"),
+        fs::read(&exe).expect("agent")
+    );
+    assert_eq!(mode(&installed), 0o755);
+    let text = fs::read_to_string(&unit).expect("unit");
+    assert!(
+        text.contains(&format!(
+            "ExecStart=\"/usr/local/lib/certdesk-agent/certdesk-agent\" run --config \"{}\"",
+            config.display()
+        )) && text.contains("ProtectSystem=strict")
+            && text.contains("\"-/var/www/html\""),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&unpacked.path().display().to_string()),
+        "{text}"
+    );
+    // The configuration's folder kept its mode (the agent did not make it).
+    assert_eq!(mode(&etc), 0o755);
+    fs::remove_dir_all(&base).expect("clean up");
+}

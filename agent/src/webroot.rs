@@ -130,13 +130,21 @@ fn open_child(
 ) -> Result<Option<OwnedFd>> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     let open = || rustix::fs::openat(parent, name, flags, Mode::empty());
+    // With O_DIRECTORY Linux answers a link with ENOTDIR, not ELOOP: look at the entry itself.
     let refused = |e: Errno| match e {
-        Errno::LOOP => link_refused(path),
-        Errno::NOTDIR => Error::input(format!(
-            "{} is not a folder: the agent writes http-01 tokens only into a real folder \
-             there; remove it, or answer http-01 with http_listen instead",
-            path.display()
-        )),
+        Errno::LOOP | Errno::NOTDIR => {
+            let link = rustix::fs::statat(parent, name, AtFlags::SYMLINK_NOFOLLOW)
+                .is_ok_and(|stat| FileType::from_raw_mode(stat.st_mode) == FileType::Symlink);
+            if link {
+                link_refused(path)
+            } else {
+                Error::input(format!(
+                    "{} is not a folder: the agent writes http-01 tokens only into a real \
+                     folder there; remove it, or answer http-01 with http_listen instead",
+                    path.display()
+                ))
+            }
+        }
         e => Error::file(path, e.into()),
     };
     let (dir, made) = match open() {
