@@ -32,6 +32,13 @@ const CPU_SHARE: f64 = 0.2;
 /// How often each slow connection sends its next byte.
 const DRIP: Duration = Duration::from_millis(200);
 
+/// One attack at a time: the test process holds up to 400 connections for one, and the timings
+/// stay those of the server under test, not of four attacks sharing two cores.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static ATTACKS: Mutex<()> = Mutex::new(());
+    ATTACKS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// What a slow connection sends, one byte per [`DRIP`], never reaching the end of it.
 #[derive(Clone, Copy)]
 enum Slow {
@@ -307,6 +314,7 @@ impl Drop for Agent {
 
 #[test]
 fn the_agents_api_and_http01_listener_answer_through_slowloris() {
+    let _alone = one_at_a_time();
     let (api, http) = (free_port(), free_port());
     let agent = Agent::start(
         json!({
@@ -369,6 +377,7 @@ fn the_agents_api_and_http01_listener_answer_through_slowloris() {
 
 #[test]
 fn the_control_socket_answers_a_forwarded_renew_through_slowloris() {
+    let _alone = one_at_a_time();
     let cd = Certdesk::new();
     let mut daemon = cd.spawn(["daemon"]);
     daemon.wait_for_output("nothing is due", Duration::from_secs(60));
@@ -492,6 +501,7 @@ impl Drop for Relay {
 
 #[test]
 fn the_built_in_responder_serves_pebble_through_slowloris() {
+    let _alone = one_at_a_time();
     let pebble = Pebble::start();
     let cd = Certdesk::new();
     register(&cd, &pebble);
@@ -552,6 +562,7 @@ fn the_built_in_responder_serves_pebble_through_slowloris() {
 
 #[test]
 fn an_agent_out_of_file_descriptors_pauses_its_accepts_and_recovers() {
+    let _alone = one_at_a_time();
     let http = free_port();
     // Fewer descriptors than the attack needs: accepts fail with EMFILE until the slow
     // connections it holds reach their deadline.
