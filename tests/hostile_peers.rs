@@ -269,6 +269,86 @@ fn a_billion_second_retry_after_is_capped_at_a_week_and_said() {
 }
 
 #[test]
+fn the_daemon_lives_through_a_billion_second_retry_after_and_logs_it_escaped() {
+    let s = Saved::issue("daemon-wait.example.com", 90, false);
+    let start = StdDuration::from_secs(60);
+    let mut daemon = s.cd.spawn(["daemon"]);
+    daemon.wait_for_output("nothing is due", start);
+    s.proxy.control(json!({
+        "ari": false,
+        "refuse_orders": {
+            "status": 429,
+            "type": "rateLimited",
+            "detail": format!("slow down {ESCAPES}"),
+            "retry_after": "1000000000000",
+        },
+    }));
+    // cron's pass, forwarded to the daemon, which makes it.
+    let due = s.not_before + Duration::days(61);
+    let out = s.cd.run(["renew", "--due", "--now", &rfc(due)]);
+    out.assert_code(2);
+    assert!(
+        out.stdout.contains("certdesk waits at most a week"),
+        "{out}"
+    );
+    daemon.wait_for_output("certdesk waits at most a week", start);
+    assert!(
+        daemon.try_wait().is_none(),
+        "the daemon died:\n{}",
+        daemon.stderr()
+    );
+    let log = Output {
+        command: "certdesk daemon".into(),
+        code: None,
+        stdout: daemon.stdout(),
+        stderr: daemon.stderr(),
+    };
+    assert_no_raw_controls(&log);
+    assert!(
+        log.stdout.contains("slow down stop\\x1b]0;owned\\x07"),
+        "{log}"
+    );
+    // And it goes on serving.
+    let by = due + Duration::days(8);
+    let dry = s.cd.run([
+        "renew",
+        "--due",
+        "--dry-run",
+        "--now",
+        &rfc(due),
+        "--at",
+        &rfc(by),
+    ]);
+    dry.assert_success();
+    assert!(
+        dry.stdout.contains("last error: ") && dry.stdout.contains("the CA asked to wait"),
+        "{dry}"
+    );
+    daemon.signal("TERM");
+    daemon.wait(start).assert_success();
+}
+
+#[test]
+fn a_command_stops_at_its_deadline_whatever_the_ca_does() {
+    let (_pebble, proxy, cd) = hostile_ca();
+    proxy.control(json!({ "drip": "/dir" }));
+    let cd = cd.env("CERTDESK_DEADLINE", "3");
+    let started = Instant::now();
+    let out = cd.run(terms(&proxy));
+    let took = started.elapsed();
+    out.assert_code(2);
+    assert!(took < StdDuration::from_secs(10), "took {took:?}:\n{out}");
+    assert!(
+        out.stderr
+            .contains("timed out: the command did not finish within 3 seconds"),
+        "{out}"
+    );
+    let out = cd.env("CERTDESK_DEADLINE", "soon").run(terms(&proxy));
+    out.assert_code(1);
+    assert!(out.stderr.contains("CERTDESK_DEADLINE"), "{out}");
+}
+
+#[test]
 fn any_retry_after_on_renewal_information_is_read_without_a_panic() {
     let s = Saved::issue("ari-wait.example.com", 90, true);
     let values = ["18446744073709551615", "1000000000000", "-1", "soon"];

@@ -124,3 +124,28 @@ pub(super) async fn json<T: DeserializeOwned>(
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(body: Vec<u8>) -> reqwest::Response {
+        reqwest::Response::from(http::Response::new(body))
+    }
+
+    #[tokio::test]
+    async fn an_answer_past_the_size_limit_is_not_read() {
+        let e = text(
+            "Example DNS",
+            "reading TXT",
+            response(vec![b'x'; MAX_BODY + 1]),
+        )
+        .await
+        .expect_err("too large");
+        assert!(e.to_string().contains("size limit of 2 MiB"), "{e}");
+        let ok = text("Example DNS", "reading TXT", response(b"{}".to_vec()))
+            .await
+            .expect("read");
+        assert_eq!(ok, "{}");
+    }
+}
