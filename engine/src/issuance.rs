@@ -618,14 +618,23 @@ impl Engine {
             }
             self.progress.report(&record.info.id, Stage::Validating);
             wait_for_authorizations(&mut order).await?;
-            // Every authorization is valid, so the order is ready at once at most CAs. Its own
-            // error ends the poll: the problem is read whole below.
-            let status = match order.poll_ready(&ORDER_POLL).await {
-                Ok(status) => status,
-                Err(e) => match acme::error("waiting for validation", e) {
-                    Error::Ca(p) if !p.is_bad_nonce() => OrderStatus::Invalid,
-                    e => return Err(e),
+            // Every authorization is valid, so the order is ready at once at most CAs: it is read
+            // before any poll (whose first read waits). A poll ends at the order's own error:
+            // the problem is read whole below.
+            let read = order
+                .refresh()
+                .await
+                .map_err(|e| acme::error("reading the order", e))?
+                .status;
+            let status = match read {
+                OrderStatus::Pending => match order.poll_ready(&ORDER_POLL).await {
+                    Ok(status) => status,
+                    Err(e) => match acme::error("waiting for validation", e) {
+                        Error::Ca(p) if !p.is_bad_nonce() => OrderStatus::Invalid,
+                        e => return Err(e),
+                    },
                 },
+                status => status,
             };
             if status == OrderStatus::Invalid {
                 return Err(Error::Ca(self.order_problem(&mut order).await));
