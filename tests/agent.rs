@@ -1068,3 +1068,164 @@ fn install_copies_the_agent_where_only_root_can_change_it() {
     assert_eq!(mode(&etc), 0o755);
     fs::remove_dir_all(&base).expect("clean up");
 }
+
+/// `tests/fakes/hostile_agent.py` with a certificate of its own, answering every call by
+/// flooding or dripping (`mode`).
+struct HostileAgent {
+    child: Child,
+    dir: TempDir,
+    port: u16,
+    fingerprint: String,
+}
+
+impl HostileAgent {
+    fn start(mode: &str) -> HostileAgent {
+        let dir = TempDir::new("certdesk-hostile-agent");
+        let cert = dir.path().join("cert.pem");
+        let key = dir.path().join("key.pem");
+        openssl([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=hostile-agent",
+            "-keyout",
+            key.to_str().expect("UTF-8"),
+            "-out",
+            cert.to_str().expect("UTF-8"),
+        ]);
+        let printed = openssl([
+            "x509",
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+            "-in",
+            cert.to_str().expect("UTF-8"),
+        ]);
+        let fingerprint = printed
+            .trim()
+            .rsplit_once('=')
+            .expect("a fingerprint")
+            .1
+            .to_owned();
+        let port = free_port();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fakes/hostile_agent.py");
+        let child = Command::new("python3")
+            .arg(script)
+            .arg(&cert)
+            .arg(&key)
+            .arg(port.to_string())
+            .arg(mode)
+            .stdout(fs::File::create(dir.path().join("out")).expect("stdout"))
+            .stderr(fs::File::create(dir.path().join("log")).expect("log"))
+            .spawn()
+            .expect("start hostile_agent.py");
+        let agent = HostileAgent {
+            child,
+            dir,
+            port,
+            fingerprint,
+        };
+        wait_until(
+            "hostile_agent.py to listen",
+            Duration::from_secs(30),
+            || fs::read_to_string(agent.dir.path().join("out")).is_ok_and(|o| o.contains("ready")),
+        );
+        agent
+    }
+
+    /// Pairs it in `cd` as `name` (the code goes nowhere: this agent takes no token).
+    fn pair(&self, cd: &Certdesk, name: &str) {
+        let code = cd.dir().join(format!("{name}.code"));
+        cd.json([
+            "agent",
+            "pair",
+            "--name",
+            name,
+            "--url",
+            &format!("https://127.0.0.1:{}", self.port),
+            "--fingerprint",
+            &self.fingerprint,
+            "--token-file",
+            code.to_str().expect("UTF-8"),
+        ]);
+    }
+
+    /// The bytes it sent before each client hung up.
+    fn served(&self) -> Vec<u64> {
+        fs::read_to_string(self.dir.path().join("log"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.strip_prefix("served ")?.parse().ok())
+            .collect()
+    }
+}
+
+impl Drop for HostileAgent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An end server whose agent answers floods certdesk with an endless body, or drips one byte a
+/// second: certdesk stops reading past its limit at once, and gives up on the drip when the
+/// call's deadline (60 s, the body included) is up, naming what happened.
+#[test]
+fn a_flooding_or_dripping_agent_is_cut_off() {
+    let flood = HostileAgent::start("flood");
+    let drip = HostileAgent::start("drip");
+    // Two data folders: one certdesk process at a time uses each.
+    let cd = Certdesk::new();
+    let cd_drip = Certdesk::new();
+    flood.pair(&cd, "flood");
+    drip.pair(&cd_drip, "drip");
+
+    let dripping = std::thread::scope(|scope| {
+        let dripping = scope.spawn(|| {
+            let start = std::time::Instant::now();
+            let out = cd_drip.run(["deploy", "test", "drip"]);
+            (out, start.elapsed())
+        });
+        let start = std::time::Instant::now();
+        let out = cd.run(["deploy", "test", "flood"]);
+        out.assert_code(2);
+        assert!(
+            out.stderr
+                .contains("agent \"flood\" sent an answer over 256 KiB"),
+            "{out}"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "{:?}",
+            start.elapsed()
+        );
+        dripping.join().expect("drip thread")
+    });
+    wait_until("the flood to end", Duration::from_secs(10), || {
+        !flood.served().is_empty()
+    });
+    assert!(
+        flood.served().iter().all(|bytes| *bytes < 16 << 20),
+        "certdesk read on: {:?}",
+        flood.served()
+    );
+
+    let (out, took) = dripping;
+    out.assert_code(2);
+    assert!(
+        out.stderr
+            .contains("agent \"drip\" did not answer within 60 s"),
+        "{out}"
+    );
+    assert!(
+        took >= Duration::from_secs(59) && took < Duration::from_secs(80),
+        "{took:?}"
+    );
+}
