@@ -232,3 +232,58 @@ pub(crate) fn open(
     }
     Ok(values)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPECS: [FieldSpec; 2] = [
+        FieldSpec::new("server", "Server", "where"),
+        FieldSpec::new("token", "Token", "the API token").secret(),
+    ];
+
+    fn save(
+        vault: &Vault,
+        from: &str,
+        to: &str,
+        sealed: BTreeMap<String, Sealed>,
+        token: SecretChange,
+    ) -> BTreeMap<String, Sealed> {
+        let fields = BTreeMap::from([("server".to_owned(), "ns1".to_owned())]);
+        let secrets = BTreeMap::from([("token".to_owned(), token)]);
+        let stored = Secrets {
+            vault,
+            table: Table::DnsAccounts,
+            from,
+            to,
+            sealed,
+        };
+        apply("a test form", &SPECS, &fields, &secrets, stored, |f| {
+            Error::input(f.name)
+        })
+        .unwrap()
+        .1
+    }
+
+    fn token_of(vault: &Vault, record: &str, sealed: &BTreeMap<String, Sealed>) -> String {
+        let values = open(vault, Table::DnsAccounts, record, &BTreeMap::new(), sealed).unwrap();
+        values["token"].as_str().to_owned()
+    }
+
+    #[test]
+    fn a_rename_takes_the_kept_secrets_to_the_new_record() {
+        let vault = Vault::from_key([4; 32]);
+        let old = save(
+            &vault,
+            "a",
+            "a",
+            BTreeMap::new(),
+            SecretChange::Set("s3cret".into()),
+        );
+        assert_eq!(token_of(&vault, "a", &old), "s3cret");
+        let renamed = save(&vault, "a", "b", old.clone(), SecretChange::Keep);
+        assert_eq!(token_of(&vault, "b", &renamed), "s3cret");
+        assert!(open(&vault, Table::DnsAccounts, "b", &BTreeMap::new(), &old).is_err());
+        assert!(open(&vault, Table::DnsAccounts, "a", &BTreeMap::new(), &renamed).is_err());
+    }
+}

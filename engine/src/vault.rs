@@ -287,8 +287,8 @@ impl Unopened {
     fn at(self, place: &Place) -> Error {
         match self {
             Self::Damaged => Error::Store(format!(
-                "the secret {place} does not open: it was changed or copied there from another \
-                 record; enter it again"
+                "the secret {place} does not open: it was changed, or copied there from another \
+                 record; restore the data folder from a backup, or enter the secret again"
             )),
             Self::Forgotten(at) => Error::input(format!(
                 "the secret {place} was forgotten when this data folder's secrets were reset \
