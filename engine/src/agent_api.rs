@@ -73,8 +73,9 @@ pub struct TxtChange {
 }
 
 impl TxtChange {
-    /// Refuses anything but a dns-01 value at a DNS name inside its zone: a stolen token can
-    /// then at most add challenge-shaped TXT values.
+    /// Refuses anything but a dns-01 value at a DNS name inside its zone. The agent also
+    /// refuses a name outside its own configuration's `names`, so a stolen token can at most
+    /// add challenge-shaped TXT values at the `_acme-challenge` names of those.
     pub fn check(&self) -> Result<()> {
         let name_like = |s: &str| {
             !s.is_empty()
@@ -122,8 +123,8 @@ impl TxtChange {
 }
 
 /// A certificate for the agent to install where its own configuration says: the agent, not the
-/// app, decides which files it writes and which command it runs, so a stolen token can at most
-/// install another certificate there.
+/// app, decides which files it writes, which command it runs and which names a certificate may
+/// carry, so a stolen token can at most install another certificate for those names there.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct InstallBundle {
     /// The repository entry.
