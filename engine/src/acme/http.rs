@@ -31,10 +31,10 @@ use crate::error::{Error, Problem, Result};
 const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long one request may take, every attempt and pause included: a CA that drips its answer
 /// or keeps failing cannot stretch a request past this.
-pub(crate) const REQUEST_DEADLINE: Duration = Duration::from_secs(45);
+const REQUEST_DEADLINE: Duration = Duration::from_secs(45);
 /// The most one answer may hold. ACME's largest answers (a certificate chain, an order of a
 /// hundred names) are some tens of kilobytes; a CA that sends more is not read further.
-pub(crate) const MAX_BODY: usize = 1 << 20;
+const MAX_BODY: usize = 1 << 20;
 /// Attempts per request, the first included.
 const ATTEMPTS: u32 = 4;
 /// The first pause between attempts; it doubles each time, with jitter.

@@ -34,8 +34,10 @@ pub const MIN_ARI_RECHECK: Duration = Duration::hours(1);
 /// …and no later than this (RFC 9773 §4.3.2 suggests about daily checks).
 pub const MAX_ARI_RECHECK: Duration = Duration::days(1);
 /// The longest wait a CA can ask for (Retry-After, a rate limit's time) that certdesk honours;
-/// a CA that asks for more (a year, or `u64::MAX` seconds) is asked again after this.
-pub const LONGEST_CA_WAIT: Duration = Duration::weeks(1);
+/// a CA that asks for more (a year, or `u64::MAX` seconds) is asked again after this. The week of
+/// [`crate::acme::http::LONGEST_CA_WAIT`], in the scheduler's time type.
+pub const LONGEST_CA_WAIT: Duration =
+    Duration::seconds(crate::acme::http::LONGEST_CA_WAIT.as_secs() as i64);
 
 /// The CA's renewal information as last fetched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
