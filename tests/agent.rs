@@ -319,6 +319,7 @@ fn pairing_pins_the_certificate_and_only_the_token_holder_is_answered() {
     let message = listed[0]["message"].as_str().expect("message");
     assert!(
         message.contains(concat!("certdesk-agent ", env!("CARGO_PKG_VERSION")))
+            && message.contains(&format!("names: {NAME};"))
             && message.contains("its own listener")
             && message.contains("dns-01: not configured"),
         "{message}"

@@ -188,6 +188,7 @@ impl Agent {
                     http01: self.challenges.describe(),
                     installs: self.installer.describe(),
                     dns01: self.txt.as_ref().map(|t| t.describe()),
+                    names: Some(self.scope.describe()),
                 },
             ));
         }

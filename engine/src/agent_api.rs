@@ -52,6 +52,10 @@ pub struct Health {
     /// with agents older than this field).
     #[serde(default)]
     pub dns01: Option<String>,
+    /// The certificate names its configuration lets it serve, in words; none from agents
+    /// older than this field.
+    #[serde(default)]
+    pub names: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -165,9 +165,13 @@ impl DeployTarget for Agent {
         let health = self.client.health().await?;
         Ok(Probe {
             summary: format!(
-                "certdesk-agent {} on {}; http-01: {}; dns-01: {}; installs: {}",
+                "certdesk-agent {} on {}; names: {}; http-01: {}; dns-01: {}; installs: {}",
                 health.version,
                 health.os,
+                health
+                    .names
+                    .as_deref()
+                    .unwrap_or("(not told by this agent version)"),
                 health.http01,
                 health
                     .dns01
