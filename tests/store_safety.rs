@@ -195,7 +195,18 @@ fn a_reset_keychain_fails_at_open_and_reset_secrets_is_the_confirmed_way_out() {
     export.assert_code(1);
     assert!(export.stderr.contains("was forgotten"), "{export}");
     assert!(export.stderr.contains("enter it again"), "{export}");
+    assert!(export.stderr.contains("certdesk cert renew"), "{export}");
     assert!(!key.exists());
+    // The account's key is forgotten too: an order says how to give it back.
+    let order = cd.run(Create::new(&["new.example.com"], "http-01"));
+    order.assert_failure();
+    assert!(
+        order
+            .stderr
+            .contains("credentials of accounts \"pebble\" was forgotten"),
+        "{order}"
+    );
+    assert!(order.stderr.contains("certdesk account delete"), "{order}");
 }
 
 #[test]

@@ -53,7 +53,7 @@ impl Table {
         }
     }
 
-    const ALL: [Self; TABLES] = [
+    pub(crate) const ALL: [Self; TABLES] = [
         Self::Accounts,
         Self::Requests,
         Self::Certificates,

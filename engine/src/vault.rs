@@ -292,8 +292,38 @@ impl Unopened {
             )),
             Self::Forgotten(at) => Error::input(format!(
                 "the secret {place} was forgotten when this data folder's secrets were reset \
-                 ({at}): enter it again"
+                 ({at}): enter it again ({})",
+                place.reentry()
             )),
+        }
+    }
+}
+
+impl Place<'_> {
+    /// How the user gives certdesk a forgotten secret of this place again.
+    fn reentry(&self) -> &'static str {
+        use crate::request::RequestRecord;
+        use crate::store::Table;
+        let table = Table::ALL.into_iter().find(|t| t.name() == self.table);
+        match table {
+            Some(Table::Accounts) => {
+                "delete the account here and import its key or register it again: certdesk \
+                 account delete, then certdesk account import or register"
+            }
+            Some(Table::Certificates) => {
+                "renew the certificate with a new key: certdesk cert renew ID"
+            }
+            Some(Table::Requests) if self.field == RequestRecord::KEYSTORE_PASSWORD => {
+                "give the keystore password with --password-file"
+            }
+            Some(Table::Requests) if self.field == RequestRecord::ORDER_KEY => {
+                "start a new order: certdesk request new-challenge ID"
+            }
+            Some(Table::Requests) => "create the request again with its key",
+            Some(Table::DnsAccounts) => "certdesk dns edit NAME with the secret",
+            Some(Table::Deployments) => "certdesk deploy edit NAME with the secret",
+            Some(Table::Settings) => "certdesk settings set smtp.password-file FILE",
+            Some(Table::Renewals) | None => "where certdesk asks for it",
         }
     }
 }
