@@ -291,6 +291,26 @@ mod tests {
         std::fs::remove_dir_all(root).unwrap();
     }
 
+    /// Needs root, as the agent runs, to hand the folder to another user.
+    #[test]
+    fn a_challenge_folder_another_user_owns_is_refused() {
+        if !rustix::process::geteuid().is_root() {
+            eprintln!("skipped: needs root to give a folder away");
+            return;
+        }
+        let root = tempfile_dir("owner");
+        let dir = root.join(".well-known");
+        std::fs::create_dir(&dir).unwrap();
+        std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+        let e = Webroot::new(root.clone())
+            .put("tok", b"tok.x")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("belongs to user id 65534"), "{e}");
+        assert!(!dir.join("acme-challenge").exists(), "nothing made inside");
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
     fn tempfile_dir(what: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!(
             "certdesk-agent-webroot-{what}-{}",
