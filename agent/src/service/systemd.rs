@@ -141,7 +141,13 @@ impl ServiceControl for Systemd {
         // The configuration says which commands run as root, and the state folder holds the
         // token's hash: only root may be able to change either.
         check_root_only(&config.path, "the configuration")?;
-        check_root_only(&config.state_dir, "the state folder")?;
+        // A state folder not made yet is made at the first run, under its nearest folder.
+        let state = config
+            .state_dir
+            .ancestors()
+            .find(|dir| dir.exists())
+            .unwrap_or(Path::new("/"));
+        check_root_only(state, "the state folder")?;
         let staged_dir = self.root.join(BINARY_DIR.trim_start_matches('/'));
         let placed = place_binary(exe, &staged_dir, NAME)?;
         let installed = Path::new(BINARY_DIR).join(NAME);
