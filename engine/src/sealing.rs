@@ -464,4 +464,48 @@ mod tests {
         assert_eq!(report.skipped[0].id, "c0ffee");
         assert!(report.skipped[0].damaged.contains("certificates"));
     }
+
+    #[tokio::test]
+    async fn a_due_certificate_whose_whole_record_does_not_read_is_skipped_by_the_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::from_key([9; 32]);
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .commit(
+                Change::new()
+                    .store_id("0123")
+                    .canary(&vault.seal(&CANARY, CANARY_TEXT))
+                    .schema_version(),
+            )
+            .await
+            .unwrap();
+        // What the scheduler's plan reads is there (expired, so due); the rest is not.
+        let version = serde_json::json!({
+            "serial": "01",
+            "names": ["half.example.com"],
+            "not_before": "2020-01-01T00:00:00Z",
+            "not_after": "2020-03-01T00:00:00Z",
+        });
+        let cert = serde_json::json!({"id": "half", "versions": [version]});
+        store.write_raw("certificates", "half", cert.to_string().as_bytes());
+        let request =
+            serde_json::json!({"id": "half", "account": "a", "challenge_type": "http-01"});
+        store.write_raw("requests", "half", request.to_string().as_bytes());
+        let engine = Engine::with(store, vault);
+        assert!(engine.renewal_plans(OffsetDateTime::now_utc()).unwrap()[0]
+            .due(OffsetDateTime::now_utc()));
+
+        let report = engine
+            .renew_due_once(OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        assert!(report.outcomes.is_empty(), "{:?}", report.outcomes);
+        assert_eq!(report.skipped.len(), 1, "{:?}", report.skipped);
+        assert_eq!(report.skipped[0].id, "half");
+        assert!(
+            report.skipped[0].damaged.contains("is damaged"),
+            "{:?}",
+            report.skipped
+        );
+    }
 }

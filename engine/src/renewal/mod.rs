@@ -284,8 +284,18 @@ impl Engine {
     /// [`CONCURRENT_RENEWALS`] at once) and reminds about the others.
     pub async fn renew_due_once(&self, now: OffsetDateTime) -> Result<PassReport> {
         self.refresh_ari(now).await?;
-        let (plans, skipped) = self.candidates(now)?;
+        let (plans, mut skipped) = self.candidates(now)?;
         let (due, later): (Vec<_>, Vec<_>) = plans.into_iter().partition(|p| p.due(now));
+        // The plans read only what says when a certificate renews; a due one is read whole here,
+        // so that a record damaged elsewhere is skipped too instead of failing the pass.
+        let mut readable = Vec::with_capacity(due.len());
+        for planned in due {
+            match self.unreadable(&planned.id) {
+                Some(damage) => skipped.push(damage),
+                None => readable.push(planned),
+            }
+        }
+        let due = readable;
         let needs_responder = due
             .iter()
             .any(|p| p.automated && p.challenge == ChallengeType::Http01);
@@ -323,6 +333,19 @@ impl Engine {
             held,
             mail_errors,
             skipped,
+        })
+    }
+
+    /// What does not read of the records a renewal of `id` reads whole (its certificate and its
+    /// scheduler state), if anything.
+    fn unreadable(&self, id: &str) -> Option<Damaged> {
+        let damage = match self.store.get::<CertRecord>(id) {
+            Ok(_) => self.store.get::<RenewalRecord>(id).err()?,
+            Err(e) => e,
+        };
+        Some(Damaged {
+            id: id.to_owned(),
+            damaged: damage.to_string(),
         })
     }
 
@@ -540,9 +563,11 @@ impl Engine {
             if current.revoked.is_some() || !state.ari_due(now) {
                 continue;
             }
-            let (Some(cert), Some(request)) = (
-                self.store.get::<CertRecord>(&entry.id)?,
-                self.store.get::<RequestView>(&entry.id)?,
+            // A record that does not read is left out: the pass skips it and says so when it is
+            // due.
+            let (Ok(Some(cert)), Ok(Some(request))) = (
+                self.store.get::<CertRecord>(&entry.id),
+                self.store.get::<RequestView>(&entry.id),
             ) else {
                 continue;
             };
