@@ -8,7 +8,8 @@
 mod common;
 
 use std::net::TcpListener;
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
 use common::ari::{rfc, time_of, AriProxy, Saved};
@@ -432,4 +433,92 @@ fn a_login_without_encryption_is_refused_beside_its_fields_and_the_password_neve
     let shown = cd.json(["settings", "show"]);
     assert_eq!(shown["smtp"]["security"], "starttls", "{shown:#}");
     assert_eq!(sink.count(), 1);
+}
+
+/// `tests/fakes/smtp_hostile.py`: an SMTP server whose greeting never ends, dripped or flooded.
+struct HostileSmtp {
+    child: std::process::Child,
+    port: u16,
+    record: std::path::PathBuf,
+}
+
+impl HostileSmtp {
+    fn start(cd: &Certdesk, mode: &str) -> HostileSmtp {
+        let port = common::free_port();
+        let record = cd.dir().join(format!("smtp-{mode}.jsonl"));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fakes/smtp_hostile.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .args(["--port", &port.to_string(), "--mode", mode, "--record"])
+            .arg(&record)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3");
+        let mut ready = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut ready)
+            .expect("the server's first line");
+        assert!(ready.starts_with("listening"), "{ready:?}");
+        HostileSmtp {
+            child,
+            port,
+            record,
+        }
+    }
+
+    /// The connections it served, once the client has hung up.
+    fn connections(&self) -> Vec<Value> {
+        wait_until(
+            "the server to see the hang-up",
+            StdDuration::from_secs(10),
+            || self.record.exists(),
+        );
+        std::fs::read_to_string(&self.record)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect()
+    }
+}
+
+impl Drop for HostileSmtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn an_smtp_server_that_drips_or_floods_its_greeting_is_given_up() {
+    let cd = Certdesk::new();
+    let flood = HostileSmtp::start(&cd, "flood");
+    configure(&cd, flood.port, Security::None);
+    let (out, peak_kib) = run_measured(&cd, &["mail".to_owned(), "test".to_owned()]);
+    eprintln!("a flooding SMTP server: peak RSS {peak_kib} KiB");
+    out.assert_code(2);
+    assert!(
+        out.stderr
+            .contains("sent more than the size limit of 1 MiB"),
+        "{out}"
+    );
+    assert!(peak_kib < 100 * 1024, "peak RSS {peak_kib} KiB:\n{out}");
+    let served = flood.connections();
+    assert_eq!(served[0]["received"], "", "nothing was sent: {served:?}");
+
+    let drip = HostileSmtp::start(&cd, "drip");
+    configure(&cd, drip.port, Security::None);
+    let started = Instant::now();
+    let out = cd.run(["mail", "test"]);
+    let took = started.elapsed();
+    eprintln!("a dripping SMTP server: given up after {took:?}");
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("timed out") && out.stderr.contains("within 60 seconds"),
+        "{out}"
+    );
+    assert!(took < StdDuration::from_secs(75), "took {took:?}");
+    let served = drip.connections();
+    assert!(served[0]["bytes"].as_u64().unwrap_or(0) > 60, "{served:?}");
+    assert_eq!(served[0]["received"], "", "nothing was sent: {served:?}");
 }

@@ -2,6 +2,7 @@
 //! sealed password, sender and recipient): a test mail, renewal notices and their daily digest,
 //! and certificates sent as attachments.
 
+mod bounded;
 mod certificate;
 mod notice;
 mod smtp;

@@ -2,14 +2,16 @@
 //! and addresses. Server certificates are checked against the system's roots (and
 //! `SSL_CERT_FILE`), since a company relay's certificate is often from an in-house CA.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::MailSent;
+use super::{bounded, MailSent};
 use crate::error::{Error, Result};
 use crate::settings::{SmtpSecurity, SmtpView};
 
@@ -19,9 +21,9 @@ type Transport = AsyncSmtpTransport<Tokio1Executor>;
 /// never answers must not hang a renewal run.
 const TIMEOUT: Duration = Duration::from_secs(30);
 /// How long handing over one mail may take, from connecting to the server's last answer: a
-/// server that answers each line just in time cannot stretch it further. (lettre bounds the
-/// size of each answer itself: 1,000 bytes a line, 100,000 an answer.)
-const DEADLINE: Duration = Duration::from_secs(90);
+/// server that answers each line just in time, or drips one byte at a time, cannot stretch it
+/// further. (What the server may send in that time is bounded by [`bounded::Relay`].)
+const DEADLINE: Duration = Duration::from_secs(60);
 
 /// What a mail carries.
 pub(crate) enum Body {
@@ -75,22 +77,25 @@ fn message(smtp: &SmtpView, to: &str, subject: &str, body: Body) -> Result<Messa
     built.map_err(|e| Error::input(format!("the mail could not be composed: {e}")))
 }
 
-fn transport(smtp: &SmtpView, password: Option<&str>) -> Result<Transport> {
-    // Settings saved before the rule (or written by hand) are refused here too, before connecting.
-    smtp.security.check_login(&smtp.username)?;
-    let tls_error = |e: lettre::transport::smtp::Error| {
-        Error::input(format!(
-            "TLS cannot be set up for the SMTP server {:?}: {e}",
-            smtp.host
-        ))
+/// lettre's transport for `smtp`, connecting to `relay` ([`bounded::Relay`]): TLS is checked
+/// against the server's own name, end to end through the relay.
+fn transport(smtp: &SmtpView, password: Option<&str>, relay: SocketAddr) -> Result<Transport> {
+    let tls = || {
+        TlsParameters::new(smtp.host.clone()).map_err(|e| {
+            Error::input(format!(
+                "TLS cannot be set up for the SMTP server {:?}: {e}",
+                smtp.host
+            ))
+        })
     };
+    let builder = Transport::builder_dangerous(relay.ip().to_string())
+        .port(relay.port())
+        .timeout(Some(TIMEOUT));
     let builder = match smtp.security {
-        SmtpSecurity::Starttls => Transport::starttls_relay(&smtp.host).map_err(tls_error)?,
-        SmtpSecurity::Tls => Transport::relay(&smtp.host).map_err(tls_error)?,
-        SmtpSecurity::Plain => Transport::builder_dangerous(&smtp.host),
-    }
-    .port(smtp.port)
-    .timeout(Some(TIMEOUT));
+        SmtpSecurity::Starttls => builder.tls(Tls::Required(tls()?)),
+        SmtpSecurity::Tls => builder.tls(Tls::Wrapper(tls()?)),
+        SmtpSecurity::Plain => builder,
+    };
     let builder = match (smtp.username.is_empty(), password) {
         (true, _) => builder,
         (false, Some(password)) => {
@@ -154,22 +159,18 @@ pub(crate) async fn send(
 ) -> Result<MailSent> {
     let message = message(smtp, to, subject, body)?;
     let server = format!("{}:{}", smtp.host, smtp.port);
-    let transport = transport(smtp, password)?;
-    tokio::time::timeout(DEADLINE, transport.send(message))
+    // Settings saved before the rule (or written by hand) are refused here too, before connecting.
+    smtp.security.check_login(&smtp.username)?;
+    let timed_out = || {
+        Error::Network(format!(
+            "timed out: the SMTP server {server} did not take the mail within {} seconds; \
+             check that it is an SMTP server and not overloaded",
+            DEADLINE.as_secs()
+        ))
+    };
+    tokio::time::timeout(DEADLINE, hand_over(smtp, password, &server, message))
         .await
-        .map_err(|_| {
-            Error::Network(format!(
-                "timed out: the SMTP server {server} did not take the mail within {} seconds; \
-                 check that it is an SMTP server and not overloaded",
-                DEADLINE.as_secs()
-            ))
-        })?
-        .map_err(|e| {
-            Error::Network(format!(
-                "the SMTP server {server} did not take the mail: {e}; {}",
-                hint(&e)
-            ))
-        })?;
+        .map_err(|_| timed_out())??;
     Ok(MailSent {
         server,
         from: smtp.from.clone(),
@@ -178,27 +179,61 @@ pub(crate) async fn send(
     })
 }
 
+/// One SMTP session through a [`bounded::Relay`].
+async fn hand_over(
+    smtp: &SmtpView,
+    password: Option<&str>,
+    server: &str,
+    message: Message,
+) -> Result<()> {
+    let relay = bounded::Relay::open(&smtp.host, smtp.port, TIMEOUT)
+        .await
+        .map_err(|e| {
+            Error::Network(format!(
+                "the SMTP server {server} did not take the mail: it cannot be reached ({e}); \
+                 check the host and the port (587 for STARTTLS, 465 for TLS, 25 for none) and \
+                 that the server is running"
+            ))
+        })?;
+    let sent = transport(smtp, password, relay.local())?
+        .send(message)
+        .await;
+    match sent {
+        Ok(_) => Ok(()),
+        Err(_) if relay.overflowed() => Err(Error::Network(format!(
+            "the SMTP server {server} sent more than the size limit of {} MiB without finishing \
+             its answers; certdesk stopped reading it. Check that it is an SMTP server",
+            bounded::MAX_FROM_SERVER >> 20
+        ))),
+        Err(e) => Err(Error::Network(format!(
+            "the SMTP server {server} did not take the mail: {e}; {}",
+            hint(&e)
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_login_without_encryption_is_refused_before_connecting() {
+    #[tokio::test]
+    async fn a_login_without_encryption_is_refused_before_connecting() {
+        // Something listens, so that a connection would be seen.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
         let smtp = SmtpView {
             host: "127.0.0.1".into(),
-            port: 25,
+            port: listener.local_addr().expect("address").port(),
             username: "certdesk".into(),
+            from: "certdesk@example.com".into(),
             security: SmtpSecurity::Plain,
             ..SmtpView::default()
         };
-        let Err(e) = transport(&smtp, Some("secret")) else {
-            panic!("a plain login was let through");
-        };
+        let body = Body::Text("hello".into());
+        let e = send(&smtp, Some("secret"), "admin@example.com", "s", body)
+            .await
+            .expect_err("a plain login was let through");
         assert!(e.to_string().contains("unencrypted"), "{e}");
-        let relay = SmtpView {
-            username: String::new(),
-            ..smtp
-        };
-        assert!(transport(&relay, None).is_ok());
+        assert!(listener.accept().is_err(), "it connected");
     }
 }
