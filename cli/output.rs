@@ -1,7 +1,7 @@
 //! Printing results: readable text on a terminal, JSON with `--json`. Errors go to stderr with
 //! what to do, and (with `--json`) as an object on stdout too; the exit code tells the kind.
 //!
-//! Every line goes out through [`say!`] / [`tell!`] (or [`print_json`]'s JSON form), which escape
+//! Every line goes out through [`say!`] / [`tell!`] (or `Out::print_json`'s JSON form), which escape
 //! control characters ([`escape`]): what a CA, a DNS provider or an SMTP server wrote reaches the
 //! terminal as text, never as commands to it.
 
