@@ -26,8 +26,21 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// A command: one on the data folder itself, which runs before the folder's engine is opened
+/// (its secrets may not open), or one that works through the opened engine. Split so that the
+/// engine's commands cannot be handed a store command.
 #[derive(Subcommand)]
 pub enum Command {
+    #[command(flatten)]
+    Engine(EngineCommand),
+    /// The data folder itself: forget its secrets when its master key is lost.
+    #[command(subcommand)]
+    Store(crate::store::StoreCmd),
+}
+
+/// The commands that work through the opened data folder's engine.
+#[derive(Subcommand)]
+pub enum EngineCommand {
     /// ACME accounts, one per CA.
     #[command(subcommand)]
     Account(AccountCmd),
@@ -58,9 +71,6 @@ pub enum Command {
     /// Deploy mappings: answer http-01 and install certificates on end servers.
     #[command(subcommand)]
     Deploy(crate::deploy::DeployCmd),
-    /// The data folder itself: forget its secrets when its master key is lost.
-    #[command(subcommand)]
-    Store(crate::store::StoreCmd),
 }
 
 #[derive(Subcommand)]

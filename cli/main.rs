@@ -24,7 +24,7 @@ use certdesk_engine::sealing::Listed;
 use certdesk_engine::{Engine, Error, Result};
 use clap::Parser as _;
 
-use args::{AccountCmd, CaArgs, CertCmd, Cli, Command, DnsCmd, RequestCmd};
+use args::{AccountCmd, CaArgs, CertCmd, Cli, Command, DnsCmd, EngineCommand, RequestCmd};
 use output::Out;
 
 fn main() -> ExitCode {
@@ -77,7 +77,7 @@ const DEADLINE_VAR: &str = "CERTDESK_DEADLINE";
 /// The deadline of `command`; none for `daemon`, which runs until it is stopped (each of its
 /// passes is held to the per-certificate deadline).
 fn deadline(command: &Command) -> Result<Option<Duration>> {
-    if matches!(command, Command::Daemon) {
+    if matches!(command, Command::Engine(EngineCommand::Daemon)) {
         return Ok(None);
     }
     if let Some(text) = std::env::var_os(DEADLINE_VAR) {
@@ -90,7 +90,7 @@ fn deadline(command: &Command) -> Result<Option<Duration>> {
         };
     }
     Ok(Some(match command {
-        Command::Renew(_) => PASS_DEADLINE,
+        Command::Engine(EngineCommand::Renew(_)) => PASS_DEADLINE,
         _ => COMMAND_DEADLINE,
     }))
 }
@@ -105,21 +105,22 @@ fn deadline_passed(limit: Duration) -> Error {
 }
 
 async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
+    let data_dir = cli.data_dir.unwrap_or_else(default_data_dir);
+    let command = match cli.command {
+        // Resetting the secrets is for a folder whose secrets do not open: before `Engine::open`.
+        Command::Store(cmd) => return store::run(&data_dir, cmd, out).await,
+        Command::Engine(command) => command,
+    };
     // Packaging the agent needs no data folder (and works while the app holds it).
-    if let Command::Agent(agent::AgentCmd::Package { out: path }) = &cli.command {
+    if let EngineCommand::Agent(agent::AgentCmd::Package { out: path }) = &command {
         return agent::package(path, out);
-    }
-    let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
-    // Resetting the secrets is for a folder whose secrets do not open: before `Engine::open`.
-    if let Command::Store(cmd) = cli.command {
-        return store::run(&data_dir, cmd, out).await;
     }
     let engine = match Engine::open(&data_dir).await {
         Ok(engine) => engine,
         // The app or `certdesk daemon` holds the folder: it makes the pass for us.
         Err(e) => {
-            return match (e, cli.command) {
-                (Error::InUse { served: true, .. }, Command::Renew(args)) => {
+            return match (e, command) {
+                (Error::InUse { served: true, .. }, EngineCommand::Renew(args)) => {
                     renew::forward(&data_dir, args, out).await
                 }
                 (e, _) => Err(e),
@@ -133,18 +134,17 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
             r.id, r.status, r.id
         ));
     }
-    match cli.command {
-        Command::Account(cmd) => account(&engine, cmd, out).await,
-        Command::Request(cmd) => request(&engine, cmd, out).await,
-        Command::Cert(cmd) => cert(&engine, cmd, out).await,
-        Command::Dns(cmd) => dns(&engine, cmd, out).await,
-        Command::Mail(cmd) => mail::run(&engine, cmd, out).await,
-        Command::Settings(cmd) => settings::run(&engine, cmd, out).await,
-        Command::Renew(args) => renew::run(&engine, args, out).await,
-        Command::Daemon => daemon::run(&engine, out).await,
-        Command::Agent(cmd) => agent::run(&engine, cmd, out).await,
-        Command::Deploy(cmd) => deploy::run(&engine, cmd, out).await,
-        Command::Store(_) => unreachable!("handled before the data folder is opened"),
+    match command {
+        EngineCommand::Account(cmd) => account(&engine, cmd, out).await,
+        EngineCommand::Request(cmd) => request(&engine, cmd, out).await,
+        EngineCommand::Cert(cmd) => cert(&engine, cmd, out).await,
+        EngineCommand::Dns(cmd) => dns(&engine, cmd, out).await,
+        EngineCommand::Mail(cmd) => mail::run(&engine, cmd, out).await,
+        EngineCommand::Settings(cmd) => settings::run(&engine, cmd, out).await,
+        EngineCommand::Renew(args) => renew::run(&engine, args, out).await,
+        EngineCommand::Daemon => daemon::run(&engine, out).await,
+        EngineCommand::Agent(cmd) => agent::run(&engine, cmd, out).await,
+        EngineCommand::Deploy(cmd) => deploy::run(&engine, cmd, out).await,
     }
 }
 
