@@ -337,6 +337,21 @@ mod tests {
         store
     }
 
+    /// A data folder at the current schema, its canary sealed under `vault`, and no records.
+    async fn current_store(dir: &Path, vault: &Vault) -> Store {
+        let store = Store::open(dir).unwrap();
+        store
+            .commit(
+                Change::new()
+                    .store_id("0123")
+                    .canary(&vault.seal(&CANARY, CANARY_TEXT))
+                    .schema_version(),
+            )
+            .await
+            .unwrap();
+        store
+    }
+
     fn stored_credentials(store: &Store, name: &str) -> Sealed {
         let json: serde_json::Value =
             serde_json::from_slice(&store.read_raw("accounts", name).unwrap()).unwrap();
@@ -411,16 +426,7 @@ mod tests {
     async fn damaged_records_are_listed_as_such_and_skipped_by_the_scheduler() {
         let dir = tempfile::tempdir().unwrap();
         let vault = Vault::from_key([9; 32]);
-        let store = Store::open(dir.path()).unwrap();
-        store
-            .commit(
-                Change::new()
-                    .store_id("0123")
-                    .canary(&vault.seal(&CANARY, CANARY_TEXT))
-                    .schema_version(),
-            )
-            .await
-            .unwrap();
+        let store = current_store(dir.path(), &vault).await;
         let good = vault.seal(&credentials("good"), b"credentials of good");
         store.write_raw("accounts", "good", &account_json("good", &good));
         // The good account's sealed credentials copied into another record's place.
@@ -469,16 +475,7 @@ mod tests {
     async fn a_due_certificate_whose_whole_record_does_not_read_is_skipped_by_the_pass() {
         let dir = tempfile::tempdir().unwrap();
         let vault = Vault::from_key([9; 32]);
-        let store = Store::open(dir.path()).unwrap();
-        store
-            .commit(
-                Change::new()
-                    .store_id("0123")
-                    .canary(&vault.seal(&CANARY, CANARY_TEXT))
-                    .schema_version(),
-            )
-            .await
-            .unwrap();
+        let store = current_store(dir.path(), &vault).await;
         // What the scheduler's plan reads is there (expired, so due); the rest is not.
         let version = serde_json::json!({
             "serial": "01",
