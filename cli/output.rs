@@ -274,7 +274,7 @@ impl Out {
                     "  {domain} [{}]\n    serve at: {url}\n    content:  {key_authorization}",
                     c.status
                 ),
-                Challenge::Dns01 { domain, record_name, record_value } => say!(
+                Challenge::Dns01 { domain, record_name, record_value, .. } => say!(
                     "  {domain} [{}]\n    TXT record: {record_name}\n    value:      {record_value}",
                     c.status
                 ),

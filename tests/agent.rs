@@ -722,10 +722,11 @@ fn marker_hook(dir: &Path) -> (String, PathBuf) {
     (hook.to_str().expect("UTF-8").to_owned(), marker)
 }
 
-/// A dns-01 change as the API takes it.
-fn txt_change(fqdn: &str, zone: &str) -> String {
+/// A dns-01 addition as the API takes it: the key authorization of token `tok1` under
+/// `thumbprint`.
+fn txt_change(fqdn: &str, zone: &str, thumbprint: &str) -> String {
     json!({"action": "present", "fqdn": fqdn, "zone": zone,
-           "value": "LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ"})
+           "key_authorization": format!("tok1.{thumbprint}")})
     .to_string()
 }
 
@@ -758,10 +759,11 @@ fn entries_under(dir: &Path) -> Vec<String> {
 }
 
 /// The pairing token stolen, the agent's API called directly: a TXT record for a name the agent
-/// does not serve, one that is not an `_acme-challenge` name, an http-01 answer for an ACME
-/// account certdesk never paired. Each refused with the reason, and nothing published: the DNS
-/// command never ran, nothing appeared in the web root. The same calls for what the agent does
-/// serve go through, so the refusals are the agent's choice, not a broken setup.
+/// does not serve, one that is not an `_acme-challenge` name, a bare TXT value (whose account
+/// the agent cannot tell), and an http-01 answer and a dns-01 TXT record for an ACME account
+/// certdesk never paired. Each refused with the reason, and nothing published: the DNS command
+/// never ran, nothing appeared in the web root. The same calls for what the agent does serve go
+/// through, so the refusals are the agent's choice, not a broken setup.
 #[test]
 fn a_stolen_token_publishes_nothing_the_agents_configuration_does_not_allow() {
     let pebble = Pebble::start();
@@ -779,26 +781,38 @@ fn a_stolen_token_publishes_nothing_the_agents_configuration_does_not_allow() {
         "the code names certdesk's account"
     );
     let stolen = Some(code.token.as_str());
+    let ours = code.thumbprints[0].as_str();
+    let foreign = "f".repeat(42) + "A";
+    let at_name = format!("_acme-challenge.{NAME}");
 
     for (body, says) in [
         (
-            txt_change("_acme-challenge.www.example.org", "example.org"),
-            "refuses a TXT record at _acme-challenge.www.example.org",
+            txt_change("_acme-challenge.www.example.org", "example.org", ours),
+            "refuses a TXT record at _acme-challenge.www.example.org".to_owned(),
         ),
         (
-            txt_change(&format!("_dmarc.{NAME}"), NAME),
-            "only at _acme-challenge.NAME",
+            txt_change(&format!("_dmarc.{NAME}"), NAME, ours),
+            "only at _acme-challenge.NAME".to_owned(),
         ),
         (
-            txt_change(&format!("_acme-challenge.www.{NAME}"), NAME),
-            &format!("serves only {NAME}"),
+            txt_change(&format!("_acme-challenge.www.{NAME}"), NAME, ours),
+            format!("serves only {NAME}"),
+        ),
+        (
+            txt_change(&at_name, NAME, &foreign),
+            format!("account thumbprint {foreign}"),
+        ),
+        (
+            json!({"action": "present", "fqdn": at_name, "zone": NAME,
+                   "value": "LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ"})
+            .to_string(),
+            "missing field `key_authorization`".to_owned(),
         ),
     ] {
         let (status, answer) = agent.answer("POST", "/v1/dns01", stolen, Some(&body));
         assert_eq!(status, 400, "{body}: {answer}");
-        assert!(answer.contains(says), "{body}: {answer}");
+        assert!(answer.contains(&says), "{body}: {answer}");
     }
-    let foreign = "f".repeat(42) + "A";
     let (status, answer) = agent.answer(
         "PUT",
         "/v1/http01/tok1",
@@ -815,13 +829,13 @@ fn a_stolen_token_publishes_nothing_the_agents_configuration_does_not_allow() {
     assert!(entries_under(&web).is_empty(), "{:?}", entries_under(&web));
 
     // What the configuration does allow goes through.
-    let allowed = txt_change(&format!("_acme-challenge.{NAME}"), NAME);
+    let allowed = txt_change(&at_name, NAME, ours);
     assert_eq!(agent.call("POST", "/v1/dns01", stolen, Some(&allowed)), 200);
     assert_eq!(
         fs::read_to_string(&marker).expect("the hook ran"),
-        format!("present _acme-challenge.{NAME}\n")
+        format!("present {at_name}\n")
     );
-    let pinned = key_authorization("tok1", &code.thumbprints[0]);
+    let pinned = key_authorization("tok1", ours);
     assert_eq!(
         agent.call("PUT", "/v1/http01/tok1", stolen, Some(&pinned)),
         200

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use certdesk_engine::agent_api::{self, ApiError, Health, Http01Token, InstallBundle, TxtChange};
+use certdesk_engine::agent_api::{
+    self, Action, ApiError, Health, Http01Token, InstallBundle, TxtChange,
+};
 use certdesk_engine::serve::{self, HttpLimits};
 use certdesk_engine::{Error, ErrorKind, Result};
 use http::{Method, Request, Response, StatusCode};
@@ -208,8 +210,13 @@ impl Agent {
         }
         if path == agent_api::DNS01 && method == Method::POST {
             let change: TxtChange = read_json(request).await?;
-            change.check()?;
+            let account = change.check()?;
             self.scope.check_txt(&change.fqdn)?;
+            // Removing a value publishes nothing, and must still work for an account paired
+            // away since it was added.
+            if change.action == Action::Present {
+                self.state.check_account(account)?;
+            }
             let txt = self.txt.as_ref().ok_or_else(|| {
                 Error::input(
                     "this agent does not answer dns-01: set dns_command in its configuration and \

@@ -14,7 +14,8 @@ pub trait TxtRecords: Send + Sync {
     /// How the records are published, in words, for the health call.
     fn describe(&self) -> String;
 
-    /// Adds or removes one value, as `change.action` says; a value already gone is fine.
+    /// Adds or removes one value ([`TxtChange::value`], checked by the API beforehand), as
+    /// `change.action` says; a value already gone is fine.
     async fn change(&self, change: &TxtChange) -> Result<()>;
 }
 
@@ -38,7 +39,7 @@ impl TxtRecords for Command {
 
     async fn change(&self, change: &TxtChange) -> Result<()> {
         self.0
-            .run_here(change.action, &change.fqdn, &change.value)
+            .run_here(change.action, &change.fqdn, &change.value())
             .await
             .map_err(|why| {
                 Error::Deploy(format!(

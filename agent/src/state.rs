@@ -126,8 +126,8 @@ impl State {
             return Ok(());
         }
         Err(Error::input(format!(
-            "this agent answers http-01 only for the ACME accounts named when it was paired, \
-             and the key authorization is for account thumbprint {thumbprint}: if it is an \
+            "this agent answers http-01 and dns-01 only for the ACME accounts named when it was \
+             paired, and the key authorization is for account thumbprint {thumbprint}: if it is an \
              account added to certdesk since, pair the agent again (certdesk agent pair, then \
              certdesk-agent pair on the server)"
         )))
@@ -170,4 +170,41 @@ fn hostname() -> String {
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "certdesk-agent".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use certdesk_engine::agent_api::{Action, TxtChange};
+
+    /// The account check the API makes for a dns-01 addition: the thumbprint in the key
+    /// authorization must be one the pairing code named.
+    #[test]
+    fn a_dns01_key_authorization_is_taken_only_for_a_pinned_account() {
+        let dir = std::env::temp_dir().join(format!("certdesk-agent-state-{}", std::process::id()));
+        let state = State::open(&dir).unwrap();
+        let ours = "A".repeat(42) + "E";
+        let foreign = "f".repeat(42) + "A";
+        let change = |thumbprint: &str| TxtChange {
+            action: Action::Present,
+            fqdn: "_acme-challenge.example.net".into(),
+            zone: "example.net".into(),
+            key_authorization: format!("tok1.{thumbprint}"),
+        };
+        // Before pairing, no account is pinned.
+        assert!(state.check_account(change(&ours).check().unwrap()).is_err());
+
+        state.pair(&PairingCode::new(vec![ours.clone()])).unwrap();
+        state.check_account(change(&ours).check().unwrap()).unwrap();
+        let refused = state
+            .check_account(change(&foreign).check().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("http-01 and dns-01")
+                && refused.contains(&format!("account thumbprint {foreign}")),
+            "{refused}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

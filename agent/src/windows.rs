@@ -320,12 +320,13 @@ impl TxtRecords for DnsServer {
             Action::Cleanup => REMOVE_TXT,
         };
         let name = change.relative_name();
+        let value = change.value();
         powershell(
             script,
             &[
                 ("CERTDESK_ZONE", change.zone.as_str()),
                 ("CERTDESK_NAME", name.as_str()),
-                ("CERTDESK_VALUE", change.value.as_str()),
+                ("CERTDESK_VALUE", value.as_str()),
             ],
         )
         .await

@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 
 pub use crate::dns::command::Action;
 
+use crate::acme::checks;
 use crate::deploy::Bundle;
 use crate::dns::TxtSet;
 use crate::error::{Error, Result};
@@ -30,7 +31,8 @@ pub const HTTP01: &str = "/v1/http01/";
 /// `POST` (body [`InstallBundle`]): install a certificate; answers [`Installed`].
 pub const INSTALL: &str = "/v1/install";
 /// `POST` (body [`TxtChange`]): add or remove one dns-01 TXT value where the agent's own
-/// configuration says (its DNS command, or the Windows DNS Server).
+/// configuration says (its DNS command, or the Windows DNS Server), given as its key
+/// authorization.
 pub const DNS01: &str = "/v1/dns01";
 
 /// Bytes of randomness in a pairing token (256 bits, 43 characters of base64url).
@@ -63,7 +65,9 @@ pub struct Http01Token {
     pub key_authorization: String,
 }
 
-/// One dns-01 TXT value for the agent to add or remove.
+/// One dns-01 TXT value for the agent to add or remove, given as the key authorization it is the
+/// digest of: the agent checks whose account that is and computes the value itself
+/// ([`TxtChange::value`]), as it does for http-01.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TxtChange {
     pub action: Action,
@@ -72,15 +76,18 @@ pub struct TxtChange {
     /// The zone holding it, as certdesk found it by SOA lookup: the Windows DNS Server adds
     /// records by zone and relative name.
     pub zone: String,
-    /// The challenge's value: base64url of a SHA-256 digest.
-    pub value: String,
+    /// The challenge's `token.THUMBPRINT` (RFC 8555 §8.4), for a removal too: one shape both
+    /// ways, and the value removed is the one added.
+    pub key_authorization: String,
 }
 
 impl TxtChange {
-    /// Refuses anything but a dns-01 value at a DNS name inside its zone. The agent also
-    /// refuses a name outside its own configuration's `names`, so a stolen token can at most
-    /// add challenge-shaped TXT values at the `_acme-challenge` names of those.
-    pub fn check(&self) -> Result<()> {
+    /// Refuses anything but a dns-01 key authorization for a DNS name inside its zone, and
+    /// returns the account thumbprint in it. The agent also refuses a name outside its own
+    /// configuration's `names` and adds a value only for a thumbprint pinned at pairing, so a
+    /// stolen token can at most add challenge values for certdesk's own accounts at the
+    /// `_acme-challenge` names of those.
+    pub fn check(&self) -> Result<&str> {
         let name_like = |s: &str| {
             !s.is_empty()
                 && s.len() <= 253
@@ -106,13 +113,18 @@ impl TxtChange {
                 self.fqdn, self.zone
             )));
         }
-        let digest = BASE64_URL_SAFE_NO_PAD.decode(&self.value);
-        if !matches!(digest, Ok(bytes) if bytes.len() == 32) {
-            return Err(Error::input(
-                "the TXT value is not a dns-01 challenge value (base64url of a SHA-256 digest)",
-            ));
-        }
-        Ok(())
+        // A token has no dot (base64url), so the first one ends it.
+        let token = self
+            .key_authorization
+            .split_once('.')
+            .map_or(self.key_authorization.as_str(), |(token, _)| token);
+        checks::check_token(token)?;
+        key_authorization_thumbprint(token, &self.key_authorization)
+    }
+
+    /// The TXT value to add or remove: the digest of the key authorization.
+    pub fn value(&self) -> String {
+        checks::txt_value(&self.key_authorization)
     }
 
     /// `fqdn` relative to the zone: `_acme-challenge.www` in `example.com`, `@` at the apex.
@@ -214,10 +226,11 @@ pub struct ApiError {
 /// `TOKEN.THUMBPRINT.THUMBPRINT…`, the pairing token followed by the RFC 7638 thumbprints of
 /// certdesk's ACME accounts.
 ///
-/// The agent serves an http-01 key authorization (`TOKEN.THUMBPRINT`) only for one of these
-/// thumbprints. They reach it only this way, through the administrator on the server: the API
-/// has no call that adds one, so a stolen pairing token cannot make the agent answer http-01
-/// for an account certdesk does not hold.
+/// The agent serves an http-01 key authorization (`TOKEN.THUMBPRINT`), and publishes the TXT
+/// value of a dns-01 one, only for one of these thumbprints. They reach it only this way,
+/// through the administrator on the server: the API has no call that adds one, so a stolen
+/// pairing token cannot make the agent answer a challenge for an account certdesk does not
+/// hold.
 pub struct PairingCode {
     pub token: Zeroizing<String>,
     pub thumbprints: Vec<String>,
@@ -276,7 +289,7 @@ pub fn check_thumbprint(text: &str) -> Result<()> {
     }
 }
 
-/// The account thumbprint in an http-01 key authorization, which must be `token.THUMBPRINT`
+/// The account thumbprint in a key authorization, which must be `token.THUMBPRINT`
 /// (RFC 8555 §8.1) and nothing else.
 pub fn key_authorization_thumbprint<'a>(
     token: &str,
@@ -392,30 +405,46 @@ mod tests {
     }
 
     #[test]
-    fn only_challenge_values_inside_their_zone_are_taken() {
+    fn only_key_authorizations_for_names_inside_their_zone_are_taken() {
+        let thumbprint = BASE64_URL_SAFE_NO_PAD.encode([7u8; 32]);
         let good = TxtChange {
             action: Action::Present,
             fqdn: "_acme-challenge.www.example.com".into(),
             zone: "example.com".into(),
-            value: BASE64_URL_SAFE_NO_PAD.encode([7u8; 32]),
+            key_authorization: format!("tok_-1.{thumbprint}"),
         };
-        good.check().unwrap();
+        assert_eq!(good.check().unwrap(), thumbprint);
         assert_eq!(good.relative_name(), "_acme-challenge.www");
+        assert_eq!(good.value(), checks::txt_value(&good.key_authorization));
+        checks::check_txt_value(&good.value()).unwrap();
         let outside = TxtChange {
             zone: "example.org".into(),
             ..good.clone()
         };
         assert!(outside.check().is_err());
-        let spf = TxtChange {
-            value: "v=spf1 -all".into(),
-            ..good.clone()
-        };
-        assert!(spf.check().is_err());
         let injected = TxtChange {
             fqdn: "x\"; Remove-Item C:\\ #.example.com".into(),
-            ..good
+            ..good.clone()
         };
         assert!(injected.check().is_err());
+        // A digest (what certdesk sent before), a bare token, a damaged thumbprint, a token
+        // outside base64url: none says whose account the value would be for.
+        for bad in [
+            thumbprint.clone(),
+            "tok1".into(),
+            "tok1.".into(),
+            ".".to_owned() + &thumbprint,
+            format!("tok1.{thumbprint}x"),
+            format!("tok1.{thumbprint}.{thumbprint}"),
+            format!("to/k.{thumbprint}"),
+            format!("tok1.{}", &thumbprint[1..]),
+        ] {
+            let change = TxtChange {
+                key_authorization: bad.clone(),
+                ..good.clone()
+            };
+            assert!(change.check().is_err(), "{bad}");
+        }
     }
 
     #[test]

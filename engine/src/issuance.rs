@@ -281,7 +281,8 @@ impl Engine {
             let published = match info.challenge_type {
                 ChallengeType::Dns01 => Challenge::Dns01 {
                     record_name: format!("_acme-challenge.{}", name.base()),
-                    record_value: key_authorization.dns_value(),
+                    record_value: checks::txt_value(key_authorization.as_str()),
+                    key_authorization: key_authorization.as_str().to_owned(),
                     domain: name.to_string(),
                 },
                 ChallengeType::Http01 => Challenge::Http01 {

@@ -80,6 +80,11 @@ pub enum Challenge {
         domain: String,
         record_name: String,
         record_value: String,
+        /// `token.THUMBPRINT` (RFC 8555 §8.4), whose digest `record_value` is: what an agent is
+        /// sent, so that it can refuse an account it was not paired with. Empty in orders placed
+        /// before certdesk kept it.
+        #[serde(default)]
+        key_authorization: String,
     },
 }
 

@@ -9,6 +9,8 @@
 
 use std::fmt;
 
+use aws_lc_rs::digest;
+use base64::prelude::{Engine as _, BASE64_URL_SAFE_NO_PAD};
 use instant_acme::{AuthorizedIdentifier, Identifier};
 
 use crate::error::Error;
@@ -66,6 +68,16 @@ pub fn check_txt_value(value: &str) -> Result<(), Refusal> {
         )));
     }
     Ok(())
+}
+
+/// The dns-01 TXT value of `key_authorization`: its SHA-256 digest in base64url without padding
+/// (RFC 8555 §8.4). Issuance and the agent (which is sent the key authorization, so that it can
+/// check the account) both compute it here.
+pub fn txt_value(key_authorization: &str) -> String {
+    BASE64_URL_SAFE_NO_PAD.encode(digest::digest(
+        &digest::SHA256,
+        key_authorization.as_bytes(),
+    ))
 }
 
 /// The name among `requested` that an authorization is for. An authorization for any other
@@ -185,6 +197,17 @@ mod tests {
         ] {
             assert!(check_txt_value(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_txt_value_is_the_unpadded_base64url_sha256_of_the_key_authorization() {
+        // SHA-256("abc"), FIPS 180-2 appendix B.1, in base64url.
+        assert_eq!(
+            txt_value("abc"),
+            "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
+        );
+        let value = txt_value("tok1.oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U");
+        assert!(check_txt_value(&value).is_ok(), "{value}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 
 use super::{
     Bundle, DeployTarget, Deployed, Dns01Source, Http01Token, Pin, Probe, TargetConfig, TargetSpec,
+    TxtKeyAuthorizations,
 };
 use crate::agent_api::{self, Action, InstallBundle, TxtChange};
 use crate::agents::AgentClient;
@@ -92,14 +93,20 @@ impl Agent {
         }
     }
 
-    /// Adds or removes each of the set's values through the agent.
-    async fn change_txt(&self, action: Action, set: &TxtSet) -> Result<()> {
+    /// Adds or removes each of the set's values through the agent, sent as its key
+    /// authorization: the agent checks the account in it and computes the value itself.
+    async fn change_txt(
+        &self,
+        action: Action,
+        set: &TxtSet,
+        keys: &TxtKeyAuthorizations,
+    ) -> Result<()> {
         for value in &set.values {
             let change = TxtChange {
                 action,
                 fqdn: set.fqdn.clone(),
                 zone: set.zone.clone(),
-                value: value.clone(),
+                key_authorization: keys.of_value(value)?.to_owned(),
             };
             self.pinned()?.change_txt(&change).await?;
         }
@@ -187,11 +194,11 @@ impl DeployTarget for Agent {
         Ok(self.pinned()?.health().await?.dns01)
     }
 
-    async fn present_txt(&self, set: &TxtSet) -> Result<()> {
-        self.change_txt(Action::Present, set).await
+    async fn present_txt(&self, set: &TxtSet, keys: &TxtKeyAuthorizations) -> Result<()> {
+        self.change_txt(Action::Present, set, keys).await
     }
 
-    async fn cleanup_txt(&self, set: &TxtSet) -> Result<()> {
-        self.change_txt(Action::Cleanup, set).await
+    async fn cleanup_txt(&self, set: &TxtSet, keys: &TxtKeyAuthorizations) -> Result<()> {
+        self.change_txt(Action::Cleanup, set, keys).await
     }
 }

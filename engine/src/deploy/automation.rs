@@ -6,7 +6,7 @@
 //! Automation of a challenge prefers the request's mapping, then its DNS account (dns-01 only),
 //! else the administrator publishes by hand.
 
-use super::{DeployTarget, Dns01Source, Http01Token};
+use super::{DeployTarget, Dns01Source, Http01Token, TxtKeyAuthorizations};
 use crate::dns::{DnsProvider, Propagation, TxtSet};
 use crate::error::{Error, Result};
 use crate::names::ChallengeType;
@@ -42,20 +42,24 @@ pub(crate) enum TxtPublisher {
 
 /// A mapping that answers dns-01 as the provider of a [`crate::dns::Publication`]: the zone
 /// lookup, the wait for every nameserver and the cleanup are the same as with a DNS account.
-struct MappingTxt(Box<dyn DeployTarget>);
+/// It holds the key authorizations of the order's values, which an agent is sent instead.
+struct MappingTxt {
+    target: Box<dyn DeployTarget>,
+    keys: TxtKeyAuthorizations,
+}
 
 #[async_trait::async_trait]
 impl DnsProvider for MappingTxt {
     async fn present(&self, set: &TxtSet) -> Result<()> {
-        self.0.present_txt(set).await
+        self.target.present_txt(set, &self.keys).await
     }
 
     async fn cleanup(&self, set: &TxtSet) -> Result<()> {
-        self.0.cleanup_txt(set).await
+        self.target.cleanup_txt(set, &self.keys).await
     }
 
     async fn test(&self, _zone: Option<&str>) -> Result<String> {
-        self.0.test().await.map(|probe| probe.summary)
+        self.target.test().await.map(|probe| probe.summary)
     }
 }
 
@@ -77,7 +81,10 @@ impl Engine {
             self.remember_dns01(mapping, answer).await?;
             if answers {
                 return Ok(TxtPublisher::Automated {
-                    provider: Box::new(MappingTxt(target)),
+                    provider: Box::new(MappingTxt {
+                        target,
+                        keys: TxtKeyAuthorizations::of(&info.challenges),
+                    }),
                     propagation,
                 });
             }

@@ -63,6 +63,7 @@ pub use bundle::{Bundle, FileFormat, FileSpec};
 use crate::dns::TxtSet;
 use crate::error::{Error, Result};
 use crate::form::FieldSpec;
+use crate::request::{Challenge, OrderChallenge};
 
 /// Every kind of mapping, in the order the faces list them.
 pub const KINDS: &[TargetSpec] = &[ssh::SPEC, agent::SPEC];
@@ -74,6 +75,44 @@ pub struct Http01Token {
     pub domain: String,
     pub token: String,
     pub key_authorization: String,
+}
+
+/// The key authorization behind each dns-01 TXT value of an order: a target that is sent key
+/// authorizations rather than values (an agent, which checks the account in each) looks them up
+/// here, by the values of the [`TxtSet`] it is given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TxtKeyAuthorizations(BTreeMap<String, String>);
+
+impl TxtKeyAuthorizations {
+    /// The key authorizations of `challenges`' dns-01 challenges.
+    pub fn of(challenges: &[OrderChallenge]) -> Self {
+        Self(
+            challenges
+                .iter()
+                .filter_map(|c| match &c.challenge {
+                    Challenge::Dns01 {
+                        record_value,
+                        key_authorization,
+                        ..
+                    } if !key_authorization.is_empty() => {
+                        Some((record_value.clone(), key_authorization.clone()))
+                    }
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    /// The key authorization whose TXT value is `value`.
+    pub fn of_value(&self, value: &str) -> Result<&str> {
+        self.0.get(value).map(String::as_str).ok_or_else(|| {
+            Error::input(format!(
+                "the order has no key authorization for the TXT value {value} (it was placed by \
+                 an earlier certdesk, which kept only the value): get a new challenge for the \
+                 request (certdesk request new-challenge ID) and verify again"
+            ))
+        })
+    }
 }
 
 /// What a successful deployment did.
@@ -123,12 +162,12 @@ pub trait DeployTarget: Send + Sync {
     async fn dns01(&self) -> Result<Option<String>>;
 
     /// Adds `set.values` to the TXT records at `set.fqdn` (in `set.zone`) and returns once the
-    /// server accepted them. Refused with what to configure when [`DeployTarget::dns01`] is
-    /// `None`.
-    async fn present_txt(&self, set: &TxtSet) -> Result<()>;
+    /// server accepted them; `keys` has the key authorization of each value. Refused with what
+    /// to configure when [`DeployTarget::dns01`] is `None`.
+    async fn present_txt(&self, set: &TxtSet, keys: &TxtKeyAuthorizations) -> Result<()>;
 
     /// Removes `set.values` from the TXT records at `set.fqdn`; values already gone are fine.
-    async fn cleanup_txt(&self, set: &TxtSet) -> Result<()>;
+    async fn cleanup_txt(&self, set: &TxtSet, keys: &TxtKeyAuthorizations) -> Result<()>;
 }
 
 /// Where a kind of mapping learns whether it answers dns-01.
@@ -232,5 +271,34 @@ impl TargetConfig {
     /// An input error about this mapping's field `field`.
     pub fn invalid(&self, field: &str, why: impl std::fmt::Display) -> Error {
         Error::input(format!("mapping {:?}: {field} {why}", self.name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dns01(value: &str, key_authorization: &str) -> OrderChallenge {
+        OrderChallenge {
+            challenge: Challenge::Dns01 {
+                domain: "example.net".into(),
+                record_name: "_acme-challenge.example.net".into(),
+                record_value: value.into(),
+                key_authorization: key_authorization.into(),
+            },
+            status: "pending".into(),
+        }
+    }
+
+    #[test]
+    fn each_txt_value_finds_its_key_authorization_and_an_older_orders_none() {
+        let keys = TxtKeyAuthorizations::of(&[dns01("v1", "tok1.a"), dns01("v2", "")]);
+        assert_eq!(keys.of_value("v1").unwrap(), "tok1.a");
+        let refused = keys.of_value("v2").unwrap_err().to_string();
+        assert!(
+            refused.contains("certdesk request new-challenge"),
+            "{refused}"
+        );
+        assert!(keys.of_value("v3").is_err());
     }
 }

@@ -27,7 +27,7 @@ use super::served::await_serial;
 use super::TargetSpec;
 use super::{
     Bundle, DeployTarget, Deployed, Dns01Source, FileSpec, Http01Token, Pin, Probe, TargetConfig,
-    BACKUP_EXTENSION, STAGED_EXTENSION,
+    TxtKeyAuthorizations, BACKUP_EXTENSION, STAGED_EXTENSION,
 };
 use crate::acme::checks::check_token;
 use crate::dns::command::{Action, DnsCommand};
@@ -672,11 +672,11 @@ impl DeployTarget for SshTarget {
             .map(|c| format!("{} on {}", c.describe(), self.address())))
     }
 
-    async fn present_txt(&self, set: &TxtSet) -> Result<()> {
+    async fn present_txt(&self, set: &TxtSet, _keys: &TxtKeyAuthorizations) -> Result<()> {
         self.run_dns_command(Action::Present, set).await
     }
 
-    async fn cleanup_txt(&self, set: &TxtSet) -> Result<()> {
+    async fn cleanup_txt(&self, set: &TxtSet, _keys: &TxtKeyAuthorizations) -> Result<()> {
         self.run_dns_command(Action::Cleanup, set).await
     }
 }
