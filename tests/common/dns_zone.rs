@@ -1,7 +1,12 @@
 //! What the DNS server fixtures share (BIND in [`super::bind`], Knot DNS in [`super::knot`]): the
-//! zone file, the TSIG keys and their grants, and the queries and `nsupdate` calls tests make.
+//! zone file, the TSIG keys and their grants, the running server ([`Server`]: start, wait for
+//! its zones, stop) and the queries and `nsupdate` calls tests make.
 
-use std::process::Command;
+use std::fs;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use super::{free_port, kill_and_reap, open_log, read_lossy, tail, wait_until, TempDir};
 
 /// The hmac-sha256 TSIG key every zone grants all TXT updates to (the tests' own hand).
 pub const KEY_NAME: &str = "certdesk-test";
@@ -105,4 +110,144 @@ pub fn serial(port: u16, zone: &str) -> u32 {
         .nth(2)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no SOA serial for {zone} in {soa:?}"))
+}
+
+/// What a DNS fixture writes its configuration from: a fresh folder already holding
+/// `ZONE.zone` ([`zone_file`]) for each zone, a free port, the tests' key ([`KEY_NAME`]) and the
+/// least-privilege keys ([`RESTRICTED_KEYS`]).
+pub struct Setup {
+    pub dir: TempDir,
+    pub port: u16,
+    pub key: TsigKey,
+    pub restricted: Vec<TsigKey>,
+}
+
+impl Setup {
+    /// A folder named after `prefix` with the zone files of `zones`, a port and fresh keys.
+    pub fn new(prefix: &str, zones: &[&str]) -> Setup {
+        let dir = TempDir::new(prefix);
+        for zone in zones {
+            fs::write(dir.path().join(format!("{zone}.zone")), zone_file(zone))
+                .expect("write zone file");
+        }
+        Setup {
+            dir,
+            port: free_port(),
+            key: TsigKey::generate(KEY_NAME, "hmac-sha256"),
+            restricted: TsigKey::restricted(),
+        }
+    }
+
+    /// Writes `conf` to `conf_name` in the folder, runs `program ARGS… CONF` with its output in
+    /// `program.log` there, and waits until it answers the SOA of every zone in `zones`.
+    /// `label` names the server in the wait and in the log a failing test prints.
+    pub fn spawn(
+        self,
+        label: &'static str,
+        program: &'static str,
+        args: &[&str],
+        conf_name: &str,
+        conf: &str,
+        zones: &[&str],
+    ) -> Server {
+        let conf_path = self.dir.path().join(conf_name);
+        fs::write(&conf_path, conf).unwrap_or_else(|e| panic!("write {conf_name}: {e}"));
+        let log_name = format!("{program}.log");
+        let (out, err) = open_log(&self.dir.path().join(&log_name));
+        let child = Command::new(program)
+            .args(args)
+            .arg(&conf_path)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}", super::not_found(program, &e)));
+        let server = Server {
+            label,
+            log_name,
+            dir: self.dir,
+            child: Some(child),
+            port: self.port,
+            key: self.key,
+            restricted: self.restricted,
+        };
+        for zone in zones {
+            wait_until(
+                &format!("{label} to serve {zone}"),
+                Duration::from_secs(30),
+                || server.dig(zone, "SOA").contains("hostmaster"),
+            );
+        }
+        server
+    }
+}
+
+/// A DNS server a fixture started on 127.0.0.1: what tests ask of it whichever server it is.
+/// Stopped (and its log printed if the test is failing) when dropped.
+pub struct Server {
+    label: &'static str,
+    log_name: String,
+    dir: TempDir,
+    child: Option<Child>,
+    port: u16,
+    key: TsigKey,
+    restricted: Vec<TsigKey>,
+}
+
+impl Server {
+    /// `127.0.0.1:PORT`, for Pebble's `-dnsserver` and a DNS account's `server`/`nameservers`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The base64 secret of [`KEY_NAME`].
+    pub fn secret(&self) -> &str {
+        &self.key.secret
+    }
+
+    /// The base64 secret of the least-privilege key `name` (one of [`RESTRICTED_KEYS`]).
+    pub fn restricted_secret(&self, name: &str) -> &str {
+        secret_of(&self.restricted, name)
+    }
+
+    /// `dig +short` for `name`/`rtype` at this server.
+    pub fn dig(&self, name: &str, rtype: &str) -> String {
+        dig(self.port, name, rtype)
+    }
+
+    /// The TXT values at `name`, unquoted, sorted.
+    pub fn txt(&self, name: &str) -> Vec<String> {
+        txt(self.port, name)
+    }
+
+    /// The SOA serial of `zone`, raised by every update the server accepts.
+    pub fn serial(&self, zone: &str) -> u32 {
+        serial(self.port, zone)
+    }
+
+    /// Runs `nsupdate` with `commands` (e.g. `update add x.example.test. 60 TXT "v"`), signed
+    /// with [`KEY_NAME`] (any TXT); panics with its output on failure.
+    pub fn nsupdate(&self, commands: &str) {
+        nsupdate(self.port, &self.key, commands);
+    }
+
+    /// The last lines of the server's log.
+    pub fn log(&self) -> String {
+        tail(&read_lossy(&self.dir.path().join(&self.log_name)), 60)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.take() {
+            kill_and_reap(child);
+        }
+        if std::thread::panicking() {
+            eprintln!("[fixture] {} log:\n{}", self.label, self.log());
+        }
+    }
 }
