@@ -99,19 +99,10 @@ fn a_wildcard_and_its_base_name_issue_and_a_foreign_value_survives() {
         .assert_success();
 
     let out = s.issue("cf", &["example.com", "*.example.com"]);
-    out.assert_success();
-    let request = out.json();
-    assert_eq!(request["status"], "saved", "{request:#}");
-    let cert =
-        s.cd.json(["cert", "show", request["id"].as_str().expect("id")]);
-    let mut names: Vec<&str> = cert["names"]
-        .as_array()
-        .expect("names")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    names.sort();
-    assert_eq!(names, ["*.example.com", "example.com"]);
+    assert_eq!(
+        common::saved_cert_names(&s.cd, &out),
+        ["*.example.com", "example.com"]
+    );
 
     // Two values at one name, each a record of its own, both removed again.
     let log = s.fake.log();

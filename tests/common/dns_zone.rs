@@ -112,6 +112,17 @@ pub fn serial(port: u16, zone: &str) -> u32 {
         .unwrap_or_else(|| panic!("no SOA serial for {zone} in {soa:?}"))
 }
 
+/// Asserts that `out`, an issue through a DNS account, stopped (exit 2) at adding TXT at `fqdn`
+/// with `expected` in certdesk's own words, not as a bug to report.
+pub fn assert_update_refused(out: &super::Output, fqdn: &str, expected: &str) {
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains(&format!("adding TXT {fqdn}")) && out.stderr.contains(expected),
+        "{out}"
+    );
+    assert!(!out.stderr.contains("file an issue"), "{out}");
+}
+
 /// What a DNS fixture writes its configuration from: a fresh folder already holding
 /// `ZONE.zone` ([`zone_file`]) for each zone, a free port, the tests' key ([`KEY_NAME`]) and the
 /// least-privilege keys ([`RESTRICTED_KEYS`]).

@@ -1470,6 +1470,24 @@ pub fn add_dns_account(cd: &Certdesk, provider: &str, name: &str, config: &Value
     ])
 }
 
+/// The names, sorted, of the certificate the `request create … --issue` run `out` saved; panics
+/// unless it succeeded and saved one.
+pub fn saved_cert_names(cd: &Certdesk, out: &Output) -> Vec<String> {
+    out.assert_success();
+    let request = out.json();
+    assert_eq!(request["status"], "saved", "{request:#}");
+    let cert = cd.json(["cert", "show", request["id"].as_str().expect("id")]);
+    let mut names: Vec<String> = cert["names"]
+        .as_array()
+        .expect("names")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names
+}
+
 /// The arguments of `certdesk request create` for a test: a P-256 key in a PEM keystore unless
 /// told otherwise, the names (the first is the common name) and the challenge type; any other
 /// flags with [`Create::with`]. Hand it to [`Certdesk::run`], [`Certdesk::json`] or
