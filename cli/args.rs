@@ -32,7 +32,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     #[command(flatten)]
-    Engine(EngineCommand),
+    Engine(Box<EngineCommand>),
     /// The data folder itself: forget its secrets when its master key is lost.
     #[command(subcommand)]
     Store(crate::store::StoreCmd),

@@ -77,7 +77,11 @@ const DEADLINE_VAR: &str = "CERTDESK_DEADLINE";
 /// The deadline of `command`; none for `daemon`, which runs until it is stopped (each of its
 /// passes is held to the per-certificate deadline).
 fn deadline(command: &Command) -> Result<Option<Duration>> {
-    if matches!(command, Command::Engine(EngineCommand::Daemon)) {
+    let on_engine = match command {
+        Command::Engine(command) => Some(&**command),
+        Command::Store(_) => None,
+    };
+    if matches!(on_engine, Some(EngineCommand::Daemon)) {
         return Ok(None);
     }
     if let Some(text) = std::env::var_os(DEADLINE_VAR) {
@@ -89,8 +93,8 @@ fn deadline(command: &Command) -> Result<Option<Duration>> {
             ))),
         };
     }
-    Ok(Some(match command {
-        Command::Engine(EngineCommand::Renew(_)) => PASS_DEADLINE,
+    Ok(Some(match on_engine {
+        Some(EngineCommand::Renew(_)) => PASS_DEADLINE,
         _ => COMMAND_DEADLINE,
     }))
 }
@@ -109,7 +113,7 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
     let command = match cli.command {
         // Resetting the secrets is for a folder whose secrets do not open: before `Engine::open`.
         Command::Store(cmd) => return store::run(&data_dir, cmd, out).await,
-        Command::Engine(command) => command,
+        Command::Engine(command) => *command,
     };
     // Packaging the agent needs no data folder (and works while the app holds it).
     if let EngineCommand::Agent(agent::AgentCmd::Package { out: path }) = &command {
