@@ -51,6 +51,7 @@ const COMMANDS: &[&str] = &[
     "renewal_health",
     "revoke",
     "delete_cert",
+    "damaged",
     "settings",
     "save_settings",
     "send_test_mail",

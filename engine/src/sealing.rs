@@ -227,8 +227,9 @@ fn wrong_key(dir: &Path, entry: &KeychainEntry) -> Error {
     ))
 }
 
-/// The listings that show damaged records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The listings that show damaged records (named in snake case by the app's page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Listed {
     Accounts,
     Requests,

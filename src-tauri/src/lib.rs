@@ -71,6 +71,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync 
         renewal::renewal_health,
         certs::revoke,
         certs::delete_cert,
+        damaged::damaged,
         settings::settings,
         settings::save_settings,
         mail::send_test_mail,

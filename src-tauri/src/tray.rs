@@ -108,15 +108,27 @@ fn renew_due_in_background<R: Runtime>(app: AppHandle<R>) {
             Err(e) => Err(e.message),
         };
         match outcome {
-            Ok(outcomes) if outcomes.is_empty() => notify::send(
+            Ok(report) if report.outcomes.is_empty() && report.skipped.is_empty() => notify::send(
                 &app,
                 Kind::Info,
                 "Nothing to renew",
                 "No certificate is inside its renewal window.",
             ),
-            Ok(outcomes) => {
-                for o in outcomes {
-                    crate::commands::certs::notify_renewal(&app, &o);
+            Ok(report) => {
+                for o in &report.outcomes {
+                    crate::commands::certs::notify_renewal(&app, o);
+                }
+                for d in &report.skipped {
+                    notify::send(
+                        &app,
+                        Kind::Failed,
+                        "Skipped a damaged record",
+                        &format!(
+                            "skipped damaged record {}: {}. Restore the data folder from a \
+                             backup.",
+                            d.id, d.damaged
+                        ),
+                    );
                 }
             }
             Err(message) => notify::send(&app, Kind::Failed, "Renewal failed", &message),

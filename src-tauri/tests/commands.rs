@@ -47,7 +47,11 @@ impl TestApp {
 
     fn with_source(source: Source) -> Self {
         require_keychain();
-        let dir = TempDir::new("certdesk-app-test");
+        Self::over(TempDir::new("certdesk-app-test"), source)
+    }
+
+    /// The app over the data folder `dir/data`, made if it is not there yet.
+    fn over(dir: TempDir, source: Source) -> Self {
         let data = dir.path().join("data");
         let state = tauri::async_runtime::block_on(AppState::open(data, source));
         assert!(state.open_error().is_none(), "{:?}", state.open_error());
@@ -167,6 +171,72 @@ fn app_info_gives_the_data_folder_and_the_forms_choices() {
         .collect();
     assert_eq!(keys, ["rsa2048", "rsa3072", "rsa4096", "p256", "p384"]);
     assert_eq!(info["choices"]["max_names"], 100);
+}
+
+/// The tables of the listings that show damaged records, as the page names each listing.
+const LISTINGS: [&str; 5] = [
+    "accounts",
+    "requests",
+    "certificates",
+    "dns_accounts",
+    "deployments",
+];
+
+#[test]
+fn a_damaged_record_is_listed_with_what_failed_and_skipped_by_the_pass() {
+    require_keychain();
+    let dir = TempDir::new("certdesk-app-test");
+    let data = dir.path().join("data");
+    // A data folder made by the app, closed, then a record that does not parse written into
+    // each listing's table, as a damaged disk or a hand edit leaves it.
+    drop(tauri::async_runtime::block_on(AppState::open(
+        data.clone(),
+        Source::Default,
+    )));
+    let db = sled::open(data.join("store")).expect("the closed store opens");
+    for table in LISTINGS {
+        db.open_tree(table)
+            .and_then(|t| t.insert(format!("bad-{table}"), &b"\x00\xffnot json"[..]))
+            .expect("the damaged record is written");
+    }
+    db.flush().expect("the store is written");
+    drop(db);
+
+    let app = TestApp::over(dir, Source::Default);
+    for listed in LISTINGS {
+        let damaged = app.ok("damaged", json!({ "listed": listed }));
+        let damaged = damaged.as_array().expect("a list");
+        assert_eq!(damaged.len(), 1, "{listed}: {damaged:?}");
+        assert_eq!(damaged[0]["id"], format!("bad-{listed}"));
+        let what = damaged[0]["damaged"].as_str().expect("what failed");
+        assert!(
+            what.contains(&format!("record in {listed} does not read")),
+            "{listed}: {what}"
+        );
+    }
+    // The listings themselves leave it out instead of failing.
+    for cmd in [
+        "accounts",
+        "requests",
+        "certs",
+        "dns_accounts",
+        "deployments",
+    ] {
+        assert_eq!(app.ok(cmd, json!({})), json!([]), "{cmd}");
+    }
+    // The scheduler's pass skips the damaged certificate and request, and says so.
+    let pass = app.ok("renew_due", json!({}));
+    assert_eq!(pass["outcomes"], json!([]), "{pass}");
+    let skipped: Vec<&str> = pass["skipped"]
+        .as_array()
+        .expect("the skipped records")
+        .iter()
+        .map(|d| d["id"].as_str().expect("an id"))
+        .collect();
+    assert_eq!(skipped, ["bad-certificates", "bad-requests"], "{pass}");
+    // A listing the engine does not have is bad input, not a crash.
+    let e = app.err("damaged", json!({ "listed": "settings" }));
+    assert!(e.to_string().contains("settings"), "{e}");
 }
 
 #[test]
@@ -580,7 +650,7 @@ fn accounts_requests_and_certificates_through_their_whole_life_against_pebble() 
         2
     );
     // Pebble's certificates last years: nothing is inside the 30-day window.
-    assert_eq!(app.ok("renew_due", json!({})), json!([]));
+    assert_eq!(app.ok("renew_due", json!({}))["outcomes"], json!([]));
 
     // Revoke with a reason; Pebble agrees.
     let serial = app.ok("cert_details", json!({ "id": id }))["serial"]

@@ -298,6 +298,23 @@ export interface CertVersion extends CertInfo {
   issued_by?: { account: string; directory_url: string };
 }
 
+/** engine `store::Damaged`: a record that does not read, or whose secret does not open where it is. */
+export interface Damaged {
+  id: string;
+  /** What failed. */
+  damaged: string;
+}
+
+/** engine `sealing::Listed`: the listings that show damaged records. */
+export type Listed = "accounts" | "requests" | "certificates" | "dns_accounts" | "deployments";
+
+/** engine `renewal::PassReport`, the parts the window shows. */
+export interface PassReport {
+  outcomes: RenewalOutcome[];
+  /** Certificates and requests whose records do not read: left out of the pass. */
+  skipped?: Damaged[];
+}
+
 export interface RenewalOutcome {
   id: string;
   names: string[];
@@ -445,7 +462,8 @@ export const api = {
   exportCert: (id: string, format: string, password: string | undefined, path: string) =>
     call<string>("export_cert", { id, format, password, path }),
   renew: (id: string) => call<RequestInfo>("renew", { id }),
-  renewDue: () => call<RenewalOutcome[]>("renew_due"),
+  renewDue: () => call<PassReport>("renew_due"),
+  damaged: (listed: Listed) => call<Damaged[]>("damaged", { listed }),
   renewalHealth: () => call<RenewalHealth>("renewal_health"),
   revoke: (id: string, reason: string) => call<CertSummary>("revoke", { id, reason }),
   deleteCert: (id: string) => call<CertSummary>("delete_cert", { id }),

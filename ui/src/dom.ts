@@ -1,7 +1,7 @@
 // Small DOM helpers. Text always goes in as text (never as HTML), so nothing the CA or a user
 // typed can become markup; the CSP forbids inline scripts and styles anyway.
 
-import { CommandError, isCommandError, Problem } from "./api";
+import { CommandError, Damaged, isCommandError, Problem } from "./api";
 
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | EventListener | undefined | null>;
@@ -283,4 +283,23 @@ export function badge(text: string, kind: string): HTMLElement {
 /** An honest empty state: what is missing and what to do instead. */
 export function emptyState(title: string, ...lines: Child[]): HTMLElement {
   return h("div", { class: "empty" }, h("h3", {}, title), ...lines.map((l) => h("p", {}, l)));
+}
+
+/** What to do about a damaged record: the engine leaves it out of everything it does. */
+export const DAMAGED_HELP =
+  "It is left out of everything certdesk does; restore the data folder from a backup to get it back.";
+
+/**
+ * A listing's damaged records as table rows: the id, marked damaged, what failed and what to do.
+ * Nothing on the row acts on the record (it does not read). `columns` is the table's width.
+ */
+export function damagedRows(damaged: Damaged[], columns: number): HTMLTableRowElement[] {
+  return damaged.map((d) =>
+    h(
+      "tr",
+      { class: "damaged" },
+      h("th", { scope: "row" }, d.id),
+      h("td", { colspan: columns - 1 }, badge("Damaged", "error"), ` ${d.damaged}. `, h("span", { class: "muted" }, DAMAGED_HELP)),
+    ),
+  );
 }

@@ -660,11 +660,8 @@ impl Engine {
     }
 
     /// One pass now (the tray's "Renew due now").
-    pub async fn renew_due(&self) -> Result<Vec<RenewalOutcome>> {
-        Ok(self
-            .renew_due_once(OffsetDateTime::now_utc())
-            .await?
-            .outcomes)
+    pub async fn renew_due(&self) -> Result<PassReport> {
+        self.renew_due_once(OffsetDateTime::now_utc()).await
     }
 }
 

@@ -2,7 +2,7 @@
 
 use certdesk_engine::details::CertDetails;
 use certdesk_engine::keystore::{write_file_0600, ExportFormat};
-use certdesk_engine::renewal::{Action, RenewalOutcome};
+use certdesk_engine::renewal::{Action, PassReport, RenewalOutcome};
 use certdesk_engine::repository::{CertSummary, CertVersion, RevocationReason};
 use certdesk_engine::request::{RequestInfo, RequestStatus};
 use tauri::{AppHandle, Runtime, State};
@@ -77,18 +77,19 @@ pub async fn renew<R: Runtime>(
     Ok(result?)
 }
 
-/// Renews every certificate inside the renewal window (the tray's "Renew due now").
+/// Renews every certificate inside the renewal window (the tray's "Renew due now"): the pass's
+/// report, with the damaged records it skipped.
 #[tauri::command]
 pub async fn renew_due<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-) -> CmdResult<Vec<RenewalOutcome>> {
-    let outcomes = state.engine()?.renew_due().await?;
-    for o in &outcomes {
+) -> CmdResult<PassReport> {
+    let report = state.engine()?.renew_due().await?;
+    for o in &report.outcomes {
         notify_renewal(&app, o);
     }
     certs_changed(&app);
-    Ok(outcomes)
+    Ok(report)
 }
 
 pub fn notify_renewal<R: Runtime>(app: &AppHandle<R>, outcome: &RenewalOutcome) {

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod agent;
 pub mod app;
 pub mod certs;
+pub mod damaged;
 pub mod deploy;
 pub mod dns;
 pub mod mail;

@@ -8,6 +8,7 @@ import {
   busy,
   clear,
   confirmDialog,
+  damagedRows,
   errorSlot,
   field,
   formatDate,
@@ -276,9 +277,9 @@ export function accountTab(ctx: Ctx): Tab {
 
   const load = async () => {
     try {
-      const accounts = await api.accounts();
+      const [accounts, damaged] = await Promise.all([api.accounts(), api.damaged("accounts")]);
       showError(listError, null);
-      if (!accounts.length) {
+      if (!accounts.length && !damaged.length) {
         clear(list, h("p", { class: "empty-line" }, "No account yet: register one with a CA below, or add one you have from its key."));
         return;
       }
@@ -336,6 +337,7 @@ export function accountTab(ctx: Ctx): Tab {
                 h("td", {}, actions),
               );
             }),
+            ...damagedRows(damaged, 6),
           ),
         ),
       );

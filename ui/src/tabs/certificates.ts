@@ -2,7 +2,7 @@
 // rows filter and scroll at once), a details pane, and the actions on a certificate: save its
 // keystore, export, e-mail, renew, revoke, delete, history.
 
-import { api, CertDetails, CertSummary } from "../api";
+import { api, CertDetails, CertSummary, Damaged } from "../api";
 import { Ctx, Tab } from "../app";
 import { stageLine } from "../progress";
 import {
@@ -11,6 +11,7 @@ import {
   clear,
   confirmDialog,
   copyButton,
+  damagedRows,
   errorSlot,
   field,
   formatDate,
@@ -472,11 +473,28 @@ export function certificatesTab(ctx: Ctx): Tab {
     }
   };
 
+  // The virtual list holds certificates that read; those that do not are listed above it.
+  const damagedList = h("div", { id: "certs-damaged" });
+  const showDamaged = (damaged: Damaged[]) =>
+    damaged.length
+      ? clear(
+          damagedList,
+          h(
+            "table",
+            { class: "table", "aria-label": "Damaged certificates" },
+            h("thead", {}, h("tr", {}, ...["ID", "Damaged"].map((c) => h("th", { scope: "col" }, c)))),
+            h("tbody", {}, ...damagedRows(damaged, 2)),
+          ),
+        )
+      : clear(damagedList);
+
   const load = async () => {
     try {
-      rows = (await api.certs()).map(toRow);
+      const [certs, damaged] = await Promise.all([api.certs(), api.damaged("certificates")]);
+      rows = certs.map(toRow);
       sortedBy = new Map();
       showError(listError, null);
+      showDamaged(damaged);
       apply();
       if (selected && rows.some((r) => r.cert.id === selected)) void showDetails(selected);
       else if (selected) {
@@ -526,6 +544,7 @@ export function certificatesTab(ctx: Ctx): Tab {
       shown,
     ),
     listError,
+    damagedList,
     h("div", { class: "split" }, list, details),
   );
   ctx.on("certs", () => void load());

@@ -7,7 +7,7 @@
 
 import { api, MappingInfo, SecretChange, TargetSpec } from "../api";
 import { Ctx, Tab } from "../app";
-import { badge, busy, clear, confirmDialog, emptyState, errorSlot, field, formatDate, h, modal, select, showError } from "../dom";
+import { badge, busy, clear, confirmDialog, damagedRows, emptyState, errorSlot, field, formatDate, h, modal, select, showError } from "../dom";
 
 /** engine `deploy::FileFormat`, in the order an administrator reaches for them. */
 const FILE_FORMATS = ["fullchain", "key", "cert", "chain", "pkcs12", "jks"];
@@ -304,11 +304,11 @@ export function deployTab(ctx: Ctx): Tab {
 
   const load = async () => {
     try {
-      const [k, mappings] = await Promise.all([api.deployKinds(), api.deployments()]);
+      const [k, mappings, damaged] = await Promise.all([api.deployKinds(), api.deployments(), api.damaged("deployments")]);
       kinds = k;
       showError(error, null);
       const reload = () => void load();
-      if (!mappings.length) {
+      if (!mappings.length && !damaged.length) {
         clear(
           body,
           emptyState(
@@ -363,6 +363,7 @@ export function deployTab(ctx: Ctx): Tab {
                 ),
               ),
             ),
+            ...damagedRows(damaged, 6),
           ),
         ),
       );

@@ -4,7 +4,7 @@
 
 import { api, DnsAccountInfo, ProviderSpec, SecretChange } from "../api";
 import { Ctx, Tab } from "../app";
-import { badge, busy, clear, confirmDialog, emptyState, errorSlot, field, h, modal, select, showError } from "../dom";
+import { badge, busy, clear, confirmDialog, damagedRows, emptyState, errorSlot, field, h, modal, select, showError } from "../dom";
 
 /** Checks an account's credentials (and its access to a zone); RFC 2136 proves it by adding and removing a test value. */
 function testDialog(account: DnsAccountInfo): void {
@@ -127,7 +127,7 @@ export function dnsTab(ctx: Ctx): Tab {
 
   const load = async () => {
     try {
-      const [p, accounts] = await Promise.all([api.dnsProviders(), api.dnsAccounts()]);
+      const [p, accounts, damaged] = await Promise.all([api.dnsProviders(), api.dnsAccounts(), api.damaged("dns_accounts")]);
       providers = p;
       showError(error, null);
       add.disabled = providers.length === 0;
@@ -138,7 +138,7 @@ export function dnsTab(ctx: Ctx): Tab {
         void load();
         ctx.changed("dns");
       };
-      if (!accounts.length) {
+      if (!accounts.length && !damaged.length) {
         clear(
           body,
           emptyState(
@@ -208,6 +208,7 @@ export function dnsTab(ctx: Ctx): Tab {
                 ),
               ),
             ),
+            ...damagedRows(damaged, 5),
           ),
         ),
       );

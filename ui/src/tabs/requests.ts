@@ -9,6 +9,7 @@ import {
   busy,
   clear,
   copyButton,
+  damagedRows,
   errorSlot,
   field,
   formatDate,
@@ -388,9 +389,10 @@ export function requestsTab(ctx: Ctx): Tab {
 
   const load = async () => {
     try {
-      const all = (await api.requests()).reverse();
+      const [requests, damaged] = await Promise.all([api.requests(), api.damaged("requests")]);
+      const all = requests.reverse();
       showError(listError, null);
-      if (!all.length) {
+      if (!all.length && !damaged.length) {
         clear(table, h("p", { class: "empty-line" }, "No requests yet: fill in the form below."));
         return;
       }
@@ -424,6 +426,7 @@ export function requestsTab(ctx: Ctx): Tab {
                 ),
               ),
             ),
+            ...damagedRows(damaged, 7),
           ),
         ),
       );

@@ -4,7 +4,7 @@
 
 import { api, RenewalOutcome, SecretChange, SettingsView, SmtpSecurity } from "../api";
 import { Ctx, Tab } from "../app";
-import { busy, clear, errorSlot, field, formatDate, h, select, showError } from "../dom";
+import { badge, busy, clear, DAMAGED_HELP, errorSlot, field, formatDate, h, select, showError } from "../dom";
 import { pathField } from "../files";
 
 /**
@@ -41,9 +41,15 @@ function schedulerCard(): { card: HTMLElement; load: () => Promise<void> } {
   );
   run.addEventListener("click", async () => {
     try {
-      const outcomes = await busy(run, "Renewing", () => api.renewDue());
+      const report = await busy(run, "Renewing", () => api.renewDue());
       showError(error, null);
-      clear(result, ...(outcomes.length ? outcomes.map(outcomeLine) : [h("li", { class: "muted" }, "Nothing is due.")]));
+      clear(
+        result,
+        ...(report.outcomes.length ? report.outcomes.map(outcomeLine) : [h("li", { class: "muted" }, "Nothing is due.")]),
+        ...(report.skipped ?? []).map((d) =>
+          h("li", { class: "damaged" }, badge("Damaged", "error"), ` skipped damaged record ${d.id}: ${d.damaged}. ${DAMAGED_HELP}`),
+        ),
+      );
       await load();
     } catch (e) {
       clear(result);
