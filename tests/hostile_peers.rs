@@ -12,9 +12,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
-use common::ari::{rfc, time_of, AriProxy, Saved};
+use common::ari::{due_by, rfc, time_of, AriProxy, Saved};
 use common::smtp::{configure, Security, SmtpSink};
-use common::{register_at, wait_until, Certdesk, Create, Output, Pebble};
+use common::{register_args, register_at, wait_until, Certdesk, Create, Output, Pebble};
 use serde_json::{json, Value};
 use time::Duration;
 
@@ -160,19 +160,7 @@ fn http_urls_from_the_ca_are_not_followed() {
     let witness = Witness::new();
     let plain = witness.url("/new-acct");
     proxy.control(json!({ "directory": { "newAccount": plain } }));
-    let out = cd.run([
-        "account",
-        "register",
-        "--name",
-        "pebble",
-        "--email",
-        "admin@example.com",
-        "--agree-tos",
-        "--directory",
-        &proxy.directory_url(),
-        "--ca-root",
-        proxy.ca_root_path(),
-    ]);
+    let out = cd.run(register_args(&proxy.directory_url(), proxy.ca_root_path()));
     out.assert_code(2);
     assert!(
         out.stderr.contains(&format!("lists newAccount at {plain}"))
@@ -227,6 +215,20 @@ fn escapes_in_a_ca_problem_reach_the_terminal_as_text() {
     assert_eq!(detail, ESCAPES, "{out}");
 }
 
+/// Makes the CA refuse new orders as rate-limited, with `detail` and the Retry-After
+/// `retry_after` (seconds, as sent), and turns its ARI off so that certdesk orders when due.
+fn rate_limited(proxy: &AriProxy, detail: &str, retry_after: &str) {
+    proxy.control(json!({
+        "ari": false,
+        "refuse_orders": {
+            "status": 429,
+            "type": "rateLimited",
+            "detail": detail,
+            "retry_after": retry_after,
+        },
+    }));
+}
+
 #[test]
 fn a_billion_second_retry_after_is_capped_at_a_week_and_said() {
     let s = Saved::issue("wait.example.com", 90, false);
@@ -235,15 +237,7 @@ fn a_billion_second_retry_after_is_capped_at_a_week_and_said() {
         ("1000000000000", due),
         ("18446744073709551615", due + Duration::days(8)),
     ] {
-        s.proxy.control(json!({
-            "ari": false,
-            "refuse_orders": {
-                "status": 429,
-                "type": "rateLimited",
-                "detail": format!("too many new orders {ESCAPES}"),
-                "retry_after": secs,
-            },
-        }));
+        rate_limited(&s.proxy, &format!("too many new orders {ESCAPES}"), secs);
         let out = s.cd.run(["--json", "renew", "--due", "--now", &rfc(at)]);
         out.assert_code(2);
         assert_no_raw_controls(&out);
@@ -275,15 +269,7 @@ fn the_daemon_lives_through_a_billion_second_retry_after_and_logs_it_escaped() {
     let start = StdDuration::from_secs(60);
     let mut daemon = s.cd.spawn(["daemon"]);
     daemon.wait_for_output("nothing is due", start);
-    s.proxy.control(json!({
-        "ari": false,
-        "refuse_orders": {
-            "status": 429,
-            "type": "rateLimited",
-            "detail": format!("slow down {ESCAPES}"),
-            "retry_after": "1000000000000",
-        },
-    }));
+    rate_limited(&s.proxy, &format!("slow down {ESCAPES}"), "1000000000000");
     // cron's pass, forwarded to the daemon, which makes it.
     let due = s.not_before + Duration::days(61);
     let out = s.cd.run(["renew", "--due", "--now", &rfc(due)]);
@@ -311,15 +297,7 @@ fn the_daemon_lives_through_a_billion_second_retry_after_and_logs_it_escaped() {
     );
     // And it goes on serving.
     let by = due + Duration::days(8);
-    let dry = s.cd.run([
-        "renew",
-        "--due",
-        "--dry-run",
-        "--now",
-        &rfc(due),
-        "--at",
-        &rfc(by),
-    ]);
+    let dry = s.cd.run(due_by(due, by));
     dry.assert_success();
     assert!(
         dry.stdout.contains("last error: ") && dry.stdout.contains("the CA asked to wait"),
@@ -364,18 +342,7 @@ fn any_retry_after_on_renewal_information_is_read_without_a_panic() {
         // Each answer is kept a day at most: two days on, the CA is asked again.
         let now = s.not_before + Duration::days(2 * (i as i64 + 1));
         let by = end + Duration::days(1);
-        let out = s.cd.run([
-            "--json",
-            "renew",
-            "--due",
-            "--dry-run",
-            "--now",
-            &rfc(now),
-            "--at",
-            &rfc(by),
-        ]);
-        out.assert_success();
-        let due = out.json();
+        let due = s.cd.json(due_by(now, by));
         let reason = &due[0]["plan"]["reason"];
         assert_eq!(reason["rule"], "ari_now", "{retry_after}: {due:#}");
         assert_eq!(time_of(&reason["end"]), end, "{retry_after}: {due:#}");
@@ -400,15 +367,16 @@ fn a_login_without_encryption_is_refused_beside_its_fields_and_the_password_neve
             "{out}"
         );
     };
-    // A user and password on a plain connection: refused, nothing saved.
-    refused(cd.run([
+    let login = [
         "settings",
         "set",
         "smtp.username",
         "certdesk",
         "smtp.password-file",
         password,
-    ]));
+    ];
+    // A user and password on a plain connection: refused, nothing saved.
+    refused(cd.run(login));
     let shown = cd.json(["settings", "show"]);
     assert_eq!(shown["smtp"]["username"], "", "{shown:#}");
     assert_eq!(shown["smtp"]["password_set"], false, "{shown:#}");
@@ -421,14 +389,7 @@ fn a_login_without_encryption_is_refused_beside_its_fields_and_the_password_neve
     }
     // A user set under STARTTLS cannot be moved to a plain connection either.
     cd.json(["settings", "set", "smtp.security", "starttls"]);
-    cd.json([
-        "settings",
-        "set",
-        "smtp.username",
-        "certdesk",
-        "smtp.password-file",
-        password,
-    ]);
+    cd.json(login);
     refused(cd.run(["settings", "set", "smtp.security", "none"]));
     let shown = cd.json(["settings", "show"]);
     assert_eq!(shown["smtp"]["security"], "starttls", "{shown:#}");

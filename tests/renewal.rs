@@ -12,7 +12,7 @@ use std::time::Duration as StdDuration;
 
 use certdesk_engine::renewal::scheduler::Clock;
 use certdesk_engine::renewal::Action;
-use common::ari::{rfc, time_of, Saved as Setup};
+use common::ari::{due_by, rfc, time_of, Saved as Setup};
 use common::smtp::{configure, Security, SmtpSink};
 use common::{wait_until, Pebble};
 use serde_json::{json, Value};
@@ -36,15 +36,7 @@ impl Setup {
 
     /// `renew --due --dry-run --at by` at `now`: the ids listed, and the whole JSON.
     fn dry_run(&self, now: OffsetDateTime, by: OffsetDateTime) -> Value {
-        self.cd.json([
-            "renew",
-            "--due",
-            "--dry-run",
-            "--now",
-            &rfc(now),
-            "--at",
-            &rfc(by),
-        ])
+        self.cd.json(due_by(now, by))
     }
 
     fn pass(&self, now: OffsetDateTime) -> common::Output {
@@ -125,15 +117,7 @@ fn the_aris_window_decides_and_the_new_order_replaces_the_old_certificate() {
     assert!(at >= start && at < end, "a time inside the window: {dry:#}");
     // The same time twice (two runs agree).
     assert_eq!(s.dry_run(now, by)[0]["plan"]["at"], plan["at"]);
-    let text = s.cd.run([
-        "renew",
-        "--due",
-        "--dry-run",
-        "--now",
-        &rfc(now),
-        "--at",
-        &rfc(by),
-    ]);
+    let text = s.cd.run(due_by(now, by));
     assert!(
         text.stdout
             .contains("ARI: the CA suggests renewing between"),
@@ -257,15 +241,7 @@ fn a_ca_that_is_down_is_retried_later_with_backoff_and_renews_when_it_is_back() 
         attempts,
         "the CA was left alone"
     );
-    let dry = s.cd.json([
-        "renew",
-        "--due",
-        "--dry-run",
-        "--now",
-        &rfc(soon),
-        "--at",
-        &rfc(next),
-    ]);
+    let dry = s.cd.json(due_by(soon, next));
     assert_eq!(dry[0]["failures"], 1, "{dry:#}");
     assert_eq!(time_of(&dry[0]["next_attempt"]), next);
 

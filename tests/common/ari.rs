@@ -171,6 +171,20 @@ pub fn time_of(v: &Value) -> OffsetDateTime {
     OffsetDateTime::parse(v.as_str().expect("a time"), &Rfc3339).expect("an RFC 3339 time")
 }
 
+/// The arguments of `certdesk renew --due --dry-run` as if it were `now`, listing what is due
+/// by `by`; for [`super::Certdesk::run`] or [`super::Certdesk::json`].
+pub fn due_by(now: OffsetDateTime, by: OffsetDateTime) -> [String; 7] {
+    [
+        "renew".into(),
+        "--due".into(),
+        "--dry-run".into(),
+        "--now".into(),
+        rfc(now),
+        "--at".into(),
+        rfc(by),
+    ]
+}
+
 /// A time as certdesk takes it (`--now`, `--at`).
 pub fn rfc(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).expect("format")

@@ -1562,8 +1562,13 @@ pub fn register(cd: &Certdesk, pebble: &Pebble) -> Value {
 
 /// [`register`] at the CA whose directory is `directory`, its HTTPS served under `ca_root`.
 pub fn register_at(cd: &Certdesk, directory: &str, ca_root: &str) -> Value {
-    cd.run([
-        "--json",
+    cd.json(register_args(directory, ca_root))
+}
+
+/// The arguments of `certdesk account register` for the account `pebble` at the CA whose
+/// directory is `directory`, its HTTPS served under `ca_root`; for a test that expects a refusal.
+pub fn register_args<'a>(directory: &'a str, ca_root: &'a str) -> [&'a str; 11] {
+    [
         "account",
         "register",
         "--name",
@@ -1575,9 +1580,7 @@ pub fn register_at(cd: &Certdesk, directory: &str, ca_root: &str) -> Value {
         directory,
         "--ca-root",
         ca_root,
-    ])
-    .assert_success()
-    .json()
+    ]
 }
 
 /// `certdesk request create` of a dns-01 request for `names` (P-256, PEM), published by hand
