@@ -142,18 +142,21 @@ impl Attack {
         conns.iter().filter(|c| c.closed.is_none()).count()
     }
 
-    /// Waits until the server has closed every slow connection; the longest any was held.
+    /// Waits until the server has closed every slow connection; the longest any was held
+    /// (also printed, as a measure).
     fn wait_all_closed(&self, timeout: Duration) -> Duration {
         wait_until("the server to close the slow connections", timeout, || {
             self.open() == 0
         });
         let conns = self.conns.lock().expect("connections");
-        conns
+        let held = conns
             .iter()
             .filter_map(|c| c.closed)
             .map(|at| at - self.started)
             .max()
-            .unwrap_or_default()
+            .unwrap_or_default();
+        eprintln!("the server closed the last slow connection after {held:?}");
+        held
     }
 }
 
@@ -214,6 +217,17 @@ impl CpuMeter {
         let used = (cpu_ticks(self.pid) - self.ticks) as f64 / hz;
         used / self.since.elapsed().as_secs_f64()
     }
+}
+
+/// Prints `share`, the part of a core `who` used `what` (e.g. "over the attack"), and asserts
+/// that it stays under [`CPU_SHARE`].
+fn assert_cpu_share(share: f64, what: &str, who: &str) {
+    eprintln!("CPU {what}: {:.1}% of the wall time", share * 100.0);
+    assert!(
+        share < CPU_SHARE,
+        "{who} used {:.0}% of a core",
+        share * 100.0
+    );
 }
 
 fn cpu_ticks(pid: u32) -> u64 {
@@ -357,21 +371,10 @@ fn the_agents_api_and_http01_listener_answer_through_slowloris() {
 
     // The agent cuts them off itself: the TLS handshake in 10 s, the request head in 5 s.
     let held = on_http.wait_all_closed(Duration::from_secs(15));
-    eprintln!("the server closed the last slow connection after {held:?}");
     assert!(held < Duration::from_secs(9), "heads held {held:?}");
     let held = on_api.wait_all_closed(Duration::from_secs(20));
-    eprintln!("the server closed the last slow connection after {held:?}");
     assert!(held < Duration::from_secs(14), "handshakes held {held:?}");
-    let share = cpu.share();
-    eprintln!(
-        "CPU over the attack: {:.1}% of the wall time",
-        share * 100.0
-    );
-    assert!(
-        share < CPU_SHARE,
-        "the agent used {:.0}% of a core",
-        share * 100.0
-    );
+    assert_cpu_share(cpu.share(), "over the attack", "the agent");
     assert_eq!(ask(&health).0, 401, "the API still answers");
 }
 
@@ -406,18 +409,8 @@ fn the_control_socket_answers_a_forwarded_renew_through_slowloris() {
 
     // A request line must come within 10 s.
     let held = attack.wait_all_closed(Duration::from_secs(20));
-    eprintln!("the server closed the last slow connection after {held:?}");
     assert!(held < Duration::from_secs(14), "held {held:?}");
-    let share = cpu.share();
-    eprintln!(
-        "CPU over the attack: {:.1}% of the wall time",
-        share * 100.0
-    );
-    assert!(
-        share < CPU_SHARE,
-        "the daemon used {:.0}% of a core",
-        share * 100.0
-    );
+    assert_cpu_share(cpu.share(), "over the attack", "the daemon");
     assert!(daemon.try_wait().is_none(), "the daemon is still running");
 }
 
@@ -547,16 +540,8 @@ fn the_built_in_responder_serves_pebble_through_slowloris() {
         started.elapsed()
     );
     let (share, held) = cpu_share.lock().expect("cpu").expect("measured");
-    eprintln!(
-        "CPU over the attack: {:.1}% of the wall time",
-        share * 100.0
-    );
     assert_eq!(held, SLOW, "all held while Pebble waited");
-    assert!(
-        share < CPU_SHARE,
-        "certdesk used {:.0}% of a core",
-        share * 100.0
-    );
+    assert_cpu_share(share, "over the attack", "certdesk");
     drop(attack);
 }
 
@@ -585,32 +570,13 @@ fn an_agent_out_of_file_descriptors_pauses_its_accepts_and_recovers() {
     );
     // Out of descriptors for 2 s: a loop that retries failed accepts at once spins a core.
     std::thread::sleep(Duration::from_secs(2));
-    let share = cpu.share();
-    eprintln!(
-        "CPU out of descriptors: {:.1}% of the wall time",
-        share * 100.0
-    );
-    assert!(
-        share < CPU_SHARE,
-        "the agent used {:.0}% of a core",
-        share * 100.0
-    );
+    assert_cpu_share(cpu.share(), "out of descriptors", "the agent");
 
     // Once the held connections time out (5 s), the waiting ones and the real request get in.
     let ((status, _), took) = timed(|| curl(&["--max-time", "30", &token]).expect("curl"));
     eprintln!("answered in {took:?}");
     assert_eq!(status, 404, "the listener answers again");
     assert!(took < Duration::from_secs(15), "answered after {took:?}");
-    let held = attack.wait_all_closed(Duration::from_secs(30));
-    eprintln!("the server closed the last slow connection after {held:?}");
-    let share = cpu.share();
-    eprintln!(
-        "CPU over the attack: {:.1}% of the wall time",
-        share * 100.0
-    );
-    assert!(
-        share < CPU_SHARE,
-        "the agent used {:.0}% of a core",
-        share * 100.0
-    );
+    attack.wait_all_closed(Duration::from_secs(30));
+    assert_cpu_share(cpu.share(), "over the attack", "the agent");
 }
