@@ -108,16 +108,7 @@ fn the_data_folder_holds_no_private_key_material_or_password() {
         cd.json(["request", "verify", "--http-listen", &listen, &id]);
         cd.json(["cert", "save", &id]);
         let key = cd.dir().join(format!("{name}.key.pem"));
-        cd.run([
-            "cert",
-            "export",
-            &id,
-            "--format",
-            "key",
-            "--out",
-            key.to_str().unwrap(),
-        ])
-        .assert_success();
+        common::export_key(&cd, &id, &key).assert_success();
         keys.push(key);
     }
     let account_key = cd.dir().join("account.pem");

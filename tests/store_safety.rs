@@ -183,15 +183,7 @@ fn a_reset_keychain_fails_at_open_and_reset_secrets_is_the_confirmed_way_out() {
     assert!(certs[0].get("damaged").is_none(), "{certs}");
     assert_eq!(cd.json(["account", "show"])[0]["name"], "pebble");
     let key = cd.dir().join("key.pem");
-    let export = cd.run([
-        "cert",
-        "export",
-        &id,
-        "--format",
-        "key",
-        "--out",
-        key.to_str().unwrap(),
-    ]);
+    let export = common::export_key(&cd, &id, &key);
     export.assert_code(1);
     assert!(export.stderr.contains("was forgotten"), "{export}");
     assert!(export.stderr.contains("enter it again"), "{export}");

@@ -1470,6 +1470,20 @@ pub fn add_dns_account(cd: &Certdesk, provider: &str, name: &str, config: &Value
     ])
 }
 
+/// `certdesk cert export ID --format key --out PATH`: the private key of the certificate `id`
+/// written to `path`.
+pub fn export_key(cd: &Certdesk, id: &str, path: &Path) -> Output {
+    cd.run([
+        "cert",
+        "export",
+        id,
+        "--format",
+        "key",
+        "--out",
+        path.to_str().expect("UTF-8 temp path"),
+    ])
+}
+
 /// The names, sorted, of the certificate the `request create … --issue` run `out` saved; panics
 /// unless it succeeded and saved one.
 pub fn saved_cert_names(cd: &Certdesk, out: &Output) -> Vec<String> {
