@@ -234,6 +234,9 @@ fn a_damaged_record_is_listed_with_what_failed_and_skipped_by_the_pass() {
         .map(|d| d["id"].as_str().expect("an id"))
         .collect();
     assert_eq!(skipped, ["bad-certificates", "bad-requests"], "{pass}");
+    // The scheduler card's health says so too, until a pass finds them gone.
+    let health = app.ok("renewal_health", json!({}));
+    assert_eq!(health["skipped"], pass["skipped"], "{health}");
     // A listing the engine does not have is bad input, not a crash.
     let e = app.err("damaged", json!({ "listed": "settings" }));
     assert!(e.to_string().contains("settings"), "{e}");

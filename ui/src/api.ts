@@ -117,6 +117,8 @@ export interface RenewalHealth {
   last_run?: string | null;
   next_run?: string | null;
   failing: FailingRenewal[];
+  /** The damaged records the last pass skipped. */
+  skipped: Damaged[];
 }
 
 export interface AppInfo {
@@ -308,11 +310,9 @@ export interface Damaged {
 /** engine `sealing::Listed`: the listings that show damaged records. */
 export type Listed = "accounts" | "requests" | "certificates" | "dns_accounts" | "deployments";
 
-/** engine `renewal::PassReport`, the parts the window shows. */
+/** engine `renewal::PassReport`, the part the window shows (the skipped records come with the health). */
 export interface PassReport {
   outcomes: RenewalOutcome[];
-  /** Certificates and requests whose records do not read: left out of the pass. */
-  skipped?: Damaged[];
 }
 
 export interface RenewalOutcome {

@@ -49,10 +49,12 @@ pub(crate) struct Renewals {
     runs: Mutex<Runs>,
 }
 
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone)]
 struct Runs {
     last: Option<OffsetDateTime>,
     next: Option<OffsetDateTime>,
+    /// The damaged records the last pass skipped.
+    skipped: Vec<Damaged>,
 }
 
 /// What happened to one certificate in a pass.
@@ -196,6 +198,8 @@ pub struct Health {
     #[serde(with = "time::serde::rfc3339::option")]
     pub next_run: Option<OffsetDateTime>,
     pub failing: Vec<Planned>,
+    /// The damaged records the last pass skipped (the scheduler's or "Renew due now").
+    pub skipped: Vec<Damaged>,
 }
 
 impl Engine {
@@ -326,6 +330,7 @@ impl Engine {
         let mail_errors = self.mail_notices(&outcomes, now).await;
         let mut runs = self.renewals.runs.lock().unwrap_or_else(|e| e.into_inner());
         runs.last = Some(now);
+        runs.skipped.clone_from(&skipped);
         Ok(PassReport {
             at: now,
             outcomes,
@@ -625,11 +630,17 @@ impl Engine {
 
     /// The scheduler's runs and the certificates whose renewal is failing.
     pub fn renewal_health(&self) -> Result<Health> {
-        let runs = *self.renewals.runs.lock().unwrap_or_else(|e| e.into_inner());
+        let runs = self
+            .renewals
+            .runs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let now = OffsetDateTime::now_utc();
         Ok(Health {
             last_run: runs.last,
             next_run: runs.next,
+            skipped: runs.skipped,
             failing: self
                 .renewal_plans(now)?
                 .into_iter()

@@ -26,6 +26,7 @@ function outcomeLine(o: RenewalOutcome): HTMLElement {
 function schedulerCard(): { card: HTMLElement; load: () => Promise<void> } {
   const runs = h("p", { id: "sched-runs" });
   const failing = h("ul", { id: "sched-failing", "aria-label": "Failing renewals" });
+  const skipped = h("ul", { id: "sched-skipped", "aria-label": "Damaged records the last run skipped" });
   const error = errorSlot("sched-error");
   const run = h("button", { id: "sched-run", type: "button" }, "Renew due now");
   const result = h("ul", { id: "sched-result", role: "status", "aria-label": "Last renewals" });
@@ -35,6 +36,7 @@ function schedulerCard(): { card: HTMLElement; load: () => Promise<void> } {
     h("h3", { id: "sched-title" }, "Renewal scheduler"),
     runs,
     failing,
+    skipped,
     h("div", { class: "actions" }, run),
     result,
     error,
@@ -43,13 +45,7 @@ function schedulerCard(): { card: HTMLElement; load: () => Promise<void> } {
     try {
       const report = await busy(run, "Renewing", () => api.renewDue());
       showError(error, null);
-      clear(
-        result,
-        ...(report.outcomes.length ? report.outcomes.map(outcomeLine) : [h("li", { class: "muted" }, "Nothing is due.")]),
-        ...(report.skipped ?? []).map((d) =>
-          h("li", { class: "damaged" }, badge("Damaged", "error"), ` skipped damaged record ${d.id}: ${d.damaged}. ${DAMAGED_HELP}`),
-        ),
-      );
+      clear(result, ...(report.outcomes.length ? report.outcomes.map(outcomeLine) : [h("li", { class: "muted" }, "Nothing is due.")]));
       await load();
     } catch (e) {
       clear(result);
@@ -77,6 +73,12 @@ function schedulerCard(): { card: HTMLElement; load: () => Promise<void> } {
               ),
             )
           : [h("li", { class: "muted" }, "No renewal is failing.")]),
+      );
+      clear(
+        skipped,
+        ...health.skipped.map((d) =>
+          h("li", { class: "damaged" }, badge("Damaged", "error"), ` skipped damaged record ${d.id}: ${d.damaged}. ${DAMAGED_HELP}`),
+        ),
       );
     } catch (e) {
       showError(error, e);
