@@ -13,168 +13,24 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Duration;
 
+use common::agent::{agent_binary, Agent};
 use common::ari::{rfc, time_of};
 use common::bind::Bind;
 use common::nginx::{normalize_serial, Nginx};
-use common::{curl, free_port, openssl, register, wait_until, Certdesk, Create, Pebble, TempDir};
+use common::{free_port, openssl, register, wait_until, Certdesk, Create, Pebble, TempDir};
 use serde_json::{json, Value};
 use time::Duration as TimeDuration;
 
 const NAME: &str = "agent-site.example.com";
 
-/// `certdesk-agent`, built into the same folder as the `certdesk` binary under test (cargo only
-/// gives the path of a package's own binaries to its tests).
-fn agent_binary() -> PathBuf {
-    let path = Path::new(Certdesk::binary()).with_file_name("certdesk-agent");
-    assert!(
-        path.exists(),
-        "{} is missing: build it with `cargo build -p certdesk-agent`",
-        path.display()
-    );
-    path
-}
-
-/// A running `certdesk-agent run` with its own configuration and state folder.
-struct Agent {
-    child: Child,
-    dir: TempDir,
-    port: u16,
-    fingerprint: String,
-}
-
-impl Agent {
-    /// Writes `agent.json` (`listen` on a free loopback port plus `extra`) and starts the agent.
-    fn start(extra: Value) -> Agent {
-        let dir = TempDir::new("certdesk-agent");
-        let port = free_port();
-        let mut agent = Agent {
-            child: Self::spawn(&dir, port, &extra),
-            dir,
-            port,
-            fingerprint: String::new(),
-        };
-        agent.wait_started();
-        agent.fingerprint = agent
-            .stdout()
-            .lines()
-            .find_map(|l| l.strip_prefix("fingerprint SHA256 "))
-            .unwrap_or_else(|| panic!("no fingerprint in:\n{}", agent.stdout()))
-            .trim()
-            .to_owned();
-        agent
+/// Starts the agent with `extra` as its settings; it serves [`NAME`] unless `extra` gives its
+/// `names`.
+fn start_agent(extra: Value) -> Agent {
+    let mut settings = json!({"names": [NAME]});
+    for (k, v) in extra.as_object().expect("an object of settings") {
+        settings[k] = v.clone();
     }
-
-    /// The agent serves [`NAME`] unless `extra` gives its `names`.
-    fn spawn(dir: &TempDir, port: u16, extra: &Value) -> Child {
-        let mut config = json!({"listen": format!("127.0.0.1:{port}"), "names": [NAME]});
-        for (k, v) in extra.as_object().expect("an object of settings") {
-            config[k] = v.clone();
-        }
-        fs::write(dir.path().join("agent.json"), config.to_string()).expect("write agent.json");
-        Self::command(dir, &["run"])
-            .stdout(fs::File::create(dir.path().join("agent.out")).expect("stdout file"))
-            .stderr(fs::File::create(dir.path().join("agent.log")).expect("log"))
-            .spawn()
-            .expect("start certdesk-agent")
-    }
-
-    fn wait_started(&mut self) {
-        wait_until("certdesk-agent to start", Duration::from_secs(30), || {
-            assert!(
-                self.child.try_wait().expect("agent status").is_none(),
-                "certdesk-agent stopped:\n{}\n{}",
-                self.stdout(),
-                self.log()
-            );
-            self.stdout().contains("installs:")
-        });
-    }
-
-    /// Stops the agent; its identity and pairing stay in its folder.
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// Starts the stopped agent again, same folder and port, with `extra` as its settings.
-    fn start_again(&mut self, extra: Value) {
-        self.child = Self::spawn(&self.dir, self.port, &extra);
-        self.wait_started();
-        assert!(
-            self.stdout().contains(&self.fingerprint),
-            "the agent kept its identity:\n{}",
-            self.stdout()
-        );
-    }
-
-    fn command(dir: &TempDir, args: &[&str]) -> Command {
-        let mut cmd = Command::new(agent_binary());
-        cmd.arg("--config")
-            .arg(dir.path().join("agent.json"))
-            .args(args);
-        cmd
-    }
-
-    /// What the agent printed, as an administrator reads it.
-    fn stdout(&self) -> String {
-        fs::read_to_string(self.dir.path().join("agent.out")).unwrap_or_default()
-    }
-
-    fn url(&self) -> String {
-        format!("https://127.0.0.1:{}", self.port)
-    }
-
-    fn log(&self) -> String {
-        fs::read_to_string(self.dir.path().join("agent.log")).unwrap_or_default()
-    }
-
-    /// `certdesk-agent pair --token-file FILE` on the server.
-    fn pair(&self, token_file: &Path) {
-        let out = Self::command(&self.dir, &["pair", "--token-file"])
-            .arg(token_file)
-            .output()
-            .expect("run certdesk-agent pair");
-        assert!(
-            out.status.success(),
-            "certdesk-agent pair failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// A raw call to the agent's API with `curl` (the agent's certificate is self-signed).
-    fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> u16 {
-        self.answer(method, path, token, body).0
-    }
-
-    /// [`Agent::call`] with the answer's body.
-    fn answer(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&str>,
-    ) -> (u16, String) {
-        let url = format!("{}{path}", self.url());
-        let auth = token.map(|t| format!("Authorization: Bearer {t}"));
-        let mut args = vec!["-k", "-X", method, url.as_str()];
-        if let Some(auth) = &auth {
-            args.extend(["-H", auth.as_str()]);
-        }
-        if let Some(body) = body {
-            args.extend(["-H", "Content-Type: application/json", "--data", body]);
-        }
-        curl(&args).expect("curl")
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!("[agent log]\n{}", self.log());
-        }
-    }
+    Agent::start(settings)
 }
 
 /// Pairs `agent` as `name` and gives it the pairing code; returns the code.
@@ -259,7 +115,7 @@ fn agent_list(cd: &Certdesk) -> Vec<Value> {
 
 #[test]
 fn pairing_pins_the_certificate_and_only_the_token_holder_is_answered() {
-    let agent = Agent::start(json!({"http_listen": format!("127.0.0.1:{}", free_port())}));
+    let agent = start_agent(json!({"http_listen": format!("127.0.0.1:{}", free_port())}));
     let cd = Certdesk::new();
 
     // A fingerprint that is not the agent's is refused, and nothing is paired.
@@ -361,7 +217,7 @@ fn pebble_validates_through_the_agents_listener_and_the_certificate_is_installed
     let fullchain = site.path().join("site.pem");
     let key = site.path().join("site.key");
     let reloads = site.path().join("reloads");
-    let agent = Agent::start(json!({
+    let agent = start_agent(json!({
         "http_listen": format!("127.0.0.1:{}", pebble.http_port()),
         "files": [
             {"path": fullchain, "format": "fullchain", "mode": "0644"},
@@ -450,7 +306,7 @@ fn a_failing_reload_puts_the_previous_files_back() {
     fs::write(&fullchain, "previous certificate\n").expect("write");
     fs::write(&key, "previous key\n").expect("write");
     let pebble = Pebble::start();
-    let agent = Agent::start(json!({
+    let agent = start_agent(json!({
         "http_listen": format!("127.0.0.1:{}", pebble.http_port()),
         "files": [
             {"path": fullchain, "format": "fullchain"},
@@ -467,14 +323,13 @@ fn a_failing_reload_puts_the_previous_files_back() {
     register(&cd, &pebble);
     pair(&cd, &agent, "web1");
     let id = http01_request(&cd, "web1");
-    let out = cd.run(["request", "verify", &id]);
-    out.assert_code(2);
-    assert!(
-        out.stderr.contains("configuration test failed")
-            && out
-                .stderr
-                .contains("previous certificate files were put back"),
-        "{out}"
+    assert_verify_refused(
+        &cd,
+        &id,
+        &[
+            "configuration test failed",
+            "previous certificate files were put back",
+        ],
     );
     assert_eq!(
         fs::read_to_string(&fullchain).unwrap(),
@@ -487,6 +342,11 @@ fn a_failing_reload_puts_the_previous_files_back() {
 /// `bind` (the zone's own nameservers are not reachable from a test).
 fn pair_for_dns01(cd: &Certdesk, agent: &Agent, name: &str, bind: &Bind) {
     pair(cd, agent, name);
+    check_propagation_at(cd, name, bind);
+}
+
+/// Tells certdesk to check the propagation of the TXT records agent `name` publishes at `bind`.
+fn check_propagation_at(cd: &Certdesk, name: &str, bind: &Bind) {
     let edit = cd.dir().join(format!("{name}.json"));
     fs::write(
         &edit,
@@ -515,7 +375,7 @@ fn the_agents_dns_command_answers_dns01_for_a_wildcard() {
     let pebble = Pebble::builder().dns_server(&bind.addr()).start();
     let server = TempDir::new("certdesk-agent-dns");
     let hook = bind.hook_script(server.path(), None);
-    let agent = Agent::start(json!({
+    let agent = start_agent(json!({
         "dns_command": hook,
         "names": ["example.net", "*.example.net"],
     }));
@@ -575,7 +435,7 @@ fn a_continued_renewal_whose_agent_no_longer_answers_dns01_waits_for_the_adminis
     let server = TempDir::new("certdesk-agent-dns");
     let hook = bind.hook_script(server.path(), None);
     let names = json!(["www.example.net"]);
-    let mut agent = Agent::start(json!({"dns_command": hook, "names": names}));
+    let mut agent = start_agent(json!({"dns_command": hook, "names": names}));
     let cd = Certdesk::new();
     register(&cd, &pebble);
     pair_for_dns01(&cd, &agent, "web1", &bind);
@@ -615,24 +475,30 @@ fn a_failing_dns_command_on_the_agent_is_shown_with_its_status_and_output() {
     let pebble = Pebble::builder().dns_server(&bind.addr()).start();
     let server = TempDir::new("certdesk-agent-dns");
     let hook = bind.hook_script(server.path(), Some("zone example.net is frozen"));
-    let agent = Agent::start(json!({"dns_command": hook, "names": ["www.example.net"]}));
+    let agent = start_agent(json!({"dns_command": hook, "names": ["www.example.net"]}));
     let cd = Certdesk::new();
     register(&cd, &pebble);
     pair_for_dns01(&cd, &agent, "web1", &bind);
 
     let id = dns01_request(&cd, &["www.example.net"], "web1");
-    let out = cd.run(["request", "verify", &id]);
-    out.assert_code(2);
-    assert!(
-        out.stderr.contains("agent \"web1\"")
-            && out
-                .stderr
-                .contains("present _acme-challenge.www.example.net")
-            && out.stderr.contains("exited with status 3")
-            && out.stderr.contains("zone example.net is frozen"),
-        "{out}"
+    assert_verify_refused(
+        &cd,
+        &id,
+        &[
+            "agent \"web1\"",
+            "present _acme-challenge.www.example.net",
+            "exited with status 3",
+            "zone example.net is frozen",
+        ],
     );
     assert_eq!(cd.json(["request", "show", &id])["status"], "pending");
+}
+
+/// `certdesk request verify ID` fails (exit 2) with a message that says each of `says`.
+fn assert_verify_refused(cd: &Certdesk, id: &str, says: &[&str]) {
+    let out = cd.run(["request", "verify", id]);
+    out.assert_code(2);
+    assert!(says.iter().all(|s| out.stderr.contains(s)), "{out}");
 }
 
 /// A request for [`NAME`] by http-01, deployed through `mapping` after every issue.
@@ -657,7 +523,7 @@ fn tokens_in_nginxs_web_root_and_the_served_serial_checked_after_the_reload() {
 
     // A reload command that does not make nginx read the new files: the check sees the old
     // certificate still served, and the agent puts the previous files back.
-    let stale = Agent::start(json!({
+    let stale = start_agent(json!({
         "webroot": nginx.webroot(),
         "files": files,
         "reload_command": "true",
@@ -665,20 +531,19 @@ fn tokens_in_nginxs_web_root_and_the_served_serial_checked_after_the_reload() {
     }));
     pair(&cd, &stale, "stale");
     let id = http01_request(&cd, "stale");
-    let out = cd.run(["request", "verify", &id]);
-    out.assert_code(2);
-    assert!(
-        out.stderr.contains("still serves certificate")
-            && out
-                .stderr
-                .contains("previous certificate files were put back"),
-        "{out}"
+    assert_verify_refused(
+        &cd,
+        &id,
+        &[
+            "still serves certificate",
+            "previous certificate files were put back",
+        ],
     );
     assert_eq!(nginx.served_serial(NAME), first_served);
 
     // The same agent setup with nginx's own reload: Pebble fetched the tokens nginx served from
     // its web root, and the agent checked that nginx serves the new serial.
-    let agent = Agent::start(json!({
+    let agent = start_agent(json!({
         "webroot": nginx.webroot(),
         "files": files,
         "reload_command": nginx.reload_command(),
@@ -771,7 +636,7 @@ fn a_stolen_token_publishes_nothing_the_agents_configuration_does_not_allow() {
     let web = server.path().join("www");
     fs::create_dir(&web).expect("web root");
     let (hook, marker) = marker_hook(server.path());
-    let agent = Agent::start(json!({"dns_command": hook, "webroot": web}));
+    let agent = start_agent(json!({"dns_command": hook, "webroot": web}));
     let cd = Certdesk::new();
     register(&cd, &pebble);
     let code = pair(&cd, &agent, "web1");
@@ -861,7 +726,7 @@ fn certdesk_shows_the_agents_refusals() {
     let pebble = Pebble::start();
     let server = TempDir::new("certdesk-agent-refusing");
     let hook = bind.hook_script(server.path(), None);
-    let agent = Agent::start(json!({
+    let agent = start_agent(json!({
         "http_listen": format!("127.0.0.1:{}", pebble.http_port()),
         "dns_command": hook,
         "names": [NAME, "www.example.net"],
@@ -871,15 +736,14 @@ fn certdesk_shows_the_agents_refusals() {
     assert!(early.thumbprints.is_empty());
     register(&cd, &pebble);
     let id = http01_request(&cd, "web1");
-    let out = cd.run(["request", "verify", &id]);
-    out.assert_code(2);
-    assert!(
-        out.stderr.contains("agent \"web1\"")
-            && out
-                .stderr
-                .contains("only for the ACME accounts named when it was paired")
-            && out.stderr.contains("pair the agent again"),
-        "{out}"
+    assert_verify_refused(
+        &cd,
+        &id,
+        &[
+            "agent \"web1\"",
+            "only for the ACME accounts named when it was paired",
+            "pair the agent again",
+        ],
     );
     let log = agent.log();
     let puts: Vec<&str> = log
@@ -897,29 +761,16 @@ fn certdesk_shows_the_agents_refusals() {
     cd.json(["request", "set-deploy", &id, "web2"]);
     cd.run(["request", "verify", &id]).assert_success();
 
-    let edit = cd.dir().join("web2.json");
-    fs::write(
-        &edit,
-        json!({"nameservers": [bind.addr()], "propagation_timeout": "30"}).to_string(),
-    )
-    .expect("write the edit");
-    cd.json([
-        "deploy",
-        "edit",
-        "web2",
-        "--config",
-        edit.to_str().expect("UTF-8"),
-    ]);
+    check_propagation_at(&cd, "web2", &bind);
     let id = dns01_request(&cd, &["mail.example.net"], "web2");
-    let out = cd.run(["request", "verify", &id]);
-    out.assert_code(2);
-    assert!(
-        out.stderr.contains("agent \"web2\"")
-            && out
-                .stderr
-                .contains(&format!("serves only {NAME}, www.example.net"))
-            && out.stderr.contains("_acme-challenge.mail.example.net"),
-        "{out}"
+    assert_verify_refused(
+        &cd,
+        &id,
+        &[
+            "agent \"web2\"",
+            &format!("serves only {NAME}, www.example.net"),
+            "_acme-challenge.mail.example.net",
+        ],
     );
     assert!(Bind::hook_calls(server.path()).is_empty());
     assert!(bind.txt("_acme-challenge.mail.example.net").is_empty());
@@ -939,7 +790,7 @@ fn links_a_web_user_planted_in_the_web_root_are_refused() {
     let victim = outside.join("victim");
     fs::write(&victim, "root's file\n").expect("victim");
     set_mode(&victim, 0o600);
-    let agent = Agent::start(json!({"webroot": web}));
+    let agent = start_agent(json!({"webroot": web}));
     let cd = Certdesk::new();
     register(&cd, &pebble);
     let code = pair(&cd, &agent, "web1");
@@ -1098,23 +949,7 @@ impl HostileAgent {
         let dir = TempDir::new("certdesk-hostile-agent");
         let cert = dir.path().join("cert.pem");
         let key = dir.path().join("key.pem");
-        openssl([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=hostile-agent",
-            "-keyout",
-            key.to_str().expect("UTF-8"),
-            "-out",
-            cert.to_str().expect("UTF-8"),
-        ]);
+        common::self_signed("/CN=hostile-agent", &key, &cert);
         let printed = openssl([
             "x509",
             "-noout",

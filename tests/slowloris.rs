@@ -13,14 +13,14 @@ use std::fs;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::{curl, free_port, register, tool, wait_until, Certdesk, Create, Pebble, TempDir};
+use common::agent::Agent;
+use common::{curl, free_port, register, tool, wait_until, Certdesk, Create, Pebble};
 use serde_json::json;
 
 /// Slow connections per server.
@@ -262,83 +262,15 @@ fn timed<T>(request: impl FnOnce() -> T) -> (T, Duration) {
     (out, start.elapsed())
 }
 
-/// `certdesk-agent`, built next to the `certdesk` binary under test.
-fn agent_binary() -> PathBuf {
-    let path = Path::new(Certdesk::binary()).with_file_name("certdesk-agent");
-    assert!(
-        path.exists(),
-        "{} is missing: build it with `cargo build -p certdesk-agent`",
-        path.display()
-    );
-    path
-}
-
-/// A running `certdesk-agent run`, killed on drop.
-struct Agent {
-    child: Child,
-    dir: TempDir,
-}
-
-impl Agent {
-    /// Starts the agent with `config`, allowed `max_files` open file descriptors (the shell's
-    /// `ulimit -n`) when given.
-    fn start(config: serde_json::Value, max_files: Option<u32>) -> Agent {
-        let dir = TempDir::new("certdesk-slowloris-agent");
-        let file = dir.path().join("agent.json");
-        fs::write(&file, config.to_string()).expect("write agent.json");
-        let mut command = Command::new("sh");
-        let limit = max_files.map_or_else(String::new, |n| format!("ulimit -n {n} && "));
-        command.args(["-c", &format!("{limit}exec \"$0\" \"$@\"")]);
-        let child = command
-            .arg(agent_binary())
-            .arg("--config")
-            .arg(&file)
-            .arg("run")
-            .stdout(fs::File::create(dir.path().join("agent.out")).expect("stdout"))
-            .stderr(fs::File::create(dir.path().join("agent.log")).expect("log"))
-            .spawn()
-            .expect("start certdesk-agent");
-        let mut agent = Agent { child, dir };
-        wait_until("certdesk-agent to start", Duration::from_secs(30), || {
-            assert!(
-                agent.child.try_wait().expect("status").is_none(),
-                "certdesk-agent stopped:\n{}",
-                agent.output()
-            );
-            agent.output().contains("installs:")
-        });
-        agent
-    }
-
-    fn output(&self) -> String {
-        let read = |f: &str| fs::read_to_string(self.dir.path().join(f)).unwrap_or_default();
-        format!("{}{}", read("agent.out"), read("agent.log"))
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!("[agent]\n{}", self.output());
-        }
-    }
-}
-
 #[test]
 fn the_agents_api_and_http01_listener_answer_through_slowloris() {
     let _alone = one_at_a_time();
-    let (api, http) = (free_port(), free_port());
-    let agent = Agent::start(
-        json!({
-            "listen": format!("127.0.0.1:{api}"),
-            "names": ["slowloris.example.com"],
-            "http_listen": format!("127.0.0.1:{http}"),
-        }),
-        None,
-    );
-    let pid = agent.child.id();
+    let http = free_port();
+    let agent = Agent::start(json!({
+        "names": ["slowloris.example.com"],
+        "http_listen": format!("127.0.0.1:{http}"),
+    }));
+    let (api, pid) = (agent.port, agent.pid());
     let health = format!("https://127.0.0.1:{api}/v1/health");
     let token = format!("http://127.0.0.1:{http}/.well-known/acme-challenge/none");
     let ask = |url: &str| curl(&["-k", "--max-time", "20", url]).expect("curl");
@@ -551,15 +483,14 @@ fn an_agent_out_of_file_descriptors_pauses_its_accepts_and_recovers() {
     let http = free_port();
     // Fewer descriptors than the attack needs: accepts fail with EMFILE until the slow
     // connections it holds reach their deadline.
-    let agent = Agent::start(
+    let agent = Agent::start_limited(
         json!({
-            "listen": format!("127.0.0.1:{}", free_port()),
             "names": ["slowloris.example.com"],
             "http_listen": format!("127.0.0.1:{http}"),
         }),
         Some(128),
     );
-    let pid = agent.child.id();
+    let pid = agent.pid();
     let token = format!("http://127.0.0.1:{http}/.well-known/acme-challenge/none");
     let cpu = CpuMeter::start(pid);
     let attack = Attack::tcp(http, HTTP_HEAD);

@@ -20,6 +20,7 @@
 //! they are also kept, and the servers' logs printed, when a test panics.
 #![allow(dead_code)]
 
+pub mod agent;
 pub mod ari;
 pub mod bind;
 pub mod dns_zone;
@@ -288,6 +289,28 @@ where
     S: AsRef<OsStr>,
 {
     tool_with_stdin("openssl", args, Some(input))
+}
+
+/// Writes a self-signed P-256 certificate for `subject` (`/CN=…`), valid two days, to `cert`
+/// and its key to `key` (PEM): a server's own certificate before certdesk installs one.
+pub fn self_signed(subject: &str, key: &Path, cert: &Path) {
+    openssl([
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        subject,
+        "-days",
+        "2",
+        "-keyout",
+        key.to_str().expect("UTF-8"),
+        "-out",
+        cert.to_str().expect("UTF-8"),
+    ]);
 }
 
 /// `keytool args…` (Java 17, default-jre-headless) → stdout (panics with its output on failure).

@@ -37,23 +37,7 @@ impl Nginx {
         }
         let cert = d.join("certs/fullchain.pem");
         let key = d.join("certs/privkey.pem");
-        super::openssl([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-subj",
-            "/CN=before certdesk",
-            "-days",
-            "2",
-            "-keyout",
-            key.to_str().expect("UTF-8"),
-            "-out",
-            cert.to_str().expect("UTF-8"),
-        ]);
+        super::self_signed("/CN=before certdesk", &key, &cert);
         let p = d.display();
         fs::write(
             d.join("nginx.conf"),
