@@ -1,4 +1,4 @@
-//! The agent's HTTPS API ([`certdesk_engine::agent_api`]): TLS with the agent's own certificate,
+//! The agent's HTTPS API ([`certdesk_base::agent_api`]): TLS with the agent's own certificate,
 //! the pairing token checked before anything else, five calls, nothing else served.
 
 use std::convert::Infallible;
@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use certdesk_engine::agent_api::{
+use certdesk_base::agent_api::{
     self, Action, ApiError, Health, Http01Token, InstallBundle, TxtChange,
 };
-use certdesk_engine::serve::{self, HttpLimits};
-use certdesk_engine::{Error, ErrorKind, Result};
+use certdesk_base::serve::{self, HttpLimits};
+use certdesk_base::{Error, ErrorKind, Result};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -255,7 +255,7 @@ async fn read_json<T: DeserializeOwned>(request: Request<Incoming>) -> Result<T>
 /// A line on stdout; a closed stdout (a detached terminal) must not stop the agent.
 fn say(text: &str) {
     use std::io::Write;
-    let text = certdesk_engine::escape::controls(text);
+    let text = certdesk_base::escape::controls(text);
     let _ = writeln!(std::io::stdout(), "{text}");
 }
 
@@ -263,7 +263,7 @@ fn say(text: &str) {
 fn log(text: &str) {
     use std::io::Write;
     // A caller's text (a name, a token) must not forge lines or drive a terminal showing the log.
-    let text = certdesk_engine::escape::controls(text);
+    let text = certdesk_base::escape::controls(text);
     let _ = writeln!(std::io::stderr(), "{text}");
 }
 

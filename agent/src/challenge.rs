@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use certdesk_engine::agent_api::key_authorization_thumbprint;
-use certdesk_engine::http01::Http01Responder;
-use certdesk_engine::{Error, Result};
+use certdesk_base::agent_api::key_authorization_thumbprint;
+use certdesk_base::http01::Http01Responder;
+use certdesk_base::{Error, Result};
 
 use crate::config::Http01;
 #[cfg(unix)]
@@ -75,7 +75,7 @@ impl Challenges {
 
 /// A token is base64url (RFC 8555 §8.1); anything else could name a path outside the web root.
 fn check_token(token: &str) -> Result<()> {
-    Ok(certdesk_engine::acme::checks::check_token(token)?)
+    Ok(certdesk_base::acme::checks::check_token(token)?)
 }
 
 fn not_configured() -> Error {

@@ -5,9 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use certdesk_engine::deploy::FileSpec;
-use certdesk_engine::dns::command::DnsCommand;
-use certdesk_engine::{Error, Result};
+use certdesk_base::deploy::FileSpec;
+use certdesk_base::dns::command::DnsCommand;
+use certdesk_base::{Error, Result};
 use serde::Deserialize;
 
 use crate::scope::Scope;

@@ -1,11 +1,11 @@
 //! Publishing dns-01 TXT records for the paired certdesk. [`TxtRecords`] is the seam between the
 //! API and the platform: the administrator's DNS command (any platform, run the way
-//! [`certdesk_engine::dns::command`] describes) or the Windows DNS Server's cmdlets
+//! [`certdesk_base::dns::command`] describes) or the Windows DNS Server's cmdlets
 //! (`crate::windows`, compiled on Windows only). certdesk waits for the nameservers itself.
 
-use certdesk_engine::agent_api::TxtChange;
-use certdesk_engine::dns::command::DnsCommand;
-use certdesk_engine::{Error, Result};
+use certdesk_base::agent_api::TxtChange;
+use certdesk_base::dns::command::DnsCommand;
+use certdesk_base::{Error, Result};
 
 use crate::config::Dns01;
 

@@ -20,7 +20,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use certdesk_engine::{agent_api, Error, Result};
+use certdesk_base::{agent_api, Error, Result};
 use clap::{Parser, Subcommand};
 use zeroize::Zeroizing;
 
@@ -76,14 +76,11 @@ fn main() -> ExitCode {
     match run(cli.command, &config_path) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!(
-                "error: {}",
-                certdesk_engine::escape::controls(&e.to_string())
-            );
+            eprintln!("error: {}", certdesk_base::escape::controls(&e.to_string()));
             ExitCode::from(match e.kind() {
-                certdesk_engine::ErrorKind::Input => 1,
-                certdesk_engine::ErrorKind::Remote => 2,
-                certdesk_engine::ErrorKind::Local => 3,
+                certdesk_base::ErrorKind::Input => 1,
+                certdesk_base::ErrorKind::Remote => 2,
+                certdesk_base::ErrorKind::Local => 3,
             })
         }
     }

@@ -2,10 +2,10 @@
 //! dns-01 TXT records for and installs certificates for. certdesk cannot widen them; a caller
 //! holding the pairing token gets no further than they reach.
 
-use certdesk_engine::agent_api::InstallBundle;
-use certdesk_engine::certinfo::{split_chain, CertInfo};
-use certdesk_engine::names::{self, ChallengeType, DomainName};
-use certdesk_engine::{Error, Result};
+use certdesk_base::agent_api::InstallBundle;
+use certdesk_base::certinfo::{split_chain, CertInfo};
+use certdesk_base::names::{self, ChallengeType, DomainName};
+use certdesk_base::{Error, Result};
 
 /// Where dns-01 records go (RFC 8555 §8.4).
 const TXT_LABEL: &str = "_acme-challenge.";

@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use certdesk_engine::agent_api::{self, PairingCode};
-use certdesk_engine::keystore::write_file_0600;
-use certdesk_engine::{Error, Result};
+use certdesk_base::agent_api::{self, PairingCode};
+use certdesk_base::keystore::write_file_0600;
+use certdesk_base::{Error, Result};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 const CERT_FILE: &str = "agent-cert.pem";
@@ -175,7 +175,7 @@ fn hostname() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use certdesk_engine::agent_api::{Action, TxtChange};
+    use certdesk_base::agent_api::{Action, TxtChange};
 
     /// The account check the API makes for a dns-01 addition: the thumbprint in the key
     /// authorization must be one the pairing code named.

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use certdesk_engine::agent_api::{Action, InstallBundle, Installed, TxtChange};
-use certdesk_engine::deploy::served::served_serial;
-use certdesk_engine::keystore::{keystore_for, write_file_0600, ExportFormat};
-use certdesk_engine::{Error, Result};
+use certdesk_base::agent_api::{Action, InstallBundle, Installed, TxtChange};
+use certdesk_base::deploy::served::served_serial;
+use certdesk_base::keystore::{keystore_for, write_file_0600, ExportFormat};
+use certdesk_base::{Error, Result};
 use windows_service::service::{
     ServiceAccess, ServiceControl as Control, ServiceControlAccept, ServiceErrorControl,
     ServiceExitCode, ServiceInfo, ServiceStartType, ServiceState, ServiceStatus, ServiceType,
@@ -230,7 +230,7 @@ impl Installer for IisStore {
 
     async fn install(&self, bundle: &InstallBundle) -> Result<Installed> {
         let cert = bundle.cert_bundle()?;
-        let password = certdesk_engine::agent_api::new_token();
+        let password = certdesk_base::agent_api::new_token();
         let pfx = keystore_for(ExportFormat::Pkcs12).write(&cert, Some(password.as_str()))?;
         let pfx_path = self.state_dir.join("install.pfx");
         write_file_0600(&pfx_path, &pfx)?;

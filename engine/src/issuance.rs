@@ -443,7 +443,7 @@ impl Engine {
         let published = responder
             .as_ref()
             .filter(|_| !publishes_tokens(&record.info))
-            .map(|r| r.publish(&record.info.challenges))
+            .map(|r| crate::http01::publish(r, &record.info.challenges))
             .transpose();
         let published = match published {
             Ok(published) => published,

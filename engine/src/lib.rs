@@ -3,36 +3,29 @@
 
 pub mod account;
 pub mod acme;
-pub mod agent_api;
 pub mod agent_package;
 pub mod agents;
-pub mod certinfo;
 pub mod choices;
 pub mod control;
 pub mod deploy;
 pub mod details;
 pub mod dns;
 pub mod dns_accounts;
-pub mod error;
-pub mod escape;
 pub mod form;
 pub mod http01;
 mod ids;
 mod issuance;
-pub mod keys;
-pub mod keystore;
 pub mod mail;
-pub mod names;
 pub mod progress;
 pub mod renewal;
 pub mod repository;
 pub mod request;
 pub mod sealing;
-pub mod serve;
 pub mod settings;
-pub mod shell;
 pub mod store;
 pub mod vault;
+
+pub use certdesk_base::{agent_api, certinfo, error, escape, keys, keystore, names, serve, shell};
 
 use std::path::Path;
 

@@ -6,9 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use certdesk_engine::agent_api::{InstallBundle, Installed};
-use certdesk_engine::deploy::{served::await_serial, FileSpec, BACKUP_EXTENSION, STAGED_EXTENSION};
-use certdesk_engine::{shell, Error, Result};
+use certdesk_base::agent_api::{InstallBundle, Installed};
+use certdesk_base::deploy::{served::await_serial, FileSpec, BACKUP_EXTENSION, STAGED_EXTENSION};
+use certdesk_base::{shell, Error, Result};
 use zeroize::Zeroizing;
 
 use super::Installer;

@@ -4,8 +4,8 @@
 
 pub mod files;
 
-use certdesk_engine::agent_api::{InstallBundle, Installed};
-use certdesk_engine::Result;
+use certdesk_base::agent_api::{InstallBundle, Installed};
+use certdesk_base::Result;
 
 use crate::config::Config;
 

@@ -5,7 +5,7 @@
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use certdesk_engine::{Error, Result};
+use certdesk_base::{Error, Result};
 
 /// Group or others may write.
 const SHARED_WRITE: u32 = 0o022;

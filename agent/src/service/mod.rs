@@ -8,7 +8,7 @@ pub mod systemd;
 
 use std::path::Path;
 
-use certdesk_engine::Result;
+use certdesk_base::Result;
 
 use crate::config::Config;
 

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use certdesk_engine::{Error, Result};
+use certdesk_base::{Error, Result};
 
 use super::location::{check_root_only, place_binary};
 use super::{ServiceControl, NAME};

@@ -139,15 +139,15 @@ pub enum Error {
     },
     /// Another certdesk process holds the data folder (the store locks it). `served`: that process
     /// is the app or `certdesk daemon`, which takes `certdesk renew --due` through its control
-    /// socket ([`crate::control`]).
+    /// socket (the engine's `control` module).
     #[error("{}", in_use(.dir, *.served))]
     InUse { dir: String, served: bool },
     /// Controlling a certdesk process failed: the control socket between two of them, or its
     /// stop signals.
     #[error("{0}")]
     Control(String),
-    /// An error of the certdesk process that did the work for this one (through
-    /// [`crate::control`]), as that process told it.
+    /// An error of the certdesk process that did the work for this one (through the engine's
+    /// `control` module), as that process told it.
     #[error("{message}")]
     Forwarded {
         kind: ErrorKind,

@@ -1,7 +1,8 @@
 //! A built-in http-01 responder, like lego's and certbot's standalone modes: it serves
 //! `/.well-known/acme-challenge/TOKEN` from memory on an address the administrator chooses
 //! (port 80 of the host the names point to, or a port a web server proxies to). The agents on
-//! end servers reuse it.
+//! end servers reuse it. Publishing an order's challenges on it is the engine's
+//! (`certdesk_engine::http01::publish`).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -17,7 +18,6 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::acme::checks::check_token;
 use crate::error::{Error, Result};
-use crate::request::{Challenge, OrderChallenge};
 use crate::serve::{self, HttpLimits};
 
 const PREFIX: &str = "/.well-known/acme-challenge/";
@@ -65,50 +65,18 @@ impl Http01Responder {
         }
     }
 
-    /// Serves the http-01 challenges among `challenges` for as long as the guard lives; none of
-    /// them when one token is refused.
-    pub fn publish(self: &Arc<Self>, challenges: &[OrderChallenge]) -> Result<Publication> {
-        let tokens: Vec<(&str, &str)> = challenges
-            .iter()
-            .filter_map(|c| match &c.challenge {
-                Challenge::Http01 {
-                    token,
-                    key_authorization,
-                    ..
-                } => Some((token.as_str(), key_authorization.as_str())),
-                Challenge::Dns01 { .. } => None,
-            })
-            .collect();
-        for (token, _) in &tokens {
-            check_token(token)?;
-        }
-        for (token, key_authorization) in &tokens {
-            self.add(token, key_authorization)?;
-        }
-        Ok(Publication {
-            responder: self.clone(),
-            tokens: tokens.iter().map(|(t, _)| (*t).to_owned()).collect(),
-        })
+    /// The tokens served now.
+    pub fn tokens(&self) -> Vec<String> {
+        self.tokens
+            .read()
+            .map(|map| map.keys().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
 impl Drop for Http01Responder {
     fn drop(&mut self) {
         self.task.abort();
-    }
-}
-
-/// Removes its tokens from the responder when dropped, whatever the outcome of the validation.
-pub struct Publication {
-    responder: Arc<Http01Responder>,
-    tokens: Vec<String>,
-}
-
-impl Drop for Publication {
-    fn drop(&mut self) {
-        for t in &self.tokens {
-            self.responder.remove(t);
-        }
     }
 }
 
@@ -157,34 +125,15 @@ async fn serve(listener: TcpListener, tokens: Tokens) {
 mod token_tests {
     use super::*;
 
-    fn http01(token: &str) -> OrderChallenge {
-        OrderChallenge {
-            challenge: Challenge::Http01 {
-                domain: "example.com".into(),
-                token: token.into(),
-                key_authorization: format!("{token}.thumbprint"),
-                url: format!("http://example.com{PREFIX}{token}"),
-            },
-            status: "pending".into(),
-        }
-    }
-
-    fn served(responder: &Http01Responder) -> Vec<String> {
-        responder.tokens.read().unwrap().keys().cloned().collect()
-    }
-
     #[tokio::test]
     async fn tokens_that_are_not_acme_tokens_are_never_served() {
         let responder = Http01Responder::bind("127.0.0.1:0").await.unwrap();
         let err = responder.add("../../../victim.txt", "x").unwrap_err();
         assert!(err.to_string().contains("is not an ACME token"), "{err}");
-        // One bad token stops the whole publication, the good one included.
-        let refused = responder.publish(&[http01("good_-1"), http01("a/../b")]);
-        assert!(refused.is_err());
-        assert!(served(&responder).is_empty());
-        let publication = responder.publish(&[http01("good_-1")]).unwrap();
-        assert_eq!(served(&responder), ["good_-1"]);
-        drop(publication);
-        assert!(served(&responder).is_empty());
+        assert!(responder.tokens().is_empty());
+        responder.add("good_-1", "good_-1.thumbprint").unwrap();
+        assert_eq!(responder.tokens(), ["good_-1"]);
+        responder.remove("good_-1");
+        assert!(responder.tokens().is_empty());
     }
 }

@@ -37,12 +37,12 @@ pub fn command(line: &str, args: &[&str]) -> tokio::process::Command {
 }
 
 /// `text` as one word for a POSIX shell.
-pub(crate) fn quote(text: &str) -> String {
+pub fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 /// The last lines of a command's output: enough to see why it failed.
-pub(crate) fn tail(output: &str) -> &str {
+pub fn tail(output: &str) -> &str {
     const MAX: usize = 2000;
     if output.len() <= MAX {
         return output;

@@ -40,25 +40,18 @@
 
 pub mod agent;
 pub(crate) mod automation;
-pub mod bundle;
 pub mod mappings;
-pub mod served;
 pub mod ssh;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-/// The extension of a file being written on an end server, renamed over the real name once
-/// complete (SSH target and agent alike, so an administrator finds the same names everywhere).
-pub const STAGED_EXTENSION: &str = "certdesk-new";
-
-/// The extension of the previous file kept beside a deployed one, put back when a deployment
-/// fails.
-pub const BACKUP_EXTENSION: &str = "bak";
 use zeroize::Zeroizing;
 
-pub use bundle::{Bundle, FileFormat, FileSpec};
+pub use certdesk_base::deploy::{
+    bundle, served, Bundle, FileFormat, FileSpec, BACKUP_EXTENSION, STAGED_EXTENSION,
+};
 
 use crate::dns::TxtSet;
 use crate::error::{Error, Result};

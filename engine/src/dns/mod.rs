@@ -8,7 +8,6 @@
 mod azure;
 mod cloudflare;
 mod cloudns;
-pub mod command;
 mod godaddy;
 mod http;
 pub mod lookup;
@@ -28,6 +27,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
+pub use certdesk_base::dns::{command, TxtSet};
+
 pub(crate) use publish::Publication;
 
 /// The field declarations are shared with deploy mappings.
@@ -46,28 +47,6 @@ pub const PROVIDERS: &[ProviderSpec] = &[
 
 /// How long to wait for the TXT records to reach every nameserver unless the account says.
 pub const DEFAULT_PROPAGATION_TIMEOUT: Duration = Duration::from_secs(300);
-
-/// One TXT name and the values certdesk puts there: a wildcard and its base name (or two
-/// challenges of one name) share one `_acme-challenge` name with several values.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TxtSet {
-    /// The name the record is written at, after following any CNAME, without the final dot.
-    pub fqdn: String,
-    /// The zone that holds `fqdn` (found by SOA lookup), without the final dot.
-    pub zone: String,
-    pub values: Vec<String>,
-}
-
-impl TxtSet {
-    /// `fqdn` relative to the zone: `_acme-challenge.www` in `example.com`, `@` at the apex.
-    pub fn relative_name(&self) -> String {
-        match self.fqdn.strip_suffix(&self.zone) {
-            Some("") => "@".to_owned(),
-            Some(rest) => rest.trim_end_matches('.').to_owned(),
-            None => self.fqdn.clone(),
-        }
-    }
-}
 
 /// A DNS service certdesk writes `_acme-challenge` TXT records to.
 ///

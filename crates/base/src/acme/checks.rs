@@ -6,15 +6,16 @@
 //!
 //! Every layer that writes a token (the SSH target, the agent, the built-in responder) calls
 //! [`check_token`] again: a token that reached a record some other way stops there too.
+//!
+//! The check of an authorization's identifier, on instant-acme's types, is the engine's
+//! (`certdesk_engine::acme::checks::requested_name`).
 
 use std::fmt;
 
 use aws_lc_rs::digest;
 use base64::prelude::{Engine as _, BASE64_URL_SAFE_NO_PAD};
-use instant_acme::{AuthorizedIdentifier, Identifier};
 
 use crate::error::Error;
-use crate::names::DomainName;
 
 /// The longest token accepted. RFC 8555 §8.1 asks for at least 128 bits of entropy (22
 /// base64url characters; CAs send 43): 256 leaves room for any CA without letting one send a
@@ -33,6 +34,13 @@ const SHOWN_CHARS: usize = 80;
 /// CA sent as [`Error::CaData`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal(String);
+
+impl Refusal {
+    /// A refusal that says `message` (which names the value with [`shown`]).
+    pub fn new(message: String) -> Self {
+        Self(message)
+    }
+}
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -80,41 +88,6 @@ pub fn txt_value(key_authorization: &str) -> String {
     ))
 }
 
-/// The name among `requested` that an authorization is for. An authorization for any other
-/// name (or for something that is not a DNS name) is refused: the CA must not be told to
-/// validate, nor a record be published for, a name the administrator did not ask for.
-pub fn requested_name<'a>(
-    requested: &'a [DomainName],
-    identifier: &AuthorizedIdentifier<'_>,
-) -> Result<&'a DomainName, Refusal> {
-    let asked = || {
-        requested
-            .iter()
-            .map(DomainName::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let Identifier::Dns(base) = identifier.identifier else {
-        return Err(Refusal(format!(
-            "an authorization for {}, which is not a DNS name (the request asked for {})",
-            shown(&identifier.to_string()),
-            asked()
-        )));
-    };
-    requested
-        .iter()
-        .find(|name| {
-            name.is_wildcard() == identifier.wildcard && name.base().eq_ignore_ascii_case(base)
-        })
-        .ok_or_else(|| {
-            Refusal(format!(
-                "an authorization for {}, a name this request did not ask for (it asked for {})",
-                shown(&identifier.to_string()),
-                asked()
-            ))
-        })
-}
-
 /// `text` as a message shows a value from outside: quoted, with control characters (C0, DEL,
 /// C1) escaped so that none reaches a terminal, and cut after [`SHOWN_CHARS`] characters.
 pub fn shown(text: &str) -> String {
@@ -134,10 +107,6 @@ fn is_base64url(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn names(list: &[&str]) -> Vec<DomainName> {
-        crate::names::validate(list, crate::names::ChallengeType::Dns01).unwrap()
-    }
 
     #[test]
     fn tokens_are_base64url_and_bounded() {
@@ -208,44 +177,5 @@ mod tests {
         );
         let value = txt_value("tok1.oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U");
         assert!(check_txt_value(&value).is_ok(), "{value}");
-    }
-
-    #[test]
-    fn authorizations_are_only_for_requested_names() {
-        let requested = names(&["a.example.com", "*.b.example.com"]);
-        let dns = |name: &str| Identifier::Dns(name.to_owned());
-        let a = dns("a.example.com");
-        assert_eq!(
-            requested_name(&requested, &a.authorized(false))
-                .unwrap()
-                .as_str(),
-            "a.example.com"
-        );
-        let upper = dns("A.Example.COM");
-        assert!(requested_name(&requested, &upper.authorized(false)).is_ok());
-        let b = dns("b.example.com");
-        assert_eq!(
-            requested_name(&requested, &b.authorized(true))
-                .unwrap()
-                .as_str(),
-            "*.b.example.com"
-        );
-        // The wildcard was asked for, not the name itself; nor a wildcard of the other name.
-        assert!(requested_name(&requested, &b.authorized(false)).is_err());
-        assert!(requested_name(&requested, &a.authorized(true)).is_err());
-        let other = dns("victim.example.net");
-        let refused = requested_name(&requested, &other.authorized(false))
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            refused,
-            "an authorization for \"victim.example.net\", a name this request did not ask for \
-             (it asked for a.example.com, *.b.example.com)"
-        );
-        let ip = Identifier::Ip("192.0.2.1".parse().unwrap());
-        let refused = requested_name(&requested, &ip.authorized(false))
-            .unwrap_err()
-            .to_string();
-        assert!(refused.contains("not a DNS name"), "{refused}");
     }
 }

@@ -149,9 +149,9 @@ impl FileSpec {
 
 /// A certificate ready to deploy: the current version of a repository entry.
 pub struct Bundle {
-    pub(crate) cert: CertBundle,
+    pub cert: CertBundle,
     /// The request's keystore password, for PKCS#12 and JKS files.
-    pub(crate) password: Option<Zeroizing<String>>,
+    pub password: Option<Zeroizing<String>>,
     /// The repository entry (the request's id).
     pub id: String,
     /// The leaf's serial, lower-case hex without separators.

@@ -91,7 +91,7 @@ fn handshake(address: &str, server_name: &str) -> Result<String> {
 
 /// Which certificate a [`PresentedCertificate`] check lets through.
 #[derive(Debug)]
-pub(crate) enum Accept {
+pub enum Accept {
     /// Any: the served-serial check reads what is served without judging it.
     Any,
     /// Only the certificate with this SHA-256 fingerprint (a paired agent's).
@@ -104,7 +104,7 @@ pub(crate) enum Accept {
 /// signatures as usual, and remembers the fingerprint presented, so a refusal can say what the
 /// server showed.
 #[derive(Debug)]
-pub(crate) struct PresentedCertificate {
+pub struct PresentedCertificate {
     accept: Accept,
     seen: Mutex<Option<String>>,
     provider: Arc<CryptoProvider>,

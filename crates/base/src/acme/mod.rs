@@ -1,0 +1,4 @@
+//! The checks of what a CA sends that need no ACME client; the engine's `acme::checks` adds
+//! the ones on instant-acme's types.
+
+pub mod checks;
