@@ -19,6 +19,7 @@ use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNIN
 
 use crate::account::AccountStatus;
 use crate::agent_api::{self, ApiError, Health, Http01Token, InstallBundle, Installed, TxtChange};
+use crate::body::{read_limited, BodyError};
 use crate::deploy::agent::{FINGERPRINT_FIELD, KIND, TOKEN_FIELD, URL_FIELD};
 use crate::deploy::mappings::{MappingForm, MappingInfo};
 use crate::deploy::served::{Accept, PresentedCertificate};
@@ -305,7 +306,7 @@ impl AgentClient {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let mut response = request
+        let response = request
             .send()
             .await
             .map_err(|e| match self.verifier.seen() {
@@ -319,22 +320,19 @@ impl AgentClient {
                 _ => unreachable_agent(self.url.as_str(), &e),
             })?;
         let status = response.status();
-        let mut text = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
+        let text = read_limited(response, MAX_ANSWER)
             .await
-            .map_err(|e| Error::Deploy(format!("agent {name:?} broke off its answer: {e}")))?
-        {
-            if text.len() + chunk.len() > MAX_ANSWER {
-                return Err(Error::Deploy(format!(
+            .map_err(|e| match e {
+                BodyError::TooLarge => Error::Deploy(format!(
                     "agent {name:?} sent an answer over {} KiB, far more than any agent call \
                      returns: is something other than certdesk-agent answering at {}?",
                     MAX_ANSWER / 1024,
                     origin(&self.url)
-                )));
-            }
-            text.extend_from_slice(&chunk);
-        }
+                )),
+                BodyError::Broken(e) => {
+                    Error::Deploy(format!("agent {name:?} broke off its answer: {e}"))
+                }
+            })?;
         Ok((status, text))
     }
 }

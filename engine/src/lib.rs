@@ -5,6 +5,7 @@ pub mod account;
 pub mod acme;
 pub mod agent_package;
 pub mod agents;
+mod body;
 pub mod choices;
 pub mod control;
 pub mod deploy;

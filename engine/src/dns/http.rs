@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 use super::{provider_error, Config};
+use crate::body::{read_limited, BodyError};
 use crate::error::{Error, Result};
 
 /// One API call may take this long before the provider counts as unreachable: reqwest's total
@@ -56,39 +57,18 @@ pub(super) async fn send(
 
 /// The whole body as text (invalid UTF-8 replaced), read within the client's timeout and no
 /// further than [`MAX_BODY`].
-pub(super) async fn text(
-    label: &str,
-    doing: &str,
-    mut response: reqwest::Response,
-) -> Result<String> {
-    let too_large = || {
-        provider_error(
-            label,
-            doing,
-            format!(
+pub(super) async fn text(label: &str, doing: &str, response: reqwest::Response) -> Result<String> {
+    let body = read_limited(response, MAX_BODY).await.map_err(|e| {
+        let why = match e {
+            BodyError::TooLarge => format!(
                 "the answer is larger than the size limit of {} MiB, far more than the API \
                  sends; certdesk stopped reading it",
                 MAX_BODY >> 20
             ),
-        )
-    };
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_BODY as u64)
-    {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| provider_error(label, doing, format!("the answer broke off ({e})")))?
-    {
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
+            BodyError::Broken(e) => format!("the answer broke off ({e})"),
+        };
+        provider_error(label, doing, why)
+    })?;
     Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
