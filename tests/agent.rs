@@ -851,9 +851,12 @@ fn set_mode(path: &Path, mode: u32) {
 /// can change and a binary folder others can write are refused, with nothing written.
 #[test]
 fn install_copies_the_agent_where_only_root_can_change_it() {
-    // Below the build folder: unlike /tmp, only root can write there.
-    let base = Path::new(Certdesk::binary())
-        .with_file_name(format!("agent-install-{}", std::process::id()));
+    // A folder only root can write, up to `/`: the build folder may lie below /tmp (a clone
+    // there), which install rightly refuses; /var/lib is root's on every Debian and Ubuntu.
+    let base = Path::new("/var/lib").join(format!(
+        "certdesk-test-agent-install-{}",
+        std::process::id()
+    ));
     let _ = fs::remove_dir_all(&base);
     let stage = base.join("stage");
     for dir in ["usr/local/lib", "etc/systemd/system"] {
