@@ -90,9 +90,10 @@ mod tests {
     use super::*;
 
     fn scratch(what: &str) -> PathBuf {
-        // Below the build folder, which (unlike /tmp) only root can write on a root build.
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../target/location-tests")
+        // Below /var/lib, which only root can write up to `/` (the build folder may lie below
+        // /tmp, a clone there, whose mode 1777 the check rightly refuses).
+        let dir = Path::new("/var/lib")
+            .join("certdesk-test-location")
             .join(format!("{what}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
