@@ -5,6 +5,7 @@
 //! one meaning of "due".
 
 mod ari;
+mod decide;
 mod fallback;
 pub mod scheduler;
 mod state;
@@ -28,7 +29,8 @@ use crate::store::{Change, Damaged, Record, Table};
 use crate::Engine;
 
 pub(crate) use ari::identifier as ari_identifier;
-use state::{AriState, RenewalRecord, MAX_ARI_RECHECK, MIN_ARI_RECHECK, REMINDER_INTERVAL};
+use decide::{decide, Attempt, Order, Step};
+use state::RenewalRecord;
 pub use state::{Hold, FALLBACK_AFTER};
 pub use window::{AriWindow, Plan, Reason, Validity};
 
@@ -184,6 +186,22 @@ pub struct PassReport {
     pub skipped: Vec<Damaged>,
 }
 
+impl RenewalOutcome {
+    /// What happened to `planned`, due for `reason`, before the details of a renewal.
+    fn new(planned: &Planned, action: Action, reason: &Reason) -> Self {
+        Self {
+            id: planned.id.clone(),
+            names: planned.names.clone(),
+            action,
+            reason: reason.clone(),
+            request: None,
+            error: None,
+            next_attempt: None,
+            not_after: planned.not_after,
+        }
+    }
+}
+
 impl PassReport {
     pub fn failed(&self) -> impl Iterator<Item = &RenewalOutcome> {
         self.outcomes.iter().filter(|o| o.action == Action::Failed)
@@ -243,16 +261,7 @@ impl Engine {
             let state = RenewalRecord::for_version(states.remove(&cert.id), &cert.id, &info.serial);
             let plan = window::plan(&cert.id, info, days_before, state.window(), now);
             let hold = state.hold(now);
-            let automated = match request.challenge_type {
-                ChallengeType::Http01 => http_listen || request.deploy.is_some(),
-                ChallengeType::Dns01 => {
-                    request.dns_account.is_some()
-                        || request
-                            .deploy
-                            .as_ref()
-                            .is_some_and(|m| dns01_mappings.contains(m))
-                }
-            };
+            let automated = decide::automated(request, http_listen, &dns01_mappings);
             plans.push(Planned {
                 id: cert.id.clone(),
                 names: info.names.clone(),
@@ -396,8 +405,8 @@ impl Engine {
         errors
     }
 
-    /// Renews (or reminds about) one due certificate. `None`: another trigger is renewing it,
-    /// or a renewal finished since the plan was made.
+    /// Renews (or reminds about) one due certificate, as [`decide`] says. `None`: another
+    /// trigger is renewing it, or there is nothing to do this pass.
     async fn act_on(
         &self,
         planned: &Planned,
@@ -407,123 +416,38 @@ impl Engine {
         let Some(_claim) = self.renewals.in_flight.claim(&planned.id) else {
             return Ok(None);
         };
-        let Some(plan) = planned.plan.clone() else {
-            return Ok(None);
-        };
         // Read again under the claim: a pass that just finished has changed both.
         let Some(cert) = self.store.get::<CertRecord>(&planned.id)? else {
             return Ok(None);
         };
-        let serial = cert.versions.last().map(|v| v.version.info.serial.clone());
-        if serial.as_deref() != Some(planned.serial.as_str()) {
-            return Ok(None);
-        }
         let mut state = RenewalRecord::for_version(
             self.store.get::<RenewalRecord>(&planned.id)?,
             &planned.id,
             &planned.serial,
         );
-        if state.next_attempt.is_some_and(|t| t > now) {
-            return Ok(None);
-        }
-        let mut outcome = RenewalOutcome {
-            id: planned.id.clone(),
-            names: planned.names.clone(),
-            action: Action::Reminder,
-            reason: plan.reason,
-            request: None,
-            error: None,
-            next_attempt: None,
-            not_after: planned.not_after,
-        };
-        if !planned.automated {
-            if state.reminded.is_some_and(|t| t + REMINDER_INTERVAL > now) {
+        let current = cert.versions.last().map(|v| v.version.info.serial.as_str());
+        let reason = match decide(&state, planned, current, now) {
+            Step::Skip => return Ok(None),
+            Step::Hold { until } => {
+                state.next_attempt = Some(until);
+                self.store.commit(Change::new().put(&state)).await?;
                 return Ok(None);
             }
-            state.reminded = Some(now);
-            self.store.commit(Change::new().put(&state)).await?;
-            return Ok(Some(outcome));
-        }
-        if let Some(until) = state.guard_until(now) {
-            state.next_attempt = Some(until);
-            self.store.commit(Change::new().put(&state)).await?;
-            return Ok(None);
-        }
+            Step::Remind { reason } => {
+                state.reminded = Some(now);
+                self.store.commit(Change::new().put(&state)).await?;
+                return Ok(Some(RenewalOutcome::new(planned, Action::Reminder, reason)));
+            }
+            Step::Renew { reason } => reason,
+        };
         let request = self.request_record(&planned.id)?.info;
-        // After failures in a row at its CA, the request's fallback account may take this turn.
-        let fallback = request
-            .fallback_account
-            .clone()
-            .filter(|_| state.fallback_turn());
-        let ordering = fallback.as_deref().unwrap_or(&request.account);
-        // An order placed by an earlier pass that was cut off is continued, not placed again;
-        // one at the other CA is left, since this turn belongs to this one.
-        let resume = matches!(
-            request.status,
-            RequestStatus::Created | RequestStatus::Pending | RequestStatus::Verifying
-        ) && request.ordering_account() == ordering;
-        state.orders = state.orders_today(now);
-        if !resume {
-            state.orders.push(now.unix_timestamp());
-        }
-        state.last_attempt = Some(now);
-        state.in_flight = Some(now);
+        let issuer = cert.issuing_account(&request.account);
+        let order = Order::choose(&state, (&request).into(), issuer);
+        state.attempting(now, order.attempt.places_order());
         self.store.commit(Change::new().put(&state)).await?;
 
-        let renewal = async {
-            match responder {
-                Err(e) => Err(Error::input(format!(
-                    "the built-in http-01 responder could not start: {e}"
-                ))),
-                Ok(responder) if resume => {
-                    self.verify_for(&planned.id, responder, Caller::Scheduler)
-                        .await
-                }
-                Ok(responder) => {
-                    // An ARI identifier means something only to the CA that issued the certificate.
-                    let replaces = match &state.ari {
-                        AriState::Window { .. }
-                            if cert.issuing_account(&request.account) == ordering =>
-                        {
-                            current_cert_id(&cert)?
-                        }
-                        _ => None,
-                    };
-                    let first = self
-                        .renew_replacing(
-                            &planned.id,
-                            responder.clone(),
-                            replaces.clone(),
-                            fallback.clone(),
-                        )
-                        .await;
-                    match first {
-                        // RFC 9773 §5: the CA already saw a replacement of it; order without.
-                        Err(e)
-                            if replaces.is_some()
-                                && e.problem()
-                                    .is_some_and(|p| p.short_type() == "alreadyReplaced") =>
-                        {
-                            self.renew_replacing(&planned.id, responder, None, fallback.clone())
-                                .await
-                        }
-                        other => other,
-                    }
-                }
-            }
-        };
-        // However slowly the CA (or a DNS provider, or an end server) answers, one certificate
-        // cannot hold the pass longer than this; the next attempt continues its order.
-        let result = tokio::time::timeout(RENEWAL_DEADLINE, renewal)
-            .await
-            .unwrap_or_else(|_| {
-                Err(Error::Network(format!(
-                    "timed out: the renewal did not finish within {} minutes, the longest one \
-                     certificate's renewal may take",
-                    RENEWAL_DEADLINE.as_secs() / 60
-                )))
-            });
-        match result {
+        let mut outcome = RenewalOutcome::new(planned, Action::Failed, reason);
+        match self.renew_in_time(&cert, order, responder).await {
             Ok(info) if info.status == RequestStatus::Renewed => {
                 state.succeeded();
                 outcome.action = Action::Renewed;
@@ -536,13 +460,78 @@ impl Engine {
             }
             Err(e) => {
                 state.failed(now, e.to_string(), e.problem());
-                outcome.action = Action::Failed;
                 outcome.error = state.last_error.clone();
                 outcome.next_attempt = state.next_attempt;
             }
         }
         self.store.commit(Change::new().put(&state)).await?;
         Ok(Some(outcome))
+    }
+
+    /// Carries out the renewal of `cert` as `order` says. However slowly the CA (or a DNS
+    /// provider, or an end server) answers, one certificate cannot hold the pass longer than
+    /// [`RENEWAL_DEADLINE`]; the next attempt continues its order.
+    async fn renew_in_time(
+        &self,
+        cert: &CertRecord,
+        order: Order<'_>,
+        responder: std::result::Result<Option<Arc<Http01Responder>>, String>,
+    ) -> Result<RequestInfo> {
+        let renewal = async {
+            let responder = responder.map_err(|e| {
+                Error::input(format!(
+                    "the built-in http-01 responder could not start: {e}"
+                ))
+            })?;
+            let fallback = order.fallback.map(str::to_owned);
+            match order.attempt {
+                Attempt::Continue => {
+                    self.verify_for(&cert.id, responder, Caller::Scheduler)
+                        .await
+                }
+                Attempt::Place { replace_current } => {
+                    let replaces = match replace_current {
+                        true => current_cert_id(cert)?,
+                        false => None,
+                    };
+                    self.place_replacing(&cert.id, responder, replaces, fallback)
+                        .await
+                }
+            }
+        };
+        tokio::time::timeout(RENEWAL_DEADLINE, renewal)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::Network(format!(
+                    "timed out: the renewal did not finish within {} minutes, the longest one \
+                     certificate's renewal may take",
+                    RENEWAL_DEADLINE.as_secs() / 60
+                )))
+            })
+    }
+
+    /// Places the renewal order of `id`, replacing the certificate `replaces` names; when the CA
+    /// already saw a replacement of it (RFC 9773 §5, `alreadyReplaced`), orders again without.
+    async fn place_replacing(
+        &self,
+        id: &str,
+        responder: Option<Arc<Http01Responder>>,
+        replaces: Option<String>,
+        fallback: Option<String>,
+    ) -> Result<RequestInfo> {
+        let first = self
+            .renew_replacing(id, responder.clone(), replaces.clone(), fallback.clone())
+            .await;
+        match first {
+            Err(e)
+                if replaces.is_some()
+                    && e.problem()
+                        .is_some_and(|p| p.short_type() == "alreadyReplaced") =>
+            {
+                self.renew_replacing(id, responder, None, fallback).await
+            }
+            other => other,
+        }
     }
 
     /// Asks the CA for the renewal window of each saved certificate whose last answer has
@@ -600,23 +589,7 @@ impl Engine {
                     (None, _) => Err(Error::Network("the account could not be opened".into())),
                     (Some(account), Some(id)) => ari::fetch(account, id).await,
                 };
-                match answer {
-                    Ok(ari::Answer::Window(window, retry_after)) => {
-                        let wait = time::Duration::try_from(retry_after)
-                            .unwrap_or(MAX_ARI_RECHECK)
-                            .clamp(MIN_ARI_RECHECK, MAX_ARI_RECHECK);
-                        state.ari = AriState::Window {
-                            window,
-                            next_check: now.saturating_add(wait),
-                        };
-                        state.ari_retry = None;
-                    }
-                    Ok(ari::Answer::Unsupported) => {
-                        state.ari = AriState::Unsupported;
-                        state.ari_retry = None;
-                    }
-                    Err(_) => state.ari_retry = Some(now.saturating_add(MIN_ARI_RECHECK)),
-                }
+                state.ari_answered(answer.ok(), now);
                 state
             })
             .buffer_unordered(CONCURRENT_ARI)

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
+use super::ari::Answer;
 use super::window::AriWindow;
 use crate::error::Problem;
 use crate::store::{Record, Table};
@@ -146,6 +147,30 @@ impl RenewalRecord {
         }
     }
 
+    /// Records the CA's answer about the renewal window at `now` (`None`: asking failed). A
+    /// window is asked for again after the CA's Retry-After, kept between [`MIN_ARI_RECHECK`]
+    /// and [`MAX_ARI_RECHECK`]; a failure keeps the last answer and asks again after
+    /// [`MIN_ARI_RECHECK`].
+    pub fn ari_answered(&mut self, answer: Option<Answer>, now: OffsetDateTime) {
+        match answer {
+            Some(Answer::Window(window, retry_after)) => {
+                let wait = Duration::try_from(retry_after)
+                    .unwrap_or(MAX_ARI_RECHECK)
+                    .clamp(MIN_ARI_RECHECK, MAX_ARI_RECHECK);
+                self.ari = AriState::Window {
+                    window,
+                    next_check: now.saturating_add(wait),
+                };
+                self.ari_retry = None;
+            }
+            Some(Answer::Unsupported) => {
+                self.ari = AriState::Unsupported;
+                self.ari_retry = None;
+            }
+            None => self.ari_retry = Some(now.saturating_add(MIN_ARI_RECHECK)),
+        }
+    }
+
     /// Orders placed in the 24 hours before `now`.
     pub fn orders_today(&self, now: OffsetDateTime) -> Vec<i64> {
         let since = now.saturating_sub(Duration::days(1)).unix_timestamp();
@@ -183,6 +208,18 @@ impl RenewalRecord {
     /// first CA, so that neither CA's outage (nor a fallback set up wrong) stops the renewal.
     pub fn fallback_turn(&self) -> bool {
         self.failures >= FALLBACK_AFTER && (self.failures - FALLBACK_AFTER).is_multiple_of(2)
+    }
+
+    /// Records an attempt starting at `now`, before it orders: a kill from here on leaves it
+    /// `in_flight`, for the next pass to continue. An attempt that places an order counts
+    /// towards the daily guard; one that continues an order does not.
+    pub fn attempting(&mut self, now: OffsetDateTime, places_order: bool) {
+        self.orders = self.orders_today(now);
+        if places_order {
+            self.orders.push(now.unix_timestamp());
+        }
+        self.last_attempt = Some(now);
+        self.in_flight = Some(now);
     }
 
     /// Records a failed attempt and schedules the next one: exponential backoff with jitter,
@@ -545,6 +582,78 @@ mod tests {
             s.hold(now),
             Some((now + Duration::hours(4), Hold::DailyLimit))
         );
+    }
+
+    fn window() -> AriWindow {
+        AriWindow {
+            start: t0(),
+            end: t0() + Duration::days(2),
+            explanation_url: None,
+        }
+    }
+
+    #[test]
+    fn ari_answers_are_asked_again_after_their_retry_after_kept_within_an_hour_and_a_day() {
+        let asked = |secs: u64, now: OffsetDateTime| {
+            let mut s = RenewalRecord::new("id", "01");
+            let retry_after = std::time::Duration::from_secs(secs);
+            s.ari_answered(Some(Answer::Window(window(), retry_after)), now);
+            assert_eq!(s.window(), Some(&window()));
+            match s.ari {
+                AriState::Window { next_check, .. } => next_check,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(asked(6 * 3600, t0()), t0() + Duration::hours(6));
+        assert_eq!(asked(0, t0()), t0() + MIN_ARI_RECHECK);
+        assert_eq!(asked(u64::MAX, t0()), t0() + MAX_ARI_RECHECK);
+        let end = time::PrimitiveDateTime::MAX.assume_utc();
+        assert_eq!(asked(u64::MAX, end), end);
+        let mut s = RenewalRecord::new("id", "01");
+        assert!(s.ari_due(t0()));
+        s.ari_answered(
+            Some(Answer::Window(window(), std::time::Duration::ZERO)),
+            t0(),
+        );
+        assert!(!s.ari_due(t0()) && s.ari_due(t0() + MIN_ARI_RECHECK));
+    }
+
+    #[test]
+    fn a_failed_ari_question_keeps_the_last_answer_and_a_ca_without_ari_is_not_asked_again() {
+        let mut s = RenewalRecord::new("id", "01");
+        s.ari_answered(
+            Some(Answer::Window(window(), std::time::Duration::ZERO)),
+            t0(),
+        );
+        let later = t0() + MAX_ARI_RECHECK;
+        s.ari_answered(None, later);
+        assert_eq!(s.window(), Some(&window()));
+        assert_eq!(s.ari_retry, Some(later + MIN_ARI_RECHECK));
+        assert!(!s.ari_due(later) && s.ari_due(later + MIN_ARI_RECHECK));
+        s.ari_answered(Some(Answer::Unsupported), later);
+        assert_eq!((s.window(), s.ari_retry), (None, None));
+        assert!(!s.ari_due(time::PrimitiveDateTime::MAX.assume_utc()));
+        // Asking fails at the end of time: no panic, asked again then.
+        let end = time::PrimitiveDateTime::MAX.assume_utc();
+        s.ari_answered(None, end);
+        assert_eq!(s.ari_retry, Some(end));
+    }
+
+    #[test]
+    fn an_attempt_is_in_flight_and_only_a_new_order_counts_for_the_guard() {
+        let mut s = RenewalRecord::new("id", "01");
+        let stale = (t0() - Duration::days(2)).unix_timestamp();
+        s.orders = vec![stale];
+        s.attempting(t0(), false);
+        assert_eq!(s.orders, Vec::<i64>::new(), "the day's orders only");
+        assert_eq!((s.last_attempt, s.in_flight), (Some(t0()), Some(t0())));
+        for _ in 0..MAX_ORDERS_PER_DAY {
+            assert_eq!(s.guard_until(t0()), None);
+            s.attempting(t0(), true);
+        }
+        assert_eq!(s.guard_until(t0()), Some(t0() + Duration::days(1)));
+        s.succeeded();
+        assert_eq!(s.in_flight, None);
     }
 
     #[test]
