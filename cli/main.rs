@@ -6,6 +6,7 @@ mod args;
 mod daemon;
 mod deploy;
 mod mail;
+mod next_step;
 mod output;
 mod renew;
 mod settings;

@@ -30,6 +30,8 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::broadcast::Receiver;
 
+use crate::next_step::{self, Worded};
+
 /// Stops a background printer when the command is done.
 pub struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
@@ -243,7 +245,7 @@ impl Out {
 
     pub fn request(&self, r: &RequestInfo) {
         if self.json {
-            return self.print_json(r);
+            return self.print_json(&Worded(r));
         }
         say!("request {}: {:?}", r.id, r.status);
         say!(
@@ -284,12 +286,13 @@ impl Out {
             say!("the CA's problem: {p}");
         }
         if let Some(next) = &r.next_step {
-            say!("next: {next}");
+            say!("next: {}", next_step::words(next));
         }
     }
 
     pub fn requests(&self, all: &[RequestInfo], damaged: &[Damaged]) {
-        self.listing(all, damaged, |r| {
+        let all: Vec<Worded> = all.iter().map(Worded).collect();
+        self.listing(&all, damaged, |Worded(r)| {
             format!(
                 "{}\t{:?}\t{}\t{}",
                 r.id,
@@ -326,7 +329,7 @@ impl Out {
             let values: Vec<_> = results
                 .iter()
                 .map(|r| match r {
-                    Ok(info) => serde_json::to_value(info).unwrap_or_default(),
+                    Ok(info) => serde_json::to_value(Worded(info)).unwrap_or_default(),
                     Err(e) => Self::error_json(e),
                 })
                 .collect();

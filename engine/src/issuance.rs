@@ -19,6 +19,7 @@ use crate::error::{Error, Problem, Result, Subproblem};
 use crate::http01::Http01Responder;
 use crate::keys::PrivateKey;
 use crate::names::ChallengeType;
+use crate::next_step::{Dns01Declined, Leftover, NextStep, Publisher};
 use crate::progress::Stage;
 use crate::repository::CertRecord;
 use crate::request::{
@@ -213,15 +214,10 @@ impl Engine {
         record.info.order_url = Some(order_url);
         record.info.challenges = challenges;
         record.info.status = RequestStatus::Pending;
-        record.info.next_step = Some(match record.info.challenge_type {
-            ChallengeType::Http01 => format!(
-                "publish each token at its URL, then run `certdesk request verify {}`",
-                record.info.id
-            ),
-            ChallengeType::Dns01 => format!(
-                "publish each TXT record, then run `certdesk request verify {}`",
-                record.info.id
-            ),
+        record.info.next_step = Some(NextStep::Publish {
+            request: record.info.id.clone(),
+            challenge: record.info.challenge_type,
+            declined: None,
         });
         record.info.updated = now();
         self.store.commit(Change::new().put(&record)).await?;
@@ -363,10 +359,13 @@ impl Engine {
         }
         record.info.dns_account = account.map(str::to_owned);
         record.info.updated = now();
-        if record.info.status == RequestStatus::Pending && account.is_some() {
-            record.info.next_step = Some(format!(
-                "run `certdesk request verify {id}`: the DNS account publishes the TXT records"
-            ));
+        if let (RequestStatus::Pending, Some(account)) = (record.info.status, account) {
+            record.info.next_step = Some(NextStep::Verify {
+                request: id.to_owned(),
+                by: Publisher::DnsAccount {
+                    account: account.to_owned(),
+                },
+            });
         }
         self.store.commit(Change::new().put(&record)).await?;
         Ok(record.info)
@@ -431,7 +430,7 @@ impl Engine {
         if placed_now || caller == Caller::Scheduler {
             match &txt {
                 Some(TxtPublisher::ByHand { mapping_declined }) => {
-                    return self.by_hand(record, mapping_declined.as_deref()).await
+                    return self.by_hand(record, mapping_declined.as_ref()).await
                 }
                 None if responder.is_none() && !publishes_tokens(&record.info) => {
                     return Ok(record.info)
@@ -497,10 +496,10 @@ impl Engine {
     async fn by_hand(
         &self,
         mut record: RequestRecord,
-        mapping_declined: Option<&str>,
+        mapping_declined: Option<&Dns01Declined>,
     ) -> Result<RequestInfo> {
         if let Some(declined) = mapping_declined {
-            record.info.next_step = Some(publish_by_hand(declined, &record.info.id));
+            record.info.next_step = Some(publish_by_hand(declined.clone(), &record.info.id));
             self.store.commit(Change::new().put(&record)).await?;
         }
         Ok(record.info)
@@ -559,11 +558,11 @@ impl Engine {
         error: Error,
     ) -> Result<RequestInfo> {
         let mut record = self.request_record(id)?;
-        let note = format!("the TXT records are still published: {error}; remove them by hand");
-        record.info.next_step = Some(match record.info.next_step.take() {
-            Some(step) => format!("{step} (and {note})"),
-            None => note,
-        });
+        record.info.next_step = Some(NextStep::with_leftover(
+            record.info.next_step.take(),
+            Leftover::TxtRecords,
+            error.to_string(),
+        ));
         self.store.commit(Change::new().put(&record)).await?;
         match result {
             Ok(_) => Ok(record.info),
@@ -732,10 +731,9 @@ impl Engine {
         self.progress.report(&record.info.id, Stage::Issued);
         record.info.status = RequestStatus::Available;
         record.info.problem = None;
-        record.info.next_step = Some(format!(
-            "save it to the repository: `certdesk cert save {}`",
-            record.info.id
-        ));
+        record.info.next_step = Some(NextStep::Save {
+            request: record.info.id.clone(),
+        });
         record.info.updated = now();
         if record.info.auto_deploy || self.store.get::<CertRecord>(&record.info.id)?.is_some() {
             let saved = self.save_record(record).await?;
@@ -747,10 +745,10 @@ impl Engine {
 
     /// A network or local failure: the order stays as it is at the CA; say how to go on.
     async fn cut_off(&self, mut record: RequestRecord, error: Error) -> Result<RequestInfo> {
-        record.info.next_step = Some(format!(
-            "the last step was cut off ({error}); run `certdesk request verify {}` to continue",
-            record.info.id
-        ));
+        record.info.next_step = Some(NextStep::Resume {
+            request: record.info.id.clone(),
+            cause: error.to_string(),
+        });
         record.info.updated = now();
         self.store.commit(Change::new().put(&record)).await?;
         Err(error)
@@ -761,14 +759,10 @@ impl Engine {
         record.info.status = RequestStatus::Failed;
         record.info.problem = error.problem().cloned();
         // The CA's problem speaks for itself; any other cause is kept in words.
-        let cause = match &record.info.problem {
-            Some(_) => String::new(),
-            None => format!("{error}; "),
-        };
-        record.info.next_step = Some(format!(
-            "{cause}fix the cause, then start a fresh order: `certdesk request new-challenge {}`",
-            record.info.id
-        ));
+        record.info.next_step = Some(NextStep::NewChallenge {
+            request: record.info.id.clone(),
+            cause: record.info.problem.is_none().then(|| error.to_string()),
+        });
         record.info.updated = now();
         record.order_key = None;
         self.store.commit(Change::new().put(&record)).await?;

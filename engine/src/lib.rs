@@ -26,7 +26,9 @@ pub mod settings;
 pub mod store;
 pub mod vault;
 
-pub use certdesk_base::{agent_api, certinfo, error, escape, keys, keystore, names, serve, shell};
+pub use certdesk_base::{
+    agent_api, certinfo, error, escape, keys, keystore, names, next_step, serve, shell,
+};
 
 use std::path::Path;
 

@@ -10,6 +10,7 @@ use crate::error::{Error, Problem, Result};
 use crate::keys::{KeyAlgorithm, PrivateKey, SignatureAlgorithm};
 use crate::keystore::{validate_password, KeystoreType};
 use crate::names::{ChallengeType, DomainName};
+use crate::next_step::NextStep;
 use crate::sealing::Sealing;
 use crate::store::{Record, Table};
 use crate::vault::{Place, Sealed};
@@ -167,9 +168,13 @@ pub struct RequestInfo {
     /// The CA's problem document when the request failed, whole.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<Problem>,
-    /// What the administrator should do next, in words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_step: Option<String>,
+    /// What the administrator should do next; each face words it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::next_step::stored"
+    )]
+    pub next_step: Option<NextStep>,
     #[serde(with = "time::serde::rfc3339")]
     pub created: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]

@@ -1,6 +1,7 @@
-//! The bottom of certdesk: what the engine and the agent on end servers both run. Errors, names,
-//! keys and keystores, certificate facts, the agent's API, the HTTP serving limits, the http-01
-//! responder, the shell helpers, DNS commands, the deployed files and the checks of CA data.
+//! The bottom of certdesk: what the engine and the agent on end servers both run. Errors (with
+//! the administrator's next step), names, keys and keystores, certificate facts, the agent's
+//! API, the HTTP serving limits, the http-01 responder, the shell helpers, DNS commands, the
+//! deployed files and the checks of CA data.
 //! It links no ACME client, store, keychain, mail, SSH or DNS-provider crate, so neither does
 //! the agent; see ARCHITECTURE.md.
 
@@ -15,6 +16,7 @@ pub mod http01;
 pub mod keys;
 pub mod keystore;
 pub mod names;
+pub mod next_step;
 pub mod serve;
 pub mod shell;
 

@@ -6,10 +6,11 @@
 //! Automation of a challenge prefers the request's mapping, then its DNS account (dns-01 only),
 //! else the administrator publishes by hand.
 
-use super::{DeployTarget, Dns01Source, Http01Token, TxtKeyAuthorizations};
+use super::{DeployTarget, Http01Token, TxtKeyAuthorizations};
 use crate::dns::{DnsProvider, Propagation, TxtSet};
 use crate::error::{Error, Result};
 use crate::names::ChallengeType;
+use crate::next_step::{Dns01Declined, Leftover, NextStep};
 use crate::request::{Challenge, RequestInfo, RequestRecord};
 use crate::store::Change;
 use crate::Engine;
@@ -21,11 +22,12 @@ pub(crate) fn publishes_tokens(info: &RequestInfo) -> bool {
 
 /// The next step of waiting dns-01 request `id` whose mapping `declined` and that has no DNS
 /// account.
-pub(crate) fn publish_by_hand(declined: &str, id: &str) -> String {
-    format!(
-        "{declined} and the request has no DNS account: publish each TXT record, then run \
-         `certdesk request verify {id}`"
-    )
+pub(crate) fn publish_by_hand(declined: Dns01Declined, id: &str) -> NextStep {
+    NextStep::Publish {
+        request: id.to_owned(),
+        challenge: ChallengeType::Dns01,
+        declined: Some(declined),
+    }
 }
 
 /// Who publishes a dns-01 request's TXT records this time.
@@ -37,7 +39,9 @@ pub(crate) enum TxtPublisher {
         propagation: Propagation,
     },
     /// The administrator; with why the request's mapping does not, when it has one.
-    ByHand { mapping_declined: Option<String> },
+    ByHand {
+        mapping_declined: Option<Dns01Declined>,
+    },
 }
 
 /// A mapping that answers dns-01 as the provider of a [`crate::dns::Publication`]: the zone
@@ -102,17 +106,12 @@ impl Engine {
         }
     }
 
-    /// That mapping `name` does not answer dns-01, and what would make it, for messages.
-    pub(crate) fn dns01_declined(&self, name: &str) -> Result<String> {
-        let fix = match super::kind(&self.deployment(name)?.kind)?.dns01 {
-            Dns01Source::Mapping => {
-                format!("set its dns_command: certdesk deploy edit {name} --config FILE")
-            }
-            Dns01Source::Server => {
-                "set dns_command in the agent's configuration and restart it".to_owned()
-            }
-        };
-        Ok(format!("mapping {name:?} does not answer dns-01 ({fix})"))
+    /// That mapping `name` does not answer dns-01, and what would make it, for next steps.
+    pub(crate) fn dns01_declined(&self, name: &str) -> Result<Dns01Declined> {
+        Ok(Dns01Declined {
+            mapping: name.to_owned(),
+            source: super::kind(&self.deployment(name)?.kind)?.dns01,
+        })
     }
 
     /// Mappings known to answer dns-01, for the renewal plan (which reads the store only).
@@ -179,11 +178,11 @@ impl Engine {
             return result;
         };
         let mut record = self.request_record(id)?;
-        let note = format!("the http-01 tokens are still on the end server: {error}; remove them");
-        record.info.next_step = Some(match record.info.next_step.take() {
-            Some(step) => format!("{step} (and {note})"),
-            None => note,
-        });
+        record.info.next_step = Some(NextStep::with_leftover(
+            record.info.next_step.take(),
+            Leftover::Http01Tokens,
+            error.to_string(),
+        ));
         self.store.commit(Change::new().put(&record)).await?;
         result.map(|_| record.info)
     }
@@ -202,7 +201,10 @@ impl Engine {
             info.id
         );
         let mut record = self.request_record(&info.id)?;
-        record.info.next_step = Some(again.clone());
+        record.info.next_step = Some(NextStep::Deploy {
+            mapping: mapping.clone(),
+            cert: info.id.clone(),
+        });
         self.store.commit(Change::new().put(&record)).await?;
         Err(Error::Deploy(format!(
             "certificate {} is issued and saved, but deploying it through mapping {mapping:?} \

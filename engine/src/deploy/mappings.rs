@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::form::FieldSpec;
 use crate::keystore::CertBundle;
 use crate::names::ChallengeType;
+use crate::next_step::{NextStep, Publisher};
 use crate::request::{RequestInfo, RequestRecord, RequestStatus};
 use crate::settings::SecretChange;
 use crate::store::{Change, Record, Table};
@@ -293,16 +294,20 @@ impl Engine {
                 }
                 Err(_) => stored.info.dns01.is_some(),
             };
-            record.info.next_step = Some(match (answers, &record.info.dns_account) {
-                (true, _) => format!(
-                    "run `certdesk request verify {id}`: mapping {name:?} publishes the TXT records"
-                ),
-                (false, Some(account)) => format!(
-                    "run `certdesk request verify {id}`: {}, so DNS account {account:?} \
-                     publishes the TXT records",
-                    self.dns01_declined(name)?
-                ),
-                (false, None) => publish_by_hand(&self.dns01_declined(name)?, id),
+            let declined = (!answers).then(|| self.dns01_declined(name)).transpose()?;
+            let verify = |by| NextStep::Verify {
+                request: id.to_owned(),
+                by,
+            };
+            record.info.next_step = Some(match (declined, &record.info.dns_account) {
+                (None, _) => verify(Publisher::Mapping {
+                    mapping: name.clone(),
+                }),
+                (Some(declined), Some(account)) => verify(Publisher::DnsAccountInstead {
+                    declined,
+                    account: account.clone(),
+                }),
+                (Some(declined), None) => publish_by_hand(declined, id),
             });
         }
         self.store.commit(Change::new().put(&record)).await?;

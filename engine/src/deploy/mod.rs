@@ -163,16 +163,9 @@ pub trait DeployTarget: Send + Sync {
     async fn cleanup_txt(&self, set: &TxtSet, keys: &TxtKeyAuthorizations) -> Result<()>;
 }
 
-/// Where a kind of mapping learns whether it answers dns-01.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dns01Source {
-    /// The mapping's own fields (an SSH mapping's `dns_command`): known when it is saved.
-    Mapping,
-    /// The end server's own configuration (an agent's `dns_command`): asked at each use and by
-    /// `certdesk deploy test`, and remembered with the mapping for the faces and the renewal
-    /// plan.
-    Server,
-}
+/// Where a kind of mapping learns whether it answers dns-01 (and so where its `dns_command` is
+/// set, which a next step names).
+pub use crate::next_step::Dns01Source;
 
 /// One kind of mapping.
 #[derive(Clone, Copy)]

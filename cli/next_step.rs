@@ -1,0 +1,250 @@
+//! The engine's next steps in the CLI's words: each as the command that does it. Text and
+//! `--json` output give the same sentence, so the JSON `next_step` is a string, not the
+//! engine's tagged value.
+
+use certdesk_engine::names::ChallengeType;
+use certdesk_engine::next_step::{Dns01Declined, Dns01Source, Leftover, NextStep, Publisher};
+use certdesk_engine::request::RequestInfo;
+use serde::{Serialize, Serializer};
+
+/// `step` as the CLI says it: what to do, with the command to run.
+pub fn words(step: &NextStep) -> String {
+    match step {
+        NextStep::Publish {
+            request,
+            challenge,
+            declined,
+        } => {
+            let what = match challenge {
+                ChallengeType::Http01 => "publish each token at its URL",
+                ChallengeType::Dns01 => "publish each TXT record",
+            };
+            let why = match declined {
+                Some(declined) => format!(
+                    "{} and the request has no DNS account: ",
+                    declined_words(declined)
+                ),
+                None => String::new(),
+            };
+            format!("{why}{what}, then run `certdesk request verify {request}`")
+        }
+        NextStep::Verify { request, by } => {
+            let by = match by {
+                Publisher::DnsAccount { .. } => "the DNS account publishes the TXT records".into(),
+                Publisher::Mapping { mapping } => {
+                    format!("mapping {mapping:?} publishes the TXT records")
+                }
+                Publisher::DnsAccountInstead { declined, account } => format!(
+                    "{}, so DNS account {account:?} publishes the TXT records",
+                    declined_words(declined)
+                ),
+            };
+            format!("run `certdesk request verify {request}`: {by}")
+        }
+        NextStep::Resume { request, cause } => format!(
+            "the last step was cut off ({cause}); run `certdesk request verify {request}` to \
+             continue"
+        ),
+        NextStep::Save { request } => {
+            format!("save it to the repository: `certdesk cert save {request}`")
+        }
+        NextStep::NewChallenge { request, cause } => {
+            let cause = cause.as_ref().map(|c| format!("{c}; ")).unwrap_or_default();
+            format!(
+                "{cause}fix the cause, then start a fresh order: `certdesk request new-challenge \
+                 {request}`"
+            )
+        }
+        NextStep::Deploy { mapping, cert } => format!(
+            "deploy it once the cause is fixed: `certdesk deploy run {mapping} --cert {cert}`"
+        ),
+        NextStep::RemoveLeftovers {
+            leftover,
+            cause,
+            then,
+        } => {
+            let note = match leftover {
+                Leftover::TxtRecords => {
+                    format!("the TXT records are still published: {cause}; remove them by hand")
+                }
+                Leftover::Http01Tokens => {
+                    format!("the http-01 tokens are still on the end server: {cause}; remove them")
+                }
+            };
+            match then {
+                Some(step) => format!("{} (and {note})", words(step)),
+                None => note,
+            }
+        }
+        NextStep::Worded { text } => text.clone(),
+    }
+}
+
+/// Why mapping `declined.mapping` does not answer dns-01, and the fix.
+fn declined_words(declined: &Dns01Declined) -> String {
+    let name = &declined.mapping;
+    let fix = match declined.source {
+        Dns01Source::Mapping => {
+            format!("set its dns_command: certdesk deploy edit {name} --config FILE")
+        }
+        Dns01Source::Server => "set dns_command in the agent's configuration and restart it".into(),
+    };
+    format!("mapping {name:?} does not answer dns-01 ({fix})")
+}
+
+/// A request as `--json` prints it: the engine's fields, its next step in [`words`].
+pub struct Worded<'a>(pub &'a RequestInfo);
+
+impl Serialize for Worded<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut value = serde_json::to_value(self.0).map_err(serde::ser::Error::custom)?;
+        if let (Some(step), Some(fields)) = (&self.0.next_step, value.as_object_mut()) {
+            fields.insert("next_step".into(), words(step).into());
+        }
+        value.serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verify_by(by: Publisher) -> String {
+        words(&NextStep::Verify {
+            request: "r1".into(),
+            by,
+        })
+    }
+
+    #[test]
+    fn publishing_by_hand_names_verify() {
+        let publish = |challenge, declined| {
+            words(&NextStep::Publish {
+                request: "r1".into(),
+                challenge,
+                declined,
+            })
+        };
+        assert_eq!(
+            publish(ChallengeType::Http01, None),
+            "publish each token at its URL, then run `certdesk request verify r1`"
+        );
+        assert_eq!(
+            publish(ChallengeType::Dns01, None),
+            "publish each TXT record, then run `certdesk request verify r1`"
+        );
+        let declined = Dns01Declined {
+            mapping: "web".into(),
+            source: Dns01Source::Mapping,
+        };
+        assert_eq!(
+            publish(ChallengeType::Dns01, Some(declined)),
+            "mapping \"web\" does not answer dns-01 (set its dns_command: certdesk deploy edit \
+             web --config FILE) and the request has no DNS account: publish each TXT record, \
+             then run `certdesk request verify r1`"
+        );
+    }
+
+    #[test]
+    fn verify_says_who_publishes() {
+        assert_eq!(
+            verify_by(Publisher::DnsAccount {
+                account: "cf".into()
+            }),
+            "run `certdesk request verify r1`: the DNS account publishes the TXT records"
+        );
+        assert_eq!(
+            verify_by(Publisher::Mapping {
+                mapping: "web".into()
+            }),
+            "run `certdesk request verify r1`: mapping \"web\" publishes the TXT records"
+        );
+        assert_eq!(
+            verify_by(Publisher::DnsAccountInstead {
+                declined: Dns01Declined {
+                    mapping: "win".into(),
+                    source: Dns01Source::Server,
+                },
+                account: "cf".into(),
+            }),
+            "run `certdesk request verify r1`: mapping \"win\" does not answer dns-01 (set \
+             dns_command in the agent's configuration and restart it), so DNS account \"cf\" \
+             publishes the TXT records"
+        );
+    }
+
+    #[test]
+    fn the_other_steps_name_their_command() {
+        let cases = [
+            (
+                NextStep::Resume {
+                    request: "r1".into(),
+                    cause: "timed out".into(),
+                },
+                "the last step was cut off (timed out); run `certdesk request verify r1` to \
+                 continue",
+            ),
+            (
+                NextStep::Save {
+                    request: "r1".into(),
+                },
+                "save it to the repository: `certdesk cert save r1`",
+            ),
+            (
+                NextStep::NewChallenge {
+                    request: "r1".into(),
+                    cause: None,
+                },
+                "fix the cause, then start a fresh order: `certdesk request new-challenge r1`",
+            ),
+            (
+                NextStep::NewChallenge {
+                    request: "r1".into(),
+                    cause: Some("no route".into()),
+                },
+                "no route; fix the cause, then start a fresh order: `certdesk request \
+                 new-challenge r1`",
+            ),
+            (
+                NextStep::Deploy {
+                    mapping: "web".into(),
+                    cert: "r1".into(),
+                },
+                "deploy it once the cause is fixed: `certdesk deploy run web --cert r1`",
+            ),
+            (
+                NextStep::Worded {
+                    text: "as it was stored".into(),
+                },
+                "as it was stored",
+            ),
+        ];
+        for (step, said) in cases {
+            assert_eq!(words(&step), said);
+        }
+    }
+
+    #[test]
+    fn leftovers_follow_the_step() {
+        let save = NextStep::Save {
+            request: "r1".into(),
+        };
+        assert_eq!(
+            words(&NextStep::with_leftover(
+                Some(save),
+                Leftover::Http01Tokens,
+                "refused".into()
+            )),
+            "save it to the repository: `certdesk cert save r1` (and the http-01 tokens are \
+             still on the end server: refused; remove them)"
+        );
+        assert_eq!(
+            words(&NextStep::with_leftover(
+                None,
+                Leftover::TxtRecords,
+                "refused".into()
+            )),
+            "the TXT records are still published: refused; remove them by hand"
+        );
+    }
+}
