@@ -26,9 +26,7 @@ pub mod settings;
 pub mod store;
 pub mod vault;
 
-pub use certdesk_base::{
-    agent_api, certinfo, error, escape, keys, keystore, names, next_step, serve, shell,
-};
+pub use certdesk_base::{agent_api, certinfo, error, escape, keys, keystore, names, serve, shell};
 
 use std::path::Path;
 
@@ -50,7 +48,7 @@ impl Engine {
     /// nothing written ([`sealing`]).
     pub async fn open(dir: &Path) -> Result<Self> {
         let store = open_store(dir)?;
-        let vault = sealing::unlock(&store).await?;
+        let vault = sealing::unlock(&store, &vault::OsKeychain).await?;
         Ok(Self::with(store, vault))
     }
 

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 use crate::store::{Change, Damaged, Layout, Record, Scan, Store, SCHEMA_VERSION};
-use crate::vault::{KeychainEntry, NewKey, Place, Sealed, Vault};
+use crate::vault::{Keychain, KeychainEntry, NewKey, OsKeychain, Place, Sealed, Vault};
 use crate::Engine;
 
 /// A record that holds sealed secrets, each under a field name of its own within the record.
@@ -31,10 +31,10 @@ const CANARY: Place<'static> = Place {
 };
 
 /// The master key of the store's data folder: made for a new store; for an existing one read
-/// from the keychain and proven against the canary (a schema 1 store is migrated here).
-pub(crate) async fn unlock(store: &Store) -> Result<Vault> {
+/// from `keychain` and proven against the canary (a schema 1 store is migrated here).
+pub(crate) async fn unlock(store: &Store, keychain: &impl Keychain) -> Result<Vault> {
     let (version, store_id, canary) = match store.layout()? {
-        Layout::New => return create(store).await,
+        Layout::New => return create(store, keychain).await,
         Layout::Existing {
             version,
             store_id,
@@ -42,8 +42,8 @@ pub(crate) async fn unlock(store: &Store) -> Result<Vault> {
         } => (version, store_id, canary),
     };
     let entry = KeychainEntry::of(&store_id);
-    let vault = entry
-        .load()
+    let vault = keychain
+        .load(&entry)
         .await?
         .ok_or_else(|| missing_key(store.dir(), &entry))?;
     if version < SCHEMA_VERSION {
@@ -61,11 +61,11 @@ pub(crate) async fn unlock(store: &Store) -> Result<Vault> {
 
 /// A new data folder: its id, its key in the keychain, then its meta records in one commit. A
 /// kill before the commit leaves a folder that is still new (and an unused keychain entry).
-async fn create(store: &Store) -> Result<Vault> {
+async fn create(store: &Store, keychain: &impl Keychain) -> Result<Vault> {
     let id = crate::ids::random_hex(16);
     let key = NewKey::generate();
     let vault = key.vault()?;
-    KeychainEntry::of(&id).save(&key).await?;
+    keychain.save(&KeychainEntry::of(&id), &key).await?;
     store
         .commit(
             Change::new()
@@ -145,7 +145,16 @@ pub async fn reset_secrets(dir: &Path, confirmed: bool) -> Result<Vec<String>> {
             dir.display()
         )));
     }
-    let store = crate::open_store(dir)?;
+    forget_secrets(&crate::open_store(dir)?, &OsKeychain, confirmed).await
+}
+
+/// [`reset_secrets`] of an open store whose master key lives in `keychain`.
+async fn forget_secrets(
+    store: &Store,
+    keychain: &impl Keychain,
+    confirmed: bool,
+) -> Result<Vec<String>> {
+    let dir = store.dir();
     let Layout::Existing { store_id, .. } = store.layout()? else {
         return Err(Error::input(format!(
             "the data folder {} holds nothing yet: nothing to reset",
@@ -157,7 +166,7 @@ pub async fn reset_secrets(dir: &Path, confirmed: bool) -> Result<Vec<String>> {
         .map_err(|e| Error::Store(e.to_string()))?;
     let forgotten_mark = Sealed::forgotten(&at);
     let mut lost = Vec::new();
-    let change = rewrite_all(&store, &mut |place, sealed| {
+    let change = rewrite_all(store, &mut |place, sealed| {
         if sealed.is_forgotten() {
             return false;
         }
@@ -183,7 +192,7 @@ pub async fn reset_secrets(dir: &Path, confirmed: bool) -> Result<Vec<String>> {
     }
     let entry = KeychainEntry::of(&store_id);
     // A locked or absent keychain fails here, before a secret is forgotten.
-    entry.load().await.map(drop)?;
+    keychain.load(&entry).await.map(drop)?;
     let key = NewKey::generate();
     let vault = key.vault()?;
     // The folder first, then the keychain: a kill between the two leaves a folder whose key is
@@ -195,7 +204,7 @@ pub async fn reset_secrets(dir: &Path, confirmed: bool) -> Result<Vec<String>> {
                 .schema_version(),
         )
         .await?;
-    entry.save(&key).await?;
+    keychain.save(&entry, &key).await?;
     Ok(lost)
 }
 
@@ -301,6 +310,7 @@ mod tests {
     use super::*;
     use crate::account::{AccountInfo, AccountRecord, AccountStatus};
     use crate::acme::Ca;
+    use crate::vault::MemoryKeychain;
 
     const DIRECTORY: &str = "https://ca.test/directory";
 
@@ -505,5 +515,204 @@ mod tests {
             "{:?}",
             report.skipped
         );
+    }
+
+    /// A keychain that is locked or absent: every call fails.
+    struct Locked;
+
+    impl Keychain for Locked {
+        async fn load(&self, _: &KeychainEntry) -> Result<Option<Vault>> {
+            Err(Error::Keychain("locked".into()))
+        }
+
+        async fn save(&self, _: &KeychainEntry, _: &NewKey) -> Result<()> {
+            Err(Error::Keychain("locked".into()))
+        }
+    }
+
+    fn store_id(store: &Store) -> String {
+        match store.layout().unwrap() {
+            Layout::Existing { store_id, .. } => store_id,
+            Layout::New => panic!("the store is new"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_new_store_gets_a_key_that_unlocks_it_again() {
+        let (store, keychain) = (Store::memory(), MemoryKeychain::default());
+        let first = unlock(&store, &keychain).await.unwrap();
+        let id = store_id(&store);
+        assert_eq!(id.len(), 32, "a random id of 16 bytes in hex: {id}");
+        assert!(keychain
+            .load(&KeychainEntry::of(&id))
+            .await
+            .unwrap()
+            .is_some());
+        let sealed = first.seal(&credentials("le"), b"account key");
+        let again = unlock(&store, &keychain).await.unwrap();
+        assert_eq!(store_id(&store), id, "an existing store keeps its id");
+        assert_eq!(
+            again
+                .open_sealed(&credentials("le"), &sealed)
+                .unwrap()
+                .as_slice(),
+            b"account key"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_new_store_whose_key_cannot_be_kept_stays_new() {
+        let store = Store::memory();
+        let e = unlock(&store, &Locked)
+            .await
+            .err()
+            .expect("a locked keychain");
+        assert_eq!(e.kind(), crate::ErrorKind::Local);
+        assert!(matches!(store.layout().unwrap(), Layout::New));
+    }
+
+    #[tokio::test]
+    async fn a_store_whose_key_is_missing_is_refused_and_left_as_it_was() {
+        let store = Store::memory();
+        unlock(&store, &MemoryKeychain::default()).await.unwrap();
+        let id = store_id(&store);
+        let elsewhere = MemoryKeychain::default();
+        let e = unlock(&store, &elsewhere).await.err().expect("no key");
+        let text = e.to_string();
+        assert!(text.contains("is missing from the keychain"), "{text}");
+        assert!(text.contains(&format!("master-key/{id}")), "{text}");
+        assert!(text.contains("reset-secrets"), "{text}");
+        assert_eq!(store_id(&store), id);
+        assert!(
+            elsewhere
+                .load(&KeychainEntry::of(&id))
+                .await
+                .unwrap()
+                .is_none(),
+            "no new key is made for an existing store"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_foreign_key_under_the_store_s_entry_is_refused() {
+        let (store, keychain) = (Store::memory(), MemoryKeychain::default());
+        unlock(&store, &keychain).await.unwrap();
+        let entry = KeychainEntry::of(&store_id(&store));
+        keychain.save(&entry, &NewKey::generate()).await.unwrap();
+        let e = unlock(&store, &keychain)
+            .await
+            .err()
+            .expect("a foreign key");
+        assert!(
+            e.to_string()
+                .contains("the keychain's key does not open this data folder"),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_current_store_without_its_canary_is_damaged() {
+        let store = Store::memory();
+        store
+            .commit(Change::new().store_id("0123").schema_version())
+            .await
+            .unwrap();
+        let keychain = MemoryKeychain::default();
+        keychain
+            .save(&KeychainEntry::of("0123"), &NewKey::generate())
+            .await
+            .unwrap();
+        let e = unlock(&store, &keychain).await.err().expect("no canary");
+        assert!(e.to_string().contains("canary is missing"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn unlocking_a_schema_1_store_migrates_it() {
+        let key = NewKey::generate();
+        let dir = tempfile::tempdir().unwrap();
+        let store = schema_1(dir.path(), &key.vault().unwrap());
+        let keychain = MemoryKeychain::default();
+        keychain
+            .save(&KeychainEntry::of("0123"), &key)
+            .await
+            .unwrap();
+        let vault = unlock(&store, &keychain).await.unwrap();
+        let Layout::Existing { version, .. } = store.layout().unwrap() else {
+            panic!("the store is new");
+        };
+        assert_eq!(version, SCHEMA_VERSION);
+        let sealed = stored_credentials(&store, "le");
+        assert_eq!(
+            vault
+                .open_sealed(&credentials("le"), &sealed)
+                .unwrap()
+                .as_slice(),
+            b"credentials of le"
+        );
+        unlock(&store, &keychain)
+            .await
+            .expect("the migrated store unlocks by its canary");
+    }
+
+    /// A store unlocked with `keychain` that holds one account with sealed credentials.
+    async fn store_with_an_account(keychain: &MemoryKeychain) -> (Store, Vault) {
+        let store = Store::memory();
+        let vault = unlock(&store, keychain).await.unwrap();
+        let sealed = vault.seal(&credentials("le"), b"credentials of le");
+        store.write_raw("accounts", "le", &account_json("le", &sealed));
+        (store, vault)
+    }
+
+    #[tokio::test]
+    async fn a_reset_without_confirmation_says_what_it_would_forget_and_changes_nothing() {
+        let keychain = MemoryKeychain::default();
+        let (store, _) = store_with_an_account(&keychain).await;
+        let before = store.read_raw("accounts", "le");
+        let e = forget_secrets(&store, &keychain, false).await.unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("without --yes"), "{text}");
+        assert!(text.contains("1 stored secret"), "{text}");
+        assert!(text.contains("credentials of accounts \"le\""), "{text}");
+        assert_eq!(store.read_raw("accounts", "le"), before);
+        let kept = unlock(&store, &keychain).await.unwrap();
+        let sealed = stored_credentials(&store, "le");
+        assert!(kept.open_sealed(&credentials("le"), &sealed).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_confirmed_reset_forgets_every_secret_under_a_new_key() {
+        let keychain = MemoryKeychain::default();
+        let (store, old) = store_with_an_account(&keychain).await;
+        let lost = forget_secrets(&store, &keychain, true).await.unwrap();
+        assert_eq!(lost, ["credentials of accounts \"le\""]);
+        assert!(stored_credentials(&store, "le").is_forgotten());
+        let new = unlock(&store, &keychain)
+            .await
+            .expect("the new key opens the canary");
+        let probe = new.seal(&credentials("x"), b"x");
+        assert!(
+            old.open_sealed(&credentials("x"), &probe).is_err(),
+            "the key is a new one"
+        );
+        assert!(
+            forget_secrets(&store, &keychain, true)
+                .await
+                .unwrap()
+                .is_empty(),
+            "a forgotten secret is not forgotten twice"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_reset_with_a_locked_keychain_forgets_nothing() {
+        let keychain = MemoryKeychain::default();
+        let (store, _) = store_with_an_account(&keychain).await;
+        let before = store.read_raw("accounts", "le");
+        let e = forget_secrets(&store, &Locked, true).await.unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Local);
+        assert_eq!(store.read_raw("accounts", "le"), before);
+        unlock(&store, &keychain)
+            .await
+            .expect("the old key still opens the store");
     }
 }

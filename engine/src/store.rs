@@ -1,27 +1,27 @@
-//! The data folder: a sled database of typed records, one tree per record kind.
+//! The data folder: typed records, one tree per record kind, kept by sled on disk ([`sled`]) or,
+//! for unit tests, in memory ([`memory`]).
 //!
 //! Records are JSON (readable in a crash investigation, tolerant of added fields). Every change
 //! goes through [`Store::commit`], which applies all of its writes in one transaction across the
 //! trees and flushes before returning: a caller that reports success has its data on disk, and a
 //! kill in the middle leaves either all of a change or none of it.
 
+#[cfg(test)]
+mod memory;
+mod sled;
+
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::vault::Sealed;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
-use sled::Transactional;
-
 use crate::error::{Error, Result};
+use crate::vault::Sealed;
 
 /// The layout of the records. Bump it with a migration when a record changes incompatibly.
 /// 2: sealed secrets are bound to their table, record and field, and a sealed canary in the
 /// meta tree proves the master key (see [`crate::sealing`]).
 pub const SCHEMA_VERSION: u32 = 2;
-
-const STORE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The trees of the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +62,42 @@ impl Table {
         Self::Deployments,
         Self::Renewals,
     ];
+}
+
+/// One tree of the store: a table's, or the meta tree. One transaction spans them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tree {
+    Table(Table),
+    Meta,
+}
+
+impl Tree {
+    /// Its place among the trees: the tables in [`Table`] order, then the meta tree.
+    const fn index(self) -> usize {
+        match self {
+            Self::Table(table) => table as usize,
+            Self::Meta => TABLES,
+        }
+    }
+
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Table(table) => table.name(),
+            Self::Meta => "meta",
+        }
+    }
+
+    fn all() -> impl Iterator<Item = Self> {
+        Table::ALL.into_iter().map(Self::Table).chain([Self::Meta])
+    }
+
+    /// The tree called `name`, for tests that write what a damaged or old data folder holds.
+    #[cfg(test)]
+    fn named(name: &str) -> Self {
+        Self::all()
+            .find(|tree| tree.name() == name)
+            .unwrap_or_else(|| panic!("the store has no tree {name:?}"))
+    }
 }
 
 /// The entries of the meta tree: what the data folder is, not what it holds.
@@ -116,10 +152,35 @@ pub trait Record: Serialize + DeserializeOwned {
     fn key(&self) -> &str;
 }
 
+/// One write of a [`Change`], as a backend applies it.
 enum Op {
-    Put(Table, String, Vec<u8>),
-    Delete(Table, String),
-    PutMeta(Meta, Vec<u8>),
+    Put {
+        tree: Tree,
+        key: String,
+        value: Vec<u8>,
+    },
+    Delete {
+        tree: Tree,
+        key: String,
+    },
+}
+
+/// Where the trees are kept. A backend keeps each tree's keys in byte order and applies the
+/// writes of one [`Store::commit`] all or none; [`Backend::flush`] makes them durable.
+#[async_trait::async_trait]
+trait Backend: Send + Sync {
+    fn get(&self, tree: Tree, key: &str) -> Result<Option<Vec<u8>>>;
+
+    /// Calls `f` with every entry of `tree` in key order.
+    fn visit(&self, tree: Tree, f: &mut dyn FnMut(&[u8], &[u8])) -> Result<()>;
+
+    fn is_empty(&self, tree: Tree) -> Result<bool>;
+
+    /// Applies `ops` in order in one transaction: a reader, or a kill, sees all of them or none.
+    fn apply(&self, ops: &[Op]) -> Result<()>;
+
+    /// Returns once everything applied so far is on disk.
+    async fn flush(&self) -> Result<()>;
 }
 
 /// A set of writes applied together by [`Store::commit`].
@@ -134,38 +195,48 @@ impl Change {
         Self::default()
     }
 
-    pub fn put<R: Record>(mut self, record: &R) -> Self {
+    pub fn put<R: Record>(self, record: &R) -> Self {
         // Our record types always serialise (plain structs, string map keys); writing an empty
         // value instead would destroy the record, so an impossible failure stops here.
-        let bytes = serde_json::to_vec(record).expect("certdesk records serialise to JSON");
-        self.ops
-            .push(Op::Put(R::TABLE, record.key().to_owned(), bytes));
-        self
+        let value = serde_json::to_vec(record).expect("certdesk records serialise to JSON");
+        self.op(Op::Put {
+            tree: Tree::Table(R::TABLE),
+            key: record.key().to_owned(),
+            value,
+        })
     }
 
-    pub fn delete<R: Record>(mut self, key: &str) -> Self {
-        self.ops.push(Op::Delete(R::TABLE, key.to_owned()));
-        self
+    pub fn delete<R: Record>(self, key: &str) -> Self {
+        self.op(Op::Delete {
+            tree: Tree::Table(R::TABLE),
+            key: key.to_owned(),
+        })
     }
 
-    pub(crate) fn store_id(mut self, id: &str) -> Self {
-        self.ops
-            .push(Op::PutMeta(Meta::StoreId, id.as_bytes().to_vec()));
-        self
+    pub(crate) fn store_id(self, id: &str) -> Self {
+        self.meta(Meta::StoreId, id.as_bytes().to_vec())
     }
 
     /// Marks the data folder as written in this certdesk's layout, [`SCHEMA_VERSION`].
-    pub(crate) fn schema_version(mut self) -> Self {
-        self.ops.push(Op::PutMeta(
-            Meta::SchemaVersion,
-            SCHEMA_VERSION.to_be_bytes().to_vec(),
-        ));
-        self
+    pub(crate) fn schema_version(self) -> Self {
+        self.meta(Meta::SchemaVersion, SCHEMA_VERSION.to_be_bytes().to_vec())
     }
 
-    pub(crate) fn canary(mut self, canary: &Sealed) -> Self {
-        let bytes = serde_json::to_vec(canary).expect("a sealed value serialises to JSON");
-        self.ops.push(Op::PutMeta(Meta::Canary, bytes));
+    pub(crate) fn canary(self, canary: &Sealed) -> Self {
+        let value = serde_json::to_vec(canary).expect("a sealed value serialises to JSON");
+        self.meta(Meta::Canary, value)
+    }
+
+    fn meta(self, entry: Meta, value: Vec<u8>) -> Self {
+        self.op(Op::Put {
+            tree: Tree::Meta,
+            key: entry.key().to_owned(),
+            value,
+        })
+    }
+
+    fn op(mut self, op: Op) -> Self {
+        self.ops.push(op);
         self
     }
 }
@@ -175,9 +246,7 @@ pub struct Store {
     /// commit's flush is in flight (seen here with ten concurrent issuances in one process), so
     /// each transaction and its flush run alone.
     writer: tokio::sync::Mutex<()>,
-    db: sled::Db,
-    /// The record trees in [`Table`] order, then the meta tree: one transaction spans them all.
-    trees: [sled::Tree; TABLES + 1],
+    backend: Box<dyn Backend>,
     path: PathBuf,
 }
 
@@ -191,66 +260,47 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
         restrict_permissions(dir)?;
-        let path = dir.join("store");
-        // sled's default page cache is 1 GiB; a repository of 10,000 certificates is a few tens
-        // of MiB, and the window shares the machine with everything else the administrator runs.
-        let db = sled::Config::new()
-            .path(&path)
-            .cache_capacity(STORE_CACHE_BYTES)
-            .open()
-            .map_err(|e| {
-                let text = e.to_string();
-                if text.contains("lock") || text.contains("WouldBlock") {
-                    // Whether the holder serves a control socket is for the caller to find out.
-                    Error::InUse {
-                        dir: dir.display().to_string(),
-                        served: false,
-                    }
-                } else {
-                    store_err(e)
-                }
-            })?;
-        let open = |name: &str| db.open_tree(name).map_err(store_err);
-        let [a, b, c, d, e, f, g] = Table::ALL.map(Table::name);
-        let trees = [
-            open(a)?,
-            open(b)?,
-            open(c)?,
-            open(d)?,
-            open(e)?,
-            open(f)?,
-            open(g)?,
-            open("meta")?,
-        ];
-        Ok(Self {
+        Ok(Self::over(sled::SledTrees::open(dir)?, dir.to_owned()))
+    }
+
+    /// An empty store in memory, for unit tests: no data folder, nothing on disk. Its
+    /// [`Store::dir`] is a name, not a folder.
+    #[cfg(test)]
+    pub(crate) fn memory() -> Self {
+        Self::over(memory::MemoryTrees::new(), PathBuf::from("(memory)"))
+    }
+
+    fn over(backend: impl Backend + 'static, path: PathBuf) -> Self {
+        Self {
             writer: tokio::sync::Mutex::new(()),
-            db,
-            trees,
-            path: dir.to_owned(),
-        })
+            backend: Box::new(backend),
+            path,
+        }
     }
 
     pub fn dir(&self) -> &Path {
         &self.path
     }
 
-    fn meta(&self, key: Meta) -> Result<Option<sled::IVec>> {
-        self.trees[TABLES].get(key.key()).map_err(store_err)
+    fn meta(&self, entry: Meta) -> Result<Option<Vec<u8>>> {
+        self.backend.get(Tree::Meta, entry.key())
     }
 
     /// What the meta tree says the data folder is. A folder written by a newer certdesk is
     /// refused here, before anything reads its records.
     pub(crate) fn layout(&self) -> Result<Layout> {
         let Some(version) = self.meta(Meta::SchemaVersion)? else {
-            if Table::ALL.iter().any(|&t| !self.tree(t).is_empty()) {
-                return Err(store_err(
-                    "the data folder holds records but not its schema version: it is damaged; \
-                     restore it from a backup",
-                ));
+            for table in Table::ALL {
+                if !self.backend.is_empty(Tree::Table(table))? {
+                    return Err(store_err(
+                        "the data folder holds records but not its schema version: it is \
+                         damaged; restore it from a backup",
+                    ));
+                }
             }
             return Ok(Layout::New);
         };
-        let version = <[u8; 4]>::try_from(version.as_ref())
+        let version = <[u8; 4]>::try_from(version.as_slice())
             .map(u32::from_be_bytes)
             .map_err(|_| store_err("the schema version record is damaged"))?;
         if version > SCHEMA_VERSION {
@@ -262,8 +312,8 @@ impl Store {
         let store_id = self
             .meta(Meta::StoreId)?
             .ok_or_else(|| store_err("the store id is missing"))?;
-        let store_id = String::from_utf8(store_id.to_vec())
-            .map_err(|_| store_err("the store id is damaged"))?;
+        let store_id =
+            String::from_utf8(store_id).map_err(|_| store_err("the store id is damaged"))?;
         let canary = self
             .meta(Meta::Canary)?
             .map(|bytes| serde_json::from_slice(&bytes))
@@ -280,26 +330,26 @@ impl Store {
     /// holds, for tests.
     #[cfg(test)]
     pub(crate) fn write_raw(&self, tree: &str, key: &str, value: &[u8]) {
-        let tree = self.db.open_tree(tree).expect("the tree opens");
-        tree.insert(key, value).expect("the test record is written");
+        let op = Op::Put {
+            tree: Tree::named(tree),
+            key: key.to_owned(),
+            value: value.to_vec(),
+        };
+        self.backend
+            .apply(&[op])
+            .expect("the test record is written");
     }
 
     #[cfg(test)]
     pub(crate) fn read_raw(&self, tree: &str, key: &str) -> Option<Vec<u8>> {
-        let tree = self.db.open_tree(tree).expect("the tree opens");
-        tree.get(key)
+        self.backend
+            .get(Tree::named(tree), key)
             .expect("the test record reads")
-            .map(|v| v.to_vec())
-    }
-
-    fn tree(&self, table: Table) -> &sled::Tree {
-        &self.trees[table as usize]
     }
 
     pub fn get<R: Record>(&self, key: &str) -> Result<Option<R>> {
-        self.tree(R::TABLE)
-            .get(key)
-            .map_err(store_err)?
+        self.backend
+            .get(Tree::Table(R::TABLE), key)?
             .map(|bytes| {
                 serde_json::from_slice(&bytes).map_err(|e| {
                     store_err(format!(
@@ -324,38 +374,24 @@ impl Store {
             records: Vec::new(),
             damaged: Vec::new(),
         };
-        for entry in self.tree(R::TABLE).iter() {
-            let (key, value) = entry.map_err(store_err)?;
-            match serde_json::from_slice(&value) {
+        self.backend.visit(
+            Tree::Table(R::TABLE),
+            &mut |key, value| match serde_json::from_slice(value) {
                 Ok(record) => scan.records.push(record),
                 Err(e) => scan.damaged.push(Damaged {
-                    id: String::from_utf8_lossy(&key).into_owned(),
+                    id: String::from_utf8_lossy(key).into_owned(),
                     damaged: format!("its record in {} does not read: {e}", R::TABLE.name()),
                 }),
-            }
-        }
+            },
+        )?;
         Ok(scan)
     }
 
     /// Applies every write of `change` in one transaction, then flushes to disk.
     pub async fn commit(&self, change: Change) -> Result<()> {
         let _alone = self.writer.lock().await;
-        self.trees[..]
-            .transaction(|trees| {
-                for op in &change.ops {
-                    match op {
-                        Op::Put(t, key, value) => {
-                            trees[*t as usize].insert(key.as_bytes(), value.as_slice())?
-                        }
-                        Op::Delete(t, key) => trees[*t as usize].remove(key.as_bytes())?,
-                        Op::PutMeta(m, value) => trees[TABLES].insert(m.key(), value.as_slice())?,
-                    };
-                }
-                Ok::<_, ConflictableTransactionError<()>>(())
-            })
-            .map_err(|e: TransactionError<()>| store_err(format!("{e:?}")))?;
-        self.db.flush_async().await.map_err(store_err)?;
-        Ok(())
+        self.backend.apply(&change.ops)?;
+        self.backend.flush().await
     }
 }
 
@@ -370,4 +406,238 @@ fn restrict_permissions(dir: &Path) -> Result<()> {
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+
+    use serde::Deserialize;
+
+    use super::*;
+
+    /// A record of the settings table.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    struct Note {
+        id: String,
+        text: String,
+    }
+
+    impl Record for Note {
+        const TABLE: Table = Table::Settings;
+        fn key(&self) -> &str {
+            &self.id
+        }
+    }
+
+    /// A record of another table, to see one commit span two.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    struct Mark {
+        id: String,
+    }
+
+    impl Record for Mark {
+        const TABLE: Table = Table::Renewals;
+        fn key(&self) -> &str {
+            &self.id
+        }
+    }
+
+    fn note(id: &str, text: &str) -> Note {
+        Note {
+            id: id.to_owned(),
+            text: text.to_owned(),
+        }
+    }
+
+    fn ids(notes: &[Note]) -> Vec<&str> {
+        notes.iter().map(|n| n.id.as_str()).collect()
+    }
+
+    /// Runs `contract` over a sled store in a fresh folder, then over a memory store: what
+    /// holds for one must hold for the other.
+    async fn on_both<F, Fut>(contract: F)
+    where
+        F: Fn(&'static str, Store) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let dir = tempfile::tempdir().unwrap();
+        contract("sled", Store::open(dir.path()).unwrap()).await;
+        contract("memory", Store::memory()).await;
+    }
+
+    #[tokio::test]
+    async fn a_commit_spans_tables_and_applies_its_writes_in_order() {
+        on_both(|backend, store| async move {
+            store
+                .commit(
+                    Change::new()
+                        .put(&note("a", "first"))
+                        .put(&Mark { id: "a".into() })
+                        .put(&note("gone", "put, then deleted"))
+                        .delete::<Note>("gone")
+                        .delete::<Note>("back")
+                        .put(&note("back", "deleted, then put"))
+                        .put(&note("a", "second")),
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                store.get::<Note>("a").unwrap(),
+                Some(note("a", "second")),
+                "{backend}: the last write of a key wins"
+            );
+            assert_eq!(
+                store.get::<Mark>("a").unwrap(),
+                Some(Mark { id: "a".into() }),
+                "{backend}: the same key in another table is another record"
+            );
+            assert_eq!(store.get::<Note>("gone").unwrap(), None, "{backend}");
+            assert_eq!(
+                store.get::<Note>("back").unwrap(),
+                Some(note("back", "deleted, then put")),
+                "{backend}"
+            );
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn delete_removes_its_record_only_and_a_missing_one_is_no_error() {
+        on_both(|backend, store| async move {
+            store
+                .commit(Change::new().put(&note("a", "1")).put(&note("b", "2")))
+                .await
+                .unwrap();
+            store
+                .commit(Change::new().delete::<Note>("a").delete::<Note>("never"))
+                .await
+                .unwrap();
+            assert_eq!(store.get::<Note>("a").unwrap(), None, "{backend}");
+            assert_eq!(ids(&store.list::<Note>().unwrap()), ["b"], "{backend}");
+            assert!(store.list::<Mark>().unwrap().is_empty(), "{backend}");
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn records_list_in_byte_order_of_their_keys() {
+        on_both(|backend, store| async move {
+            let mut change = Change::new();
+            for id in ["b", "a10", "a2", "B", "a"] {
+                change = change.put(&note(id, id));
+            }
+            store.commit(change).await.unwrap();
+            assert_eq!(
+                ids(&store.list::<Note>().unwrap()),
+                ["B", "a", "a10", "a2", "b"],
+                "{backend}"
+            );
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_damaged_record_is_listed_as_such_and_hides_no_other() {
+        on_both(|backend, store| async move {
+            store
+                .commit(Change::new().put(&note("a", "1")).put(&note("c", "3")))
+                .await
+                .unwrap();
+            store.write_raw("settings", "b", b"{not json");
+            let scan = store.scan::<Note>().unwrap();
+            assert_eq!(ids(&scan.records), ["a", "c"], "{backend}");
+            assert_eq!(scan.damaged.len(), 1, "{backend}");
+            assert_eq!(scan.damaged[0].id, "b", "{backend}");
+            assert!(
+                scan.damaged[0]
+                    .damaged
+                    .contains("its record in settings does not read"),
+                "{backend}: {:?}",
+                scan.damaged
+            );
+            assert_eq!(ids(&store.list::<Note>().unwrap()), ["a", "c"], "{backend}");
+            let e = store.get::<Note>("b").unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains("record \"b\" of settings is damaged"),
+                "{backend}: {e}"
+            );
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn the_layout_is_new_until_the_meta_records_are_committed() {
+        on_both(|backend, store| async move {
+            assert!(matches!(store.layout().unwrap(), Layout::New), "{backend}");
+            let canary = crate::vault::Sealed::forgotten("2026-12-02T00:00:00Z");
+            store
+                .commit(
+                    Change::new()
+                        .store_id("0123")
+                        .canary(&canary)
+                        .schema_version(),
+                )
+                .await
+                .unwrap();
+            let Layout::Existing {
+                version,
+                store_id,
+                canary: stored,
+            } = store.layout().unwrap()
+            else {
+                panic!("{backend}: the store is still new");
+            };
+            assert_eq!(
+                (version, store_id.as_str(), stored),
+                (SCHEMA_VERSION, "0123", Some(canary)),
+                "{backend}"
+            );
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_folder_with_records_but_no_schema_or_a_newer_schema_is_refused() {
+        on_both(|backend, store| async move {
+            store.write_raw("certificates", "c0ffee", b"{}");
+            let e = store.layout().err().expect("records without a schema");
+            assert!(
+                e.to_string()
+                    .contains("holds records but not its schema version"),
+                "{backend}: {e}"
+            );
+            store.write_raw(
+                "meta",
+                "schema_version",
+                &(SCHEMA_VERSION + 1).to_be_bytes(),
+            );
+            let e = store.layout().err().expect("a newer schema");
+            assert!(
+                e.to_string().contains("written by a newer certdesk"),
+                "{backend}: {e}"
+            );
+            store.write_raw("meta", "schema_version", b"\x02");
+            let e = store.layout().err().expect("a damaged schema version");
+            assert!(e.to_string().contains("is damaged"), "{backend}: {e}");
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_sled_commit_is_on_disk_when_it_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .commit(Change::new().put(&note("kept", "on disk")))
+            .await
+            .unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(
+            store.get::<Note>("kept").unwrap(),
+            Some(note("kept", "on disk"))
+        );
+    }
 }

@@ -131,13 +131,26 @@ impl KeychainEntry {
     pub fn describe(&self) -> String {
         format!("service {SERVICE:?}, username {:?}", self.user)
     }
+}
 
-    /// The master key, or `None` when the keychain has no entry for this data folder.
-    ///
+/// Where the master keys live: the OS keychain ([`OsKeychain`]) for certdesk, a map in memory
+/// ([`MemoryKeychain`]) for unit tests of what lies above it.
+pub(crate) trait Keychain {
+    /// The master key under `entry`, or `None` when the keychain has no such entry.
+    async fn load(&self, entry: &KeychainEntry) -> Result<Option<Vault>>;
+
+    /// Stores `key` under `entry`, replacing any there.
+    async fn save(&self, entry: &KeychainEntry, key: &NewKey) -> Result<()>;
+}
+
+/// The OS keychain: Secret Service, Keychain, Credential Manager.
+pub(crate) struct OsKeychain;
+
+impl Keychain for OsKeychain {
     /// The keychain is called on a blocking thread: Secret Service clients block on D-Bus, and
     /// some of them panic when driven from inside a tokio task.
-    pub async fn load(&self) -> Result<Option<Vault>> {
-        let user = self.user.clone();
+    async fn load(&self, entry: &KeychainEntry) -> Result<Option<Vault>> {
+        let user = entry.user.clone();
         let key = blocking(move || {
             let entry = keyring::Entry::new(SERVICE, &user).map_err(keychain_error)?;
             match entry.get_secret() {
@@ -150,15 +163,37 @@ impl KeychainEntry {
         key.map(|k| Vault::from_bytes(&k)).transpose()
     }
 
-    /// Stores `key` as this data folder's master key, replacing any there.
-    pub async fn save(&self, key: &NewKey) -> Result<()> {
-        let (user, key) = (self.user.clone(), key.0.clone());
+    async fn save(&self, entry: &KeychainEntry, key: &NewKey) -> Result<()> {
+        let (user, key) = (entry.user.clone(), key.0.clone());
         blocking(move || {
             keyring::Entry::new(SERVICE, &user)
                 .and_then(|entry| entry.set_secret(&key))
                 .map_err(keychain_error)
         })
         .await
+    }
+}
+
+/// A keychain in memory, empty at first, for unit tests.
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct MemoryKeychain {
+    keys: std::sync::Mutex<std::collections::HashMap<String, Zeroizing<Vec<u8>>>>,
+}
+
+#[cfg(test)]
+impl Keychain for MemoryKeychain {
+    async fn load(&self, entry: &KeychainEntry) -> Result<Option<Vault>> {
+        let keys = self.keys.lock().expect("the test keychain's lock");
+        keys.get(&entry.user)
+            .map(|k| Vault::from_bytes(k))
+            .transpose()
+    }
+
+    async fn save(&self, entry: &KeychainEntry, key: &NewKey) -> Result<()> {
+        let mut keys = self.keys.lock().expect("the test keychain's lock");
+        keys.insert(entry.user.clone(), key.0.clone());
+        Ok(())
     }
 }
 

@@ -1,0 +1,94 @@
+//! The store's trees on disk: one sled database in the data folder, one sled tree per [`Tree`].
+
+use std::path::Path;
+
+use ::sled::transaction::{ConflictableTransactionError, TransactionError};
+use ::sled::Transactional;
+
+use super::{store_err, Backend, Op, Tree};
+use crate::error::{Error, Result};
+
+/// sled's default page cache is 1 GiB; a repository of 10,000 certificates is a few tens of MiB,
+/// and the window shares the machine with everything else the administrator runs.
+const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+pub(super) struct SledTrees {
+    db: ::sled::Db,
+    /// In [`Tree::index`] order: one transaction spans them all.
+    trees: Vec<::sled::Tree>,
+}
+
+impl SledTrees {
+    /// The database of the data folder `dir`. A folder another process holds is
+    /// [`Error::InUse`].
+    pub(super) fn open(dir: &Path) -> Result<Self> {
+        let db = ::sled::Config::new()
+            .path(dir.join("store"))
+            .cache_capacity(CACHE_BYTES)
+            .open()
+            .map_err(|e| {
+                let text = e.to_string();
+                if text.contains("lock") || text.contains("WouldBlock") {
+                    // Whether the holder serves a control socket is for the caller to find out.
+                    Error::InUse {
+                        dir: dir.display().to_string(),
+                        served: false,
+                    }
+                } else {
+                    store_err(e)
+                }
+            })?;
+        let trees = Tree::all()
+            .map(|tree| db.open_tree(tree.name()).map_err(store_err))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self { db, trees })
+    }
+
+    fn tree(&self, tree: Tree) -> &::sled::Tree {
+        &self.trees[tree.index()]
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for SledTrees {
+    fn get(&self, tree: Tree, key: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .tree(tree)
+            .get(key)
+            .map_err(store_err)?
+            .map(|v| v.to_vec()))
+    }
+
+    fn visit(&self, tree: Tree, f: &mut dyn FnMut(&[u8], &[u8])) -> Result<()> {
+        for entry in self.tree(tree).iter() {
+            let (key, value) = entry.map_err(store_err)?;
+            f(&key, &value);
+        }
+        Ok(())
+    }
+
+    fn is_empty(&self, tree: Tree) -> Result<bool> {
+        Ok(self.tree(tree).is_empty())
+    }
+
+    fn apply(&self, ops: &[Op]) -> Result<()> {
+        self.trees[..]
+            .transaction(|trees| {
+                for op in ops {
+                    match op {
+                        Op::Put { tree, key, value } => {
+                            trees[tree.index()].insert(key.as_bytes(), value.as_slice())?
+                        }
+                        Op::Delete { tree, key } => trees[tree.index()].remove(key.as_bytes())?,
+                    };
+                }
+                Ok::<_, ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e: TransactionError<()>| store_err(format!("{e:?}")))
+    }
+
+    async fn flush(&self) -> Result<()> {
+        self.db.flush_async().await.map_err(store_err)?;
+        Ok(())
+    }
+}
