@@ -11,6 +11,7 @@ use certdesk_engine::{Engine, Result};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
+use crate::input::{read_config, refuse_without_yes};
 use crate::output::Out;
 
 const MAPPING_FIELDS: &str = "the mapping's fields (host, port, user, password or private_key, \
@@ -87,7 +88,7 @@ pub async fn run(engine: &Engine, cmd: DeployCmd, out: &Out) -> Result<ExitCode>
             let form = MappingForm::from_config(
                 &kind,
                 &name,
-                &crate::read_config(&config, MAPPING_FIELDS)?,
+                &read_config(&config, MAPPING_FIELDS)?,
                 None,
             )?;
             show(out, &engine.save_deployment(form).await?);
@@ -101,7 +102,7 @@ pub async fn run(engine: &Engine, cmd: DeployCmd, out: &Out) -> Result<ExitCode>
             let form = MappingForm::from_config(
                 &existing.kind,
                 rename.as_deref().unwrap_or(&name),
-                &crate::read_config(&config, MAPPING_FIELDS)?,
+                &read_config(&config, MAPPING_FIELDS)?,
                 Some(&existing),
             )?;
             show(out, &engine.save_deployment(form).await?);
@@ -120,7 +121,7 @@ pub async fn run(engine: &Engine, cmd: DeployCmd, out: &Out) -> Result<ExitCode>
             out.value(&probe, &probe.summary);
         }
         DeployCmd::Delete { yes, name } => {
-            crate::refuse_without_yes(yes, &format!("this deletes deploy mapping {name:?}"))?;
+            refuse_without_yes(yes, &format!("this deletes deploy mapping {name:?}"))?;
             let gone = engine.delete_deployment(&name).await?;
             out.done(&format!("deploy mapping {} deleted", gone.name));
         }

@@ -8,6 +8,7 @@ use certdesk_engine::mail::{CertMail, MailFormat, MailSent};
 use certdesk_engine::{Engine, Result};
 use clap::{Args, Subcommand};
 
+use crate::input::read_password;
 use crate::output::Out;
 
 #[derive(Subcommand)]
@@ -63,7 +64,7 @@ pub async fn cert(engine: &Engine, args: CertMailArgs, out: &Out) -> Result<Exit
     let password = args
         .password_file
         .as_deref()
-        .map(crate::read_password)
+        .map(read_password)
         .transpose()?;
     let mail = CertMail {
         to: args.to,

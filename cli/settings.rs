@@ -11,6 +11,7 @@ use certdesk_engine::{Engine, Error, Result};
 use clap::Subcommand;
 use serde_json::{json, Value};
 
+use crate::input::read_password;
 use crate::output::Out;
 
 #[derive(Subcommand)]
@@ -130,7 +131,7 @@ fn apply(form: &mut Value, view: &Value, key: &str, text: &str) -> Result<()> {
         let change = match text.trim() {
             "" => json!({"action": "clear"}),
             path => {
-                let password = crate::read_password(Path::new(path))?;
+                let password = read_password(Path::new(path))?;
                 json!({"action": "set", "value": password})
             }
         };
