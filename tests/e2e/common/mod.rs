@@ -1,0 +1,48 @@
+//! Shared fixtures for certdesk's end-to-end tests, one module per server or concern:
+//!
+//! - [`pebble`]: a throw-away ACME CA (Debian's `pebble` + `pebble-challtestsrv`) on free loopback
+//!   ports, with its own small TLS CA for its HTTPS listener ([`Pebble::ca_root_path`] is what a
+//!   user passes as `--ca-root`).
+//! - [`certdesk`]: runs the CLI binary with a private `--data-dir`; [`steps`]: what most tests
+//!   do with it (register, create, issue).
+//! - [`tools`]: [`openssl`], [`keytool`], [`tool`] run a verifier and return its stdout; [`curl`].
+//! - [`exclusive`]: the lock that keeps the heavy tests (slowloris, torture) apart.
+//! - [`process`]: [`free_port`], [`wait_until`], [`TempDir`] and the spawning helpers.
+//! - [`bind::Bind`]: a BIND 9 primary for the test's zones, with a TSIG key for updates.
+//! - [`knot::Knot`]: the same with Knot DNS, its keys limited by an acl to `_acme-challenge`.
+//! - [`smtp::SmtpSink`]: an SMTP server (aiosmtpd) that keeps each message, parsed, for the test.
+//! - [`sshd`], [`nginx`], [`agent`], [`ari`], [`fake`], [`moto`]: the deployment targets, the
+//!   ARI proxy and the fakes of DNS providers' APIs.
+//!
+//! Only `std` and `serde_json` (a normal dependency of the `certdesk` package) are used.
+//! Every process started here talks to 127.0.0.1 only: proxies are removed from its environment
+//! and Pebble resolves every name through `pebble-challtestsrv` (never the system resolver).
+//!
+//! Set `CERTDESK_TEST_KEEP=1` to keep the temporary directories (their paths are printed);
+//! they are also kept, and the servers' logs printed, when a test panics.
+
+pub mod agent;
+pub mod ari;
+pub mod bind;
+pub mod certdesk;
+pub mod dns_zone;
+pub mod exclusive;
+pub mod fake;
+pub mod knot;
+pub mod moto;
+pub mod nginx;
+pub mod pebble;
+pub mod process;
+pub mod smtp;
+pub mod sshd;
+pub mod steps;
+pub mod tools;
+
+pub use certdesk::{require_keychain, Certdesk, CertdeskChild, Output};
+pub use pebble::{Http01, Pebble};
+pub use process::{free_port, wait_until, TempDir};
+pub use steps::{
+    add_dns_account, dns_request, export_key, issue_dns, register, register_args, register_at,
+    saved_cert_names, Create,
+};
+pub use tools::{curl, keytool, openssl, openssl_stdin, self_signed, tool};

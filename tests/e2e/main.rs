@@ -1,0 +1,29 @@
+//! certdesk's end-to-end tests: the built CLI (and agent) driven against real servers on
+//! loopback. One test binary, one module per subject, sharing the fixtures in [`common`]: one
+//! link instead of one per file. Run one module with `.ci/test --test e2e -- issuance::`.
+
+mod common;
+
+mod agent;
+mod agent_package;
+mod daemon;
+mod deploy_ssh;
+mod dns_azure;
+mod dns_cloudflare;
+mod dns_cloudns;
+mod dns_godaddy;
+mod dns_knot;
+mod dns_rfc2136;
+mod dns_route53;
+mod dns_script;
+mod faults;
+mod hostile_ca;
+mod hostile_peers;
+mod input_rules;
+mod issuance;
+mod mail;
+mod renewal;
+mod secrets_at_rest;
+mod slowloris;
+mod store_safety;
+mod torture;
