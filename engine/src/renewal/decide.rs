@@ -1,11 +1,11 @@
 //! What a pass does with one due certificate, decided from plain values: the scheduler's state
 //! of it, its plan and the time. [`automated`] says whether it renews without the administrator
-//! at all; [`decide`] says whether it renews now, is reminded about, waits
-//! for the daily guard or is left alone; [`Order::choose`] says how a renewal orders: with which
-//! account, and whether it continues an order that was cut off or places a new one that replaces
-//! the current certificate. Carrying the step out (claiming the certificate, reading the records,
-//! ordering, writing the state) is the pass's, in [`super`]; nothing here reads the store, the
-//! network or the clock, so every branch is tested here, like [`super::window`].
+//! at all; [`decide`] whether it renews now, is reminded about, waits for the daily guard or is
+//! left alone; [`Order::choose`] how a renewal orders: with which account, and whether it
+//! continues an order that was cut off or places a new one that replaces the current
+//! certificate. Carrying the step out (claiming the certificate, reading the records, ordering,
+//! writing the state) is the pass's, in [`super`]; nothing here reads the store, the network or
+//! the clock, so every branch is tested here, like [`super::window`].
 
 use std::collections::HashSet;
 
