@@ -492,3 +492,126 @@ impl Engine {
         Ok(record.info)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::add_account;
+
+    fn names(accounts: &[AccountInfo]) -> Vec<&str> {
+        accounts.iter().map(|a| a.name.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn the_only_account_is_the_default_and_several_must_be_named() {
+        let engine = Engine::in_memory().await;
+        let e = engine.account(None).unwrap_err();
+        assert!(e.to_string().contains("no ACME account yet"), "{e}");
+        add_account(&engine, "le").await;
+        assert_eq!(engine.account(None).unwrap().name, "le");
+        add_account(&engine, "zerossl").await;
+        let e = engine.account(None).unwrap_err();
+        assert!(
+            e.to_string().contains("several accounts (le, zerossl)"),
+            "{e}"
+        );
+        assert_eq!(engine.account(Some("zerossl")).unwrap().name, "zerossl");
+        assert!(matches!(
+            engine.account(Some("buypass")).unwrap_err(),
+            Error::NotFound {
+                what: "account",
+                ..
+            }
+        ));
+        assert_eq!(names(&engine.accounts().unwrap()), ["le", "zerossl"]);
+    }
+
+    #[tokio::test]
+    async fn one_account_per_name_and_per_ca() {
+        let engine = Engine::in_memory().await;
+        let le = add_account(&engine, "le").await;
+        let e = engine
+            .check_new_account("le", &Ca::custom("https://other.test/directory").unwrap())
+            .unwrap_err();
+        assert!(e.to_string().contains("exists already"), "{e}");
+        let e = engine.check_new_account("le2", &le.ca).unwrap_err();
+        assert!(e.to_string().contains("one account per CA"), "{e}");
+        assert!(engine
+            .check_new_account("le2", &Ca::custom("https://other.test/directory").unwrap())
+            .is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_registration_is_checked_before_the_ca_is_asked() {
+        let engine = Engine::in_memory().await;
+        let registration = |name: &str, email: &str| Registration {
+            name: name.to_owned(),
+            email: email.to_owned(),
+            ca: Ca::custom("https://ca.test/directory").unwrap(),
+            ca_root_pem: None,
+            eab: None,
+            agree_tos: true,
+        };
+        let e = engine
+            .register_account(registration("my account", "me@example.com"))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("account name \"my account\""), "{e}");
+        let e = engine
+            .register_account(registration("le", "me@localhost"))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("must be a domain name"), "{e}");
+        assert!(engine.accounts().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_account_key_is_exported_and_a_deleted_account_is_gone() {
+        let engine = Engine::in_memory().await;
+        add_account(&engine, "le").await;
+        let pem = engine.export_account_key(Some("le")).unwrap();
+        let key = PrivateKey::from_pem(&pem).unwrap();
+        assert_eq!(key.algorithm(), KeyAlgorithm::EcP256);
+        let deleted = engine.delete_account(None).await.unwrap();
+        assert_eq!(deleted.name, "le");
+        assert!(engine.accounts().unwrap().is_empty());
+    }
+
+    #[test]
+    fn e_mail_addresses_are_trimmed_and_checked() {
+        assert_eq!(
+            validate_email("  admin@example.com ").unwrap(),
+            "admin@example.com"
+        );
+        for bad in [
+            "admin",
+            "@example.com",
+            "admin@",
+            "a@b@example.com",
+            "ad min@example.com",
+            "admin@example",
+            "admin@.example.com",
+            "a,b@example.com",
+        ] {
+            assert!(validate_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_are_short_and_free_of_shell_characters() {
+        for good in ["le", "lets-encrypt_2.staging", &"a".repeat(64)] {
+            assert!(validate_account_name(good).is_ok(), "{good}");
+        }
+        for bad in ["", "le staging", "le;rm", "le/x", &"a".repeat(65)] {
+            assert!(validate_account_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_eab_key_reads_in_either_base64() {
+        assert_eq!(decode_eab_hmac("-_8").unwrap(), [0xfb, 0xff]);
+        assert_eq!(decode_eab_hmac("+/8=").unwrap(), [0xfb, 0xff]);
+        assert!(decode_eab_hmac("not base64!").is_err());
+        assert!(decode_eab_hmac("").is_err());
+    }
+}

@@ -938,3 +938,226 @@ fn recorded_but(id: &str, e: Error) -> Error {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use time::{Duration, OffsetDateTime};
+
+    use super::*;
+    use crate::keystore::KeystoreType;
+    use crate::testing::{add_account, create, issue, recorded, spec};
+    use crate::ErrorKind;
+
+    fn in_days(days: i64) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + Duration::days(days)
+    }
+
+    #[tokio::test]
+    async fn a_request_is_recorded_before_its_order_and_listed_as_interrupted_when_cut_off() {
+        let engine = Engine::in_memory().await;
+        add_account(&engine, "le").await;
+        let e = engine
+            .create_request(spec(&["www.example.com", "example.com"]))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Remote, "{e}");
+        let [request] = engine.requests().unwrap().try_into().unwrap();
+        assert!(
+            e.to_string().contains(&format!(
+                "request {} is recorded, but its order could not be placed",
+                request.id
+            )),
+            "{e}"
+        );
+        assert_eq!(request.status, RequestStatus::Created);
+        assert_eq!(request.account, "le");
+        let names: Vec<&str> = request.names.iter().map(|n| n.as_str()).collect();
+        assert_eq!(names, ["www.example.com", "example.com"]);
+        assert!(request.order_url.is_none() && request.challenges.is_empty());
+        assert!(request.next_step.is_some(), "the record says how to go on");
+        let interrupted: Vec<String> = engine
+            .interrupted()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(interrupted, [request.id]);
+    }
+
+    #[tokio::test]
+    async fn a_refused_spec_records_nothing() {
+        let engine = Engine::in_memory().await;
+        let e = engine
+            .create_request(spec(&["www.example.com"]))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("no ACME account yet"), "{e}");
+        add_account(&engine, "le").await;
+        let e = engine
+            .create_request(spec(&["not a name"]))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Input, "{e}");
+        let e = engine
+            .create_request(RequestSpec {
+                account: Some("nobody".into()),
+                ..spec(&["www.example.com"])
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::NotFound {
+                    what: "account",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(engine.requests().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_deactivated_account_places_no_request() {
+        let engine = Engine::in_memory().await;
+        add_account(&engine, "le").await;
+        let mut account = engine.account_record(Some("le")).unwrap();
+        account.info.status = crate::account::AccountStatus::Deactivated;
+        engine
+            .store
+            .commit(Change::new().put(&account))
+            .await
+            .unwrap();
+        let e = engine
+            .create_request(spec(&["www.example.com"]))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("was deactivated"), "{e}");
+        assert!(engine.requests().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_keystore_password_is_kept_sealed_at_its_place() {
+        let engine = Engine::in_memory().await;
+        add_account(&engine, "le").await;
+        let request = create(
+            &engine,
+            RequestSpec {
+                keystore: KeystoreType::Pkcs12,
+                keystore_password: Some("correct horse battery".into()),
+                ..spec(&["www.example.com"])
+            },
+        )
+        .await;
+        let record = engine.request_record(&request.id).unwrap();
+        let sealed = record.keystore_password.as_ref().unwrap();
+        let place = record.place(RequestRecord::KEYSTORE_PASSWORD);
+        assert_eq!(
+            engine.vault.open_string(&place, sealed).unwrap().as_str(),
+            "correct horse battery"
+        );
+        assert!(engine
+            .vault
+            .open_string(&record.place(RequestRecord::IMPORTED_KEY), sealed)
+            .is_err());
+    }
+
+    #[tokio::test]
+    async fn issue_without_a_way_to_answer_is_refused_before_anything_is_recorded() {
+        let engine = Engine::in_memory().await;
+        add_account(&engine, "le").await;
+        let e = engine
+            .issue(spec(&["www.example.com"]), None, true)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("--http-listen"), "{e}");
+        let dns01 = RequestSpec {
+            challenge: ChallengeType::Dns01,
+            ..spec(&["www.example.com"])
+        };
+        let e = engine.issue(dns01, None, true).await.unwrap_err();
+        assert!(e.to_string().contains("--dns-account"), "{e}");
+        assert!(engine.requests().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn verify_goes_on_only_from_where_a_request_can() {
+        let engine = Engine::in_memory().await;
+        add_account(&engine, "le").await;
+        let id = recorded(&engine, &["www.example.com"]).await.id;
+
+        let mut record = engine.request_record(&id).unwrap();
+        record.info.status = RequestStatus::Failed;
+        engine
+            .store
+            .commit(Change::new().put(&record))
+            .await
+            .unwrap();
+        let e = engine.verify(&id, None).await.unwrap_err();
+        assert!(e.to_string().contains("new-challenge"), "{e}");
+
+        issue(&engine, &id, in_days(90)).await;
+        let available = engine.verify(&id, None).await.unwrap();
+        assert_eq!(
+            available.status,
+            RequestStatus::Available,
+            "a downloaded certificate is simply there"
+        );
+
+        engine.save(&id).await.unwrap();
+        let e = engine.verify(&id, None).await.unwrap_err();
+        assert!(e.to_string().contains("is done"), "{e}");
+        let e = engine.verify("0000", None).await.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::NotFound {
+                    what: "request",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_fresh_order_is_refused_while_a_certificate_waits_or_is_saved() {
+        let engine = Engine::in_memory().await;
+        add_account(&engine, "le").await;
+        let id = recorded(&engine, &["www.example.com"]).await.id;
+        issue(&engine, &id, in_days(90)).await;
+        let e = engine.new_challenge(&id).await.unwrap_err();
+        assert!(e.to_string().contains("waiting to be saved"), "{e}");
+        engine.save(&id).await.unwrap();
+        let e = engine.new_challenge(&id).await.unwrap_err();
+        assert!(e.to_string().contains("renew it instead"), "{e}");
+        assert_eq!(engine.request(&id).unwrap().status, RequestStatus::Saved);
+    }
+
+    #[tokio::test]
+    async fn only_a_saved_certificate_renews() {
+        let engine = Engine::in_memory().await;
+        add_account(&engine, "le").await;
+        let id = recorded(&engine, &["www.example.com"]).await.id;
+        let e = engine.renew(&id, None).await.unwrap_err();
+        assert!(
+            e.to_string().contains("no saved certificate to renew"),
+            "{e}"
+        );
+        assert_eq!(engine.request(&id).unwrap().status, RequestStatus::Created);
+    }
+
+    #[tokio::test]
+    async fn a_dns_account_is_for_dns_01_requests_only() {
+        let engine = Engine::in_memory().await;
+        add_account(&engine, "le").await;
+        let id = recorded(&engine, &["www.example.com"]).await.id;
+        let e = engine
+            .assign_dns(&id, Some("cloudflare"))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("dns-01 records only"), "{e}");
+        assert!(engine.request(&id).unwrap().dns_account.is_none());
+    }
+}

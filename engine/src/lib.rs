@@ -24,6 +24,8 @@ pub mod request;
 pub mod sealing;
 pub mod settings;
 pub mod store;
+#[cfg(test)]
+mod testing;
 pub mod vault;
 
 pub use certdesk_base::{agent_api, certinfo, error, escape, keys, keystore, names, serve, shell};
@@ -50,6 +52,17 @@ impl Engine {
         let store = open_store(dir)?;
         let vault = sealing::unlock(&store, &vault::OsKeychain).await?;
         Ok(Self::with(store, vault))
+    }
+
+    /// A new data folder in memory, its master key in a keychain in memory: the engine of the
+    /// unit tests above the store ([`testing`]).
+    #[cfg(test)]
+    pub(crate) async fn in_memory() -> Self {
+        let store = Store::memory();
+        let vault = sealing::unlock(&store, &vault::MemoryKeychain::default())
+            .await
+            .expect("a new store in memory unlocks");
+        Self::with(store, vault)
     }
 
     /// The engine over an open store and its unlocked master key.

@@ -398,3 +398,205 @@ impl Engine {
         Ok(summary)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use time::Duration;
+
+    use super::*;
+    use crate::testing::{add_account, issue, recorded};
+
+    fn in_days(days: i64) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + Duration::days(days)
+    }
+
+    /// An engine with account "le" and a request for `names` whose certificate, expiring at
+    /// `not_after`, waits to be saved.
+    async fn issued(names: &[&str], not_after: OffsetDateTime) -> (Engine, String) {
+        let engine = Engine::in_memory().await;
+        add_account(&engine, "le").await;
+        let id = recorded(&engine, names).await.id;
+        issue(&engine, &id, not_after).await;
+        (engine, id)
+    }
+
+    #[tokio::test]
+    async fn a_saved_certificate_is_listed_with_its_request_marked_saved() {
+        let (engine, id) = issued(&["www.example.com", "example.com"], in_days(90)).await;
+        let summary = engine.save(&id).await.unwrap();
+        assert_eq!(summary.id, id);
+        assert_eq!(summary.info.names, ["www.example.com", "example.com"]);
+        assert_eq!(summary.status, CertStatus::Valid);
+        assert_eq!(summary.versions, 1);
+        assert!(
+            (89..=90).contains(&summary.days_left),
+            "{}",
+            summary.days_left
+        );
+        let listed: Vec<String> = engine.certs().unwrap().into_iter().map(|c| c.id).collect();
+        assert_eq!(listed, std::slice::from_ref(&id));
+        let request = engine.request(&id).unwrap();
+        assert_eq!(request.status, RequestStatus::Saved);
+        assert!(request.next_step.is_none());
+        let record = engine.request_record(&id).unwrap();
+        assert!(
+            record.order_key.is_none() && record.issued_pem.is_none(),
+            "the key and chain moved to the repository"
+        );
+        let [version] = engine.history(&id).unwrap().try_into().unwrap();
+        let account = engine.account(Some("le")).unwrap();
+        assert_eq!(
+            version.issued_by,
+            Some(IssuedBy {
+                account: "le".into(),
+                directory_url: account.directory_url,
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn only_an_issued_certificate_is_saved() {
+        let engine = Engine::in_memory().await;
+        add_account(&engine, "le").await;
+        let id = recorded(&engine, &["www.example.com"]).await.id;
+        let e = engine.save(&id).await.unwrap_err();
+        assert!(
+            e.to_string().contains("no certificate waiting to be saved"),
+            "{e}"
+        );
+        assert!(engine.certs().unwrap().is_empty());
+        let e = engine.cert(&id).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::NotFound {
+                    what: "certificate",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_renewal_adds_a_version_whose_key_and_certificate_are_exported() {
+        let (engine, id) = issued(&["www.example.com"], in_days(30)).await;
+        engine.save(&id).await.unwrap();
+        let renewed_leaf = issue(&engine, &id, in_days(90)).await;
+        let summary = engine.save(&id).await.unwrap();
+        assert_eq!(summary.versions, 2);
+        assert_eq!(engine.request(&id).unwrap().status, RequestStatus::Renewed);
+        let history = engine.history(&id).unwrap();
+        assert!(
+            history[0].info.not_after < history[1].info.not_after,
+            "oldest first"
+        );
+        assert_eq!(
+            summary.info.serial, history[1].info.serial,
+            "the newest is current"
+        );
+
+        let pem = engine.export(&id, ExportFormat::Pem, None).unwrap();
+        let pem = std::str::from_utf8(&pem).unwrap();
+        assert!(pem.contains(renewed_leaf.trim()), "the current leaf: {pem}");
+        let cert = engine.cert_record(&id).unwrap();
+        let key = engine.current_key(&cert).unwrap();
+        assert!(
+            crate::certinfo::check_key_matches(&history[1].certificate_pem, &key).is_ok(),
+            "the renewal's key, sealed again at its version's place, opens there"
+        );
+        assert!(crate::certinfo::check_key_matches(&history[0].certificate_pem, &key).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_list_runs_by_expiry_and_says_which_expired() {
+        let (engine, later) = issued(&["later.example.com"], in_days(60)).await;
+        engine.save(&later).await.unwrap();
+        let expired = recorded(&engine, &["expired.example.com"]).await.id;
+        issue(&engine, &expired, in_days(-1)).await;
+        engine.save(&expired).await.unwrap();
+        let soon = recorded(&engine, &["soon.example.com"]).await.id;
+        issue(&engine, &soon, in_days(5)).await;
+        engine.save(&soon).await.unwrap();
+
+        let listed: Vec<(String, CertStatus)> = engine
+            .certs()
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.id, c.status))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (expired, CertStatus::Expired),
+                (soon, CertStatus::Valid),
+                (later, CertStatus::Valid),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn deleting_a_certificate_forgets_its_request_too() {
+        let (engine, id) = issued(&["www.example.com"], in_days(90)).await;
+        engine.save(&id).await.unwrap();
+        let deleted = engine.delete_cert(&id).await.unwrap();
+        assert_eq!(deleted.id, id);
+        assert!(engine.certs().unwrap().is_empty());
+        assert!(engine.requests().unwrap().is_empty());
+        assert!(matches!(
+            engine.history(&id).unwrap_err(),
+            Error::NotFound { .. }
+        ));
+        assert!(matches!(
+            engine.delete_cert(&id).await.unwrap_err(),
+            Error::NotFound { .. }
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_keystore_export_needs_a_password() {
+        let (engine, id) = issued(&["www.example.com"], in_days(90)).await;
+        engine.save(&id).await.unwrap();
+        let e = engine.export(&id, ExportFormat::Pkcs12, None).unwrap_err();
+        assert!(e.to_string().contains("needs a password"), "{e}");
+        let p12 = engine
+            .export(&id, ExportFormat::Pkcs12, Some("s3cret pass"))
+            .unwrap();
+        assert!(!p12.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_certificate_is_revoked_only_once() {
+        let (engine, id) = issued(&["www.example.com"], in_days(90)).await;
+        engine.save(&id).await.unwrap();
+        let mut cert = engine.cert_record(&id).unwrap();
+        cert.versions[0].version.revoked = Some(Revocation {
+            reason: RevocationReason::KeyCompromise,
+            at: OffsetDateTime::now_utc(),
+        });
+        engine.store.commit(Change::new().put(&cert)).await.unwrap();
+        assert_eq!(engine.cert(&id).unwrap().status, CertStatus::Revoked);
+        let e = engine
+            .revoke(&id, RevocationReason::Superseded)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("is revoked already"), "{e}");
+    }
+
+    #[test]
+    fn revocation_reasons_read_in_both_spellings() {
+        for (text, reason) in [
+            ("keyCompromise", RevocationReason::KeyCompromise),
+            ("key-compromise", RevocationReason::KeyCompromise),
+            (
+                "cessation-of-operation",
+                RevocationReason::CessationOfOperation,
+            ),
+            ("unspecified", RevocationReason::Unspecified),
+        ] {
+            assert_eq!(text.parse::<RevocationReason>().unwrap(), reason, "{text}");
+        }
+        let e = "compromised".parse::<RevocationReason>().unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Input);
+    }
+}

@@ -315,3 +315,125 @@ impl RequestSpec {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::spec;
+
+    fn refusal(spec: RequestSpec) -> String {
+        let e = spec.validate().err().expect("the spec is refused");
+        assert_eq!(e.kind(), crate::ErrorKind::Input, "{e}");
+        e.to_string()
+    }
+
+    #[test]
+    fn a_plain_spec_gets_its_key_s_default_signature() {
+        let valid = spec(&["www.example.com", "example.com"])
+            .validate()
+            .unwrap();
+        let names: Vec<&str> = valid.names.iter().map(|n| n.as_str()).collect();
+        assert_eq!(names, ["www.example.com", "example.com"]);
+        assert_eq!(valid.signature, KeyAlgorithm::EcP256.default_signature());
+        assert!(valid.imported_key.is_none());
+    }
+
+    #[test]
+    fn a_keystore_password_goes_with_a_keystore_that_takes_one() {
+        let pkcs12 = RequestSpec {
+            keystore: KeystoreType::Pkcs12,
+            ..spec(&["www.example.com"])
+        };
+        assert!(refusal(pkcs12.clone()).contains("needs a password"));
+        let with_password = RequestSpec {
+            keystore_password: Some("long enough password".into()),
+            ..pkcs12
+        };
+        assert!(with_password.validate().is_ok());
+        let pem = RequestSpec {
+            keystore_password: Some("long enough password".into()),
+            ..spec(&["www.example.com"])
+        };
+        assert!(refusal(pem).contains("a PEM keystore has no password"));
+    }
+
+    #[test]
+    fn an_imported_key_goes_with_the_import_policy_and_its_algorithm() {
+        let key = PrivateKey::generate(KeyAlgorithm::EcP256).unwrap().to_pem();
+        let without_key = RequestSpec {
+            key_policy: KeyPolicy::Import,
+            ..spec(&["www.example.com"])
+        };
+        assert!(refusal(without_key.clone()).contains("needs the key to import"));
+        let imported = RequestSpec {
+            import_key_pem: Some(key.clone()),
+            ..without_key.clone()
+        }
+        .validate()
+        .unwrap()
+        .imported_key
+        .expect("the imported key");
+        assert_eq!(imported.to_pem(), key);
+        let other_algorithm = RequestSpec {
+            key: KeyAlgorithm::EcP384,
+            import_key_pem: Some(key.clone()),
+            ..without_key
+        };
+        assert!(refusal(other_algorithm).contains("the imported key is"));
+        let not_import = RequestSpec {
+            import_key_pem: Some(key),
+            ..spec(&["www.example.com"])
+        };
+        assert!(refusal(not_import).contains("the key policy is not import"));
+    }
+
+    #[test]
+    fn what_a_spec_names_must_fit_its_challenge_and_not_be_empty() {
+        let dns_account_on_http = RequestSpec {
+            dns_account: Some("cloudflare".into()),
+            ..spec(&["www.example.com"])
+        };
+        assert!(refusal(dns_account_on_http).contains("--challenge dns-01"));
+        let wildcard_on_http = spec(&["*.example.com"]);
+        refusal(wildcard_on_http);
+        let empty_profile = RequestSpec {
+            profile: Some(" ".into()),
+            ..spec(&["www.example.com"])
+        };
+        assert!(refusal(empty_profile).contains("profile name is empty"));
+        let empty_chain = RequestSpec {
+            preferred_chain: Some(String::new()),
+            ..spec(&["www.example.com"])
+        };
+        assert!(refusal(empty_chain).contains("preferred chain is empty"));
+    }
+
+    #[test]
+    fn key_policies_read_by_name() {
+        assert_eq!("same".parse::<KeyPolicy>().unwrap(), KeyPolicy::Same);
+        assert!("keep".parse::<KeyPolicy>().is_err());
+    }
+
+    #[test]
+    fn a_record_keeps_its_secrets_by_field() {
+        let mut record: RequestRecord = serde_json::from_value(serde_json::json!({
+            "id": "c0ffee",
+            "names": ["www.example.com"],
+            "account": "le",
+            "key": KeyAlgorithm::EcP256,
+            "signature": KeyAlgorithm::EcP256.default_signature(),
+            "keystore": KeystoreType::Pem,
+            "key_policy": KeyPolicy::New,
+            "challenge_type": ChallengeType::Http01,
+            "status": RequestStatus::Created,
+            "created": "2026-12-02T00:00:00Z",
+            "updated": "2026-12-02T00:00:00Z",
+            "order_key": {"forgotten": "2026-12-02T00:00:00Z"},
+        }))
+        .unwrap();
+        let fields: Vec<String> = record.sealed_fields().into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, [RequestRecord::ORDER_KEY]);
+        let place = record.place(RequestRecord::ORDER_KEY);
+        assert_eq!(place.to_string(), "order_key of requests \"c0ffee\"");
+    }
+}
