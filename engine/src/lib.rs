@@ -28,7 +28,9 @@ pub mod store;
 mod testing;
 pub mod vault;
 
-pub use certdesk_base::{agent_api, certinfo, error, escape, keys, keystore, names, serve, shell};
+pub use certdesk_base::{
+    agent_api, certinfo, error, escape, keys, keystore, names, next_step, serve, shell,
+};
 
 use std::path::Path;
 
