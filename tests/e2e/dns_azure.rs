@@ -4,10 +4,7 @@
 //! Azure's own error texts reaching the user.
 
 use crate::common;
-
-use crate::common::bind::Bind;
-use crate::common::fake::FakeApi;
-use crate::common::{register, Certdesk, Pebble, TempDir};
+use crate::common::dns_setup::{merged, FakeSetup};
 use serde_json::{json, Value};
 
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -34,76 +31,49 @@ fn fake_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     args
 }
 
-/// A certdesk with a registered account and the Azure DNS account `azure` aimed at `fake`.
-fn setup(bind: &Bind, fake: &FakeApi, pebble: &Pebble, extra: Value) -> Certdesk {
-    let cd = Certdesk::new();
-    register(&cd, pebble);
-    let mut config = json!({
+/// `certdesk dns add` of the Azure DNS account `azure` for the test's service principal,
+/// aimed at the fake, with `extra` over its fields.
+fn add(s: &FakeSetup, extra: Value) -> common::Output {
+    let principal = json!({
         "subscription_id": SUBSCRIPTION,
         "tenant_id": TENANT,
         "client_id": CLIENT_ID,
         "client_secret": SECRET,
         "resource_group": GROUP,
-        "endpoint": fake.endpoint(),
-        "ca_certificate": fake.ca_path(),
-        "nameservers": [bind.addr()],
     });
-    for (k, v) in extra.as_object().expect("object") {
-        config[k] = v.clone();
-    }
-    common::add_dns_account(&cd, "azure", "azure", &config).assert_success();
-    cd
-}
-
-fn issue(cd: &Certdesk, names: &[&str]) -> common::Output {
-    common::issue_dns(cd, "azure", names)
-}
-
-/// The fake's TXT sets as it last wrote them: fqdn -> values.
-fn fake_state(path: &std::path::Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("fake state")).expect("JSON")
+    s.add("azure", "azure", merged(principal, extra))
 }
 
 #[test]
 fn a_wildcard_and_its_base_name_issue_through_azure_and_only_our_values_go_away() {
-    let bind = Bind::start(&["example.com"]);
-    let state = TempDir::new("azure-state");
-    let state_file = state.path().join("state.json");
-    let fake = FakeApi::start(
+    let s = FakeSetup::start(
         "azure.py",
-        &bind,
-        &fake_args(&[
-            "--txt",
-            "_acme-challenge.example.com=keep-me",
-            "--state",
-            state_file.to_str().expect("UTF-8"),
-        ]),
+        &["example.com"],
+        &fake_args(&["--txt", "_acme-challenge.example.com=keep-me"]),
     );
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = setup(&bind, &fake, &pebble, json!({}));
-    assert_eq!(bind.txt("_acme-challenge.example.com"), ["keep-me"]);
+    add(&s, json!({})).assert_success();
+    assert_eq!(s.bind.txt("_acme-challenge.example.com"), ["keep-me"]);
 
-    let out = issue(&cd, &["example.com", "*.example.com"]);
+    let out = s.issue("azure", &["example.com", "*.example.com"]);
     out.assert_success();
     assert_eq!(out.json()["status"], "saved", "{out}");
 
     // One set with both challenge values was written (a PUT of three records), then shrunk back.
-    let log = fake.log();
+    let log = s.fake.log();
     assert!(log.contains("PUT /subscriptions/"), "{log}");
     assert!(!log.contains("refused"), "{log}");
     assert_eq!(
-        fake_state(&state_file),
+        s.fake_txt(),
         json!({"_acme-challenge.example.com": ["keep-me"]})
     );
-    assert_eq!(bind.txt("_acme-challenge.example.com"), ["keep-me"]);
+    assert_eq!(s.bind.txt("_acme-challenge.example.com"), ["keep-me"]);
 }
 
 #[test]
 fn dns_test_signs_in_and_reads_the_zone_or_lists_every_page_of_zones() {
-    let bind = Bind::start(&["example.com"]);
-    let fake = FakeApi::start(
+    let s = FakeSetup::start(
         "azure.py",
-        &bind,
+        &["example.com"],
         &fake_args(&[
             "--zones",
             "example.com,example.net,example.org",
@@ -111,14 +81,13 @@ fn dns_test_signs_in_and_reads_the_zone_or_lists_every_page_of_zones() {
             "2",
         ]),
     );
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = setup(&bind, &fake, &pebble, json!({}));
+    add(&s, json!({})).assert_success();
 
-    let out = cd.run(["dns", "test", "azure", "--zone", "example.com"]);
+    let out = s.cd.run(["dns", "test", "azure", "--zone", "example.com"]);
     out.assert_success();
     assert!(out.stdout.contains("reads zone example.com"), "{out}");
 
-    let out = cd.run(["dns", "test", "azure"]);
+    let out = s.cd.run(["dns", "test", "azure"]);
     out.assert_success();
     assert!(
         out.stdout.contains(
@@ -130,17 +99,10 @@ fn dns_test_signs_in_and_reads_the_zone_or_lists_every_page_of_zones() {
 
 #[test]
 fn a_wrong_client_secret_is_named_with_entra_ids_own_words() {
-    let bind = Bind::start(&["example.com"]);
-    let fake = FakeApi::start("azure.py", &bind, &fake_args(&[]));
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = setup(
-        &bind,
-        &fake,
-        &pebble,
-        json!({"client_secret": "not-the-secret"}),
-    );
+    let s = FakeSetup::start("azure.py", &["example.com"], &fake_args(&[]));
+    add(&s, json!({"client_secret": "not-the-secret"})).assert_success();
 
-    let out = cd.run(["dns", "test", "azure", "--zone", "example.com"]);
+    let out = s.cd.run(["dns", "test", "azure", "--zone", "example.com"]);
     out.assert_code(2);
     assert!(
         out.stderr.contains("Azure DNS")
@@ -153,23 +115,21 @@ fn a_wrong_client_secret_is_named_with_entra_ids_own_words() {
     assert!(!out.stderr.contains("Trace ID"), "{out}");
     assert!(!out.stderr.contains("not-the-secret"), "{out}");
 
-    let out = issue(&cd, &["www.example.com"]);
+    let out = s.issue("azure", &["www.example.com"]);
     out.assert_code(2);
     assert!(
         out.stderr.contains("Azure DNS") && out.stderr.contains("AADSTS7000215"),
         "{out}"
     );
-    assert!(bind.txt("_acme-challenge.www.example.com").is_empty());
+    assert!(s.bind.txt("_acme-challenge.www.example.com").is_empty());
 }
 
 #[test]
 fn a_zone_outside_the_resource_group_is_named() {
-    let bind = Bind::start(&["example.com", "example.org"]);
-    let fake = FakeApi::start("azure.py", &bind, &fake_args(&[]));
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = setup(&bind, &fake, &pebble, json!({}));
+    let s = FakeSetup::start("azure.py", &["example.com", "example.org"], &fake_args(&[]));
+    add(&s, json!({})).assert_success();
 
-    let out = cd.run(["dns", "test", "azure", "--zone", "example.org"]);
+    let out = s.cd.run(["dns", "test", "azure", "--zone", "example.org"]);
     out.assert_code(2);
     assert!(
         out.stderr.contains("Azure DNS")
@@ -179,7 +139,7 @@ fn a_zone_outside_the_resource_group_is_named() {
     );
 
     // Publishing into it: the record-set API's own answer for a missing zone.
-    let out = issue(&cd, &["www.example.org"]);
+    let out = s.issue("azure", &["www.example.org"]);
     out.assert_code(2);
     assert!(
         out.stderr.contains("Azure DNS")
@@ -191,12 +151,10 @@ fn a_zone_outside_the_resource_group_is_named() {
 
 #[test]
 fn a_throttled_answer_reaches_the_user() {
-    let bind = Bind::start(&["example.com"]);
-    let fake = FakeApi::start("azure.py", &bind, &fake_args(&["--throttle"]));
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = setup(&bind, &fake, &pebble, json!({}));
+    let s = FakeSetup::start("azure.py", &["example.com"], &fake_args(&["--throttle"]));
+    add(&s, json!({})).assert_success();
 
-    let out = cd.run(["dns", "test", "azure", "--zone", "example.com"]);
+    let out = s.cd.run(["dns", "test", "azure", "--zone", "example.com"]);
     out.assert_code(2);
     assert!(
         out.stderr.contains("Azure DNS")

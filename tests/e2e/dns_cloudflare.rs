@@ -5,85 +5,26 @@
 
 use crate::common;
 
-use std::path::PathBuf;
-
-use crate::common::bind::Bind;
-use crate::common::fake::FakeApi;
-use crate::common::{register, Certdesk, Pebble};
-use serde_json::{json, Value};
+use crate::common::dns_setup::FakeSetup;
+use serde_json::json;
 
 /// A well-formed token (40 characters of [A-Za-z0-9_-]) the fake accepts.
 const TOKEN: &str = "certdesk-test-token-0123456789abcdefghij";
 const EMAIL: &str = "admin@example.com";
 const KEY: &str = "c2547eb745079dac9320b638f5e225cf483cc";
 
-/// BIND, the fake, Pebble and a certdesk with a registered account; dropped in this order.
-struct Setup {
-    cd: Certdesk,
-    fake: FakeApi,
-    bind: Bind,
-    state: PathBuf,
-    _pebble: Pebble,
-}
-
-impl Setup {
-    /// `zones` served by BIND; `fake_args` besides the credentials and the state file.
-    fn start(zones: &[&str], fake_args: &[&str]) -> Setup {
-        let bind = Bind::start(zones);
-        let cd = Certdesk::new();
-        let state = cd.dir().join("cloudflare-state.json");
-        let mut args = vec![
-            "--token",
-            TOKEN,
-            "--email",
-            EMAIL,
-            "--api-key",
-            KEY,
-            "--state",
-            state.to_str().expect("UTF-8"),
-        ];
-        args.extend(fake_args);
-        let fake = FakeApi::start("cloudflare.py", &bind, &args);
-        let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-        register(&cd, &pebble);
-        Setup {
-            cd,
-            fake,
-            bind,
-            state,
-            _pebble: pebble,
-        }
-    }
-
-    /// Adds the Cloudflare account `name` with `credentials` and the fake's endpoint.
-    fn add_account(&self, name: &str, credentials: Value) -> common::Output {
-        let mut config = json!({
-            "endpoint": self.fake.endpoint(),
-            "ca_certificate": self.fake.ca_path(),
-            "nameservers": [self.bind.addr()],
-        });
-        for (k, v) in credentials.as_object().expect("object") {
-            config[k] = v.clone();
-        }
-        common::add_dns_account(&self.cd, "cloudflare", name, &config)
-    }
-
-    fn issue(&self, account: &str, names: &[&str]) -> common::Output {
-        common::issue_dns(&self.cd, account, names)
-    }
-
-    /// The fake's TXT records by name, as its state file has them (empty before any change).
-    fn fake_txt(&self) -> Value {
-        std::fs::read_to_string(&self.state)
-            .map(|s| serde_json::from_str(&s).expect("state JSON"))
-            .unwrap_or_else(|_| json!({}))
-    }
+/// BIND serving `zones`, the fake started with the credentials and `fake_args`, Pebble and a
+/// registered certdesk.
+fn setup(zones: &[&str], fake_args: &[&str]) -> FakeSetup {
+    let mut args = vec!["--token", TOKEN, "--email", EMAIL, "--api-key", KEY];
+    args.extend(fake_args);
+    FakeSetup::start("cloudflare.py", zones, &args)
 }
 
 #[test]
 fn a_wildcard_and_its_base_name_issue_and_a_foreign_value_survives() {
     // One page per record: the client must follow result_info to see every value.
-    let s = Setup::start(
+    let s = setup(
         &["example.com"],
         &[
             "--zone",
@@ -95,7 +36,7 @@ fn a_wildcard_and_its_base_name_issue_and_a_foreign_value_survives() {
         ],
     );
     assert_eq!(s.bind.txt("_acme-challenge.example.com"), ["keep-me"]);
-    s.add_account("cf", json!({"api_token": TOKEN}))
+    s.add("cloudflare", "cf", json!({"api_token": TOKEN}))
         .assert_success();
 
     let out = s.issue("cf", &["example.com", "*.example.com"]);
@@ -121,8 +62,8 @@ fn a_wildcard_and_its_base_name_issue_and_a_foreign_value_survives() {
 
 #[test]
 fn the_global_api_key_issues_too() {
-    let s = Setup::start(&["example.com"], &["--zone", "example.com"]);
-    s.add_account("cf", json!({"email": EMAIL, "api_key": KEY}))
+    let s = setup(&["example.com"], &["--zone", "example.com"]);
+    s.add("cloudflare", "cf", json!({"email": EMAIL, "api_key": KEY}))
         .assert_success();
     let out = s.issue("cf", &["www.example.com"]);
     out.assert_success();
@@ -137,8 +78,8 @@ fn the_global_api_key_issues_too() {
 
 #[test]
 fn dns_test_checks_the_token_and_the_zone_without_writing() {
-    let s = Setup::start(&["example.com"], &["--zone", "example.com"]);
-    s.add_account("cf", json!({"api_token": TOKEN}))
+    let s = setup(&["example.com"], &["--zone", "example.com"]);
+    s.add("cloudflare", "cf", json!({"api_token": TOKEN}))
         .assert_success();
 
     let out = s.cd.run(["dns", "test", "cf", "--zone", "example.com"]);
@@ -156,9 +97,9 @@ fn dns_test_checks_the_token_and_the_zone_without_writing() {
 
 #[test]
 fn bad_credentials_are_refused_in_cloudflares_words() {
-    let s = Setup::start(&["example.com"], &["--zone", "example.com"]);
+    let s = setup(&["example.com"], &["--zone", "example.com"]);
     let wrong = "wrong-token-wrong-token-wrong-token-1234";
-    s.add_account("cf", json!({"api_token": wrong}))
+    s.add("cloudflare", "cf", json!({"api_token": wrong}))
         .assert_success();
     let out = s.cd.run(["dns", "test", "cf", "--zone", "example.com"]);
     out.assert_code(2);
@@ -183,10 +124,14 @@ fn bad_credentials_are_refused_in_cloudflares_words() {
 
 #[test]
 fn a_wrong_global_key_is_refused_in_cloudflares_words() {
-    let s = Setup::start(&["example.com"], &["--zone", "example.com"]);
+    let s = setup(&["example.com"], &["--zone", "example.com"]);
     let wrong = "0000000000000000000000000000000000000";
-    s.add_account("cf", json!({"email": EMAIL, "api_key": wrong}))
-        .assert_success();
+    s.add(
+        "cloudflare",
+        "cf",
+        json!({"email": EMAIL, "api_key": wrong}),
+    )
+    .assert_success();
     let out = s.cd.run(["dns", "test", "cf", "--zone", "example.com"]);
     out.assert_code(2);
     assert!(
@@ -206,8 +151,8 @@ fn a_wrong_global_key_is_refused_in_cloudflares_words() {
 
 #[test]
 fn a_zone_the_account_does_not_hold_is_named() {
-    let s = Setup::start(&["example.com", "example.net"], &["--zone", "example.com"]);
-    s.add_account("cf", json!({"api_token": TOKEN}))
+    let s = setup(&["example.com", "example.net"], &["--zone", "example.com"]);
+    s.add("cloudflare", "cf", json!({"api_token": TOKEN}))
         .assert_success();
 
     let out = s.cd.run(["dns", "test", "cf", "--zone", "example.org"]);
@@ -226,8 +171,8 @@ fn a_zone_the_account_does_not_hold_is_named() {
 
 #[test]
 fn a_rate_limited_answer_reaches_the_user() {
-    let s = Setup::start(&["example.com"], &["--zone", "example.com", "--rate-limit"]);
-    s.add_account("cf", json!({"api_token": TOKEN}))
+    let s = setup(&["example.com"], &["--zone", "example.com", "--rate-limit"]);
+    s.add("cloudflare", "cf", json!({"api_token": TOKEN}))
         .assert_success();
     let out = s.issue("cf", &["www.example.com"]);
     out.assert_code(2);
@@ -242,14 +187,15 @@ fn a_rate_limited_answer_reaches_the_user() {
 
 #[test]
 fn a_token_and_a_global_key_together_or_neither_are_refused_when_saved() {
-    let s = Setup::start(&["example.com"], &["--zone", "example.com"]);
-    let out = s.add_account(
+    let s = setup(&["example.com"], &["--zone", "example.com"]);
+    let out = s.add(
+        "cloudflare",
         "both",
         json!({"api_token": TOKEN, "email": EMAIL, "api_key": KEY}),
     );
     out.assert_code(1);
     assert!(out.stderr.contains("not both"), "{out}");
-    let out = s.add_account("neither", json!({}));
+    let out = s.add("cloudflare", "neither", json!({}));
     out.assert_code(1);
     assert!(out.stderr.contains("API token"), "{out}");
 }

@@ -5,67 +5,43 @@
 
 use crate::common;
 
-use crate::common::bind::Bind;
-use crate::common::fake::FakeApi;
-use crate::common::{register, Certdesk, Pebble, TempDir};
+use crate::common::dns_setup::FakeSetup;
 use serde_json::{json, Value};
 
 const AUTH_ID: &str = "4711";
 const PASSWORD: &str = "s3cret-Pa55word";
 
-/// A certdesk with a registered account and the ClouDNS account `cloudns` aimed at `fake`, its
-/// configuration `config` plus the connection fields.
-fn setup(bind: &Bind, fake: &FakeApi, pebble: &Pebble, config: Value) -> Certdesk {
-    let cd = Certdesk::new();
-    register(&cd, pebble);
-    add_account(&cd, bind, fake, config).assert_success();
-    cd
+/// `certdesk dns add` of the ClouDNS account `cloudns` with `config`, aimed at the fake.
+fn add(s: &FakeSetup, config: Value) -> common::Output {
+    s.add("cloudns", "cloudns", config)
 }
 
-fn add_account(cd: &Certdesk, bind: &Bind, fake: &FakeApi, mut config: Value) -> common::Output {
-    config["endpoint"] = json!(fake.endpoint());
-    config["ca_certificate"] = json!(fake.ca_path());
-    config["nameservers"] = json!([bind.addr()]);
-    common::add_dns_account(cd, "cloudns", "cloudns", &config)
+/// BIND serving `zones` and the fake for the main user [`AUTH_ID`], with `fake_args` of its own.
+fn setup(zones: &[&str], fake_args: &[&str]) -> FakeSetup {
+    let mut args = vec!["--auth-id", AUTH_ID, "--password", PASSWORD];
+    args.extend(fake_args);
+    FakeSetup::start("cloudns.py", zones, &args)
 }
 
 fn good() -> Value {
     json!({"auth_id": AUTH_ID, "auth_password": PASSWORD})
 }
 
-fn issue(cd: &Certdesk, names: &[&str]) -> common::Output {
-    common::issue_dns(cd, "cloudns", names)
-}
-
 #[test]
 fn a_wildcard_and_its_base_name_issue_through_cloudns_and_only_our_records_go_away() {
-    let bind = Bind::start(&["example.com"]);
-    let state = TempDir::new("cloudns-state");
-    let state_file = state.path().join("state.json");
-    let fake = FakeApi::start(
-        "cloudns.py",
-        &bind,
-        &[
-            "--auth-id",
-            AUTH_ID,
-            "--password",
-            PASSWORD,
-            "--txt",
-            "_acme-challenge.example.com=keep-me",
-            "--state",
-            state_file.to_str().expect("UTF-8"),
-        ],
+    let s = setup(
+        &["example.com"],
+        &["--txt", "_acme-challenge.example.com=keep-me"],
     );
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = setup(&bind, &fake, &pebble, good());
-    assert_eq!(bind.txt("_acme-challenge.example.com"), ["keep-me"]);
+    add(&s, good()).assert_success();
+    assert_eq!(s.bind.txt("_acme-challenge.example.com"), ["keep-me"]);
 
-    let out = issue(&cd, &["example.com", "*.example.com"]);
+    let out = s.issue("cloudns", &["example.com", "*.example.com"]);
     out.assert_success();
     assert_eq!(out.json()["status"], "saved", "{out}");
 
     // Two records added at one host, then exactly those two deleted.
-    let log = fake.log();
+    let log = s.fake.log();
     assert_eq!(
         log.matches("\"POST /dns/add-record.json HTTP").count(),
         2,
@@ -77,39 +53,38 @@ fn a_wildcard_and_its_base_name_issue_through_cloudns_and_only_our_records_go_aw
         "{log}"
     );
     assert!(!log.contains("refused"), "{log}");
-    let state: Value =
-        serde_json::from_str(&std::fs::read_to_string(&state_file).expect("state")).expect("JSON");
-    assert_eq!(state, json!({"_acme-challenge.example.com": ["keep-me"]}));
-    assert_eq!(bind.txt("_acme-challenge.example.com"), ["keep-me"]);
+    assert_eq!(
+        s.fake_txt(),
+        json!({"_acme-challenge.example.com": ["keep-me"]})
+    );
+    assert_eq!(s.bind.txt("_acme-challenge.example.com"), ["keep-me"]);
 }
 
 #[test]
 fn dns_test_checks_a_sub_user_and_its_zone_without_changing_records() {
-    let bind = Bind::start(&["example.com"]);
-    let fake = FakeApi::start(
+    let s = FakeSetup::start(
         "cloudns.py",
-        &bind,
+        &["example.com"],
         &["--sub-auth-user", "certdesk", "--password", PASSWORD],
     );
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = setup(
-        &bind,
-        &fake,
-        &pebble,
+    add(
+        &s,
         json!({"sub_auth_user": "certdesk", "auth_password": PASSWORD}),
-    );
+    )
+    .assert_success();
 
-    let out = cd.run(["dns", "test", "cloudns", "--zone", "example.com"]);
+    let out =
+        s.cd.run(["dns", "test", "cloudns", "--zone", "example.com"]);
     out.assert_success();
     assert!(
         out.stdout
             .contains("API sub-user signs in and sees zone example.com"),
         "{out}"
     );
-    let out = cd.run(["dns", "test", "cloudns"]);
+    let out = s.cd.run(["dns", "test", "cloudns"]);
     out.assert_success();
     assert!(out.stdout.contains("API sub-user signs in"), "{out}");
-    let log = fake.log();
+    let log = s.fake.log();
     assert!(
         !log.contains("add-record") && !log.contains("delete-record"),
         "{log}"
@@ -119,20 +94,10 @@ fn dns_test_checks_a_sub_user_and_its_zone_without_changing_records() {
 
 #[test]
 fn exactly_one_identity_is_required() {
-    let bind = Bind::start(&["example.com"]);
-    let fake = FakeApi::start(
-        "cloudns.py",
-        &bind,
-        &["--auth-id", AUTH_ID, "--password", PASSWORD],
-    );
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = Certdesk::new();
-    register(&cd, &pebble);
+    let s = setup(&["example.com"], &[]);
 
-    let out = add_account(
-        &cd,
-        &bind,
-        &fake,
+    let out = add(
+        &s,
         json!({"auth_id": AUTH_ID, "sub_auth_id": "12", "auth_password": PASSWORD}),
     );
     out.assert_code(1);
@@ -141,28 +106,22 @@ fn exactly_one_identity_is_required() {
             .contains("exactly one of auth_id, sub_auth_id and sub_auth_user (2 given)"),
         "{out}"
     );
-    let out = add_account(&cd, &bind, &fake, json!({"auth_password": PASSWORD}));
+    let out = add(&s, json!({"auth_password": PASSWORD}));
     out.assert_code(1);
     assert!(out.stderr.contains("(0 given)"), "{out}");
 }
 
 #[test]
 fn a_wrong_password_is_named_in_cloudns_words_and_never_shown() {
-    let bind = Bind::start(&["example.com"]);
-    let fake = FakeApi::start(
-        "cloudns.py",
-        &bind,
-        &["--auth-id", AUTH_ID, "--password", PASSWORD],
-    );
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = setup(
-        &bind,
-        &fake,
-        &pebble,
+    let s = setup(&["example.com"], &[]);
+    add(
+        &s,
         json!({"auth_id": AUTH_ID, "auth_password": "wrong-password"}),
-    );
+    )
+    .assert_success();
 
-    let out = cd.run(["dns", "test", "cloudns", "--zone", "example.com"]);
+    let out =
+        s.cd.run(["dns", "test", "cloudns", "--zone", "example.com"]);
     out.assert_code(2);
     assert!(
         out.stderr.contains("ClouDNS")
@@ -173,7 +132,7 @@ fn a_wrong_password_is_named_in_cloudns_words_and_never_shown() {
     );
     assert!(!out.stderr.contains("wrong-password"), "{out}");
 
-    let out = issue(&cd, &["www.example.com"]);
+    let out = s.issue("cloudns", &["www.example.com"]);
     out.assert_code(2);
     assert!(
         out.stderr
@@ -182,21 +141,16 @@ fn a_wrong_password_is_named_in_cloudns_words_and_never_shown() {
         "{out}"
     );
     assert!(!out.stderr.contains("wrong-password"), "{out}");
-    assert!(bind.txt("_acme-challenge.www.example.com").is_empty());
+    assert!(s.bind.txt("_acme-challenge.www.example.com").is_empty());
 }
 
 #[test]
 fn a_zone_the_account_does_not_have_is_named() {
-    let bind = Bind::start(&["example.com", "example.org"]);
-    let fake = FakeApi::start(
-        "cloudns.py",
-        &bind,
-        &["--auth-id", AUTH_ID, "--password", PASSWORD],
-    );
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = setup(&bind, &fake, &pebble, good());
+    let s = setup(&["example.com", "example.org"], &[]);
+    add(&s, good()).assert_success();
 
-    let out = cd.run(["dns", "test", "cloudns", "--zone", "example.org"]);
+    let out =
+        s.cd.run(["dns", "test", "cloudns", "--zone", "example.org"]);
     out.assert_code(2);
     assert!(
         out.stderr
@@ -205,7 +159,7 @@ fn a_zone_the_account_does_not_have_is_named() {
             && out.stderr.contains("has no such zone"),
         "{out}"
     );
-    let out = issue(&cd, &["www.example.org"]);
+    let out = s.issue("cloudns", &["www.example.org"]);
     out.assert_code(2);
     assert!(
         out.stderr.contains("_acme-challenge.www.example.org")
@@ -216,23 +170,11 @@ fn a_zone_the_account_does_not_have_is_named() {
 
 #[test]
 fn a_blocked_request_reaches_the_user_as_429_and_as_200_failed() {
-    let bind = Bind::start(&["example.com"]);
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
     for status in ["429", "200"] {
-        let fake = FakeApi::start(
-            "cloudns.py",
-            &bind,
-            &[
-                "--auth-id",
-                AUTH_ID,
-                "--password",
-                PASSWORD,
-                "--rate-limited",
-                status,
-            ],
-        );
-        let cd = setup(&bind, &fake, &pebble, good());
-        let out = cd.run(["dns", "test", "cloudns", "--zone", "example.com"]);
+        let s = setup(&["example.com"], &["--rate-limited", status]);
+        add(&s, good()).assert_success();
+        let out =
+            s.cd.run(["dns", "test", "cloudns", "--zone", "example.com"]);
         out.assert_code(2);
         assert!(
             out.stderr.contains("ClouDNS")

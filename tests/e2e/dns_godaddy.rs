@@ -5,80 +5,32 @@
 //! account kept out of the API included).
 
 use crate::common;
-
-use std::path::PathBuf;
-
-use crate::common::bind::Bind;
-use crate::common::fake::FakeApi;
-use crate::common::{register, Certdesk, Pebble};
-use serde_json::{json, Value};
+use crate::common::dns_setup::FakeSetup;
+use serde_json::json;
 
 const KEY: &str = "dKD4Sk3xZ2Ma_6nbWZxR1pUbBq2xbG8PQWJ";
 const SECRET: &str = "6Jq8XmYjHxP2Vd9kRs4tLw";
 
-/// BIND, the fake, Pebble and a certdesk with a registered account.
-struct Setup {
-    cd: Certdesk,
-    fake: FakeApi,
-    bind: Bind,
-    state: PathBuf,
-    _pebble: Pebble,
+/// BIND serving `zones`, the fake started with the key and `fake_args`, Pebble and a registered
+/// certdesk.
+fn setup(zones: &[&str], fake_args: &[&str]) -> FakeSetup {
+    let mut args = vec!["--api-key", KEY, "--api-secret", SECRET];
+    args.extend(fake_args);
+    FakeSetup::start("godaddy.py", zones, &args)
 }
 
-impl Setup {
-    /// `zones` served by BIND; `fake_args` besides the credentials and the state file.
-    fn start(zones: &[&str], fake_args: &[&str]) -> Setup {
-        let bind = Bind::start(zones);
-        let cd = Certdesk::new();
-        let state = cd.dir().join("godaddy-state.json");
-        let mut args = vec![
-            "--api-key",
-            KEY,
-            "--api-secret",
-            SECRET,
-            "--state",
-            state.to_str().expect("UTF-8"),
-        ];
-        args.extend(fake_args);
-        let fake = FakeApi::start("godaddy.py", &bind, &args);
-        let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-        register(&cd, &pebble);
-        Setup {
-            cd,
-            fake,
-            bind,
-            state,
-            _pebble: pebble,
-        }
-    }
-
-    /// Adds the GoDaddy account "gd" with `secret` and the fake's endpoint.
-    fn add_account(&self, secret: &str) -> common::Output {
-        let config = json!({
-            "api_key": KEY,
-            "api_secret": secret,
-            "endpoint": self.fake.endpoint(),
-            "ca_certificate": self.fake.ca_path(),
-            "nameservers": [self.bind.addr()],
-        });
-        common::add_dns_account(&self.cd, "godaddy", "gd", &config)
-    }
-
-    fn issue(&self, names: &[&str]) -> common::Output {
-        common::issue_dns(&self.cd, "gd", names)
-    }
-
-    /// The fake's TXT records by name, as its state file has them (empty before any change).
-    fn fake_txt(&self) -> Value {
-        std::fs::read_to_string(&self.state)
-            .map(|s| serde_json::from_str(&s).expect("state JSON"))
-            .unwrap_or_else(|_| json!({}))
-    }
+/// Adds the GoDaddy account "gd" with `secret`, aimed at the fake.
+fn add_account(s: &FakeSetup, secret: &str) -> common::Output {
+    s.add(
+        "godaddy",
+        "gd",
+        json!({"api_key": KEY, "api_secret": secret}),
+    )
 }
 
 #[test]
 fn a_wildcard_and_its_base_name_issue_and_a_foreign_value_survives() {
-    let s = Setup::start(
+    let s = setup(
         &["example.com"],
         &[
             "--domain",
@@ -88,9 +40,9 @@ fn a_wildcard_and_its_base_name_issue_and_a_foreign_value_survives() {
         ],
     );
     assert_eq!(s.bind.txt("_acme-challenge.example.com"), ["keep-me"]);
-    s.add_account(SECRET).assert_success();
+    add_account(&s, SECRET).assert_success();
 
-    let out = s.issue(&["example.com", "*.example.com", "www.example.com"]);
+    let out = s.issue("gd", &["example.com", "*.example.com", "www.example.com"]);
     assert_eq!(
         common::saved_cert_names(&s.cd, &out),
         ["*.example.com", "example.com", "www.example.com"]
@@ -124,8 +76,8 @@ fn a_wildcard_and_its_base_name_issue_and_a_foreign_value_survives() {
 
 #[test]
 fn dns_test_checks_the_key_and_the_domain_without_writing() {
-    let s = Setup::start(&["example.com"], &["--domain", "example.com"]);
-    s.add_account(SECRET).assert_success();
+    let s = setup(&["example.com"], &["--domain", "example.com"]);
+    add_account(&s, SECRET).assert_success();
 
     let out = s.cd.run(["dns", "test", "gd", "--zone", "example.com"]);
     out.assert_success();
@@ -141,9 +93,9 @@ fn dns_test_checks_the_key_and_the_domain_without_writing() {
 
 #[test]
 fn bad_credentials_are_refused_in_godaddys_words() {
-    let s = Setup::start(&["example.com"], &["--domain", "example.com"]);
+    let s = setup(&["example.com"], &["--domain", "example.com"]);
     let wrong = "not-the-secret-at-all";
-    s.add_account(wrong).assert_success();
+    add_account(&s, wrong).assert_success();
 
     let out = s.cd.run(["dns", "test", "gd", "--zone", "example.com"]);
     out.assert_code(2);
@@ -155,7 +107,7 @@ fn bad_credentials_are_refused_in_godaddys_words() {
         "{out}"
     );
 
-    let out = s.issue(&["www.example.com"]);
+    let out = s.issue("gd", &["www.example.com"]);
     out.assert_code(2);
     assert!(
         out.stderr
@@ -168,11 +120,11 @@ fn bad_credentials_are_refused_in_godaddys_words() {
 
 #[test]
 fn a_small_account_kept_out_of_the_api_is_told_so() {
-    let s = Setup::start(
+    let s = setup(
         &["example.com"],
         &["--domain", "example.com", "--access-denied"],
     );
-    s.add_account(SECRET).assert_success();
+    add_account(&s, SECRET).assert_success();
     let out = s.cd.run(["dns", "test", "gd", "--zone", "example.com"]);
     out.assert_code(2);
     assert!(
@@ -185,17 +137,17 @@ fn a_small_account_kept_out_of_the_api_is_told_so() {
 
 #[test]
 fn a_domain_the_account_does_not_hold_is_named() {
-    let s = Setup::start(
+    let s = setup(
         &["example.com", "example.net"],
         &["--domain", "example.com"],
     );
-    s.add_account(SECRET).assert_success();
+    add_account(&s, SECRET).assert_success();
 
     let out = s.cd.run(["dns", "test", "gd", "--zone", "example.org"]);
     out.assert_code(2);
     assert!(out.stderr.contains("Domain example.org not found"), "{out}");
 
-    let out = s.issue(&["www.example.net"]);
+    let out = s.issue("gd", &["www.example.net"]);
     out.assert_code(2);
     assert!(
         out.stderr
@@ -207,12 +159,12 @@ fn a_domain_the_account_does_not_hold_is_named() {
 
 #[test]
 fn a_rate_limited_answer_reaches_the_user() {
-    let s = Setup::start(
+    let s = setup(
         &["example.com"],
         &["--domain", "example.com", "--rate-limit"],
     );
-    s.add_account(SECRET).assert_success();
-    let out = s.issue(&["www.example.com"]);
+    add_account(&s, SECRET).assert_success();
+    let out = s.issue("gd", &["www.example.com"]);
     out.assert_code(2);
     assert!(
         out.stderr.contains("429")

@@ -6,9 +6,10 @@
 
 use crate::common;
 
+use crate::common::dns_setup::Issuing;
 use crate::common::dns_zone::{self, RESTRICTED_KEYS};
 use crate::common::knot::Knot;
-use crate::common::{register, Certdesk, Pebble};
+use crate::common::Certdesk;
 use serde_json::json;
 
 /// The least-privilege hmac-sha256 key, named in mixed case.
@@ -45,14 +46,13 @@ fn dns_test(cd: &Certdesk) -> common::Output {
 #[test]
 fn a_wildcard_and_its_base_name_issue_through_knot_with_a_restricted_mixed_case_key() {
     let knot = knot();
-    let pebble = Pebble::builder().dns_server(&knot.addr()).start();
-    let cd = Certdesk::new();
-    register(&cd, &pebble);
-    add_account(&cd, &knot, KEY, "hmac-sha256", None);
+    let s = Issuing::start(&knot.addr());
+    let cd = &s.cd;
+    add_account(cd, &knot, KEY, "hmac-sha256", None);
 
-    let out = common::issue_dns(&cd, "knot", &["example.com", "*.example.com"]);
+    let out = common::issue_dns(cd, "knot", &["example.com", "*.example.com"]);
     assert_eq!(
-        common::saved_cert_names(&cd, &out),
+        common::saved_cert_names(cd, &out),
         ["*.example.com", "example.com"]
     );
     // Both challenge values went to the one name and are gone again; the other value stays.
@@ -90,12 +90,11 @@ fn dns_test_with_a_restricted_key_adds_and_removes_a_value_at_acme_challenge() {
 #[test]
 fn a_wrong_secret_is_named_as_notauth_badsig_in_certdesks_words() {
     let knot = knot();
-    let pebble = Pebble::builder().dns_server(&knot.addr()).start();
-    let cd = Certdesk::new();
-    register(&cd, &pebble);
+    let s = Issuing::start(&knot.addr());
+    let cd = &s.cd;
     // Same length as the real secret, different bytes.
     let wrong = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-    add_account(&cd, &knot, KEY, "hmac-sha256", Some(wrong));
+    add_account(cd, &knot, KEY, "hmac-sha256", Some(wrong));
     let serial = knot.serial("example.com");
     let expected = format!(
         "the DNS server {} refused the update: NOTAUTH, TSIG error BADSIG — the key's secret or \
@@ -103,12 +102,12 @@ fn a_wrong_secret_is_named_as_notauth_badsig_in_certdesks_words() {
         knot.addr()
     );
 
-    let out = dns_test(&cd);
+    let out = dns_test(cd);
     out.assert_code(2);
     assert!(out.stderr.contains(&expected), "{out}");
     assert!(!out.stderr.contains("file an issue"), "{out}");
 
-    let out = common::issue_dns(&cd, "knot", &["example.com"]);
+    let out = common::issue_dns(cd, "knot", &["example.com"]);
     dns_zone::assert_update_refused(&out, "_acme-challenge.example.com", &expected);
     assert_eq!(knot.serial("example.com"), serial, "nothing was written");
     assert_eq!(knot.txt("_acme-challenge.example.com"), [KEEP]);
@@ -117,14 +116,13 @@ fn a_wrong_secret_is_named_as_notauth_badsig_in_certdesks_words() {
 #[test]
 fn a_key_not_allowed_for_the_name_is_refused_in_certdesks_words() {
     let knot = knot();
-    let pebble = Pebble::builder().dns_server(&knot.addr()).start();
-    let cd = Certdesk::new();
-    register(&cd, &pebble);
-    add_account(&cd, &knot, KEY, "hmac-sha256", None);
+    let s = Issuing::start(&knot.addr());
+    let cd = &s.cd;
+    add_account(cd, &knot, KEY, "hmac-sha256", None);
     let serial = knot.serial("example.com");
 
     // The acl allows `_acme-challenge.example.com` only; Knot denies with NOTAUTH/BADKEY.
-    let out = common::issue_dns(&cd, "knot", &["www.example.com"]);
+    let out = common::issue_dns(cd, "knot", &["www.example.com"]);
     out.assert_code(2);
     let expected = format!(
         "the DNS server {} refused the update: NOTAUTH, TSIG error BADKEY — the server knows no \

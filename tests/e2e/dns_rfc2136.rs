@@ -7,26 +7,24 @@ use crate::common;
 use std::time::Duration;
 
 use crate::common::bind::{Bind, KEY_NAME};
+use crate::common::dns_setup::{Account, Issuing};
 use crate::common::dns_zone::{self, RESTRICTED_KEYS};
-use crate::common::{register, wait_until, Certdesk, Create, Pebble};
+use crate::common::{wait_until, Certdesk, Create};
 use serde_json::{json, Value};
 
-/// A certdesk with a registered account and the RFC 2136 account `bind` (enabled).
-fn setup(bind: &Bind, pebble: &Pebble, extra: Value) -> Certdesk {
-    let cd = Certdesk::new();
-    register(&cd, pebble);
-    let mut config = json!({
-        "server": bind.addr(),
-        "key_name": KEY_NAME,
-        "key_secret": bind.secret(),
-        "algorithm": "hmac-sha256",
-        "nameservers": [bind.addr()],
-    });
-    for (k, v) in extra.as_object().expect("object") {
-        config[k] = v.clone();
-    }
-    add_account(&cd, "bind", &config).assert_success();
-    cd
+/// The RFC 2136 account `bind` at `bind`, signing with its hmac-sha256 key.
+fn account(bind: &Bind) -> Account {
+    Account::new(
+        "rfc2136",
+        "bind",
+        json!({
+            "server": bind.addr(),
+            "key_name": KEY_NAME,
+            "key_secret": bind.secret(),
+            "algorithm": "hmac-sha256",
+            "nameservers": [bind.addr()],
+        }),
+    )
 }
 
 fn add_account(cd: &Certdesk, name: &str, config: &Value) -> common::Output {
@@ -40,14 +38,15 @@ fn issue(cd: &Certdesk, names: &[&str]) -> common::Output {
 #[test]
 fn a_wildcard_and_two_names_issue_through_bind_and_the_records_go_away() {
     let bind = Bind::start(&["example.com"]);
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = setup(&bind, &pebble, json!({}));
+    let s = Issuing::start(&bind.addr());
+    let cd = &s.cd;
+    account(&bind).add(cd, json!({})).assert_success();
     // Someone else's TXT at the name certdesk writes to must survive.
     bind.nsupdate("update add _acme-challenge.example.com. 60 TXT \"keep-me\"");
 
-    let out = issue(&cd, &["example.com", "*.example.com", "www.example.com"]);
+    let out = issue(cd, &["example.com", "*.example.com", "www.example.com"]);
     assert_eq!(
-        common::saved_cert_names(&cd, &out),
+        common::saved_cert_names(cd, &out),
         ["*.example.com", "example.com", "www.example.com"]
     );
     assert_eq!(out.json()["dns_account"], "bind");
@@ -59,13 +58,15 @@ fn a_wildcard_and_two_names_issue_through_bind_and_the_records_go_away() {
 #[test]
 fn a_wrong_tsig_secret_is_named_by_test_and_by_a_request() {
     let bind = Bind::start(&["example.com"]);
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let s = Issuing::start(&bind.addr());
     // Same length as a real secret, different bytes.
-    let cd = setup(
-        &bind,
-        &pebble,
-        json!({"key_secret": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}),
-    );
+    let cd = &s.cd;
+    account(&bind)
+        .add(
+            cd,
+            json!({"key_secret": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}),
+        )
+        .assert_success();
 
     let serial = bind.serial("example.com");
     let expected = format!(
@@ -82,7 +83,7 @@ fn a_wrong_tsig_secret_is_named_by_test_and_by_a_request() {
     );
     assert!(!out.stderr.contains("file an issue"), "{out}");
 
-    let out = issue(&cd, &["www.example.com"]);
+    let out = issue(cd, &["www.example.com"]);
     dns_zone::assert_update_refused(&out, "_acme-challenge.www.example.com", &expected);
     assert_eq!(bind.serial("example.com"), serial, "nothing was written");
     assert!(bind.txt("_acme-challenge.www.example.com").is_empty());
@@ -91,8 +92,9 @@ fn a_wrong_tsig_secret_is_named_by_test_and_by_a_request() {
 #[test]
 fn dns_test_accepts_a_good_key_and_leaves_the_records_as_they_were() {
     let bind = Bind::start(&["example.com"]);
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = setup(&bind, &pebble, json!({}));
+    let s = Issuing::start(&bind.addr());
+    let cd = &s.cd;
+    account(&bind).add(cd, json!({})).assert_success();
     bind.nsupdate("update add _acme-challenge.example.com. 60 TXT \"keep-me\"");
     let serial = bind.serial("example.com");
     let out = cd.run(["dns", "test", "bind", "--zone", "example.com"]);
@@ -110,15 +112,17 @@ fn dns_test_accepts_a_good_key_and_leaves_the_records_as_they_were() {
 #[test]
 fn a_least_privilege_mixed_case_key_tests_and_issues_and_is_refused_elsewhere() {
     let bind = Bind::start(&["example.com"]);
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let s = Issuing::start(&bind.addr());
     // `grant CertDesk-Net name _acme-challenge.example.com. TXT;` and nothing more.
     let (name, algorithm) = RESTRICTED_KEYS[0];
-    let cd = setup(
-        &bind,
-        &pebble,
-        json!({"key_name": name, "key_secret": bind.restricted_secret(name),
+    let cd = &s.cd;
+    account(&bind)
+        .add(
+            cd,
+            json!({"key_name": name, "key_secret": bind.restricted_secret(name),
                "algorithm": algorithm}),
-    );
+        )
+        .assert_success();
     bind.nsupdate("update add _acme-challenge.example.com. 60 TXT \"keep-me\"");
 
     let serial = bind.serial("example.com");
@@ -130,14 +134,14 @@ fn a_least_privilege_mixed_case_key_tests_and_issues_and_is_refused_elsewhere() 
     );
     assert_eq!(bind.serial("example.com"), serial + 2);
 
-    let out = issue(&cd, &["example.com", "*.example.com"]);
+    let out = issue(cd, &["example.com", "*.example.com"]);
     out.assert_success();
     assert_eq!(out.json()["status"], "saved");
     assert_eq!(bind.txt("_acme-challenge.example.com"), ["keep-me"]);
 
     // BIND refuses a name the policy does not grant with REFUSED (signed).
     let serial = bind.serial("example.com");
-    let out = issue(&cd, &["www.example.com"]);
+    let out = issue(cd, &["www.example.com"]);
     out.assert_code(2);
     assert!(
         out.stderr.contains(&format!(
@@ -156,12 +160,11 @@ fn a_least_privilege_mixed_case_key_tests_and_issues_and_is_refused_elsewhere() 
 fn a_lagging_nameserver_is_waited_for() {
     let bind = Bind::start(&["example.com"]);
     let lagging = Bind::start(&["example.com"]);
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = setup(
-        &bind,
-        &pebble,
-        json!({"nameservers": [bind.addr(), lagging.addr()]}),
-    );
+    let s = Issuing::start(&bind.addr());
+    let cd = &s.cd;
+    account(&bind)
+        .add(cd, json!({"nameservers": [bind.addr(), lagging.addr()]}))
+        .assert_success();
     let mut child = cd.spawn(Create::new(&["lag.example.com"], "dns-01").with([
         "--json",
         "--dns-account",
@@ -192,14 +195,16 @@ fn a_lagging_nameserver_is_waited_for() {
 #[test]
 fn a_silent_nameserver_times_out_with_its_name() {
     let bind = Bind::start(&["example.com"]);
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
+    let s = Issuing::start(&bind.addr());
     let silent = format!("127.0.0.1:{}", common::free_port());
-    let cd = setup(
-        &bind,
-        &pebble,
-        json!({"nameservers": [bind.addr(), silent], "propagation_timeout": "2"}),
-    );
-    let out = issue(&cd, &["quiet.example.com"]);
+    let cd = &s.cd;
+    account(&bind)
+        .add(
+            cd,
+            json!({"nameservers": [bind.addr(), silent], "propagation_timeout": "2"}),
+        )
+        .assert_success();
+    let out = issue(cd, &["quiet.example.com"]);
     out.assert_code(2);
     assert!(
         out.stderr
@@ -214,15 +219,16 @@ fn a_silent_nameserver_times_out_with_its_name() {
 #[test]
 fn a_cname_on_acme_challenge_is_followed_to_where_the_record_belongs() {
     let bind = Bind::start(&["example.com"]);
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = setup(&bind, &pebble, json!({}));
+    let s = Issuing::start(&bind.addr());
+    let cd = &s.cd;
+    account(&bind).add(cd, json!({})).assert_success();
     // Delegated validation: the challenge name points elsewhere (a TXT next to the CNAME would
     // be refused). The target stays in the zone: an authoritative-only BIND, unlike the
     // resolvers a CA uses, does not chase a CNAME into another zone.
     bind.nsupdate(
         "update add _acme-challenge.app.example.com. 60 CNAME app.validation.example.com.",
     );
-    let out = issue(&cd, &["app.example.com"]);
+    let out = issue(cd, &["app.example.com"]);
     out.assert_success();
     assert_eq!(out.json()["status"], "saved");
     assert!(bind.txt("app.validation.example.com").is_empty());
@@ -235,9 +241,8 @@ fn a_cname_on_acme_challenge_is_followed_to_where_the_record_belongs() {
 #[test]
 fn legacy_hmac_sha1_and_md5_keys_sign_updates_too() {
     let bind = Bind::start(&["example.com"]);
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = Certdesk::new();
-    register(&cd, &pebble);
+    let s = Issuing::start(&bind.addr());
+    let cd = &s.cd;
     for (i, (name, algorithm)) in common::bind::LEGACY_KEYS.iter().enumerate() {
         let account = "legacy";
         let config = json!({
@@ -248,7 +253,7 @@ fn legacy_hmac_sha1_and_md5_keys_sign_updates_too() {
             "nameservers": [bind.addr()],
         });
         if i == 0 {
-            add_account(&cd, account, &config).assert_success();
+            add_account(cd, account, &config).assert_success();
         } else {
             // One account per provider: switch its key.
             let path = cd.dir().join("edit.json");
@@ -280,15 +285,16 @@ fn legacy_hmac_sha1_and_md5_keys_sign_updates_too() {
 #[test]
 fn a_second_account_for_one_provider_and_bad_fields_are_refused() {
     let bind = Bind::start(&["example.com"]);
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = setup(&bind, &pebble, json!({}));
+    let s = Issuing::start(&bind.addr());
+    let cd = &s.cd;
+    account(&bind).add(cd, json!({})).assert_success();
     let config = json!({"server": bind.addr(), "key_name": KEY_NAME, "key_secret": bind.secret()});
-    let out = add_account(&cd, "again", &config);
+    let out = add_account(cd, "again", &config);
     out.assert_code(1);
     assert!(out.stderr.contains("one account per provider"), "{out}");
 
     let out = add_account(
-        &cd,
+        cd,
         "bind",
         &json!({"server": bind.addr(), "colour": "blue"}),
     );
@@ -303,7 +309,7 @@ fn a_second_account_for_one_provider_and_bad_fields_are_refused() {
 
     // A disabled account publishes nothing; requests cannot pick it.
     cd.run(["dns", "disable", "bind"]).assert_success();
-    let out = issue(&cd, &["off.example.com"]);
+    let out = issue(cd, &["off.example.com"]);
     out.assert_code(1);
     assert!(
         out.stderr.contains("DNS account \"bind\" is disabled"),
@@ -314,8 +320,9 @@ fn a_second_account_for_one_provider_and_bad_fields_are_refused() {
 #[test]
 fn a_pending_request_assigned_to_an_account_verifies_with_no_hand_work() {
     let bind = Bind::start(&["example.com"]);
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = setup(&bind, &pebble, json!({}));
+    let s = Issuing::start(&bind.addr());
+    let cd = &s.cd;
+    account(&bind).add(cd, json!({})).assert_success();
     let created = cd.json(Create::new(&["later.example.com"], "dns-01"));
     assert_eq!(created["status"], "pending");
     let id = created["id"].as_str().expect("id");
@@ -336,9 +343,8 @@ fn a_pending_request_assigned_to_an_account_verifies_with_no_hand_work() {
 #[test]
 fn per_domain_keys_pick_the_entry_of_each_zone_and_name_a_zone_without_one() {
     let bind = Bind::start(&["example.com", "example.net"]);
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = Certdesk::new();
-    register(&cd, &pebble);
+    let s = Issuing::start(&bind.addr());
+    let cd = &s.cd;
     // One entry per zone, each with its own server and key; the entry of another zone (here a
     // sub-zone with the sha1 key) does not get in the way.
     let (sha1_name, _) = common::bind::LEGACY_KEYS[0];
@@ -349,16 +355,16 @@ fn per_domain_keys_pick_the_entry_of_each_zone_and_name_a_zone_without_one() {
          "key_secret": bind.legacy_secret(sha1_name), "algorithm": "hmac-sha1"},
     ]);
     add_account(
-        &cd,
+        cd,
         "bind",
         &json!({"zones": zones.to_string(), "nameservers": [bind.addr()]}),
     )
     .assert_success();
-    let out = issue(&cd, &["www.example.com"]);
+    let out = issue(cd, &["www.example.com"]);
     out.assert_success();
     assert_eq!(out.json()["status"], "saved");
 
-    let out = issue(&cd, &["www.example.net"]);
+    let out = issue(cd, &["www.example.net"]);
     out.assert_code(1);
     assert!(
         out.stderr.contains("no zone entry covers example.net"),

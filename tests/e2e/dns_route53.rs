@@ -7,9 +7,10 @@
 use crate::common;
 
 use crate::common::bind::Bind;
+use crate::common::dns_setup::{connection, merged, Account, Issuing};
 use crate::common::fake::FakeApi;
 use crate::common::moto::Moto;
-use crate::common::{register, Certdesk, Pebble};
+use crate::common::Certdesk;
 use serde_json::{json, Value};
 
 /// AWS's documented example key pair: the one the front accepts.
@@ -56,17 +57,11 @@ impl World {
     /// The DNS account `r53` (keys, the front as endpoint, BIND as the nameserver to check),
     /// with `extra` fields on top.
     fn account(&self, cd: &Certdesk, extra: Value) {
-        let mut config = json!({
-            "access_key_id": ACCESS_KEY,
-            "secret_access_key": SECRET_KEY,
-            "endpoint": self.front.endpoint(),
-            "ca_certificate": self.front.ca_path(),
-            "nameservers": [self.bind.addr()],
-        });
-        for (k, v) in extra.as_object().expect("object") {
-            config[k] = v.clone();
-        }
-        common::add_dns_account(cd, "route53", "r53", &config).assert_success();
+        let keys = json!({"access_key_id": ACCESS_KEY, "secret_access_key": SECRET_KEY});
+        let fields = merged(connection(&self.front, &self.bind), keys);
+        Account::new("route53", "r53", fields)
+            .add(cd, extra)
+            .assert_success();
     }
 
     /// What the front logged (each request, each refusal with its reason, each change's polls).
@@ -87,14 +82,13 @@ fn a_wildcard_its_base_name_and_another_name_issue_through_route53() {
         .set_txt(&w.zone_id, "_acme-challenge.example.com", 300, &["keep-me"]);
     w.bind
         .nsupdate("update add _acme-challenge.example.com. 60 TXT \"keep-me\"");
-    let pebble = Pebble::builder().dns_server(&w.bind.addr()).start();
-    let cd = Certdesk::new();
-    register(&cd, &pebble);
-    w.account(&cd, json!({}));
+    let s = Issuing::start(&w.bind.addr());
+    let cd = &s.cd;
+    w.account(cd, json!({}));
 
-    let out = issue(&cd, &["example.com", "*.example.com", "www.example.com"]);
+    let out = issue(cd, &["example.com", "*.example.com", "www.example.com"]);
     assert_eq!(
-        common::saved_cert_names(&cd, &out),
+        common::saved_cert_names(cd, &out),
         ["*.example.com", "example.com", "www.example.com"]
     );
 
@@ -219,11 +213,10 @@ fn a_refused_change_fails_the_request_with_route53s_words() {
         "--inject-on",
         "ChangeResourceRecordSets",
     ]);
-    let pebble = Pebble::builder().dns_server(&w.bind.addr()).start();
-    let cd = Certdesk::new();
-    register(&cd, &pebble);
-    w.account(&cd, json!({}));
-    let out = issue(&cd, &["www.example.com"]);
+    let s = Issuing::start(&w.bind.addr());
+    let cd = &s.cd;
+    w.account(cd, json!({}));
+    let out = issue(cd, &["www.example.com"]);
     out.assert_code(2);
     assert!(
         out.stderr
@@ -262,11 +255,10 @@ fn throttling_is_retried_and_then_reported() {
 #[test]
 fn a_change_that_stays_pending_times_out_with_a_clear_message() {
     let w = world(&["--pending", "1000"]);
-    let pebble = Pebble::builder().dns_server(&w.bind.addr()).start();
-    let cd = Certdesk::new();
-    register(&cd, &pebble);
-    w.account(&cd, json!({"propagation_timeout": "2"}));
-    let out = issue(&cd, &["slow.example.com"]);
+    let s = Issuing::start(&w.bind.addr());
+    let cd = &s.cd;
+    w.account(cd, json!({"propagation_timeout": "2"}));
+    let out = issue(cd, &["slow.example.com"]);
     out.assert_code(2);
     assert!(
         out.stderr

@@ -5,7 +5,8 @@
 use crate::common;
 
 use crate::common::bind::Bind;
-use crate::common::{register, Certdesk, Pebble};
+use crate::common::dns_setup::Issuing;
+use crate::common::Certdesk;
 use serde_json::json;
 
 fn add(cd: &Certdesk, command: &str, bind: &Bind) {
@@ -35,13 +36,12 @@ fn issue(cd: &Certdesk, names: &[&str]) -> common::Output {
 #[test]
 fn the_admins_command_publishes_and_removes_each_value() {
     let bind = Bind::start(&["example.org"]);
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = Certdesk::new();
-    register(&cd, &pebble);
+    let s = Issuing::start(&bind.addr());
+    let cd = &s.cd;
     let command = bind.hook_script(cd.dir(), None);
-    add(&cd, &command, &bind);
+    add(cd, &command, &bind);
 
-    let out = issue(&cd, &["example.org", "*.example.org"]);
+    let out = issue(cd, &["example.org", "*.example.org"]);
     out.assert_success();
     assert_eq!(out.json()["status"], "saved");
     let calls = Bind::hook_calls(cd.dir());
@@ -61,12 +61,11 @@ fn the_admins_command_publishes_and_removes_each_value() {
 #[test]
 fn a_failing_command_is_reported_with_its_own_words() {
     let bind = Bind::start(&["example.org"]);
-    let pebble = Pebble::builder().dns_server(&bind.addr()).start();
-    let cd = Certdesk::new();
-    register(&cd, &pebble);
+    let s = Issuing::start(&bind.addr());
+    let cd = &s.cd;
     let command = bind.hook_script(cd.dir(), Some("zone example.org is locked"));
-    add(&cd, &command, &bind);
-    let out = issue(&cd, &["www.example.org"]);
+    add(cd, &command, &bind);
+    let out = issue(cd, &["www.example.org"]);
     out.assert_code(2);
     assert!(
         out.stderr.contains("Script failed running")

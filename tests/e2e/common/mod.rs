@@ -11,6 +11,8 @@
 //! - [`bind::Bind`]: a BIND 9 primary for the test's zones, with a TSIG key for updates.
 //! - [`knot::Knot`]: the same with Knot DNS, its keys limited by an acl to `_acme-challenge`.
 //! - [`smtp::SmtpSink`]: an SMTP server (aiosmtpd) that keeps each message, parsed, for the test.
+//! - [`dns_setup`]: what every dns-01 provider test stands on (Pebble, a registered certdesk,
+//!   the provider's account, its fake API in front of BIND).
 //! - [`sshd`], [`nginx`], [`agent`], [`ari`], [`fake`], [`moto`]: the deployment targets, the
 //!   ARI proxy and the fakes of DNS providers' APIs.
 //!
@@ -25,6 +27,7 @@ pub mod agent;
 pub mod ari;
 pub mod bind;
 pub mod certdesk;
+pub mod dns_setup;
 pub mod dns_zone;
 pub mod exclusive;
 pub mod fake;
