@@ -1,4 +1,4 @@
-"""Pebble and pebble-challtestsrv on free loopback ports, as tests/common/mod.rs starts them.
+"""Pebble and pebble-challtestsrv on free loopback ports, as tests/e2e/common/pebble.rs starts them.
 
 challtestsrv answers every name with 127.0.0.1 (no AAAA) and serves http-01 on Pebble's
 validation port, fed through its management API as an administrator would publish a token.

@@ -26,7 +26,8 @@ pub fn require_keychain() {
             "DBUS_SESSION_BUS_ADDRESS is not set, so there is no keychain for certdesk's secrets.\n\
              Run the tests with the README's test command, `.ci/test` (it runs `cargo test \
              --workspace --locked` inside dbus-run-session with a fresh HOME and an unlocked \
-             gnome-keyring; extra arguments go to cargo test, e.g. `.ci/test --test issue`).\n\
+             gnome-keyring; extra arguments go to cargo test, e.g. \
+             `.ci/test --test e2e -- issuance::`).\n\
              Install its dependencies once with `.ci/setup` (as root)."
         );
     }
