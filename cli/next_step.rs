@@ -55,6 +55,7 @@ pub fn words(step: &NextStep) -> String {
                  {request}`"
             )
         }
+        NextStep::Renew { cert } => format!("renew it with `certdesk cert renew {cert}`"),
         NextStep::Deploy { mapping, cert } => format!(
             "deploy it once the cause is fixed: `certdesk deploy run {mapping} --cert {cert}`"
         ),
@@ -204,6 +205,10 @@ mod tests {
                 },
                 "no route; fix the cause, then start a fresh order: `certdesk request \
                  new-challenge r1`",
+            ),
+            (
+                NextStep::Renew { cert: "r1".into() },
+                "renew it with `certdesk cert renew r1`",
             ),
             (
                 NextStep::Deploy {

@@ -75,6 +75,26 @@ export type Challenge =
   | { type: "http-01"; domain: string; token: string; key_authorization: string; url: string; status: string }
   | { type: "dns-01"; domain: string; record_name: string; record_value: string; status: string };
 
+/** What the administrator must do next (crates/base/src/next_step.rs); the window words it. */
+export type NextStep =
+  | { step: "publish"; request: string; challenge: "http-01" | "dns-01"; declined?: Dns01Declined }
+  | { step: "verify"; request: string; by: Publisher }
+  | { step: "resume"; request: string; cause: string }
+  | { step: "save"; request: string }
+  | { step: "new_challenge"; request: string; cause?: string }
+  | { step: "renew"; cert: string }
+  | { step: "deploy"; mapping: string; cert: string }
+  | { step: "remove_leftovers"; leftover: "txt_records" | "http01_tokens"; cause: string; then?: NextStep }
+  | { step: "worded"; text: string };
+export type Publisher =
+  | { publisher: "dns_account"; account: string }
+  | { publisher: "mapping"; mapping: string }
+  | { publisher: "dns_account_instead"; declined: Dns01Declined; account: string };
+export interface Dns01Declined {
+  mapping: string;
+  source: "mapping" | "server";
+}
+
 export interface RequestInfo {
   id: string;
   names: string[];
@@ -97,7 +117,7 @@ export interface RequestInfo {
   order_url?: string;
   challenges: Challenge[];
   problem?: Problem;
-  next_step?: string;
+  next_step?: NextStep;
   created: string;
   updated: string;
 }

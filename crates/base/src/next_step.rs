@@ -32,6 +32,9 @@ pub enum NextStep {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cause: Option<String>,
     },
+    /// Renew certificate `cert` (of the request with that id) now, by hand: no renewal is
+    /// scheduled, or its challenges are answered by hand.
+    Renew { cert: String },
     /// Deploying the saved certificate `cert` through `mapping` failed: deploy it again once
     /// the cause is fixed.
     Deploy { mapping: String, cert: String },

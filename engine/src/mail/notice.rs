@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use super::{smtp, MailSent};
 use crate::error::Result;
+use crate::next_step::NextStep;
 use crate::store::{Change, Record, Table};
 use crate::Engine;
 
@@ -119,9 +120,28 @@ impl Notice {
         }
     }
 
+    /// What the administrator must do about the certificate: renew it by hand when no further
+    /// attempt is scheduled or its challenges are answered by hand.
+    fn next_step(&self) -> Option<NextStep> {
+        match self {
+            Self::Failed {
+                next_attempt: None, ..
+            }
+            | Self::ExpiringSoon { .. } => Some(NextStep::Renew {
+                cert: self.certificate().0.to_owned(),
+            }),
+            Self::Failed { .. } | Self::Renewed { .. } => None,
+        }
+    }
+
     /// The headline and the details: the reason of a failure and what happens next.
     fn text(&self) -> String {
         let (id, _) = self.certificate();
+        let step = self
+            .next_step()
+            .as_ref()
+            .and_then(in_mail)
+            .unwrap_or_default();
         let mut out = format!("{}\n", self.headline());
         match self {
             Self::Renewed {
@@ -140,18 +160,26 @@ impl Notice {
                 out.push_str(&format!("  Reason: {}\n", reason.replace('\n', "\n    ")));
                 match next_attempt {
                     Some(t) => out.push_str(&format!("  Next attempt: {}\n", when(*t))),
-                    None => out.push_str(&format!(
-                        "  No further attempt is scheduled: renew it with `certdesk cert renew {id}`\n"
-                    )),
+                    None => out.push_str(&format!("  No further attempt is scheduled: {step}\n")),
                 }
             }
             Self::ExpiringSoon { .. } => out.push_str(&format!(
-                "  Its challenges are answered by hand: run `certdesk cert renew {id}` (or Renew \
-                 in the app) and publish them.\n"
+                "  Its challenges are answered by hand: {step}, and publish them.\n"
             )),
         }
         out.push_str(&format!("  Certificate id: {id}\n"));
         out
+    }
+}
+
+/// A next step as an e-mail words it: the app's button, and the CLI's command as the other way.
+/// Notices carry only the steps worded here.
+fn in_mail(step: &NextStep) -> Option<String> {
+    match step {
+        NextStep::Renew { cert } => Some(format!(
+            "renew it with Renew now in the app's Certificates tab (or `certdesk cert renew {cert}`)"
+        )),
+        _ => None,
     }
 }
 
@@ -238,5 +266,48 @@ impl Engine {
         queue.last_sent = Some(now);
         self.store.commit(Change::new().put(&queue)).await?;
         Ok(Some(sent))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(next_attempt: Option<OffsetDateTime>) -> Notice {
+        Notice::Failed {
+            id: "r2".into(),
+            names: vec!["b.example.com".into()],
+            reason: "the CA refused".into(),
+            next_attempt,
+        }
+    }
+
+    #[test]
+    fn a_renewal_by_hand_names_the_button_and_the_command() {
+        let expiring = Notice::ExpiringSoon {
+            id: "r3".into(),
+            names: vec!["c.example.com".into()],
+            not_after: OffsetDateTime::UNIX_EPOCH,
+        };
+        assert_eq!(
+            expiring.next_step(),
+            Some(NextStep::Renew { cert: "r3".into() })
+        );
+        assert!(expiring.text().contains(
+            "Its challenges are answered by hand: renew it with Renew now in the app's \
+             Certificates tab (or `certdesk cert renew r3`), and publish them."
+        ));
+        assert!(failed(None).text().contains(
+            "No further attempt is scheduled: renew it with Renew now in the app's Certificates \
+             tab (or `certdesk cert renew r2`)"
+        ));
+    }
+
+    #[test]
+    fn a_scheduled_attempt_asks_for_nothing() {
+        let notice = failed(Some(OffsetDateTime::UNIX_EPOCH));
+        assert_eq!(notice.next_step(), None);
+        assert!(notice.text().contains("Next attempt:"));
+        assert!(!notice.text().contains("certdesk cert renew"));
     }
 }

@@ -2,7 +2,7 @@
 // the requests with their status, and each request's challenge window: what to publish, with
 // copy buttons, then Verify, Save or New challenge.
 
-import { AccountInfo, api, Challenge, NameCheck, RequestInfo, RequestStatus, SettingsView } from "../api";
+import { AccountInfo, api, Challenge, Dns01Declined, NameCheck, NextStep, RequestInfo, RequestStatus, SettingsView } from "../api";
 import { Ctx, Tab } from "../app";
 import {
   badge,
@@ -83,8 +83,9 @@ function fallbackOptions(accounts: AccountInfo[]): HTMLOptionElement[] {
   ];
 }
 
-/** What the administrator does next, in the window's terms (buttons, not CLI commands). */
-function nextStep(r: RequestInfo): string {
+/** What the administrator does next by the request's status alone: for a request with no next
+ * step from the engine, or only the words an older certdesk stored. */
+function statusStep(r: RequestInfo): string {
   switch (r.status) {
     case "created":
       return "The order was not placed yet: press Verify to place it.";
@@ -101,6 +102,78 @@ function nextStep(r: RequestInfo): string {
       return "The CA refused (its problem document is below). Fix the cause, then press New challenge for a fresh order.";
     default:
       return "Done: the certificate is in the Certificates tab.";
+  }
+}
+
+/** The window's actions a next step can ask for; each runs with the button that was pressed. */
+interface StepActions {
+  verify: (b: HTMLButtonElement) => Promise<void>;
+  save: (b: HTMLButtonElement) => Promise<void>;
+  newChallenge: (b: HTMLButtonElement) => Promise<void>;
+  renew: (b: HTMLButtonElement, cert: string) => Promise<void>;
+  deploy: (b: HTMLButtonElement, mapping: string, cert: string) => Promise<void>;
+}
+
+/** A next step's button: its label and what it does. */
+type StepButton = [label: string, run: (b: HTMLButtonElement) => Promise<void>];
+
+/** Why a mapping does not answer dns-01, and where to make it, in the window's terms. */
+function declinedWords(d: Dns01Declined): string {
+  const fix =
+    d.source === "mapping"
+      ? "set its DNS command in the Deploy tab"
+      : "set dns_command in the agent's configuration on the server and restart the agent";
+  return `Mapping ${d.mapping} does not answer dns-01 (${fix})`;
+}
+
+/** The engine's next step in the window's terms (buttons, never a command line), with the button
+ * that does it; `null` where the request's status says it better. */
+function stepView(step: NextStep, does: StepActions): { text: string; button?: StepButton } | null {
+  const verify: StepButton = ["Verify", does.verify];
+  switch (step.step) {
+    case "publish": {
+      const what =
+        step.challenge === "http-01"
+          ? "Serve each file content at its URL (or let the built-in responder answer), then press Verify."
+          : "Publish each TXT record and wait until it resolves, then press Verify.";
+      const why = step.declined ? `${declinedWords(step.declined)} and the request has no DNS account. ` : "";
+      return { text: why + what, button: verify };
+    }
+    case "verify": {
+      const by = step.by;
+      const text =
+        by.publisher === "dns_account"
+          ? `Press Verify: the DNS account ${by.account} publishes the TXT records, waits until every nameserver has them, and removes them afterwards.`
+          : by.publisher === "mapping"
+            ? `Press Verify: mapping ${by.mapping} publishes the TXT records, and removes them afterwards.`
+            : `${declinedWords(by.declined)}, so the DNS account ${by.account} publishes the TXT records: press Verify.`;
+      return { text, button: verify };
+    }
+    case "resume":
+      return { text: `The last step was cut off (${step.cause}): press Verify to continue where it stopped.`, button: verify };
+    case "save":
+      return { text: "The certificate is issued: save it to the repository.", button: ["Save to repository", does.save] };
+    case "new_challenge": {
+      const cause = step.cause ? `${step.cause}. ` : "The CA refused (its problem document is below). ";
+      return { text: `${cause}Fix the cause, then press New challenge for a fresh order.`, button: ["New challenge", does.newChallenge] };
+    }
+    case "renew":
+      return { text: "Renew the certificate now.", button: ["Renew now", (b) => does.renew(b, step.cert)] };
+    case "deploy":
+      return {
+        text: `The certificate is saved, but deploying it through mapping ${step.mapping} failed: deploy it again once the cause is fixed.`,
+        button: ["Deploy", (b) => does.deploy(b, step.mapping, step.cert)],
+      };
+    case "remove_leftovers": {
+      const left =
+        step.leftover === "txt_records"
+          ? `The TXT records are still published (${step.cause}): remove them by hand.`
+          : `The http-01 tokens are still on the end server (${step.cause}): remove them.`;
+      const then = step.then ? stepView(step.then, does) : null;
+      return then ? { text: `${then.text} ${left}`, button: then.button } : { text: left };
+    }
+    case "worded":
+      return null;
   }
 }
 
@@ -124,6 +197,17 @@ function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): v
         ? field(`Answer with the built-in responder on ${settings.http_listen}`, responder).wrap
         : null;
 
+      const nextStepLine = (r: RequestInfo): HTMLElement => {
+        const view = r.next_step ? stepView(r.next_step, does) : null;
+        const line = h("p", { class: "next-step", id: "ch-next-step" }, h("strong", {}, "Next step: "), view?.text ?? statusStep(r));
+        if (view?.button) {
+          const [label, run] = view.button;
+          const button = h("button", { id: "ch-step-action", type: "button", class: "link" }, label);
+          button.addEventListener("click", () => run(button));
+          line.append(" ", button);
+        }
+        return line;
+      };
       const render = (r: RequestInfo) => {
         const canVerify = r.status === "pending" || r.status === "verifying" || r.status === "created";
         verify.hidden = !canVerify;
@@ -141,9 +225,7 @@ function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): v
             " ",
             h("span", { class: "muted" }, `request ${r.id}, ${r.challenge_type}`),
           ),
-          h("p", { class: "next-step", id: "ch-next-step" }, h("strong", {}, "Next step: "), nextStep(r)),
-          // The engine's own note says why work was cut off (network, CA down).
-          r.status === "verifying" && r.next_step ? h("p", { class: "muted small-text" }, r.next_step) : null,
+          nextStepLine(r),
           r.problem ? problemView(r.problem) : null,
           r.challenges.length ? h("ul", { class: "challenges", "aria-label": "Challenges to publish" }, ...r.challenges.map(challengeRows)) : null,
         );
@@ -182,14 +264,24 @@ function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): v
         await refresh();
         ctx.changed("requests");
       };
-      verify.addEventListener("click", () => act(verify, "Verifying", () => api.verify(id, responder.checked && !!responderField && !responderField.hidden), true));
-      save.addEventListener("click", () =>
-        act(save, "Saving", async () => {
-          await api.saveRequest(id);
-          ctx.changed("certs");
-        }),
-      );
-      fresh.addEventListener("click", () => act(fresh, "New challenge", () => api.newChallenge(id), true));
+      const does: StepActions = {
+        verify: (b) => act(b, "Verifying", () => api.verify(id, responder.checked && !!responderField && !responderField.hidden), true),
+        save: (b) =>
+          act(b, "Saving", async () => {
+            await api.saveRequest(id);
+            ctx.changed("certs");
+          }),
+        newChallenge: (b) => act(b, "New challenge", () => api.newChallenge(id), true),
+        renew: (b, cert) =>
+          act(b, "Renewing", async () => {
+            await api.renew(cert);
+            ctx.changed("certs");
+          }, true),
+        deploy: (b, mapping, cert) => act(b, "Deploying", () => api.deployNow(mapping, cert)),
+      };
+      verify.addEventListener("click", () => does.verify(verify));
+      save.addEventListener("click", () => does.save(save));
+      fresh.addEventListener("click", () => does.newChallenge(fresh));
       void refresh();
       return [
         body,
