@@ -5,64 +5,11 @@
 use std::path::Path;
 use std::process::Command;
 
-/// Keep in step with `invoke_handler` in `src/lib.rs`.
-const COMMANDS: &[&str] = &[
-    "app_info",
-    "choose_data_dir",
-    "restart",
-    "autostart_enabled",
-    "set_autostart",
-    "accounts",
-    "ca_terms",
-    "register_account",
-    "import_account",
-    "update_account_email",
-    "export_account_key",
-    "delete_account",
-    "deactivate_account",
-    "dns_providers",
-    "dns_accounts",
-    "save_dns_account",
-    "delete_dns_account",
-    "set_dns_account_enabled",
-    "test_dns_account",
-    "assign_dns",
-    "deploy_kinds",
-    "deployments",
-    "save_deployment",
-    "delete_deployment",
-    "test_deployment",
-    "deploy_now",
-    "set_deploy",
-    "check_names",
-    "create_request",
-    "requests",
-    "request",
-    "verify",
-    "new_challenge",
-    "save_request",
-    "set_fallback",
-    "certs",
-    "cert_details",
-    "history",
-    "export_cert",
-    "renew",
-    "renew_due",
-    "renewal_health",
-    "revoke",
-    "delete_cert",
-    "damaged",
-    "settings",
-    "save_settings",
-    "send_test_mail",
-    "mail_cert",
-    "agents",
-    "agent_fingerprint",
-    "pair_agent",
-    "remove_agent",
-    "agent_package",
-    "agent_examples",
-];
+// `with_commands!`: the one list of the app's commands, which `src/lib.rs` expands too.
+include!("src/command_list.rs");
+
+/// Every command, for the capability file (`allow-<command>`).
+const COMMANDS: &[&str] = with_commands!(command_names);
 
 /// Runs `npm <args>` in `ui/`, failing the build with npm's own message.
 fn npm(ui: &Path, args: &[&str]) {
@@ -93,10 +40,23 @@ fn build_ui() {
     if !ui.join("node_modules").is_dir() {
         npm(&ui, &["ci", "--no-audit", "--no-fund"]);
     }
-    npm(&ui, &["run", "build", "--silent"]);
+    // Regenerating the page's bindings (tests/bindings.rs) builds the app while they are stale,
+    // which the page's type check would refuse: then the page is only bundled, and the next
+    // build checks it against the new bindings.
+    println!("cargo:rerun-if-env-changed={REGENERATE_BINDINGS}");
+    let script = if std::env::var_os(REGENERATE_BINDINGS).is_some() {
+        "bundle"
+    } else {
+        "build"
+    };
+    npm(&ui, &["run", script, "--silent"]);
 }
 
+/// Set while `tests/bindings.rs` writes `ui/src/bindings.ts` anew.
+const REGENERATE_BINDINGS: &str = "UPDATE_BINDINGS";
+
 fn main() {
+    println!("cargo:rerun-if-changed=src/command_list.rs");
     build_ui();
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")

@@ -17,6 +17,7 @@ use crate::Engine;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum AccountStatus {
     Active,
     /// Deactivated at the CA: final, the CA will not accept it again.
@@ -24,7 +25,8 @@ pub enum AccountStatus {
 }
 
 /// What the faces show of an account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct AccountInfo {
     pub name: String,
     pub email: String,
@@ -34,6 +36,7 @@ pub struct AccountInfo {
     pub url: String,
     pub status: AccountStatus,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub created: OffsetDateTime,
     /// An extra root trusted for this CA's TLS (a private CA, Pebble).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -121,7 +124,8 @@ pub struct Registration {
 }
 
 /// What `Engine::terms` tells before registering.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct CaTerms {
     pub directory_url: String,
     pub terms_of_service: Option<String>,

@@ -31,7 +31,7 @@ const BINARY_NAME: &str = if cfg!(windows) {
 };
 
 /// What [`write`] produced.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AgentPackage {
     /// Where the package was written.
     pub path: PathBuf,
@@ -151,7 +151,7 @@ certdesk-agent: answers http-01 and installs certificates for a paired certdesk.
 ";
 
 /// An example configuration, in the package and in the Windows Agent tab's install steps.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, ts_rs::TS)]
 pub struct ExampleConfig {
     /// Its file name in the package.
     pub file: &'static str,

@@ -44,7 +44,7 @@ pub struct Pairing {
 }
 
 /// A paired agent and its answer to a test call, or why there was none.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AgentStatus {
     pub name: String,
     pub url: String,

@@ -10,13 +10,13 @@ use crate::keys::{KeyAlgorithm, SignatureAlgorithm};
 use crate::keystore::{ExportFormat, KeystoreType};
 use crate::names::{ChallengeType, MAX_NAMES};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Choice {
     pub id: &'static str,
     pub label: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct KeyChoice {
     pub id: &'static str,
     pub label: &'static str,
@@ -24,7 +24,7 @@ pub struct KeyChoice {
     pub signatures: Vec<&'static str>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct FormatChoice {
     pub id: &'static str,
     pub label: &'static str,
@@ -32,7 +32,8 @@ pub struct FormatChoice {
     pub needs_password: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct CaChoice {
     /// `lets_encrypt`, `lets_encrypt_staging` or `directory` (a URL the user gives).
     pub kind: &'static str,
@@ -41,7 +42,7 @@ pub struct CaChoice {
     pub url: Option<&'static str>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Choices {
     pub keys: Vec<KeyChoice>,
     pub signatures: Vec<Choice>,

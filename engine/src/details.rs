@@ -9,7 +9,8 @@ use crate::repository::{CertSummary, Revocation};
 use crate::request::RequestInfo;
 use crate::Engine;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct CertDetails {
     #[serde(flatten)]
     pub summary: CertSummary,

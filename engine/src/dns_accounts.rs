@@ -18,7 +18,7 @@ use crate::vault::Sealed;
 use crate::Engine;
 
 /// What the faces show of a DNS account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DnsAccountInfo {
     pub name: String,
     pub provider: String,
@@ -30,7 +30,8 @@ pub struct DnsAccountInfo {
 }
 
 /// A DNS account form as submitted, for a new account or an edit.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct DnsAccountForm {
     /// The account being edited (it may be renamed); none for a new one.
     #[serde(default)]

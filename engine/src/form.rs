@@ -14,7 +14,7 @@ use crate::store::Table;
 use crate::vault::{Place, Sealed, Vault};
 
 /// One field of a configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct FieldSpec {
     /// The key in the configuration, e.g. `api_token`.
     pub name: &'static str,

@@ -17,7 +17,8 @@ use crate::vault::{Place, Sealed};
 use crate::Engine;
 
 /// One issued certificate of a repository entry.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct CertVersion {
     #[serde(flatten)]
     pub info: CertInfo,
@@ -25,6 +26,7 @@ pub struct CertVersion {
     /// The issuers, leaf excluded.
     pub chain_pem: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub saved: OffsetDateTime,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<Revocation>,
@@ -35,7 +37,7 @@ pub struct CertVersion {
 }
 
 /// Which ACME account (and CA directory) issued a version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct IssuedBy {
     pub account: String,
     pub directory_url: String,
@@ -49,16 +51,18 @@ pub(crate) struct StoredVersion {
     pub key: Sealed,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct Revocation {
     pub reason: RevocationReason,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub at: OffsetDateTime,
 }
 
 /// The RFC 5280 reasons an administrator may give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[derive(ts_rs::TS)]
 pub enum RevocationReason {
     Unspecified,
     KeyCompromise,
@@ -130,7 +134,7 @@ impl Sealing for CertRecord {
 }
 
 /// A row of the repository list: the current version of an entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CertSummary {
     pub id: String,
     #[serde(flatten)]
@@ -142,6 +146,7 @@ pub struct CertSummary {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum CertStatus {
     Valid,
     Expired,

@@ -18,6 +18,7 @@ use crate::vault::{Place, Sealed};
 /// Where a request stands. The faces show these as badges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum RequestStatus {
     /// Recorded; the order is not placed at the CA yet (or placing it was interrupted).
     Created,
@@ -40,6 +41,7 @@ pub enum RequestStatus {
 /// What to do with the private key when the certificate is renewed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum KeyPolicy {
     /// A fresh key for every certificate.
     New,
@@ -66,6 +68,7 @@ impl std::str::FromStr for KeyPolicy {
 /// One challenge as the administrator must publish it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
+#[derive(ts_rs::TS)]
 pub enum Challenge {
     /// Serve `key_authorization` at `url`.
     #[serde(rename = "http-01")]
@@ -90,7 +93,7 @@ pub enum Challenge {
 }
 
 /// A challenge of the current order and where it stands at the CA.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct OrderChallenge {
     #[serde(flatten)]
     pub challenge: Challenge,
@@ -122,7 +125,8 @@ pub struct RequestSpec {
 }
 
 /// What the faces show of a request.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct RequestInfo {
     pub id: String,
     /// The first name is the common name; all are SANs.
@@ -176,8 +180,10 @@ pub struct RequestInfo {
     )]
     pub next_step: Option<NextStep>,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub created: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub updated: OffsetDateTime,
 }
 

@@ -239,6 +239,7 @@ fn wrong_key(dir: &Path, entry: &KeychainEntry) -> Error {
 /// The listings that show damaged records (named in snake case by the app's page).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum Listed {
     Accounts,
     Requests,

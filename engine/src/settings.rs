@@ -26,7 +26,8 @@ pub const DEFAULT_RENEW_DAYS: u32 = 0;
 pub const MAX_RENEW_DAYS: u32 = 397;
 
 /// The settings as the faces see them (no secrets).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct SettingsView {
     /// Renew a certificate once it has this many days left or fewer; 0: when the CA's renewal
     /// information (ARI) suggests, or with a third of its lifetime left.
@@ -40,7 +41,7 @@ pub struct SettingsView {
     pub smtp: SmtpView,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 pub struct SmtpView {
     pub host: String,
     pub port: u16,
@@ -63,6 +64,7 @@ pub struct SmtpView {
 /// How the connection to the SMTP server is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(ts_rs::TS)]
 pub enum SmtpSecurity {
     /// Plain connection upgraded with STARTTLS, which must succeed (usually port 587).
     #[default]
@@ -147,6 +149,7 @@ fn security_or_starttls_flag<'de, D: Deserializer<'de>>(
 /// What to do with a stored secret when a form is saved.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(tag = "action", content = "value", rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum SecretChange {
     /// Leave it as it is (the form showed "set" and the field was not touched).
     #[default]
@@ -156,7 +159,8 @@ pub enum SecretChange {
 }
 
 /// A settings form as submitted: the view's fields plus what to do with the SMTP password.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct SettingsUpdate {
     pub renew_days_before: u32,
     pub notify_issued: bool,
@@ -166,7 +170,7 @@ pub struct SettingsUpdate {
     pub smtp: SmtpUpdate,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 pub struct SmtpUpdate {
     pub host: String,
     pub port: u16,

@@ -134,7 +134,7 @@ pub(crate) enum Layout {
 }
 
 /// A record that could not be read: its key and what failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct Damaged {
     pub id: String,
     pub damaged: String,

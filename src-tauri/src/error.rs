@@ -3,10 +3,13 @@
 //! with its subproblems under the request).
 
 use certdesk_engine::error::NameError;
+use certdesk_engine::next_step::NextStep;
 use certdesk_engine::{Error, ErrorKind, Problem};
 use serde::Serialize;
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(optional_fields)]
 pub struct CommandError {
     /// `input`: the user fixes the form; `remote`: the CA or network; `local`: this machine.
     pub kind: ErrorKind,
@@ -15,8 +18,12 @@ pub struct CommandError {
     /// The CA's problem document, when the CA refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<Box<Problem>>,
+    /// What to do besides what the message says, for the page to offer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_step: Option<NextStep>,
     /// Each rejected domain name with its reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<_>")]
     pub names: Vec<NameError>,
 }
 
@@ -26,6 +33,7 @@ impl From<Error> for CommandError {
             kind: e.kind(),
             message: e.to_string(),
             problem: e.problem().cloned().map(Box::new),
+            next_step: e.next_step(),
             names: match e {
                 Error::Names(names) => names,
                 _ => Vec::new(),

@@ -3,6 +3,8 @@
 //! `certdesk_engine`. The engine holds all state and rules; the commands in [`commands`] each make
 //! one engine call.
 
+#[macro_use]
+mod command_list;
 pub mod commands;
 pub mod datadir;
 pub mod error;
@@ -23,66 +25,19 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
     tauri::generate_context!("../tauri.conf.json")
 }
 
-/// Every command the page may call. `build.rs` lists the same names for the capability file.
+/// The names of every command the page may call (`command_list.rs`).
+pub const COMMANDS: &[&str] = with_commands!(command_names);
+
+/// Every command the page may call (`command_list.rs`).
 pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
     use commands::*;
-    tauri::generate_handler![
-        app::app_info,
-        app::choose_data_dir,
-        app::restart,
-        app::autostart_enabled,
-        app::set_autostart,
-        accounts::accounts,
-        accounts::ca_terms,
-        accounts::register_account,
-        accounts::import_account,
-        accounts::update_account_email,
-        accounts::export_account_key,
-        accounts::delete_account,
-        accounts::deactivate_account,
-        dns::dns_providers,
-        dns::dns_accounts,
-        dns::save_dns_account,
-        dns::delete_dns_account,
-        dns::set_dns_account_enabled,
-        dns::test_dns_account,
-        dns::assign_dns,
-        deploy::deploy_kinds,
-        deploy::deployments,
-        deploy::save_deployment,
-        deploy::delete_deployment,
-        deploy::test_deployment,
-        deploy::deploy_now,
-        deploy::set_deploy,
-        requests::check_names,
-        requests::create_request,
-        requests::requests,
-        requests::request,
-        requests::verify,
-        requests::new_challenge,
-        requests::save_request,
-        requests::set_fallback,
-        certs::certs,
-        certs::cert_details,
-        certs::history,
-        certs::export_cert,
-        certs::renew,
-        certs::renew_due,
-        renewal::renewal_health,
-        certs::revoke,
-        certs::delete_cert,
-        damaged::damaged,
-        settings::settings,
-        settings::save_settings,
-        mail::send_test_mail,
-        mail::mail_cert,
-        agent::agents,
-        agent::agent_fingerprint,
-        agent::pair_agent,
-        agent::remove_agent,
-        agent::agent_package,
-        agent::agent_examples,
-    ]
+    // The handler takes the list's paths as they are; `use commands::*` resolves them.
+    macro_rules! handler {
+        ($($module:ident::$command:ident),* $(,)?) => {
+            tauri::generate_handler![$($module::$command),*]
+        };
+    }
+    with_commands!(handler)
 }
 
 /// The plugins the app and its tests share: dialogs for the file pickers, start at login.

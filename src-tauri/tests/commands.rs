@@ -17,7 +17,9 @@ macro_rules! env {
     };
 }
 
-#[path = "../../tests/common/mod.rs"]
+// The app's tests use a few of the end-to-end fixtures; the rest is dead code here.
+#[path = "../../tests/e2e/common/mod.rs"]
+#[allow(dead_code, unused_imports)]
 mod common;
 
 use std::path::Path;
@@ -26,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use certdesk_app::datadir::Source;
 use certdesk_app::AppState;
-use common::{openssl, require_keychain, Pebble, TempDir};
+use common::{openssl, require_keychain, Http01, Pebble, TempDir};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
@@ -475,10 +477,13 @@ fn write(path: &str, text: &str) -> String {
 
 #[test]
 fn accounts_requests_and_certificates_through_their_whole_life_against_pebble() {
-    let pebble = Pebble::builder().challtestsrv_http01().start();
+    let pebble = Pebble::builder().http01(Http01::Challtestsrv).start();
     let app = TestApp::new();
     quiet_settings(&app);
-    let root = write(&app.path("pebble-root.pem"), &pebble.ca_root_pem());
+    let root = write(
+        &app.path("pebble-root.pem"),
+        &std::fs::read_to_string(pebble.ca_root_path()).expect("read Pebble's root"),
+    );
     let ca = json!({ "kind": "directory", "url": pebble.directory_url() });
 
     // Account: terms, refusals with the engine's words, registration.

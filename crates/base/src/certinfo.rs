@@ -9,6 +9,7 @@ use crate::keys::PrivateKey;
 
 /// What a certificate says about itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CertInfo {
     /// Serial number, lower-case hex without separators.
     pub serial: String,
@@ -16,8 +17,10 @@ pub struct CertInfo {
     pub issuer: String,
     pub names: Vec<String>,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub not_before: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub not_after: OffsetDateTime,
     /// "RSA 2048", "ECDSA P-256", …
     pub key_type: String,

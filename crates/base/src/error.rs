@@ -8,6 +8,8 @@ use serde::Serialize;
 /// The CA's problem document (RFC 8555 §6.7, RFC 7807), kept whole: type, detail, status and the
 /// per-identifier subproblems.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(optional_fields))]
 pub struct Problem {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
@@ -16,6 +18,7 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<_>"))]
     pub subproblems: Vec<Subproblem>,
     /// The CA's `Retry-After` header with the problem, in seconds from its answer: a
     /// `rateLimited` CA (RFC 8555 §6.6) or an overloaded one says when to ask again.
@@ -25,6 +28,8 @@ pub struct Problem {
 
 /// One identifier's part of a [`Problem`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(optional_fields))]
 pub struct Subproblem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
@@ -75,6 +80,7 @@ impl fmt::Display for Problem {
 
 /// A rejected domain name and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NameError {
     pub name: String,
     pub reason: String,
@@ -83,6 +89,7 @@ pub struct NameError {
 /// Which face of the failure the user must act on; the CLI maps it to its exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ErrorKind {
     /// The user's input is wrong: fix it and try again (CLI exit 1).
     Input,

@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 
 /// The kinds of key a certificate can be issued for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum KeyAlgorithm {
     #[serde(rename = "rsa2048")]
     Rsa2048,
@@ -111,6 +112,7 @@ impl FromStr for KeyAlgorithm {
 /// The hash a CSR (and so, with most CAs, the certificate request) is signed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SignatureAlgorithm {
     Sha256,
     Sha384,

@@ -34,6 +34,7 @@ pub const MAX_LABEL_LEN: usize = 63;
 /// How the names will be proven to the CA. It matters here because the CA issues a wildcard
 /// only to whoever controls the DNS zone, so wildcards need dns-01.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ChallengeType {
     /// A file served over HTTP on port 80 of each name (RFC 8555 §8.3).
     #[serde(rename = "http-01")]
@@ -93,6 +94,7 @@ impl FromStr for ChallengeType {
 /// newer Public Suffix List or policy changed its mind about an old name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DomainName(String);
 
 impl DomainName {

@@ -10,6 +10,7 @@ use crate::names::ChallengeType;
 /// snake case, because the window receives it as it is serialised here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum NextStep {
     /// Publish each of the order's `challenge`s by hand, then verify. `declined`: the request's
     /// mapping does not answer dns-01 (and it has no DNS account), which is why by hand.
@@ -53,6 +54,7 @@ pub enum NextStep {
 /// Who publishes the TXT records when the administrator verifies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "publisher", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Publisher {
     /// The request's DNS account.
     DnsAccount { account: String },
@@ -68,6 +70,7 @@ pub enum Publisher {
 /// A request's deploy mapping that does not answer dns-01, and where the `dns_command` that
 /// would make it is set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Dns01Declined {
     pub mapping: String,
     pub source: Dns01Source,
@@ -76,6 +79,7 @@ pub struct Dns01Declined {
 /// Where a kind of deploy mapping learns whether it answers dns-01.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Dns01Source {
     /// The mapping's own fields (an SSH mapping's `dns_command`): known when it is saved.
     Mapping,
@@ -88,6 +92,7 @@ pub enum Dns01Source {
 /// What a validation publishes that may stay behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Leftover {
     /// dns-01 TXT records.
     TxtRecords,

@@ -14,6 +14,7 @@ pub const LETS_ENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt
 /// Which CA an account lives at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "url")]
+#[derive(ts_rs::TS)]
 pub enum Ca {
     LetsEncrypt,
     LetsEncryptStaging,

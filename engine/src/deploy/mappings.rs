@@ -25,7 +25,7 @@ use crate::vault::Sealed;
 use crate::Engine;
 
 /// The outcome of a mapping's latest deployment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct LastDeploy {
     pub ok: bool,
     /// The certificate (repository id) that was deployed.
@@ -33,11 +33,13 @@ pub struct LastDeploy {
     /// What happened, in words: the summary, or the error.
     pub message: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub at: OffsetDateTime,
 }
 
 /// What the faces show of a mapping.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct MappingInfo {
     pub name: String,
     /// `ssh` or `agent`.
@@ -56,7 +58,8 @@ pub struct MappingInfo {
 }
 
 /// A mapping form as submitted, for a new mapping or an edit.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct MappingForm {
     /// The mapping being edited (it may be renamed); none for a new one.
     #[serde(default)]

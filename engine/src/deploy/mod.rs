@@ -109,7 +109,8 @@ impl TxtKeyAuthorizations {
 }
 
 /// What a successful deployment did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct Deployed {
     /// One line for the deploy history, e.g. "3 files to web1:22, nginx reloaded, serving 0a1b…".
     pub summary: String,
@@ -118,7 +119,7 @@ pub struct Deployed {
 }
 
 /// A server identity seen by [`DeployTarget::test`] that the mapping does not pin yet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Pin {
     /// The mapping field that pins it, e.g. `host_key_sha256`.
     pub field: &'static str,
@@ -127,7 +128,8 @@ pub struct Pin {
 }
 
 /// The outcome of [`DeployTarget::test`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct Probe {
     /// What was checked, in words (e.g. "logged in to web1:22 as deploy; /var/www writable").
     pub summary: String,

@@ -15,6 +15,7 @@ use crate::Engine;
 /// The forms a certificate can be mailed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(ts_rs::TS)]
 pub enum MailFormat {
     /// Certificate, chain and private key in a password-protected PKCS#12 keystore.
     Pkcs12,
@@ -95,7 +96,8 @@ impl FromStr for MailFormat {
 }
 
 /// A certificate mail as the administrator asked for it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct CertMail {
     pub to: String,
     pub format: MailFormat,

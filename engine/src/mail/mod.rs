@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::Engine;
 
 /// A mail the SMTP server accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct MailSent {
     /// `host:port` of the server that took it.
     pub server: String,

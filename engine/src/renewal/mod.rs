@@ -62,6 +62,7 @@ struct Runs {
 /// What happened to one certificate in a pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum Action {
     /// A new version is saved.
     Renewed,
@@ -74,7 +75,8 @@ pub enum Action {
 }
 
 /// The outcome of one certificate in a pass of [`Engine::renew_due_once`].
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
 pub struct RenewalOutcome {
     pub id: String,
     pub names: Vec<String>,
@@ -94,18 +96,22 @@ pub struct RenewalOutcome {
         with = "time::serde::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
+    #[ts(as = "Option<String>")]
     pub next_attempt: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub not_after: OffsetDateTime,
 }
 
 /// One saved certificate as the scheduler sees it. It crosses the control socket
 /// ([`crate::control`]) for a dry run; the fields the pass itself needs do not.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct Planned {
     pub id: String,
     pub names: Vec<String>,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub not_after: OffsetDateTime,
     /// When it renews and why; none when it never renews on its own.
     pub plan: Option<Plan>,
@@ -119,6 +125,7 @@ pub struct Planned {
         with = "time::serde::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
+    #[ts(as = "Option<String>")]
     pub last_attempt: Option<OffsetDateTime>,
     /// No attempt before this (backoff after failures, the CA's rate limit, the daily guard).
     #[serde(
@@ -126,6 +133,7 @@ pub struct Planned {
         with = "time::serde::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
+    #[ts(as = "Option<String>")]
     pub next_attempt: Option<OffsetDateTime>,
     /// Why there is no attempt before `next_attempt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -166,23 +174,29 @@ impl Planned {
 }
 
 /// One pass: what it did, and when the next one has work.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct PassReport {
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub at: OffsetDateTime,
     pub outcomes: Vec<RenewalOutcome>,
     /// The soonest time a certificate is due after this pass.
     #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(as = "Option<String>")]
     pub next_due: Option<OffsetDateTime>,
     /// Certificates whose time has come that wait (`held_by` says why, `next_attempt` until
     /// when): a backoff, the CA's rate limit, or the daily guard.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<_>")]
     pub held: Vec<Planned>,
     /// E-mail notices that could not be sent (the renewals stand).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<_>")]
     pub mail_errors: Vec<String>,
     /// Certificates and requests whose records do not read: left out of the pass.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<_>")]
     pub skipped: Vec<Damaged>,
 }
 
@@ -209,11 +223,14 @@ impl PassReport {
 }
 
 /// The scheduler's health for the app: its runs and every certificate whose renewal is failing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct Health {
     #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(as = "Option<String>")]
     pub last_run: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(as = "Option<String>")]
     pub next_run: Option<OffsetDateTime>,
     pub failing: Vec<Planned>,
     /// The damaged records the last pass skipped (the scheduler's or "Renew due now").

@@ -281,6 +281,7 @@ impl RenewalRecord {
 /// Why a certificate that is due waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum Hold {
     /// Failed attempts in a row: the backoff before the next one.
     Backoff,

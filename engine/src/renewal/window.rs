@@ -25,18 +25,22 @@ pub struct AriWindow {
 /// Why a certificate renews when it does; shown by `certdesk renew --due --dry-run`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum Reason {
     /// A time inside the CA's suggested window.
     Ari {
         #[serde(with = "time::serde::rfc3339")]
+        #[ts(type = "string")]
         start: OffsetDateTime,
         #[serde(with = "time::serde::rfc3339")]
+        #[ts(type = "string")]
         end: OffsetDateTime,
     },
     /// The CA's window lies in the past: it wants the certificate replaced now (revocation,
     /// incident).
     AriNow {
         #[serde(with = "time::serde::rfc3339")]
+        #[ts(type = "string")]
         end: OffsetDateTime,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         explanation_url: Option<String>,
@@ -96,9 +100,10 @@ pub(crate) fn short(t: OffsetDateTime) -> String {
 }
 
 /// When a certificate is due and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Plan {
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub at: OffsetDateTime,
     pub reason: Reason,
 }

@@ -4,13 +4,15 @@ use certdesk_engine::account::{AccountInfo, CaTerms, Eab, Registration};
 use certdesk_engine::acme::Ca;
 use serde::Deserialize;
 use tauri::State;
+use ts_rs::TS;
 
 use super::{path_from, read_optional, read_text};
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 
 /// The CA as the form chooses it: a preset, or a directory URL.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
+#[ts(optional_fields = nullable)]
 pub struct CaForm {
     /// `lets_encrypt`, `lets_encrypt_staging` or `directory`.
     pub kind: String,
@@ -29,7 +31,8 @@ impl CaForm {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
+#[ts(optional_fields = nullable)]
 pub struct RegisterForm {
     pub name: String,
     pub email: String,
@@ -44,7 +47,8 @@ pub struct RegisterForm {
     pub agree_tos: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
+#[ts(optional_fields = nullable)]
 pub struct ImportForm {
     pub name: String,
     pub key_path: String,

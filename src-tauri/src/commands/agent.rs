@@ -7,12 +7,13 @@ use certdesk_engine::agents::AgentStatus;
 use certdesk_engine::deploy::mappings::MappingInfo;
 use serde::Serialize;
 use tauri::State;
+use ts_rs::TS;
 
 use crate::error::CmdResult;
 use crate::state::AppState;
 
 /// A new pairing, with the token the page shows once and never gets again.
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct PairedAgent {
     pub mapping: MappingInfo,
     pub token: String,

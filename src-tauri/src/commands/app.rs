@@ -5,12 +5,14 @@ use certdesk_engine::request::RequestInfo;
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_autostart::ManagerExt;
+use ts_rs::TS;
 
 use crate::datadir::{self, Source};
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
+#[ts(optional_fields = nullable)]
 pub struct AppInfo {
     pub version: &'static str,
     pub data_dir: String,

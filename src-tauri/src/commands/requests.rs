@@ -8,6 +8,7 @@ use certdesk_engine::request::{KeyPolicy, RequestInfo, RequestSpec, RequestStatu
 use certdesk_engine::Error;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime, State};
+use ts_rs::TS;
 
 use super::read_optional;
 use crate::error::CmdResult;
@@ -15,7 +16,8 @@ use crate::notify::{self, Kind};
 use crate::state::AppState;
 
 /// The live check of the names field.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
+#[ts(optional_fields = nullable)]
 pub struct NameCheck {
     /// How many entries the field holds.
     pub count: usize,
@@ -55,7 +57,8 @@ pub fn check_names(text: String, challenge: ChallengeType) -> NameCheck {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
+#[ts(optional_fields = nullable)]
 pub struct RequestForm {
     /// The names field as typed.
     pub names: String,

@@ -2,7 +2,7 @@
 // rows filter and scroll at once), a details pane, and the actions on a certificate: save its
 // keystore, export, e-mail, renew, revoke, delete, history.
 
-import { api, CertDetails, CertSummary, Damaged } from "../api";
+import { api, CertDetails, CertSummary, Damaged, ExportFormat, RevocationReason } from "../api";
 import { Ctx, Tab } from "../app";
 import { stageLine } from "../progress";
 import {
@@ -129,7 +129,7 @@ function exportDialog(d: CertDetails, ctx: Ctx, keystoreOnly: boolean): void {
         showError(error, null);
         try {
           const pw = passwordField.wrap.hidden ? undefined : password.value || undefined;
-          const written = await busy(submit, "Writing", () => api.exportCert(d.id, format.value, pw, path.input.value));
+          const written = await busy(submit, "Writing", () => api.exportCert(d.id, format.value as ExportFormat, pw, path.input.value));
           clear(
             form,
             h("p", { class: "ok", role: "status", id: "exp-done" }, `Written to ${written}.`),
@@ -231,7 +231,7 @@ function revokeDialog(d: CertDetails, ctx: Ctx, done: () => void): void {
         e.preventDefault();
         showError(error, null);
         try {
-          await busy(submit, "Revoking", () => api.revoke(d.id, reason.value));
+          await busy(submit, "Revoking", () => api.revoke(d.id, reason.value as RevocationReason));
           done();
           close();
         } catch (err) {

@@ -2,7 +2,22 @@
 // the requests with their status, and each request's challenge window: what to publish, with
 // copy buttons, then Verify, Save or New challenge.
 
-import { AccountInfo, api, Challenge, Dns01Declined, NameCheck, NextStep, RequestInfo, RequestStatus, SettingsView } from "../api";
+import {
+  AccountInfo,
+  api,
+  Challenge,
+  ChallengeType,
+  Dns01Declined,
+  KeyAlgorithm,
+  KeyPolicy,
+  KeystoreType,
+  NameCheck,
+  NextStep,
+  RequestInfo,
+  RequestStatus,
+  SettingsView,
+  SignatureAlgorithm,
+} from "../api";
 import { Ctx, Tab } from "../app";
 import {
   badge,
@@ -338,7 +353,7 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
   let checkSeq = 0;
   const check = async () => {
     const seq = ++checkSeq;
-    const result: NameCheck = await api.checkNames(names.value, challenge.value);
+    const result: NameCheck = await api.checkNames(names.value, challenge.value as ChallengeType);
     if (seq !== checkSeq) return;
     const typed = result.count;
     count.textContent =
@@ -416,13 +431,14 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
       const created = await busy(submit, "Placing the order", () =>
         api.createRequest({
           names: names.value,
-          key: key.value,
-          signature: signature.value || undefined,
-          keystore: keystore.value,
+          // The selects hold the engine's own ids (`choices`).
+          key: key.value as KeyAlgorithm,
+          signature: (signature.value || undefined) as SignatureAlgorithm | undefined,
+          keystore: keystore.value as KeystoreType,
           keystore_password: passwordField.wrap.hidden ? undefined : password.value || undefined,
-          key_policy: keyPolicy.value,
+          key_policy: keyPolicy.value as KeyPolicy,
           import_key_path: importKey.wrap.hidden ? undefined : importKey.input.value || undefined,
-          challenge: challenge.value,
+          challenge: challenge.value as ChallengeType,
           dns_account: dnsField.wrap.hidden ? undefined : dnsAccount.value || undefined,
           account: account.value || undefined,
           fallback_account: fallback.value || undefined,

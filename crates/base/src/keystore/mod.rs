@@ -90,6 +90,7 @@ fn pem_certificates(text: &str, what: &str) -> Result<Vec<Vec<u8>>> {
 /// The forms a certificate can be exported in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ExportFormat {
     /// Leaf, chain and key in one PEM file.
     Pem,
@@ -156,6 +157,7 @@ impl FromStr for ExportFormat {
 /// ids are those of its export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum KeystoreType {
     Pem,
     Pkcs12,

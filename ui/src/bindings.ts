@@ -1,0 +1,807 @@
+// Generated from the Rust types the commands take and return (ts-rs) and from the command
+// list (src-tauri/src/command_list.rs). Do not edit: run `UPDATE_BINDINGS=1 cargo test -p certdesk-app --test bindings`.
+
+/**
+ * What the faces show of an account.
+ */
+export type AccountInfo = { name: string, email: string, ca: Ca, directory_url: string, 
+/**
+ * The account's URL at the CA (its id).
+ */
+url: string, status: AccountStatus, created: string, 
+/**
+ * An extra root trusted for this CA's TLS (a private CA, Pebble).
+ */
+ca_root_pem?: string, };
+
+export type AccountStatus = "active" | "deactivated";
+
+/**
+ * What happened to one certificate in a pass.
+ */
+export type Action = "renewed" | "waiting" | "failed" | "reminder";
+
+/**
+ * What [`write`] produced.
+ */
+export type AgentPackage = { 
+/**
+ * Where the package was written.
+ */
+path: string, 
+/**
+ * The folder the package unpacks into, e.g. `certdesk-agent-0.1.0`.
+ */
+folder: string, version: string, 
+/**
+ * SHA-256 of the agent binary inside (lower-case hex), as `sha256sum` prints it.
+ */
+binary_sha256: string, 
+/**
+ * The package's size in bytes.
+ */
+size: number, };
+
+/**
+ * A paired agent and its answer to a test call, or why there was none.
+ */
+export type AgentStatus = { name: string, url: string, fingerprint: string, online: boolean, 
+/**
+ * The agent's version, platform and setup in words, or what went wrong.
+ */
+message: string, };
+
+export type AppInfo = { version: string, data_dir: string, 
+/**
+ * Where the data folder came from; `env` cannot be changed in Settings.
+ */
+data_dir_source: Source, 
+/**
+ * Why the data folder could not be opened; everything else is unavailable then.
+ */
+open_error?: CommandError | null, 
+/**
+ * Requests cut off by a crash or kill, and what to do about each (`next_step`).
+ */
+interrupted: Array<RequestInfo>, choices: Choices, };
+
+/**
+ * Which CA an account lives at.
+ */
+export type Ca = { "kind": "lets_encrypt" } | { "kind": "lets_encrypt_staging" } | { "kind": "directory", "url": string };
+
+export type CaChoice = { 
+/**
+ * `lets_encrypt`, `lets_encrypt_staging` or `directory` (a URL the user gives).
+ */
+kind: string, label: string, url?: string, };
+
+/**
+ * The CA as the form chooses it: a preset, or a directory URL.
+ */
+export type CaForm = { 
+/**
+ * `lets_encrypt`, `lets_encrypt_staging` or `directory`.
+ */
+kind: string, url?: string | null, };
+
+/**
+ * What `Engine::terms` tells before registering.
+ */
+export type CaTerms = { directory_url: string, terms_of_service?: string | null, external_account_required: boolean, profiles: Array<string>, };
+
+export type CertDetails = { 
+/**
+ * The leaf, PEM.
+ */
+certificate_pem: string, 
+/**
+ * The issuers, leaf excluded, nearest first.
+ */
+chain: Array<CertInfo>, revoked?: Revocation, 
+/**
+ * The request's settings (key, keystore, challenge, key policy); none if it was removed.
+ */
+request?: RequestInfo, id: string, days_left: number, status: CertStatus, versions: number, 
+/**
+ * Serial number, lower-case hex without separators.
+ */
+serial: string, subject: string, issuer: string, names: Array<string>, not_before: string, not_after: string, 
+/**
+ * "RSA 2048", "ECDSA P-256", …
+ */
+key_type: string, sha256_fingerprint: string, };
+
+/**
+ * What a certificate says about itself.
+ */
+export type CertInfo = { 
+/**
+ * Serial number, lower-case hex without separators.
+ */
+serial: string, subject: string, issuer: string, names: Array<string>, not_before: string, not_after: string, 
+/**
+ * "RSA 2048", "ECDSA P-256", …
+ */
+key_type: string, sha256_fingerprint: string, };
+
+/**
+ * A certificate mail as the administrator asked for it.
+ */
+export type CertMail = { to: string, format: MailFormat, 
+/**
+ * The keystore's password; none uses the request's keystore password.
+ */
+password?: string | null, 
+/**
+ * The administrator's words above the description of the attachment.
+ */
+message?: string | null, };
+
+export type CertStatus = "valid" | "expired" | "revoked";
+
+/**
+ * A row of the repository list: the current version of an entry.
+ */
+export type CertSummary = { id: string, days_left: number, status: CertStatus, versions: number, 
+/**
+ * Serial number, lower-case hex without separators.
+ */
+serial: string, subject: string, issuer: string, names: Array<string>, not_before: string, not_after: string, 
+/**
+ * "RSA 2048", "ECDSA P-256", …
+ */
+key_type: string, sha256_fingerprint: string, };
+
+/**
+ * One issued certificate of a repository entry.
+ */
+export type CertVersion = { certificate_pem: string, 
+/**
+ * The issuers, leaf excluded.
+ */
+chain_pem: string, saved: string, revoked?: Revocation, 
+/**
+ * The account, and so the CA, whose order it came from. Versions saved before certdesk
+ * recorded it have none: they came from the request's own account.
+ */
+issued_by?: IssuedBy, 
+/**
+ * Serial number, lower-case hex without separators.
+ */
+serial: string, subject: string, issuer: string, names: Array<string>, not_before: string, not_after: string, 
+/**
+ * "RSA 2048", "ECDSA P-256", …
+ */
+key_type: string, sha256_fingerprint: string, };
+
+/**
+ * How the names will be proven to the CA. It matters here because the CA issues a wildcard
+ * only to whoever controls the DNS zone, so wildcards need dns-01.
+ */
+export type ChallengeType = "http-01" | "dns-01";
+
+export type Choice = { id: string, label: string, };
+
+export type Choices = { keys: Array<KeyChoice>, signatures: Array<Choice>, keystores: Array<FormatChoice>, export_formats: Array<FormatChoice>, challenges: Array<Choice>, key_policies: Array<Choice>, revocation_reasons: Array<Choice>, cas: Array<CaChoice>, max_names: number, };
+
+export type CommandError = { 
+/**
+ * `input`: the user fixes the form; `remote`: the CA or network; `local`: this machine.
+ */
+kind: ErrorKind, 
+/**
+ * The engine's message, which says what to do.
+ */
+message: string, 
+/**
+ * The CA's problem document, when the CA refused.
+ */
+problem?: Problem, 
+/**
+ * Each rejected domain name with its reason.
+ */
+names?: Array<NameError>, };
+
+/**
+ * A record that could not be read: its key and what failed.
+ */
+export type Damaged = { id: string, damaged: string, };
+
+/**
+ * What a successful deployment did.
+ */
+export type Deployed = { 
+/**
+ * One line for the deploy history, e.g. "3 files to web1:22, nginx reloaded, serving 0a1b…".
+ */
+summary: string, 
+/**
+ * The serial the server presented after the reload (lower-case hex), when it was checked.
+ */
+served_serial?: string | null, };
+
+/**
+ * A request's deploy mapping that does not answer dns-01, and where the `dns_command` that
+ * would make it is set.
+ */
+export type Dns01Declined = { mapping: string, source: Dns01Source, };
+
+/**
+ * Where a kind of deploy mapping learns whether it answers dns-01.
+ */
+export type Dns01Source = "mapping" | "server";
+
+/**
+ * A DNS account form as submitted, for a new account or an edit.
+ */
+export type DnsAccountForm = { 
+/**
+ * The account being edited (it may be renamed); none for a new one.
+ */
+original_name?: string | null, name: string, provider: string, enabled: boolean, fields: { [key in string]: string }, secrets: { [key in string]: SecretChange }, };
+
+/**
+ * What the faces show of a DNS account.
+ */
+export type DnsAccountInfo = { name: string, provider: string, enabled: boolean, 
+/**
+ * The non-secret fields.
+ */
+fields: { [key in string]: string }, 
+/**
+ * The names of the secret fields that hold a value.
+ */
+secrets_set: Array<string>, };
+
+/**
+ * A validated domain name: lower-case ASCII (punycode for an internationalised name), without a
+ * trailing dot, maybe with a leading `*.` wildcard label.
+ *
+ * [`validate`] is the only way to make one from user input. Deserialisation does not validate
+ * again, on purpose: names come back from certdesk's own store, where they were saved after
+ * validation, and re-checking them on load would make stored certificates unreadable whenever a
+ * newer Public Suffix List or policy changed its mind about an old name.
+ */
+export type DomainName = string;
+
+/**
+ * Which face of the failure the user must act on; the CLI maps it to its exit code.
+ */
+export type ErrorKind = "input" | "remote" | "local";
+
+/**
+ * An example configuration, in the package and in the Windows Agent tab's install steps.
+ */
+export type ExampleConfig = { 
+/**
+ * Its file name in the package.
+ */
+file: string, 
+/**
+ * What it sets up, as the tab introduces it.
+ */
+title: string, config: string, };
+
+/**
+ * The forms a certificate can be exported in.
+ */
+export type ExportFormat = "pem" | "key" | "der" | "pkcs12" | "jks";
+
+/**
+ * One field of a configuration.
+ */
+export type FieldSpec = { 
+/**
+ * The key in the configuration, e.g. `api_token`.
+ */
+name: string, label: string, 
+/**
+ * Kept in the keychain and never shown again once saved.
+ */
+secret: boolean, required: boolean, 
+/**
+ * One sentence on where to find the value.
+ */
+help: string, };
+
+export type FormatChoice = { id: string, label: string, extension: string, needs_password: boolean, };
+
+/**
+ * The scheduler's health for the app: its runs and every certificate whose renewal is failing.
+ */
+export type Health = { last_run?: string | null, next_run?: string | null, failing: Array<Planned>, 
+/**
+ * The damaged records the last pass skipped (the scheduler's or "Renew due now").
+ */
+skipped: Array<Damaged>, };
+
+/**
+ * Why a certificate that is due waits.
+ */
+export type Hold = "backoff" | "ca_asked" | "daily_limit";
+
+export type ImportForm = { name: string, key_path: string, ca: CaForm, ca_root_path?: string | null, };
+
+/**
+ * Which ACME account (and CA directory) issued a version.
+ */
+export type IssuedBy = { account: string, directory_url: string, };
+
+/**
+ * The kinds of key a certificate can be issued for.
+ */
+export type KeyAlgorithm = "rsa2048" | "rsa3072" | "rsa4096" | "p256" | "p384";
+
+export type KeyChoice = { id: string, label: string, 
+/**
+ * The signature ids this key can sign with; the first is the default.
+ */
+signatures: Array<string>, };
+
+/**
+ * What to do with the private key when the certificate is renewed.
+ */
+export type KeyPolicy = "new" | "same" | "import";
+
+/**
+ * The keystore a certificate request asks for; it decides the file certdesk keeps current. Its
+ * ids are those of its export format.
+ */
+export type KeystoreType = "pem" | "pkcs12" | "jks";
+
+/**
+ * The outcome of a mapping's latest deployment.
+ */
+export type LastDeploy = { ok: boolean, 
+/**
+ * The certificate (repository id) that was deployed.
+ */
+cert: string, 
+/**
+ * What happened, in words: the summary, or the error.
+ */
+message: string, at: string, };
+
+/**
+ * What a validation publishes that may stay behind.
+ */
+export type Leftover = "txt_records" | "http01_tokens";
+
+/**
+ * The listings that show damaged records (named in snake case by the app's page).
+ */
+export type Listed = "accounts" | "requests" | "certificates" | "dns_accounts" | "deployments";
+
+/**
+ * The forms a certificate can be mailed in.
+ */
+export type MailFormat = "pkcs12" | "jks" | "pem";
+
+/**
+ * A mail the SMTP server accepted.
+ */
+export type MailSent = { 
+/**
+ * `host:port` of the server that took it.
+ */
+server: string, from: string, to: string, subject: string, };
+
+/**
+ * A mapping form as submitted, for a new mapping or an edit.
+ */
+export type MappingForm = { 
+/**
+ * The mapping being edited (it may be renamed); none for a new one.
+ */
+original_name?: string | null, name: string, kind: string, fields: { [key in string]: string }, secrets: { [key in string]: SecretChange }, };
+
+/**
+ * What the faces show of a mapping.
+ */
+export type MappingInfo = { name: string, 
+/**
+ * `ssh` or `agent`.
+ */
+kind: string, 
+/**
+ * The non-secret fields.
+ */
+fields: { [key in string]: string }, 
+/**
+ * The names of the secret fields that hold a value.
+ */
+secrets_set: Array<string>, last_deploy?: LastDeploy | null, 
+/**
+ * How the mapping publishes dns-01 TXT records, in words; none when it does not (dns-01 then
+ * goes to the request's DNS account, else to the administrator). An agent's answer is the
+ * one it gave last (see [`Dns01Source::Server`]).
+ */
+dns01?: string | null, };
+
+/**
+ * The live check of the names field.
+ */
+export type NameCheck = { 
+/**
+ * How many entries the field holds.
+ */
+count: number, 
+/**
+ * The names as they will be sent (punycode, lower-case), when all are valid.
+ */
+names: Array<string>, 
+/**
+ * Each rejected entry with its reason.
+ */
+errors: Array<NameError>, 
+/**
+ * A problem with the list as a whole (empty, too many names).
+ */
+message?: string | null, };
+
+/**
+ * A rejected domain name and why.
+ */
+export type NameError = { name: string, reason: string, };
+
+/**
+ * The step a request waits for, with the data a face needs to offer it. Tagged by `step`, in
+ * snake case, because the window receives it as it is serialised here.
+ */
+export type NextStep = { "step": "publish", request: string, challenge: ChallengeType, declined?: Dns01Declined | null, } | { "step": "verify", request: string, by: Publisher, } | { "step": "resume", request: string, cause: string, } | { "step": "save", request: string, } | { "step": "new_challenge", request: string, cause?: string | null, } | { "step": "renew", cert: string, } | { "step": "deploy", mapping: string, cert: string, } | { "step": "remove_leftovers", leftover: Leftover, cause: string, then?: NextStep | null, } | { "step": "worded", text: string, };
+
+/**
+ * A challenge of the current order and where it stands at the CA.
+ */
+export type OrderChallenge = { 
+/**
+ * `pending`, `valid` (also when the CA reused an earlier authorization) or `invalid`.
+ */
+status: string, } & ({ "type": "http-01", domain: string, token: string, key_authorization: string, url: string, } | { "type": "dns-01", domain: string, record_name: string, record_value: string, 
+/**
+ * `token.THUMBPRINT` (RFC 8555 §8.4), whose digest `record_value` is: what an agent is
+ * sent, so that it can refuse an account it was not paired with. Empty in orders placed
+ * before certdesk kept it.
+ */
+key_authorization: string, });
+
+/**
+ * A new pairing, with the token the page shows once and never gets again.
+ */
+export type PairedAgent = { mapping: MappingInfo, token: string, };
+
+/**
+ * One pass: what it did, and when the next one has work.
+ */
+export type PassReport = { at: string, outcomes: Array<RenewalOutcome>, 
+/**
+ * The soonest time a certificate is due after this pass.
+ */
+next_due?: string | null, 
+/**
+ * Certificates whose time has come that wait (`held_by` says why, `next_attempt` until
+ * when): a backoff, the CA's rate limit, or the daily guard.
+ */
+held?: Array<Planned>, 
+/**
+ * E-mail notices that could not be sent (the renewals stand).
+ */
+mail_errors?: Array<string>, 
+/**
+ * Certificates and requests whose records do not read: left out of the pass.
+ */
+skipped?: Array<Damaged>, };
+
+/**
+ * A server identity seen by [`DeployTarget::test`] that the mapping does not pin yet.
+ */
+export type Pin = { 
+/**
+ * The mapping field that pins it, e.g. `host_key_sha256`.
+ */
+field: string, 
+/**
+ * The value to store there when the administrator accepts it.
+ */
+value: string, };
+
+/**
+ * When a certificate is due and why.
+ */
+export type Plan = { at: string, reason: Reason, };
+
+/**
+ * One saved certificate as the scheduler sees it. It crosses the control socket
+ * ([`crate::control`]) for a dry run; the fields the pass itself needs do not.
+ */
+export type Planned = { id: string, names: Array<string>, not_after: string, 
+/**
+ * When it renews and why; none when it never renews on its own.
+ */
+plan?: Plan | null, 
+/**
+ * Renewed without the administrator (built-in responder, deploy mapping or DNS account);
+ * otherwise the administrator is reminded.
+ */
+automated: boolean, 
+/**
+ * Failed attempts in a row.
+ */
+failures: number, last_attempt?: string | null, 
+/**
+ * No attempt before this (backoff after failures, the CA's rate limit, the daily guard).
+ */
+next_attempt?: string | null, 
+/**
+ * Why there is no attempt before `next_attempt`.
+ */
+held_by?: Hold | null, last_error?: string | null, };
+
+/**
+ * The outcome of [`DeployTarget::test`].
+ */
+export type Probe = { 
+/**
+ * What was checked, in words (e.g. "logged in to web1:22 as deploy; /var/www writable").
+ */
+summary: string, unpinned?: Pin, };
+
+/**
+ * The CA's problem document (RFC 8555 §6.7, RFC 7807), kept whole: type, detail, status and the
+ * per-identifier subproblems.
+ */
+export type Problem = { type?: string, detail?: string, status?: number, subproblems?: Array<Subproblem>, 
+/**
+ * The CA's `Retry-After` header with the problem, in seconds from its answer: a
+ * `rateLimited` CA (RFC 8555 §6.6) or an overloaded one says when to ask again.
+ */
+retry_after_secs?: number, };
+
+/**
+ * `dns::ProviderSpec` as its hand-written `Serialize` writes it (the spec itself holds the
+ * provider's constructor). [`shapes_match_the_engine`] checks the two agree.
+ */
+export type ProviderSpec = { id: string, label: string, 
+/**
+ * The least privilege to grant the credentials.
+ */
+privilege: string, fields: Array<FieldSpec>, };
+
+/**
+ * Who publishes the TXT records when the administrator verifies.
+ */
+export type Publisher = { "publisher": "dns_account", account: string, } | { "publisher": "mapping", mapping: string, } | { "publisher": "dns_account_instead", declined: Dns01Declined, account: string, };
+
+/**
+ * Why a certificate renews when it does; shown by `certdesk renew --due --dry-run`.
+ */
+export type Reason = { "rule": "ari", start: string, end: string, } | { "rule": "ari_now", end: string, explanation_url?: string | null, } | { "rule": "lifetime", lifetime_days: number, } | { "rule": "setting", days: number, } | { "rule": "revoked" };
+
+export type RegisterForm = { name: string, email: string, ca: CaForm, 
+/**
+ * A PEM file with an extra root for the CA's HTTPS (a private CA).
+ */
+ca_root_path?: string | null, eab_kid?: string | null, eab_hmac?: string | null, agree_tos: boolean, };
+
+/**
+ * The outcome of one certificate in a pass of [`Engine::renew_due_once`].
+ */
+export type RenewalOutcome = { id: string, names: Array<string>, action: Action, 
+/**
+ * Why it was due.
+ */
+reason: Reason, 
+/**
+ * The request after the renewal: `renewed` when it went through, `pending` when its
+ * challenges wait to be published by hand.
+ */
+request?: RequestInfo, 
+/**
+ * Why the renewal failed, in words.
+ */
+error?: string, 
+/**
+ * When a failed renewal is tried again.
+ */
+next_attempt?: string, not_after: string, };
+
+export type RequestForm = { 
+/**
+ * The names field as typed.
+ */
+names: string, key: KeyAlgorithm, signature?: SignatureAlgorithm | null, keystore: KeystoreType, 
+/**
+ * Sealed by the engine at once; never sent back to the page.
+ */
+keystore_password?: string | null, key_policy: KeyPolicy, 
+/**
+ * The PEM file of the key to import, read here so the key never passes through the page.
+ */
+import_key_path?: string | null, challenge: ChallengeType, 
+/**
+ * The DNS account that publishes the dns-01 records; none: by hand.
+ */
+dns_account?: string | null, account?: string | null, 
+/**
+ * An account at another CA that renews after failures in a row; none: no fallback.
+ */
+fallback_account?: string | null, profile?: string | null, };
+
+/**
+ * What the faces show of a request.
+ */
+export type RequestInfo = { id: string, 
+/**
+ * The first name is the common name; all are SANs.
+ */
+names: Array<DomainName>, account: string, 
+/**
+ * The account (at another CA) that places a renewal's order after
+ * [`FALLBACK_AFTER`](crate::renewal::FALLBACK_AFTER) failed attempts in a row at `account`.
+ * `account` stays the request's CA: the next renewal goes there first again.
+ */
+fallback_account?: string, 
+/**
+ * The account the current order was placed with, when not `account` (a renewal by the
+ * fallback): the order is driven, and its certificate revoked and asked about (ARI), there.
+ */
+order_account?: string, key: KeyAlgorithm, signature: SignatureAlgorithm, keystore: KeystoreType, key_policy: KeyPolicy, challenge_type: ChallengeType, 
+/**
+ * Publishes the dns-01 records of every order (and renewal) of this request.
+ */
+dns_account?: string, profile?: string, preferred_chain?: string, 
+/**
+ * The deploy mapping that publishes the http-01 tokens of every order (and renewal) on the
+ * end server, and installs the certificate there.
+ */
+deploy?: string, 
+/**
+ * Deploy through `deploy` after validation (saving the certificate) and every renewal.
+ */
+auto_deploy: boolean, status: RequestStatus, 
+/**
+ * The RFC 9773 identifier of the certificate the current order replaces (a scheduled
+ * renewal at a CA with ARI), sent as the order's `replaces`.
+ */
+replaces?: string, order_url?: string, challenges: Array<OrderChallenge>, 
+/**
+ * The CA's problem document when the request failed, whole.
+ */
+problem?: Problem, 
+/**
+ * What the administrator should do next; each face words it.
+ */
+next_step?: NextStep, created: string, updated: string, };
+
+/**
+ * Where a request stands. The faces show these as badges.
+ */
+export type RequestStatus = "created" | "pending" | "verifying" | "available" | "failed" | "saved" | "renewed" | "revoked";
+
+export type Revocation = { reason: RevocationReason, at: string, };
+
+/**
+ * The RFC 5280 reasons an administrator may give.
+ */
+export type RevocationReason = "unspecified" | "keyCompromise" | "superseded" | "cessationOfOperation" | "affiliationChanged";
+
+/**
+ * What to do with a stored secret when a form is saved.
+ */
+export type SecretChange = { "action": "keep" } | { "action": "set", "value": string } | { "action": "clear" };
+
+/**
+ * A settings form as submitted: the view's fields plus what to do with the SMTP password.
+ */
+export type SettingsUpdate = { renew_days_before: number, notify_issued: boolean, notify_failed: boolean, notify_renewed: boolean, http_listen?: string | null, smtp: SmtpUpdate, };
+
+/**
+ * The settings as the faces see them (no secrets).
+ */
+export type SettingsView = { 
+/**
+ * Renew a certificate once it has this many days left or fewer; 0: when the CA's renewal
+ * information (ARI) suggests, or with a third of its lifetime left.
+ */
+renew_days_before: number, notify_issued: boolean, notify_failed: boolean, notify_renewed: boolean, 
+/**
+ * Where the built-in http-01 responder listens during verification (`IP:PORT`); none means
+ * the administrator publishes the tokens.
+ */
+http_listen?: string | null, smtp: SmtpView, };
+
+/**
+ * The hash a CSR (and so, with most CAs, the certificate request) is signed with.
+ */
+export type SignatureAlgorithm = "sha256" | "sha384" | "sha512";
+
+/**
+ * How the connection to the SMTP server is protected.
+ */
+export type SmtpSecurity = "starttls" | "tls" | "none";
+
+export type SmtpUpdate = { host: string, port: number, username: string, from: string, to: string, security: SmtpSecurity, digest: boolean, password: SecretChange, };
+
+export type SmtpView = { host: string, port: number, username: string, from: string, to: string, security: SmtpSecurity, 
+/**
+ * Collect renewal notices into one mail a day instead of one mail each.
+ */
+digest: boolean, 
+/**
+ * A password is stored (it is never shown again).
+ */
+password_set: boolean, };
+
+export type Source = "env" | "chosen" | "default";
+
+/**
+ * One identifier's part of a [`Problem`].
+ */
+export type Subproblem = { identifier?: string, type?: string, detail?: string, };
+
+/**
+ * `deploy::TargetSpec` (a kind of deploy mapping and its form) as its `Serialize` writes it.
+ */
+export type TargetSpec = { kind: string, label: string, fields: Array<FieldSpec>, };
+
+/** Every command the page may invoke. */
+export const COMMANDS = [
+  "app_info",
+  "choose_data_dir",
+  "restart",
+  "autostart_enabled",
+  "set_autostart",
+  "accounts",
+  "ca_terms",
+  "register_account",
+  "import_account",
+  "update_account_email",
+  "export_account_key",
+  "delete_account",
+  "deactivate_account",
+  "dns_providers",
+  "dns_accounts",
+  "save_dns_account",
+  "delete_dns_account",
+  "set_dns_account_enabled",
+  "test_dns_account",
+  "assign_dns",
+  "deploy_kinds",
+  "deployments",
+  "save_deployment",
+  "delete_deployment",
+  "test_deployment",
+  "deploy_now",
+  "set_deploy",
+  "check_names",
+  "create_request",
+  "requests",
+  "request",
+  "verify",
+  "new_challenge",
+  "save_request",
+  "set_fallback",
+  "certs",
+  "cert_details",
+  "history",
+  "export_cert",
+  "renew",
+  "renew_due",
+  "renewal_health",
+  "revoke",
+  "delete_cert",
+  "damaged",
+  "settings",
+  "save_settings",
+  "send_test_mail",
+  "mail_cert",
+  "agents",
+  "agent_fingerprint",
+  "pair_agent",
+  "remove_agent",
+  "agent_package",
+  "agent_examples",
+] as const;
+
+export type Command = (typeof COMMANDS)[number];
