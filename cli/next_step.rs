@@ -3,8 +3,11 @@
 //! engine's tagged value.
 
 use certdesk_engine::names::ChallengeType;
-use certdesk_engine::next_step::{Dns01Declined, Dns01Source, Leftover, NextStep, Publisher};
+use certdesk_engine::next_step::{
+    Dns01Declined, Dns01Source, Leftover, Listing, NextStep, Publisher,
+};
 use certdesk_engine::request::RequestInfo;
+use certdesk_engine::Error;
 use serde::{Serialize, Serializer};
 
 /// `step` as the CLI says it: what to do, with the command to run.
@@ -77,7 +80,25 @@ pub fn words(step: &NextStep) -> String {
                 None => note,
             }
         }
+        NextStep::SeeList { listing } => match listing {
+            Listing::Accounts => "see `certdesk account show` for the accounts there are".into(),
+            Listing::Requests => "see `certdesk request list`".into(),
+            Listing::Certificates => {
+                "see `certdesk cert list`; a request's certificate is listed once it is saved"
+                    .into()
+            }
+            Listing::DnsAccounts => "see `certdesk dns list`".into(),
+            Listing::Deployments => "see `certdesk deploy list`".into(),
+        },
         NextStep::Worded { text } => text.clone(),
+    }
+}
+
+/// An error as the CLI prints it: the engine's message, then its next step in [`words`].
+pub fn error_message(e: &Error) -> String {
+    match e.next_step() {
+        Some(step) => format!("{e}: {}", words(&step)),
+        None => e.to_string(),
     }
 }
 
@@ -227,6 +248,29 @@ mod tests {
         for (step, said) in cases {
             assert_eq!(words(&step), said);
         }
+    }
+
+    #[test]
+    fn a_missing_thing_points_to_its_listing() {
+        let missing = |listing| Error::NotFound {
+            what: "request",
+            id: "r9".into(),
+            listing,
+        };
+        assert_eq!(
+            error_message(&missing(Listing::Requests)),
+            "no request named \"r9\": see `certdesk request list`"
+        );
+        assert_eq!(
+            error_message(&missing(Listing::Certificates)),
+            "no request named \"r9\": see `certdesk cert list`; a request's certificate is \
+             listed once it is saved"
+        );
+        assert_eq!(
+            error_message(&Error::input("bad")),
+            "bad",
+            "an error without a step is its message"
+        );
     }
 
     #[test]

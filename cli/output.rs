@@ -94,11 +94,11 @@ impl Out {
     }
 
     pub fn error_json(e: &Error) -> serde_json::Value {
-        json!({"error": {"kind": e.kind(), "message": e.to_string(), "problem": e.problem()}})
+        json!({"error": {"kind": e.kind(), "message": next_step::error_message(e), "problem": e.problem()}})
     }
 
     pub fn error(&self, e: &Error) -> ExitCode {
-        tell!("error: {e}");
+        tell!("error: {}", next_step::error_message(e));
         if self.json {
             self.print_json(&Self::error_json(e));
         }
@@ -340,7 +340,7 @@ impl Out {
                 Ok(info) if !self.json => self.request(info),
                 Ok(_) => {}
                 Err(e) => {
-                    tell!("error: request {label}: {e}");
+                    tell!("error: request {label}: {}", next_step::error_message(e));
                     worst = worst.max(exit_code(e.kind()));
                 }
             }

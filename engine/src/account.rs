@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use crate::acme::{self, AcmeHttp, Ca};
 use crate::error::{Error, Result};
 use crate::keys::{KeyAlgorithm, PrivateKey};
+use crate::next_step::Listing;
 use crate::sealing::Sealing;
 use crate::store::{Change, Record, Table};
 use crate::vault::{Place, Sealed};
@@ -385,7 +386,7 @@ impl Engine {
                 .ok_or(Error::NotFound {
                     what: "account",
                     id: name.to_owned(),
-                    hint: "see `certdesk account show` for the accounts there are",
+                    listing: Listing::Accounts,
                 });
         }
         let mut all = self.store.list::<AccountRecord>()?;

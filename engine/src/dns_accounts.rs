@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dns::{self, Config, ProviderSpec};
 use crate::error::{Error, Result};
+use crate::next_step::Listing;
 use crate::request::RequestRecord;
 use crate::settings::SecretChange;
 use crate::store::{Change, Record, Table};
@@ -266,7 +267,7 @@ fn not_found(name: &str) -> Error {
     Error::NotFound {
         what: "DNS account",
         id: name.to_owned(),
-        hint: "see `certdesk dns list`",
+        listing: Listing::DnsAccounts,
     }
 }
 

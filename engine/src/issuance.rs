@@ -19,7 +19,7 @@ use crate::error::{Error, Problem, Result, Subproblem};
 use crate::http01::Http01Responder;
 use crate::keys::PrivateKey;
 use crate::names::ChallengeType;
-use crate::next_step::{Dns01Declined, Leftover, NextStep, Publisher};
+use crate::next_step::{Dns01Declined, Leftover, Listing, NextStep, Publisher};
 use crate::progress::Stage;
 use crate::repository::CertRecord;
 use crate::request::{
@@ -129,7 +129,7 @@ impl Engine {
         self.store.get::<RequestRecord>(id)?.ok_or(Error::NotFound {
             what: "request",
             id: id.to_owned(),
-            hint: "see `certdesk request list`",
+            listing: Listing::Requests,
         })
     }
 

@@ -10,6 +10,7 @@ use crate::certinfo::{self, CertInfo};
 use crate::error::{Error, Result};
 use crate::keys::PrivateKey;
 use crate::keystore::{keystore_for, CertBundle, ExportFormat};
+use crate::next_step::Listing;
 use crate::request::{RequestRecord, RequestStatus};
 use crate::sealing::Sealing;
 use crate::store::{Change, Record, Table};
@@ -262,7 +263,7 @@ impl Engine {
         self.store.get::<CertRecord>(id)?.ok_or(Error::NotFound {
             what: "certificate",
             id: id.to_owned(),
-            hint: "see `certdesk cert list`; a request's certificate is listed once it is saved",
+            listing: Listing::Certificates,
         })
     }
 

@@ -20,7 +20,7 @@ pub struct CommandError {
     pub problem: Option<Box<Problem>>,
     /// What to do besides what the message says, for the page to offer.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_step: Option<NextStep>,
+    pub next_step: Option<Box<NextStep>>,
     /// Each rejected domain name with its reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[ts(optional, as = "Option<_>")]
@@ -33,7 +33,7 @@ impl From<Error> for CommandError {
             kind: e.kind(),
             message: e.to_string(),
             problem: e.problem().cloned().map(Box::new),
-            next_step: e.next_step(),
+            next_step: e.next_step().map(Box::new),
             names: match e {
                 Error::Names(names) => names,
                 _ => Vec::new(),

@@ -199,6 +199,10 @@ message: string,
  */
 problem?: Problem, 
 /**
+ * What to do besides what the message says, for the page to offer.
+ */
+next_step?: NextStep, 
+/**
  * Each rejected domain name with its reason.
  */
 names?: Array<NameError>, };
@@ -374,6 +378,11 @@ export type Leftover = "txt_records" | "http01_tokens";
 export type Listed = "accounts" | "requests" | "certificates" | "dns_accounts" | "deployments";
 
 /**
+ * The things certdesk lists, each in its own place of a face.
+ */
+export type Listing = "accounts" | "requests" | "certificates" | "dns_accounts" | "deployments";
+
+/**
  * The forms a certificate can be mailed in.
  */
 export type MailFormat = "pkcs12" | "jks" | "pem";
@@ -449,7 +458,7 @@ export type NameError = { name: string, reason: string, };
  * The step a request waits for, with the data a face needs to offer it. Tagged by `step`, in
  * snake case, because the window receives it as it is serialised here.
  */
-export type NextStep = { "step": "publish", request: string, challenge: ChallengeType, declined?: Dns01Declined | null, } | { "step": "verify", request: string, by: Publisher, } | { "step": "resume", request: string, cause: string, } | { "step": "save", request: string, } | { "step": "new_challenge", request: string, cause?: string | null, } | { "step": "renew", cert: string, } | { "step": "deploy", mapping: string, cert: string, } | { "step": "remove_leftovers", leftover: Leftover, cause: string, then?: NextStep | null, } | { "step": "worded", text: string, };
+export type NextStep = { "step": "publish", request: string, challenge: ChallengeType, declined?: Dns01Declined | null, } | { "step": "verify", request: string, by: Publisher, } | { "step": "resume", request: string, cause: string, } | { "step": "save", request: string, } | { "step": "new_challenge", request: string, cause?: string | null, } | { "step": "renew", cert: string, } | { "step": "deploy", mapping: string, cert: string, } | { "step": "remove_leftovers", leftover: Leftover, cause: string, then?: NextStep | null, } | { "step": "see_list", listing: Listing, } | { "step": "worded", text: string, };
 
 /**
  * A challenge of the current order and where it stands at the CA.

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::next_step::{Listing, NextStep};
+
 /// The CA's problem document (RFC 8555 §6.7, RFC 7807), kept whole: type, detail, status and the
 /// per-identifier subproblems.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -107,12 +109,12 @@ pub enum Error {
     /// One or more names of a request were rejected; each is listed with its reason.
     #[error("{}", format_names(.0))]
     Names(Vec<NameError>),
-    /// A thing the user named does not exist.
-    #[error("no {what} named {id:?}: {hint}")]
+    /// A thing the user named does not exist; the things there are are in `listing`.
+    #[error("no {what} named {id:?}")]
     NotFound {
         what: &'static str,
         id: String,
-        hint: &'static str,
+        listing: Listing,
     },
     /// The CA answered with a problem document.
     #[error("the CA refused: {0}")]
@@ -219,6 +221,15 @@ impl Error {
     /// whole step is worth doing again (a CA under load, or Pebble's deliberate rejections).
     pub fn is_bad_nonce(&self) -> bool {
         matches!(self, Self::Ca(p) if p.is_bad_nonce())
+    }
+
+    /// What the administrator does about the error besides what its message says, for each
+    /// face to word.
+    pub fn next_step(&self) -> Option<NextStep> {
+        match self {
+            Self::NotFound { listing, .. } => Some(NextStep::SeeList { listing: *listing }),
+            _ => None,
+        }
     }
 
     /// The CA's problem document, when the CA refused.

@@ -47,6 +47,8 @@ pub enum NextStep {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         then: Option<Box<NextStep>>,
     },
+    /// Look through the things of `listing`: the one named is not there.
+    SeeList { listing: Listing },
     /// A step stored in words by an older certdesk, shown as it was.
     Worded { text: String },
 }
@@ -87,6 +89,19 @@ pub enum Dns01Source {
     /// a test of the mapping, and remembered with the mapping for the faces and the renewal
     /// plan.
     Server,
+}
+
+/// The things certdesk lists, each in its own place of a face.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum Listing {
+    Accounts,
+    Requests,
+    /// Saved certificates: a request's is listed once it is saved.
+    Certificates,
+    DnsAccounts,
+    Deployments,
 }
 
 /// What a validation publishes that may stay behind.

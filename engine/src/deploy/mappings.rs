@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::form::FieldSpec;
 use crate::keystore::CertBundle;
 use crate::names::ChallengeType;
-use crate::next_step::{NextStep, Publisher};
+use crate::next_step::{Listing, NextStep, Publisher};
 use crate::request::{RequestInfo, RequestRecord, RequestStatus};
 use crate::settings::SecretChange;
 use crate::store::{Change, Record, Table};
@@ -138,7 +138,7 @@ impl Engine {
             .ok_or_else(|| Error::NotFound {
                 what: "deploy mapping",
                 id: name.to_owned(),
-                hint: "see `certdesk deploy list`",
+                listing: Listing::Deployments,
             })
     }
 

@@ -11,6 +11,7 @@ import {
   KeyAlgorithm,
   KeyPolicy,
   KeystoreType,
+  Listing,
   NameCheck,
   NextStep,
   RequestInfo,
@@ -187,10 +188,21 @@ function stepView(step: NextStep, does: StepActions): { text: string; button?: S
       const then = step.then ? stepView(step.then, does) : null;
       return then ? { text: `${then.text} ${left}`, button: then.button } : { text: left };
     }
+    case "see_list":
+      return { text: `Look it up in the list of ${LISTED[step.listing]}.` };
     case "worded":
       return null;
   }
 }
+
+/** Each listing by what it lists, for a next step that points to one. */
+const LISTED: Record<Listing, string> = {
+  accounts: "ACME accounts",
+  requests: "requests",
+  certificates: "certificates (a request's is listed once it is saved)",
+  dns_accounts: "DNS accounts",
+  deployments: "deploy mappings",
+};
 
 /** The challenge window of one request. */
 function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): void {
