@@ -19,10 +19,10 @@ use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNIN
 
 use crate::account::AccountStatus;
 use crate::agent_api::{self, ApiError, Health, Http01Token, InstallBundle, Installed, TxtChange};
-use crate::body::{read_limited, BodyError};
 use crate::deploy::agent::{FINGERPRINT_FIELD, KIND, TOKEN_FIELD, URL_FIELD};
 use crate::deploy::mappings::{MappingForm, MappingInfo};
 use crate::deploy::served::{Accept, PresentedCertificate};
+use crate::dns::body::{read_limited, BodyError};
 use crate::error::{Error, Result};
 use crate::keys::PrivateKey;
 use crate::settings::SecretChange;

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -13,44 +12,8 @@ use crate::settings::SecretChange;
 use crate::store::Table;
 use crate::vault::{Place, Sealed, Vault};
 
-/// One field of a configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct FieldSpec {
-    /// The key in the configuration, e.g. `api_token`.
-    pub name: &'static str,
-    pub label: &'static str,
-    /// Kept in the keychain and never shown again once saved.
-    pub secret: bool,
-    pub required: bool,
-    /// One sentence on where to find the value.
-    pub help: &'static str,
-}
-
-impl FieldSpec {
-    pub const fn new(name: &'static str, label: &'static str, help: &'static str) -> Self {
-        Self {
-            name,
-            label,
-            secret: false,
-            required: true,
-            help,
-        }
-    }
-
-    pub const fn secret(self) -> Self {
-        Self {
-            secret: true,
-            ..self
-        }
-    }
-
-    pub const fn optional(self) -> Self {
-        Self {
-            required: false,
-            ..self
-        }
-    }
-}
+/// Declared in certdesk-base, below the DNS providers that declare their fields with it too.
+pub use certdesk_base::field::FieldSpec;
 
 /// A configuration file's JSON object as a form: secret fields are set, the others given as they
 /// are. Lists of strings become comma-separated text and other structures their JSON. `fields`

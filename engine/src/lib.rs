@@ -5,12 +5,10 @@ pub mod account;
 pub mod acme;
 pub mod agent_package;
 pub mod agents;
-mod body;
 pub mod choices;
 pub mod control;
 pub mod deploy;
 pub mod details;
-pub mod dns;
 pub mod dns_accounts;
 pub mod form;
 pub mod http01;
@@ -31,6 +29,9 @@ pub mod vault;
 pub use certdesk_base::{
     agent_api, certinfo, error, escape, keys, keystore, names, next_step, serve, shell,
 };
+
+/// The DNS providers and their lookups are a crate below the engine; here at their old path.
+pub use certdesk_dns as dns;
 
 use std::path::Path;
 

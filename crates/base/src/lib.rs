@@ -12,6 +12,7 @@ pub mod deploy;
 pub mod dns;
 pub mod error;
 pub mod escape;
+pub mod field;
 pub mod http01;
 pub mod keys;
 pub mod keystore;

@@ -15,7 +15,7 @@ use hickory_client::proto::rr::{DNSClass, Name, RData, RecordType};
 use hickory_client::proto::runtime::TokioRuntimeProvider;
 use hickory_client::proto::udp::UdpClientStream;
 
-use crate::error::{Error, Result};
+use certdesk_base::error::{Error, Result};
 
 /// One query waits this long for an answer.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(5);

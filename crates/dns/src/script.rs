@@ -3,7 +3,7 @@
 
 use super::command::{Action, DnsCommand};
 use super::{provider_error, Config, DnsProvider, FieldSpec, ProviderSpec, TxtSet};
-use crate::error::{Error, Result};
+use certdesk_base::error::{Error, Result};
 
 pub(super) const SPEC: ProviderSpec = ProviderSpec {
     id: "script",

@@ -14,7 +14,7 @@ use url::Url;
 use zeroize::Zeroizing;
 
 use super::{http, provider_error, Config, DnsProvider, FieldSpec, ProviderSpec, TxtSet};
-use crate::error::{Error, Result};
+use certdesk_base::error::{Error, Result};
 
 pub(super) const SPEC: ProviderSpec = ProviderSpec {
     id: "azure",

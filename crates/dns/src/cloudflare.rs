@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{http, provider_error, Config, DnsProvider, FieldSpec, ProviderSpec, TxtSet};
-use crate::error::{Error, Result};
+use certdesk_base::error::{Error, Result};
 
 pub(super) const SPEC: ProviderSpec = ProviderSpec {
     id: "cloudflare",

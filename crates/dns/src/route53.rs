@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::{http, provider_error, Config, DnsProvider, FieldSpec, ProviderSpec, TxtSet};
-use crate::error::{Error, Result};
+use certdesk_base::error::{Error, Result};
 
 pub(super) const SPEC: ProviderSpec = ProviderSpec {
     id: "route53",

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use super::{provider_error, Config};
 use crate::body::{read_limited, BodyError};
-use crate::error::{Error, Result};
+use certdesk_base::error::{Error, Result};
 
 /// One API call may take this long before the provider counts as unreachable: reqwest's total
 /// timeout runs from connecting until the body has been read, so a provider that drips its answer

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::lookup::{self, Lookup, Nameserver};
 use super::{DnsProvider, TxtSet};
-use crate::error::{Error, Result};
+use certdesk_base::error::{Error, Result};
 
 /// The first propagation check comes quickly (an API that writes to its nameservers directly is
 /// often done at once); later ones back off to this.
@@ -15,7 +15,7 @@ const MAX_POLL: Duration = Duration::from_secs(5);
 /// The records a request published. [`Publication::cleanup`] removes them; it is async, so it
 /// cannot run on drop: callers clean up on every path (and a kill leaves the values for the next
 /// cleanup of the same names).
-pub(crate) struct Publication {
+pub struct Publication {
     provider: Box<dyn DnsProvider>,
     sets: Vec<TxtSet>,
 }

@@ -15,7 +15,7 @@ use hickory_client::proto::xfer::DnsResponse;
 use hickory_client::proto::ProtoError;
 
 use super::tsig_legacy::{LegacyMac, LegacySigner};
-use crate::error::{Error, Result};
+use certdesk_base::error::{Error, Result};
 
 /// How long a signed update stays valid (RFC 8945 recommends 300 s).
 pub(super) const FUDGE: u16 = 300;

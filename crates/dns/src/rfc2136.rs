@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::lookup::parse_name;
 use super::tsig::{Key, TsigError, FUDGE};
 use super::{provider_error, Config, DnsProvider, FieldSpec, ProviderSpec, TxtSet};
-use crate::error::{Error, Result};
+use certdesk_base::error::{Error, Result};
 
 pub(super) const SPEC: ProviderSpec = ProviderSpec {
     id: "rfc2136",

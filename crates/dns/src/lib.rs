@@ -4,8 +4,12 @@
 //! A provider is one file here with a [`ProviderSpec`]: its id, its form (fields as data, which
 //! the CLI checks and the DNS tab draws) and a constructor for its [`DnsProvider`]. Adding a
 //! provider is that file plus one line in [`PROVIDERS`].
+//!
+//! This crate sits between certdesk-base and the engine: it needs nothing of the engine's, and the
+//! agent, which links only certdesk-base, links none of its HTTP and DNS clients.
 
 mod azure;
+pub mod body;
 mod cloudflare;
 mod cloudns;
 mod godaddy;
@@ -25,14 +29,15 @@ use serde::ser::SerializeStruct;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
+use certdesk_base::error::{Error, Result};
 
 pub use certdesk_base::dns::{command, TxtSet};
 
-pub(crate) use publish::Publication;
+/// Public for the engine's issuance, which publishes a request's dns-01 records through it.
+pub use publish::Publication;
 
 /// The field declarations are shared with deploy mappings.
-pub use crate::form::FieldSpec;
+pub use certdesk_base::field::FieldSpec;
 
 /// Every provider certdesk can publish TXT records with, in the order the faces list them.
 pub const PROVIDERS: &[ProviderSpec] = &[
