@@ -6,9 +6,8 @@ use certdesk_engine::names::ChallengeType;
 use certdesk_engine::next_step::{
     Dns01Declined, Dns01Source, Leftover, Listing, NextStep, Publisher,
 };
-use certdesk_engine::request::RequestInfo;
 use certdesk_engine::Error;
-use serde::{Serialize, Serializer};
+use serde_json::Value;
 
 /// `step` as the CLI says it: what to do, with the command to run.
 pub fn words(step: &NextStep) -> String {
@@ -114,17 +113,61 @@ fn declined_words(declined: &Dns01Declined) -> String {
     format!("mapping {name:?} does not answer dns-01 ({fix})")
 }
 
-/// A request as `--json` prints it: the engine's fields, its next step in [`words`].
-pub struct Worded<'a>(pub &'a RequestInfo);
-
-impl Serialize for Worded<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut value = serde_json::to_value(self.0).map_err(serde::ser::Error::custom)?;
-        if let (Some(step), Some(fields)) = (&self.0.next_step, value.as_object_mut()) {
-            fields.insert("next_step".into(), words(step).into());
+/// `json` as serde_json wrote it (compact or pretty), with every `next_step` object that is a
+/// [`NextStep`] replaced by its [`words`]: what `--json` prints holds requests alone, in lists
+/// and inside renewal outcomes. Everything else stays as written, in its order. A key's quotes
+/// are bare only outside strings, so the key cannot be matched inside a value.
+pub fn word_json(json: &str) -> String {
+    const KEY: &str = "\"next_step\":";
+    let mut out = String::with_capacity(json.len());
+    let mut rest = json;
+    while let Some(at) = rest.find(KEY) {
+        let value_at = at + KEY.len();
+        let (head, tail) = rest.split_at(value_at);
+        out.push_str(head);
+        let blank = tail.len() - tail.trim_start().len();
+        let object = &tail[blank..];
+        let step = object_len(object).and_then(|len| {
+            let step = serde_json::from_str::<NextStep>(&object[..len]).ok()?;
+            Some((len, step))
+        });
+        match step {
+            Some((len, step)) => {
+                out.push_str(&tail[..blank]);
+                out.push_str(&Value::from(words(&step)).to_string());
+                rest = &object[len..];
+            }
+            None => rest = tail,
         }
-        value.serialize(s)
     }
+    out.push_str(rest);
+    out
+}
+
+/// The length of the JSON object `text` starts with, if it starts with one.
+fn object_len(text: &str) -> Option<usize> {
+    if !text.starts_with('{') {
+        return None;
+    }
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, c) in text.char_indices() {
+        match (in_string, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_string = false,
+            (true, false, _) => {}
+            (false, _, '"') => in_string = true,
+            (false, _, '{' | '[') => depth += 1,
+            (false, _, '}' | ']') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            (false, _, _) => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -271,6 +314,32 @@ mod tests {
             "bad",
             "an error without a step is its message"
         );
+    }
+
+    #[test]
+    fn json_holds_the_words_wherever_a_request_is() {
+        let step = NextStep::Save {
+            request: "r1".into(),
+        };
+        let report = serde_json::json!({
+            "outcomes": [{"id": "r1", "request": {"id": "r1", "next_step": step, "z": 1}}],
+            "text": "\"next_step\": {\"step\": \"save\"}",
+            "other": {"next_step": "already words"},
+        });
+        let said = "save it to the repository: `certdesk cert save r1`";
+        for json in [
+            serde_json::to_string(&report).expect("serialises"),
+            serde_json::to_string_pretty(&report).expect("serialises"),
+        ] {
+            let worded: Value = serde_json::from_str(&word_json(&json)).expect("still JSON");
+            assert_eq!(
+                worded["outcomes"][0]["request"]["next_step"], said,
+                "{json}"
+            );
+            assert_eq!(worded["outcomes"][0]["request"]["z"], 1);
+            assert_eq!(worded["text"], report["text"], "a string is left alone");
+            assert_eq!(worded["other"], report["other"]);
+        }
     }
 
     #[test]

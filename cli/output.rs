@@ -30,7 +30,7 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::broadcast::Receiver;
 
-use crate::next_step::{self, Worded};
+use crate::next_step;
 
 /// Stops a background printer when the command is done.
 pub struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -88,7 +88,7 @@ impl Out {
 
     fn print_json(&self, value: &impl Serialize) {
         match serde_json::to_string_pretty(value) {
-            Ok(text) => line(false, &escape::json(&text)),
+            Ok(text) => line(false, &escape::json(&next_step::word_json(&text))),
             Err(e) => tell!("error: cannot print JSON: {e}"),
         }
     }
@@ -146,7 +146,7 @@ impl Out {
             return say!("{text}");
         }
         match serde_json::to_string(value) {
-            Ok(text) => line(false, &escape::json(&text)),
+            Ok(text) => line(false, &escape::json(&next_step::word_json(&text))),
             Err(e) => tell!("error: cannot print JSON: {e}"),
         }
     }
@@ -245,7 +245,7 @@ impl Out {
 
     pub fn request(&self, r: &RequestInfo) {
         if self.json {
-            return self.print_json(&Worded(r));
+            return self.print_json(r);
         }
         say!("request {}: {:?}", r.id, r.status);
         say!(
@@ -291,8 +291,7 @@ impl Out {
     }
 
     pub fn requests(&self, all: &[RequestInfo], damaged: &[Damaged]) {
-        let all: Vec<Worded> = all.iter().map(Worded).collect();
-        self.listing(&all, damaged, |Worded(r)| {
+        self.listing(all, damaged, |r| {
             format!(
                 "{}\t{:?}\t{}\t{}",
                 r.id,
@@ -329,7 +328,7 @@ impl Out {
             let values: Vec<_> = results
                 .iter()
                 .map(|r| match r {
-                    Ok(info) => serde_json::to_value(Worded(info)).unwrap_or_default(),
+                    Ok(info) => serde_json::to_value(info).unwrap_or_default(),
                     Err(e) => Self::error_json(e),
                 })
                 .collect();
