@@ -4,7 +4,7 @@
 //! providers with an HTTP API, BIND with the provider's fake in front of it ([`FakeSetup`]).
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
@@ -94,20 +94,10 @@ impl FakeSetup {
         }
     }
 
-    /// The account `name` of `provider` with `fields` and the fake as its endpoint, trusted
-    /// under the fake's CA, checked at BIND.
-    pub fn account(&self, provider: &'static str, name: &'static str, fields: Value) -> Account {
-        Account::new(
-            provider,
-            name,
-            merged(connection(&self.fake, &self.bind), fields),
-        )
-    }
-
-    /// `certdesk dns add` of the account `name` of `provider` with `fields`, aimed at the fake.
+    /// `certdesk dns add` of the account `name` of `provider` with `fields`, aimed at the fake
+    /// ([`connection`]).
     pub fn add(&self, provider: &'static str, name: &'static str, fields: Value) -> Output {
-        self.account(provider, name, fields)
-            .add(&self.cd, json!({}))
+        Account::new(provider, name, connection(&self.fake, &self.bind)).add(&self.cd, fields)
     }
 
     /// `certdesk request create` for `names` through the account `account`, saved.
@@ -115,9 +105,11 @@ impl FakeSetup {
         issue_dns(&self.cd, account, names)
     }
 
-    /// The fake's TXT records by name, as its state file has them.
+    /// The fake's TXT records by name, as its state file has them; `{}` before any change.
     pub fn fake_txt(&self) -> Value {
-        fake_txt(&self.state)
+        fs::read_to_string(&self.state)
+            .map(|s| serde_json::from_str(&s).expect("state JSON"))
+            .unwrap_or_else(|_| json!({}))
     }
 }
 
@@ -129,13 +121,6 @@ pub fn connection(fake: &FakeApi, bind: &Bind) -> Value {
         "ca_certificate": fake.ca_path(),
         "nameservers": [bind.addr()],
     })
-}
-
-/// The TXT records a fake wrote to its state file `path`, by name; `{}` before any change.
-pub fn fake_txt(path: &Path) -> Value {
-    fs::read_to_string(path)
-        .map(|s| serde_json::from_str(&s).expect("state JSON"))
-        .unwrap_or_else(|_| json!({}))
 }
 
 /// `base` with each of `over`'s fields set over it.
