@@ -249,7 +249,7 @@ impl Engine {
             new_order = new_order.profile(profile);
         }
         if let Some(replaces) = &info.replaces {
-            new_order = new_order.replaces(crate::renewal::ari_identifier(replaces)?);
+            new_order = new_order.replaces(crate::acme::ari::identifier(replaces)?);
         }
         let mut order = account
             .new_order(&new_order)

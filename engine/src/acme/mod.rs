@@ -1,11 +1,13 @@
 //! Talking to the CA: instant-acme plus what it lacks (directory meta, timeouts and retries, the
 //! checks on what the CA sends) and the mapping of its errors onto certdesk's.
 
+pub(crate) mod ari;
 pub(crate) mod chains;
 pub mod checks;
 pub mod directory;
 pub mod http;
 
+pub use ari::AriWindow;
 pub use directory::{fetch_meta, Ca, DirectoryMeta};
 pub use http::AcmeHttp;
 

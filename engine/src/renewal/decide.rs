@@ -162,8 +162,9 @@ mod tests {
     use time::Duration;
 
     use super::*;
+    use crate::acme::AriWindow;
     use crate::renewal::state::{FALLBACK_AFTER, MAX_ORDERS_PER_DAY};
-    use crate::renewal::window::{AriWindow, Plan};
+    use crate::renewal::window::Plan;
 
     fn t0() -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("a valid time")

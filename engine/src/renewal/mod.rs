@@ -1,10 +1,9 @@
 //! Renewal of saved certificates on their own: when each one is due ([`window`]), what the CA's
-//! renewal information says ([`ari`]), what the scheduler remembers between passes ([`state`]) and
-//! the task that runs the passes ([`scheduler`]). One pass is [`Engine::renew_due_once`]; the
-//! app's scheduler, the tray's "Renew due now" and `certdesk renew --due` all run it, so there is
-//! one meaning of "due".
+//! renewal information said ([`crate::acme::ari`] asks), what the scheduler remembers between
+//! passes ([`state`]) and the task that runs the passes ([`scheduler`]). One pass is
+//! [`Engine::renew_due_once`]; the app's scheduler, the tray's "Renew due now" and `certdesk renew
+//! --due` all run it, so there is one meaning of "due".
 
-mod ari;
 mod decide;
 mod fallback;
 pub mod scheduler;
@@ -18,6 +17,7 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::acme::ari;
 use crate::error::{Error, Result};
 use crate::http01::Http01Responder;
 use crate::issuance::Caller;
@@ -28,11 +28,10 @@ use crate::request::{RequestInfo, RequestStatus};
 use crate::store::{Change, Damaged, Record, Table};
 use crate::Engine;
 
-pub(crate) use ari::identifier as ari_identifier;
 use decide::{decide, Attempt, Order, Step};
 use state::RenewalRecord;
 pub use state::{Hold, FALLBACK_AFTER};
-pub use window::{AriWindow, Plan, Reason, Validity};
+pub use window::{Plan, Reason, Validity};
 
 /// Renewals of one pass that run at once: enough to renew a large repository in minutes, few
 /// enough not to look like an attack to the CA.

@@ -9,8 +9,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use super::ari::Answer;
-use super::window::AriWindow;
+use crate::acme::ari::{Answer, AriWindow};
 use crate::error::Problem;
 use crate::store::{Record, Table};
 

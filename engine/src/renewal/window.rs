@@ -8,19 +8,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
+use crate::acme::ari::AriWindow;
 use crate::repository::{Revocation, RevocationReason};
-
-/// A suggested renewal window as the CA last answered it (RFC 9773 §4.2).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AriWindow {
-    #[serde(with = "time::serde::rfc3339")]
-    pub start: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub end: OffsetDateTime,
-    /// The CA's page explaining the window (e.g. a mass revocation notice).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub explanation_url: Option<String>,
-}
 
 /// Why a certificate renews when it does; shown by `certdesk renew --due --dry-run`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

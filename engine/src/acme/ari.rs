@@ -8,7 +8,9 @@ use base64::Engine as _;
 use instant_acme::CertificateIdentifier;
 use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
 
-use super::window::AriWindow;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
 use crate::error::{Error, Result};
 
 /// The RFC 9773 §4.1 identifier of a certificate (`base64url(AKI keyIdentifier).base64url(serial
@@ -41,6 +43,18 @@ pub(crate) fn identifier(id: &str) -> Result<CertificateIdentifier<'_>> {
         authority_key_identifier: Cow::Borrowed(aki),
         serial: Cow::Borrowed(serial),
     })
+}
+
+/// A suggested renewal window as the CA last answered it (RFC 9773 §4.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AriWindow {
+    #[serde(with = "time::serde::rfc3339")]
+    pub start: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub end: OffsetDateTime,
+    /// The CA's page explaining the window (e.g. a mass revocation notice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation_url: Option<String>,
 }
 
 /// What the CA said about one certificate.
