@@ -24,8 +24,8 @@ use crate::deploy::mappings::{MappingForm, MappingInfo};
 use crate::deploy::served::{Accept, PresentedCertificate};
 use crate::dns::body::{read_limited, BodyError};
 use crate::error::{Error, Result};
+use crate::form::SecretChange;
 use crate::keys::PrivateKey;
-use crate::settings::SecretChange;
 use crate::Engine;
 
 /// An agent call may take this long, its answer's body included (an install runs the server's

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::dns::{self, Config, ProviderSpec};
 use crate::error::{Error, Result};
+use crate::form::SecretChange;
 use crate::next_step::Listing;
 use crate::request::RequestRecord;
-use crate::settings::SecretChange;
 use crate::store::{Change, Record, Table};
 use crate::vault::Sealed;
 use crate::Engine;

@@ -5,15 +5,28 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::settings::SecretChange;
 use crate::store::Table;
 use crate::vault::{Place, Sealed, Vault};
 
 /// Declared in certdesk-base, below the DNS providers that declare their fields with it too.
 pub use certdesk_base::field::FieldSpec;
+
+/// What to do with a stored secret when a form is saved: a secret field of a DNS account or a
+/// deploy mapping, or the SMTP password.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "action", content = "value", rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
+pub enum SecretChange {
+    /// Leave it as it is (the form showed "set" and the field was not touched).
+    #[default]
+    Keep,
+    Set(String),
+    Clear,
+}
 
 /// A configuration file's JSON object as a form: secret fields are set, the others given as they
 /// are. Lists of strings become comma-separated text and other structures their JSON. `fields`

@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::form::SecretChange;
 use crate::store::{Change, Record, Table};
 use crate::vault::{Place, Sealed};
 use crate::Engine;
@@ -144,18 +145,6 @@ fn security_or_starttls_flag<'de, D: Deserializer<'de>>(
         Either::Flag(false) => SmtpSecurity::Plain,
         Either::Security(s) => s,
     })
-}
-
-/// What to do with a stored secret when a form is saved.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(tag = "action", content = "value", rename_all = "snake_case")]
-#[derive(ts_rs::TS)]
-pub enum SecretChange {
-    /// Leave it as it is (the form showed "set" and the field was not touched).
-    #[default]
-    Keep,
-    Set(String),
-    Clear,
 }
 
 /// A settings form as submitted: the view's fields plus what to do with the SMTP password.

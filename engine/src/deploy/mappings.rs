@@ -15,11 +15,11 @@ use super::{Bundle, DeployTarget, Deployed, Dns01Source, Probe, TargetConfig, Ta
 use crate::dns::Propagation;
 use crate::error::{Error, Result};
 use crate::form::FieldSpec;
+use crate::form::SecretChange;
 use crate::keystore::CertBundle;
 use crate::names::ChallengeType;
 use crate::next_step::{Listing, NextStep, Publisher};
 use crate::request::{RequestInfo, RequestRecord, RequestStatus};
-use crate::settings::SecretChange;
 use crate::store::{Change, Record, Table};
 use crate::vault::Sealed;
 use crate::Engine;
