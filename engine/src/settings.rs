@@ -6,11 +6,12 @@
 //! SMTP password is sealed like every other secret and never leaves the engine again: the faces
 //! get [`SettingsView`], which only says whether a password is set.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::form::SecretChange;
+use crate::mail::{SmtpSecurity, SmtpView};
 use crate::store::{Change, Record, Table};
 use crate::vault::{Place, Sealed};
 use crate::Engine;
@@ -42,111 +43,6 @@ pub struct SettingsView {
     pub smtp: SmtpView,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
-pub struct SmtpView {
-    pub host: String,
-    pub port: u16,
-    pub username: String,
-    pub from: String,
-    pub to: String,
-    #[serde(
-        default,
-        alias = "starttls",
-        deserialize_with = "security_or_starttls_flag"
-    )]
-    pub security: SmtpSecurity,
-    /// Collect renewal notices into one mail a day instead of one mail each.
-    #[serde(default)]
-    pub digest: bool,
-    /// A password is stored (it is never shown again).
-    pub password_set: bool,
-}
-
-/// How the connection to the SMTP server is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[derive(ts_rs::TS)]
-pub enum SmtpSecurity {
-    /// Plain connection upgraded with STARTTLS, which must succeed (usually port 587).
-    #[default]
-    Starttls,
-    /// TLS from the first byte (SMTPS, usually port 465).
-    Tls,
-    /// No encryption: only for a relay on this machine or a trusted network (port 25).
-    #[serde(rename = "none")]
-    Plain,
-}
-
-impl SmtpSecurity {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Starttls => "STARTTLS",
-            Self::Tls => "TLS",
-            Self::Plain => "no encryption",
-        }
-    }
-}
-
-impl SmtpSecurity {
-    /// A login (`username`) is refused without encryption: the password would cross the network
-    /// in clear. Checked when the settings are saved and again before a mail is sent.
-    pub(crate) fn check_login(self, username: &str) -> Result<()> {
-        if self == Self::Plain && !username.is_empty() {
-            return Err(Error::input(format!(
-                "smtp.security is none while smtp.username is {username:?}: the password would \
-                 cross the network unencrypted, which certdesk never does. Set smtp.security to \
-                 starttls (port 587) or tls (port 465), or clear smtp.username for a relay that \
-                 takes mail without a login"
-            )));
-        }
-        Ok(())
-    }
-}
-
-impl std::fmt::Display for SmtpSecurity {
-    /// The id settings and the command line use.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Starttls => "starttls",
-            Self::Tls => "tls",
-            Self::Plain => "none",
-        })
-    }
-}
-
-impl std::str::FromStr for SmtpSecurity {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "starttls" => Ok(Self::Starttls),
-            "tls" | "smtps" | "ssl" => Ok(Self::Tls),
-            "none" | "plain" => Ok(Self::Plain),
-            _ => Err(Error::input(format!(
-                "SMTP security {s:?} is not one of: starttls (port 587), tls (port 465), none \
-                 (port 25, unencrypted)"
-            ))),
-        }
-    }
-}
-
-/// Settings saved before TLS was a choice held `starttls: true|false`; they read as STARTTLS or
-/// no encryption, and forms of the older window that still send the flag keep working.
-fn security_or_starttls_flag<'de, D: Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<SmtpSecurity, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        Flag(bool),
-        Security(SmtpSecurity),
-    }
-    Ok(match Either::deserialize(d)? {
-        Either::Flag(true) => SmtpSecurity::Starttls,
-        Either::Flag(false) => SmtpSecurity::Plain,
-        Either::Security(s) => s,
-    })
-}
-
 /// A settings form as submitted: the view's fields plus what to do with the SMTP password.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[ts(optional_fields = nullable)]
@@ -169,7 +65,7 @@ pub struct SmtpUpdate {
     #[serde(
         default,
         alias = "starttls",
-        deserialize_with = "security_or_starttls_flag"
+        deserialize_with = "SmtpSecurity::or_starttls_flag"
     )]
     pub security: SmtpSecurity,
     #[serde(default)]

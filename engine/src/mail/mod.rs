@@ -11,6 +11,7 @@ use serde::Serialize;
 
 pub use certificate::{CertMail, MailFormat};
 pub use notice::Notice;
+pub use smtp::{SmtpSecurity, SmtpView};
 
 use crate::error::{Error, Result};
 use crate::Engine;
