@@ -11,7 +11,6 @@ import {
   KeyAlgorithm,
   KeyPolicy,
   KeystoreType,
-  Listing,
   NameCheck,
   NextStep,
   RequestInfo,
@@ -30,6 +29,7 @@ import {
   field,
   formatDate,
   h,
+  lookItUp,
   modal,
   problemView,
   select,
@@ -189,20 +189,11 @@ function stepView(step: NextStep, does: StepActions): { text: string; button?: S
       return then ? { text: `${then.text} ${left}`, button: then.button } : { text: left };
     }
     case "see_list":
-      return { text: `Look it up in the list of ${LISTED[step.listing]}.` };
+      return { text: lookItUp(step.listing) };
     case "worded":
       return null;
   }
 }
-
-/** Each listing by what it lists, for a next step that points to one. */
-const LISTED: Record<Listing, string> = {
-  accounts: "ACME accounts",
-  requests: "requests",
-  certificates: "certificates (a request's is listed once it is saved)",
-  dns_accounts: "DNS accounts",
-  deployments: "deploy mappings",
-};
 
 /** The challenge window of one request. */
 function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): void {
