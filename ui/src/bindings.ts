@@ -696,7 +696,8 @@ export type Revocation = { reason: RevocationReason, at: string, };
 export type RevocationReason = "unspecified" | "keyCompromise" | "superseded" | "cessationOfOperation" | "affiliationChanged";
 
 /**
- * What to do with a stored secret when a form is saved.
+ * What to do with a stored secret when a form is saved: a secret field of a DNS account or a
+ * deploy mapping, or the SMTP password.
  */
 export type SecretChange = { "action": "keep" } | { "action": "set", "value": string } | { "action": "clear" };
 
@@ -732,6 +733,9 @@ export type SmtpSecurity = "starttls" | "tls" | "none";
 
 export type SmtpUpdate = { host: string, port: number, username: string, from: string, to: string, security: SmtpSecurity, digest: boolean, password: SecretChange, };
 
+/**
+ * The SMTP server as the settings hold it and the faces see it (the password sealed apart).
+ */
 export type SmtpView = { host: string, port: number, username: string, from: string, to: string, security: SmtpSecurity, 
 /**
  * Collect renewal notices into one mail a day instead of one mail each.
