@@ -19,11 +19,12 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use certdesk_engine::account::{AccountInfo, CaTerms};
+use certdesk_engine::acme::Challenge;
 use certdesk_engine::dns::ProviderSpec;
 use certdesk_engine::dns_accounts::DnsAccountInfo;
 use certdesk_engine::progress::{Progress, Stage};
 use certdesk_engine::repository::{CertSummary, CertVersion};
-use certdesk_engine::request::{Challenge, RequestInfo};
+use certdesk_engine::request::RequestInfo;
 use certdesk_engine::store::Damaged;
 use certdesk_engine::{escape, Error, ErrorKind, Result};
 use serde::Serialize;

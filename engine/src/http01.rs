@@ -6,8 +6,8 @@ use std::sync::Arc;
 pub use certdesk_base::http01::*;
 
 use crate::acme::checks::check_token;
+use crate::acme::{Challenge, OrderChallenge};
 use crate::error::Result;
-use crate::request::{Challenge, OrderChallenge};
 
 /// Serves the http-01 challenges among `challenges` on `responder` for as long as the guard
 /// lives; none of them when one token is refused.

@@ -11,7 +11,7 @@ use instant_acme::{
 };
 use time::OffsetDateTime;
 
-use crate::acme::{self, checks};
+use crate::acme::{self, checks, Challenge, OrderChallenge};
 use crate::deploy::automation::{publish_by_hand, publishes_tokens, TxtPublisher};
 use crate::dns::lookup::Lookup;
 use crate::dns::{DnsProvider, Propagation, Publication};
@@ -22,9 +22,7 @@ use crate::names::ChallengeType;
 use crate::next_step::{Dns01Declined, Leftover, Listing, NextStep, Publisher};
 use crate::progress::Stage;
 use crate::repository::CertRecord;
-use crate::request::{
-    Challenge, KeyPolicy, OrderChallenge, RequestInfo, RequestRecord, RequestSpec, RequestStatus,
-};
+use crate::request::{KeyPolicy, RequestInfo, RequestRecord, RequestSpec, RequestStatus};
 use crate::store::Change;
 use crate::vault::Place;
 use crate::Engine;

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::acme::OrderChallenge;
 use crate::error::{Error, Problem, Result};
 use crate::keys::{KeyAlgorithm, PrivateKey, SignatureAlgorithm};
 use crate::keystore::{validate_password, KeystoreType};
@@ -63,42 +64,6 @@ impl std::str::FromStr for KeyPolicy {
             ))),
         }
     }
-}
-
-/// One challenge as the administrator must publish it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
-#[derive(ts_rs::TS)]
-pub enum Challenge {
-    /// Serve `key_authorization` at `url`.
-    #[serde(rename = "http-01")]
-    Http01 {
-        domain: String,
-        token: String,
-        key_authorization: String,
-        url: String,
-    },
-    /// Publish a TXT record `record_name` with `record_value`.
-    #[serde(rename = "dns-01")]
-    Dns01 {
-        domain: String,
-        record_name: String,
-        record_value: String,
-        /// `token.THUMBPRINT` (RFC 8555 §8.4), whose digest `record_value` is: what an agent is
-        /// sent, so that it can refuse an account it was not paired with. Empty in orders placed
-        /// before certdesk kept it.
-        #[serde(default)]
-        key_authorization: String,
-    },
-}
-
-/// A challenge of the current order and where it stands at the CA.
-#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
-pub struct OrderChallenge {
-    #[serde(flatten)]
-    pub challenge: Challenge,
-    /// `pending`, `valid` (also when the CA reused an earlier authorization) or `invalid`.
-    pub status: String,
 }
 
 /// What the administrator asks for; validated by [`Engine::create_request`](crate::Engine).

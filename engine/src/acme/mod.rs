@@ -3,11 +3,13 @@
 
 pub(crate) mod ari;
 pub(crate) mod chains;
+mod challenge;
 pub mod checks;
 pub mod directory;
 pub mod http;
 
 pub use ari::AriWindow;
+pub use challenge::{Challenge, OrderChallenge};
 pub use directory::{fetch_meta, Ca, DirectoryMeta};
 pub use http::AcmeHttp;
 

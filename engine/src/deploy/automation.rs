@@ -7,11 +7,12 @@
 //! else the administrator publishes by hand.
 
 use super::{DeployTarget, Http01Token, TxtKeyAuthorizations};
+use crate::acme::Challenge;
 use crate::dns::{DnsProvider, Propagation, TxtSet};
 use crate::error::{Error, Result};
 use crate::names::ChallengeType;
 use crate::next_step::{Dns01Declined, Leftover, NextStep};
-use crate::request::{Challenge, RequestInfo, RequestRecord};
+use crate::request::{RequestInfo, RequestRecord};
 use crate::store::Change;
 use crate::Engine;
 

@@ -53,10 +53,10 @@ pub use certdesk_base::deploy::{
     bundle, served, Bundle, FileFormat, FileSpec, BACKUP_EXTENSION, STAGED_EXTENSION,
 };
 
+use crate::acme::{Challenge, OrderChallenge};
 use crate::dns::TxtSet;
 use crate::error::{Error, Result};
 use crate::form::FieldSpec;
-use crate::request::{Challenge, OrderChallenge};
 
 /// Every kind of mapping, in the order the faces list them.
 pub const KINDS: &[TargetSpec] = &[ssh::SPEC, agent::SPEC];
