@@ -1,7 +1,7 @@
 //! `certdesk-agent` on its own, before any certdesk pairs with it: what an administrator sees
 //! when setting it up. (The paired agent is tested with certdesk in the workspace's
-//! `tests/agent.rs`; both files share the name so that `cargo test --workspace --test agent`
-//! builds this binary for that test too.)
+//! `tests/e2e/agent.rs`, which runs the binary that `cargo test --workspace` builds for this
+//! file; alone, that module needs `cargo build -p certdesk-agent` first.)
 
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
