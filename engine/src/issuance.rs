@@ -12,7 +12,7 @@ use instant_acme::{
 use time::OffsetDateTime;
 
 use crate::acme::{self, checks, Challenge, OrderChallenge};
-use crate::deploy::automation::{publish_by_hand, publishes_tokens, TxtPublisher};
+use crate::deploy::automation::{publishes_tokens, TxtPublisher};
 use crate::dns::lookup::Lookup;
 use crate::dns::{DnsProvider, Propagation, Publication};
 use crate::error::{Error, Problem, Result, Subproblem};
@@ -497,7 +497,8 @@ impl Engine {
         mapping_declined: Option<&Dns01Declined>,
     ) -> Result<RequestInfo> {
         if let Some(declined) = mapping_declined {
-            record.info.next_step = Some(publish_by_hand(declined.clone(), &record.info.id));
+            record.info.next_step =
+                Some(NextStep::publish_by_hand(declined.clone(), &record.info.id));
             self.store.commit(Change::new().put(&record)).await?;
         }
         Ok(record.info)

@@ -116,6 +116,16 @@ pub enum Leftover {
 }
 
 impl NextStep {
+    /// Publishing the TXT records of dns-01 request `request` by hand: its mapping does not
+    /// (`declined` says why) and it has no DNS account.
+    pub fn publish_by_hand(declined: Dns01Declined, request: &str) -> Self {
+        Self::Publish {
+            request: request.to_owned(),
+            challenge: ChallengeType::Dns01,
+            declined: Some(declined),
+        }
+    }
+
     /// This step, then removing `leftover` that `cause` left behind.
     pub fn with_leftover(step: Option<Self>, leftover: Leftover, cause: String) -> Self {
         Self::RemoveLeftovers {

@@ -21,16 +21,6 @@ pub(crate) fn publishes_tokens(info: &RequestInfo) -> bool {
     info.challenge_type == ChallengeType::Http01 && info.deploy.is_some()
 }
 
-/// The next step of waiting dns-01 request `id` whose mapping `declined` and that has no DNS
-/// account.
-pub(crate) fn publish_by_hand(declined: Dns01Declined, id: &str) -> NextStep {
-    NextStep::Publish {
-        request: id.to_owned(),
-        challenge: ChallengeType::Dns01,
-        declined: Some(declined),
-    }
-}
-
 /// Who publishes a dns-01 request's TXT records this time.
 pub(crate) enum TxtPublisher {
     /// The request's mapping or its DNS account, with where the zone and the propagation are

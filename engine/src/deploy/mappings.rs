@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::automation::publish_by_hand;
 use super::{Bundle, DeployTarget, Deployed, Dns01Source, Probe, TargetConfig, TargetSpec};
 use crate::dns::Propagation;
 use crate::error::{Error, Result};
@@ -310,7 +309,7 @@ impl Engine {
                     declined,
                     account: account.clone(),
                 }),
-                (Some(declined), None) => publish_by_hand(declined, id),
+                (Some(declined), None) => NextStep::publish_by_hand(declined, id),
             });
         }
         self.store.commit(Change::new().put(&record)).await?;
