@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use crate::acme::{self, AcmeHttp, Ca};
 use crate::error::{Error, Result};
 use crate::keys::{KeyAlgorithm, PrivateKey};
+use crate::labels::{validate_account_name, validate_email};
 use crate::next_step::Listing;
 use crate::sealing::Sealing;
 use crate::store::{Change, Record, Table};
@@ -132,48 +133,6 @@ pub struct CaTerms {
     pub terms_of_service: Option<String>,
     pub external_account_required: bool,
     pub profiles: Vec<String>,
-}
-
-pub(crate) fn validate_account_name(name: &str) -> Result<()> {
-    validate_name("account", name)
-}
-
-/// A name the administrator gives a thing (an account, a deploy mapping) to use on the command
-/// line: short, and free of spaces and shell characters.
-pub(crate) fn validate_name(what: &str, name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::input(format!(
-            "{what} name {name:?} is not valid: use 1 to 64 letters, digits, '-', '_' or '.'"
-        )))
-    }
-}
-
-pub(crate) fn validate_email(email: &str) -> Result<String> {
-    let email = email.trim();
-    let bad = |why: &str| Error::input(format!("e-mail address {email:?} is not valid: {why}"));
-    let (local, domain) = email.split_once('@').ok_or_else(|| bad("it has no '@'"))?;
-    if local.is_empty() || domain.is_empty() || domain.contains('@') {
-        return Err(bad("write it as name@example.com"));
-    }
-    if email
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || c == ',')
-    {
-        return Err(bad("it contains spaces, commas or control characters"));
-    }
-    if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
-        return Err(bad(
-            "the part after '@' must be a domain name such as example.com",
-        ));
-    }
-    Ok(email.to_owned())
 }
 
 fn decode_eab_hmac(b64: &str) -> Result<Vec<u8>> {
@@ -580,36 +539,6 @@ mod tests {
         let deleted = engine.delete_account(None).await.unwrap();
         assert_eq!(deleted.name, "le");
         assert!(engine.accounts().unwrap().is_empty());
-    }
-
-    #[test]
-    fn e_mail_addresses_are_trimmed_and_checked() {
-        assert_eq!(
-            validate_email("  admin@example.com ").unwrap(),
-            "admin@example.com"
-        );
-        for bad in [
-            "admin",
-            "@example.com",
-            "admin@",
-            "a@b@example.com",
-            "ad min@example.com",
-            "admin@example",
-            "admin@.example.com",
-            "a,b@example.com",
-        ] {
-            assert!(validate_email(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn names_are_short_and_free_of_shell_characters() {
-        for good in ["le", "lets-encrypt_2.staging", &"a".repeat(64)] {
-            assert!(validate_account_name(good).is_ok(), "{good}");
-        }
-        for bad in ["", "le staging", "le;rm", "le/x", &"a".repeat(65)] {
-            assert!(validate_account_name(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

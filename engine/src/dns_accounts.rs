@@ -119,7 +119,7 @@ impl Engine {
     /// provider configuration. A rename carries the requests that use the account along.
     pub async fn save_dns_account(&self, form: DnsAccountForm) -> Result<DnsAccountInfo> {
         let spec = dns::provider(&form.provider)?;
-        crate::account::validate_account_name(&form.name)?;
+        crate::labels::validate_account_name(&form.name)?;
         let existing = form
             .original_name
             .as_deref()

@@ -14,6 +14,7 @@ pub mod form;
 pub mod http01;
 mod ids;
 mod issuance;
+mod labels;
 pub mod mail;
 pub mod progress;
 pub mod renewal;

@@ -177,7 +177,7 @@ impl SettingsUpdate {
                 ));
             }
             for (label, value) in [("sender", &smtp.from), ("recipient", &smtp.to)] {
-                crate::account::validate_email(value).map_err(|_| {
+                crate::labels::validate_email(value).map_err(|_| {
                     Error::input(format!(
                         "the SMTP {label} {value:?} is not an e-mail address such as \
                          admin@example.com"

@@ -146,7 +146,7 @@ impl Engine {
     /// without the network). A rename carries the requests that use the mapping along.
     pub async fn save_deployment(&self, form: MappingForm) -> Result<MappingInfo> {
         let spec = super::kind(&form.kind)?;
-        crate::account::validate_name("mapping", &form.name)?;
+        crate::labels::validate_name("mapping", &form.name)?;
         let existing = form
             .original_name
             .as_deref()

@@ -127,7 +127,7 @@ fn file_stem(name: &str) -> String {
 impl Engine {
     /// Mails the current version of certificate `id` to `mail.to` as `mail.format`.
     pub async fn mail_cert(&self, id: &str, mail: &CertMail) -> Result<MailSent> {
-        let to = crate::account::validate_email(&mail.to)?;
+        let to = crate::labels::validate_email(&mail.to)?;
         if mail.password.as_deref() == Some("") {
             return Err(Error::input(
                 "the keystore password is empty: a private key is mailed only inside a \
