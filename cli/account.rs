@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use certdesk_engine::account::{Eab, Registration};
 use certdesk_engine::acme::Ca;
-use certdesk_engine::sealing::Listed;
+use certdesk_engine::next_step::Listing;
 use certdesk_engine::{Engine, Error, Result};
 use clap::{Args, Subcommand};
 
@@ -158,7 +158,7 @@ pub async fn run(engine: &Engine, cmd: AccountCmd, out: &Out) -> Result<ExitCode
         }
         AccountCmd::Show { account } => match account {
             Some(name) => out.account(&engine.account(Some(&name))?, ""),
-            None => out.accounts(&engine.accounts()?, &engine.damaged(Listed::Accounts)?),
+            None => out.accounts(&engine.accounts()?, &engine.damaged(Listing::Accounts)?),
         },
         AccountCmd::UpdateEmail { email, account } => {
             let info = engine

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use certdesk_engine::keystore::ExportFormat;
+use certdesk_engine::next_step::Listing;
 use certdesk_engine::repository::RevocationReason;
-use certdesk_engine::sealing::Listed;
 use certdesk_engine::{Engine, Result};
 use clap::Subcommand;
 
@@ -65,7 +65,7 @@ pub enum CertCmd {
 
 pub async fn run(engine: &Engine, cmd: CertCmd, out: &Out) -> Result<ExitCode> {
     match cmd {
-        CertCmd::List => out.certs(&engine.certs()?, &engine.damaged(Listed::Certificates)?),
+        CertCmd::List => out.certs(&engine.certs()?, &engine.damaged(Listing::Certificates)?),
         CertCmd::Show { id } => out.cert(&engine.cert(&id)?, ""),
         CertCmd::Save { id, out: path } => {
             let saved = engine.save(&id).await?;

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use certdesk_engine::deploy::mappings::{MappingForm, MappingInfo};
+use certdesk_engine::next_step::Listing;
 use certdesk_engine::request::RequestInfo;
-use certdesk_engine::sealing::Listed;
 use certdesk_engine::{Engine, Result};
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -109,7 +109,7 @@ pub async fn run(engine: &Engine, cmd: DeployCmd, out: &Out) -> Result<ExitCode>
         }
         DeployCmd::List => out.listing(
             &engine.deployments()?,
-            &engine.damaged(Listed::Deployments)?,
+            &engine.damaged(Listing::Deployments)?,
             |m| format!("{}\t{}\t{}", m.name, m.kind, last(m)),
         ),
         DeployCmd::Show { name } => show(out, &engine.deployment(&name)?),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use certdesk_engine::dns_accounts::DnsAccountForm;
-use certdesk_engine::sealing::Listed;
+use certdesk_engine::next_step::Listing;
 use certdesk_engine::{Engine, Result};
 use clap::Subcommand;
 
@@ -83,7 +83,7 @@ pub async fn run(engine: &Engine, cmd: DnsCmd, out: &Out) -> Result<ExitCode> {
         }
         DnsCmd::List => out.dns_accounts(
             &engine.dns_accounts()?,
-            &engine.damaged(Listed::DnsAccounts)?,
+            &engine.damaged(Listing::DnsAccounts)?,
         ),
         DnsCmd::Show { name } => out.dns_account(&engine.dns_account(&name)?),
         DnsCmd::Edit {

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use certdesk_engine::keys::{KeyAlgorithm, SignatureAlgorithm};
 use certdesk_engine::keystore::KeystoreType;
 use certdesk_engine::names::ChallengeType;
+use certdesk_engine::next_step::Listing;
 use certdesk_engine::request::{KeyPolicy, RequestInfo, RequestSpec};
-use certdesk_engine::sealing::Listed;
 use certdesk_engine::{Engine, Error, Result};
 use clap::{Args, Subcommand};
 
@@ -113,7 +113,7 @@ pub struct CreateArgs {
 pub async fn run(engine: &Engine, cmd: RequestCmd, out: &Out) -> Result<ExitCode> {
     match cmd {
         RequestCmd::Create(args) => return create(engine, args, out).await,
-        RequestCmd::List => out.requests(&engine.requests()?, &engine.damaged(Listed::Requests)?),
+        RequestCmd::List => out.requests(&engine.requests()?, &engine.damaged(Listing::Requests)?),
         RequestCmd::Show { id } => out.request(&engine.request(&id)?),
         RequestCmd::Verify { http_listen, ids } => {
             let responder = responder(http_listen).await?;

@@ -13,6 +13,7 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
+use crate::next_step::Listing;
 use crate::store::{Change, Damaged, Layout, Record, Scan, Store, SCHEMA_VERSION};
 use crate::vault::{Keychain, KeychainEntry, NewKey, OsKeychain, Place, Sealed, Vault};
 use crate::Engine;
@@ -236,18 +237,6 @@ fn wrong_key(dir: &Path, entry: &KeychainEntry) -> Error {
     ))
 }
 
-/// The listings that show damaged records (named in snake case by the app's page).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[derive(ts_rs::TS)]
-pub enum Listed {
-    Accounts,
-    Requests,
-    Certificates,
-    DnsAccounts,
-    Deployments,
-}
-
 impl Engine {
     /// The records of `R` that read and whose secrets open, and the damaged ones (a record that
     /// does not parse, a secret that does not open where it is), in key order. A forgotten secret
@@ -289,14 +278,14 @@ impl Engine {
     }
 
     /// The damaged records of a listing: each with its id and what failed.
-    pub fn damaged(&self, listed: Listed) -> Result<Vec<Damaged>> {
+    pub fn damaged(&self, listed: Listing) -> Result<Vec<Damaged>> {
         use crate::{account, deploy, dns_accounts, repository, request};
         Ok(match listed {
-            Listed::Accounts => self.scan_sealed::<account::AccountRecord>()?.damaged,
-            Listed::Requests => self.scan_sealed::<request::RequestRecord>()?.damaged,
-            Listed::Certificates => self.scan_sealed::<repository::CertRecord>()?.damaged,
-            Listed::DnsAccounts => self.scan_sealed::<dns_accounts::StoredAccount>()?.damaged,
-            Listed::Deployments => {
+            Listing::Accounts => self.scan_sealed::<account::AccountRecord>()?.damaged,
+            Listing::Requests => self.scan_sealed::<request::RequestRecord>()?.damaged,
+            Listing::Certificates => self.scan_sealed::<repository::CertRecord>()?.damaged,
+            Listing::DnsAccounts => self.scan_sealed::<dns_accounts::StoredAccount>()?.damaged,
+            Listing::Deployments => {
                 self.scan_sealed::<deploy::mappings::StoredMapping>()?
                     .damaged
             }
@@ -454,7 +443,7 @@ mod tests {
             .map(|a| a.name)
             .collect();
         assert_eq!(listed, ["good"]);
-        let damaged = engine.damaged(Listed::Accounts).unwrap();
+        let damaged = engine.damaged(Listing::Accounts).unwrap();
         let ids: Vec<&str> = damaged.iter().map(|d| d.id.as_str()).collect();
         assert_eq!(ids, ["broken", "swapped"]);
         assert!(damaged[0].damaged.contains("does not read"), "{damaged:?}");
@@ -470,7 +459,7 @@ mod tests {
         );
 
         assert!(engine.certs().unwrap().is_empty());
-        let damaged = engine.damaged(Listed::Certificates).unwrap();
+        let damaged = engine.damaged(Listing::Certificates).unwrap();
         assert_eq!(damaged.len(), 1);
         assert_eq!(damaged[0].id, "c0ffee");
         let report = engine

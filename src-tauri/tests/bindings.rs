@@ -84,7 +84,7 @@ fn visit_roots(v: &mut impl TypeVisitor) {
     v.visit::<e::keystore::ExportFormat>();
     v.visit::<e::renewal::PassReport>();
     v.visit::<e::renewal::Health>();
-    v.visit::<e::sealing::Listed>();
+    v.visit::<e::next_step::Listing>();
     v.visit::<e::store::Damaged>();
     v.visit::<e::settings::SettingsView>();
     v.visit::<e::settings::SettingsUpdate>();

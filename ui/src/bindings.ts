@@ -373,11 +373,6 @@ message: string, at: string, };
 export type Leftover = "txt_records" | "http01_tokens";
 
 /**
- * The listings that show damaged records (named in snake case by the app's page).
- */
-export type Listed = "accounts" | "requests" | "certificates" | "dns_accounts" | "deployments";
-
-/**
  * The things certdesk lists, each in its own place of a face.
  */
 export type Listing = "accounts" | "requests" | "certificates" | "dns_accounts" | "deployments";

@@ -2,7 +2,7 @@
 //! open where it is): the page shows each as a row with its id and what failed, as the CLI's
 //! listings do.
 
-use certdesk_engine::sealing::Listed;
+use certdesk_engine::next_step::Listing;
 use certdesk_engine::store::Damaged;
 use tauri::State;
 
@@ -10,6 +10,6 @@ use crate::error::CmdResult;
 use crate::state::AppState;
 
 #[tauri::command]
-pub fn damaged(state: State<'_, AppState>, listed: Listed) -> CmdResult<Vec<Damaged>> {
+pub fn damaged(state: State<'_, AppState>, listed: Listing) -> CmdResult<Vec<Damaged>> {
     Ok(state.engine()?.damaged(listed)?)
 }
