@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => return out.error(&Error::Store(format!("cannot start the runtime: {e}"))),
+        Err(e) => return out.error(&Error::System(format!("cannot start the runtime: {e}"))),
     };
     let deadline = match deadline::of(&cli.command) {
         Ok(deadline) => deadline,

@@ -188,7 +188,7 @@ pub async fn run(engine: &Engine, cmd: SettingsCmd, out: &Out) -> Result<ExitCod
 
 fn to_json(value: &impl serde::Serialize) -> Result<Value> {
     serde_json::to_value(value)
-        .map_err(|e| Error::Store(format!("the settings do not serialise: {e}")))
+        .map_err(|e| Error::System(format!("the settings do not serialise: {e}")))
 }
 
 fn show(view: &Value, out: &Out) -> Result<ExitCode> {

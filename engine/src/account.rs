@@ -312,10 +312,10 @@ impl Engine {
     }
 
     async fn put_account(&self, info: AccountInfo, credentials: &AccountCredentials) -> Result<()> {
-        let json = Zeroizing::new(
-            serde_json::to_vec(credentials)
-                .map_err(|e| Error::Store(format!("account credentials: {e}")))?,
-        );
+        let json =
+            Zeroizing::new(serde_json::to_vec(credentials).map_err(|e| {
+                Error::System(format!("account credentials do not serialise: {e}"))
+            })?);
         let credentials = self
             .vault
             .seal(&Place::of::<AccountRecord>(&info.name, CREDENTIALS), &json);
@@ -381,8 +381,13 @@ impl Engine {
     fn credentials(&self, record: &AccountRecord) -> Result<AccountCredentials> {
         let place = Place::of::<AccountRecord>(&record.info.name, CREDENTIALS);
         let json = self.vault.open_sealed(&place, &record.credentials)?;
-        serde_json::from_slice(&json)
-            .map_err(|e| Error::Store(format!("account credentials are damaged: {e}")))
+        serde_json::from_slice(&json).map_err(|e| {
+            Error::Damaged(format!(
+                "the credentials of account {:?} do not parse ({e}): restore the data folder \
+                     from a backup, or register the account again",
+                record.info.name
+            ))
+        })
     }
 
     /// Signs POST-as-GET downloads the way instant-acme does not offer (alternate chains).

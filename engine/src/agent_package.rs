@@ -50,13 +50,13 @@ pub fn locate() -> Result<PathBuf> {
     let path = match std::env::var_os(BINARY_ENV) {
         Some(path) => PathBuf::from(path),
         None => std::env::current_exe()
-            .map_err(|e| Error::Store(format!("cannot tell where certdesk runs from: {e}")))?
+            .map_err(|e| Error::System(format!("cannot tell where certdesk runs from: {e}")))?
             .with_file_name(BINARY_NAME),
     };
     if path.is_file() {
         Ok(path)
     } else {
-        Err(Error::Store(format!(
+        Err(Error::System(format!(
             "the agent binary {} is not there: build it beside certdesk with `cargo build \
              --release -p certdesk-agent`, or name where it is with {BINARY_ENV}",
             path.display()

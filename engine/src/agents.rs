@@ -106,8 +106,9 @@ impl Engine {
                 let pair =
                     EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, key.pkcs8_der())
                         .map_err(|_| {
-                            Error::Store(format!(
-                                "the key of account {:?} is not a P-256 key",
+                            Error::Damaged(format!(
+                                "the key of account {:?} is not a P-256 key: restore the data \
+                                 folder from a backup, or register the account again",
                                 a.name
                             ))
                         })?;

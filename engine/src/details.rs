@@ -28,10 +28,7 @@ pub struct CertDetails {
 impl Engine {
     pub fn cert_details(&self, id: &str) -> Result<CertDetails> {
         let summary = self.cert(id)?;
-        let current = self
-            .history(id)?
-            .pop()
-            .ok_or_else(|| Error::Store(format!("certificate {id} has no versions")))?;
+        let current = self.current_version(id)?;
         let chain = if current.chain_pem.trim().is_empty() {
             Vec::new()
         } else {

@@ -201,10 +201,7 @@ pub(crate) fn open(
             record,
             field: &field,
         };
-        let plain = vault.open_sealed(&place, sealed)?;
-        let text = String::from_utf8(plain.to_vec())
-            .map_err(|_| Error::Store(format!("the secret {k} is damaged")))?;
-        values.insert(k.clone(), Zeroizing::new(text));
+        values.insert(k.clone(), vault.open_string(&place, sealed)?);
     }
     Ok(values)
 }

@@ -570,11 +570,14 @@ impl Engine {
     }
 
     async fn drive_order(&self, record: &mut RequestRecord) -> Result<()> {
-        let order_url = record
-            .info
-            .order_url
-            .clone()
-            .ok_or_else(|| Error::Store("the request has no order".into()))?;
+        let order_url = record.info.order_url.clone().ok_or_else(|| {
+            Error::Damaged(format!(
+                "request {} is being verified but has no order: its record in the data \
+                     folder is damaged; restore the data folder from a backup, or create the \
+                     request again",
+                record.info.id
+            ))
+        })?;
         record.info.status = RequestStatus::Verifying;
         record.info.next_step = None;
         record.info.updated = now();
@@ -684,10 +687,14 @@ impl Engine {
         }
         let key = match record.info.key_policy {
             KeyPolicy::Import => {
-                let sealed = record
-                    .imported_key
-                    .as_ref()
-                    .ok_or_else(|| Error::Store("the imported key is missing".into()))?;
+                let sealed = record.imported_key.as_ref().ok_or_else(|| {
+                    Error::Damaged(format!(
+                        "request {} takes an imported key but holds none: its record in the \
+                             data folder is damaged; restore the data folder from a backup, or \
+                             create the request again with the key",
+                        record.info.id
+                    ))
+                })?;
                 let place = record.place(RequestRecord::IMPORTED_KEY);
                 PrivateKey::from_pkcs8_der(self.vault.open_sealed(&place, sealed)?.to_vec())?
             }
@@ -902,7 +909,7 @@ fn reset_order(record: &mut RequestRecord) {
 async fn generate(alg: crate::keys::KeyAlgorithm) -> Result<PrivateKey> {
     tokio::task::spawn_blocking(move || PrivateKey::generate(alg))
         .await
-        .map_err(|e| Error::Store(format!("key generation did not finish: {e}")))?
+        .map_err(|e| Error::System(format!("key generation did not finish: {e}")))?
 }
 
 fn name_strings(info: &RequestInfo) -> Vec<String> {

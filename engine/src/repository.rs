@@ -120,6 +120,24 @@ impl Record for CertRecord {
 
 /// The field of version `index`'s private key: versions are only ever appended, so a version
 /// keeps its index.
+/// A certificate record is stored with its first version and keeps at least one: one without is
+/// damaged.
+fn no_versions(id: &str) -> Error {
+    Error::Damaged(format!(
+        "certificate {id} has no versions: its record in the data folder is damaged; restore \
+         the data folder from a backup, or delete the certificate and issue it again"
+    ))
+}
+
+/// A request is marked issued only with the certificate and key it was issued: one without
+/// either is damaged.
+fn issued_part_missing(id: &str, part: &str) -> Error {
+    Error::Damaged(format!(
+        "request {id} is marked issued but its {part} is missing: its record in the data folder \
+         is damaged; restore the data folder from a backup, or create the request again"
+    ))
+}
+
 fn key_field(index: usize) -> String {
     format!("versions/{index}/key")
 }
@@ -165,9 +183,7 @@ impl CertRecord {
     }
 
     fn current(&self) -> Result<&StoredVersion> {
-        self.versions
-            .last()
-            .ok_or_else(|| Error::Store(format!("certificate {} has no versions", self.id)))
+        self.versions.last().ok_or_else(|| no_versions(&self.id))
     }
 
     fn summary(&self, now: OffsetDateTime) -> Result<CertSummary> {
@@ -212,12 +228,12 @@ impl Engine {
         let chain = record
             .issued_pem
             .take()
-            .ok_or_else(|| Error::Store("the issued certificate is missing".into()))?;
+            .ok_or_else(|| issued_part_missing(&record.info.id, "certificate"))?;
         let ders = certinfo::split_chain(&chain)?;
         let order_key = record
             .order_key
             .take()
-            .ok_or_else(|| Error::Store("the key of the issued certificate is missing".into()))?;
+            .ok_or_else(|| issued_part_missing(&record.info.id, "key"))?;
         let key = self
             .vault
             .open_sealed(&record.place(RequestRecord::ORDER_KEY), &order_key)?;
@@ -291,6 +307,11 @@ impl Engine {
             .into_iter()
             .map(|v| v.version)
             .collect())
+    }
+
+    /// The newest version of `id`.
+    pub(crate) fn current_version(&self, id: &str) -> Result<CertVersion> {
+        self.history(id)?.pop().ok_or_else(|| no_versions(id))
     }
 
     pub(crate) fn current_key(&self, cert: &CertRecord) -> Result<PrivateKey> {

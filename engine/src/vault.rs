@@ -267,7 +267,12 @@ impl Vault {
         let bytes = self.open_sealed(place, sealed)?;
         String::from_utf8(bytes.to_vec())
             .map(Zeroizing::new)
-            .map_err(|_| Error::Store(format!("the secret {place} is not text")))
+            .map_err(|_| {
+                Error::Damaged(format!(
+                    "the secret {place} is not text: restore the data folder from a backup, or \
+                     enter the secret again"
+                ))
+            })
     }
 
     /// A secret sealed by certdesk before secrets were bound to their place (schema 1), for the
@@ -321,7 +326,7 @@ pub(crate) enum Unopened {
 impl Unopened {
     fn at(self, place: &Place) -> Error {
         match self {
-            Self::Damaged => Error::Store(format!(
+            Self::Damaged => Error::Damaged(format!(
                 "the secret {place} does not open: it was changed, or copied there from another \
                  record; restore the data folder from a backup, or enter the secret again"
             )),

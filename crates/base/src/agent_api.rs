@@ -313,7 +313,7 @@ pub fn p256_thumbprint(uncompressed_point: &[u8]) -> Result<String> {
     let coordinates = uncompressed_point
         .strip_prefix(&[4u8])
         .filter(|xy| xy.len() == 64)
-        .ok_or_else(|| Error::Store("the ACME account key is not a P-256 key".into()))?;
+        .ok_or_else(|| Error::Damaged("the ACME account key is not a P-256 key".into()))?;
     let (x, y) = coordinates.split_at(32);
     let jwk = format!(
         r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,

@@ -136,6 +136,15 @@ pub enum Error {
     /// The local store failed.
     #[error("the certdesk data store failed: {0}")]
     Store(String),
+    /// A record or secret of the data folder reads but does not make sense (a certificate with
+    /// no versions, a secret that is not text, credentials that do not parse): the store did its
+    /// part, what it holds is wrong. The message says what and how to repair it.
+    #[error("{0}")]
+    Damaged(String),
+    /// This machine failed outside the data store: the async runtime, a worker thread, the
+    /// running executable's path, start at login, packaging.
+    #[error("{0}")]
+    System(String),
     /// The OS keychain failed.
     #[error("{0}")]
     Keychain(String),
@@ -209,6 +218,8 @@ impl Error {
                 ErrorKind::Remote
             }
             Self::Store(_)
+            | Self::Damaged(_)
+            | Self::System(_)
             | Self::Keychain(_)
             | Self::File { .. }
             | Self::InUse { .. }

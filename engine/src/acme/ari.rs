@@ -17,8 +17,12 @@ use crate::error::{Error, Result};
 /// DER)`): the path of its renewalInfo and the `replaces` value of the order that renews it.
 /// `None` when the certificate has no Authority Key Identifier (then ARI cannot name it).
 pub(crate) fn cert_id(der: &[u8]) -> Result<Option<String>> {
-    let (_, cert) = X509Certificate::from_der(der)
-        .map_err(|e| Error::Store(format!("a saved certificate does not parse: {e}")))?;
+    let (_, cert) = X509Certificate::from_der(der).map_err(|e| {
+        Error::Damaged(format!(
+            "a saved certificate does not parse ({e}): restore the data folder from a backup, \
+                 or delete the certificate and issue it again"
+        ))
+    })?;
     let aki = cert
         .iter_extensions()
         .find_map(|ext| match ext.parsed_extension() {
@@ -36,9 +40,12 @@ pub(crate) fn cert_id(der: &[u8]) -> Result<Option<String>> {
 
 /// instant-acme's form of an identifier made by [`cert_id`].
 pub(crate) fn identifier(id: &str) -> Result<CertificateIdentifier<'_>> {
-    let (aki, serial) = id
-        .split_once('.')
-        .ok_or_else(|| Error::Store(format!("{id:?} is not an ARI certificate identifier")))?;
+    let (aki, serial) = id.split_once('.').ok_or_else(|| {
+        Error::Damaged(format!(
+            "the request's saved {id:?} is not an ARI certificate identifier: create the \
+                 request again"
+        ))
+    })?;
     Ok(CertificateIdentifier {
         authority_key_identifier: Cow::Borrowed(aki),
         serial: Cow::Borrowed(serial),

@@ -24,8 +24,14 @@ pub(crate) struct Downloader {
 impl Downloader {
     /// `pkcs8` is the account's P-256 key, `kid` its URL at the CA.
     pub async fn new(http: AcmeHttp, directory_url: &str, pkcs8: &[u8], kid: &str) -> Result<Self> {
-        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8)
-            .map_err(|_| Error::Store("the account key is not a P-256 key".into()))?;
+        let key =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8).map_err(|_| {
+                Error::Damaged(
+                    "the saved account key is not a P-256 key: restore the data folder from a \
+                     backup, or register the account again"
+                        .into(),
+                )
+            })?;
         let directory = super::directory::fetch(&http, directory_url).await?;
         let new_nonce = directory
             .new_nonce
@@ -46,7 +52,7 @@ impl Downloader {
         let signature = self
             .key
             .sign(&SystemRandom::new(), signing_input.as_bytes())
-            .map_err(|_| Error::Store("signing with the account key failed".into()))?;
+            .map_err(|_| Error::System("signing with the account key failed".into()))?;
         Ok(json!({
             "protected": protected,
             "payload": "",

@@ -368,10 +368,7 @@ impl Engine {
 
     /// The current certificate of `cert_id` with its key and its request's keystore password.
     pub(crate) fn bundle(&self, cert_id: &str) -> Result<Bundle> {
-        let version = self
-            .history(cert_id)?
-            .pop()
-            .ok_or_else(|| Error::Store(format!("certificate {cert_id} has no versions")))?;
+        let version = self.current_version(cert_id)?;
         let key = self.current_key(&self.cert_record(cert_id)?)?;
         let request = self.request_record(cert_id)?;
         let password = request

@@ -134,10 +134,7 @@ impl Engine {
                  password-protected keystore",
             ));
         }
-        let current = self
-            .history(id)?
-            .pop()
-            .ok_or_else(|| Error::Store(format!("certificate {id} has no versions")))?;
+        let current = self.current_version(id)?;
         let data = match mail.format.keystore() {
             Some(format) => self.export(id, format, mail.password.as_deref())?.to_vec(),
             None => format!("{}{}", current.certificate_pem, current.chain_pem).into_bytes(),

@@ -174,7 +174,7 @@ fn message(smtp: &SmtpView, to: &str, subject: &str, body: Body) -> Result<Messa
             data,
         } => {
             let content_type = ContentType::parse(content_type)
-                .map_err(|e| Error::Store(format!("bad attachment type {content_type}: {e}")))?;
+                .map_err(|e| Error::System(format!("bad attachment type {content_type}: {e}")))?;
             builder.multipart(
                 MultiPart::mixed()
                     .singlepart(SinglePart::plain(text))

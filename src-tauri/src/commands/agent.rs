@@ -56,7 +56,7 @@ pub async fn agent_package(path: String) -> CmdResult<AgentPackage> {
         agent_package::write(&binary, std::path::Path::new(&path))
     })
     .await
-    .map_err(|e| certdesk_engine::Error::Store(format!("packaging stopped: {e}")))??;
+    .map_err(|e| certdesk_engine::Error::System(format!("packaging stopped: {e}")))??;
     Ok(package)
 }
 

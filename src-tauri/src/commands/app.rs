@@ -77,5 +77,5 @@ pub fn set_autostart<R: Runtime>(app: AppHandle<R>, enabled: bool) -> CmdResult<
 }
 
 fn autostart_error(e: impl std::fmt::Display) -> CommandError {
-    certdesk_engine::Error::Store(format!("start at login could not be changed: {e}")).into()
+    certdesk_engine::Error::System(format!("start at login could not be changed: {e}")).into()
 }
