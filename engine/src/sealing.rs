@@ -164,7 +164,7 @@ async fn forget_secrets(
     };
     let at = OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
-        .map_err(|e| Error::Store(e.to_string()))?;
+        .map_err(|e| Error::System(format!("this machine's clock reads no RFC 3339 time: {e}")))?;
     let forgotten_mark = Sealed::forgotten(&at);
     let mut lost = Vec::new();
     let change = rewrite_all(store, &mut |place, sealed| {
