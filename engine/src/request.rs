@@ -387,21 +387,10 @@ mod tests {
 
     #[test]
     fn a_record_keeps_its_secrets_by_field() {
-        let mut record: RequestRecord = serde_json::from_value(serde_json::json!({
-            "id": "c0ffee",
-            "names": ["www.example.com"],
-            "account": "le",
-            "key": KeyAlgorithm::EcP256,
-            "signature": KeyAlgorithm::EcP256.default_signature(),
-            "keystore": KeystoreType::Pem,
-            "key_policy": KeyPolicy::New,
-            "challenge_type": ChallengeType::Http01,
-            "status": RequestStatus::Created,
-            "created": "2026-12-02T00:00:00Z",
-            "updated": "2026-12-02T00:00:00Z",
-            "order_key": {"forgotten": "2026-12-02T00:00:00Z"},
-        }))
-        .unwrap();
+        let at = "2026-12-02T00:00:00Z";
+        let mut json = crate::testing::record_json("c0ffee", &["www.example.com"], "le", at);
+        json["order_key"] = serde_json::json!({ "forgotten": at });
+        let mut record: RequestRecord = serde_json::from_value(json).unwrap();
         let fields: Vec<String> = record.sealed_fields().into_iter().map(|(f, _)| f).collect();
         assert_eq!(fields, [RequestRecord::ORDER_KEY]);
         let place = record.place(RequestRecord::ORDER_KEY);

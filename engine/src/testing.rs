@@ -119,8 +119,21 @@ pub(crate) async fn recorded(engine: &Engine, names: &[&str]) -> RequestInfo {
     let now = OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .expect("now in RFC 3339");
-    let record: RequestRecord = serde_json::from_value(serde_json::json!({
-        "id": crate::ids::random_hex(6),
+    let json = record_json(&crate::ids::random_hex(6), names, &account, &now);
+    let record: RequestRecord = serde_json::from_value(json).expect("a request record");
+    engine
+        .store
+        .commit(Change::new().put(&record))
+        .await
+        .expect("the request is stored");
+    record.info
+}
+
+/// A request record as stored: `id` for `names` by http-01 with `account`, a P-256 key into PEM,
+/// created (and last changed) at `at` (RFC 3339). Tests of the record itself add fields to it.
+pub(crate) fn record_json(id: &str, names: &[&str], account: &str, at: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
         "names": names,
         "account": account,
         "key": KeyAlgorithm::EcP256,
@@ -129,16 +142,9 @@ pub(crate) async fn recorded(engine: &Engine, names: &[&str]) -> RequestInfo {
         "key_policy": KeyPolicy::New,
         "challenge_type": ChallengeType::Http01,
         "status": RequestStatus::Created,
-        "created": now,
-        "updated": now,
-    }))
-    .expect("a request record");
-    engine
-        .store
-        .commit(Change::new().put(&record))
-        .await
-        .expect("the request is stored");
-    record.info
+        "created": at,
+        "updated": at,
+    })
 }
 
 /// Makes request `id` as the CA's download leaves it (`Available`): a chain for its names that
