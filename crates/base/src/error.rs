@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::next_step::{Listing, NextStep};
+use crate::listing::Listing;
 
 /// The CA's problem document (RFC 8555 §6.7, RFC 7807), kept whole: type, detail, status and the
 /// per-identifier subproblems.
@@ -232,15 +232,6 @@ impl Error {
     /// whole step is worth doing again (a CA under load, or Pebble's deliberate rejections).
     pub fn is_bad_nonce(&self) -> bool {
         matches!(self, Self::Ca(p) if p.is_bad_nonce())
-    }
-
-    /// What the administrator does about the error besides what its message says, for each
-    /// face to word.
-    pub fn next_step(&self) -> Option<NextStep> {
-        match self {
-            Self::NotFound { listing, .. } => Some(NextStep::SeeList { listing: *listing }),
-            _ => None,
-        }
     }
 
     /// The CA's problem document, when the CA refused.

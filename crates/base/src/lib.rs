@@ -16,6 +16,7 @@ pub mod field;
 pub mod http01;
 pub mod keys;
 pub mod keystore;
+pub mod listing;
 pub mod names;
 pub mod next_step;
 pub mod serve;

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::error::Error;
+pub use crate::listing::Listing;
 use crate::names::ChallengeType;
 
 /// The step a request waits for, with the data a face needs to offer it. Tagged by `step`, in
@@ -91,19 +93,6 @@ pub enum Dns01Source {
     Server,
 }
 
-/// The things certdesk lists, each in its own place of a face.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub enum Listing {
-    Accounts,
-    Requests,
-    /// Saved certificates: a request's is listed once it is saved.
-    Certificates,
-    DnsAccounts,
-    Deployments,
-}
-
 /// What a validation publishes that may stay behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -149,6 +138,18 @@ pub fn stored<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NextStep>, D::Er
         Stored::Step(step) => step,
         Stored::Words(text) => NextStep::Worded { text },
     }))
+}
+
+impl Error {
+    /// What the administrator does about the error besides what its message says, for each
+    /// face to word. (Here rather than beside [`Error`], so that errors, which only name a
+    /// [`Listing`], do not depend on the steps.)
+    pub fn next_step(&self) -> Option<NextStep> {
+        match self {
+            Self::NotFound { listing, .. } => Some(NextStep::SeeList { listing: *listing }),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
