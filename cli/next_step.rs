@@ -4,7 +4,7 @@
 
 use certdesk_engine::names::ChallengeType;
 use certdesk_engine::next_step::{
-    Dns01Declined, Dns01Source, Leftover, Listing, NextStep, Publisher,
+    Dns01Declined, Dns01Source, Leftover, Listing, NextStep, Publisher, SmtpPart,
 };
 use certdesk_engine::Error;
 use serde_json::Value;
@@ -79,6 +79,52 @@ pub fn words(step: &NextStep) -> String {
                 None => note,
             }
         }
+        NextStep::RegisterAccount => "register one first (certdesk account register --name NAME \
+             --directory URL, or certdesk account import); `certdesk account show` lists the \
+             accounts"
+            .into(),
+        NextStep::ReplaceAccount { account } => {
+            format!("certdesk account delete {account}, then certdesk account import or register")
+        }
+        NextStep::ChooseMapping { request } => format!(
+            "name its deploy mapping first: `certdesk request set-deploy {request} MAPPING` (or \
+             --none)"
+        ),
+        NextStep::EditMapping { mapping, field } => {
+            let what = field.as_deref().unwrap_or("the fields");
+            format!("set {what}: `certdesk deploy edit {mapping} --config FILE`")
+        }
+        NextStep::TestMapping { mapping, accept } => match accept {
+            true => format!(
+                "after checking the identity out of band, pin it with `certdesk deploy test \
+                 {mapping} --accept-host-key`"
+            ),
+            false => format!("test it: `certdesk deploy test {mapping}`"),
+        },
+        NextStep::PairAgent { agent } => format!(
+            "if the agent was reinstalled, pair it again (certdesk agent remove {agent}, then \
+             certdesk agent pair); otherwise something else answers at that address"
+        ),
+        NextStep::EditDnsAccount { account, field } => {
+            let what = field.as_deref().unwrap_or("the fields");
+            format!("set {what}: `certdesk dns edit {account} --config FILE`")
+        }
+        NextStep::EnableDnsAccount { account } => format!(
+            "enable it (certdesk dns enable {account}) or assign another (certdesk request \
+             assign-dns ID ACCOUNT)"
+        ),
+        NextStep::ConfigureSmtp { part } => match part {
+            SmtpPart::Server => "set one: `certdesk settings set smtp.host HOST` (and smtp.port, \
+                 smtp.security, smtp.from, smtp.to)"
+                .into(),
+            SmtpPart::Password => {
+                "set its password: `certdesk settings set smtp.password-file FILE`".into()
+            }
+        },
+        NextStep::ResetSecrets => "put the master key back into the keychain and run certdesk \
+             again; or, to go on without the stored secrets, run `certdesk store reset-secrets \
+             --yes`"
+            .into(),
         NextStep::SeeList { listing } => match listing {
             Listing::Accounts => "see `certdesk account show` for the accounts there are".into(),
             Listing::Requests => "see `certdesk request list`".into(),

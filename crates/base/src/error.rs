@@ -5,7 +5,9 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::challenge::UnknownChallenge;
 use crate::listing::Listing;
+use crate::next_step::NextStep;
 
 /// The CA's problem document (RFC 8555 §6.7, RFC 7807), kept whole: type, detail, status and the
 /// per-identifier subproblems.
@@ -116,6 +118,15 @@ pub enum Error {
         id: String,
         listing: Listing,
     },
+    /// Refused until the administrator takes `step`, which each face words in its own terms
+    /// (the CLI as the command to run, the window as the button or tab that does it): the
+    /// message says what is wrong and never names a face's command.
+    #[error("{message}")]
+    Blocked {
+        kind: ErrorKind,
+        message: String,
+        step: Box<NextStep>,
+    },
     /// The CA answered with a problem document.
     #[error("the CA refused: {0}")]
     Ca(Problem),
@@ -171,6 +182,7 @@ pub enum Error {
         kind: ErrorKind,
         message: String,
         problem: Option<Box<Problem>>,
+        step: Option<Box<NextStep>>,
     },
 }
 
@@ -204,6 +216,15 @@ impl Error {
         Self::Input(msg.into())
     }
 
+    /// Input refused until the administrator takes `step` ([`Error::Blocked`]).
+    pub fn blocked(message: impl Into<String>, step: NextStep) -> Self {
+        Self::Blocked {
+            kind: ErrorKind::Input,
+            message: message.into(),
+            step: Box::new(step),
+        }
+    }
+
     pub fn file(path: &std::path::Path, source: std::io::Error) -> Self {
         Self::File {
             path: path.display().to_string(),
@@ -224,7 +245,7 @@ impl Error {
             | Self::File { .. }
             | Self::InUse { .. }
             | Self::Control(_) => ErrorKind::Local,
-            Self::Forwarded { kind, .. } => *kind,
+            Self::Blocked { kind, .. } | Self::Forwarded { kind, .. } => *kind,
         }
     }
 
@@ -232,6 +253,17 @@ impl Error {
     /// whole step is worth doing again (a CA under load, or Pebble's deliberate rejections).
     pub fn is_bad_nonce(&self) -> bool {
         matches!(self, Self::Ca(p) if p.is_bad_nonce())
+    }
+
+    /// What the administrator does about the error besides what its message says, for each
+    /// face to word.
+    pub fn next_step(&self) -> Option<NextStep> {
+        match self {
+            Self::NotFound { listing, .. } => Some(NextStep::SeeList { listing: *listing }),
+            Self::Blocked { step, .. } => Some((**step).clone()),
+            Self::Forwarded { step, .. } => step.as_deref().cloned(),
+            _ => None,
+        }
     }
 
     /// The CA's problem document, when the CA refused.
@@ -243,6 +275,12 @@ impl Error {
             } => Some(p),
             _ => None,
         }
+    }
+}
+
+impl From<UnknownChallenge> for Error {
+    fn from(e: UnknownChallenge) -> Self {
+        Self::Input(e.to_string())
     }
 }
 

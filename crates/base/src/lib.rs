@@ -8,6 +8,7 @@
 pub mod acme;
 pub mod agent_api;
 pub mod certinfo;
+pub mod challenge;
 pub mod deploy;
 pub mod dns;
 pub mod error;

@@ -11,10 +11,10 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::challenge::ChallengeType;
 use crate::error::{Error, NameError, Result};
 
 /// The most names one request may have. Public CAs cap the names of a certificate (Let's
@@ -30,60 +30,6 @@ pub const MAX_NAME_LEN: usize = 253;
 
 /// The longest label of a domain name (RFC 1035 §2.3.4).
 pub const MAX_LABEL_LEN: usize = 63;
-
-/// How the names will be proven to the CA. It matters here because the CA issues a wildcard
-/// only to whoever controls the DNS zone, so wildcards need dns-01.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub enum ChallengeType {
-    /// A file served over HTTP on port 80 of each name (RFC 8555 §8.3).
-    #[serde(rename = "http-01")]
-    Http01,
-    /// A TXT record at `_acme-challenge.<name>` (RFC 8555 §8.4).
-    #[serde(rename = "dns-01")]
-    Dns01,
-}
-
-impl ChallengeType {
-    /// Every challenge type, in the order a user is offered them.
-    pub const ALL: [ChallengeType; 2] = [ChallengeType::Http01, ChallengeType::Dns01];
-
-    /// The ACME identifier of the challenge type, as the CA and the user write it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Http01 => "http-01",
-            Self::Dns01 => "dns-01",
-        }
-    }
-
-    /// Whether names proven this way may be wildcards: only dns-01 proves control of a zone.
-    pub fn allows_wildcards(self) -> bool {
-        self == Self::Dns01
-    }
-}
-
-impl fmt::Display for ChallengeType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ChallengeType {
-    type Err = Error;
-
-    /// Parses `http-01` or `dns-01`, ignoring case and surrounding blanks, as a user may type it.
-    fn from_str(s: &str) -> Result<Self> {
-        let wanted = s.trim();
-        Self::ALL
-            .into_iter()
-            .find(|c| c.as_str().eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| {
-                Error::input(format!(
-                    "unknown challenge type {wanted:?}: use \"http-01\" or \"dns-01\""
-                ))
-            })
-    }
-}
 
 /// A validated domain name: lower-case ASCII (punycode for an internationalised name), without a
 /// trailing dot, maybe with a leading `*.` wildcard label.
@@ -1274,7 +1220,7 @@ mod tests {
 
     #[test]
     fn unknown_challenge_type() {
-        let err = "tls-alpn-01".parse::<ChallengeType>().unwrap_err();
+        let err = Error::from("tls-alpn-01".parse::<ChallengeType>().unwrap_err());
         assert!(matches!(err, Error::Input(_)));
         assert_eq!(
             err.to_string(),

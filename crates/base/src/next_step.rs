@@ -4,9 +4,8 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::error::Error;
+use crate::challenge::ChallengeType;
 pub use crate::listing::Listing;
-use crate::names::ChallengeType;
 
 /// The step a request waits for, with the data a face needs to offer it. Tagged by `step`, in
 /// snake case, because the window receives it as it is serialised here.
@@ -49,6 +48,38 @@ pub enum NextStep {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         then: Option<Box<NextStep>>,
     },
+    /// There is no ACME account (at the CA a renewal falls back to, when that is what is
+    /// missing): register or import one.
+    RegisterAccount,
+    /// The sealed credentials of ACME account `account` are lost: delete the account's record
+    /// and import (or register) it again.
+    ReplaceAccount { account: String },
+    /// Name the deploy mapping request `request` deploys through (or none).
+    ChooseMapping { request: String },
+    /// Set `field` of deploy mapping `mapping` (its fields, when none is named).
+    EditMapping {
+        mapping: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
+    },
+    /// Test deploy mapping `mapping`; `accept`: and accept (pin) the server identity the test
+    /// shows, after checking it out of band.
+    TestMapping { mapping: String, accept: bool },
+    /// Pair agent `agent` again: what answers at its address is not the agent paired.
+    PairAgent { agent: String },
+    /// Set `field` of DNS account `account` (its fields, when none is named).
+    EditDnsAccount {
+        account: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
+    },
+    /// Enable DNS account `account`, or choose another.
+    EnableDnsAccount { account: String },
+    /// Set the SMTP settings' `part`.
+    ConfigureSmtp { part: SmtpPart },
+    /// The data folder's master key is not in the keychain: bring it back, or reset the
+    /// secrets (they are lost; the records stay).
+    ResetSecrets,
     /// Look through the things of `listing`: the one named is not there.
     SeeList { listing: Listing },
     /// A step stored in words by an older certdesk, shown as it was.
@@ -91,6 +122,17 @@ pub enum Dns01Source {
     /// a test of the mapping, and remembered with the mapping for the faces and the renewal
     /// plan.
     Server,
+}
+
+/// Which part of the SMTP settings a step asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum SmtpPart {
+    /// The server (host, port, security, sender).
+    Server,
+    /// The password of the SMTP user.
+    Password,
 }
 
 /// What a validation publishes that may stay behind.
@@ -138,18 +180,6 @@ pub fn stored<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NextStep>, D::Er
         Stored::Step(step) => step,
         Stored::Words(text) => NextStep::Worded { text },
     }))
-}
-
-impl Error {
-    /// What the administrator does about the error besides what its message says, for each
-    /// face to word. (Here rather than beside [`Error`], so that errors, which only name a
-    /// [`Listing`], do not depend on the steps.)
-    pub fn next_step(&self) -> Option<NextStep> {
-        match self {
-            Self::NotFound { listing, .. } => Some(NextStep::SeeList { listing: *listing }),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]

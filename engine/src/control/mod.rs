@@ -50,6 +50,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::{Error, ErrorKind, Problem, Result};
+use crate::next_step::NextStep;
 use crate::progress::Progress;
 use crate::renewal::{PassReport, Planned};
 use crate::Engine;
@@ -141,6 +142,9 @@ struct RemoteError {
     message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     problem: Option<Problem>,
+    /// What to do about it, for the client to word as a local run would.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    next_step: Option<NextStep>,
 }
 
 impl From<&Error> for RemoteError {
@@ -149,6 +153,7 @@ impl From<&Error> for RemoteError {
             kind: e.kind(),
             message: e.to_string(),
             problem: e.problem().cloned(),
+            next_step: e.next_step(),
         }
     }
 }
@@ -234,6 +239,7 @@ fn parse_reply(line: &str) -> Result<ServerLine> {
                 kind: e.kind,
                 message: e.message,
                 problem: e.problem.map(Box::new),
+                step: e.next_step.map(Box::new),
             })),
         },
     )
@@ -311,5 +317,20 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Remote);
         assert_eq!(e.problem(), Some(&problem));
         assert_eq!(e.to_string(), Error::Ca(problem).to_string());
+    }
+
+    #[test]
+    fn an_error_comes_back_with_its_next_step() {
+        let step = NextStep::Renew {
+            cert: "c0ffee".into(),
+        };
+        let sent = Error::blocked("the key is lost", step.clone());
+        let line = reply_line(&Err(sent));
+        let Ok(ServerLine::Done(Err(e))) = parse_reply(&line) else {
+            panic!("not an error: {line}");
+        };
+        assert_eq!(e.kind(), ErrorKind::Input);
+        assert_eq!(e.next_step(), Some(step));
+        assert_eq!(e.to_string(), "the key is lost");
     }
 }
