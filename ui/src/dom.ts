@@ -1,7 +1,8 @@
 // Small DOM helpers. Text always goes in as text (never as HTML), so nothing the CA or a user
 // typed can become markup; the CSP forbids inline scripts and styles anyway.
 
-import { CommandError, Damaged, isCommandError, Listing, Problem } from "./api";
+import { CommandError, Damaged, isCommandError, Problem } from "./api";
+import { stepText } from "./steps";
 
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | EventListener | undefined | null>;
@@ -173,23 +174,9 @@ export function showError(slot: HTMLElement, e: unknown): void {
     slot,
     h("p", { class: "error-message" }, err.message),
     err.problem ? problemView(err.problem) : null,
-    err.next_step?.step === "see_list" ? h("p", { class: "muted small-text" }, lookItUp(err.next_step.listing)) : null,
+    err.next_step ? h("p", { class: "muted small-text next-step" }, stepText(err.next_step)) : null,
   );
   slot.setAttribute("role", "alert");
-}
-
-/** Each listing by what it lists, for a next step that points to one. */
-const LISTED: Record<Listing, string> = {
-  accounts: "ACME accounts",
-  requests: "requests",
-  certificates: "certificates (a request's is listed once it is saved)",
-  dns_accounts: "DNS accounts",
-  deployments: "deploy mappings",
-};
-
-/** Where to look for a thing a step or an error names: the tab's list, never a command. */
-export function lookItUp(listing: Listing): string {
-  return `Look it up in the list of ${LISTED[listing]}.`;
 }
 
 /** An error slot: hidden until there is an error. */

@@ -7,7 +7,6 @@ import {
   api,
   Challenge,
   ChallengeType,
-  Dns01Declined,
   KeyAlgorithm,
   KeyPolicy,
   KeystoreType,
@@ -29,7 +28,6 @@ import {
   field,
   formatDate,
   h,
-  lookItUp,
   modal,
   problemView,
   select,
@@ -37,6 +35,7 @@ import {
   showError,
 } from "../dom";
 import { pathField } from "../files";
+import { stepText } from "../steps";
 import { currentStage, onProgress, stageLabel, stageLine } from "../progress";
 
 const STATUS: Record<RequestStatus, [string, string]> = {
@@ -133,66 +132,33 @@ interface StepActions {
 /** A next step's button: its label and what it does. */
 type StepButton = [label: string, run: (b: HTMLButtonElement) => Promise<void>];
 
-/** Why a mapping does not answer dns-01, and where to make it, in the window's terms. */
-function declinedWords(d: Dns01Declined): string {
-  const fix =
-    d.source === "mapping"
-      ? "set its DNS command in the Deploy tab"
-      : "set dns_command in the agent's configuration on the server and restart the agent";
-  return `Mapping ${d.mapping} does not answer dns-01 (${fix})`;
+/** The button that takes a request's next step, where the window has one. */
+function stepButton(step: NextStep, does: StepActions): StepButton | undefined {
+  switch (step.step) {
+    case "publish":
+    case "verify":
+    case "resume":
+      return ["Verify", does.verify];
+    case "save":
+      return ["Save to repository", does.save];
+    case "new_challenge":
+      return ["New challenge", does.newChallenge];
+    case "renew":
+      return ["Renew now", (b) => does.renew(b, step.cert)];
+    case "deploy":
+      return ["Deploy", (b) => does.deploy(b, step.mapping, step.cert)];
+    case "remove_leftovers":
+      return step.then ? stepButton(step.then, does) : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /** The engine's next step in the window's terms (buttons, never a command line), with the button
  * that does it; `null` where the request's status says it better. */
 function stepView(step: NextStep, does: StepActions): { text: string; button?: StepButton } | null {
-  const verify: StepButton = ["Verify", does.verify];
-  switch (step.step) {
-    case "publish": {
-      const what =
-        step.challenge === "http-01"
-          ? "Serve each file content at its URL (or let the built-in responder answer), then press Verify."
-          : "Publish each TXT record and wait until it resolves, then press Verify.";
-      const why = step.declined ? `${declinedWords(step.declined)} and the request has no DNS account. ` : "";
-      return { text: why + what, button: verify };
-    }
-    case "verify": {
-      const by = step.by;
-      const text =
-        by.publisher === "dns_account"
-          ? `Press Verify: the DNS account ${by.account} publishes the TXT records, waits until every nameserver has them, and removes them afterwards.`
-          : by.publisher === "mapping"
-            ? `Press Verify: mapping ${by.mapping} publishes the TXT records, and removes them afterwards.`
-            : `${declinedWords(by.declined)}, so the DNS account ${by.account} publishes the TXT records: press Verify.`;
-      return { text, button: verify };
-    }
-    case "resume":
-      return { text: `The last step was cut off (${step.cause}): press Verify to continue where it stopped.`, button: verify };
-    case "save":
-      return { text: "The certificate is issued: save it to the repository.", button: ["Save to repository", does.save] };
-    case "new_challenge": {
-      const cause = step.cause ? `${step.cause}. ` : "The CA refused (its problem document is below). ";
-      return { text: `${cause}Fix the cause, then press New challenge for a fresh order.`, button: ["New challenge", does.newChallenge] };
-    }
-    case "renew":
-      return { text: "Renew the certificate now.", button: ["Renew now", (b) => does.renew(b, step.cert)] };
-    case "deploy":
-      return {
-        text: `The certificate is saved, but deploying it through mapping ${step.mapping} failed: deploy it again once the cause is fixed.`,
-        button: ["Deploy", (b) => does.deploy(b, step.mapping, step.cert)],
-      };
-    case "remove_leftovers": {
-      const left =
-        step.leftover === "txt_records"
-          ? `The TXT records are still published (${step.cause}): remove them by hand.`
-          : `The http-01 tokens are still on the end server (${step.cause}): remove them.`;
-      const then = step.then ? stepView(step.then, does) : null;
-      return then ? { text: `${then.text} ${left}`, button: then.button } : { text: left };
-    }
-    case "see_list":
-      return { text: lookItUp(step.listing) };
-    case "worded":
-      return null;
-  }
+  if (step.step === "worded") return null;
+  return { text: stepText(step), button: stepButton(step, does) };
 }
 
 /** The challenge window of one request. */
