@@ -1,8 +1,18 @@
-//! The page's types and command names (`ui/src/bindings.ts`) are generated from the Rust types
-//! the commands take and return (ts-rs, following their serde attributes) and from the one
-//! command list (`src/command_list.rs`). This test generates them again and fails when the
+//! The page's types, command names and command wrappers (`ui/src/bindings.ts`) are generated
+//! from the Rust types the commands take and return (ts-rs, following their serde attributes),
+//! from the one command list (`src/command_list.rs`) and from each command's function (its
+//! arguments and answer, see [`signatures`]). This test generates them again and fails when the
 //! checked-in file differs, so the page cannot drift from the Rust side; with
 //! `UPDATE_BINDINGS=1` it writes the file instead.
+
+#[path = "bindings/signatures.rs"]
+mod signatures;
+
+// `with_commands!`, the list the handler expands (its `command_names` is the handler's own).
+#[macro_use]
+#[allow(unused_macros)]
+#[path = "../src/command_list.rs"]
+mod command_list;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,8 +20,18 @@ use std::path::Path;
 use certdesk_engine::deploy::KINDS;
 use certdesk_engine::dns::PROVIDERS;
 use certdesk_engine::form::FieldSpec;
+use heck::ToLowerCamelCase;
 use serde::Deserialize;
+use signatures::Names;
 use ts_rs::{Config, TypeVisitor, TS};
+
+/// Each command as `(module, command)`: its function is `src/commands/<module>.rs`'s `command`.
+macro_rules! command_paths {
+    ($($module:ident::$command:ident),* $(,)?) => {
+        &[$((stringify!($module), stringify!($command))),*]
+    };
+}
+const COMMAND_PATHS: &[(&str, &str)] = with_commands!(command_paths);
 
 const REGENERATE: &str = "UPDATE_BINDINGS=1 cargo test -p certdesk-app --test bindings";
 
@@ -54,47 +74,78 @@ struct FieldSpecShape {
     help: String,
 }
 
-/// Every type a command takes or returns; the types they contain come along.
-fn visit_roots(v: &mut impl TypeVisitor) {
+/// Every type a command's signature writes; the types they contain come along.
+fn visit_roots(v: &mut Roots) {
     use certdesk_app::commands::{accounts, agent, app, requests};
     use certdesk_engine as e;
 
-    v.visit::<certdesk_app::error::CommandError>();
-    v.visit::<app::AppInfo>();
-    v.visit::<accounts::CaForm>();
-    v.visit::<accounts::RegisterForm>();
-    v.visit::<accounts::ImportForm>();
-    v.visit::<e::account::AccountInfo>();
-    v.visit::<e::account::CaTerms>();
-    v.visit::<ProviderSpecShape>();
-    v.visit::<e::dns_accounts::DnsAccountInfo>();
-    v.visit::<e::dns_accounts::DnsAccountForm>();
-    v.visit::<TargetSpecShape>();
-    v.visit::<e::deploy::mappings::MappingInfo>();
-    v.visit::<e::deploy::mappings::MappingForm>();
-    v.visit::<e::deploy::Probe>();
-    v.visit::<e::deploy::Deployed>();
-    v.visit::<requests::NameCheck>();
-    v.visit::<requests::RequestForm>();
-    v.visit::<e::request::RequestInfo>();
-    v.visit::<e::repository::CertSummary>();
-    v.visit::<e::repository::CertVersion>();
-    v.visit::<e::repository::RevocationReason>();
-    v.visit::<e::details::CertDetails>();
-    v.visit::<e::keystore::ExportFormat>();
-    v.visit::<e::renewal::PassReport>();
-    v.visit::<e::renewal::Health>();
-    v.visit::<e::next_step::Listing>();
-    v.visit::<e::store::Damaged>();
-    v.visit::<e::settings::SettingsView>();
-    v.visit::<e::settings::SettingsUpdate>();
-    v.visit::<e::mail::MailSent>();
-    v.visit::<e::mail::CertMail>();
-    v.visit::<e::names::ChallengeType>();
-    v.visit::<e::agents::AgentStatus>();
-    v.visit::<agent::PairedAgent>();
-    v.visit::<e::agent_package::AgentPackage>();
-    v.visit::<e::agent_package::ExampleConfig>();
+    v.add::<String>();
+    v.add::<str>();
+    v.add::<bool>();
+    v.add::<certdesk_app::error::CommandError>();
+    v.add::<app::AppInfo>();
+    v.add::<accounts::CaForm>();
+    v.add::<accounts::RegisterForm>();
+    v.add::<accounts::ImportForm>();
+    v.add::<e::account::AccountInfo>();
+    v.add::<e::account::CaTerms>();
+    v.written_as::<ProviderSpecShape>("ProviderSpec");
+    v.add::<e::dns_accounts::DnsAccountInfo>();
+    v.add::<e::dns_accounts::DnsAccountForm>();
+    v.written_as::<TargetSpecShape>("TargetSpec");
+    v.add::<e::deploy::mappings::MappingInfo>();
+    v.add::<e::deploy::mappings::MappingForm>();
+    v.add::<e::deploy::Probe>();
+    v.add::<e::deploy::Deployed>();
+    v.add::<requests::NameCheck>();
+    v.add::<requests::RequestForm>();
+    v.add::<e::request::RequestInfo>();
+    v.add::<e::repository::CertSummary>();
+    v.add::<e::repository::CertVersion>();
+    v.add::<e::repository::RevocationReason>();
+    v.add::<e::details::CertDetails>();
+    v.add::<e::keystore::ExportFormat>();
+    v.add::<e::renewal::PassReport>();
+    v.add::<e::renewal::Health>();
+    v.add::<e::next_step::Listing>();
+    v.add::<e::store::Damaged>();
+    v.add::<e::settings::SettingsView>();
+    v.add::<e::settings::SettingsUpdate>();
+    v.add::<e::mail::MailSent>();
+    v.add::<e::mail::CertMail>();
+    v.add::<e::names::ChallengeType>();
+    v.add::<e::agents::AgentStatus>();
+    v.add::<agent::PairedAgent>();
+    v.add::<e::agent_package::AgentPackage>();
+    v.add::<e::agent_package::ExampleConfig>();
+}
+
+/// The types the commands' signatures write: their declarations, and their TypeScript names by
+/// the name the signatures write them with.
+struct Roots {
+    declarations: Declarations,
+    names: Names,
+}
+
+impl Roots {
+    /// A type the signatures write by its Rust name.
+    fn add<T: TS + 'static + ?Sized>(&mut self) {
+        let path = std::any::type_name::<T>();
+        self.written_as::<T>(path.rsplit("::").next().unwrap_or(path));
+    }
+
+    /// A type the signatures write as `written`: a hand-written shape, as the engine type it
+    /// stands for.
+    fn written_as<T: TS + 'static + ?Sized>(&mut self, written: &str) {
+        let ts = T::name(&self.declarations.cfg);
+        if let Some(seen) = self.names.insert(written.to_owned(), ts.clone()) {
+            assert!(
+                seen == ts,
+                "two types the signatures write as {written}: {seen} and {ts}"
+            );
+        }
+        self.declarations.visit::<T>();
+    }
 }
 
 /// Collects the declaration of each type met, by its TypeScript name, and goes on into the
@@ -133,16 +184,20 @@ impl TypeVisitor for Declarations {
 fn bindings() -> String {
     // The page reads JSON numbers, so 64-bit integers (sizes, days) are plain numbers.
     let cfg = Config::new().with_large_int("number");
-    let mut declarations = Declarations {
-        cfg,
-        found: BTreeMap::new(),
+    let mut roots = Roots {
+        declarations: Declarations {
+            cfg,
+            found: BTreeMap::new(),
+        },
+        names: Names::new(),
     };
-    visit_roots(&mut declarations);
+    visit_roots(&mut roots);
     let mut out = format!(
-        "// Generated from the Rust types the commands take and return (ts-rs) and from the command\n\
-         // list (src-tauri/src/command_list.rs). Do not edit: run `{REGENERATE}`.\n\n"
+        "// Generated from the Rust types the commands take and return (ts-rs), from the command\n\
+         // list (src-tauri/src/command_list.rs) and from the commands' functions\n\
+         // (src-tauri/src/commands). Do not edit: run `{REGENERATE}`.\n\n"
     );
-    for (_, decl) in declarations.found.values() {
+    for (_, decl) in roots.declarations.found.values() {
         out.push_str(decl);
         out.push_str("\n\n");
     }
@@ -150,7 +205,41 @@ fn bindings() -> String {
     for command in certdesk_app::COMMANDS {
         out.push_str(&format!("  \"{command}\",\n"));
     }
-    out.push_str("] as const;\n\nexport type Command = (typeof COMMANDS)[number];\n");
+    out.push_str("] as const;\n\nexport type Command = (typeof COMMANDS)[number];\n\n");
+    out.push_str(&wrappers(&roots.names));
+    out
+}
+
+/// `commands(call)`: one function per command, named as the command in camelCase, taking the
+/// arguments of its Rust function and answering what the function returns.
+fn wrappers(names: &Names) -> String {
+    let mut out = String::from(
+        "/** How the wrappers reach a command: api.ts's `call` (Tauri's invoke, each failure a CommandError). */\n\
+         export type Call = <T>(command: Command, args?: Record<string, unknown>) => Promise<T>;\n\n\
+         /** Every command as a function, with the arguments and the answer of its Rust function. */\n\
+         export function commands(call: Call) {\n  return {\n",
+    );
+    for (module, command) in COMMAND_PATHS {
+        let signature = signatures::read(module, command, names);
+        let params: Vec<String> = signature
+            .args
+            .iter()
+            .map(|a| format!("{}: {}", a.key, a.ts))
+            .collect();
+        let keys: Vec<&str> = signature.args.iter().map(|a| a.key.as_str()).collect();
+        let args = if keys.is_empty() {
+            String::new()
+        } else {
+            format!(", {{ {} }}", keys.join(", "))
+        };
+        out.push_str(&format!(
+            "    {}: ({}) => call<{}>(\"{command}\"{args}),\n",
+            command.to_lower_camel_case(),
+            params.join(", "),
+            signature.returns,
+        ));
+    }
+    out.push_str("  };\n}\n");
     out
 }
 
@@ -165,7 +254,7 @@ fn bindings_are_current() {
     let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         checked_in == generated,
-        "ui/src/bindings.ts is stale (the Rust types or the command list changed): run `{REGENERATE}` and commit it"
+        "ui/src/bindings.ts is stale (the Rust types, the command list or a command's arguments or answer changed): run `{REGENERATE}` and commit it"
     );
 }
 

@@ -1,5 +1,6 @@
-// Generated from the Rust types the commands take and return (ts-rs) and from the command
-// list (src-tauri/src/command_list.rs). Do not edit: run `UPDATE_BINDINGS=1 cargo test -p certdesk-app --test bindings`.
+// Generated from the Rust types the commands take and return (ts-rs), from the command
+// list (src-tauri/src/command_list.rs) and from the commands' functions
+// (src-tauri/src/commands). Do not edit: run `UPDATE_BINDINGS=1 cargo test -p certdesk-app --test bindings`.
 
 /**
  * What the faces show of an account.
@@ -248,7 +249,11 @@ original_name?: string | null, name: string, provider: string, enabled: boolean,
 /**
  * What the faces show of a DNS account.
  */
-export type DnsAccountInfo = { name: string, provider: string, enabled: boolean, 
+export type DnsAccountInfo = { name: string, provider: string, 
+/**
+ * A disabled configuration keeps its credentials but is not used.
+ */
+enabled: boolean, 
 /**
  * The non-secret fields.
  */
@@ -256,7 +261,7 @@ fields: { [key in string]: string },
 /**
  * The names of the secret fields that hold a value.
  */
-secrets_set: Array<string>, };
+secrets_set: Array<string>, last_test?: TestResult | null, };
 
 /**
  * A validated domain name: lower-case ASCII (punycode for an internationalised name), without a
@@ -407,7 +412,17 @@ export type MappingInfo = { name: string,
 /**
  * `ssh` or `agent`.
  */
-kind: string, 
+kind: string, last_deploy?: LastDeploy | null, 
+/**
+ * How the mapping publishes dns-01 TXT records, in words; none when it does not (dns-01 then
+ * goes to the request's DNS account, else to the administrator). An agent's answer is the
+ * one it gave last (see [`Dns01Source::Server`]).
+ */
+dns01?: string | null, 
+/**
+ * A disabled configuration keeps its credentials but is not used.
+ */
+enabled: boolean, 
 /**
  * The non-secret fields.
  */
@@ -415,13 +430,7 @@ fields: { [key in string]: string },
 /**
  * The names of the secret fields that hold a value.
  */
-secrets_set: Array<string>, last_deploy?: LastDeploy | null, 
-/**
- * How the mapping publishes dns-01 TXT records, in words; none when it does not (dns-01 then
- * goes to the request's DNS account, else to the administrator). An agent's answer is the
- * one it gave last (see [`Dns01Source::Server`]).
- */
-dns01?: string | null, };
+secrets_set: Array<string>, last_test?: TestResult | null, };
 
 /**
  * The live check of the names field.
@@ -453,7 +462,7 @@ export type NameError = { name: string, reason: string, };
  * The step a request waits for, with the data a face needs to offer it. Tagged by `step`, in
  * snake case, because the window receives it as it is serialised here.
  */
-export type NextStep = { "step": "publish", request: string, challenge: ChallengeType, declined?: Dns01Declined | null, } | { "step": "verify", request: string, by: Publisher, } | { "step": "resume", request: string, cause: string, } | { "step": "save", request: string, } | { "step": "new_challenge", request: string, cause?: string | null, } | { "step": "renew", cert: string, } | { "step": "deploy", mapping: string, cert: string, } | { "step": "remove_leftovers", leftover: Leftover, cause: string, then?: NextStep | null, } | { "step": "see_list", listing: Listing, } | { "step": "worded", text: string, };
+export type NextStep = { "step": "publish", request: string, challenge: ChallengeType, declined?: Dns01Declined | null, } | { "step": "verify", request: string, by: Publisher, } | { "step": "resume", request: string, cause: string, } | { "step": "save", request: string, } | { "step": "new_challenge", request: string, cause?: string | null, } | { "step": "renew", cert: string, } | { "step": "deploy", mapping: string, cert: string, } | { "step": "remove_leftovers", leftover: Leftover, cause: string, then?: NextStep | null, } | { "step": "register_account" } | { "step": "replace_account", account: string, } | { "step": "choose_mapping", request: string, } | { "step": "edit_mapping", mapping: string, field?: string | null, } | { "step": "test_mapping", mapping: string, accept: boolean, } | { "step": "pair_agent", agent: string, } | { "step": "edit_dns_account", account: string, field?: string | null, } | { "step": "enable_dns_account", account: string, } | { "step": "configure_smtp", part: SmtpPart, } | { "step": "reset_secrets" } | { "step": "see_list", listing: Listing, } | { "step": "worded", text: string, };
 
 /**
  * A challenge of the current order and where it stands at the CA.
@@ -722,6 +731,11 @@ http_listen?: string | null, smtp: SmtpView, };
 export type SignatureAlgorithm = "sha256" | "sha384" | "sha512";
 
 /**
+ * Which part of the SMTP settings a step asks for.
+ */
+export type SmtpPart = "server" | "password";
+
+/**
  * How the connection to the SMTP server is protected.
  */
 export type SmtpSecurity = "starttls" | "tls" | "none";
@@ -752,6 +766,15 @@ export type Subproblem = { identifier?: string, type?: string, detail?: string, 
  * `deploy::TargetSpec` (a kind of deploy mapping and its form) as its `Serialize` writes it.
  */
 export type TargetSpec = { kind: string, label: string, fields: Array<FieldSpec>, };
+
+/**
+ * The outcome of a configuration's latest test.
+ */
+export type TestResult = { ok: boolean, 
+/**
+ * What the test found, or the error.
+ */
+message: string, at: string, };
 
 /** Every command the page may invoke. */
 export const COMMANDS = [
@@ -813,3 +836,67 @@ export const COMMANDS = [
 ] as const;
 
 export type Command = (typeof COMMANDS)[number];
+
+/** How the wrappers reach a command: api.ts's `call` (Tauri's invoke, each failure a CommandError). */
+export type Call = <T>(command: Command, args?: Record<string, unknown>) => Promise<T>;
+
+/** Every command as a function, with the arguments and the answer of its Rust function. */
+export function commands(call: Call) {
+  return {
+    appInfo: () => call<AppInfo>("app_info"),
+    chooseDataDir: (path: string) => call<string>("choose_data_dir", { path }),
+    restart: () => call<void>("restart"),
+    autostartEnabled: () => call<boolean>("autostart_enabled"),
+    setAutostart: (enabled: boolean) => call<boolean>("set_autostart", { enabled }),
+    accounts: () => call<Array<AccountInfo>>("accounts"),
+    caTerms: (ca: CaForm, caRootPath: string | null) => call<CaTerms>("ca_terms", { ca, caRootPath }),
+    registerAccount: (form: RegisterForm) => call<AccountInfo>("register_account", { form }),
+    importAccount: (form: ImportForm) => call<AccountInfo>("import_account", { form }),
+    updateAccountEmail: (name: string, email: string) => call<AccountInfo>("update_account_email", { name, email }),
+    exportAccountKey: (name: string, path: string) => call<string>("export_account_key", { name, path }),
+    deleteAccount: (name: string) => call<AccountInfo>("delete_account", { name }),
+    deactivateAccount: (name: string, confirmation: string) => call<AccountInfo>("deactivate_account", { name, confirmation }),
+    dnsProviders: () => call<Array<ProviderSpec>>("dns_providers"),
+    dnsAccounts: () => call<Array<DnsAccountInfo>>("dns_accounts"),
+    saveDnsAccount: (form: DnsAccountForm) => call<DnsAccountInfo>("save_dns_account", { form }),
+    deleteDnsAccount: (name: string) => call<DnsAccountInfo>("delete_dns_account", { name }),
+    setDnsAccountEnabled: (name: string, enabled: boolean) => call<DnsAccountInfo>("set_dns_account_enabled", { name, enabled }),
+    testDnsAccount: (name: string, zone: string | null) => call<string>("test_dns_account", { name, zone }),
+    assignDns: (id: string, account: string | null) => call<RequestInfo>("assign_dns", { id, account }),
+    deployKinds: () => call<Array<TargetSpec>>("deploy_kinds"),
+    deployments: () => call<Array<MappingInfo>>("deployments"),
+    saveDeployment: (form: MappingForm) => call<MappingInfo>("save_deployment", { form }),
+    deleteDeployment: (name: string) => call<MappingInfo>("delete_deployment", { name }),
+    testDeployment: (name: string, accept: boolean) => call<Probe>("test_deployment", { name, accept }),
+    deployNow: (name: string, cert: string) => call<Deployed>("deploy_now", { name, cert }),
+    setDeploy: (id: string, mapping: string | null, auto: boolean) => call<RequestInfo>("set_deploy", { id, mapping, auto }),
+    checkNames: (text: string, challenge: ChallengeType) => call<NameCheck>("check_names", { text, challenge }),
+    createRequest: (form: RequestForm) => call<RequestInfo>("create_request", { form }),
+    requests: () => call<Array<RequestInfo>>("requests"),
+    request: (id: string) => call<RequestInfo>("request", { id }),
+    verify: (id: string, useResponder: boolean) => call<RequestInfo>("verify", { id, useResponder }),
+    newChallenge: (id: string) => call<RequestInfo>("new_challenge", { id }),
+    saveRequest: (id: string) => call<CertSummary>("save_request", { id }),
+    setFallback: (id: string, account: string | null) => call<RequestInfo>("set_fallback", { id, account }),
+    certs: () => call<Array<CertSummary>>("certs"),
+    certDetails: (id: string) => call<CertDetails>("cert_details", { id }),
+    history: (id: string) => call<Array<CertVersion>>("history", { id }),
+    exportCert: (id: string, format: ExportFormat, password: string | null, path: string) => call<string>("export_cert", { id, format, password, path }),
+    renew: (id: string) => call<RequestInfo>("renew", { id }),
+    renewDue: () => call<PassReport>("renew_due"),
+    renewalHealth: () => call<Health>("renewal_health"),
+    revoke: (id: string, reason: RevocationReason) => call<CertSummary>("revoke", { id, reason }),
+    deleteCert: (id: string) => call<CertSummary>("delete_cert", { id }),
+    damaged: (listed: Listing) => call<Array<Damaged>>("damaged", { listed }),
+    settings: () => call<SettingsView>("settings"),
+    saveSettings: (update: SettingsUpdate) => call<SettingsView>("save_settings", { update }),
+    sendTestMail: () => call<MailSent>("send_test_mail"),
+    mailCert: (id: string, mail: CertMail) => call<MailSent>("mail_cert", { id, mail }),
+    agents: () => call<Array<AgentStatus>>("agents"),
+    agentFingerprint: (url: string) => call<string>("agent_fingerprint", { url }),
+    pairAgent: (name: string, url: string, fingerprint: string) => call<PairedAgent>("pair_agent", { name, url, fingerprint }),
+    removeAgent: (name: string) => call<MappingInfo>("remove_agent", { name }),
+    agentPackage: (path: string) => call<AgentPackage>("agent_package", { path }),
+    agentExamples: () => call<Array<ExampleConfig>>("agent_examples"),
+  };
+}

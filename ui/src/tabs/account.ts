@@ -97,7 +97,7 @@ function registrationForm(ctx: Ctx, done: () => void): HTMLElement {
     clear(terms);
     showError(error, null);
     try {
-      showTerms(await busy(termsButton, "Reading the directory", () => api.caTerms(ca.value(), ca.rootPath())));
+      showTerms(await busy(termsButton, "Reading the directory", () => api.caTerms(ca.value(), ca.rootPath() ?? null)));
     } catch (e) {
       showError(error, e);
     }

@@ -128,7 +128,7 @@ function exportDialog(d: CertDetails, ctx: Ctx, keystoreOnly: boolean): void {
         e.preventDefault();
         showError(error, null);
         try {
-          const pw = passwordField.wrap.hidden ? undefined : password.value || undefined;
+          const pw = passwordField.wrap.hidden ? null : password.value || null;
           const written = await busy(submit, "Writing", () => api.exportCert(d.id, format.value as ExportFormat, pw, path.input.value));
           clear(
             form,
