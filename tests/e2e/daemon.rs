@@ -2,8 +2,8 @@
 //! scheduler, `certdesk renew --due` from another process is forwarded to it through the control
 //! socket and prints what a local run prints (on a terminal, its progress as it happens), other
 //! commands are told why they cannot run, a socket left by a killed daemon is replaced, and with
-//! nothing running `renew --due` makes the pass itself. Against a real Pebble behind the ARI
-//! proxy (`tests/fakes/ari_proxy.py`), which can play a CA that is down.
+//! nothing running `renew --due` makes the pass itself. Against a real Pebble behind the CA
+//! proxy (`tests/fakes/ca_proxy.py`), which can play a CA that is down.
 
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
@@ -18,7 +18,7 @@ const NAME: &str = "daemon.example.com";
 const START: StdDuration = StdDuration::from_secs(60);
 
 /// One saved 90-day certificate, renewed by the built-in responder (automated), issued through
-/// the ARI proxy with ARI off: the lifetime rule decides, due 60 days after issue.
+/// the CA proxy with ARI off: the lifetime rule decides, due 60 days after issue.
 fn setup() -> Saved {
     Saved::issue(NAME, 90, false)
 }

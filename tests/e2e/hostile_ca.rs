@@ -11,7 +11,7 @@ use crate::common;
 use std::fs;
 use std::time::{Duration, Instant};
 
-use crate::common::ari::AriProxy;
+use crate::common::ca_proxy::CaProxy;
 use crate::common::nginx::Nginx;
 use crate::common::sshd::Sshd;
 use crate::common::{free_port, register_at, Certdesk, Create, Pebble};
@@ -20,14 +20,14 @@ use serde_json::{json, Value};
 /// Pebble behind the hostile proxy, with an account registered through the proxy.
 struct HostileCa {
     pebble: Pebble,
-    proxy: AriProxy,
+    proxy: CaProxy,
     cd: Certdesk,
 }
 
 impl HostileCa {
     fn start() -> HostileCa {
         let pebble = Pebble::start();
-        let proxy = AriProxy::start_script(&pebble, "hostile_ca.py");
+        let proxy = CaProxy::start_script(&pebble, "hostile_ca.py");
         let cd = Certdesk::new();
         register_at(&cd, &proxy.directory_url(), proxy.ca_root_path());
         HostileCa { pebble, proxy, cd }

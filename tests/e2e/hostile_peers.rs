@@ -1,5 +1,5 @@
 //! Peers that fight back, played for real on loopback: a CA (Pebble behind
-//! `tests/fakes/ari_proxy.py`) that drips its answer, floods it, hands out a plain http:// URL,
+//! `tests/fakes/ca_proxy.py`) that drips its answer, floods it, hands out a plain http:// URL,
 //! asks to wait a billion seconds (or `u64::MAX`) and writes terminal escapes into its problem;
 //! and an SMTP setting that would send the password in clear. Each is asserted as the
 //! administrator sees it: the exit code, the message, the time it took, the memory it took, the
@@ -12,21 +12,22 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
-use crate::common::ari::{due_by, rfc, time_of, AriProxy, Saved};
+use crate::common::ari::{due_by, rfc, time_of, Saved};
+use crate::common::ca_proxy::CaProxy;
 use crate::common::smtp::{configure, Security, SmtpSink};
 use crate::common::{register_args, register_at, wait_until, Certdesk, Create, Output, Pebble};
 use serde_json::{json, Value};
 use time::Duration;
 
 /// A CA behind the proxy, and a client with no account yet.
-fn hostile_ca() -> (Pebble, AriProxy, Certdesk) {
+fn hostile_ca() -> (Pebble, CaProxy, Certdesk) {
     let pebble = Pebble::start();
-    let proxy = AriProxy::start(&pebble);
+    let proxy = CaProxy::start(&pebble);
     (pebble, proxy, Certdesk::new())
 }
 
 /// `account terms` of the CA behind `proxy`: one request, for the directory.
-fn terms(proxy: &AriProxy) -> Vec<String> {
+fn terms(proxy: &CaProxy) -> Vec<String> {
     [
         "account",
         "terms",
@@ -217,7 +218,7 @@ fn escapes_in_a_ca_problem_reach_the_terminal_as_text() {
 
 /// Makes the CA refuse new orders as rate-limited, with `detail` and the Retry-After
 /// `retry_after` (seconds, as sent), and turns its ARI off so that certdesk orders when due.
-fn rate_limited(proxy: &AriProxy, detail: &str, retry_after: &str) {
+fn rate_limited(proxy: &CaProxy, detail: &str, retry_after: &str) {
     proxy.control(json!({
         "ari": false,
         "refuse_orders": {
@@ -335,10 +336,8 @@ fn any_retry_after_on_renewal_information_is_read_without_a_panic() {
         // A new window each time, so that the plan shows the answer was taken.
         let start = s.not_before + Duration::days(50 + i as i64);
         let end = start + Duration::days(2);
-        s.proxy.control(json!({
-            "window": { "start": rfc(start), "end": rfc(end) },
-            "retry_after": retry_after,
-        }));
+        s.window(start, end);
+        s.proxy.control(json!({ "retry_after": retry_after }));
         // Each answer is kept a day at most: two days on, the CA is asked again.
         let now = s.not_before + Duration::days(2 * (i as i64 + 1));
         let by = end + Duration::days(1);

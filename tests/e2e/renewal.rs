@@ -1,5 +1,6 @@
-//! Renewal on its own, against a real Pebble with an RFC 9773 renewalInfo endpoint beside it
-//! (`tests/fakes/ari_proxy.py`) and the time injected (`certdesk renew --due --now`, or the
+//! Renewal on its own, against a real Pebble 2.10 with its RFC 9773 renewalInfo (windows set
+//! through its management port; `tests/fakes/ca_proxy.py` in front records the requests and
+//! plays a CA without ARI, one that is down or rate-limits) and the time injected (`certdesk renew --due --now`, or the
 //! engine's scheduler with a clock the test moves): windows chosen right, `replaces` sent,
 //! failures backing off, no double renewal, a killed renewal finished by the next pass; and the
 //! safety with the CA: a fallback CA after failures in a row, a rate limit's Retry-After
@@ -44,11 +45,11 @@ impl Setup {
             .run(["--json", "renew", "--due", "--now", &rfc(now)])
     }
 
-    fn window(&self, start: OffsetDateTime, end: OffsetDateTime) {
-        self.proxy.control(json!({
-            "window": { "start": rfc(start), "end": rfc(end) },
-            "retry_after": 3600,
-        }));
+    /// The CA's window for the current certificate, its answers to be asked again after an
+    /// hour (Pebble's own Retry-After is 6 hours).
+    fn ari_window(&self, start: OffsetDateTime, end: OffsetDateTime) {
+        self.window(start, end);
+        self.proxy.control(json!({ "retry_after": 3600 }));
     }
 }
 
@@ -92,7 +93,7 @@ fn the_aris_window_decides_and_the_new_order_replaces_the_old_certificate() {
         s.not_before + Duration::days(55),
         s.not_before + Duration::days(57),
     );
-    s.window(start, end);
+    s.ari_window(start, end);
 
     // Before the window nothing renews, and the dry run lists nothing.
     assert_eq!(
@@ -151,7 +152,7 @@ fn the_aris_window_decides_and_the_new_order_replaces_the_old_certificate() {
     );
 
     // The new certificate's window is later: the same pass again renews nothing.
-    s.window(end + Duration::days(60), end + Duration::days(62));
+    s.ari_window(end + Duration::days(60), end + Duration::days(62));
     let again = s.pass(at + Duration::hours(2));
     again.assert_success();
     assert_eq!(again.json()["outcomes"], json!([]));
@@ -161,7 +162,7 @@ fn the_aris_window_decides_and_the_new_order_replaces_the_old_certificate() {
     // A window in the past means "replace now", whatever the settings say.
     s.cd.json(["settings", "set", "renewal.days_before_expiry", "5"]);
     let later = at + Duration::hours(4);
-    s.window(later - Duration::days(2), later - Duration::days(1));
+    s.ari_window(later - Duration::days(2), later - Duration::days(1));
     let urgent = s.dry_run(later, later);
     assert_eq!(urgent[0]["plan"]["reason"]["rule"], "ari_now", "{urgent:#}");
 }
@@ -443,7 +444,7 @@ fn after_two_failures_in_a_row_the_fallback_ca_renews_and_the_request_keeps_its_
     let s = setup(90, false);
     // A second CA, validating http-01 at the port the built-in responder answers on.
     let second = Pebble::builder()
-        .config("certificateValidityPeriod", json!(90 * 86_400))
+        .validity_days(90)
         .config("httpPort", json!(s.pebble.http_port()))
         .start();
     let second_dir = second.directory_url();
@@ -655,10 +656,12 @@ fn a_stale_renew_now_answer_gets_at_most_three_orders_a_day_and_says_why_the_res
     // Whole seconds: the daily guard keeps the orders' times to the second.
     let start = OffsetDateTime::from_unix_timestamp(OffsetDateTime::now_utc().unix_timestamp())
         .expect("a time");
-    // Whatever certificate it is asked about, the CA answers "replace now".
-    s.window(start - Duration::days(2), start - Duration::days(1));
+    // Whatever certificate it is asked about, the CA answers "replace now" (Pebble answers per
+    // certificate: each new one is given the same answer).
+    let stale = || s.ari_window(start - Duration::days(2), start - Duration::days(1));
     let mut now = start;
     for n in 1..=3 {
+        stale();
         let out = s.pass(now);
         out.assert_success();
         let report = out.json();
@@ -672,6 +675,7 @@ fn a_stale_renew_now_answer_gets_at_most_three_orders_a_day_and_says_why_the_res
     assert_eq!(s.versions(), 4);
     let orders = s.proxy.events_of("newOrder").len();
     assert_eq!(orders, 4, "the first issue and three renewals");
+    stale();
 
     // The rest of the day every pass waits, and says why.
     let limit_ends = start + Duration::days(1);

@@ -1,5 +1,5 @@
 """A CA that sends what no honest CA sends, or what another ACME server does differently: Pebble
-behind ari_proxy.py's proxy (whose control keys still apply), with Pebble's answers rewritten.
+behind ca_proxy.py (whose control keys still apply), with Pebble's answers rewritten.
 
 The control file (JSON, read on every request) may also hold:
   "token": TEXT                every challenge of every authorization and challenge answer
@@ -16,7 +16,7 @@ The control file (JSON, read on every request) may also hold:
 Records {"event": "answer", "path": P} for every challenge answer (a POST with a payload to a
 challenge URL, Pebble's or the extra authorization's): the CA was told to validate.
 
-Run with the same arguments as ari_proxy.py.
+Run with the same arguments as ca_proxy.py.
 """
 
 import http.client
@@ -26,7 +26,7 @@ import ssl
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ari_proxy import Proxy, main  # noqa: E402
+from ca_proxy import Proxy, main  # noqa: E402
 
 EXTRA = "/hostile/"
 # A well-formed token: the extra authorization is refused for its name alone.

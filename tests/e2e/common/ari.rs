@@ -1,136 +1,22 @@
-//! An RFC 9773 `renewalInfo` endpoint beside Pebble (`tests/fakes/ari_proxy.py`): a TLS proxy
-//! with its own small CA that adds ARI to Pebble's directory, answers renewalInfo with the window
-//! the test sets, records the `replaces` of new orders, and can play a CA that is down, one that
-//! refuses new orders with a problem (a rate limit), or hold requests (to kill a client
-//! mid-order).
-
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+//! A saved certificate at a Pebble with ARI (RFC 9773), and the times renewal tests pass to
+//! `certdesk renew --due --now`. The renewal windows are Pebble's own, set per certificate on its
+//! management port; the client talks to Pebble through the [`CaProxy`], which records its
+//! requests and plays the faults Pebble cannot make (a CA without ARI, one that is down, …).
 
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::ca_proxy::CaProxy;
 use super::certdesk::Certdesk;
 use super::pebble::Pebble;
-use super::process::{
-    free_port, kill_and_reap, open_log, read_lossy, tail, tcp_accepts, wait_until, TempDir,
-};
-use super::tools::make_listener_certs;
 
-pub struct AriProxy {
-    dir: TempDir,
-    child: Option<Child>,
-    port: u16,
-    ca: PathBuf,
-}
-
-impl AriProxy {
-    /// Starts the proxy in front of `pebble` with an empty control file (ARI on, no window).
-    pub fn start(pebble: &Pebble) -> AriProxy {
-        AriProxy::start_script(pebble, "ari_proxy.py")
-    }
-
-    /// [`AriProxy::start`] with another proxy of `tests/fakes/` that takes the same arguments
-    /// (e.g. `hostile_ca.py`, which builds on this one).
-    pub fn start_script(pebble: &Pebble, script: &str) -> AriProxy {
-        let dir = TempDir::new("certdesk-ari");
-        let (ca, cert, key) = make_listener_certs(dir.path());
-        let port = free_port();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fakes")
-            .join(script);
-        let (out, err) = open_log(&dir.path().join("proxy.log"));
-        fs::write(dir.path().join("control.json"), "{}").expect("write control");
-        let child = Command::new("python3")
-            .arg(&script)
-            .args(["--port", &port.to_string()])
-            .arg("--cert")
-            .arg(&cert)
-            .arg("--key")
-            .arg(&key)
-            .args(["--upstream", &format!("127.0.0.1:{}", pebble.acme_port())])
-            .arg("--upstream-ca")
-            .arg(pebble.ca_root_path())
-            .arg("--control")
-            .arg(dir.path().join("control.json"))
-            .arg("--record")
-            .arg(dir.path().join("record.jsonl"))
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .unwrap_or_else(|e| panic!("{}", super::process::not_found("python3", &e)));
-        let proxy = AriProxy {
-            dir,
-            child: Some(child),
-            port,
-            ca,
-        };
-        wait_until("the ARI proxy to listen", Duration::from_secs(30), || {
-            tcp_accepts(port)
-        });
-        proxy
-    }
-
-    /// The directory certdesk registers with (`--directory`).
-    pub fn directory_url(&self) -> String {
-        format!("https://127.0.0.1:{}/dir", self.port)
-    }
-
-    /// The root of the proxy's TLS certificate (`--ca-root`).
-    pub fn ca_root_path(&self) -> &str {
-        self.ca.to_str().expect("UTF-8 temp path")
-    }
-
-    /// Replaces the control file (see `tests/fakes/ari_proxy.py`), atomically.
-    pub fn control(&self, value: Value) {
-        let tmp = self.dir.path().join("control.tmp");
-        fs::write(&tmp, value.to_string()).expect("write control");
-        fs::rename(&tmp, self.dir.path().join("control.json")).expect("move control");
-    }
-
-    /// Everything the proxy recorded: `{"event": "renewalInfo", "certID"}`, `{"event":
-    /// "newOrder", "replaces", "refused"}`, `{"event": "down"|"held", "path"}`.
-    pub fn events(&self) -> Vec<Value> {
-        read_lossy(&self.dir.path().join("record.jsonl"))
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("a JSON record line"))
-            .collect()
-    }
-
-    /// The recorded events of one kind.
-    pub fn events_of(&self, kind: &str) -> Vec<Value> {
-        self.events()
-            .into_iter()
-            .filter(|e| e["event"] == kind)
-            .collect()
-    }
-
-    pub fn log(&self) -> String {
-        read_lossy(&self.dir.path().join("proxy.log"))
-    }
-}
-
-impl Drop for AriProxy {
-    fn drop(&mut self) {
-        if let Some(child) = self.child.take() {
-            kill_and_reap(child);
-        }
-        if std::thread::panicking() {
-            eprintln!("[fixture] ARI proxy log:\n{}", tail(&self.log(), 60));
-        }
-    }
-}
-
-/// One saved certificate issued by Pebble through the ARI proxy, with the built-in responder set
-/// in the settings so that its renewals are automated.
+/// One saved certificate issued by Pebble through the [`CaProxy`], with the built-in responder
+/// set in the settings so that its renewals are automated.
 pub struct Saved {
     /// The CA behind the proxy.
     pub pebble: Pebble,
-    pub proxy: AriProxy,
+    pub proxy: CaProxy,
     pub cd: Certdesk,
     pub id: String,
     pub not_before: OffsetDateTime,
@@ -138,12 +24,11 @@ pub struct Saved {
 }
 
 impl Saved {
-    /// A certificate for `name` valid `days` days, saved; the proxy answers ARI when `ari`.
+    /// A certificate for `name` valid `days` days, saved; the CA offers ARI when `ari` (Pebble's
+    /// own window until [`Saved::window`]), or the proxy hides it.
     pub fn issue(name: &str, days: u64, ari: bool) -> Saved {
-        let pebble = Pebble::builder()
-            .config("certificateValidityPeriod", json!(days * 86_400))
-            .start();
-        let proxy = AriProxy::start(&pebble);
+        let pebble = Pebble::builder().validity_days(days).start();
+        let proxy = CaProxy::start(&pebble);
         proxy.control(json!({ "ari": ari }));
         let cd = Certdesk::new();
         super::steps::register_at(&cd, &proxy.directory_url(), proxy.ca_root_path());
@@ -165,6 +50,21 @@ impl Saved {
             cd,
             id,
         }
+    }
+
+    /// Makes the CA suggest renewing the current version of the certificate between `start`
+    /// and `end` (Pebble's `/set-renewal-info/`).
+    pub fn window(&self, start: OffsetDateTime, end: OffsetDateTime) {
+        let history = self.cd.json(["cert", "history", &self.id]);
+        let current = history
+            .as_array()
+            .and_then(|versions| versions.last())
+            .expect("a saved version");
+        let pem = current["certificate_pem"]
+            .as_str()
+            .expect("certificate_pem");
+        let answer = json!({ "suggestedWindow": { "start": rfc(start), "end": rfc(end) } });
+        self.pebble.set_renewal_info(pem, &answer.to_string());
     }
 }
 

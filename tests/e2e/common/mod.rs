@@ -1,8 +1,8 @@
 //! Shared fixtures for certdesk's end-to-end tests, one module per server or concern:
 //!
-//! - [`pebble`]: a throw-away ACME CA (Debian's `pebble` + `pebble-challtestsrv`) on free loopback
-//!   ports, with its own small TLS CA for its HTTPS listener ([`Pebble::ca_root_path`] is what a
-//!   user passes as `--ca-root`).
+//! - [`pebble`]: a throw-away ACME CA (Pebble 2.10.1 + `pebble-challtestsrv`, installed by
+//!   `.ci/setup` in [`pebble::PEBBLE_DIR`]) on free loopback ports, with its own small TLS CA for
+//!   its HTTPS listener ([`Pebble::ca_root_path`] is what a user passes as `--ca-root`).
 //! - [`certdesk`]: runs the CLI binary with a private `--data-dir`; [`steps`]: what most tests
 //!   do with it (register, create, issue).
 //! - [`tools`]: [`openssl`], [`keytool`], [`tool`] run a verifier and return its stdout; [`curl`].
@@ -13,8 +13,11 @@
 //! - [`smtp::SmtpSink`]: an SMTP server (aiosmtpd) that keeps each message, parsed, for the test.
 //! - [`dns_setup`]: what every dns-01 provider test stands on (Pebble, a registered certdesk,
 //!   the provider's account, its fake API in front of BIND).
-//! - [`sshd`], [`nginx`], [`agent`], [`ari`], [`fake`], [`moto`]: the deployment targets, the
-//!   ARI proxy and the fakes of DNS providers' APIs.
+//! - [`ari`]: a saved certificate at a Pebble with ARI, its windows set through Pebble, and the
+//!   times renewal tests inject; [`ca_proxy`]: the proxy in front of Pebble that records requests
+//!   and plays the faults Pebble cannot make.
+//! - [`sshd`], [`nginx`], [`agent`], [`fake`], [`moto`]: the deployment targets and the fakes of
+//!   DNS providers' APIs.
 //!
 //! Only `std` and `serde_json` (a normal dependency of the `certdesk` package) are used.
 //! Every process started here talks to 127.0.0.1 only: proxies are removed from its environment
@@ -26,6 +29,7 @@
 pub mod agent;
 pub mod ari;
 pub mod bind;
+pub mod ca_proxy;
 pub mod certdesk;
 pub mod dns_setup;
 pub mod dns_zone;

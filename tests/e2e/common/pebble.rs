@@ -1,10 +1,13 @@
-//! Pebble, a throw-away ACME CA, with `pebble-challtestsrv` answering its DNS on loopback.
+//! Pebble 2.10.1, a throw-away ACME CA, with `pebble-challtestsrv` answering its DNS on loopback.
+//!
+//! The binaries are the ones `.ci/setup` puts in [`PEBBLE_DIR`] (built from
+//! `../shared/pebble` when it exists, else by `go install …@v2.10.1`): never a `pebble` on PATH,
+//! which on Debian 12 is 2.4 (no ARI, no profiles).
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -14,6 +17,14 @@ use super::process::{
     TempDir, POLL,
 };
 use super::tools::{curl, make_listener_certs};
+
+/// Where `.ci/setup` installs `pebble` and `pebble-challtestsrv` 2.10.1, relative to the
+/// repository.
+pub const PEBBLE_DIR: &str = "target/pebble-2.10.1";
+
+/// The validity of Pebble's default profile unless a test says otherwise: 90 days, Let's
+/// Encrypt's classic certificate (and Pebble's own default).
+const DEFAULT_VALIDITY_DAYS: u64 = 90;
 
 /// How long a server may take to come up (Pebble generates a fresh root at each start: 0.3–1.7 s).
 const SERVER_START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -34,6 +45,7 @@ pub struct PebbleBuilder {
     env: Vec<(String, String)>,
     http01: Http01,
     dns_server: Option<String>,
+    validity_days: u64,
     config: serde_json::Map<String, Value>,
 }
 
@@ -68,6 +80,13 @@ impl PebbleBuilder {
         self
     }
 
+    /// How long the certificates of Pebble's `default` profile are valid (default 90 days).
+    /// Pebble 2.10 ignores 2.4's `certificateValidityPeriod`: the period is the profile's.
+    pub fn validity_days(mut self, days: u64) -> Self {
+        self.validity_days = days;
+        self
+    }
+
     /// An extra field in the `"pebble"` config object (e.g. `"domainBlocklist"`).
     pub fn config(mut self, key: &str, value: Value) -> Self {
         self.config.insert(key.to_string(), value);
@@ -89,6 +108,7 @@ impl Default for PebbleBuilder {
             ],
             http01: Http01::Client,
             dns_server: None,
+            validity_days: DEFAULT_VALIDITY_DAYS,
             config: serde_json::Map::new(),
         }
     }
@@ -130,20 +150,19 @@ pub struct Pebble {
     dir: TempDir,
 }
 
-/// Does this `pebble-challtestsrv` know `-doh` (Pebble ≥ 2.5, listening on :8443 by default)?
-fn challtestsrv_has_doh() -> bool {
-    static HAS: OnceLock<bool> = OnceLock::new();
-    *HAS.get_or_init(|| {
-        Command::new("pebble-challtestsrv")
-            .arg("-h")
-            .stdin(Stdio::null())
-            .output()
-            .map(|o| {
-                let text = [o.stdout, o.stderr].concat();
-                String::from_utf8_lossy(&text).contains("-doh")
-            })
-            .unwrap_or(false)
-    })
+/// The path of one of the binaries `.ci/setup` installs in [`PEBBLE_DIR`].
+fn pebble_bin(name: &str) -> Result<PathBuf, String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(PEBBLE_DIR)
+        .join(name);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} is missing: run `.ci/setup` to install Pebble 2.10.1 there",
+            path.display()
+        ))
+    }
 }
 
 impl Pebble {
@@ -206,6 +225,13 @@ impl Pebble {
         cfg.insert("tlsPort".into(), json!(ports.tls));
         cfg.insert("ocspResponderURL".into(), json!(""));
         cfg.insert("externalAccountBindingRequired".into(), json!(false));
+        cfg.insert(
+            "profiles".into(),
+            json!({ "default": {
+                "description": "The default profile",
+                "validityPeriod": self.opts.validity_days * 86_400,
+            } }),
+        );
         for (k, v) in &self.opts.config {
             cfg.insert(k.clone(), v.clone());
         }
@@ -225,15 +251,14 @@ impl Pebble {
         };
         let log = self.dir.path().join("challtestsrv.log");
         let (out, err) = open_log(&log);
-        let mut cmd = Command::new("pebble-challtestsrv");
+        let mut cmd = Command::new(pebble_bin("pebble-challtestsrv")?);
         scrub_env(&mut cmd);
         cmd.args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
-            .args(["-dns01", &format!("127.0.0.1:{}", p.dns)])
+            .args(["-dnsserver", &format!("127.0.0.1:{}", p.dns)])
             .args(["-management", &format!("127.0.0.1:{}", p.challtestsrv)])
-            .args(["-http01", &http01, "-https01", "", "-tlsalpn01", ""]);
-        if challtestsrv_has_doh() {
-            cmd.args(["-doh", ""]);
-        }
+            .args(["-http01", &http01, "-https01", "", "-tlsalpn01", ""])
+            // Its DNS-over-HTTPS listener would take :8443 on every interface.
+            .args(["-doh", ""]);
         cmd.stdin(Stdio::null()).stdout(out).stderr(err);
         let child = cmd
             .spawn()
@@ -272,7 +297,7 @@ impl Pebble {
             .dns_server
             .clone()
             .unwrap_or_else(|| format!("127.0.0.1:{}", p.dns));
-        let mut cmd = Command::new("pebble");
+        let mut cmd = Command::new(pebble_bin("pebble")?);
         scrub_env(&mut cmd);
         for (k, _) in std::env::vars_os() {
             if k.to_string_lossy().starts_with("PEBBLE_") {
@@ -401,6 +426,20 @@ impl Pebble {
             Ok((404, _)) => None,
             Ok((code, body)) => panic!("GET {url}: HTTP {code}: {body}"),
             Err(e) => panic!("GET {url}: {e}"),
+        }
+    }
+
+    /// Makes Pebble answer `ari_response` (any text, even malformed JSON; Retry-After is always
+    /// 6 hours) to renewalInfo requests about the certificate `cert_pem`, in place of its own
+    /// window (centred two thirds into the lifetime): `POST /set-renewal-info/`.
+    pub fn set_renewal_info(&self, cert_pem: &str, ari_response: &str) {
+        let url = format!("{}/set-renewal-info/", self.management_url());
+        let ca = self.ca_path.to_string_lossy().into_owned();
+        let data = json!({ "Certificate": cert_pem, "ARIResponse": ari_response }).to_string();
+        match curl(&["--cacert", &ca, "-X", "POST", "--data-binary", &data, &url]) {
+            Ok((200, _)) => {}
+            Ok((code, body)) => panic!("POST {url}: HTTP {code}: {body}"),
+            Err(e) => panic!("POST {url}: {e}"),
         }
     }
 

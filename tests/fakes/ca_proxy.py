@@ -1,15 +1,20 @@
-"""An RFC 9773 renewalInfo endpoint beside Debian's Pebble 2.4, which has none.
+"""A TLS proxy in front of Pebble 2.10 that records what the client asks and plays the faults
+Pebble cannot make. ARI itself is Pebble's: its directory's `renewalInfo`, its windows (set per
+certificate on its management port, `/set-renewal-info/`) and its checks of `replaces`.
 
-A TLS proxy in front of Pebble: it adds `renewalInfo` to the directory, answers
-`GET /renewal-info/<certID>` with the window the test wrote to the control file, records the
-`replaces` field of every new order (and reflects it in the order, as RFC 9773 §5 asks of a CA),
-and passes everything else through. The Host header is passed on, so Pebble writes the proxy's
-URLs into its answers and every later request comes through here too.
+What Pebble cannot do, and this proxy does:
+- say which requests came (renewalInfo lookups, new orders and their `replaces`): the record file;
+- be a CA without ARI (Pebble 2.10 always lists `renewalInfo`);
+- answer renewalInfo with another Retry-After than Pebble's fixed 6 hours;
+- be down, hold a request, refuse new orders with a problem, drip or flood an answer, or list
+  other URLs in its directory.
+The Host header is passed on, so Pebble writes the proxy's URLs into its answers and every later
+request comes through here too.
 
 The control file (JSON, read on every request) holds:
   "ari": false                       directory without renewalInfo (default true)
-  "window": {"start": T, "end": T}   the suggested window (RFC 3339); none: 404
-  "retry_after": SECONDS             Retry-After of renewalInfo answers (default 21600)
+  "retry_after": VALUE               Retry-After of renewalInfo answers, sent as given (default:
+                                     Pebble's)
   "down": true                       close every connection unanswered, like a CA that is down
   "refuse_orders": {"status": 429, "type": "rateLimited", "detail": "...", "retry_after": S}
                                      answer every newOrder with this RFC 8555 problem (and a
@@ -23,7 +28,7 @@ The control file (JSON, read on every request) holds:
                                      bytes until the client hangs up, as a CA that floods
   "directory": {"name": "url", …}    entries that replace the directory's (e.g. an http:// URL)
 
-Run as: python3 ari_proxy.py --port P --cert C --key K --upstream 127.0.0.1:PORT
+Run as: python3 ca_proxy.py --port P --cert C --key K --upstream 127.0.0.1:PORT
 --upstream-ca PEM --control FILE --record FILE.jsonl
 """
 
@@ -39,10 +44,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 RECORD_LOCK = threading.Lock()
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+# Where Pebble 2.10's directory puts `renewalInfo` (RFC 9773 §4.1 certIDs follow).
+RENEWAL_INFO = "/draft-ietf-acme-ari-03/renewalInfo/"
 
 
 def log(text):
-    print(f"[ari-proxy] {text}", file=sys.stderr, flush=True)
+    print(f"[ca-proxy] {text}", file=sys.stderr, flush=True)
 
 
 def b64url_json(text):
@@ -97,16 +104,11 @@ class Proxy(BaseHTTPRequestHandler):
                 time.sleep(0.05)
             self.close_connection = True
             return
-        if self.command == "GET" and path.startswith("/renewal-info/"):
-            cert_id = path[len("/renewal-info/"):]
-            self.record({"event": "renewalInfo", "certID": cert_id})
-            window = control.get("window")
-            if not window:
-                return self.problem(404, "malformed", "no window for this certificate")
-            data = json.dumps({"suggestedWindow": window}).encode()
-            headers = [("Content-Type", "application/json"), ("Retry-After", str(control.get("retry_after", 21600)))]
-            return self.reply(200, data, headers)
-        replaces = None
+        renewal_info = self.command == "GET" and path.startswith(RENEWAL_INFO)
+        if renewal_info:
+            self.record({"event": "renewalInfo", "certID": path[len(RENEWAL_INFO):]})
+            if not control.get("ari", True):
+                return self.problem(404, "malformed", "this CA has no renewal information")
         if self.command == "POST" and path == "/order-plz":
             payload = b64url_json(json.loads(body).get("payload", ""))
             replaces = payload.get("replaces")
@@ -121,14 +123,13 @@ class Proxy(BaseHTTPRequestHandler):
         status, headers, data = self.forward(body)
         if self.command == "GET" and path == "/dir":
             directory = json.loads(data)
-            if control.get("ari", True):
-                directory["renewalInfo"] = f"https://{self.headers['Host']}/renewal-info"
+            if not control.get("ari", True):
+                directory.pop("renewalInfo", None)
             directory.update(control.get("directory", {}))
             data = json.dumps(directory).encode()
-        if replaces and status == 201:
-            order = json.loads(data)
-            order["replaces"] = replaces
-            data = json.dumps(order).encode()
+        if renewal_info and "retry_after" in control:
+            headers = [(k, v) for k, v in headers if k.lower() != "retry-after"]
+            headers.append(("Retry-After", str(control["retry_after"])))
         self.reply(status, data, headers)
 
     def drip(self):
