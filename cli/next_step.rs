@@ -159,61 +159,26 @@ fn declined_words(declined: &Dns01Declined) -> String {
     format!("mapping {name:?} does not answer dns-01 ({fix})")
 }
 
-/// `json` as serde_json wrote it (compact or pretty), with every `next_step` object that is a
-/// [`NextStep`] replaced by its [`words`]: what `--json` prints holds requests alone, in lists
-/// and inside renewal outcomes. Everything else stays as written, in its order. A key's quotes
-/// are bare only outside strings, so the key cannot be matched inside a value.
-pub fn word_json(json: &str) -> String {
-    const KEY: &str = "\"next_step\":";
-    let mut out = String::with_capacity(json.len());
-    let mut rest = json;
-    while let Some(at) = rest.find(KEY) {
-        let value_at = at + KEY.len();
-        let (head, tail) = rest.split_at(value_at);
-        out.push_str(head);
-        let blank = tail.len() - tail.trim_start().len();
-        let object = &tail[blank..];
-        let step = object_len(object).and_then(|len| {
-            let step = serde_json::from_str::<NextStep>(&object[..len]).ok()?;
-            Some((len, step))
-        });
-        match step {
-            Some((len, step)) => {
-                out.push_str(&tail[..blank]);
-                out.push_str(&Value::from(words(&step)).to_string());
-                rest = &object[len..];
-            }
-            None => rest = tail,
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The length of the JSON object `text` starts with, if it starts with one.
-fn object_len(text: &str) -> Option<usize> {
-    if !text.starts_with('{') {
-        return None;
-    }
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for (i, c) in text.char_indices() {
-        match (in_string, escaped, c) {
-            (true, true, _) => escaped = false,
-            (true, false, '\\') => escaped = true,
-            (true, false, '"') => in_string = false,
-            (true, false, _) => {}
-            (false, _, '"') => in_string = true,
-            (false, _, '{' | '[') => depth += 1,
-            (false, _, '}' | ']') => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i + 1);
+/// `value` with every `next_step` object that is a [`NextStep`] replaced by its [`words`], at
+/// any depth: what `--json` prints holds requests alone, in lists and inside renewal outcomes.
+/// Everything else stays as it was, in its order (serde_json keeps the fields' order here).
+pub fn word_json(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                let step = match key == "next_step" {
+                    true => serde_json::from_value::<NextStep>(field.clone()).ok(),
+                    false => None,
+                };
+                match step {
+                    Some(step) => *field = Value::from(words(&step)),
+                    None => word_json(field),
                 }
             }
-            (false, _, _) => {}
         }
+        Value::Array(items) => items.iter_mut().for_each(word_json),
+        _ => {}
     }
-    None
 }
 
 #[cfg(test)]
@@ -373,19 +338,22 @@ mod tests {
             "other": {"next_step": "already words"},
         });
         let said = "save it to the repository: `certdesk cert save r1`";
-        for json in [
-            serde_json::to_string(&report).expect("serialises"),
-            serde_json::to_string_pretty(&report).expect("serialises"),
-        ] {
-            let worded: Value = serde_json::from_str(&word_json(&json)).expect("still JSON");
-            assert_eq!(
-                worded["outcomes"][0]["request"]["next_step"], said,
-                "{json}"
-            );
-            assert_eq!(worded["outcomes"][0]["request"]["z"], 1);
-            assert_eq!(worded["text"], report["text"], "a string is left alone");
-            assert_eq!(worded["other"], report["other"]);
-        }
+        let mut worded = report.clone();
+        word_json(&mut worded);
+        assert_eq!(worded["outcomes"][0]["request"]["next_step"], said);
+        assert_eq!(worded["outcomes"][0]["request"]["z"], 1);
+        assert_eq!(worded["text"], report["text"], "a string is left alone");
+        assert_eq!(worded["other"], report["other"]);
+        let keys: Vec<&String> = worded["outcomes"][0]["request"]
+            .as_object()
+            .expect("an object")
+            .keys()
+            .collect();
+        assert_eq!(
+            keys,
+            ["id", "next_step", "z"],
+            "the fields keep their order"
+        );
     }
 
     #[test]

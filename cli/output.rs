@@ -79,6 +79,13 @@ fn exit_code(kind: ErrorKind) -> u8 {
     }
 }
 
+/// `value` as JSON with its next steps in the CLI's words ([`next_step::word_json`]).
+fn worded(value: &impl Serialize) -> serde_json::Result<serde_json::Value> {
+    let mut json = serde_json::to_value(value)?;
+    next_step::word_json(&mut json);
+    Ok(json)
+}
+
 impl Out {
     pub fn new(json: bool) -> Self {
         Self {
@@ -88,8 +95,8 @@ impl Out {
     }
 
     fn print_json(&self, value: &impl Serialize) {
-        match serde_json::to_string_pretty(value) {
-            Ok(text) => line(false, &escape::json(&next_step::word_json(&text))),
+        match worded(value).and_then(|v| serde_json::to_string_pretty(&v)) {
+            Ok(text) => line(false, &escape::json(&text)),
             Err(e) => tell!("error: cannot print JSON: {e}"),
         }
     }
@@ -146,8 +153,8 @@ impl Out {
         if !self.json {
             return say!("{text}");
         }
-        match serde_json::to_string(value) {
-            Ok(text) => line(false, &escape::json(&next_step::word_json(&text))),
+        match worded(value).and_then(|v| serde_json::to_string(&v)) {
+            Ok(text) => line(false, &escape::json(&text)),
             Err(e) => tell!("error: cannot print JSON: {e}"),
         }
     }
