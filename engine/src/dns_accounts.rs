@@ -1,21 +1,23 @@
 //! DNS accounts: the credentials certdesk publishes dns-01 TXT records with, at most one per
 //! provider, each enabled or disabled.
 //!
-//! Every field is checked against the provider's declaration ([`crate::dns::ProviderSpec`]),
+//! A DNS account is one use of the credentialed configuration ([`crate::form::credentialed`]):
+//! every field is checked against the provider's declaration ([`crate::dns::ProviderSpec`]),
 //! the same one the window draws its form from. Secret fields are sealed in the vault and never
 //! returned: [`DnsAccountInfo`] lists which secrets are set, not their values.
 
 use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
 
 use serde::{Deserialize, Serialize};
 
-use crate::dns::{self, Config, ProviderSpec};
+use crate::dns::{self, Config};
 use crate::error::{Error, Result};
-use crate::form::SecretChange;
-use crate::next_step::Listing;
-use crate::request::RequestRecord;
-use crate::store::{Change, Record, Table};
-use crate::vault::Sealed;
+use crate::form::credentialed::{self, Configured, Credentialed, Form, Kind, Stored};
+use crate::form::{FieldSpec, SecretChange};
+use crate::next_step::{Listing, NextStep};
+use crate::request::RequestInfo;
+use crate::store::Table;
 use crate::Engine;
 
 /// What the faces show of a DNS account.
@@ -23,11 +25,8 @@ use crate::Engine;
 pub struct DnsAccountInfo {
     pub name: String,
     pub provider: String,
-    pub enabled: bool,
-    /// The non-secret fields.
-    pub fields: BTreeMap<String, String>,
-    /// The names of the secret fields that hold a value.
-    pub secrets_set: Vec<String>,
+    #[serde(flatten)]
+    pub config: Configured,
 }
 
 /// A DNS account form as submitted, for a new account or an edit.
@@ -56,157 +55,147 @@ impl DnsAccountForm {
         config: &serde_json::Map<String, serde_json::Value>,
         existing: Option<&DnsAccountInfo>,
     ) -> Result<Self> {
-        let spec = dns::provider(provider)?;
-        let (fields, secrets) = crate::form::from_config(
-            spec.label,
-            &spec.fields().copied().collect::<Vec<_>>(),
-            config,
-            existing.map(|e| e.fields.clone()).unwrap_or_default(),
-        )?;
+        let form = credentialed::form_from_config(provider, name, config, existing)?;
         Ok(Self {
-            original_name: existing.map(|e| e.name.clone()),
-            name: name.to_owned(),
-            provider: spec.id.to_owned(),
+            original_name: form.original_name,
+            name: form.name,
+            provider: form.kind,
             enabled: existing.is_none_or(|e| e.enabled),
-            fields,
-            secrets,
+            fields: form.fields,
+            secrets: form.secrets,
         })
     }
 }
 
-#[derive(Serialize, Deserialize)]
-pub(crate) struct StoredAccount {
-    #[serde(flatten)]
-    info: DnsAccountInfo,
-    secrets: BTreeMap<String, Sealed>,
-}
-
-impl Record for StoredAccount {
-    const TABLE: Table = Table::DnsAccounts;
-    fn key(&self) -> &str {
-        &self.info.name
+impl From<DnsAccountForm> for Form {
+    fn from(form: DnsAccountForm) -> Self {
+        Self {
+            original_name: form.original_name,
+            name: form.name,
+            kind: form.provider,
+            enabled: Some(form.enabled),
+            fields: form.fields,
+            secrets: form.secrets,
+        }
     }
 }
 
-impl crate::sealing::Sealing for StoredAccount {
-    fn sealed_fields(&mut self) -> Vec<(String, &mut Sealed)> {
-        crate::form::sealed_fields(&mut self.secrets)
+impl Deref for DnsAccountInfo {
+    type Target = Configured;
+    fn deref(&self) -> &Configured {
+        &self.config
+    }
+}
+
+impl DerefMut for DnsAccountInfo {
+    fn deref_mut(&mut self) -> &mut Configured {
+        &mut self.config
+    }
+}
+
+impl Credentialed for DnsAccountInfo {
+    const TABLE: Table = Table::DnsAccounts;
+    const WHAT: &'static str = "DNS account";
+    const LISTING: Listing = Listing::DnsAccounts;
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> &str {
+        &self.provider
+    }
+
+    fn kind_of(kind: &str) -> Result<Kind> {
+        let spec = dns::provider(kind)?;
+        Ok(Kind {
+            id: spec.id,
+            owner: spec.label.to_owned(),
+            fields: spec.fields().collect(),
+        })
+    }
+
+    fn validate_name(name: &str) -> Result<()> {
+        crate::labels::validate_account_name(name)
+    }
+
+    fn made(name: String, kind: &'static str, config: Configured, _: Option<&Self>) -> Self {
+        Self {
+            name,
+            provider: kind.to_owned(),
+            config,
+        }
+    }
+
+    fn missing(kind: &Kind, field: &FieldSpec) -> Error {
+        Error::input(format!(
+            "{} needs {}: {}",
+            kind.owner, field.label, field.help
+        ))
+    }
+
+    fn refuse_beside(&self, others: &[Self]) -> Result<()> {
+        match others.iter().find(|a| a.provider == self.provider) {
+            None => Ok(()),
+            Some(same) => Err(Error::input(format!(
+                "DNS account {:?} already uses {}: certdesk keeps one account per provider; edit \
+                 that one",
+                same.name,
+                dns::provider(&self.provider)?.label
+            ))),
+        }
+    }
+
+    fn named_by(request: &RequestInfo) -> Option<&str> {
+        request.dns_account.as_deref()
+    }
+
+    fn reference(request: &mut RequestInfo) -> &mut Option<String> {
+        &mut request.dns_account
+    }
+
+    fn in_use(name: &str, users: &[&str]) -> Error {
+        let one = users.len() == 1;
+        let them = if one { "it" } else { "them" };
+        Error::input(format!(
+            "DNS account {name:?} is used by request{} {}: assign {them} another account (certdesk \
+             request assign-dns ID ACCOUNT) or delete {them} first",
+            if one { "" } else { "s" },
+            users.join(", "),
+        ))
+    }
+
+    fn disabled(name: &str) -> Error {
+        Error::blocked(
+            format!("DNS account {name:?} is disabled"),
+            NextStep::EnableDnsAccount {
+                account: name.to_owned(),
+            },
+        )
     }
 }
 
 impl Engine {
     pub fn dns_accounts(&self) -> Result<Vec<DnsAccountInfo>> {
-        Ok(self
-            .scan_sealed::<StoredAccount>()?
-            .records
-            .into_iter()
-            .map(|a| a.info)
-            .collect())
+        self.configurations()
     }
 
     pub fn dns_account(&self, name: &str) -> Result<DnsAccountInfo> {
-        self.stored_dns_account(name).map(|a| a.info)
-    }
-
-    fn stored_dns_account(&self, name: &str) -> Result<StoredAccount> {
-        self.store
-            .get::<StoredAccount>(name)?
-            .ok_or_else(|| not_found(name))
+        self.stored(name).map(|a: Stored<DnsAccountInfo>| a.info)
     }
 
     /// Adds or edits a DNS account: every field is checked against the provider's declaration,
     /// secrets are sealed, kept or cleared as the form asks, and the result must make a working
     /// provider configuration. A rename carries the requests that use the account along.
     pub async fn save_dns_account(&self, form: DnsAccountForm) -> Result<DnsAccountInfo> {
-        let spec = dns::provider(&form.provider)?;
-        crate::labels::validate_account_name(&form.name)?;
-        let existing = form
-            .original_name
-            .as_deref()
-            .map(|n| self.stored_dns_account(n))
-            .transpose()?;
-        let others: Vec<DnsAccountInfo> = self
-            .dns_accounts()?
-            .into_iter()
-            .filter(|a| Some(&a.name) != form.original_name.as_ref())
-            .collect();
-        if others.iter().any(|a| a.name == form.name) {
-            return Err(Error::input(format!(
-                "a DNS account named {:?} exists already",
-                form.name
-            )));
-        }
-        if let Some(same) = others.iter().find(|a| a.provider == spec.id) {
-            return Err(Error::input(format!(
-                "DNS account {:?} already uses {}: certdesk keeps one account per provider; edit \
-                 that one",
-                same.name, spec.label
-            )));
-        }
-        let stored_secrets = match &existing {
-            Some(a) if a.info.provider == spec.id => a.secrets.clone(),
-            _ => BTreeMap::new(),
-        };
-        let secrets = crate::form::Secrets {
-            vault: &self.vault,
-            table: StoredAccount::TABLE,
-            from: form.original_name.as_deref().unwrap_or(&form.name),
-            to: &form.name,
-            sealed: stored_secrets,
-        };
-        let (fields, secrets) = crate::form::apply(
-            spec.label,
-            &spec.fields().copied().collect::<Vec<_>>(),
-            &form.fields,
-            &form.secrets,
-            secrets,
-            |field| missing(spec, field),
-        )?;
-        let stored = StoredAccount {
-            info: DnsAccountInfo {
-                name: form.name,
-                provider: spec.id.to_owned(),
-                enabled: form.enabled,
-                fields,
-                secrets_set: secrets.keys().cloned().collect(),
-            },
-            secrets,
-        };
-        self.open_config(&stored)?.check()?;
-        let mut change = Change::new().put(&stored);
-        if let Some(old) = existing.filter(|old| old.info.name != stored.info.name) {
-            change = change.delete::<StoredAccount>(&old.info.name);
-            for mut request in self.requests_using(&old.info.name)? {
-                request.info.dns_account = Some(stored.info.name.clone());
-                change = change.put(&request);
-            }
-        }
-        self.store.commit(change).await?;
-        Ok(stored.info)
+        let saving = self.saving::<DnsAccountInfo>(form.into())?;
+        self.open_config(&saving.stored)?.check()?;
+        self.commit_saving(saving).await
     }
 
     /// Deletes an account no request uses.
     pub async fn delete_dns_account(&self, name: &str) -> Result<DnsAccountInfo> {
-        let stored = self.stored_dns_account(name)?;
-        let users = self.requests_using(name)?;
-        if !users.is_empty() {
-            return Err(Error::input(format!(
-                "DNS account {name:?} is used by request{} {}: assign {} another account (certdesk \
-                 request assign-dns ID ACCOUNT) or delete {} first",
-                if users.len() == 1 { "" } else { "s" },
-                users
-                    .iter()
-                    .map(|r| r.info.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if users.len() == 1 { "it" } else { "them" },
-                if users.len() == 1 { "it" } else { "them" },
-            )));
-        }
-        self.store
-            .commit(Change::new().delete::<StoredAccount>(name))
-            .await?;
-        Ok(stored.info)
+        self.delete_configuration(name).await
     }
 
     /// A disabled account is kept with its credentials but publishes nothing.
@@ -215,65 +204,37 @@ impl Engine {
         name: &str,
         enabled: bool,
     ) -> Result<DnsAccountInfo> {
-        let mut stored = self.stored_dns_account(name)?;
-        stored.info.enabled = enabled;
-        self.store.commit(Change::new().put(&stored)).await?;
-        Ok(stored.info)
+        self.set_configuration_enabled(name, enabled).await
     }
 
-    /// Checks the account's credentials (and its access to `zone`); what each provider changes
-    /// while it does is in [`crate::dns::DnsProvider::test`].
+    /// Checks the account's credentials (and its access to `zone`), and remembers the outcome
+    /// as its last test; what each provider changes while it does is in
+    /// [`crate::dns::DnsProvider::test`].
     pub async fn test_dns_account(&self, name: &str, zone: Option<&str>) -> Result<String> {
-        let config = self.open_config(&self.stored_dns_account(name)?)?;
-        let provider = (config.spec.build)(&config)?;
-        provider.test(zone).await
+        let config = self.open_config(&self.stored(name)?)?;
+        let outcome = match (config.spec.build)(&config) {
+            Ok(provider) => provider.test(zone).await,
+            Err(e) => Err(e),
+        };
+        self.record_test::<DnsAccountInfo>(name, outcome.as_deref())
+            .await?;
+        outcome
     }
 
     /// The enabled account `name`, opened for publishing.
     pub(crate) fn dns_config(&self, name: &str) -> Result<Config> {
-        let stored = self.stored_dns_account(name)?;
-        if !stored.info.enabled {
-            return Err(Error::input(format!(
-                "DNS account {name:?} is disabled: enable it (certdesk dns enable {name}) or \
-                 assign another"
-            )));
-        }
-        self.open_config(&stored)
+        self.open_config(&self.usable(name)?)
     }
 
-    fn open_config(&self, stored: &StoredAccount) -> Result<Config> {
+    fn open_config(&self, stored: &Stored<DnsAccountInfo>) -> Result<Config> {
         let spec = dns::provider(&stored.info.provider)?;
-        let values = crate::form::open(
-            &self.vault,
-            StoredAccount::TABLE,
-            &stored.info.name,
-            &stored.info.fields,
-            &stored.secrets,
-        )?;
-        Ok(Config::new(spec, stored.info.name.clone(), values))
-    }
-
-    fn requests_using(&self, name: &str) -> Result<Vec<RequestRecord>> {
-        Ok(self
-            .store
-            .list::<RequestRecord>()?
-            .into_iter()
-            .filter(|r| r.info.dns_account.as_deref() == Some(name))
-            .collect())
+        Ok(Config::new(
+            spec,
+            stored.info.name.clone(),
+            self.opened(stored)?,
+        ))
     }
 }
 
-fn not_found(name: &str) -> Error {
-    Error::NotFound {
-        what: "DNS account",
-        id: name.to_owned(),
-        listing: Listing::DnsAccounts,
-    }
-}
-
-fn missing(spec: &ProviderSpec, field: &dns::FieldSpec) -> Error {
-    Error::input(format!(
-        "{} needs {}: {}",
-        spec.label, field.label, field.help
-    ))
-}
+/// The stored record of a DNS account.
+pub(crate) type StoredAccount = Stored<DnsAccountInfo>;

@@ -1,7 +1,10 @@
 //! Credentialed configurations declared as data: DNS accounts and deploy mappings are each a
 //! list of [`FieldSpec`]s, which the CLI checks a configuration file against and the window draws
 //! its form from. This module holds what both do with such a form: read a configuration file
-//! into it, seal its secrets, and open them again for use.
+//! into it, seal its secrets, and open them again for use; [`credentialed`] holds the named,
+//! stored configuration built on it, which both are instances of.
+
+pub(crate) mod credentialed;
 
 use std::collections::BTreeMap;
 
@@ -10,7 +13,9 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::store::Table;
+
 use crate::vault::{Place, Sealed, Vault};
+pub use credentialed::{Configured, TestResult};
 
 /// Declared in certdesk-base, below the DNS providers that declare their fields with it too.
 pub use certdesk_base::field::FieldSpec;

@@ -10,17 +10,18 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{Bundle, DeployTarget, Deployed, Dns01Source, Probe, TargetConfig, TargetSpec};
+use std::ops::{Deref, DerefMut};
+
+use super::{Bundle, DeployTarget, Deployed, Dns01Source, Probe, TargetConfig};
 use crate::dns::Propagation;
 use crate::error::{Error, Result};
-use crate::form::FieldSpec;
-use crate::form::SecretChange;
+use crate::form::credentialed::{self, Configured, Credentialed, Form, Kind, Stored};
+use crate::form::{FieldSpec, SecretChange};
 use crate::keystore::CertBundle;
 use crate::names::ChallengeType;
 use crate::next_step::{Listing, NextStep, Publisher};
 use crate::request::{RequestInfo, RequestRecord, RequestStatus};
-use crate::store::{Change, Record, Table};
-use crate::vault::Sealed;
+use crate::store::{Change, Table};
 use crate::Engine;
 
 /// The outcome of a mapping's latest deployment.
@@ -43,10 +44,8 @@ pub struct MappingInfo {
     pub name: String,
     /// `ssh` or `agent`.
     pub kind: String,
-    /// The non-secret fields.
-    pub fields: BTreeMap<String, String>,
-    /// The names of the secret fields that hold a value.
-    pub secrets_set: Vec<String>,
+    #[serde(flatten)]
+    pub config: Configured,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_deploy: Option<LastDeploy>,
     /// How the mapping publishes dns-01 TXT records, in words; none when it does not (dns-01 then
@@ -80,167 +79,177 @@ impl MappingForm {
         config: &serde_json::Map<String, serde_json::Value>,
         existing: Option<&MappingInfo>,
     ) -> Result<Self> {
-        let spec = super::kind(kind)?;
-        let (fields, secrets) = crate::form::from_config(
-            &format!("a {} mapping", spec.label),
-            spec.fields,
-            config,
-            existing.map(|e| e.fields.clone()).unwrap_or_default(),
-        )?;
+        let form = credentialed::form_from_config(kind, name, config, existing)?;
         Ok(Self {
-            original_name: existing.map(|e| e.name.clone()),
-            name: name.to_owned(),
-            kind: spec.kind.to_owned(),
-            fields,
-            secrets,
+            original_name: form.original_name,
+            name: form.name,
+            kind: form.kind,
+            fields: form.fields,
+            secrets: form.secrets,
         })
     }
 }
 
-#[derive(Serialize, Deserialize)]
-pub(crate) struct StoredMapping {
-    #[serde(flatten)]
-    info: MappingInfo,
-    secrets: BTreeMap<String, Sealed>,
-}
-
-impl Record for StoredMapping {
-    const TABLE: Table = Table::Deployments;
-    fn key(&self) -> &str {
-        &self.info.name
+/// A mapping's form says nothing of `enabled`: [`Engine::set_deployment_enabled`] does.
+impl From<MappingForm> for Form {
+    fn from(form: MappingForm) -> Self {
+        Self {
+            original_name: form.original_name,
+            name: form.name,
+            kind: form.kind,
+            enabled: None,
+            fields: form.fields,
+            secrets: form.secrets,
+        }
     }
 }
 
-impl crate::sealing::Sealing for StoredMapping {
-    fn sealed_fields(&mut self) -> Vec<(String, &mut Sealed)> {
-        crate::form::sealed_fields(&mut self.secrets)
+impl Deref for MappingInfo {
+    type Target = Configured;
+    fn deref(&self) -> &Configured {
+        &self.config
+    }
+}
+
+impl DerefMut for MappingInfo {
+    fn deref_mut(&mut self) -> &mut Configured {
+        &mut self.config
+    }
+}
+
+impl Credentialed for MappingInfo {
+    const TABLE: Table = Table::Deployments;
+    const WHAT: &'static str = "deploy mapping";
+    const LISTING: Listing = Listing::Deployments;
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    fn kind_of(kind: &str) -> Result<Kind> {
+        let spec = super::kind(kind)?;
+        Ok(Kind {
+            id: spec.kind,
+            owner: format!("a {} mapping", spec.label),
+            fields: spec.fields.iter().collect(),
+        })
+    }
+
+    fn validate_name(name: &str) -> Result<()> {
+        crate::labels::validate_name("mapping", name)
+    }
+
+    /// The last deployment stays; how it answers dns-01 is asked again by
+    /// [`Engine::save_deployment`].
+    fn made(name: String, kind: &'static str, config: Configured, previous: Option<&Self>) -> Self {
+        Self {
+            name,
+            kind: kind.to_owned(),
+            config,
+            last_deploy: previous.and_then(|m| m.last_deploy.clone()),
+            dns01: None,
+        }
+    }
+
+    fn missing(kind: &Kind, field: &FieldSpec) -> Error {
+        Error::input(format!(
+            "{} needs {} ({}): {}",
+            kind.owner, field.label, field.name, field.help
+        ))
+    }
+
+    fn named_by(request: &RequestInfo) -> Option<&str> {
+        request.deploy.as_deref()
+    }
+
+    fn reference(request: &mut RequestInfo) -> &mut Option<String> {
+        &mut request.deploy
+    }
+
+    fn in_use(name: &str, users: &[&str]) -> Error {
+        Error::blocked(
+            format!(
+                "deploy mapping {name:?} is used by request(s) {}: give them another mapping or \
+                 none first",
+                users.join(", ")
+            ),
+            NextStep::ChooseMapping {
+                request: users
+                    .first()
+                    .map_or_else(String::new, |id| (*id).to_owned()),
+            },
+        )
+    }
+
+    fn disabled(name: &str) -> Error {
+        Error::input(format!(
+            "deploy mapping {name:?} is disabled: enable it, or give the request another mapping"
+        ))
     }
 }
 
 impl Engine {
     pub fn deployments(&self) -> Result<Vec<MappingInfo>> {
-        Ok(self
-            .scan_sealed::<StoredMapping>()?
-            .records
-            .into_iter()
-            .map(|m| m.info)
-            .collect())
+        self.configurations()
     }
 
     pub fn deployment(&self, name: &str) -> Result<MappingInfo> {
-        self.stored_mapping(name).map(|m| m.info)
-    }
-
-    fn stored_mapping(&self, name: &str) -> Result<StoredMapping> {
-        self.store
-            .get::<StoredMapping>(name)?
-            .ok_or_else(|| Error::NotFound {
-                what: "deploy mapping",
-                id: name.to_owned(),
-                listing: Listing::Deployments,
-            })
+        self.stored(name).map(|m: StoredMapping| m.info)
     }
 
     /// Adds or edits a mapping: every field is checked against its kind's declaration, secrets
     /// are sealed, kept or cleared as the form asks, and the result must make a target (checked
     /// without the network). A rename carries the requests that use the mapping along.
     pub async fn save_deployment(&self, form: MappingForm) -> Result<MappingInfo> {
-        let spec = super::kind(&form.kind)?;
-        crate::labels::validate_name("mapping", &form.name)?;
-        let existing = form
-            .original_name
-            .as_deref()
-            .map(|n| self.stored_mapping(n))
-            .transpose()?;
-        if form.original_name.as_deref() != Some(form.name.as_str())
-            && self.store.get::<StoredMapping>(&form.name)?.is_some()
-        {
-            return Err(Error::input(format!(
-                "a deploy mapping named {:?} exists already: choose another name or edit it",
-                form.name
-            )));
-        }
-        let stored_secrets = match &existing {
-            Some(m) if m.info.kind == spec.kind => m.secrets.clone(),
-            _ => BTreeMap::new(),
-        };
-        let owner = format!("a {} mapping", spec.label);
-        let secrets = crate::form::Secrets {
-            vault: &self.vault,
-            table: StoredMapping::TABLE,
-            from: form.original_name.as_deref().unwrap_or(&form.name),
-            to: &form.name,
-            sealed: stored_secrets,
-        };
-        let (fields, secrets) = crate::form::apply(
-            &owner,
-            spec.fields,
-            &form.fields,
-            &form.secrets,
-            secrets,
-            |field| missing(spec, field),
-        )?;
-        let mut stored = StoredMapping {
-            info: MappingInfo {
-                name: form.name,
-                kind: spec.kind.to_owned(),
-                fields,
-                secrets_set: secrets.keys().cloned().collect(),
-                last_deploy: existing.as_ref().and_then(|m| m.info.last_deploy.clone()),
-                dns01: None,
-            },
-            secrets,
-        };
-        let (target, _) = self.open_target(&stored)?;
-        stored.info.dns01 = match spec.dns01 {
+        let mut saving = self.saving::<MappingInfo>(form.into())?;
+        let spec = super::kind(&saving.stored.info.kind)?;
+        let (target, _) = self.open_target(&saving.stored)?;
+        let dns01 = match spec.dns01 {
             Dns01Source::Mapping => target.dns01().await?,
-            Dns01Source::Server => existing
-                .as_ref()
-                .filter(|m| m.info.kind == spec.kind)
-                .and_then(|m| m.info.dns01.clone()),
+            Dns01Source::Server => saving
+                .previous()
+                .filter(|m| m.kind == spec.kind)
+                .and_then(|m| m.dns01.clone()),
         };
-        let mut change = Change::new().put(&stored);
-        if let Some(old) = existing.filter(|old| old.info.name != stored.info.name) {
-            change = change.delete::<StoredMapping>(&old.info.name);
-            for mut request in self.requests_deploying_to(&old.info.name)? {
-                request.info.deploy = Some(stored.info.name.clone());
-                change = change.put(&request);
-            }
-        }
-        self.store.commit(change).await?;
-        Ok(stored.info)
+        saving.stored.info.dns01 = dns01;
+        self.commit_saving(saving).await
     }
 
     /// Deletes a mapping no request uses.
     pub async fn delete_deployment(&self, name: &str) -> Result<MappingInfo> {
-        let stored = self.stored_mapping(name)?;
-        let users = self.requests_deploying_to(name)?;
-        if !users.is_empty() {
-            let ids: Vec<&str> = users.iter().map(|r| r.info.id.as_str()).collect();
-            return Err(Error::input(format!(
-                "deploy mapping {name:?} is used by request(s) {}: give them another mapping or \
-                 none (certdesk request set-deploy ID MAPPING, or --none) first",
-                ids.join(", ")
-            )));
-        }
-        self.store
-            .commit(Change::new().delete::<StoredMapping>(name))
-            .await?;
-        Ok(stored.info)
+        self.delete_configuration(name).await
     }
 
-    /// Connects and authenticates without changing anything on the server. With `accept`, an
-    /// identity the server presented that the mapping does not pin yet (the SSH host key) is
-    /// pinned: the administrator has seen it and confirms it.
+    /// A disabled mapping is kept with its credentials but publishes and deploys nothing.
+    pub async fn set_deployment_enabled(&self, name: &str, enabled: bool) -> Result<MappingInfo> {
+        self.set_configuration_enabled(name, enabled).await
+    }
+
+    /// Connects and authenticates without changing anything on the server, and remembers the
+    /// outcome as the mapping's last test. With `accept`, an identity the server presented that
+    /// the mapping does not pin yet (the SSH host key) is pinned: the administrator has seen it
+    /// and confirms it.
     pub async fn test_deployment(&self, name: &str, accept: bool) -> Result<Probe> {
-        let mut stored = self.stored_mapping(name)?;
-        let mut target = self.open_target(&stored)?.0;
+        let outcome = self.probe(name, accept).await;
+        let summary = outcome.as_ref().map(|probe| probe.summary.as_str());
+        self.record_test::<MappingInfo>(name, summary).await?;
+        outcome
+    }
+
+    async fn probe(&self, name: &str, accept: bool) -> Result<Probe> {
+        let mut target = self.open_target(&self.stored(name)?)?.0;
         let mut probe = target.test().await?;
         if let Some(pin) = probe.unpinned.take_if(|_| accept) {
-            stored.info.fields.insert(pin.field.to_owned(), pin.value);
-            self.store.commit(Change::new().put(&stored)).await?;
+            self.update::<MappingInfo>(name, |m| {
+                m.fields.insert(pin.field.to_owned(), pin.value);
+            })
+            .await?;
             // Now that the identity is pinned, the test can log in.
-            target = self.open_target(&stored)?.0;
+            target = self.open_target(&self.stored(name)?)?.0;
             probe = target.test().await?;
         }
         if probe.unpinned.is_none() {
@@ -252,12 +261,9 @@ impl Engine {
     /// Remembers how mapping `name` answers dns-01 as the end server said just now, for the
     /// faces and the renewal plan.
     pub(crate) async fn remember_dns01(&self, name: &str, answer: Option<String>) -> Result<()> {
-        let mut current = self.stored_mapping(name)?;
-        if current.info.dns01 != answer {
-            current.info.dns01 = answer;
-            self.store.commit(Change::new().put(&current)).await?;
-        }
-        Ok(())
+        self.update::<MappingInfo>(name, |m| m.dns01 = answer)
+            .await
+            .map(drop)
     }
 
     /// Gives a request a mapping (or, with `None`, takes it away). Its http-01 tokens are then
@@ -270,15 +276,18 @@ impl Engine {
         auto: bool,
     ) -> Result<RequestInfo> {
         let mut record = self.request_record(id)?;
-        let stored =
-            match mapping {
-                Some(name) => Some(self.stored_mapping(name)?),
-                None if auto => return Err(Error::input(
-                    "automatic deployment needs a mapping: name one (certdesk request set-deploy \
-                     ID MAPPING --auto)",
-                )),
-                None => None,
-            };
+        let stored = match mapping {
+            Some(name) => Some(self.stored::<MappingInfo>(name)?),
+            None if auto => {
+                return Err(Error::blocked(
+                    "automatic deployment needs a mapping",
+                    NextStep::ChooseMapping {
+                        request: id.to_owned(),
+                    },
+                ))
+            }
+            None => None,
+        };
         record.info.deploy = mapping.map(str::to_owned);
         record.info.auto_deploy = auto;
         record.info.updated = OffsetDateTime::now_utc();
@@ -319,7 +328,7 @@ impl Engine {
     /// Deploys the current version of certificate `cert_id` through mapping `name` now, and
     /// records the outcome as the mapping's last deployment.
     pub async fn deploy_now(&self, name: &str, cert_id: &str) -> Result<Deployed> {
-        let stored = self.stored_mapping(name)?;
+        let stored = self.usable::<MappingInfo>(name)?;
         let bundle = self.bundle(cert_id)?;
         let outcome = match self.open_target(&stored) {
             Ok((target, _)) => target.deploy(&bundle).await,
@@ -334,35 +343,26 @@ impl Engine {
             },
             at: OffsetDateTime::now_utc(),
         };
-        // Reread: a test may have pinned a key while the deployment ran.
-        let mut current = self.stored_mapping(name)?;
-        current.info.last_deploy = Some(last);
-        self.store.commit(Change::new().put(&current)).await?;
+        self.update::<MappingInfo>(name, |m| m.last_deploy = Some(last))
+            .await?;
         outcome
     }
 
-    /// The mapping `name`, opened for publishing or deploying.
+    /// The enabled mapping `name`, opened for publishing or deploying.
     pub(crate) fn deploy_target(&self, name: &str) -> Result<Box<dyn DeployTarget>> {
-        self.open_target(&self.stored_mapping(name)?)
-            .map(|(target, _)| target)
+        self.dns01_target(name).map(|(target, _)| target)
     }
 
-    /// The mapping `name` opened for publishing dns-01 records, with where it looks them up.
+    /// The enabled mapping `name` opened for publishing dns-01 records, with where it looks
+    /// them up.
     pub(crate) fn dns01_target(&self, name: &str) -> Result<(Box<dyn DeployTarget>, Propagation)> {
-        self.open_target(&self.stored_mapping(name)?)
+        self.open_target(&self.usable(name)?)
     }
 
     /// The mapping's target and its dns-01 lookup settings, both checked without the network.
     fn open_target(&self, stored: &StoredMapping) -> Result<(Box<dyn DeployTarget>, Propagation)> {
         let spec = super::kind(&stored.info.kind)?;
-        let values = crate::form::open(
-            &self.vault,
-            StoredMapping::TABLE,
-            &stored.info.name,
-            &stored.info.fields,
-            &stored.secrets,
-        )?;
-        let config = TargetConfig::new(spec, stored.info.name.clone(), values);
+        let config = TargetConfig::new(spec, stored.info.name.clone(), self.opened(stored)?);
         Ok(((spec.build)(&config)?, config.propagation()?))
     }
 
@@ -393,20 +393,7 @@ impl Engine {
             names,
         })
     }
-
-    fn requests_deploying_to(&self, name: &str) -> Result<Vec<RequestRecord>> {
-        Ok(self
-            .store
-            .list::<RequestRecord>()?
-            .into_iter()
-            .filter(|r| r.info.deploy.as_deref() == Some(name))
-            .collect())
-    }
 }
 
-fn missing(spec: &TargetSpec, field: &FieldSpec) -> Error {
-    Error::input(format!(
-        "a {} mapping needs {} ({}): {}",
-        spec.label, field.label, field.name, field.help
-    ))
-}
+/// The stored record of a deploy mapping.
+pub(crate) type StoredMapping = Stored<MappingInfo>;

@@ -1,0 +1,371 @@
+//! A credentialed configuration: a named configuration of a declared kind, with plain fields,
+//! sealed secrets, an enabled switch and the result of its last test. DNS accounts
+//! ([`crate::dns_accounts`]) and deploy mappings ([`crate::deploy::mappings`]) are its two uses;
+//! each says what differs in a [`Credentialed`] implementation (its table, what it is called, its
+//! kinds' fields, the requests that name it), and everything they share is here once: saving
+//! with validation and keep/set/clear of secrets, renaming with the requests carried along,
+//! deleting, enabling, opening for use and recording a test.
+
+use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use zeroize::Zeroizing;
+
+use super::{FieldSpec, SecretChange, Secrets};
+use crate::error::{Error, Result};
+use crate::next_step::Listing;
+use crate::request::{RequestInfo, RequestRecord};
+use crate::store::{Change, Record, Table};
+use crate::vault::Sealed;
+use crate::Engine;
+
+/// The outcome of a configuration's latest test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct TestResult {
+    pub ok: bool,
+    /// What the test found, or the error.
+    pub message: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
+    pub at: OffsetDateTime,
+}
+
+/// What every credentialed configuration holds besides its name and kind, as the faces see it.
+/// Stored flattened into the record, so `enabled` and `last_test` read as their defaults in a
+/// record written before they existed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
+pub struct Configured {
+    /// A disabled configuration keeps its credentials but is not used.
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+    /// The non-secret fields.
+    pub fields: BTreeMap<String, String>,
+    /// The names of the secret fields that hold a value.
+    pub secrets_set: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_test: Option<TestResult>,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+/// A kind of configuration as the generic code needs it: its id, how messages name a
+/// configuration of it, and its declared fields.
+pub(crate) struct Kind {
+    pub id: &'static str,
+    /// E.g. "Cloudflare", "a SSH mapping".
+    pub owner: String,
+    pub fields: Vec<&'static FieldSpec>,
+}
+
+/// A submitted form, whichever use it is for.
+pub(crate) struct Form {
+    /// The configuration being edited (it may be renamed); none for a new one.
+    pub original_name: Option<String>,
+    pub name: String,
+    pub kind: String,
+    /// None: as it was (a new one is enabled).
+    pub enabled: Option<bool>,
+    pub fields: BTreeMap<String, String>,
+    pub secrets: BTreeMap<String, SecretChange>,
+}
+
+/// One use of the credentialed configuration: its info type (what the faces see; the stored
+/// record is it with the sealed secrets) and what differs between the uses.
+pub(crate) trait Credentialed:
+    Deref<Target = Configured>
+    + DerefMut
+    + Serialize
+    + DeserializeOwned
+    + Clone
+    + PartialEq
+    + Send
+    + Sync
+{
+    const TABLE: Table;
+    /// What one is called in messages, e.g. "DNS account".
+    const WHAT: &'static str;
+    const LISTING: Listing;
+
+    fn name(&self) -> &str;
+    fn kind(&self) -> &str;
+    fn kind_of(kind: &str) -> Result<Kind>;
+    fn validate_name(name: &str) -> Result<()>;
+    /// A new info from a saved form; `previous` is the one edited, if any.
+    fn made(name: String, kind: &'static str, config: Configured, previous: Option<&Self>) -> Self;
+    /// The error for a required `field` left empty.
+    fn missing(kind: &Kind, field: &FieldSpec) -> Error;
+    /// Refuses a configuration beside the `others` there are (one DNS account per provider).
+    fn refuse_beside(&self, _others: &[Self]) -> Result<()> {
+        Ok(())
+    }
+
+    /// The configuration of this use the request names, if any.
+    fn named_by(request: &RequestInfo) -> Option<&str>;
+    /// The request's reference to a configuration of this use, to carry along a rename.
+    fn reference(request: &mut RequestInfo) -> &mut Option<String>;
+    /// The error for deleting `name`, which the requests `users` reference.
+    fn in_use(name: &str, users: &[&str]) -> Error;
+    /// The error for using `name`, which is disabled.
+    fn disabled(name: &str) -> Error;
+}
+
+/// A configuration as stored: its info and its sealed secrets.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Stored<C> {
+    #[serde(flatten)]
+    pub info: C,
+    pub secrets: BTreeMap<String, Sealed>,
+}
+
+impl<C: Credentialed> Record for Stored<C> {
+    const TABLE: Table = C::TABLE;
+    fn key(&self) -> &str {
+        self.info.name()
+    }
+}
+
+impl<C: Credentialed> crate::sealing::Sealing for Stored<C> {
+    fn sealed_fields(&mut self) -> Vec<(String, &mut Sealed)> {
+        super::sealed_fields(&mut self.secrets)
+    }
+}
+
+/// A configuration about to be saved: checked and sealed, not yet committed, so that its use
+/// can check it further (build its provider or target) before [`Engine::commit_saving`].
+pub(crate) struct Saving<C> {
+    pub stored: Stored<C>,
+    previous: Option<Stored<C>>,
+}
+
+impl<C: Credentialed> Saving<C> {
+    /// The configuration being edited, as stored before.
+    pub fn previous(&self) -> Option<&C> {
+        self.previous.as_ref().map(|p| &p.info)
+    }
+}
+
+/// A form from a configuration file's JSON object (the CLI's `--config`): secret fields are
+/// set, the others given as they are; editing `existing` keeps what the file leaves out.
+pub(crate) fn form_from_config<C: Credentialed>(
+    kind: &str,
+    name: &str,
+    config: &serde_json::Map<String, serde_json::Value>,
+    existing: Option<&C>,
+) -> Result<Form> {
+    let kind = C::kind_of(kind)?;
+    let specs: Vec<FieldSpec> = kind.fields.iter().map(|f| **f).collect();
+    let (fields, secrets) = super::from_config(
+        &kind.owner,
+        &specs,
+        config,
+        existing.map(|e| e.fields.clone()).unwrap_or_default(),
+    )?;
+    Ok(Form {
+        original_name: existing.map(|e| e.name().to_owned()),
+        name: name.to_owned(),
+        kind: kind.id.to_owned(),
+        enabled: None,
+        fields,
+        secrets,
+    })
+}
+
+impl Engine {
+    /// Every sound configuration of use `C` (the damaged ones are listed by
+    /// [`Engine::damaged`]).
+    pub(crate) fn configurations<C: Credentialed>(&self) -> Result<Vec<C>> {
+        Ok(self
+            .scan_sealed::<Stored<C>>()?
+            .records
+            .into_iter()
+            .map(|s| s.info)
+            .collect())
+    }
+
+    pub(crate) fn stored<C: Credentialed>(&self, name: &str) -> Result<Stored<C>> {
+        self.store
+            .get::<Stored<C>>(name)?
+            .ok_or_else(|| Error::NotFound {
+                what: C::WHAT,
+                id: name.to_owned(),
+                listing: C::LISTING,
+            })
+    }
+
+    /// The enabled configuration `name`, for use.
+    pub(crate) fn usable<C: Credentialed>(&self, name: &str) -> Result<Stored<C>> {
+        let stored = self.stored::<C>(name)?;
+        match stored.info.enabled {
+            true => Ok(stored),
+            false => Err(C::disabled(name)),
+        }
+    }
+
+    /// Checks a form against its kind's declaration and seals, keeps or clears its secrets as
+    /// it asks. A secret survives an edit (and a rename, sealed again for the new name) unless
+    /// the kind changes.
+    pub(crate) fn saving<C: Credentialed>(&self, form: Form) -> Result<Saving<C>> {
+        let kind = C::kind_of(&form.kind)?;
+        C::validate_name(&form.name)?;
+        let previous = form
+            .original_name
+            .as_deref()
+            .map(|n| self.stored::<C>(n))
+            .transpose()?;
+        let others: Vec<C> = self
+            .configurations::<C>()?
+            .into_iter()
+            .filter(|c| Some(c.name()) != form.original_name.as_deref())
+            .collect();
+        if others.iter().any(|c| c.name() == form.name) {
+            return Err(Error::input(format!(
+                "a {} named {:?} exists already: choose another name or edit it",
+                C::WHAT,
+                form.name
+            )));
+        }
+        let sealed = match &previous {
+            Some(p) if p.info.kind() == kind.id => p.secrets.clone(),
+            _ => BTreeMap::new(),
+        };
+        let secrets = Secrets {
+            vault: &self.vault,
+            table: C::TABLE,
+            from: form.original_name.as_deref().unwrap_or(&form.name),
+            to: &form.name,
+            sealed,
+        };
+        let specs: Vec<FieldSpec> = kind.fields.iter().map(|f| **f).collect();
+        let (fields, secrets) = super::apply(
+            &kind.owner,
+            &specs,
+            &form.fields,
+            &form.secrets,
+            secrets,
+            |field| C::missing(&kind, field),
+        )?;
+        let config = Configured {
+            enabled: form
+                .enabled
+                .unwrap_or_else(|| previous.as_ref().is_none_or(|p| p.info.enabled)),
+            fields,
+            secrets_set: secrets.keys().cloned().collect(),
+            last_test: previous
+                .as_ref()
+                .filter(|p| p.info.kind() == kind.id)
+                .and_then(|p| p.info.last_test.clone()),
+        };
+        let info = C::made(
+            form.name,
+            kind.id,
+            config,
+            previous.as_ref().map(|p| &p.info),
+        );
+        info.refuse_beside(&others)?;
+        Ok(Saving {
+            stored: Stored { info, secrets },
+            previous,
+        })
+    }
+
+    /// Writes a checked configuration; a rename carries the requests that reference it along,
+    /// in the same transaction.
+    pub(crate) async fn commit_saving<C: Credentialed>(&self, saving: Saving<C>) -> Result<C> {
+        let Saving { stored, previous } = saving;
+        let mut change = Change::new().put(&stored);
+        if let Some(old) = previous.filter(|old| old.info.name() != stored.info.name()) {
+            change = change.delete::<Stored<C>>(old.info.name());
+            for mut request in self.requests_naming::<C>(old.info.name())? {
+                *C::reference(&mut request.info) = Some(stored.info.name().to_owned());
+                change = change.put(&request);
+            }
+        }
+        self.store.commit(change).await?;
+        Ok(stored.info)
+    }
+
+    /// Deletes a configuration no request references.
+    pub(crate) async fn delete_configuration<C: Credentialed>(&self, name: &str) -> Result<C> {
+        let stored = self.stored::<C>(name)?;
+        let users = self.requests_naming::<C>(name)?;
+        if !users.is_empty() {
+            let ids: Vec<&str> = users.iter().map(|r| r.info.id.as_str()).collect();
+            return Err(C::in_use(name, &ids));
+        }
+        self.store
+            .commit(Change::new().delete::<Stored<C>>(name))
+            .await?;
+        Ok(stored.info)
+    }
+
+    pub(crate) async fn set_configuration_enabled<C: Credentialed>(
+        &self,
+        name: &str,
+        enabled: bool,
+    ) -> Result<C> {
+        self.update::<C>(name, |info| info.enabled = enabled).await
+    }
+
+    /// Remembers a test's outcome (its summary, or the error) as the configuration's last test.
+    pub(crate) async fn record_test<C: Credentialed>(
+        &self,
+        name: &str,
+        outcome: std::result::Result<&str, &Error>,
+    ) -> Result<C> {
+        let result = TestResult {
+            ok: outcome.is_ok(),
+            message: match outcome {
+                Ok(summary) => summary.to_owned(),
+                Err(e) => e.to_string(),
+            },
+            at: OffsetDateTime::now_utc(),
+        };
+        self.update::<C>(name, |info| info.last_test = Some(result))
+            .await
+    }
+
+    /// Changes the stored configuration `name` as read now (not as read before some network
+    /// call: a test may have pinned a key meanwhile); writes nothing when nothing changed.
+    pub(crate) async fn update<C: Credentialed>(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut C),
+    ) -> Result<C> {
+        let mut stored = self.stored::<C>(name)?;
+        let before = stored.info.clone();
+        change(&mut stored.info);
+        if stored.info != before {
+            self.store.commit(Change::new().put(&stored)).await?;
+        }
+        Ok(stored.info)
+    }
+
+    /// The plain fields and the unsealed secrets together, for the short time they are used.
+    pub(crate) fn opened<C: Credentialed>(
+        &self,
+        stored: &Stored<C>,
+    ) -> Result<BTreeMap<String, Zeroizing<String>>> {
+        super::open(
+            &self.vault,
+            C::TABLE,
+            stored.info.name(),
+            &stored.info.fields,
+            &stored.secrets,
+        )
+    }
+
+    fn requests_naming<C: Credentialed>(&self, name: &str) -> Result<Vec<RequestRecord>> {
+        Ok(self
+            .store
+            .list::<RequestRecord>()?
+            .into_iter()
+            .filter(|r| C::named_by(&r.info) == Some(name))
+            .collect())
+    }
+}
