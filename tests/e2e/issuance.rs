@@ -4,7 +4,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::common::{keytool, openssl, register, Certdesk, Create, Http01, Pebble};
+use crate::common::ca_proxy::CaProxy;
+use crate::common::{keytool, openssl, register, register_at, Certdesk, Create, Http01, Pebble};
 use serde_json::Value;
 
 fn create(cd: &Certdesk, args: &[&str]) -> Value {
@@ -663,10 +664,12 @@ fn one_command_issues_and_saves_several_certificates_concurrently() {
 
 #[test]
 fn a_profile_the_ca_does_not_offer_is_refused_and_recorded() {
-    // Debian's Pebble 2.4 lists no profiles in its directory.
+    // Pebble 2.10 always lists profiles: the proxy takes them out of its directory.
     let pebble = Pebble::start();
+    let proxy = CaProxy::start(&pebble);
+    proxy.control(serde_json::json!({ "profiles": false }));
     let cd = Certdesk::new();
-    register(&cd, &pebble);
+    register_at(&cd, &proxy.directory_url(), proxy.ca_root_path());
     let out = cd.run(Create::new(&["p.example.com"], "http-01").with(["--profile", "shortlived"]));
     out.assert_code(1);
     assert!(

@@ -4,7 +4,8 @@ certificate on its management port, `/set-renewal-info/`) and its checks of `rep
 
 What Pebble cannot do, and this proxy does:
 - say which requests came (renewalInfo lookups, new orders and their `replaces`): the record file;
-- be a CA without ARI (Pebble 2.10 always lists `renewalInfo`);
+- be a CA without ARI or without profiles (Pebble 2.10 always lists `renewalInfo` and
+  `meta.profiles`);
 - answer renewalInfo with another Retry-After than Pebble's fixed 6 hours;
 - be down, hold a request, refuse new orders with a problem, drip or flood an answer, or list
   other URLs in its directory.
@@ -13,6 +14,7 @@ request comes through here too.
 
 The control file (JSON, read on every request) holds:
   "ari": false                       directory without renewalInfo (default true)
+  "profiles": false                  directory without meta.profiles (default true)
   "retry_after": VALUE               Retry-After of renewalInfo answers, sent as given (default:
                                      Pebble's)
   "down": true                       close every connection unanswered, like a CA that is down
@@ -125,6 +127,8 @@ class Proxy(BaseHTTPRequestHandler):
             directory = json.loads(data)
             if not control.get("ari", True):
                 directory.pop("renewalInfo", None)
+            if not control.get("profiles", True):
+                directory.get("meta", {}).pop("profiles", None)
             directory.update(control.get("directory", {}))
             data = json.dumps(directory).encode()
         if renewal_info and "retry_after" in control:

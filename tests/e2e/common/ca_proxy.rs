@@ -1,6 +1,6 @@
 //! A TLS proxy in front of Pebble (`tests/fakes/ca_proxy.py`) with its own small CA, for what
 //! Pebble 2.10 cannot do itself: record the requests a client makes (renewalInfo lookups, new
-//! orders with their `replaces`), be a CA without ARI, send another Retry-After with renewal
+//! orders with their `replaces`), be a CA without ARI or without profiles, send another Retry-After with renewal
 //! information, be down, refuse new orders with a problem (a rate limit), hold a request (to
 //! kill a client mid-order), drip or flood an answer, or list other URLs in its directory.
 //! Renewal information itself is Pebble's ([`super::Pebble::set_renewal_info`]).

@@ -227,9 +227,12 @@ impl Pebble {
         cfg.insert("externalAccountBindingRequired".into(), json!(false));
         cfg.insert(
             "profiles".into(),
+            // A common name, as in Let's Encrypt's classic profile (and every Pebble 2.4
+            // certificate).
             json!({ "default": {
                 "description": "The default profile",
                 "validityPeriod": self.opts.validity_days * 86_400,
+                "promoteCommonName": true,
             } }),
         );
         for (k, v) in &self.opts.config {
