@@ -22,5 +22,6 @@ pub mod names;
 pub mod next_step;
 pub mod serve;
 pub mod shell;
+pub mod tls_alpn;
 
 pub use error::{Error, ErrorKind, Problem, Result};
