@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::keys::{KeyAlgorithm, PrivateKey};
 use crate::labels::{validate_account_name, validate_email};
 use crate::next_step::Listing;
-use crate::sealing::Sealing;
+use crate::sealed::Sealing;
 use crate::store::{Change, Record, Table};
 use crate::vault::{Place, Sealed};
 use crate::Engine;

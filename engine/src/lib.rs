@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod acme;
+pub mod agent_client;
 pub mod agent_package;
 pub mod agents;
 pub mod choices;
@@ -20,6 +21,7 @@ pub mod progress;
 pub mod renewal;
 pub mod repository;
 pub mod request;
+mod sealed;
 pub mod sealing;
 pub mod settings;
 pub mod store;
@@ -73,7 +75,7 @@ impl Engine {
     fn with(store: Store, vault: vault::Vault) -> Self {
         Self {
             store,
-            vault,
+            vault: vault.reentering(sealing::reentry),
             progress: progress::Reporter::new(),
             renewals: renewal::Renewals::default(),
         }

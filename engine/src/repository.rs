@@ -12,7 +12,7 @@ use crate::keys::PrivateKey;
 use crate::keystore::{keystore_for, CertBundle, ExportFormat};
 use crate::next_step::Listing;
 use crate::request::{RequestRecord, RequestStatus};
-use crate::sealing::Sealing;
+use crate::sealed::Sealing;
 use crate::store::{Change, Record, Table};
 use crate::vault::{Place, Sealed};
 use crate::Engine;

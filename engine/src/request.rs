@@ -12,7 +12,7 @@ use crate::keys::{KeyAlgorithm, PrivateKey, SignatureAlgorithm};
 use crate::keystore::{validate_password, KeystoreType};
 use crate::names::{ChallengeType, DomainName};
 use crate::next_step::NextStep;
-use crate::sealing::Sealing;
+use crate::sealed::Sealing;
 use crate::store::{Record, Table};
 use crate::vault::{Place, Sealed};
 

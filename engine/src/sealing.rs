@@ -12,17 +12,15 @@ use std::path::Path;
 
 use time::OffsetDateTime;
 
-use crate::error::{Error, Result};
-use crate::next_step::Listing;
-use crate::store::{Change, Damaged, Layout, Record, Scan, Store, SCHEMA_VERSION};
-use crate::vault::{Keychain, KeychainEntry, NewKey, OsKeychain, Place, Sealed, Vault};
+use crate::error::{Error, ErrorKind, Result};
+use crate::next_step::{Listing, NextStep, SmtpPart};
+use crate::request::RequestRecord;
+use crate::sealed::Sealed;
+/// What a record says its sealed secrets are is [`crate::sealed`]'s; here at its old path.
+pub(crate) use crate::sealed::Sealing;
+use crate::store::{Change, Damaged, Layout, Record, Scan, Store, Table, SCHEMA_VERSION};
+use crate::vault::{Keychain, KeychainEntry, NewKey, OsKeychain, Place, Vault};
 use crate::Engine;
-
-/// A record that holds sealed secrets, each under a field name of its own within the record.
-pub(crate) trait Sealing: Record {
-    /// Every sealed secret of the record with its field (e.g. `versions/0/key`).
-    fn sealed_fields(&mut self) -> Vec<(String, &mut Sealed)>;
-}
 
 const CANARY_TEXT: &[u8] = b"certdesk master key canary";
 const CANARY: Place<'static> = Place {
@@ -117,7 +115,7 @@ fn rewrite_all(store: &Store, f: &mut dyn FnMut(&Place, &mut Sealed) -> bool) ->
     rewrite::<crate::settings::SettingsRecord>(store, change, f)
 }
 
-fn rewrite<R: Sealing>(
+fn rewrite<R: Record + Sealing>(
     store: &Store,
     mut change: Change,
     f: &mut dyn FnMut(&Place, &mut Sealed) -> bool,
@@ -133,6 +131,44 @@ fn rewrite<R: Sealing>(
         }
     }
     Ok(change)
+}
+
+/// How the administrator gives certdesk a forgotten secret of `place` again: the step that does
+/// it, or words where none does (the [`crate::vault::Reentry`] of every engine's vault).
+pub(crate) fn reentry(place: &Place) -> std::result::Result<NextStep, &'static str> {
+    let record = place.record.to_owned();
+    let table = Table::ALL.into_iter().find(|t| t.name() == place.table);
+    match table {
+        Some(Table::Accounts) => Ok(NextStep::ReplaceAccount { account: record }),
+        Some(Table::Certificates) => Ok(NextStep::Renew { cert: record }),
+        Some(Table::Requests) if place.field == RequestRecord::ORDER_KEY => {
+            Ok(NextStep::NewChallenge {
+                request: record,
+                cause: None,
+            })
+        }
+        Some(Table::Requests) if place.field == RequestRecord::KEYSTORE_PASSWORD => {
+            Err("give the keystore password with the export")
+        }
+        Some(Table::Requests) => Err("create the request again with its key"),
+        Some(Table::DnsAccounts) => Ok(NextStep::EditDnsAccount {
+            account: record,
+            field: Some(form_field(place.field)),
+        }),
+        Some(Table::Deployments) => Ok(NextStep::EditMapping {
+            mapping: record,
+            field: Some(form_field(place.field)),
+        }),
+        Some(Table::Settings) => Ok(NextStep::ConfigureSmtp {
+            part: SmtpPart::Password,
+        }),
+        Some(Table::Renewals) | None => Err("where certdesk asks for it"),
+    }
+}
+
+/// The form's name of a configuration's secret sealed under `field` (`secrets/NAME`).
+fn form_field(field: &str) -> String {
+    field.strip_prefix("secrets/").unwrap_or(field).to_owned()
 }
 
 /// Makes a new master key for the data folder in `dir` and forgets every secret stored there
@@ -209,31 +245,37 @@ async fn forget_secrets(
     Ok(lost)
 }
 
-fn way_out() -> &'static str {
-    "Restore the keychain (or that entry) from where the data folder came from and run certdesk \
-     again; or, to go on without the stored secrets, run `certdesk store reset-secrets --yes` \
-     (with the same --data-dir): it makes a new master key and forgets every stored secret \
-     (ACME account keys, certificates' private keys, DNS and deploy credentials, the SMTP \
-     password, keystore passwords), which you then enter again"
+/// What a folder whose master key is lost or wrong can do, after what is wrong; the step
+/// ([`NextStep::ResetSecrets`]) says how.
+fn way_out(what: String) -> Error {
+    Error::Blocked {
+        kind: ErrorKind::Local,
+        message: format!(
+            "{what}. Nothing was changed. Restore the keychain (or that entry) from where the data \
+             folder came from, or go on without the stored secrets: a reset of this folder's \
+             secrets makes a new master key and forgets every stored secret (ACME account keys, \
+             certificates' private keys, DNS and deploy credentials, the SMTP password, keystore \
+             passwords), which you then enter again"
+        ),
+        step: Box::new(NextStep::ResetSecrets),
+    }
 }
 
 fn missing_key(dir: &Path, entry: &KeychainEntry) -> Error {
-    Error::Keychain(format!(
+    way_out(format!(
         "the master key of the data folder {} is missing from the keychain ({}): the folder was \
-         copied from another machine or user, or the keychain was reset. Nothing was changed. {}",
+         copied from another machine or user, or the keychain was reset",
         dir.display(),
         entry.describe(),
-        way_out()
     ))
 }
 
 fn wrong_key(dir: &Path, entry: &KeychainEntry) -> Error {
-    Error::Keychain(format!(
+    way_out(format!(
         "the keychain's key does not open this data folder ({}; keychain entry {}): the entry \
-         belongs to another copy of the folder or was replaced. Nothing was changed. {}",
+         belongs to another copy of the folder or was replaced",
         dir.display(),
         entry.describe(),
-        way_out()
     ))
 }
 
@@ -241,7 +283,7 @@ impl Engine {
     /// The records of `R` that read and whose secrets open, and the damaged ones (a record that
     /// does not parse, a secret that does not open where it is), in key order. A forgotten secret
     /// is not damage: using it says to enter it again.
-    pub(crate) fn scan_sealed<R: Sealing>(&self) -> Result<Scan<R>> {
+    pub(crate) fn scan_sealed<R: Record + Sealing>(&self) -> Result<Scan<R>> {
         let Scan {
             records,
             mut damaged,
@@ -263,7 +305,7 @@ impl Engine {
         })
     }
 
-    fn unopened<R: Sealing>(&self, record: &mut R) -> Option<String> {
+    fn unopened<R: Record + Sealing>(&self, record: &mut R) -> Option<String> {
         let key = record.key().to_owned();
         record
             .sealed_fields()
@@ -571,7 +613,8 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("is missing from the keychain"), "{text}");
         assert!(text.contains(&format!("master-key/{id}")), "{text}");
-        assert!(text.contains("reset-secrets"), "{text}");
+        assert_eq!(e.next_step(), Some(NextStep::ResetSecrets), "{text}");
+        assert_eq!(e.kind(), crate::ErrorKind::Local);
         assert_eq!(store_id(&store), id);
         assert!(
             elsewhere

@@ -114,7 +114,7 @@ impl Record for SettingsRecord {
 
 const SMTP_PASSWORD: &str = "smtp_password";
 
-impl crate::sealing::Sealing for SettingsRecord {
+impl crate::sealed::Sealing for SettingsRecord {
     fn sealed_fields(&mut self) -> Vec<(String, &mut Sealed)> {
         self.smtp_password
             .iter_mut()

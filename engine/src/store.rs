@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::vault::Sealed;
+use crate::sealed::Sealed;
 
 /// The layout of the records. Bump it with a migration when a record changes incompatibly.
 /// 2: sealed secrets are bound to their table, record and field, and a sealed canary in the
@@ -571,7 +571,7 @@ mod tests {
     async fn the_layout_is_new_until_the_meta_records_are_committed() {
         on_both(|backend, store| async move {
             assert!(matches!(store.layout().unwrap(), Layout::New), "{backend}");
-            let canary = crate::vault::Sealed::forgotten("2026-12-02T00:00:00Z");
+            let canary = crate::sealed::Sealed::forgotten("2026-12-02T00:00:00Z");
             store
                 .commit(
                     Change::new()

@@ -12,50 +12,18 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::prelude::{Engine as _, BASE64_STANDARD};
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::next_step::NextStep;
+use crate::sealed::Content;
+/// Sealed secrets are [`crate::sealed`]'s; here at their old path.
+pub use crate::sealed::Sealed;
 use crate::store::Record;
 
 const SERVICE: &str = "certdesk";
 const NONCE_LEN: usize = 12;
 const KEY_LEN: usize = 32;
-
-/// A sealed secret as it is stored: base64 of nonce ‖ ciphertext ‖ tag, or the mark a reset of
-/// the data folder's secrets left in its place.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Sealed(Stored);
-
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-enum Stored {
-    Blob(String),
-    /// Forgotten by `certdesk store reset-secrets` (RFC 3339 time): the user enters it again.
-    Forgotten {
-        forgotten: String,
-    },
-}
-
-impl Sealed {
-    /// The mark of a secret forgotten by a reset at `at` (RFC 3339).
-    pub(crate) fn forgotten(at: &str) -> Self {
-        Self(Stored::Forgotten {
-            forgotten: at.to_owned(),
-        })
-    }
-
-    pub(crate) fn is_forgotten(&self) -> bool {
-        matches!(self.0, Stored::Forgotten { .. })
-    }
-}
-
-impl std::fmt::Debug for Sealed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Sealed(..)")
-    }
-}
 
 /// Where a sealed secret lives: its table, record and field. Sealing binds a secret to its place
 /// (the AES-GCM associated data), so a blob copied into another record or field does not open
@@ -94,9 +62,20 @@ impl std::fmt::Display for Place<'_> {
     }
 }
 
+/// How a forgotten secret of a place is entered again: the administrator's step, or (where no
+/// step does it) words that name no face's command. The layer that knows the tables gives it
+/// ([`crate::sealing::reentry`]), so the vault names none.
+pub(crate) type Reentry = fn(&Place) -> std::result::Result<NextStep, &'static str>;
+
 /// The master key of one data folder, fetched from the keychain once per process.
 pub struct Vault {
     cipher: Aes256Gcm,
+    reentry: Reentry,
+}
+
+/// The re-entry of a vault that was told none: enter it again where asked.
+fn anywhere(_: &Place) -> std::result::Result<NextStep, &'static str> {
+    Err("where certdesk asks for it")
 }
 
 /// A master key made for a data folder, not yet in the keychain: a new store and a reset store
@@ -207,7 +186,15 @@ impl Vault {
     fn from_bytes(key: &[u8]) -> Result<Self> {
         let cipher = Aes256Gcm::new_from_slice(key)
             .map_err(|_| Error::Keychain("the master key in the keychain is damaged".into()))?;
-        Ok(Self { cipher })
+        Ok(Self {
+            cipher,
+            reentry: anywhere,
+        })
+    }
+
+    /// This vault, saying with `reentry` how a forgotten secret is entered again.
+    pub(crate) fn reentering(self, reentry: Reentry) -> Self {
+        Self { reentry, ..self }
     }
 
     /// A vault over a key of the test's own, without a keychain.
@@ -215,6 +202,7 @@ impl Vault {
     pub(crate) fn from_key(key: [u8; KEY_LEN]) -> Self {
         Self {
             cipher: Aes256Gcm::new(&key.into()),
+            reentry: anywhere,
         }
     }
 
@@ -226,9 +214,7 @@ impl Vault {
             .cipher
             .encrypt(Nonce::from_slice(&nonce), plaintext)
             .expect("AES-256-GCM encrypts a test secret");
-        Sealed(Stored::Blob(
-            BASE64_STANDARD.encode([&nonce[..], &ciphertext].concat()),
-        ))
+        Sealed::blob(BASE64_STANDARD.encode([&nonce[..], &ciphertext].concat()))
     }
 
     pub fn seal(&self, place: &Place, plaintext: &[u8]) -> Sealed {
@@ -249,7 +235,7 @@ impl Vault {
             .expect("AES-256-GCM encrypts any secret certdesk keeps");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ciphertext);
-        Sealed(Stored::Blob(BASE64_STANDARD.encode(out)))
+        Sealed::blob(BASE64_STANDARD.encode(out))
     }
 
     pub fn seal_str(&self, place: &Place, plaintext: &str) -> Sealed {
@@ -260,7 +246,7 @@ impl Vault {
     /// folder) or changed does not open.
     pub fn open_sealed(&self, place: &Place, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>> {
         self.decrypt(sealed, &place.associated_data())
-            .map_err(|e| e.at(place))
+            .map_err(|e| e.at(place, self.reentry))
     }
 
     pub fn open_string(&self, place: &Place, sealed: &Sealed) -> Result<Zeroizing<String>> {
@@ -289,9 +275,9 @@ impl Vault {
         sealed: &Sealed,
         aad: &[u8],
     ) -> std::result::Result<Zeroizing<Vec<u8>>, Unopened> {
-        let blob = match &sealed.0 {
-            Stored::Blob(blob) => blob,
-            Stored::Forgotten { forgotten } => return Err(Unopened::Forgotten(forgotten.clone())),
+        let blob = match sealed.content() {
+            Content::Blob(blob) => blob,
+            Content::Forgotten(at) => return Err(Unopened::Forgotten(at.to_owned())),
         };
         let raw = BASE64_STANDARD
             .decode(blob)
@@ -324,46 +310,22 @@ pub(crate) enum Unopened {
 }
 
 impl Unopened {
-    fn at(self, place: &Place) -> Error {
+    fn at(self, place: &Place, reentry: Reentry) -> Error {
         match self {
             Self::Damaged => Error::Damaged(format!(
                 "the secret {place} does not open: it was changed, or copied there from another \
                  record; restore the data folder from a backup, or enter the secret again"
             )),
-            Self::Forgotten(at) => Error::input(format!(
-                "the secret {place} was forgotten when this data folder's secrets were reset \
-                 ({at}): enter it again ({})",
-                place.reentry()
-            )),
-        }
-    }
-}
-
-impl Place<'_> {
-    /// How the user gives certdesk a forgotten secret of this place again.
-    fn reentry(&self) -> &'static str {
-        use crate::request::RequestRecord;
-        use crate::store::Table;
-        let table = Table::ALL.into_iter().find(|t| t.name() == self.table);
-        match table {
-            Some(Table::Accounts) => {
-                "delete the account here and import its key or register it again: certdesk \
-                 account delete, then certdesk account import or register"
+            Self::Forgotten(at) => {
+                let forgotten = format!(
+                    "the secret {place} was forgotten when this data folder's secrets were reset \
+                     ({at}): enter it again"
+                );
+                match reentry(place) {
+                    Ok(step) => Error::blocked(forgotten, step),
+                    Err(how) => Error::input(format!("{forgotten} ({how})")),
+                }
             }
-            Some(Table::Certificates) => {
-                "renew the certificate with a new key: certdesk cert renew ID"
-            }
-            Some(Table::Requests) if self.field == RequestRecord::KEYSTORE_PASSWORD => {
-                "give the keystore password with --password-file"
-            }
-            Some(Table::Requests) if self.field == RequestRecord::ORDER_KEY => {
-                "start a new order: certdesk request new-challenge ID"
-            }
-            Some(Table::Requests) => "create the request again with its key",
-            Some(Table::DnsAccounts) => "certdesk dns edit NAME with the secret",
-            Some(Table::Deployments) => "certdesk deploy edit NAME with the secret",
-            Some(Table::Settings) => "certdesk settings set smtp.password-file FILE",
-            Some(Table::Renewals) | None => "where certdesk asks for it",
         }
     }
 }
@@ -449,5 +411,39 @@ mod tests {
         let e = vault.open_sealed(&ACCOUNTS_LE, &back).unwrap_err();
         assert!(e.to_string().contains("enter it again"), "{e}");
         assert_eq!(e.kind(), crate::ErrorKind::Input);
+        assert_eq!(e.next_step(), None, "{e}");
+    }
+
+    #[test]
+    fn a_forgotten_secret_s_step_is_the_one_its_place_says() {
+        fn by_record(place: &Place) -> std::result::Result<NextStep, &'static str> {
+            match place.record {
+                "le" => Ok(NextStep::ReplaceAccount {
+                    account: place.record.to_owned(),
+                }),
+                _ => Err("with its key"),
+            }
+        }
+        let vault = Vault::from_key([7; KEY_LEN]).reentering(by_record);
+        let forgotten = Sealed::forgotten("2026-12-01T22:00:00Z");
+        let e = vault.open_sealed(&ACCOUNTS_LE, &forgotten).unwrap_err();
+        assert_eq!(
+            e.next_step(),
+            Some(NextStep::ReplaceAccount {
+                account: "le".into()
+            })
+        );
+        assert_eq!(e.kind(), crate::ErrorKind::Input);
+        assert!(!e.to_string().contains("certdesk"), "no command: {e}");
+        let elsewhere = Place {
+            record: "zerossl",
+            ..ACCOUNTS_LE
+        };
+        let e = vault.open_sealed(&elsewhere, &forgotten).unwrap_err();
+        assert_eq!(e.next_step(), None);
+        assert!(
+            e.to_string().ends_with("enter it again (with its key)"),
+            "{e}"
+        );
     }
 }

@@ -2,19 +2,20 @@
 //! web root), dns-01 TXT records published by it when its configuration has a DNS command (or,
 //! on Windows, the DNS Server), certificates installed by it where its own configuration says,
 //! all over its HTTPS API pinned to its certificate and authenticated by the pairing token
-//! ([`crate::agents::AgentClient`]). `certdesk agent pair` makes these mappings.
+//! ([`crate::agents::AgentClient`]). Pairing an agent makes these mappings.
 
 use async_trait::async_trait;
 
 use super::{
-    Bundle, DeployTarget, Deployed, Dns01Source, Http01Token, Pin, Probe, TargetConfig, TargetSpec,
-    TxtKeyAuthorizations,
+    Bundle, DeployTarget, Deployed, Dns01Source, Http01Solver, Http01Token, Pin, Probe,
+    TargetConfig, TargetSpec, TxtKeyAuthorizations,
 };
 use crate::agent_api::{self, Action, InstallBundle, TxtChange};
-use crate::agents::AgentClient;
-use crate::dns::{TxtSet, PROPAGATION_FIELDS};
+use crate::agent_client::AgentClient;
+use crate::dns::{DnsProvider, TxtSet, PROPAGATION_FIELDS};
 use crate::error::{Error, Result};
 use crate::form::FieldSpec;
+use crate::next_step::NextStep;
 
 pub const KIND: &str = "agent";
 pub const URL_FIELD: &str = "url";
@@ -40,7 +41,7 @@ pub const SPEC: TargetSpec = TargetSpec {
         FieldSpec::new(
             TOKEN_FIELD,
             "Pairing token",
-            "Made by `certdesk agent pair`; the agent keeps only its hash.",
+            "Made when the agent is paired; the agent keeps only its hash.",
         )
         .secret(),
         PROPAGATION_FIELDS[0],
@@ -84,12 +85,17 @@ impl Agent {
         if self.pinned {
             Ok(&self.client)
         } else {
-            Err(Error::input(format!(
-                "mapping {:?} has no pinned agent certificate: run `certdesk deploy test {}`, \
-                 compare the fingerprint with the one certdesk-agent printed and accept it \
-                 (--accept-host-key)",
-                self.name, self.name
-            )))
+            Err(Error::blocked(
+                format!(
+                    "mapping {:?} has no pinned agent certificate: test the mapping, compare the \
+                     fingerprint it shows with the one certdesk-agent printed and accept it",
+                    self.name
+                ),
+                NextStep::TestMapping {
+                    mapping: self.name.clone(),
+                    accept: true,
+                },
+            ))
         }
     }
 
@@ -115,7 +121,7 @@ impl Agent {
 }
 
 #[async_trait]
-impl DeployTarget for Agent {
+impl Http01Solver for Agent {
     async fn publish_tokens(&self, tokens: &[Http01Token]) -> Result<()> {
         for t in tokens {
             self.pinned()?
@@ -131,7 +137,10 @@ impl DeployTarget for Agent {
         }
         Ok(())
     }
+}
 
+#[async_trait]
+impl DeployTarget for Agent {
     async fn deploy(&self, bundle: &Bundle) -> Result<Deployed> {
         let installed = self
             .pinned()?
@@ -190,15 +199,43 @@ impl DeployTarget for Agent {
         })
     }
 
+    fn http01(&self) -> Option<&dyn Http01Solver> {
+        Some(self)
+    }
+
     async fn dns01(&self) -> Result<Option<String>> {
         Ok(self.pinned()?.health().await?.dns01)
     }
 
-    async fn present_txt(&self, set: &TxtSet, keys: &TxtKeyAuthorizations) -> Result<()> {
-        self.change_txt(Action::Present, set, keys).await
+    fn dns01_publisher(
+        self: Box<Self>,
+        keys: TxtKeyAuthorizations,
+    ) -> Option<Box<dyn DnsProvider>> {
+        Some(Box::new(AgentTxt { agent: *self, keys }))
+    }
+}
+
+/// An agent as the dns-01 publisher of one order: it is sent each value's key authorization.
+struct AgentTxt {
+    agent: Agent,
+    keys: TxtKeyAuthorizations,
+}
+
+#[async_trait]
+impl DnsProvider for AgentTxt {
+    async fn present(&self, set: &TxtSet) -> Result<()> {
+        self.agent
+            .change_txt(Action::Present, set, &self.keys)
+            .await
     }
 
-    async fn cleanup_txt(&self, set: &TxtSet, keys: &TxtKeyAuthorizations) -> Result<()> {
-        self.change_txt(Action::Cleanup, set, keys).await
+    async fn cleanup(&self, set: &TxtSet) -> Result<()> {
+        self.agent
+            .change_txt(Action::Cleanup, set, &self.keys)
+            .await
+    }
+
+    async fn test(&self, _zone: Option<&str>) -> Result<String> {
+        self.agent.test().await.map(|probe| probe.summary)
     }
 }
