@@ -6,10 +6,10 @@
 //! Automation of a challenge prefers the request's mapping, then its DNS account (dns-01 only),
 //! else the administrator publishes by hand.
 
-use super::{DeployTarget, Http01Token, TxtKeyAuthorizations};
+use super::{DeployTarget, Http01Solver, Http01Token, TxtKeyAuthorizations};
 use crate::acme::Challenge;
-use crate::dns::{DnsProvider, Propagation, TxtSet};
-use crate::error::{Error, Result};
+use crate::dns::{DnsProvider, Propagation};
+use crate::error::{Error, ErrorKind, Result};
 use crate::names::ChallengeType;
 use crate::next_step::{Dns01Declined, Leftover, NextStep};
 use crate::request::{RequestInfo, RequestRecord};
@@ -35,31 +35,9 @@ pub(crate) enum TxtPublisher {
     },
 }
 
-/// A mapping that answers dns-01 as the provider of a [`crate::dns::Publication`]: the zone
-/// lookup, the wait for every nameserver and the cleanup are the same as with a DNS account.
-/// It holds the key authorizations of the order's values, which an agent is sent instead.
-struct MappingTxt {
-    target: Box<dyn DeployTarget>,
-    keys: TxtKeyAuthorizations,
-}
-
-#[async_trait::async_trait]
-impl DnsProvider for MappingTxt {
-    async fn present(&self, set: &TxtSet) -> Result<()> {
-        self.target.present_txt(set, &self.keys).await
-    }
-
-    async fn cleanup(&self, set: &TxtSet) -> Result<()> {
-        self.target.cleanup_txt(set, &self.keys).await
-    }
-
-    async fn test(&self, _zone: Option<&str>) -> Result<String> {
-        self.target.test().await.map(|probe| probe.summary)
-    }
-}
-
 /// Tokens published on an end server, to withdraw once the CA has looked.
 pub(crate) struct PublishedTokens {
+    mapping: String,
     target: Box<dyn DeployTarget>,
     tokens: Vec<Http01Token>,
 }
@@ -74,12 +52,11 @@ impl Engine {
             let answer = target.dns01().await?;
             let answers = answer.is_some();
             self.remember_dns01(mapping, answer).await?;
-            if answers {
+            let keys = TxtKeyAuthorizations::of(&info.id, &info.challenges);
+            if let Some(provider) = answers.then(|| target.dns01_publisher(keys)).flatten() {
+                // The publication path of a DNS account: zone lookup, wait and cleanup.
                 return Ok(TxtPublisher::Automated {
-                    provider: Box::new(MappingTxt {
-                        target,
-                        keys: TxtKeyAuthorizations::of(&info.challenges),
-                    }),
+                    provider,
                     propagation,
                 });
             }
@@ -150,8 +127,14 @@ impl Engine {
             return Ok(None);
         }
         let target = self.deploy_target(mapping)?;
-        target.publish_tokens(&tokens).await?;
-        Ok(Some(PublishedTokens { target, tokens }))
+        solver(mapping, target.as_ref())?
+            .publish_tokens(&tokens)
+            .await?;
+        Ok(Some(PublishedTokens {
+            mapping: mapping.clone(),
+            target,
+            tokens,
+        }))
     }
 
     /// Withdraws published tokens; a failure is noted on the request, not raised: the
@@ -165,7 +148,11 @@ impl Engine {
         let Some(published) = published else {
             return result;
         };
-        let Err(error) = published.target.withdraw_tokens(&published.tokens).await else {
+        let withdrawn = match solver(&published.mapping, published.target.as_ref()) {
+            Ok(solver) => solver.withdraw_tokens(&published.tokens).await,
+            Err(e) => Err(e),
+        };
+        let Err(error) = withdrawn else {
             return result;
         };
         let mut record = self.request_record(id)?;
@@ -187,20 +174,31 @@ impl Engine {
         let Err(error) = self.deploy_now(&mapping, &info.id).await else {
             return Ok(info);
         };
-        let again = format!(
-            "deploy it once the cause is fixed: `certdesk deploy run {mapping} --cert {}`",
-            info.id
-        );
-        let mut record = self.request_record(&info.id)?;
-        record.info.next_step = Some(NextStep::Deploy {
+        let step = NextStep::Deploy {
             mapping: mapping.clone(),
             cert: info.id.clone(),
-        });
+        };
+        let mut record = self.request_record(&info.id)?;
+        record.info.next_step = Some(step.clone());
         self.store.commit(Change::new().put(&record)).await?;
-        Err(Error::Deploy(format!(
-            "certificate {} is issued and saved, but deploying it through mapping {mapping:?} \
-             failed: {error}. {again}",
-            info.id
-        )))
+        Err(Error::Blocked {
+            kind: ErrorKind::Remote,
+            message: format!(
+                "certificate {} is issued and saved, but deploying it through mapping \
+                 {mapping:?} failed: {error}",
+                info.id
+            ),
+            step: Box::new(step),
+        })
     }
+}
+
+/// The http-01 solver of mapping `name`'s target, or why it has none.
+fn solver<'t>(name: &str, target: &'t dyn DeployTarget) -> Result<&'t dyn Http01Solver> {
+    target.http01().ok_or_else(|| {
+        Error::input(format!(
+            "deploy mapping {name:?} does not answer http-01: give the request a mapping that \
+             does, or answer it another way"
+        ))
+    })
 }

@@ -9,18 +9,21 @@
 //! # The contract of a [`DeployTarget`]
 //!
 //! A target is built from a mapping's [`TargetConfig`] (fields with the secrets unsealed) for one
-//! piece of work and dropped afterwards; it may hold a connection for its lifetime.
+//! piece of work and dropped afterwards; it may hold a connection for its lifetime. It is the
+//! installer ([`DeployTarget::deploy`], [`DeployTarget::test`]) and may offer two more roles:
 //!
-//! - [`DeployTarget::publish_tokens`] makes `http://NAME/.well-known/acme-challenge/TOKEN` answer
-//!   with the key authorization for every token given, and returns only once they are served
-//!   (the CA is told right after). [`DeployTarget::withdraw_tokens`] removes them again; tokens
-//!   already gone are fine. The engine withdraws whether validation succeeded or failed.
-//! - [`DeployTarget::dns01`] says whether (and how) the target publishes dns-01 TXT records; a
-//!   target not set up for it answers `None`, and dns-01 goes to the request's DNS account or to
-//!   the administrator. [`DeployTarget::present_txt`] and [`DeployTarget::cleanup_txt`] add and
-//!   remove certdesk's values at one `_acme-challenge` name, leaving other values alone; the
-//!   engine finds the zone beforehand and waits for the nameservers afterwards
-//!   ([`crate::dns::Publication`]), as with a DNS account, and cleans up on every path.
+//! - an http-01 solver ([`DeployTarget::http01`]): [`Http01Solver::publish_tokens`] makes
+//!   `http://NAME/.well-known/acme-challenge/TOKEN` answer with the key authorization for every
+//!   token given, and returns only once they are served (the CA is told right after).
+//!   [`Http01Solver::withdraw_tokens`] removes them again; tokens already gone are fine. The
+//!   engine withdraws whether validation succeeded or failed.
+//! - a dns-01 publisher ([`DeployTarget::dns01_publisher`]), which is a
+//!   [`crate::dns::DnsProvider`] like a DNS account's: it adds and removes certdesk's values at
+//!   one `_acme-challenge` name, leaving other values alone, and the engine's
+//!   [`crate::dns::Publication`] finds the zone beforehand, waits for the nameservers afterwards
+//!   and cleans up on every path, as with a DNS account. [`DeployTarget::dns01`] says whether
+//!   (and how) the target publishes; a target not set up for it answers `None`, and dns-01 goes
+//!   to the request's DNS account or to the administrator.
 //! - [`DeployTarget::deploy`] installs a [`Bundle`] so that a server failure never leaves the
 //!   server without a working certificate: write each file under a temporary name and rename it
 //!   into place, keep the previous files as a backup, reload the service, then check by a TLS
@@ -54,9 +57,10 @@ pub use certdesk_base::deploy::{
 };
 
 use crate::acme::{Challenge, OrderChallenge};
-use crate::dns::TxtSet;
+use crate::dns::DnsProvider;
 use crate::error::{Error, Result};
 use crate::form::FieldSpec;
+use crate::next_step::NextStep;
 
 /// Every kind of mapping, in the order the faces list them.
 pub const KINDS: &[TargetSpec] = &[ssh::SPEC, agent::SPEC];
@@ -74,13 +78,18 @@ pub struct Http01Token {
 /// authorizations rather than values (an agent, which checks the account in each) looks them up
 /// here, by the values of the [`TxtSet`] it is given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TxtKeyAuthorizations(BTreeMap<String, String>);
+pub struct TxtKeyAuthorizations {
+    /// The request whose order it is, for the step when a value has none.
+    request: String,
+    keys: BTreeMap<String, String>,
+}
 
 impl TxtKeyAuthorizations {
-    /// The key authorizations of `challenges`' dns-01 challenges.
-    pub fn of(challenges: &[OrderChallenge]) -> Self {
-        Self(
-            challenges
+    /// The key authorizations of the dns-01 challenges of request `request`'s order.
+    pub fn of(request: &str, challenges: &[OrderChallenge]) -> Self {
+        Self {
+            request: request.to_owned(),
+            keys: challenges
                 .iter()
                 .filter_map(|c| match &c.challenge {
                     Challenge::Dns01 {
@@ -93,17 +102,22 @@ impl TxtKeyAuthorizations {
                     _ => None,
                 })
                 .collect(),
-        )
+        }
     }
 
     /// The key authorization whose TXT value is `value`.
     pub fn of_value(&self, value: &str) -> Result<&str> {
-        self.0.get(value).map(String::as_str).ok_or_else(|| {
-            Error::input(format!(
-                "the order has no key authorization for the TXT value {value} (it was placed by \
-                 an earlier certdesk, which kept only the value): get a new challenge for the \
-                 request (certdesk request new-challenge ID) and verify again"
-            ))
+        self.keys.get(value).map(String::as_str).ok_or_else(|| {
+            Error::blocked(
+                format!(
+                    "the order has no key authorization for the TXT value {value} (it was placed \
+                     by an earlier certdesk, which kept only the value)"
+                ),
+                NextStep::NewChallenge {
+                    request: self.request.clone(),
+                    cause: None,
+                },
+            )
         })
     }
 }
@@ -137,32 +151,47 @@ pub struct Probe {
     pub unpinned: Option<Pin>,
 }
 
-/// An end server certdesk answers http-01 on and deploys certificates to.
+/// An end server certdesk deploys certificates to: the installer, with the solver roles it
+/// offers.
 #[async_trait::async_trait]
 pub trait DeployTarget: Send + Sync {
-    /// Serves every token's key authorization at its `/.well-known/acme-challenge/` URL.
-    async fn publish_tokens(&self, tokens: &[Http01Token]) -> Result<()>;
-
-    /// Stops serving the tokens; tokens already gone are fine.
-    async fn withdraw_tokens(&self, tokens: &[Http01Token]) -> Result<()>;
-
     /// Installs the bundle: atomic writes, backup, reload, check; restores the backup on failure.
     async fn deploy(&self, bundle: &Bundle) -> Result<Deployed>;
 
     /// Connects and authenticates without changing anything.
     async fn test(&self) -> Result<Probe>;
 
+    /// The target's http-01 solver, when it answers http-01.
+    fn http01(&self) -> Option<&dyn Http01Solver> {
+        None
+    }
+
     /// How the target publishes dns-01 TXT records, in words, or `None` when it is not set up
     /// for it. See [`TargetSpec::dns01`] for where the answer comes from.
-    async fn dns01(&self) -> Result<Option<String>>;
+    async fn dns01(&self) -> Result<Option<String>> {
+        Ok(None)
+    }
 
-    /// Adds `set.values` to the TXT records at `set.fqdn` (in `set.zone`) and returns once the
-    /// server accepted them; `keys` has the key authorization of each value. Refused with what
-    /// to configure when [`DeployTarget::dns01`] is `None`.
-    async fn present_txt(&self, set: &TxtSet, keys: &TxtKeyAuthorizations) -> Result<()>;
+    /// The target as the dns-01 publisher of an order whose key authorizations are `keys` (an
+    /// agent is sent those rather than the TXT values), when the kind can publish; it refuses
+    /// with what to configure while [`DeployTarget::dns01`] is `None`.
+    fn dns01_publisher(
+        self: Box<Self>,
+        keys: TxtKeyAuthorizations,
+    ) -> Option<Box<dyn DnsProvider>> {
+        let _ = keys;
+        None
+    }
+}
 
-    /// Removes `set.values` from the TXT records at `set.fqdn`; values already gone are fine.
-    async fn cleanup_txt(&self, set: &TxtSet, keys: &TxtKeyAuthorizations) -> Result<()>;
+/// Serves http-01 tokens on an end server.
+#[async_trait::async_trait]
+pub trait Http01Solver: Send + Sync {
+    /// Serves every token's key authorization at its `/.well-known/acme-challenge/` URL.
+    async fn publish_tokens(&self, tokens: &[Http01Token]) -> Result<()>;
+
+    /// Stops serving the tokens; tokens already gone are fine.
+    async fn withdraw_tokens(&self, tokens: &[Http01Token]) -> Result<()>;
 }
 
 /// Where a kind of mapping learns whether it answers dns-01 (and so where its `dns_command` is
@@ -242,10 +271,16 @@ impl TargetConfig {
                 .iter()
                 .find(|f| f.name == field)
                 .map_or(field, |f| f.label);
-            Error::input(format!(
-                "mapping {:?} ({}) has no {label}: set it (certdesk deploy edit {} --config FILE)",
-                self.name, self.spec.label, self.name
-            ))
+            Error::blocked(
+                format!(
+                    "mapping {:?} ({}) has no {label}",
+                    self.name, self.spec.label
+                ),
+                NextStep::EditMapping {
+                    mapping: self.name.clone(),
+                    field: Some(field.to_owned()),
+                },
+            )
         })
     }
 
@@ -280,11 +315,15 @@ mod tests {
 
     #[test]
     fn each_txt_value_finds_its_key_authorization_and_an_older_orders_none() {
-        let keys = TxtKeyAuthorizations::of(&[dns01("v1", "tok1.a"), dns01("v2", "")]);
+        let keys = TxtKeyAuthorizations::of("r1", &[dns01("v1", "tok1.a"), dns01("v2", "")]);
         assert_eq!(keys.of_value("v1").unwrap(), "tok1.a");
-        let refused = keys.of_value("v2").unwrap_err().to_string();
-        assert!(
-            refused.contains("certdesk request new-challenge"),
+        let refused = keys.of_value("v2").unwrap_err();
+        assert_eq!(
+            refused.next_step(),
+            Some(NextStep::NewChallenge {
+                request: "r1".into(),
+                cause: None
+            }),
             "{refused}"
         );
         assert!(keys.of_value("v3").is_err());

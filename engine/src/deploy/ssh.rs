@@ -3,7 +3,7 @@
 //! mapping names (a password, or a private key with its passphrase).
 //!
 //! The server's host key is pinned by its SHA-256 fingerprint. An unpinned server gets no
-//! password and no signature: `certdesk deploy test` shows the fingerprint and pins it only when
+//! password and no signature: a test of the mapping shows the fingerprint and pins it only when
 //! the administrator accepts it, and a key that no longer matches is refused on every call.
 //!
 //! File contents travel over SFTP (no shell quoting of key material); the swap into place, the
@@ -26,14 +26,15 @@ use zeroize::Zeroizing;
 use super::served::await_serial;
 use super::TargetSpec;
 use super::{
-    Bundle, DeployTarget, Deployed, Dns01Source, FileSpec, Http01Token, Pin, Probe, TargetConfig,
-    TxtKeyAuthorizations, BACKUP_EXTENSION, STAGED_EXTENSION,
+    Bundle, DeployTarget, Deployed, Dns01Source, FileSpec, Http01Solver, Http01Token, Pin, Probe,
+    TargetConfig, TxtKeyAuthorizations, BACKUP_EXTENSION, STAGED_EXTENSION,
 };
 use crate::acme::checks::check_token;
 use crate::dns::command::{Action, DnsCommand};
-use crate::dns::{TxtSet, PROPAGATION_FIELDS};
-use crate::error::{Error, Result};
+use crate::dns::{DnsProvider, TxtSet, PROPAGATION_FIELDS};
+use crate::error::{Error, ErrorKind, Result};
 use crate::form::FieldSpec;
+use crate::next_step::NextStep;
 use crate::shell::{quote, tail};
 
 pub const SPEC: TargetSpec = TargetSpec {
@@ -67,7 +68,7 @@ pub const SPEC: TargetSpec = TargetSpec {
         FieldSpec::new(
             HOST_KEY_FIELD,
             "Host key fingerprint (SHA-256)",
-            "Pinned on first use: `certdesk deploy test NAME --accept-host-key` after checking \
+            "Pinned on first use: test the mapping and accept the key it shows, after checking \
              it with `ssh-keygen -lf` on the server.",
         )
         .optional(),
@@ -300,19 +301,22 @@ impl SshTarget {
             (Ok(Err(_)), Some(seen)) if self.host_key.as_deref() != Some(seen.as_str()) => {
                 return Err(match &self.host_key {
                     None => Refused::Unpinned(seen),
-                    Some(pinned) => Refused::Error(Error::Deploy(format!(
-                        "the host key of {} has CHANGED: mapping {:?} pins SHA256:{pinned}, the \
-                         server presents SHA256:{seen}. certdesk refuses to connect: this may be \
-                         an attack. If the server was reinstalled, check the new key on it \
-                         (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and pin it: clear \
-                         host_key_sha256 (certdesk deploy edit {} --config FILE with \
-                         \"host_key_sha256\": \"\") and run certdesk deploy test {} \
-                         --accept-host-key",
-                        self.address(),
-                        self.mapping,
-                        self.mapping,
-                        self.mapping
-                    ))),
+                    Some(pinned) => Refused::Error(Error::Blocked {
+                        kind: ErrorKind::Remote,
+                        message: format!(
+                            "the host key of {} has CHANGED: mapping {:?} pins SHA256:{pinned}, \
+                             the server presents SHA256:{seen}. certdesk refuses to connect: \
+                             this may be an attack. If the server was reinstalled, check the new \
+                             key on it (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), clear \
+                             {HOST_KEY_FIELD} and test the mapping again to pin the new one",
+                            self.address(),
+                            self.mapping,
+                        ),
+                        step: Box::new(NextStep::EditMapping {
+                            mapping: self.mapping.clone(),
+                            field: Some(HOST_KEY_FIELD.to_owned()),
+                        }),
+                    }),
                 });
             }
             (Ok(Err(e)), _) => return Err(Refused::Error(self.failed("connecting", e))),
@@ -365,13 +369,17 @@ impl SshTarget {
     async fn login(&self) -> Result<Connection> {
         self.connect().await.map_err(|refused| match refused {
             Refused::Error(e) => e,
-            Refused::Unpinned(seen) => Error::input(format!(
-                "the host key of {} is not pinned yet (it presents SHA256:{seen}): check it on \
-                 the server (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then pin it with \
-                 certdesk deploy test {} --accept-host-key",
-                self.address(),
-                self.mapping
-            )),
+            Refused::Unpinned(seen) => Error::blocked(
+                format!(
+                    "the host key of {} is not pinned yet (it presents SHA256:{seen}): check it \
+                     on the server (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)",
+                    self.address(),
+                ),
+                NextStep::TestMapping {
+                    mapping: self.mapping.clone(),
+                    accept: true,
+                },
+            ),
         })
     }
 
@@ -480,7 +488,7 @@ fn token_files(dir: &str, tokens: &[Http01Token]) -> Result<Vec<String>> {
 }
 
 #[async_trait::async_trait]
-impl DeployTarget for SshTarget {
+impl Http01Solver for SshTarget {
     async fn publish_tokens(&self, tokens: &[Http01Token]) -> Result<()> {
         let dir = self.token_dir()?;
         let files = token_files(&dir, tokens)?;
@@ -525,7 +533,10 @@ impl DeployTarget for SshTarget {
         let _ = sftp.close().await;
         Ok(())
     }
+}
 
+#[async_trait::async_trait]
+impl DeployTarget for SshTarget {
     async fn deploy(&self, bundle: &Bundle) -> Result<Deployed> {
         if self.files.is_empty() {
             return Err(Error::input(format!(
@@ -625,10 +636,8 @@ impl DeployTarget for SshTarget {
                     summary: format!(
                         "{} presents the host key SHA256:{seen}, which is not pinned yet: \
                          compare it with the server's (ssh-keygen -lf \
-                         /etc/ssh/ssh_host_ed25519_key.pub) and pin it with certdesk deploy test \
-                         {} --accept-host-key",
+                         /etc/ssh/ssh_host_ed25519_key.pub) and accept it if they match",
                         self.address(),
-                        self.mapping
                     ),
                     unpinned: Some(Pin {
                         field: HOST_KEY_FIELD,
@@ -665,6 +674,10 @@ impl DeployTarget for SshTarget {
         })
     }
 
+    fn http01(&self) -> Option<&dyn Http01Solver> {
+        Some(self)
+    }
+
     async fn dns01(&self) -> Result<Option<String>> {
         Ok(self
             .dns_command
@@ -672,12 +685,25 @@ impl DeployTarget for SshTarget {
             .map(|c| format!("{} on {}", c.describe(), self.address())))
     }
 
-    async fn present_txt(&self, set: &TxtSet, _keys: &TxtKeyAuthorizations) -> Result<()> {
+    /// The TXT values are written by the DNS command, so the key authorizations are not needed.
+    fn dns01_publisher(self: Box<Self>, _: TxtKeyAuthorizations) -> Option<Box<dyn DnsProvider>> {
+        Some(self)
+    }
+}
+
+/// The dns-01 publisher: the mapping's DNS command, run on the end server.
+#[async_trait::async_trait]
+impl DnsProvider for SshTarget {
+    async fn present(&self, set: &TxtSet) -> Result<()> {
         self.run_dns_command(Action::Present, set).await
     }
 
-    async fn cleanup_txt(&self, set: &TxtSet, _keys: &TxtKeyAuthorizations) -> Result<()> {
+    async fn cleanup(&self, set: &TxtSet) -> Result<()> {
         self.run_dns_command(Action::Cleanup, set).await
+    }
+
+    async fn test(&self, _zone: Option<&str>) -> Result<String> {
+        DeployTarget::test(self).await.map(|probe| probe.summary)
     }
 }
 
@@ -685,12 +711,18 @@ impl SshTarget {
     /// Runs the DNS command on the server once per value, each run within its timeout.
     async fn run_dns_command(&self, action: Action, set: &TxtSet) -> Result<()> {
         let command = self.dns_command.as_ref().ok_or_else(|| {
-            Error::input(format!(
-                "mapping {:?} has no dns_command, so it does not answer dns-01: set the command \
-                 that publishes TXT records on the end server (certdesk deploy edit {} --config \
-                 FILE), or give the request a DNS account",
-                self.mapping, self.mapping
-            ))
+            Error::blocked(
+                format!(
+                    "mapping {:?} has no {DNS_COMMAND_FIELD}, so it does not answer dns-01: set \
+                     the command that publishes TXT records on the end server, or give the \
+                     request a DNS account",
+                    self.mapping
+                ),
+                NextStep::EditMapping {
+                    mapping: self.mapping.clone(),
+                    field: Some(DNS_COMMAND_FIELD.to_owned()),
+                },
+            )
         })?;
         let conn = self.login().await?;
         for value in &set.values {
@@ -886,9 +918,10 @@ mod tests {
             token: "../../../victim.txt".into(),
             key_authorization: "../../../victim.txt.thumbprint".into(),
         }];
+        let solver = target.http01().expect("an SSH target answers http-01");
         for refused in [
-            target.publish_tokens(&tokens).await,
-            target.withdraw_tokens(&tokens).await,
+            solver.publish_tokens(&tokens).await,
+            solver.withdraw_tokens(&tokens).await,
         ] {
             let err = refused.unwrap_err();
             assert!(
