@@ -1,21 +1,21 @@
-//! `certdesk deploy add | edit | list | show | test | delete | run` and `certdesk request
-//! set-deploy`: the mappings that reach end servers, and which request uses which.
+//! `certdesk deploy add | edit | list | show | enable | disable | test | delete | run` and
+//! `certdesk request set-deploy`: the mappings that reach end servers, and which request uses
+//! which. Adding, editing, listing, showing, enabling and deleting are the plumbing the `dns`
+//! group shares ([`crate::configured`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use certdesk_engine::deploy::mappings::{MappingForm, MappingInfo};
-use certdesk_engine::next_step::Listing;
+use certdesk_engine::next_step::{Listing, NextStep};
 use certdesk_engine::request::RequestInfo;
 use certdesk_engine::{Engine, Result};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use crate::input::{read_config, refuse_without_yes};
+use crate::configured::{self, Configurations, DeleteArgs, EditArgs};
+use crate::next_step::words;
 use crate::output::Out;
-
-const MAPPING_FIELDS: &str = "the mapping's fields (host, port, user, password or private_key, \
-                              webroot, files, reload_command, check, dns_command, …)";
 
 #[derive(Subcommand)]
 pub enum DeployCmd {
@@ -31,16 +31,18 @@ pub enum DeployCmd {
         config: PathBuf,
     },
     /// Change a mapping's fields (those in the file; the others stay).
-    Edit {
-        name: String,
-        #[arg(long, value_name = "FILE.json")]
-        config: PathBuf,
-        #[arg(long, value_name = "NEW_NAME")]
-        rename: Option<String>,
-    },
+    Edit(EditArgs),
     /// Every mapping with its last deployment.
     List,
     Show {
+        name: String,
+    },
+    /// Use the mapping again for publishing and deploying.
+    Enable {
+        name: String,
+    },
+    /// Keep the mapping and its credentials, but publish and deploy nothing through it.
+    Disable {
         name: String,
     },
     /// Connect and log in without changing anything; shows an unpinned host key.
@@ -50,11 +52,7 @@ pub enum DeployCmd {
         #[arg(long)]
         accept_host_key: bool,
     },
-    Delete {
-        #[arg(long)]
-        yes: bool,
-        name: String,
-    },
+    Delete(DeleteArgs),
     /// Deploy a saved certificate through the mapping now.
     Run {
         name: String,
@@ -82,49 +80,119 @@ pub async fn set_deploy(engine: &Engine, args: SetDeployArgs) -> Result<RequestI
         .await
 }
 
+/// The mappings as the shared plumbing sees them.
+struct Mappings;
+
+impl Configurations for Mappings {
+    type Info = MappingInfo;
+    const WHAT: &'static str = "deploy mapping";
+    const FIELDS: &'static str =
+        "the mapping's fields (host, port, user, password or private_key, \
+                                  webroot, files, reload_command, check, dns_command, …)";
+    const LISTING: Listing = Listing::Deployments;
+
+    fn all(engine: &Engine) -> Result<Vec<MappingInfo>> {
+        engine.deployments()
+    }
+
+    fn one(engine: &Engine, name: &str) -> Result<MappingInfo> {
+        engine.deployment(name)
+    }
+
+    fn kind(info: &MappingInfo) -> &str {
+        &info.kind
+    }
+
+    async fn save(
+        engine: &Engine,
+        kind: &str,
+        name: &str,
+        config: &serde_json::Map<String, serde_json::Value>,
+        existing: Option<&MappingInfo>,
+        enabled: Option<bool>,
+    ) -> Result<MappingInfo> {
+        let form = MappingForm::from_config(kind, name, config, existing)?;
+        let saved = engine.save_deployment(form).await?;
+        match enabled {
+            Some(enabled) if enabled != saved.enabled => {
+                engine.set_deployment_enabled(name, enabled).await
+            }
+            _ => Ok(saved),
+        }
+    }
+
+    async fn delete(engine: &Engine, name: &str) -> Result<MappingInfo> {
+        engine.delete_deployment(name).await
+    }
+
+    async fn set_enabled(engine: &Engine, name: &str, enabled: bool) -> Result<MappingInfo> {
+        engine.set_deployment_enabled(name, enabled).await
+    }
+
+    fn line(m: &MappingInfo) -> String {
+        let state = match m.enabled {
+            true => String::new(),
+            false => "\tdisabled".into(),
+        };
+        format!("{}\t{}\t{}{state}", m.name, m.kind, last(m))
+    }
+
+    fn show(out: &Out, m: &MappingInfo) {
+        let mut text = format!(
+            "deploy mapping {} ({}): {}{}",
+            m.name,
+            m.kind,
+            configured::state(m),
+            configured::details(m)
+        );
+        text.push_str(&format!(
+            "\n  dns-01: {}",
+            m.dns01.as_deref().map_or_else(
+                || "not answered (the request's DNS account publishes, else the administrator)"
+                    .into(),
+                |how| format!("answered through {how}")
+            )
+        ));
+        text.push_str(&format!("\n  last deployment: {}", last(m)));
+        out.value(m, &text);
+    }
+}
+
 pub async fn run(engine: &Engine, cmd: DeployCmd, out: &Out) -> Result<ExitCode> {
+    type C = Mappings;
     match cmd {
         DeployCmd::Add { name, kind, config } => {
-            let form = MappingForm::from_config(
-                &kind,
-                &name,
-                &read_config(&config, MAPPING_FIELDS)?,
-                None,
-            )?;
-            show(out, &engine.save_deployment(form).await?);
+            configured::add::<C>(engine, out, &kind, &name, &config, true).await?
         }
-        DeployCmd::Edit {
-            name,
-            config,
-            rename,
-        } => {
-            let existing = engine.deployment(&name)?;
-            let form = MappingForm::from_config(
-                &existing.kind,
-                rename.as_deref().unwrap_or(&name),
-                &read_config(&config, MAPPING_FIELDS)?,
-                Some(&existing),
-            )?;
-            show(out, &engine.save_deployment(form).await?);
+        DeployCmd::Edit(args) => configured::edit::<C>(engine, out, args).await?,
+        DeployCmd::List => configured::list::<C>(engine, out)?,
+        DeployCmd::Show { name } => configured::show::<C>(engine, out, &name)?,
+        DeployCmd::Enable { name } => {
+            configured::set_enabled::<C>(engine, out, &name, true).await?
         }
-        DeployCmd::List => out.listing(
-            &engine.deployments()?,
-            &engine.damaged(Listing::Deployments)?,
-            |m| format!("{}\t{}\t{}", m.name, m.kind, last(m)),
-        ),
-        DeployCmd::Show { name } => show(out, &engine.deployment(&name)?),
+        DeployCmd::Disable { name } => {
+            configured::set_enabled::<C>(engine, out, &name, false).await?
+        }
         DeployCmd::Test {
             name,
             accept_host_key,
         } => {
             let probe = engine.test_deployment(&name, accept_host_key).await?;
-            out.value(&probe, &probe.summary);
+            let text = match &probe.unpinned {
+                // The summary shows the identity; the CLI adds how to pin it.
+                Some(_) => format!(
+                    "{}: {}",
+                    probe.summary,
+                    words(&NextStep::TestMapping {
+                        mapping: name,
+                        accept: true
+                    })
+                ),
+                None => probe.summary.clone(),
+            };
+            out.value(&probe, &text);
         }
-        DeployCmd::Delete { yes, name } => {
-            refuse_without_yes(yes, &format!("this deletes deploy mapping {name:?}"))?;
-            let gone = engine.delete_deployment(&name).await?;
-            out.done(&format!("deploy mapping {} deleted", gone.name));
-        }
+        DeployCmd::Delete(args) => configured::delete::<C>(engine, out, args).await?,
         DeployCmd::Run { name, cert } => {
             let done = engine.deploy_now(&name, &cert).await?;
             out.value(
@@ -146,29 +214,8 @@ fn last(m: &MappingInfo) -> String {
             "{} {} at {}: {}",
             if d.ok { "deployed" } else { "FAILED" },
             d.cert,
-            d.at.to_offset(time::UtcOffset::UTC)
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
+            configured::rfc3339(d.at),
             d.message
         ),
     }
-}
-
-fn show(out: &Out, m: &MappingInfo) {
-    let mut text = format!("deploy mapping {} ({})", m.name, m.kind);
-    for (k, v) in &m.fields {
-        text.push_str(&format!("\n  {k}: {v}"));
-    }
-    for k in &m.secrets_set {
-        text.push_str(&format!("\n  {k}: set (in the keychain)"));
-    }
-    text.push_str(&format!(
-        "\n  dns-01: {}",
-        m.dns01.as_deref().map_or_else(
-            || "not answered (the request's DNS account publishes, else the administrator)".into(),
-            |how| format!("answered through {how}")
-        )
-    ));
-    text.push_str(&format!("\n  last deployment: {}", last(m)));
-    out.value(m, &text);
 }

@@ -1,18 +1,17 @@
 //! `certdesk dns add | list | show | edit | enable | disable | delete | test | providers`: DNS
-//! accounts that publish dns-01 records through a provider's API.
+//! accounts that publish dns-01 records through a provider's API. Everything but `test` and
+//! `providers` is the plumbing the `deploy` group shares ([`crate::configured`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use certdesk_engine::dns_accounts::DnsAccountForm;
+use certdesk_engine::dns_accounts::{DnsAccountForm, DnsAccountInfo};
 use certdesk_engine::next_step::Listing;
 use certdesk_engine::{Engine, Result};
 use clap::Subcommand;
 
-use crate::input::{read_config, refuse_without_yes};
+use crate::configured::{self, Configurations, DeleteArgs, EditArgs};
 use crate::output::Out;
-
-const DNS_FIELDS: &str = "the provider's fields (see `certdesk dns providers`)";
 
 #[derive(Subcommand)]
 pub enum DnsCmd {
@@ -34,25 +33,14 @@ pub enum DnsCmd {
         name: String,
     },
     /// Change fields (those the file leaves out stay as they are).
-    Edit {
-        name: String,
-        #[arg(long, value_name = "FILE.json")]
-        config: PathBuf,
-        /// Rename the account (requests using it follow).
-        #[arg(long)]
-        rename: Option<String>,
-    },
+    Edit(EditArgs),
     Enable {
         name: String,
     },
     Disable {
         name: String,
     },
-    Delete {
-        #[arg(long)]
-        yes: bool,
-        name: String,
-    },
+    Delete(DeleteArgs),
     /// Check the credentials (and access to a zone), leaving every record as it was (RFC 2136
     /// adds a test value at _acme-challenge.ZONE and removes it).
     Test {
@@ -64,52 +52,79 @@ pub enum DnsCmd {
     Providers,
 }
 
+/// The DNS accounts as the shared plumbing sees them.
+struct DnsAccounts;
+
+impl Configurations for DnsAccounts {
+    type Info = DnsAccountInfo;
+    const WHAT: &'static str = "DNS account";
+    const FIELDS: &'static str = "the provider's fields (see `certdesk dns providers`)";
+    const LISTING: Listing = Listing::DnsAccounts;
+
+    fn all(engine: &Engine) -> Result<Vec<DnsAccountInfo>> {
+        engine.dns_accounts()
+    }
+
+    fn one(engine: &Engine, name: &str) -> Result<DnsAccountInfo> {
+        engine.dns_account(name)
+    }
+
+    fn kind(info: &DnsAccountInfo) -> &str {
+        &info.provider
+    }
+
+    async fn save(
+        engine: &Engine,
+        kind: &str,
+        name: &str,
+        config: &serde_json::Map<String, serde_json::Value>,
+        existing: Option<&DnsAccountInfo>,
+        enabled: Option<bool>,
+    ) -> Result<DnsAccountInfo> {
+        let mut form = DnsAccountForm::from_config(kind, name, config, existing)?;
+        form.enabled = enabled.unwrap_or(form.enabled);
+        engine.save_dns_account(form).await
+    }
+
+    async fn delete(engine: &Engine, name: &str) -> Result<DnsAccountInfo> {
+        engine.delete_dns_account(name).await
+    }
+
+    async fn set_enabled(engine: &Engine, name: &str, enabled: bool) -> Result<DnsAccountInfo> {
+        engine.set_dns_account_enabled(name, enabled).await
+    }
+
+    fn line(a: &DnsAccountInfo) -> String {
+        format!("{}\t{}\t{}", a.name, a.provider, configured::state(a))
+    }
+
+    fn show(out: &Out, a: &DnsAccountInfo) {
+        let text = format!(
+            "DNS account {} ({}): {}{}",
+            a.name,
+            a.provider,
+            configured::state(a),
+            configured::details(a)
+        );
+        out.value(a, &text);
+    }
+}
+
 pub async fn run(engine: &Engine, cmd: DnsCmd, out: &Out) -> Result<ExitCode> {
+    type C = DnsAccounts;
     match cmd {
         DnsCmd::Add {
             provider,
             name,
             config,
             disabled,
-        } => {
-            let mut form = DnsAccountForm::from_config(
-                &provider,
-                &name,
-                &read_config(&config, DNS_FIELDS)?,
-                None,
-            )?;
-            form.enabled = !disabled;
-            out.dns_account(&engine.save_dns_account(form).await?);
-        }
-        DnsCmd::List => out.dns_accounts(
-            &engine.dns_accounts()?,
-            &engine.damaged(Listing::DnsAccounts)?,
-        ),
-        DnsCmd::Show { name } => out.dns_account(&engine.dns_account(&name)?),
-        DnsCmd::Edit {
-            name,
-            config,
-            rename,
-        } => {
-            let existing = engine.dns_account(&name)?;
-            let form = DnsAccountForm::from_config(
-                &existing.provider,
-                rename.as_deref().unwrap_or(&name),
-                &read_config(&config, DNS_FIELDS)?,
-                Some(&existing),
-            )?;
-            out.dns_account(&engine.save_dns_account(form).await?);
-        }
-        DnsCmd::Enable { name } => {
-            out.dns_account(&engine.set_dns_account_enabled(&name, true).await?)
-        }
-        DnsCmd::Disable { name } => {
-            out.dns_account(&engine.set_dns_account_enabled(&name, false).await?)
-        }
-        DnsCmd::Delete { yes, name } => {
-            refuse_without_yes(yes, "deleting a DNS account")?;
-            out.dns_account(&engine.delete_dns_account(&name).await?);
-        }
+        } => configured::add::<C>(engine, out, &provider, &name, &config, !disabled).await?,
+        DnsCmd::List => configured::list::<C>(engine, out)?,
+        DnsCmd::Show { name } => configured::show::<C>(engine, out, &name)?,
+        DnsCmd::Edit(args) => configured::edit::<C>(engine, out, args).await?,
+        DnsCmd::Enable { name } => configured::set_enabled::<C>(engine, out, &name, true).await?,
+        DnsCmd::Disable { name } => configured::set_enabled::<C>(engine, out, &name, false).await?,
+        DnsCmd::Delete(args) => configured::delete::<C>(engine, out, args).await?,
         DnsCmd::Test { name, zone } => {
             out.done(&engine.test_dns_account(&name, zone.as_deref()).await?)
         }

@@ -9,6 +9,7 @@ mod args;
 mod cert;
 mod daemon;
 mod deadline;
+mod configured;
 mod deploy;
 mod dns;
 mod input;

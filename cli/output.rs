@@ -21,7 +21,6 @@ use std::process::ExitCode;
 use certdesk_engine::account::{AccountInfo, CaTerms};
 use certdesk_engine::acme::Challenge;
 use certdesk_engine::dns::ProviderSpec;
-use certdesk_engine::dns_accounts::DnsAccountInfo;
 use certdesk_engine::progress::{Progress, Stage};
 use certdesk_engine::repository::{CertSummary, CertVersion};
 use certdesk_engine::request::RequestInfo;
@@ -409,35 +408,6 @@ impl Out {
                 if v.revoked.is_some() { "\trevoked" } else { "" }
             );
         }
-    }
-
-    pub fn dns_account(&self, a: &DnsAccountInfo) {
-        if self.json {
-            return self.print_json(a);
-        }
-        say!(
-            "DNS account {} ({}): {}",
-            a.name,
-            a.provider,
-            if a.enabled { "enabled" } else { "disabled" }
-        );
-        for (k, v) in &a.fields {
-            say!("  {k}: {v}");
-        }
-        for k in &a.secrets_set {
-            say!("  {k}: set (in the keychain)");
-        }
-    }
-
-    pub fn dns_accounts(&self, all: &[DnsAccountInfo], damaged: &[Damaged]) {
-        self.listing(all, damaged, |a| {
-            format!(
-                "{}\t{}\t{}",
-                a.name,
-                a.provider,
-                if a.enabled { "enabled" } else { "disabled" }
-            )
-        });
     }
 
     pub fn dns_providers(&self, all: &[ProviderSpec]) {

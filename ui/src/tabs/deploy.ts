@@ -2,11 +2,11 @@
 // with whether they answer dns-01 and their last deployment's result and time; Add, Edit (the
 // certificate files as rows), Test connection, Deploy now, which
 // request deploys through a mapping, and Delete. Each kind's form is drawn from its field
-// declarations (engine/src/deploy/<kind>.rs). Secret fields show "set" once saved and are never
-// sent back. Test connection shows an unpinned SSH host key and pins it only on the admin's word.
+// declarations (engine/src/deploy/<kind>.rs) by the shared builder (../config_form.ts). Test connection shows an unpinned SSH host key and pins it only on the admin's word.
 
-import { api, MappingInfo, SecretChange, TargetSpec } from "../api";
+import { api, MappingInfo, TargetSpec } from "../api";
 import { Ctx, Tab } from "../app";
+import { configFields } from "../config_form";
 import { badge, busy, clear, confirmDialog, damagedRows, emptyState, errorSlot, field, formatDate, h, modal, select, showError } from "../dom";
 
 /** engine `deploy::FileFormat`, in the order an administrator reaches for them. */
@@ -97,46 +97,14 @@ function mappingDialog(kinds: TargetSpec[], existing: MappingInfo | null, done: 
       existing?.kind ?? kinds[0]?.kind,
     );
     if (existing) kind.disabled = true;
-    const fieldsBox = h("div", { id: "deploy-fields" });
+    const config = configFields({
+      prefix: "deploy",
+      multiline: ["private_key"],
+      custom: (f, stored) => (f.name === "files" ? filesEditor(`${f.label}${f.required ? "" : " (optional)"}`, f.help, stored) : null),
+    });
     const error = errorSlot("deploy-error");
     const submit = h("button", { id: "deploy-submit", type: "submit", class: "primary" }, "Save");
-    type Control = { name: string; secret: boolean; value: () => string; clear?: HTMLInputElement };
-    let controls: Control[] = [];
-
-    const drawFields = () => {
-      const spec = kinds.find((k) => k.kind === kind.value);
-      controls = [];
-      clear(fieldsBox);
-      for (const f of spec?.fields ?? []) {
-        const isSet = !!existing && existing.secrets_set.includes(f.name);
-        const value = f.secret ? "" : (existing?.fields[f.name] ?? "");
-        if (f.name === "files") {
-          const files = filesEditor(`${f.label}${f.required ? "" : " (optional)"}`, f.help, value);
-          fieldsBox.append(files.wrap);
-          controls.push({ name: f.name, secret: false, value: files.value });
-          continue;
-        }
-        const input =
-          f.name === "private_key"
-            ? h("textarea", { id: `deploy-field-${f.name}`, rows: 4, placeholder: isSet ? "set — leave empty to keep" : "" })
-            : h("input", {
-                id: `deploy-field-${f.name}`,
-                type: f.secret ? "password" : "text",
-                autocomplete: "off",
-                placeholder: isSet ? "set — leave empty to keep" : "",
-                value,
-              });
-        if (input instanceof HTMLTextAreaElement) input.value = value;
-        input.required = f.required;
-        fieldsBox.append(field(`${f.label}${f.required ? "" : " (optional)"}`, input, f.help).wrap);
-        const entry: Control = { name: f.name, secret: f.secret, value: () => input.value };
-        if (isSet && !f.required) {
-          entry.clear = h("input", { id: `deploy-clear-${f.name}`, type: "checkbox" });
-          fieldsBox.append(field(`Remove the stored ${f.label}`, entry.clear).wrap);
-        }
-        controls.push(entry);
-      }
-    };
+    const drawFields = () => config.draw(kinds.find((k) => k.kind === kind.value)?.fields ?? [], existing);
     kind.addEventListener("change", drawFields);
     drawFields();
 
@@ -145,20 +113,13 @@ function mappingDialog(kinds: TargetSpec[], existing: MappingInfo | null, done: 
       { novalidate: true },
       field("Name", name).wrap,
       field("Kind", kind).wrap,
-      fieldsBox,
+      config.box,
       h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Cancel"), submit),
       error,
     );
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      const fields: Record<string, string> = {};
-      const secrets: Record<string, SecretChange> = {};
-      for (const c of controls) {
-        if (!c.secret) fields[c.name] = c.value();
-        else if (c.clear?.checked) secrets[c.name] = { action: "clear" };
-        else if (c.value()) secrets[c.name] = { action: "set", value: c.value() };
-        else secrets[c.name] = { action: "keep" };
-      }
+      const { fields, secrets } = config.values();
       try {
         await busy(submit, "Saving", () =>
           api.saveDeployment({ original_name: existing?.name, name: name.value, kind: kind.value, fields, secrets }),

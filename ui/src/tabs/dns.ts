@@ -1,9 +1,10 @@
 // The DNS tab: DNS accounts (provider, name, enabled) with Add, Edit, Delete and Enable. Each
-// provider's form is drawn from its field declarations (engine/src/dns/<provider>.rs), so a new
-// provider needs no change here. Secret fields show "set" once saved and are never sent back.
+// provider's form is drawn from its field declarations (crates/dns/src/<provider>.rs) by the
+// shared builder (../config_form.ts), so a new provider needs no change here.
 
-import { api, DnsAccountInfo, ProviderSpec, SecretChange } from "../api";
+import { api, DnsAccountInfo, ProviderSpec } from "../api";
 import { Ctx, Tab } from "../app";
+import { configFields } from "../config_form";
 import { badge, busy, clear, confirmDialog, damagedRows, emptyState, errorSlot, field, h, modal, select, showError } from "../dom";
 
 /** Checks an account's credentials (and its access to a zone); RFC 2136 proves it by adding and removing a test value. */
@@ -40,36 +41,15 @@ function accountDialog(providers: ProviderSpec[], existing: DnsAccountInfo | nul
     const name = h("input", { id: "dns-name", type: "text", value: existing?.name ?? "", autocomplete: "off" });
     const provider = select("dns-provider", providers, existing?.provider ?? providers[0]?.id);
     const enabled = h("input", { id: "dns-enabled", type: "checkbox", checked: existing?.enabled ?? true });
-    const fieldsBox = h("div", { id: "dns-fields" });
+    const config = configFields({ prefix: "dns" });
     const privilege = h("p", { id: "dns-privilege", class: "muted" });
     const error = errorSlot("dns-error");
     const submit = h("button", { id: "dns-submit", type: "submit", class: "primary" }, "Save");
-    let controls: { name: string; secret: boolean; input: HTMLInputElement; clear?: HTMLInputElement }[] = [];
 
     const drawFields = () => {
       const spec = providers.find((p) => p.id === provider.value);
-      controls = [];
-      clear(fieldsBox);
       privilege.textContent = spec ? `Least privilege: ${spec.privilege}` : "";
-      for (const f of spec?.fields ?? []) {
-        const isSet = !!existing && existing.provider === provider.value && existing.secrets_set.includes(f.name);
-        const input = h("input", {
-          id: `dns-field-${f.name}`,
-          type: f.secret ? "password" : "text",
-          autocomplete: "off",
-          required: f.required,
-          placeholder: isSet ? "set — leave empty to keep" : "",
-          value: f.secret ? "" : (existing?.fields[f.name] ?? ""),
-        });
-        const label = `${f.label}${f.required ? "" : " (optional)"}`;
-        fieldsBox.append(field(label, input, f.help).wrap);
-        const entry: (typeof controls)[number] = { name: f.name, secret: f.secret, input };
-        if (isSet && !f.required) {
-          entry.clear = h("input", { id: `dns-clear-${f.name}`, type: "checkbox" });
-          fieldsBox.append(field(`Remove the stored ${f.label}`, entry.clear).wrap);
-        }
-        controls.push(entry);
-      }
+      config.draw(spec?.fields ?? [], existing?.provider === provider.value ? existing : null);
     };
     provider.addEventListener("change", drawFields);
     drawFields();
@@ -80,21 +60,14 @@ function accountDialog(providers: ProviderSpec[], existing: DnsAccountInfo | nul
       field("Name", name).wrap,
       field("Provider", provider).wrap,
       privilege,
-      fieldsBox,
+      config.box,
       field("Enabled (used for new requests)", enabled).wrap,
       h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Cancel"), submit),
       error,
     );
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      const fields: Record<string, string> = {};
-      const secrets: Record<string, SecretChange> = {};
-      for (const c of controls) {
-        if (!c.secret) fields[c.name] = c.input.value;
-        else if (c.clear?.checked) secrets[c.name] = { action: "clear" };
-        else if (c.input.value) secrets[c.name] = { action: "set", value: c.input.value };
-        else secrets[c.name] = { action: "keep" };
-      }
+      const { fields, secrets } = config.values();
       try {
         await busy(submit, "Saving", () =>
           api.saveDnsAccount({
