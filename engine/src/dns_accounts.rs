@@ -158,8 +158,8 @@ impl Credentialed for DnsAccountInfo {
         let one = users.len() == 1;
         let them = if one { "it" } else { "them" };
         Error::input(format!(
-            "DNS account {name:?} is used by request{} {}: assign {them} another account (certdesk \
-             request assign-dns ID ACCOUNT) or delete {them} first",
+            "DNS account {name:?} is used by request{} {}: assign {them} another account or \
+             delete {them} first",
             if one { "" } else { "s" },
             users.join(", "),
         ))

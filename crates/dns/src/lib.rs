@@ -30,6 +30,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use certdesk_base::error::{Error, Result};
+use certdesk_base::next_step::NextStep;
 
 pub use certdesk_base::dns::{command, TxtSet};
 
@@ -242,10 +243,16 @@ impl Config {
                 .fields()
                 .find(|f| f.name == name)
                 .map_or(name, |f| f.label);
-            Error::input(format!(
-                "DNS account {:?} ({}) has no {label}: edit it (certdesk dns edit {})",
-                self.account, self.spec.label, self.account
-            ))
+            Error::blocked(
+                format!(
+                    "DNS account {:?} ({}) has no {label}",
+                    self.account, self.spec.label
+                ),
+                NextStep::EditDnsAccount {
+                    account: self.account.clone(),
+                    field: Some(name.to_owned()),
+                },
+            )
         })
     }
 

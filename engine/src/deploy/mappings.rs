@@ -1,7 +1,8 @@
 //! Deploy mappings: how certdesk reaches one end server, kept in the deployments tree with their
-//! secrets sealed, and the last deployment's result for the Deploy tab.
+//! secrets sealed, and the last deployment's result for the Deploy tab. A mapping is one use of
+//! the credentialed configuration ([`crate::form::credentialed`]).
 //!
-//! A mapping is set once; a request that names it (`certdesk request set-deploy`) has its http-01
+//! A mapping is set once; a request that names it ([`Engine::set_deploy`]) has its http-01
 //! tokens (and, when the mapping answers dns-01, its TXT records) published through it and, with
 //! automatic deployment on, its certificate installed after validation and after every renewal.
 

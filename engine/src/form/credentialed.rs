@@ -369,3 +369,120 @@ impl Engine {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deploy::mappings::{MappingForm, MappingInfo, StoredMapping};
+    use crate::testing::{add_account, recorded};
+
+    fn ssh_form(name: &str, original: Option<&str>, password: SecretChange) -> MappingForm {
+        MappingForm {
+            original_name: original.map(str::to_owned),
+            name: name.to_owned(),
+            kind: "ssh".into(),
+            fields: BTreeMap::from([
+                ("host".to_owned(), "web1".to_owned()),
+                ("user".to_owned(), "deploy".to_owned()),
+            ]),
+            secrets: BTreeMap::from([("password".to_owned(), password)]),
+        }
+    }
+
+    #[test]
+    fn a_record_written_before_enabled_and_last_test_reads_as_enabled_and_untested() {
+        let old = serde_json::json!({
+            "name": "web",
+            "kind": "ssh",
+            "fields": {"host": "web1"},
+            "secrets_set": [],
+            "secrets": {},
+        });
+        let stored: StoredMapping = serde_json::from_value(old).expect("an old mapping");
+        assert!(stored.info.enabled);
+        assert_eq!(stored.info.last_test, None);
+        let written = serde_json::to_value(&stored).expect("serialises");
+        assert_eq!(written["name"], "web");
+        assert_eq!(written["fields"]["host"], "web1");
+        assert!(written.get("last_test").is_none(), "{written}");
+    }
+
+    #[tokio::test]
+    async fn a_rename_carries_the_secrets_and_the_requests_along() {
+        let engine = Engine::in_memory().await;
+        add_account(&engine, "le").await;
+        let saved = engine
+            .save_deployment(ssh_form("web", None, SecretChange::Set("pw".into())))
+            .await
+            .unwrap();
+        assert!(saved.enabled);
+        assert_eq!(saved.secrets_set, ["password"]);
+        let id = recorded(&engine, &["www.example.com"]).await.id;
+        engine.set_deploy(&id, Some("web"), false).await.unwrap();
+
+        let renamed = engine
+            .save_deployment(ssh_form("web2", Some("web"), SecretChange::Keep))
+            .await
+            .unwrap();
+        assert_eq!(renamed.secrets_set, ["password"], "the kept secret moved");
+        let stored = engine.stored::<MappingInfo>("web2").unwrap();
+        assert_eq!(engine.opened(&stored).unwrap()["password"].as_str(), "pw");
+        assert!(engine.deployment("web").is_err());
+        let request = engine.request_record(&id).unwrap();
+        assert_eq!(request.info.deploy.as_deref(), Some("web2"));
+
+        let refused = engine.delete_deployment("web2").await.unwrap_err();
+        assert_eq!(
+            refused.next_step(),
+            Some(crate::next_step::NextStep::ChooseMapping { request: id }),
+        );
+    }
+
+    #[tokio::test]
+    async fn a_disabled_configuration_is_kept_but_not_used_and_a_test_is_remembered() {
+        let engine = Engine::in_memory().await;
+        engine
+            .save_deployment(ssh_form("web", None, SecretChange::Set("pw".into())))
+            .await
+            .unwrap();
+        let off = engine.set_deployment_enabled("web", false).await.unwrap();
+        assert!(!off.enabled);
+        assert!(engine.deploy_target("web").is_err());
+        let edited = engine
+            .save_deployment(ssh_form("web", Some("web"), SecretChange::Keep))
+            .await
+            .unwrap();
+        assert!(!edited.enabled, "an edit keeps it disabled");
+
+        let failed = Error::Deploy("no route".into());
+        engine
+            .record_test::<MappingInfo>("web", Err(&failed))
+            .await
+            .unwrap();
+        let last = engine.deployment("web").unwrap().config.last_test.unwrap();
+        assert!(!last.ok);
+        assert_eq!(last.message, "no route");
+    }
+
+    #[tokio::test]
+    async fn a_form_is_checked_against_its_kind() {
+        let engine = Engine::in_memory().await;
+        let mut form = ssh_form("web", None, SecretChange::Set("pw".into()));
+        form.fields.insert("colour".into(), "blue".into());
+        let e = engine.save_deployment(form).await.unwrap_err();
+        assert!(e.to_string().contains("has no field \"colour\""), "{e}");
+        let mut form = ssh_form("web", None, SecretChange::Set("pw".into()));
+        form.fields.remove("host");
+        let e = engine.save_deployment(form).await.unwrap_err();
+        assert!(e.to_string().contains("needs Host (host)"), "{e}");
+        engine
+            .save_deployment(ssh_form("web", None, SecretChange::Set("pw".into())))
+            .await
+            .unwrap();
+        let e = engine
+            .save_deployment(ssh_form("web", None, SecretChange::Keep))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("exists already"), "{e}");
+    }
+}
