@@ -33,6 +33,7 @@ macro_rules! with_commands {
             deploy::deployments,
             deploy::save_deployment,
             deploy::delete_deployment,
+            deploy::set_deployment_enabled,
             deploy::test_deployment,
             deploy::deploy_now,
             deploy::set_deploy,

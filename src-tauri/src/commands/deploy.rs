@@ -33,6 +33,19 @@ pub async fn delete_deployment(state: State<'_, AppState>, name: String) -> CmdR
     Ok(state.engine()?.delete_deployment(&name).await?)
 }
 
+/// A disabled mapping keeps its credentials but publishes and deploys nothing.
+#[tauri::command]
+pub async fn set_deployment_enabled(
+    state: State<'_, AppState>,
+    name: String,
+    enabled: bool,
+) -> CmdResult<MappingInfo> {
+    Ok(state
+        .engine()?
+        .set_deployment_enabled(&name, enabled)
+        .await?)
+}
+
 /// `accept` pins the identity the previous test showed (the admin compared it).
 #[tauri::command]
 pub async fn test_deployment(

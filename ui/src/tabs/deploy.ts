@@ -295,7 +295,7 @@ export function deployTab(ctx: Ctx): Tab {
               h(
                 "tr",
                 {},
-                h("th", { scope: "row" }, m.name),
+                h("th", { scope: "row" }, m.name, m.enabled ? "" : h("div", {}, badge("Disabled", "muted"))),
                 h("td", {}, kinds.find((k) => k.kind === m.kind)?.label ?? m.kind),
                 h("td", {}, m.fields.host ? `${m.fields.user ?? ""}@${m.fields.host}:${m.fields.port ?? "22"}` : (m.fields.url ?? "—")),
                 h("td", {}, dns01(m)),
@@ -306,6 +306,14 @@ export function deployTab(ctx: Ctx): Tab {
                   action("Edit", () => mappingDialog(kinds, m, reload)),
                   action("Test", () => testDialog(m, reload)),
                   action("Deploy now", () => void deployDialog(m, reload).catch((e) => showError(error, e))),
+                  action(m.enabled ? "Disable" : "Enable", async () => {
+                    try {
+                      await api.setDeploymentEnabled(m.name, !m.enabled);
+                      reload();
+                    } catch (e) {
+                      showError(error, e);
+                    }
+                  }),
                   action("Use for request", () => void useDialog(m, ctx).catch((e) => showError(error, e))),
                   action(
                     "Delete",
