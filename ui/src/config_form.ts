@@ -3,8 +3,8 @@
 // kind of mapping needs no change here. A secret shows "set" once saved and is never sent back:
 // it is kept unless a new value is typed or its "Remove" box is ticked.
 
-import { FieldSpec, SecretChange } from "./api";
-import { clear, field, h } from "./dom";
+import { FieldSpec, SecretChange, TestResult } from "./api";
+import { badge, clear, field, formatDate, h } from "./dom";
 
 /** A field drawn by its tab instead (the Deploy tab's certificate files as rows). */
 export type CustomField = (spec: FieldSpec, stored: string) => { wrap: HTMLElement; value: () => string } | null;
@@ -79,4 +79,11 @@ export function configFields({ prefix, multiline = [], custom }: Options): Confi
   };
 
   return { box, draw, values };
+}
+
+/** A configuration's last test, for its row: passed or failed, when, and what it found. */
+export function lastTest(info: { last_test?: TestResult | null }): HTMLElement {
+  const test = info.last_test;
+  if (!test) return h("div", { class: "muted" }, "Not tested yet");
+  return h("div", { class: "muted", title: test.message }, badge(test.ok ? "Test passed" : "Test failed", test.ok ? "ok" : "error"), ` ${formatDate(test.at)}`);
 }

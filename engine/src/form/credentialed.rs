@@ -223,7 +223,9 @@ impl Engine {
             .into_iter()
             .filter(|c| Some(c.name()) != form.original_name.as_deref())
             .collect();
-        if others.iter().any(|c| c.name() == form.name) {
+        // Asked of the store, not of `others`: a damaged record holds its name too.
+        let renamed = form.original_name.as_deref() != Some(form.name.as_str());
+        if renamed && self.store.get::<Stored<C>>(&form.name)?.is_some() {
             return Err(Error::input(format!(
                 "a {} named {:?} exists already: choose another name or edit it",
                 C::WHAT,

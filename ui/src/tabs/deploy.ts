@@ -6,7 +6,7 @@
 
 import { api, MappingInfo, TargetSpec } from "../api";
 import { Ctx, Tab } from "../app";
-import { configFields } from "../config_form";
+import { configFields, lastTest } from "../config_form";
 import { badge, busy, clear, confirmDialog, damagedRows, emptyState, errorSlot, field, formatDate, h, modal, select, showError } from "../dom";
 
 /** engine `deploy::FileFormat`, in the order an administrator reaches for them. */
@@ -146,7 +146,7 @@ function testDialog(mapping: MappingInfo, done: () => void): void {
       try {
         const probe = await api.testDeployment(mapping.name, accept);
         result.textContent = probe.summary;
-        if (accept) done();
+        done();
         if (probe.unpinned) {
           const pin = h("button", { id: "deploy-test-accept", type: "button", class: "primary" }, "It matches: pin it");
           pin.addEventListener("click", () => void busy(pin, "Pinning", () => run(true)));
@@ -160,6 +160,7 @@ function testDialog(mapping: MappingInfo, done: () => void): void {
       } catch (err) {
         result.textContent = "";
         showError(error, err);
+        done();
       }
     };
     void run(false);
@@ -295,7 +296,7 @@ export function deployTab(ctx: Ctx): Tab {
               h(
                 "tr",
                 {},
-                h("th", { scope: "row" }, m.name, m.enabled ? "" : h("div", {}, badge("Disabled", "muted"))),
+                h("th", { scope: "row" }, m.name, m.enabled ? "" : h("div", {}, badge("Disabled", "muted")), lastTest(m)),
                 h("td", {}, kinds.find((k) => k.kind === m.kind)?.label ?? m.kind),
                 h("td", {}, m.fields.host ? `${m.fields.user ?? ""}@${m.fields.host}:${m.fields.port ?? "22"}` : (m.fields.url ?? "—")),
                 h("td", {}, dns01(m)),

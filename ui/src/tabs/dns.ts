@@ -4,11 +4,11 @@
 
 import { api, DnsAccountInfo, ProviderSpec } from "../api";
 import { Ctx, Tab } from "../app";
-import { configFields } from "../config_form";
+import { configFields, lastTest } from "../config_form";
 import { badge, busy, clear, confirmDialog, damagedRows, emptyState, errorSlot, field, h, modal, select, showError } from "../dom";
 
 /** Checks an account's credentials (and its access to a zone); RFC 2136 proves it by adding and removing a test value. */
-function testDialog(account: DnsAccountInfo): void {
+function testDialog(account: DnsAccountInfo, done: () => void): void {
   modal(`Test ${account.name}`, (close) => {
     const zone = h("input", { id: "dns-test-zone", type: "text", autocomplete: "off", placeholder: "example.com" });
     const run = h("button", { id: "dns-test-run", type: "submit", class: "primary" }, "Test");
@@ -31,6 +31,7 @@ function testDialog(account: DnsAccountInfo): void {
       } catch (err) {
         showError(error, err);
       }
+      done();
     });
     return [form];
   });
@@ -138,13 +139,13 @@ export function dnsTab(ctx: Ctx): Tab {
                 {},
                 h("th", { scope: "row" }, a.name),
                 h("td", {}, providers.find((p) => p.id === a.provider)?.label ?? a.provider),
-                h("td", {}, badge(a.enabled ? "Enabled" : "Disabled", a.enabled ? "ok" : "muted")),
+                h("td", {}, badge(a.enabled ? "Enabled" : "Disabled", a.enabled ? "ok" : "muted"), lastTest(a)),
                 h("td", {}, a.secrets_set.length ? a.secrets_set.map((s) => `${s}: set`).join(", ") : "—"),
                 h(
                   "td",
                   { class: "row-actions" },
                   h("button", { type: "button", class: "small", onclick: () => accountDialog(providers, a, reload) }, "Edit"),
-                  h("button", { type: "button", class: "small", onclick: () => testDialog(a) }, "Test"),
+                  h("button", { type: "button", class: "small", onclick: () => testDialog(a, reload) }, "Test"),
                   h(
                     "button",
                     {
