@@ -94,6 +94,10 @@ pub fn words(step: &NextStep) -> String {
             let what = field.as_deref().unwrap_or("the fields");
             format!("set {what}: `certdesk deploy edit {mapping} --config FILE`")
         }
+        NextStep::EnableMapping { mapping } => format!(
+            "enable it (certdesk deploy enable {mapping}) or give the request another mapping \
+             (certdesk request set-deploy ID MAPPING)"
+        ),
         NextStep::TestMapping { mapping, accept } => match accept {
             true => format!(
                 "after checking the identity out of band, pin it with `certdesk deploy test \

@@ -78,6 +78,8 @@ export function stepText(step: NextStep): string {
       return `Choose the deploy mapping of request ${step.request} (or none) first, in the Requests tab.`;
     case "edit_mapping":
       return `Set ${fieldWords(step.field)} of mapping ${step.mapping} in the Deploy tab.`;
+    case "enable_mapping":
+      return `Enable mapping ${step.mapping} in the Deploy tab, or give the request another mapping.`;
     case "test_mapping":
       return step.accept
         ? `Test mapping ${step.mapping} in the Deploy tab and, after checking the identity it shows out of band, accept it.`

@@ -62,6 +62,8 @@ pub enum NextStep {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         field: Option<String>,
     },
+    /// Enable deploy mapping `mapping`, or give the request another.
+    EnableMapping { mapping: String },
     /// Test deploy mapping `mapping`; `accept`: and accept (pin) the server identity the test
     /// shows, after checking it out of band.
     TestMapping { mapping: String, accept: bool },

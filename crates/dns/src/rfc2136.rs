@@ -207,7 +207,7 @@ impl DnsProvider for Rfc2136 {
             .map(|z| z.trim().trim_end_matches('.'))
             .filter(|z| !z.is_empty())
             .ok_or_else(|| {
-                Error::input("RFC 2136: name a zone to test (certdesk dns test NAME --zone ZONE)")
+                Error::input("RFC 2136: a test needs a zone: name one of the account's zones")
             })?;
         let target = self.target(zone)?;
         let set = TxtSet {

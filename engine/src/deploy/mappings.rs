@@ -187,9 +187,12 @@ impl Credentialed for MappingInfo {
     }
 
     fn disabled(name: &str) -> Error {
-        Error::input(format!(
-            "deploy mapping {name:?} is disabled: enable it, or give the request another mapping"
-        ))
+        Error::blocked(
+            format!("deploy mapping {name:?} is disabled"),
+            NextStep::EnableMapping {
+                mapping: name.to_owned(),
+            },
+        )
     }
 }
 
