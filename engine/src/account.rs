@@ -11,7 +11,7 @@ use crate::acme::{self, AcmeHttp, Ca};
 use crate::error::{Error, Result};
 use crate::keys::{KeyAlgorithm, PrivateKey};
 use crate::labels::{validate_account_name, validate_email};
-use crate::next_step::Listing;
+use crate::next_step::{Listing, NextStep};
 use crate::sealed::Sealing;
 use crate::store::{Change, Record, Table};
 use crate::vault::{Place, Sealed};
@@ -350,8 +350,9 @@ impl Engine {
         }
         let mut all = self.store.list::<AccountRecord>()?;
         match all.len() {
-            0 => Err(Error::input(
-                "there is no ACME account yet: register one first (certdesk account register)",
+            0 => Err(Error::blocked(
+                "there is no ACME account yet",
+                NextStep::RegisterAccount,
             )),
             1 => Ok(all.remove(0)),
             _ => Err(Error::input(format!(

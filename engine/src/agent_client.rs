@@ -11,7 +11,8 @@ use zeroize::Zeroizing;
 
 use crate::agent_api::{self, ApiError, Health, Http01Token, InstallBundle, Installed, TxtChange};
 use crate::dns::body::{read_limited, BodyError};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::next_step::NextStep;
 use certdesk_base::deploy::served::{Accept, PresentedCertificate};
 
 /// An agent call may take this long, its answer's body included (an install runs the server's
@@ -177,13 +178,18 @@ impl AgentClient {
             .send()
             .await
             .map_err(|e| match self.verifier.seen() {
-                Some(seen) if seen != self.fingerprint => Error::Deploy(format!(
-                    "agent {name:?} at {} now presents the certificate {seen}, not the pinned {}: \
-                 if the agent was reinstalled, pair it again (certdesk agent remove {name}, then \
-                 certdesk agent pair); otherwise something else answers at that address",
-                    origin(&self.url),
-                    self.fingerprint
-                )),
+                Some(seen) if seen != self.fingerprint => Error::Blocked {
+                    kind: ErrorKind::Remote,
+                    message: format!(
+                        "agent {name:?} at {} now presents the certificate {seen}, not the pinned \
+                         {}",
+                        origin(&self.url),
+                        self.fingerprint
+                    ),
+                    step: Box::new(NextStep::PairAgent {
+                        agent: name.clone(),
+                    }),
+                },
                 _ => unreachable_agent(self.url.as_str(), &e),
             })?;
         let status = response.status();

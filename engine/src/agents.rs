@@ -135,8 +135,7 @@ impl Engine {
         let mapping = self.deployment(name)?;
         if mapping.kind != KIND {
             return Err(Error::input(format!(
-                "{name:?} is a {} deploy mapping, not an agent: delete it with `certdesk deploy \
-                 delete --yes {name}`",
+                "{name:?} is a {} deploy mapping, not an agent: delete it as a deploy mapping",
                 mapping.kind
             )));
         }

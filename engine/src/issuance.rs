@@ -15,7 +15,7 @@ use crate::acme::{self, checks, Challenge, OrderChallenge};
 use crate::deploy::automation::{publishes_tokens, TxtPublisher};
 use crate::dns::lookup::Lookup;
 use crate::dns::{DnsProvider, Propagation, Publication};
-use crate::error::{Error, Problem, Result, Subproblem};
+use crate::error::{Error, ErrorKind, Problem, Result, Subproblem};
 use crate::http01::Http01Responder;
 use crate::keys::PrivateKey;
 use crate::names::ChallengeType;
@@ -144,18 +144,26 @@ impl Engine {
     pub async fn new_challenge(&self, id: &str) -> Result<RequestInfo> {
         let mut record = self.request_record(id)?;
         if matches!(record.info.status, RequestStatus::Available) {
-            return Err(Error::input(format!(
-                "request {id} has a certificate waiting to be saved: save it (certdesk cert save \
-                 {id}) before starting a new order"
-            )));
+            return Err(Error::blocked(
+                format!(
+                    "request {id} has a certificate waiting to be saved: save it before starting \
+                     a new order"
+                ),
+                NextStep::Save {
+                    request: id.to_owned(),
+                },
+            ));
         }
         if matches!(
             record.info.status,
             RequestStatus::Saved | RequestStatus::Renewed | RequestStatus::Revoked
         ) {
-            return Err(Error::input(format!(
-                "request {id} has a saved certificate: renew it instead (certdesk cert renew {id})"
-            )));
+            return Err(Error::blocked(
+                format!("request {id} has a saved certificate: renew it instead"),
+                NextStep::Renew {
+                    cert: id.to_owned(),
+                },
+            ));
         }
         reset_order(&mut record);
         self.store.commit(Change::new().put(&record)).await?;
@@ -204,9 +212,15 @@ impl Engine {
         let opened = acme::retry_bad_nonce(|| self.open_order(&record.info)).await;
         let (order_url, challenges) = match opened {
             Ok(opened) => opened,
-            Err(e @ (Error::Ca(_) | Error::CaData(_) | Error::Input(_))) => {
-                return self.fail(record, e).await
-            }
+            Err(
+                e @ (Error::Ca(_)
+                | Error::CaData(_)
+                | Error::Input(_)
+                | Error::Blocked {
+                    kind: ErrorKind::Input,
+                    ..
+                }),
+            ) => return self.fail(record, e).await,
             Err(e) => return self.cut_off(record, e).await,
         };
         record.info.order_url = Some(order_url);
@@ -317,7 +331,8 @@ impl Engine {
             (ChallengeType::Dns01, _, None) => {
                 return Err(Error::input(
                     "dns-01 is answered automatically through a DNS account only: give \
-                     --dns-account NAME, or publish the records and run `certdesk request verify`",
+                     --dns-account NAME, or create the request, publish its records by hand and \
+                     verify it",
                 ))
             }
         }
@@ -405,15 +420,22 @@ impl Engine {
             }
             RequestStatus::Pending | RequestStatus::Verifying => false,
             RequestStatus::Failed => {
-                return Err(Error::input(format!(
-                    "request {id} failed; start a fresh order with `certdesk request new-challenge {id}`"
-                )))
+                return Err(Error::blocked(
+                    format!("request {id} failed"),
+                    NextStep::NewChallenge {
+                        request: id.to_owned(),
+                        cause: None,
+                    },
+                ))
             }
             RequestStatus::Available => return Ok(record.info),
             RequestStatus::Saved | RequestStatus::Renewed | RequestStatus::Revoked => {
-                return Err(Error::input(format!(
-                    "request {id} is done (its certificate is saved); use `certdesk cert renew {id}` for a new one"
-                )))
+                return Err(Error::blocked(
+                    format!("request {id} is done (its certificate is saved)"),
+                    NextStep::Renew {
+                        cert: id.to_owned(),
+                    },
+                ))
             }
         };
         let txt = match record.info.challenge_type {
@@ -1101,7 +1123,14 @@ mod tests {
             .await
             .unwrap();
         let e = engine.verify(&id, None).await.unwrap_err();
-        assert!(e.to_string().contains("new-challenge"), "{e}");
+        assert_eq!(
+            e.next_step(),
+            Some(NextStep::NewChallenge {
+                request: id.clone(),
+                cause: None
+            }),
+            "{e}"
+        );
 
         issue(&engine, &id, in_days(90)).await;
         let available = engine.verify(&id, None).await.unwrap();
@@ -1114,6 +1143,7 @@ mod tests {
         engine.save(&id).await.unwrap();
         let e = engine.verify(&id, None).await.unwrap_err();
         assert!(e.to_string().contains("is done"), "{e}");
+        assert_eq!(e.next_step(), Some(NextStep::Renew { cert: id.clone() }));
         let e = engine.verify("0000", None).await.unwrap_err();
         assert!(
             matches!(

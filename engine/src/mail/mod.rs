@@ -14,6 +14,7 @@ pub use notice::Notice;
 pub use smtp::{SmtpSecurity, SmtpView};
 
 use crate::error::{Error, Result};
+use crate::next_step::{NextStep, SmtpPart};
 use crate::Engine;
 
 /// A mail the SMTP server accepted.
@@ -36,9 +37,11 @@ impl Engine {
     ) -> Result<MailSent> {
         let settings = self.settings()?.smtp;
         if settings.host.is_empty() {
-            return Err(Error::input(
-                "no SMTP server is set: set one in Settings or with `certdesk settings set \
-                 smtp.host HOST` (and smtp.port, smtp.security, smtp.from, smtp.to)",
+            return Err(Error::blocked(
+                "no SMTP server is set",
+                NextStep::ConfigureSmtp {
+                    part: SmtpPart::Server,
+                },
             ));
         }
         let to = to.unwrap_or(&settings.to);

@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{bounded, MailSent};
 use crate::error::{Error, Result};
+use crate::next_step::{NextStep, SmtpPart};
 
 type Transport = AsyncSmtpTransport<Tokio1Executor>;
 
@@ -210,11 +211,15 @@ fn transport(smtp: &SmtpView, password: Option<&str>, relay: SocketAddr) -> Resu
             builder.credentials(Credentials::new(smtp.username.clone(), password.to_owned()))
         }
         (false, None) => {
-            return Err(Error::input(format!(
-                "the SMTP user {:?} has no password: set one (certdesk settings set \
-                 smtp.password-file FILE) or clear the user",
-                smtp.username
-            )))
+            return Err(Error::blocked(
+                format!(
+                    "the SMTP user {:?} has no password: set one or clear the user",
+                    smtp.username
+                ),
+                NextStep::ConfigureSmtp {
+                    part: SmtpPart::Password,
+                },
+            ))
         }
     };
     Ok(builder.build())

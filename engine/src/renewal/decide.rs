@@ -190,6 +190,7 @@ mod tests {
             next_attempt: None,
             held_by: None,
             last_error: None,
+            next_step: None,
             serial: "01".into(),
             challenge: ChallengeType::Http01,
         }
@@ -265,7 +266,7 @@ mod tests {
     fn failures_back_off_before_the_next_decision() {
         let p = planned(true);
         let mut s = state();
-        s.failed(t0(), "down".into(), None);
+        s.failed(t0(), "down".into(), None, None);
         let next = s.next_attempt.expect("a next attempt");
         assert!(next > t0());
         assert_eq!(decide(&s, &p, Some("01"), t0()), Step::Skip);
@@ -322,7 +323,7 @@ mod tests {
                     s.next_attempt = Some(at);
                     s.orders = vec![i64::MIN, i64::MAX, at.unix_timestamp()];
                     let _ = decide(&s, &p, Some("01"), now);
-                    s.failed(at, "x".into(), None);
+                    s.failed(at, "x".into(), None, None);
                     let _ = decide(&s, &p, Some("01"), now);
                 }
             }

@@ -6,6 +6,7 @@
 
 use crate::account::AccountRecord;
 use crate::error::{Error, Result};
+use crate::next_step::NextStep;
 use crate::request::RequestInfo;
 use crate::store::Change;
 use crate::Engine;
@@ -21,11 +22,13 @@ impl Engine {
             .find(|a| a.info.name == key)
             .or_else(|| accounts.iter().find(|a| a.info.directory_url == key))
         else {
-            return Err(Error::input(format!(
-                "no account is named {key:?} or registered with that directory: register one at \
-                 the fallback CA first (certdesk account register --name NAME --directory URL), \
-                 then name it; `certdesk account show` lists the accounts"
-            )));
+            return Err(Error::blocked(
+                format!(
+                    "no account is named {key:?} or registered with that directory: register one \
+                     at the fallback CA first, then name it"
+                ),
+                NextStep::RegisterAccount,
+            ));
         };
         if found.info.name == primary {
             return Err(Error::input(format!(

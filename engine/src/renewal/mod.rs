@@ -23,6 +23,7 @@ use crate::http01::Http01Responder;
 use crate::issuance::Caller;
 use crate::mail::Notice;
 use crate::names::ChallengeType;
+use crate::next_step::NextStep;
 use crate::repository::{CertRecord, CertStatus, CertSummary};
 use crate::request::{RequestInfo, RequestStatus};
 use crate::store::{Change, Damaged, Record, Table};
@@ -89,6 +90,10 @@ pub struct RenewalOutcome {
     /// Why the renewal failed, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the administrator must do before the renewal can go through, when the failure
+    /// says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_step: Option<NextStep>,
     /// When a failed renewal is tried again.
     #[serde(
         default,
@@ -139,6 +144,9 @@ pub struct Planned {
     pub held_by: Option<Hold>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// What the administrator must do about the last failure, when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_step: Option<NextStep>,
     #[serde(skip)]
     serial: String,
     #[serde(skip, default = "unknown_challenge")]
@@ -209,6 +217,7 @@ impl RenewalOutcome {
             reason: reason.clone(),
             request: None,
             error: None,
+            next_step: None,
             next_attempt: None,
             not_after: planned.not_after,
         }
@@ -289,6 +298,7 @@ impl Engine {
                 next_attempt: hold.map(|(at, _)| at),
                 held_by: hold.map(|(_, why)| why),
                 last_error: state.last_error,
+                next_step: state.next_step,
                 serial: info.serial.clone(),
                 challenge: request.challenge_type,
             });
@@ -475,8 +485,9 @@ impl Engine {
                 outcome.request = Some(info);
             }
             Err(e) => {
-                state.failed(now, e.to_string(), e.problem());
+                state.failed(now, e.to_string(), e.problem(), e.next_step());
                 outcome.error = state.last_error.clone();
+                outcome.next_step = state.next_step.clone();
                 outcome.next_attempt = state.next_attempt;
             }
         }

@@ -11,6 +11,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::acme::ari::{Answer, AriWindow};
 use crate::error::Problem;
+use crate::next_step::NextStep;
 use crate::store::{Record, Table};
 
 /// Orders one certificate may get in any 24 hours, whatever triggers them: a stale ARI answer or
@@ -74,6 +75,10 @@ pub(crate) struct RenewalRecord {
     pub next_attempt: Option<OffsetDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// What the administrator must do about the last failure, when it said (an
+    /// [`crate::Error::Blocked`]); absent in older data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_step: Option<NextStep>,
     /// The next attempt is the CA's time (its Retry-After, or the time in its rate-limit text),
     /// not the backoff's.
     #[serde(default)]
@@ -106,6 +111,7 @@ impl RenewalRecord {
             failures: 0,
             next_attempt: None,
             last_error: None,
+            next_step: None,
             ca_asked: false,
             orders: Vec::new(),
             in_flight: None,
@@ -225,7 +231,14 @@ impl RenewalRecord {
     /// capped; the CA's time wins when it asks for more (its Retry-After, or for `rateLimited`
     /// the time in its text, else [`RATE_LIMIT_PAUSE`]), up to [`LONGEST_CA_WAIT`]. A longer wait
     /// the CA asked for is cut to that, and the error says so.
-    pub fn failed(&mut self, now: OffsetDateTime, error: String, problem: Option<&Problem>) {
+    /// `step`: what the administrator must do about it, when the failure says.
+    pub fn failed(
+        &mut self,
+        now: OffsetDateTime,
+        error: String,
+        problem: Option<&Problem>,
+        step: Option<NextStep>,
+    ) {
         self.failures = self.failures.saturating_add(1);
         let doubling = 2i32.saturating_pow(self.failures.saturating_sub(1).min(16));
         let base = FIRST_RETRY.saturating_mul(doubling).min(MAX_RETRY);
@@ -264,6 +277,7 @@ impl RenewalRecord {
             Some(note) => format!("{error}; {note}"),
             None => error,
         });
+        self.next_step = step;
         self.in_flight = None;
     }
 
@@ -272,6 +286,7 @@ impl RenewalRecord {
         self.failures = 0;
         self.next_attempt = None;
         self.last_error = None;
+        self.next_step = None;
         self.ca_asked = false;
         self.in_flight = None;
     }
@@ -404,11 +419,41 @@ mod tests {
     }
 
     #[test]
+    fn a_failure_keeps_its_step_until_the_next_attempt_says_otherwise() {
+        let old: RenewalRecord = serde_json::from_value(serde_json::json!({
+            "id": "r1", "serial": "01", "ari": {"state": "unknown"}, "last_error": "down",
+        }))
+        .expect("a state written before steps were kept reads");
+        assert_eq!(old.next_step, None);
+        let mut s = RenewalRecord::new("r1", "01");
+        let lost = NextStep::ReplaceAccount {
+            account: "le".into(),
+        };
+        s.failed(t0(), "forgotten".into(), None, Some(lost.clone()));
+        let json = serde_json::to_value(&s).unwrap();
+        let back: RenewalRecord = serde_json::from_value(json).unwrap();
+        assert_eq!(back.next_step, Some(lost));
+        s.failed(t0(), "down".into(), None, None);
+        assert_eq!(
+            s.next_step, None,
+            "the step of an earlier failure is not kept"
+        );
+        s.failed(
+            t0(),
+            "forgotten".into(),
+            None,
+            Some(NextStep::RegisterAccount),
+        );
+        s.succeeded();
+        assert_eq!(s.next_step, None);
+    }
+
+    #[test]
     fn failures_back_off_exponentially_with_jitter_up_to_a_cap() {
         let mut s = RenewalRecord::new("id", "01");
         let mut last = Duration::ZERO;
         for n in 1..=10 {
-            s.failed(t0(), "down".into(), None);
+            s.failed(t0(), "down".into(), None, None);
             let wait = s.next_attempt.expect("a next attempt") - t0();
             let base = (FIRST_RETRY * 2i32.pow(n - 1)).min(MAX_RETRY);
             assert!(
@@ -432,7 +477,7 @@ mod tests {
             ),
             ..Problem::default()
         };
-        s.failed(t0(), "limited".into(), Some(&problem));
+        s.failed(t0(), "limited".into(), Some(&problem), None);
         let at = s.next_attempt.expect("a next attempt");
         assert_eq!(at.unix_timestamp(), 1_800_421_567);
         let mut s = RenewalRecord::new("id", "01");
@@ -440,7 +485,7 @@ mod tests {
             detail: None,
             ..problem
         };
-        s.failed(t0(), "limited".into(), Some(&vague));
+        s.failed(t0(), "limited".into(), Some(&vague), None);
         assert!(s.next_attempt.expect("a next attempt") >= t0() + RATE_LIMIT_PAUSE);
     }
 
@@ -452,7 +497,7 @@ mod tests {
             retry_after_secs: Some(7200),
             ..Problem::default()
         };
-        s.failed(t0(), "limited".into(), Some(&problem));
+        s.failed(t0(), "limited".into(), Some(&problem), None);
         assert_eq!(s.next_attempt, Some(t0() + Duration::hours(2)));
         assert_eq!(
             s.hold(t0()),
@@ -465,7 +510,7 @@ mod tests {
             retry_after_secs: Some(60),
             ..Problem::default()
         };
-        s.failed(t0(), "busy".into(), Some(&busy));
+        s.failed(t0(), "busy".into(), Some(&busy), None);
         assert_eq!(s.hold(t0()).map(|(_, why)| why), Some(Hold::Backoff));
     }
 
@@ -483,7 +528,7 @@ mod tests {
         for secs in [1_000_000_000_000, i64::MAX as u64, u64::MAX] {
             for kind in ["rateLimited", "serverInternal"] {
                 let mut s = RenewalRecord::new("id", "01");
-                s.failed(t0(), "limited".into(), Some(&asking(kind, secs)));
+                s.failed(t0(), "limited".into(), Some(&asking(kind, secs)), None);
                 assert_eq!(
                     s.next_attempt,
                     Some(t0() + LONGEST_CA_WAIT),
@@ -502,7 +547,12 @@ mod tests {
         // A week exactly is honoured as asked, without a note.
         let mut s = RenewalRecord::new("id", "01");
         let week = LONGEST_CA_WAIT.whole_seconds().unsigned_abs();
-        s.failed(t0(), "limited".into(), Some(&asking("rateLimited", week)));
+        s.failed(
+            t0(),
+            "limited".into(),
+            Some(&asking("rateLimited", week)),
+            None,
+        );
         assert_eq!(s.next_attempt, Some(t0() + LONGEST_CA_WAIT));
         assert_eq!(s.last_error.as_deref(), Some("limited"));
     }
@@ -515,7 +565,7 @@ mod tests {
             detail: Some("too many, retry after 9999-12-31 23:59:59 UTC: see https://x".into()),
             ..Problem::default()
         };
-        s.failed(t0(), "limited".into(), Some(&far));
+        s.failed(t0(), "limited".into(), Some(&far), None);
         assert_eq!(s.next_attempt, Some(t0() + LONGEST_CA_WAIT));
         let error = s.last_error.as_deref().expect("an error");
         assert!(
@@ -527,7 +577,7 @@ mod tests {
             detail: Some("too many, retry after 0001-01-01 00:00:00 UTC: see https://x".into()),
             ..far
         };
-        s.failed(t0(), "limited".into(), Some(&ancient));
+        s.failed(t0(), "limited".into(), Some(&ancient), None);
         let wait = s.next_attempt.expect("a next attempt") - t0();
         assert!(wait >= FIRST_RETRY && wait <= FIRST_RETRY * 2, "{wait}");
         assert_eq!(s.hold(t0()).map(|(_, why)| why), Some(Hold::Backoff));
@@ -543,7 +593,7 @@ mod tests {
             let mut s = RenewalRecord::new("id", "01");
             s.failures = u32::MAX - 1;
             for secs in [0, 1, u64::MAX] {
-                s.failed(now, "x".into(), Some(&asking("rateLimited", secs)));
+                s.failed(now, "x".into(), Some(&asking("rateLimited", secs)), None);
             }
             s.orders = vec![i64::MIN, i64::MAX, now.unix_timestamp()];
             let _ = (s.hold(now), s.guard_until(now), s.orders_today(now));
@@ -557,7 +607,7 @@ mod tests {
         let turns: Vec<bool> = (0..6)
             .map(|_| {
                 let turn = s.fallback_turn();
-                s.failed(t0(), "down".into(), None);
+                s.failed(t0(), "down".into(), None, None);
                 turn
             })
             .collect();
