@@ -1,6 +1,8 @@
 //! ACME accounts, one per CA directory: register, import by key, update the e-mail, export the
 //! key, delete locally, deactivate at the CA.
 
+use std::sync::Arc;
+
 use base64::prelude::{Engine as _, BASE64_STANDARD, BASE64_URL_SAFE_NO_PAD};
 use instant_acme::{AccountCredentials, ExternalAccountKey, NewAccount};
 use serde::{Deserialize, Serialize};
@@ -13,8 +15,8 @@ use crate::keys::{KeyAlgorithm, PrivateKey};
 use crate::labels::{validate_account_name, validate_email};
 use crate::next_step::{Listing, NextStep};
 use crate::sealed::Sealing;
-use crate::store::{Change, Record, Table};
-use crate::vault::{Place, Sealed};
+use crate::store::{Change, Record, Scan, Store, Table};
+use crate::vault::{Place, Sealed, Vault};
 use crate::Engine;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +147,76 @@ fn decode_eab_hmac(b64: &str) -> Result<Vec<u8>> {
         .ok_or_else(|| {
             Error::input("the EAB HMAC key is not base64: copy it exactly as the CA shows it")
         })
+}
+
+/// The owner of the Accounts table. Others ask it for accounts by name (or all of them).
+pub(crate) struct Accounts {
+    store: Arc<Store>,
+    vault: Arc<Vault>,
+}
+
+impl Accounts {
+    pub fn new(store: &Arc<Store>, vault: &Arc<Vault>) -> Self {
+        Self {
+            store: Arc::clone(store),
+            vault: Arc::clone(vault),
+        }
+    }
+
+    /// Every account whose record reads, in name order.
+    pub fn list(&self) -> Result<Vec<AccountRecord>> {
+        self.store.list::<AccountRecord>()
+    }
+
+    /// Every account whose record reads and whose credentials open, and the damaged ones.
+    pub fn scan(&self) -> Result<Scan<AccountRecord>> {
+        self.vault.scan(&self.store)
+    }
+
+    /// The account `name`; one that is not there is [`Error::NotFound`].
+    pub fn record(&self, name: &str) -> Result<AccountRecord> {
+        self.store
+            .get::<AccountRecord>(name)?
+            .ok_or(Error::NotFound {
+                what: "account",
+                id: name.to_owned(),
+                listing: Listing::Accounts,
+            })
+    }
+
+    /// A new record of `info` with `credentials` sealed for it.
+    pub fn seal(&self, info: AccountInfo, credentials: &[u8]) -> AccountRecord {
+        let credentials = self.vault.seal(
+            &Place::of::<AccountRecord>(&info.name, CREDENTIALS),
+            credentials,
+        );
+        AccountRecord { info, credentials }
+    }
+
+    /// The instant-acme credentials of `record`.
+    fn credentials(&self, record: &AccountRecord) -> Result<AccountCredentials> {
+        let place = Place::of::<AccountRecord>(&record.info.name, CREDENTIALS);
+        let json = self.vault.open_sealed(&place, &record.credentials)?;
+        serde_json::from_slice(&json).map_err(|e| {
+            Error::Damaged(format!(
+                "the credentials of account {:?} do not parse ({e}): restore the data folder \
+                     from a backup, or register the account again",
+                record.info.name
+            ))
+        })
+    }
+
+    /// Writes `record` alone, in one flushed commit.
+    pub async fn save(&self, record: &AccountRecord) -> Result<()> {
+        self.store.commit(Change::new().put(record)).await
+    }
+
+    /// Removes account `name`, in one flushed commit.
+    pub async fn delete(&self, name: &str) -> Result<()> {
+        self.store
+            .commit(Change::new().delete::<AccountRecord>(name))
+            .await
+    }
 }
 
 impl Engine {
@@ -292,7 +364,7 @@ impl Engine {
     }
 
     fn check_new_account(&self, name: &str, ca: &Ca) -> Result<()> {
-        let accounts = self.store.list::<AccountRecord>()?;
+        let accounts = self.accounts.list()?;
         if accounts.iter().any(|a| a.info.name == name) {
             return Err(Error::input(format!(
                 "an account named {name:?} exists already"
@@ -316,16 +388,13 @@ impl Engine {
             Zeroizing::new(serde_json::to_vec(credentials).map_err(|e| {
                 Error::System(format!("account credentials do not serialise: {e}"))
             })?);
-        let credentials = self
-            .vault
-            .seal(&Place::of::<AccountRecord>(&info.name, CREDENTIALS), &json);
-        let record = AccountRecord { info, credentials };
-        self.store.commit(Change::new().put(&record)).await
+        self.accounts.save(&self.accounts.seal(info, &json)).await
     }
 
     pub fn accounts(&self) -> Result<Vec<AccountInfo>> {
         Ok(self
-            .scan_sealed::<AccountRecord>()?
+            .accounts
+            .scan()?
             .records
             .into_iter()
             .map(|r| r.info)
@@ -339,16 +408,9 @@ impl Engine {
 
     pub(crate) fn account_record(&self, name: Option<&str>) -> Result<AccountRecord> {
         if let Some(name) = name {
-            return self
-                .store
-                .get::<AccountRecord>(name)?
-                .ok_or(Error::NotFound {
-                    what: "account",
-                    id: name.to_owned(),
-                    listing: Listing::Accounts,
-                });
+            return self.accounts.record(name);
         }
-        let mut all = self.store.list::<AccountRecord>()?;
+        let mut all = self.accounts.list()?;
         match all.len() {
             0 => Err(Error::blocked(
                 "there is no ACME account yet",
@@ -371,7 +433,7 @@ impl Engine {
         record: &AccountRecord,
     ) -> Result<instant_acme::Account> {
         record.ensure_active()?;
-        let credentials = self.credentials(record)?;
+        let credentials = self.accounts.credentials(record)?;
         let http = AcmeHttp::new(record.info.ca_root_pem.as_deref())?;
         instant_acme::Account::builder_with_http(Box::new(http))
             .from_credentials(credentials)
@@ -379,24 +441,12 @@ impl Engine {
             .map_err(|e| acme::error(&format!("contacting {}", record.info.directory_url), e))
     }
 
-    fn credentials(&self, record: &AccountRecord) -> Result<AccountCredentials> {
-        let place = Place::of::<AccountRecord>(&record.info.name, CREDENTIALS);
-        let json = self.vault.open_sealed(&place, &record.credentials)?;
-        serde_json::from_slice(&json).map_err(|e| {
-            Error::Damaged(format!(
-                "the credentials of account {:?} do not parse ({e}): restore the data folder \
-                     from a backup, or register the account again",
-                record.info.name
-            ))
-        })
-    }
-
     /// Signs POST-as-GET downloads the way instant-acme does not offer (alternate chains).
     pub(crate) async fn chain_downloader(
         &self,
         record: &AccountRecord,
     ) -> Result<acme::chains::Downloader> {
-        let credentials = self.credentials(record)?;
+        let credentials = self.accounts.credentials(record)?;
         acme::chains::Downloader::new(
             AcmeHttp::new(record.info.ca_root_pem.as_deref())?,
             &record.info.directory_url,
@@ -423,14 +473,14 @@ impl Engine {
         })
         .await?;
         record.info.email = email;
-        self.store.commit(Change::new().put(&record)).await?;
+        self.accounts.save(&record).await?;
         Ok(record.info)
     }
 
     /// The account key as PKCS#8 PEM.
     pub fn export_account_key(&self, name: Option<&str>) -> Result<Zeroizing<String>> {
         let record = self.account_record(name)?;
-        let credentials = self.credentials(&record)?;
+        let credentials = self.accounts.credentials(&record)?;
         let key =
             PrivateKey::from_pkcs8_der(credentials.private_key().secret_pkcs8_der().to_vec())?;
         Ok(Zeroizing::new(key.to_pem()))
@@ -439,9 +489,7 @@ impl Engine {
     /// Forgets the account here. It stays active at the CA.
     pub async fn delete_account(&self, name: Option<&str>) -> Result<AccountInfo> {
         let record = self.account_record(name)?;
-        self.store
-            .commit(Change::new().delete::<AccountRecord>(&record.info.name))
-            .await?;
+        self.accounts.delete(&record.info.name).await?;
         Ok(record.info)
     }
 
@@ -458,7 +506,7 @@ impl Engine {
         })
         .await?;
         record.info.status = AccountStatus::Deactivated;
-        self.store.commit(Change::new().put(&record)).await?;
+        self.accounts.save(&record).await?;
         Ok(record.info)
     }
 }

@@ -19,11 +19,9 @@ use crate::error::{Error, ErrorKind, Problem, Result, Subproblem};
 use crate::http01::Http01Responder;
 use crate::keys::PrivateKey;
 use crate::names::ChallengeType;
-use crate::next_step::{Dns01Declined, Leftover, Listing, NextStep, Publisher};
+use crate::next_step::{Dns01Declined, Leftover, NextStep, Publisher};
 use crate::progress::Stage;
-use crate::repository::CertRecord;
 use crate::request::{KeyPolicy, RequestInfo, RequestRecord, RequestSpec, RequestStatus};
-use crate::store::Change;
 use crate::vault::Place;
 use crate::Engine;
 
@@ -102,7 +100,7 @@ impl Engine {
             order_key: None,
             issued_pem: None,
         };
-        self.store.commit(Change::new().put(&record)).await?;
+        self.requests.save(&record).await?;
         self.place_order(record)
             .await
             .map_err(|e| recorded_but(&id, e))
@@ -110,7 +108,8 @@ impl Engine {
 
     pub fn requests(&self) -> Result<Vec<RequestInfo>> {
         let mut all: Vec<_> = self
-            .scan_sealed::<RequestRecord>()?
+            .requests
+            .scan()?
             .records
             .into_iter()
             .map(|r| r.info)
@@ -124,11 +123,7 @@ impl Engine {
     }
 
     pub(crate) fn request_record(&self, id: &str) -> Result<RequestRecord> {
-        self.store.get::<RequestRecord>(id)?.ok_or(Error::NotFound {
-            what: "request",
-            id: id.to_owned(),
-            listing: Listing::Requests,
-        })
+        self.requests.record(id)
     }
 
     /// Requests whose work was cut off (a crash or kill) and what to do about each.
@@ -166,7 +161,7 @@ impl Engine {
             ));
         }
         reset_order(&mut record);
-        self.store.commit(Change::new().put(&record)).await?;
+        self.requests.save(&record).await?;
         self.place_order(record).await
     }
 
@@ -191,7 +186,7 @@ impl Engine {
         account: Option<String>,
     ) -> Result<RequestInfo> {
         let mut record = self.request_record(id)?;
-        if self.store.get::<CertRecord>(id)?.is_none() {
+        if !self.repository.has(id)? {
             return Err(Error::input(format!(
                 "request {id} has no saved certificate to renew: verify and save it first"
             )));
@@ -199,7 +194,7 @@ impl Engine {
         reset_order(&mut record);
         record.info.replaces = replaces;
         record.info.order_account = account;
-        self.store.commit(Change::new().put(&record)).await?;
+        self.requests.save(&record).await?;
         // Places the order, and carries it through when its challenges are answered without
         // the administrator.
         self.verify(id, responder).await
@@ -232,7 +227,7 @@ impl Engine {
             declined: None,
         });
         record.info.updated = now();
-        self.store.commit(Change::new().put(&record)).await?;
+        self.requests.save(&record).await?;
         Ok(record.info)
     }
 
@@ -380,7 +375,7 @@ impl Engine {
                 },
             });
         }
-        self.store.commit(Change::new().put(&record)).await?;
+        self.requests.save(&record).await?;
         Ok(record.info)
     }
 
@@ -521,7 +516,7 @@ impl Engine {
         if let Some(declined) = mapping_declined {
             record.info.next_step =
                 Some(NextStep::publish_by_hand(declined.clone(), &record.info.id));
-            self.store.commit(Change::new().put(&record)).await?;
+            self.requests.save(&record).await?;
         }
         Ok(record.info)
     }
@@ -584,7 +579,7 @@ impl Engine {
             Leftover::TxtRecords,
             error.to_string(),
         ));
-        self.store.commit(Change::new().put(&record)).await?;
+        self.requests.save(&record).await?;
         match result {
             Ok(_) => Ok(record.info),
             Err(e) => Err(e),
@@ -603,7 +598,7 @@ impl Engine {
         record.info.status = RequestStatus::Verifying;
         record.info.next_step = None;
         record.info.updated = now();
-        self.store.commit(Change::new().put(&*record)).await?;
+        self.requests.save(&*record).await?;
 
         let account_record = self.account_record(Some(record.info.ordering_account()))?;
         let account = self.acme_account(&account_record).await?;
@@ -720,7 +715,7 @@ impl Engine {
                 let place = record.place(RequestRecord::IMPORTED_KEY);
                 PrivateKey::from_pkcs8_der(self.vault.open_sealed(&place, sealed)?.to_vec())?
             }
-            KeyPolicy::Same => match self.store.get::<CertRecord>(&record.info.id)? {
+            KeyPolicy::Same => match self.repository.find(&record.info.id)? {
                 Some(cert) => self.current_key(&cert)?,
                 None => generate(record.info.key).await?,
             },
@@ -731,7 +726,7 @@ impl Engine {
             .seal(&record.place(RequestRecord::ORDER_KEY), key.pkcs8_der());
         record.order_key = Some(sealed);
         record.info.updated = now();
-        self.store.commit(Change::new().put(&*record)).await?;
+        self.requests.save(&*record).await?;
         Ok(key)
     }
 
@@ -763,11 +758,11 @@ impl Engine {
             request: record.info.id.clone(),
         });
         record.info.updated = now();
-        if record.info.auto_deploy || self.store.get::<CertRecord>(&record.info.id)?.is_some() {
+        if record.info.auto_deploy || self.repository.has(&record.info.id)? {
             let saved = self.save_record(record).await?;
             return self.deploy_saved(saved).await;
         }
-        self.store.commit(Change::new().put(&record)).await?;
+        self.requests.save(&record).await?;
         Ok(record.info)
     }
 
@@ -778,7 +773,7 @@ impl Engine {
             cause: error.to_string(),
         });
         record.info.updated = now();
-        self.store.commit(Change::new().put(&record)).await?;
+        self.requests.save(&record).await?;
         Err(error)
     }
 
@@ -793,7 +788,7 @@ impl Engine {
         });
         record.info.updated = now();
         record.order_key = None;
-        self.store.commit(Change::new().put(&record)).await?;
+        self.requests.save(&record).await?;
         Err(error)
     }
 }
@@ -1052,11 +1047,7 @@ mod tests {
         add_account(&engine, "le").await;
         let mut account = engine.account_record(Some("le")).unwrap();
         account.info.status = crate::account::AccountStatus::Deactivated;
-        engine
-            .store
-            .commit(Change::new().put(&account))
-            .await
-            .unwrap();
+        engine.accounts.save(&account).await.unwrap();
         let e = engine
             .create_request(spec(&["www.example.com"]))
             .await
@@ -1117,11 +1108,7 @@ mod tests {
 
         let mut record = engine.request_record(&id).unwrap();
         record.info.status = RequestStatus::Failed;
-        engine
-            .store
-            .commit(Change::new().put(&record))
-            .await
-            .unwrap();
+        engine.requests.save(&record).await.unwrap();
         let e = engine.verify(&id, None).await.unwrap_err();
         assert_eq!(
             e.next_step(),

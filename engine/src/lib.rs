@@ -37,15 +37,26 @@ pub use certdesk_base::{
 pub use certdesk_dns as dns;
 
 use std::path::Path;
+use std::sync::Arc;
 
 pub use error::{Error, ErrorKind, Problem, Result};
 
 use store::Store;
 
-/// One data folder opened: its store and the master key of its secrets.
+/// One data folder opened: its store, the master key of its secrets, and the services that own
+/// its tables, each over shared handles of the two. A change across tables is one [`store::Change`]
+/// the owners add their records to and the engine commits.
 pub struct Engine {
-    store: Store,
-    vault: vault::Vault,
+    store: Arc<Store>,
+    vault: Arc<vault::Vault>,
+    /// The Accounts table.
+    accounts: account::Accounts,
+    /// The Requests table (issuance is a request's lifecycle).
+    requests: request::Requests,
+    /// The Certificates table: saved certificates and their history.
+    repository: repository::Repository,
+    /// The Renewals table: the scheduler's state per certificate.
+    renewal_states: renewal::state::RenewalStates,
     progress: progress::Reporter,
     renewals: renewal::Renewals,
 }
@@ -73,9 +84,15 @@ impl Engine {
 
     /// The engine over an open store and its unlocked master key.
     fn with(store: Store, vault: vault::Vault) -> Self {
+        let store = Arc::new(store);
+        let vault = Arc::new(vault.reentering(sealing::reentry));
         Self {
+            accounts: account::Accounts::new(&store, &vault),
+            requests: request::Requests::new(&store, &vault),
+            repository: repository::Repository::new(&store, &vault),
+            renewal_states: renewal::state::RenewalStates::new(&store),
             store,
-            vault: vault.reentering(sealing::reentry),
+            vault,
             progress: progress::Reporter::new(),
             renewals: renewal::Renewals::default(),
         }

@@ -1,6 +1,9 @@
 //! The certificate repository: saved certificates with their history. A saved certificate keeps
 //! its request's id; each renewal adds a version, and the newest version is the current one.
 
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
@@ -13,8 +16,8 @@ use crate::keystore::{keystore_for, CertBundle, ExportFormat};
 use crate::next_step::Listing;
 use crate::request::{RequestRecord, RequestStatus};
 use crate::sealed::Sealing;
-use crate::store::{Change, Record, Table};
-use crate::vault::{Place, Sealed};
+use crate::store::{Change, Record, Scan, Store, Table};
+use crate::vault::{Place, Sealed, Vault};
 use crate::Engine;
 
 /// One issued certificate of a repository entry.
@@ -205,6 +208,97 @@ impl CertRecord {
     }
 }
 
+/// A repository entry as a reader that needs only part of each version reads it (`V`: e.g. the
+/// renewal scheduler's validity): the record's shape stays the repository's.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Entry<V> {
+    pub id: String,
+    /// Oldest first; the last is current.
+    pub versions: Vec<V>,
+}
+
+impl<V: Serialize + DeserializeOwned> Record for Entry<V> {
+    const TABLE: Table = Table::Certificates;
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+/// The owner of the Certificates table: the saved certificates and their history. Others ask it
+/// for entries, and add its records to a [`Change`] through it.
+pub(crate) struct Repository {
+    store: Arc<Store>,
+    vault: Arc<Vault>,
+}
+
+impl Repository {
+    pub fn new(store: &Arc<Store>, vault: &Arc<Vault>) -> Self {
+        Self {
+            store: Arc::clone(store),
+            vault: Arc::clone(vault),
+        }
+    }
+
+    /// The entry `id`, if there is one.
+    pub fn find(&self, id: &str) -> Result<Option<CertRecord>> {
+        self.store.get::<CertRecord>(id)
+    }
+
+    /// The entry `id`; one that is not there is [`Error::NotFound`].
+    pub fn record(&self, id: &str) -> Result<CertRecord> {
+        self.find(id)?.ok_or(Error::NotFound {
+            what: "certificate",
+            id: id.to_owned(),
+            listing: Listing::Certificates,
+        })
+    }
+
+    /// Whether a certificate of request `id` is saved.
+    pub fn has(&self, id: &str) -> Result<bool> {
+        Ok(self.find(id)?.is_some())
+    }
+
+    /// Every entry whose record reads and whose keys open, and the damaged ones.
+    pub fn scan(&self) -> Result<Scan<CertRecord>> {
+        self.vault.scan(&self.store)
+    }
+
+    /// Every entry with the part `V` of each version, and the entries whose record does not
+    /// read as that: what the renewal scheduler checks for due certificates.
+    pub fn entries<V: Serialize + DeserializeOwned>(&self) -> Result<Scan<Entry<V>>> {
+        self.store.scan::<Entry<V>>()
+    }
+
+    /// `change` with `cert` written.
+    pub fn put(&self, change: Change, cert: &CertRecord) -> Change {
+        change.put(cert)
+    }
+
+    /// `change` with entry `id` removed.
+    pub fn delete(&self, change: Change, id: &str) -> Change {
+        change.delete::<CertRecord>(id)
+    }
+
+    /// The private key of `cert`'s current version.
+    pub fn current_key(&self, cert: &CertRecord) -> Result<PrivateKey> {
+        let current = cert.current()?;
+        let place = key_field(cert.versions.len() - 1);
+        let key = self
+            .vault
+            .open_sealed(&Place::of::<CertRecord>(&cert.id, &place), &current.key)?;
+        PrivateKey::from_pkcs8_der(key.to_vec())
+    }
+
+    /// `cert` with a new current version holding `key`, sealed for its place there.
+    fn push(&self, cert: &mut CertRecord, version: CertVersion, key: &[u8]) {
+        let place = key_field(cert.versions.len());
+        let key = self
+            .vault
+            .seal(&Place::of::<CertRecord>(&cert.id, &place), key);
+        cert.versions.push(StoredVersion { version, key });
+    }
+}
+
 impl Engine {
     /// Moves an issued certificate into the repository.
     pub async fn save(&self, id: &str) -> Result<CertSummary> {
@@ -250,18 +344,14 @@ impl Engine {
             }),
         };
         let mut cert = self
-            .store
-            .get::<CertRecord>(&record.info.id)?
+            .repository
+            .find(&record.info.id)?
             .unwrap_or_else(|| CertRecord {
                 id: record.info.id.clone(),
                 versions: Vec::new(),
             });
         // The key moves from the request to the version: sealed again for its new place.
-        let place = key_field(cert.versions.len());
-        let key = self
-            .vault
-            .seal(&Place::of::<CertRecord>(&cert.id, &place), &key);
-        cert.versions.push(StoredVersion { version, key });
+        self.repository.push(&mut cert, version, &key);
         record.info.status = if cert.versions.len() > 1 {
             RequestStatus::Renewed
         } else {
@@ -269,24 +359,22 @@ impl Engine {
         };
         record.info.next_step = None;
         record.info.updated = OffsetDateTime::now_utc();
+        let change = self.repository.put(Change::new(), &cert);
         self.store
-            .commit(Change::new().put(&cert).put(&record))
+            .commit(self.requests.put(change, &record))
             .await?;
         Ok(record.info)
     }
 
     pub(crate) fn cert_record(&self, id: &str) -> Result<CertRecord> {
-        self.store.get::<CertRecord>(id)?.ok_or(Error::NotFound {
-            what: "certificate",
-            id: id.to_owned(),
-            listing: Listing::Certificates,
-        })
+        self.repository.record(id)
     }
 
     pub fn certs(&self) -> Result<Vec<CertSummary>> {
         let now = OffsetDateTime::now_utc();
         let mut all = self
-            .scan_sealed::<CertRecord>()?
+            .repository
+            .scan()?
             .records
             .iter()
             .map(|c| c.summary(now))
@@ -315,12 +403,7 @@ impl Engine {
     }
 
     pub(crate) fn current_key(&self, cert: &CertRecord) -> Result<PrivateKey> {
-        let current = cert.current()?;
-        let place = key_field(cert.versions.len() - 1);
-        let key = self
-            .vault
-            .open_sealed(&Place::of::<CertRecord>(&cert.id, &place), &current.key)?;
-        PrivateKey::from_pkcs8_der(key.to_vec())
+        self.repository.current_key(cert)
     }
 
     /// The current certificate in `format`. A keystore format takes `password`, or else the
@@ -404,8 +487,9 @@ impl Engine {
         }
         request.info.status = RequestStatus::Revoked;
         request.info.updated = OffsetDateTime::now_utc();
+        let change = self.repository.put(Change::new(), &cert);
         self.store
-            .commit(Change::new().put(&cert).put(&request))
+            .commit(self.requests.put(change, &request))
             .await?;
         cert.summary(OffsetDateTime::now_utc())
     }
@@ -417,9 +501,8 @@ impl Engine {
         let summary = cert.summary(OffsetDateTime::now_utc())?;
         self.store
             .commit(
-                Change::new()
-                    .delete::<CertRecord>(id)
-                    .delete::<RequestRecord>(id),
+                self.requests
+                    .delete(self.repository.delete(Change::new(), id), id),
             )
             .await?;
         Ok(summary)
@@ -445,6 +528,26 @@ mod tests {
         let id = recorded(&engine, names).await.id;
         issue(&engine, &id, not_after).await;
         (engine, id)
+    }
+
+    #[tokio::test]
+    async fn entries_read_as_the_reader_s_view_of_each_version_and_list_the_damaged() {
+        use crate::renewal::Validity;
+        let (engine, id) = issued(&["www.example.com"], in_days(30)).await;
+        engine.save(&id).await.unwrap();
+        engine
+            .store
+            .write_raw("certificates", "broken", b"{not json");
+        let entries = engine.repository.entries::<Validity>().unwrap();
+        let ids: Vec<&str> = entries.records.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, [id.as_str()]);
+        let current = &entries.records[0].versions[0];
+        assert_eq!(current.names, ["www.example.com"]);
+        assert_eq!(current.serial, engine.cert(&id).unwrap().info.serial);
+        assert_eq!(entries.damaged.len(), 1);
+        assert_eq!(entries.damaged[0].id, "broken");
+        assert!(engine.repository.has(&id).unwrap());
+        assert!(!engine.repository.has("0000").unwrap());
     }
 
     #[tokio::test]
@@ -601,7 +704,8 @@ mod tests {
             reason: RevocationReason::KeyCompromise,
             at: OffsetDateTime::now_utc(),
         });
-        engine.store.commit(Change::new().put(&cert)).await.unwrap();
+        let change = engine.repository.put(Change::new(), &cert);
+        engine.store.commit(change).await.unwrap();
         assert_eq!(engine.cert(&id).unwrap().status, CertStatus::Revoked);
         let e = engine
             .revoke(&id, RevocationReason::Superseded)

@@ -3,6 +3,8 @@
 //! A request's record is written before every network step, so a process killed at any point
 //! leaves a record that says what happened last; `Engine::verify` continues from there.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -11,10 +13,10 @@ use crate::error::{Error, Problem, Result};
 use crate::keys::{KeyAlgorithm, PrivateKey, SignatureAlgorithm};
 use crate::keystore::{validate_password, KeystoreType};
 use crate::names::{ChallengeType, DomainName};
-use crate::next_step::NextStep;
+use crate::next_step::{Listing, NextStep};
 use crate::sealed::Sealing;
-use crate::store::{Record, Table};
-use crate::vault::{Place, Sealed};
+use crate::store::{Change, Record, Scan, Store, Table};
+use crate::vault::{Place, Sealed, Vault};
 
 /// Where a request stands. The faces show these as badges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,6 +207,83 @@ impl Sealing for RequestRecord {
         .into_iter()
         .filter_map(|(field, sealed)| Some((field.to_owned(), sealed.as_mut()?)))
         .collect()
+    }
+}
+
+/// A request as the renewal scheduler's check reads it: how its challenges are answered.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct RequestView {
+    pub id: String,
+    pub account: String,
+    pub challenge_type: ChallengeType,
+    #[serde(default)]
+    pub dns_account: Option<String>,
+    /// A deploy mapping that publishes the http-01 tokens (and, when it answers dns-01, the TXT
+    /// records) through the end server.
+    #[serde(default)]
+    pub deploy: Option<String>,
+}
+
+impl Record for RequestView {
+    const TABLE: Table = Table::Requests;
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+/// The owner of the Requests table; issuance ([`crate::issuance`]) carries a request through
+/// its lifecycle over it. Others ask it for requests (or their [`RequestView`]s) and add its
+/// records to a [`Change`] through it.
+pub(crate) struct Requests {
+    store: Arc<Store>,
+    vault: Arc<Vault>,
+}
+
+impl Requests {
+    pub fn new(store: &Arc<Store>, vault: &Arc<Vault>) -> Self {
+        Self {
+            store: Arc::clone(store),
+            vault: Arc::clone(vault),
+        }
+    }
+
+    /// The request `id`; one that is not there is [`Error::NotFound`].
+    pub fn record(&self, id: &str) -> Result<RequestRecord> {
+        self.store.get::<RequestRecord>(id)?.ok_or(Error::NotFound {
+            what: "request",
+            id: id.to_owned(),
+            listing: Listing::Requests,
+        })
+    }
+
+    /// Every request whose record reads and whose secrets open, and the damaged ones.
+    pub fn scan(&self) -> Result<Scan<RequestRecord>> {
+        self.vault.scan(&self.store)
+    }
+
+    /// The renewal view of every request, and the requests whose record does not read.
+    pub fn views(&self) -> Result<Scan<RequestView>> {
+        self.store.scan::<RequestView>()
+    }
+
+    /// The renewal view of request `id`, if there is one.
+    pub fn view(&self, id: &str) -> Result<Option<RequestView>> {
+        self.store.get::<RequestView>(id)
+    }
+
+    /// `change` with `record` written.
+    pub fn put(&self, change: Change, record: &RequestRecord) -> Change {
+        change.put(record)
+    }
+
+    /// `change` with request `id` removed.
+    pub fn delete(&self, change: Change, id: &str) -> Change {
+        change.delete::<RequestRecord>(id)
+    }
+
+    /// Writes `record` alone, in one flushed commit.
+    pub async fn save(&self, record: &RequestRecord) -> Result<()> {
+        self.store.commit(self.put(Change::new(), record)).await
     }
 }
 

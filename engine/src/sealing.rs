@@ -280,43 +280,10 @@ fn wrong_key(dir: &Path, entry: &KeychainEntry) -> Error {
 }
 
 impl Engine {
-    /// The records of `R` that read and whose secrets open, and the damaged ones (a record that
-    /// does not parse, a secret that does not open where it is), in key order. A forgotten secret
-    /// is not damage: using it says to enter it again.
+    /// The records of `R` that read and whose secrets open, and the damaged ones
+    /// ([`Vault::scan`]).
     pub(crate) fn scan_sealed<R: Record + Sealing>(&self) -> Result<Scan<R>> {
-        let Scan {
-            records,
-            mut damaged,
-        } = self.store.scan::<R>()?;
-        let mut sound = Vec::with_capacity(records.len());
-        for mut record in records {
-            match self.unopened(&mut record) {
-                None => sound.push(record),
-                Some(why) => damaged.push(Damaged {
-                    id: record.key().to_owned(),
-                    damaged: why,
-                }),
-            }
-        }
-        damaged.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(Scan {
-            records: sound,
-            damaged,
-        })
-    }
-
-    fn unopened<R: Record + Sealing>(&self, record: &mut R) -> Option<String> {
-        let key = record.key().to_owned();
-        record
-            .sealed_fields()
-            .into_iter()
-            .filter(|(_, sealed)| !sealed.is_forgotten())
-            .find_map(|(field, sealed)| {
-                self.vault
-                    .open_sealed(&Place::of::<R>(&key, &field), sealed)
-                    .err()
-                    .map(|e| e.to_string())
-            })
+        self.vault.scan(&self.store)
     }
 
     /// The damaged records of a listing: each with its id and what failed.

@@ -5,7 +5,6 @@
 
 use base64::prelude::{Engine as _, BASE64_URL_SAFE_NO_PAD};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::account::{AccountInfo, AccountStatus};
@@ -14,24 +13,7 @@ use crate::keys::{KeyAlgorithm, PrivateKey};
 use crate::keystore::KeystoreType;
 use crate::names::ChallengeType;
 use crate::request::{KeyPolicy, RequestInfo, RequestRecord, RequestSpec, RequestStatus};
-use crate::store::{Change, Record, Table};
-use crate::vault::{Place, Sealed};
 use crate::Engine;
-
-/// An account record as [`crate::account::AccountRecord`] stores it.
-#[derive(Serialize, Deserialize)]
-struct StoredAccount {
-    #[serde(flatten)]
-    info: AccountInfo,
-    credentials: Sealed,
-}
-
-impl Record for StoredAccount {
-    const TABLE: Table = Table::Accounts;
-    fn key(&self) -> &str {
-        &self.info.name
-    }
-}
 
 /// A directory URL where nothing answers: a port of this machine bound and let go.
 fn unreachable_directory() -> String {
@@ -60,17 +42,12 @@ pub(crate) async fn add_account(engine: &Engine, name: &str) -> AccountInfo {
         created: OffsetDateTime::now_utc(),
         ca_root_pem: None,
     };
-    let credentials = engine.vault.seal(
-        &Place::of::<StoredAccount>(name, "credentials"),
-        credentials.to_string().as_bytes(),
-    );
-    let record = StoredAccount {
-        info: info.clone(),
-        credentials,
-    };
+    let record = engine
+        .accounts
+        .seal(info.clone(), credentials.to_string().as_bytes());
     engine
-        .store
-        .commit(Change::new().put(&record))
+        .accounts
+        .save(&record)
         .await
         .expect("the account is stored");
     info
@@ -122,8 +99,8 @@ pub(crate) async fn recorded(engine: &Engine, names: &[&str]) -> RequestInfo {
     let json = record_json(&crate::ids::random_hex(6), names, &account, &now);
     let record: RequestRecord = serde_json::from_value(json).expect("a request record");
     engine
-        .store
-        .commit(Change::new().put(&record))
+        .requests
+        .save(&record)
         .await
         .expect("the request is stored");
     record.info
@@ -167,8 +144,8 @@ pub(crate) async fn issue(engine: &Engine, id: &str, not_after: OffsetDateTime) 
             .seal(&record.place(RequestRecord::ORDER_KEY), key.pkcs8_der()),
     );
     engine
-        .store
-        .commit(Change::new().put(&record))
+        .requests
+        .save(&record)
         .await
         .expect("the issued request is stored");
     leaf

@@ -19,7 +19,7 @@ use crate::next_step::NextStep;
 use crate::sealed::Content;
 /// Sealed secrets are [`crate::sealed`]'s; here at their old path.
 pub use crate::sealed::Sealed;
-use crate::store::Record;
+use crate::store::{Damaged, Record, Scan, Store};
 
 const SERVICE: &str = "certdesk";
 const NONCE_LEN: usize = 12;
@@ -258,6 +258,47 @@ impl Vault {
                     "the secret {place} is not text: restore the data folder from a backup, or \
                      enter the secret again"
                 ))
+            })
+    }
+
+    /// The records of `R` in `store` that read and whose secrets open, and the damaged ones (a
+    /// record that does not parse, a secret that does not open where it is), in key order. A
+    /// forgotten secret is not damage: using it says to enter it again.
+    pub(crate) fn scan<R: Record + crate::sealed::Sealing>(
+        &self,
+        store: &Store,
+    ) -> Result<Scan<R>> {
+        let Scan {
+            records,
+            mut damaged,
+        } = store.scan::<R>()?;
+        let mut sound = Vec::with_capacity(records.len());
+        for mut record in records {
+            match self.unopened(&mut record) {
+                None => sound.push(record),
+                Some(why) => damaged.push(Damaged {
+                    id: record.key().to_owned(),
+                    damaged: why,
+                }),
+            }
+        }
+        damaged.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Scan {
+            records: sound,
+            damaged,
+        })
+    }
+
+    fn unopened<R: Record + crate::sealed::Sealing>(&self, record: &mut R) -> Option<String> {
+        let key = record.key().to_owned();
+        record
+            .sealed_fields()
+            .into_iter()
+            .filter(|(_, sealed)| !sealed.is_forgotten())
+            .find_map(|(field, sealed)| {
+                self.open_sealed(&Place::of::<R>(&key, &field), sealed)
+                    .err()
+                    .map(|e| e.to_string())
             })
     }
 

@@ -13,8 +13,9 @@ use time::OffsetDateTime;
 
 use super::state::{AriState, RenewalRecord, REMINDER_INTERVAL};
 use super::window::Reason;
-use super::{Planned, RequestView};
+use super::Planned;
 use crate::names::ChallengeType;
+use crate::request::RequestView;
 use crate::request::{RequestInfo, RequestStatus};
 
 /// Whether the renewals of `request` run without the administrator: its http-01 challenges are

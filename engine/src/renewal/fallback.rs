@@ -4,11 +4,9 @@
 //! its own CA: the next renewal goes there first again, so one bad day does not move a
 //! certificate for good, and the administrator's choice of CA stands.
 
-use crate::account::AccountRecord;
 use crate::error::{Error, Result};
 use crate::next_step::NextStep;
 use crate::request::RequestInfo;
-use crate::store::Change;
 use crate::Engine;
 
 impl Engine {
@@ -16,7 +14,7 @@ impl Engine {
     /// checked to be usable as the fallback of a request whose own account is `primary`.
     pub(crate) fn fallback_for(&self, primary: &str, key: &str) -> Result<String> {
         let key = key.trim();
-        let accounts = self.store.list::<AccountRecord>()?;
+        let accounts = self.accounts.list()?;
         let Some(found) = accounts
             .iter()
             .find(|a| a.info.name == key)
@@ -49,7 +47,7 @@ impl Engine {
             None => None,
         };
         record.info.updated = time::OffsetDateTime::now_utc();
-        self.store.commit(Change::new().put(&record)).await?;
+        self.requests.save(&record).await?;
         Ok(record.info)
     }
 }

@@ -7,7 +7,7 @@
 mod decide;
 mod fallback;
 pub mod scheduler;
-mod state;
+pub(crate) mod state;
 pub mod window;
 
 use std::collections::{BTreeSet, HashMap};
@@ -25,8 +25,8 @@ use crate::mail::Notice;
 use crate::names::ChallengeType;
 use crate::next_step::NextStep;
 use crate::repository::{CertRecord, CertStatus, CertSummary};
-use crate::request::{RequestInfo, RequestStatus};
-use crate::store::{Change, Damaged, Record, Table};
+use crate::request::{RequestInfo, RequestStatus, RequestView};
+use crate::store::{Change, Damaged};
 use crate::Engine;
 
 use decide::{decide, Attempt, Order, Step};
@@ -259,14 +259,9 @@ impl Engine {
         let settings = self.settings()?;
         let (days_before, http_listen) =
             (settings.renew_days_before, settings.http_listen.is_some());
-        let mut states: HashMap<String, RenewalRecord> = self
-            .store
-            .list::<RenewalRecord>()?
-            .into_iter()
-            .map(|s| (s.id.clone(), s))
-            .collect();
-        let requests = self.store.scan::<RequestView>()?;
-        let certs = self.store.scan::<EntryView>()?;
+        let mut states = self.renewal_states.all()?;
+        let requests = self.requests.views()?;
+        let certs = self.repository.entries::<Validity>()?;
         let mut damaged = certs.damaged;
         damaged.extend(requests.damaged);
         let requests: HashMap<String, RequestView> = requests
@@ -379,8 +374,8 @@ impl Engine {
     /// What does not read of the records a renewal of `id` reads whole (its certificate and its
     /// scheduler state), if anything.
     fn unreadable(&self, id: &str) -> Option<Damaged> {
-        let damage = match self.store.get::<CertRecord>(id) {
-            Ok(_) => self.store.get::<RenewalRecord>(id).err()?,
+        let damage = match self.repository.find(id) {
+            Ok(_) => self.renewal_states.find(id).err()?,
             Err(e) => e,
         };
         Some(Damaged {
@@ -443,11 +438,11 @@ impl Engine {
             return Ok(None);
         };
         // Read again under the claim: a pass that just finished has changed both.
-        let Some(cert) = self.store.get::<CertRecord>(&planned.id)? else {
+        let Some(cert) = self.repository.find(&planned.id)? else {
             return Ok(None);
         };
         let mut state = RenewalRecord::for_version(
-            self.store.get::<RenewalRecord>(&planned.id)?,
+            self.renewal_states.find(&planned.id)?,
             &planned.id,
             &planned.serial,
         );
@@ -456,12 +451,12 @@ impl Engine {
             Step::Skip => return Ok(None),
             Step::Hold { until } => {
                 state.next_attempt = Some(until);
-                self.store.commit(Change::new().put(&state)).await?;
+                self.renewal_states.save(&state).await?;
                 return Ok(None);
             }
             Step::Remind { reason } => {
                 state.reminded = Some(now);
-                self.store.commit(Change::new().put(&state)).await?;
+                self.renewal_states.save(&state).await?;
                 return Ok(Some(RenewalOutcome::new(planned, Action::Reminder, reason)));
             }
             Step::Renew { reason } => reason,
@@ -470,7 +465,7 @@ impl Engine {
         let issuer = cert.issuing_account(&request.account);
         let order = Order::choose(&state, (&request).into(), issuer);
         state.attempting(now, order.attempt.places_order());
-        self.store.commit(Change::new().put(&state)).await?;
+        self.renewal_states.save(&state).await?;
 
         let mut outcome = RenewalOutcome::new(planned, Action::Failed, reason);
         match self.renew_in_time(&cert, order, responder).await {
@@ -491,7 +486,7 @@ impl Engine {
                 outcome.next_attempt = state.next_attempt;
             }
         }
-        self.store.commit(Change::new().put(&state)).await?;
+        self.renewal_states.save(&state).await?;
         Ok(Some(outcome))
     }
 
@@ -565,14 +560,9 @@ impl Engine {
     /// expired (its Retry-After, kept between one hour and one day). Failures keep the last
     /// answer and are asked again in an hour; renewals never wait for ARI.
     async fn refresh_ari(&self, now: OffsetDateTime) -> Result<()> {
-        let states: HashMap<String, RenewalRecord> = self
-            .store
-            .list::<RenewalRecord>()?
-            .into_iter()
-            .map(|s| (s.id.clone(), s))
-            .collect();
+        let states = self.renewal_states.all()?;
         let mut todo = Vec::new();
-        for entry in self.store.list::<EntryView>()? {
+        for entry in self.repository.entries::<Validity>()?.records {
             let Some(current) = entry.versions.last() else {
                 continue;
             };
@@ -587,8 +577,8 @@ impl Engine {
             // A record that does not read is left out: the pass skips it and says so when it is
             // due.
             let (Ok(Some(cert)), Ok(Some(request))) = (
-                self.store.get::<CertRecord>(&entry.id),
-                self.store.get::<RequestView>(&entry.id),
+                self.repository.find(&entry.id),
+                self.requests.view(&entry.id),
             ) else {
                 continue;
             };
@@ -622,9 +612,9 @@ impl Engine {
             .buffer_unordered(CONCURRENT_ARI)
             .collect()
             .await;
-        let change = answers
-            .iter()
-            .fold(Change::new(), |change, state| change.put(state));
+        let change = answers.iter().fold(Change::new(), |change, state| {
+            self.renewal_states.put(change, state)
+        });
         self.store.commit(change).await
     }
 
@@ -673,41 +663,6 @@ impl Engine {
     /// One pass now (the tray's "Renew due now").
     pub async fn renew_due(&self) -> Result<PassReport> {
         self.renew_due_once(OffsetDateTime::now_utc()).await
-    }
-}
-
-/// A repository entry as the scheduler's check reads it: each version's [`Validity`] only.
-#[derive(Serialize, Deserialize)]
-struct EntryView {
-    id: String,
-    versions: Vec<Validity>,
-}
-
-impl Record for EntryView {
-    const TABLE: Table = Table::Certificates;
-    fn key(&self) -> &str {
-        &self.id
-    }
-}
-
-/// A request as the scheduler's check reads it: how its challenges are answered.
-#[derive(Serialize, Deserialize)]
-struct RequestView {
-    id: String,
-    account: String,
-    challenge_type: ChallengeType,
-    #[serde(default)]
-    dns_account: Option<String>,
-    /// A deploy mapping that publishes the http-01 tokens (and, when it answers dns-01, the TXT
-    /// records) through the end server.
-    #[serde(default)]
-    deploy: Option<String>,
-}
-
-impl Record for RequestView {
-    const TABLE: Table = Table::Requests;
-    fn key(&self) -> &str {
-        &self.id
     }
 }
 

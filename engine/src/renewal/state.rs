@@ -3,16 +3,17 @@
 //! the orders of the last day, and the last reminder. Written before each order is placed, so a
 //! renewal cut off by a kill is finished, not repeated, by the next pass.
 
-use std::collections::HashSet;
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::acme::ari::{Answer, AriWindow};
 use crate::error::Problem;
+use crate::error::Result;
 use crate::next_step::NextStep;
-use crate::store::{Record, Table};
+use crate::store::{Change, Record, Store, Table};
 
 /// Orders one certificate may get in any 24 hours, whatever triggers them: a stale ARI answer or
 /// a bug must not turn into a re-issue loop against the CA's rate limits.
@@ -97,6 +98,44 @@ impl Record for RenewalRecord {
     const TABLE: Table = Table::Renewals;
     fn key(&self) -> &str {
         &self.id
+    }
+}
+
+/// The owner of the Renewals table: the scheduler's state per certificate.
+pub(crate) struct RenewalStates {
+    store: Arc<Store>,
+}
+
+impl RenewalStates {
+    pub fn new(store: &Arc<Store>) -> Self {
+        Self {
+            store: Arc::clone(store),
+        }
+    }
+
+    /// Every certificate's state that reads, by certificate id.
+    pub fn all(&self) -> Result<HashMap<String, RenewalRecord>> {
+        Ok(self
+            .store
+            .list::<RenewalRecord>()?
+            .into_iter()
+            .map(|s| (s.id.clone(), s))
+            .collect())
+    }
+
+    /// The state of certificate `id`, if it has one; a record that does not read is an error.
+    pub fn find(&self, id: &str) -> Result<Option<RenewalRecord>> {
+        self.store.get::<RenewalRecord>(id)
+    }
+
+    /// `change` with `state` written.
+    pub fn put(&self, change: Change, state: &RenewalRecord) -> Change {
+        change.put(state)
+    }
+
+    /// Writes `state` alone, in one flushed commit.
+    pub async fn save(&self, state: &RenewalRecord) -> Result<()> {
+        self.store.commit(self.put(Change::new(), state)).await
     }
 }
 
