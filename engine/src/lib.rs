@@ -57,6 +57,10 @@ pub struct Engine {
     repository: repository::Repository,
     /// The Renewals table: the scheduler's state per certificate.
     renewal_states: renewal::state::RenewalStates,
+    /// The settings record of the Settings table.
+    settings: settings::Settings,
+    /// The mail digest's queue, the Settings table's other record.
+    digest_queue: mail::notice::DigestQueues,
     progress: progress::Reporter,
     renewals: renewal::Renewals,
 }
@@ -91,6 +95,8 @@ impl Engine {
             requests: request::Requests::new(&store, &vault),
             repository: repository::Repository::new(&store, &vault),
             renewal_states: renewal::state::RenewalStates::new(&store),
+            settings: settings::Settings::new(&store, &vault),
+            digest_queue: mail::notice::DigestQueues::new(&store),
             store,
             vault,
             progress: progress::Reporter::new(),

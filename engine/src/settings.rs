@@ -6,14 +6,16 @@
 //! SMTP password is sealed like every other secret and never leaves the engine again: the faces
 //! get [`SettingsView`], which only says whether a password is set.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::form::SecretChange;
 use crate::mail::{SmtpSecurity, SmtpView};
-use crate::store::{Change, Record, Table};
-use crate::vault::{Place, Sealed};
+use crate::store::{Change, Record, Store, Table};
+use crate::vault::{Place, Sealed, Vault};
 use crate::Engine;
 
 /// The key of the settings record in the settings tree.
@@ -189,24 +191,22 @@ impl SettingsUpdate {
     }
 }
 
-impl Engine {
-    /// The settings, or the defaults when none were saved.
-    pub fn settings(&self) -> Result<SettingsView> {
-        Ok(self.settings_record()?.view)
+/// The owner of the settings record (the Settings table's, beside the digest queue's).
+pub(crate) struct Settings {
+    store: Arc<Store>,
+    vault: Arc<Vault>,
+}
+
+impl Settings {
+    pub fn new(store: &Arc<Store>, vault: &Arc<Vault>) -> Self {
+        Self {
+            store: Arc::clone(store),
+            vault: Arc::clone(vault),
+        }
     }
 
-    /// The SMTP password in clear, for the mail module's login only.
-    pub(crate) fn smtp_password(&self) -> Result<Option<Zeroizing<String>>> {
-        self.settings_record()?
-            .smtp_password
-            .map(|sealed| {
-                let place = Place::of::<SettingsRecord>(KEY, SMTP_PASSWORD);
-                self.vault.open_string(&place, &sealed)
-            })
-            .transpose()
-    }
-
-    fn settings_record(&self) -> Result<SettingsRecord> {
+    /// The stored settings, or the defaults when none were saved.
+    fn record(&self) -> Result<SettingsRecord> {
         Ok(self
             .store
             .get::<SettingsRecord>(KEY)?
@@ -216,10 +216,44 @@ impl Engine {
             }))
     }
 
+    /// The SMTP password in clear.
+    fn smtp_password(&self) -> Result<Option<Zeroizing<String>>> {
+        self.record()?
+            .smtp_password
+            .map(|sealed| self.vault.open_string(&smtp_password_place(), &sealed))
+            .transpose()
+    }
+
+    /// The SMTP password `password` sealed for its place.
+    fn seal_smtp_password(&self, password: &str) -> Sealed {
+        self.vault.seal_str(&smtp_password_place(), password)
+    }
+
+    /// Writes `record`, in one flushed commit.
+    async fn save(&self, record: &SettingsRecord) -> Result<()> {
+        self.store.commit(Change::new().put(record)).await
+    }
+}
+
+fn smtp_password_place() -> Place<'static> {
+    Place::of::<SettingsRecord>(KEY, SMTP_PASSWORD)
+}
+
+impl Engine {
+    /// The settings, or the defaults when none were saved.
+    pub fn settings(&self) -> Result<SettingsView> {
+        Ok(self.settings.record()?.view)
+    }
+
+    /// The SMTP password in clear, for the mail module's login only.
+    pub(crate) fn smtp_password(&self) -> Result<Option<Zeroizing<String>>> {
+        self.settings.smtp_password()
+    }
+
     /// Validates and stores the settings; the SMTP password is sealed, kept or cleared as asked.
     pub async fn update_settings(&self, update: SettingsUpdate) -> Result<SettingsView> {
         let update = update.validate()?;
-        let mut record = self.settings_record()?;
+        let mut record = self.settings.record()?;
         match update.smtp.password {
             SecretChange::Keep => {}
             SecretChange::Clear => record.smtp_password = None,
@@ -229,8 +263,7 @@ impl Engine {
                 ))
             }
             SecretChange::Set(p) => {
-                let place = Place::of::<SettingsRecord>(KEY, SMTP_PASSWORD);
-                record.smtp_password = Some(self.vault.seal_str(&place, &p))
+                record.smtp_password = Some(self.settings.seal_smtp_password(&p))
             }
         }
         record.view = SettingsView {
@@ -250,7 +283,7 @@ impl Engine {
                 password_set: record.smtp_password.is_some(),
             },
         };
-        self.store.commit(Change::new().put(&record)).await?;
+        self.settings.save(&record).await?;
         Ok(record.view)
     }
 }

@@ -4,7 +4,7 @@
 
 mod bounded;
 mod certificate;
-mod notice;
+pub(crate) mod notice;
 mod smtp;
 
 use serde::Serialize;

@@ -5,13 +5,15 @@
 //! time, so appending to that record is a read-modify-write guarded by [`QUEUE`]; the data folder
 //! is locked to one process, so a lock in this process is enough.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{smtp, MailSent};
 use crate::error::Result;
 use crate::next_step::NextStep;
-use crate::store::{Change, Record, Table};
+use crate::store::{Change, Record, Store, Table};
 use crate::Engine;
 
 /// The key of the digest queue in the settings tree.
@@ -183,6 +185,48 @@ fn in_mail(step: &NextStep) -> Option<String> {
     }
 }
 
+/// The owner of the digest queue (one record of the Settings table, beside the settings):
+/// notices wait there for the daily digest.
+pub(crate) struct DigestQueues {
+    store: Arc<Store>,
+}
+
+impl DigestQueues {
+    pub fn new(store: &Arc<Store>) -> Self {
+        Self {
+            store: Arc::clone(store),
+        }
+    }
+
+    fn queue(&self) -> Result<DigestQueue> {
+        Ok(self
+            .store
+            .get::<DigestQueue>(QUEUE_KEY)?
+            .unwrap_or_default())
+    }
+
+    /// Queues `notice`, noticed at `at`.
+    async fn push(&self, notice: &Notice, at: OffsetDateTime) -> Result<()> {
+        let _alone = QUEUE.lock().await;
+        let mut queue = self.queue()?;
+        queue.notices.push(Queued {
+            at,
+            notice: notice.clone(),
+        });
+        self.store.commit(Change::new().put(&queue)).await
+    }
+
+    /// Forgets the first `count` notices, sent in the digest at `now`. Only appends happen
+    /// meanwhile, so those are the ones sent.
+    async fn sent(&self, count: usize, now: OffsetDateTime) -> Result<()> {
+        let _alone = QUEUE.lock().await;
+        let mut queue = self.queue()?;
+        queue.notices.drain(..count.min(queue.notices.len()));
+        queue.last_sent = Some(now);
+        self.store.commit(Change::new().put(&queue)).await
+    }
+}
+
 impl Engine {
     /// Tells the administrator about `notice` by e-mail: at once, or, with the daily digest on,
     /// in the next [`Engine::send_digest`]. Nothing happens while no SMTP server is set.
@@ -192,16 +236,10 @@ impl Engine {
             return Ok(());
         }
         if settings.digest {
-            let _alone = QUEUE.lock().await;
-            let mut queue = self
-                .store
-                .get::<DigestQueue>(QUEUE_KEY)?
-                .unwrap_or_default();
-            queue.notices.push(Queued {
-                at: OffsetDateTime::now_utc(),
-                notice: notice.clone(),
-            });
-            return self.store.commit(Change::new().put(&queue)).await;
+            return self
+                .digest_queue
+                .push(notice, OffsetDateTime::now_utc())
+                .await;
         }
         let body = format!(
             "{}\n-- \ncertdesk, {}\n",
@@ -219,10 +257,7 @@ impl Engine {
         if self.settings()?.smtp.host.is_empty() {
             return Ok(false);
         }
-        let queue = self
-            .store
-            .get::<DigestQueue>(QUEUE_KEY)?
-            .unwrap_or_default();
+        let queue = self.digest_queue.queue()?;
         Ok(!queue.notices.is_empty()
             && queue
                 .last_sent
@@ -233,11 +268,7 @@ impl Engine {
     /// transaction. Returns the mail, or none when nothing was queued. Notices queued while the
     /// mail is on its way stay for the next digest.
     pub async fn send_digest(&self, now: OffsetDateTime) -> Result<Option<MailSent>> {
-        let queued = self
-            .store
-            .get::<DigestQueue>(QUEUE_KEY)?
-            .unwrap_or_default()
-            .notices;
+        let queued = self.digest_queue.queue()?.notices;
         if queued.is_empty() {
             return Ok(None);
         }
@@ -256,15 +287,7 @@ impl Engine {
             .send_mail(None, &subject, smtp::Body::Text(body))
             .await?;
 
-        let _alone = QUEUE.lock().await;
-        let mut queue = self
-            .store
-            .get::<DigestQueue>(QUEUE_KEY)?
-            .unwrap_or_default();
-        // Only appends happened meanwhile: the first `queued.len()` entries are the ones sent.
-        queue.notices.drain(..queued.len().min(queue.notices.len()));
-        queue.last_sent = Some(now);
-        self.store.commit(Change::new().put(&queue)).await?;
+        self.digest_queue.sent(queued.len(), now).await?;
         Ok(Some(sent))
     }
 }
