@@ -22,7 +22,6 @@ use crate::names::ChallengeType;
 use crate::next_step::{Dns01Declined, Leftover, NextStep, Publisher};
 use crate::progress::Stage;
 use crate::request::{KeyPolicy, RequestInfo, RequestRecord, RequestSpec, RequestStatus};
-use crate::vault::Place;
 use crate::Engine;
 
 /// Authorizations: tight first polls (Pebble and Let's Encrypt often validate in well under a
@@ -62,7 +61,6 @@ impl Engine {
             None => None,
         };
         let id = crate::ids::random_hex(6);
-        let place = |field| Place::of::<RequestRecord>(&id, field);
         let record = RequestRecord {
             info: RequestInfo {
                 id: id.clone(),
@@ -90,12 +88,12 @@ impl Engine {
                 updated: now(),
             },
             keystore_password: spec.keystore_password.as_deref().map(|p| {
-                self.vault
-                    .seal_str(&place(RequestRecord::KEYSTORE_PASSWORD), p)
+                self.requests
+                    .seal(&id, RequestRecord::KEYSTORE_PASSWORD, p.as_bytes())
             }),
             imported_key: valid.imported_key.map(|k| {
-                self.vault
-                    .seal(&place(RequestRecord::IMPORTED_KEY), k.pkcs8_der())
+                self.requests
+                    .seal(&id, RequestRecord::IMPORTED_KEY, k.pkcs8_der())
             }),
             order_key: None,
             issued_pem: None,
@@ -699,8 +697,10 @@ impl Engine {
     /// the key policy.
     async fn order_key(&self, record: &mut RequestRecord) -> Result<PrivateKey> {
         if let Some(sealed) = &record.order_key {
-            let place = record.place(RequestRecord::ORDER_KEY);
-            return PrivateKey::from_pkcs8_der(self.vault.open_sealed(&place, sealed)?.to_vec());
+            let key = self
+                .requests
+                .open(record, RequestRecord::ORDER_KEY, sealed)?;
+            return PrivateKey::from_pkcs8_der(key.to_vec());
         }
         let key = match record.info.key_policy {
             KeyPolicy::Import => {
@@ -712,8 +712,10 @@ impl Engine {
                         record.info.id
                     ))
                 })?;
-                let place = record.place(RequestRecord::IMPORTED_KEY);
-                PrivateKey::from_pkcs8_der(self.vault.open_sealed(&place, sealed)?.to_vec())?
+                let key = self
+                    .requests
+                    .open(record, RequestRecord::IMPORTED_KEY, sealed)?;
+                PrivateKey::from_pkcs8_der(key.to_vec())?
             }
             KeyPolicy::Same => match self.repository.find(&record.info.id)? {
                 Some(cert) => self.current_key(&cert)?,
@@ -722,8 +724,8 @@ impl Engine {
             KeyPolicy::New => generate(record.info.key).await?,
         };
         let sealed = self
-            .vault
-            .seal(&record.place(RequestRecord::ORDER_KEY), key.pkcs8_der());
+            .requests
+            .seal(&record.info.id, RequestRecord::ORDER_KEY, key.pkcs8_der());
         record.order_key = Some(sealed);
         record.info.updated = now();
         self.requests.save(&*record).await?;

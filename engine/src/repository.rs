@@ -329,8 +329,8 @@ impl Engine {
             .take()
             .ok_or_else(|| issued_part_missing(&record.info.id, "key"))?;
         let key = self
-            .vault
-            .open_sealed(&record.place(RequestRecord::ORDER_KEY), &order_key)?;
+            .requests
+            .open(&record, RequestRecord::ORDER_KEY, &order_key)?;
         let account = self.account(Some(record.info.ordering_account()))?;
         let version = CertVersion {
             info: CertInfo::from_der(&ders[0])?,
@@ -419,9 +419,8 @@ impl Engine {
         let stored_password = match (format.needs_password(), password) {
             (true, None) => {
                 let request = self.request_record(id)?;
-                let place = request.place(RequestRecord::KEYSTORE_PASSWORD);
-                match &request.keystore_password {
-                    Some(sealed) => Some(self.vault.open_string(&place, sealed)?),
+                match self.requests.keystore_password(&request)? {
+                    Some(password) => Some(password),
                     None => {
                         return Err(Error::input(format!(
                             "a {format} export needs a password (--password-file)"

@@ -281,6 +281,35 @@ impl Requests {
         change.delete::<RequestRecord>(id)
     }
 
+    /// `secret` sealed as the field `field` of request `id`.
+    pub fn seal(&self, id: &str, field: &str, secret: &[u8]) -> Sealed {
+        self.vault
+            .seal(&Place::of::<RequestRecord>(id, field), secret)
+    }
+
+    /// The secret `sealed` of `record`'s field `field` in clear.
+    pub fn open(
+        &self,
+        record: &RequestRecord,
+        field: &str,
+        sealed: &Sealed,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        self.vault.open_sealed(&record.place(field), sealed)
+    }
+
+    /// `record`'s keystore password in clear, when it has one.
+    pub fn keystore_password(
+        &self,
+        record: &RequestRecord,
+    ) -> Result<Option<zeroize::Zeroizing<String>>> {
+        let place = record.place(RequestRecord::KEYSTORE_PASSWORD);
+        record
+            .keystore_password
+            .as_ref()
+            .map(|sealed| self.vault.open_string(&place, sealed))
+            .transpose()
+    }
+
     /// Writes `record` alone, in one flushed commit.
     pub async fn save(&self, record: &RequestRecord) -> Result<()> {
         self.store.commit(self.put(Change::new(), record)).await
