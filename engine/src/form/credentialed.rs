@@ -130,7 +130,7 @@ impl<C: Credentialed> Record for Stored<C> {
     }
 }
 
-impl<C: Credentialed> crate::sealing::Sealing for Stored<C> {
+impl<C: Credentialed> crate::sealed::Sealing for Stored<C> {
     fn sealed_fields(&mut self) -> Vec<(String, &mut Sealed)> {
         super::sealed_fields(&mut self.secrets)
     }
