@@ -15,9 +15,7 @@ use time::OffsetDateTime;
 use crate::error::{Error, ErrorKind, Result};
 use crate::next_step::{Listing, NextStep, SmtpPart};
 use crate::request::RequestRecord;
-use crate::sealed::Sealed;
-/// What a record says its sealed secrets are is [`crate::sealed`]'s; here at its old path.
-pub(crate) use crate::sealed::Sealing;
+use crate::sealed::{Sealed, Sealing};
 use crate::store::{Change, Damaged, Layout, Record, Scan, Store, Table, SCHEMA_VERSION};
 use crate::vault::{Keychain, KeychainEntry, NewKey, OsKeychain, Place, Vault};
 use crate::Engine;
@@ -288,11 +286,11 @@ impl Engine {
 
     /// The damaged records of a listing: each with its id and what failed.
     pub fn damaged(&self, listed: Listing) -> Result<Vec<Damaged>> {
-        use crate::{account, deploy, dns_accounts, repository, request};
+        use crate::{deploy, dns_accounts};
         Ok(match listed {
-            Listing::Accounts => self.scan_sealed::<account::AccountRecord>()?.damaged,
-            Listing::Requests => self.scan_sealed::<request::RequestRecord>()?.damaged,
-            Listing::Certificates => self.scan_sealed::<repository::CertRecord>()?.damaged,
+            Listing::Accounts => self.accounts.scan()?.damaged,
+            Listing::Requests => self.requests.scan()?.damaged,
+            Listing::Certificates => self.repository.scan()?.damaged,
             Listing::DnsAccounts => self.scan_sealed::<dns_accounts::StoredAccount>()?.damaged,
             Listing::Deployments => {
                 self.scan_sealed::<deploy::mappings::StoredMapping>()?
