@@ -8,13 +8,13 @@ mod challenge;
 mod config;
 mod dns01;
 mod install;
+#[cfg(windows)]
+mod powershell;
 mod scope;
 mod service;
 mod state;
 #[cfg(unix)]
 mod webroot;
-#[cfg(windows)]
-mod windows;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -126,7 +126,7 @@ fn run(command: Cmd, config_path: &Path) -> Result<()> {
             println!("fingerprint SHA256 {}", identity.fingerprint());
         }
         #[cfg(windows)]
-        Cmd::Service => windows::run_service(config_path)?,
+        Cmd::Service => service::windows::run_service(config_path)?,
     }
     Ok(())
 }

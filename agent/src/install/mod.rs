@@ -1,8 +1,10 @@
 //! Installing a certificate on this server. [`Installer`] is the seam between the API and the
 //! platform: files plus a reload command ([`files`], Linux and any Unix) or the Windows
-//! certificate store with the IIS binding (`crate::windows`, compiled on Windows only).
+//! certificate store with the IIS binding (`iis`, compiled on Windows only).
 
 pub mod files;
+#[cfg(windows)]
+mod iis;
 
 use certdesk_base::agent_api::{InstallBundle, Installed};
 use certdesk_base::Result;
@@ -22,7 +24,7 @@ pub trait Installer: Send + Sync {
 pub fn for_config(config: &Config) -> Box<dyn Installer> {
     #[cfg(windows)]
     if let Some(site) = &config.iis_site {
-        return Box::new(crate::windows::IisStore::new(config, site.clone()));
+        return Box::new(iis::IisStore::new(config, site.clone()));
     }
     Box::new(files::Files::new(config))
 }

@@ -1,10 +1,12 @@
 //! Running the agent as a system service. [`ServiceControl`] is the seam: systemd on Linux
-//! ([`systemd`]), the Service Control Manager on Windows (`crate::windows`, compiled there only).
+//! ([`systemd`]), the Service Control Manager on Windows (`windows`, compiled there only).
 
 #[cfg(unix)]
 mod location;
 #[cfg(not(windows))]
 pub mod systemd;
+#[cfg(windows)]
+pub mod windows;
 
 use std::path::Path;
 
@@ -26,7 +28,7 @@ pub trait ServiceControl {
 pub fn manager() -> Box<dyn ServiceControl> {
     #[cfg(windows)]
     {
-        Box::new(crate::windows::Scm)
+        Box::new(windows::Scm)
     }
     #[cfg(not(windows))]
     {

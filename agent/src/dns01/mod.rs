@@ -1,13 +1,16 @@
 //! Publishing dns-01 TXT records for the paired certdesk. [`TxtRecords`] is the seam between the
 //! API and the platform: the administrator's DNS command (any platform, run the way
 //! [`certdesk_base::dns::command`] describes) or the Windows DNS Server's cmdlets
-//! (`crate::windows`, compiled on Windows only). certdesk waits for the nameservers itself.
+//! (`windows_dns`, compiled on Windows only). certdesk waits for the nameservers itself.
 
 use certdesk_base::agent_api::TxtChange;
 use certdesk_base::dns::command::DnsCommand;
 use certdesk_base::{Error, Result};
 
 use crate::config::Dns01;
+
+#[cfg(windows)]
+mod windows_dns;
 
 #[async_trait::async_trait]
 pub trait TxtRecords: Send + Sync {
@@ -24,7 +27,7 @@ pub fn for_config(config: Option<&Dns01>) -> Option<Box<dyn TxtRecords>> {
     let records: Box<dyn TxtRecords> = match config? {
         Dns01::Command(command) => Box::new(Command(command.clone())),
         #[cfg(windows)]
-        Dns01::WindowsDnsServer => Box::new(crate::windows::DnsServer),
+        Dns01::WindowsDnsServer => Box::new(windows_dns::DnsServer),
     };
     Some(records)
 }
