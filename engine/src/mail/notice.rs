@@ -45,10 +45,6 @@ pub enum Notice {
         reason: String,
         #[serde(default, with = "time::serde::rfc3339::option")]
         next_attempt: Option<OffsetDateTime>,
-        /// What the administrator must do before a renewal can go through, when the failure
-        /// says (absent in notices queued by an older certdesk).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        step: Option<NextStep>,
     },
     /// The certificate's renewal window is open but it cannot renew by itself (its challenges are
     /// answered by hand): a reminder to do it.
@@ -140,14 +136,6 @@ impl Notice {
         }
     }
 
-    /// What a failed renewal said must be done before it can go through.
-    fn first_step(&self) -> Option<NextStep> {
-        match self {
-            Self::Failed { step, .. } => step.clone(),
-            Self::Renewed { .. } | Self::ExpiringSoon { .. } => None,
-        }
-    }
-
     /// The headline and the details: the reason of a failure and what happens next.
     fn text(&self) -> String {
         let (id, _) = self.certificate();
@@ -172,9 +160,6 @@ impl Notice {
                 ..
             } => {
                 out.push_str(&format!("  Reason: {}\n", reason.replace('\n', "\n    ")));
-                if let Some(first) = self.first_step().as_ref().and_then(in_mail) {
-                    out.push_str(&format!("  To do: {first}\n"));
-                }
                 match next_attempt {
                     Some(t) => out.push_str(&format!("  Next attempt: {}\n", when(*t))),
                     None => out.push_str(&format!("  No further attempt is scheduled: {step}\n")),
@@ -192,31 +177,7 @@ impl Notice {
 /// A next step as an e-mail words it: the app's button, and the CLI's command as the other way.
 /// Notices carry only the steps worded here.
 fn in_mail(step: &NextStep) -> Option<String> {
-    let field = |field: &Option<String>| field.as_deref().unwrap_or("the fields").to_owned();
     match step {
-        NextStep::RegisterAccount => Some(
-            "register an ACME account (or import one) in the app's Account tab (or `certdesk \
-             account register`)"
-                .into(),
-        ),
-        NextStep::ReplaceAccount { account } => Some(format!(
-            "delete account {account} in the app's Account tab and import or register it again \
-             (or `certdesk account delete {account}`, then `certdesk account import`)"
-        )),
-        NextStep::EditDnsAccount { account, field: f } => Some(format!(
-            "set {} of DNS account {account} in the app's DNS tab (or `certdesk dns edit \
-             {account} --config FILE`)",
-            field(f)
-        )),
-        NextStep::EditMapping { mapping, field: f } => Some(format!(
-            "set {} of mapping {mapping} in the app's Deploy tab (or `certdesk deploy edit \
-             {mapping} --config FILE`)",
-            field(f)
-        )),
-        NextStep::PairAgent { agent } => Some(format!(
-            "if the agent was reinstalled, pair agent {agent} again in the app's Agent tab (or \
-             `certdesk agent remove {agent}`, then `certdesk agent pair`)"
-        )),
         NextStep::Renew { cert } => Some(format!(
             "renew it with Renew now in the app's Certificates tab (or `certdesk cert renew {cert}`)"
         )),
@@ -341,30 +302,7 @@ mod tests {
             names: vec!["b.example.com".into()],
             reason: "the CA refused".into(),
             next_attempt,
-            step: None,
         }
-    }
-
-    #[test]
-    fn a_failure_that_says_what_to_do_says_it_in_the_mail() {
-        let mut notice = failed(Some(OffsetDateTime::UNIX_EPOCH));
-        if let Notice::Failed { step, .. } = &mut notice {
-            *step = Some(NextStep::ReplaceAccount {
-                account: "le".into(),
-            });
-        }
-        let text = notice.text();
-        assert!(
-            text.contains("  To do: delete account le in the app's Account tab"),
-            "{text}"
-        );
-        assert!(text.contains("`certdesk account delete le`"), "{text}");
-        assert!(text.contains("Next attempt:"), "{text}");
-        let old: Notice = serde_json::from_value(serde_json::json!({
-            "kind": "failed", "id": "r2", "names": [], "reason": "down",
-        }))
-        .expect("a notice queued before steps were kept reads");
-        assert_eq!(old.first_step(), None);
     }
 
     #[test]

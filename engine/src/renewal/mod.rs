@@ -403,7 +403,6 @@ impl Engine {
                     names,
                     reason: o.error.clone().unwrap_or_default(),
                     next_attempt: o.next_attempt,
-                    step: o.next_step.clone(),
                 },
                 Action::Reminder | Action::Waiting => Notice::ExpiringSoon {
                     id,
