@@ -427,12 +427,13 @@ impl HostileSmtp {
         }
     }
 
-    /// The connections it served, once the client has hung up.
+    /// The connections it served, once the client has hung up. The server creates the record
+    /// file before it writes the line: wait for the whole line.
     fn connections(&self) -> Vec<Value> {
         wait_until(
-            "the server to see the hang-up",
+            "the server to record the hang-up",
             StdDuration::from_secs(10),
-            || self.record.exists(),
+            || std::fs::read_to_string(&self.record).is_ok_and(|text| text.ends_with('\n')),
         );
         std::fs::read_to_string(&self.record)
             .unwrap_or_default()
