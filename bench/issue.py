@@ -15,25 +15,17 @@ Everything listens on 127.0.0.1 only; Pebble resolves every name through pebble-
 """
 
 import argparse
-import json
 import os
 import shutil
-import socket
-import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e_app"))
+from pebble import Pebble  # noqa: E402  (the window test's Pebble 2.10.1, from target/)
 
 
 def run(cmd, env=None, cwd=None):
@@ -41,55 +33,6 @@ def run(cmd, env=None, cwd=None):
     if result.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{result.stdout}\n{result.stderr}")
     return result.stdout
-
-
-class Pebble:
-    def __init__(self, work):
-        self.work = work
-        o = lambda *a: run(["openssl", *a], cwd=work)
-        o("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
-          "-out", "ca.pem", "-days", "2", "-subj", "/CN=bench CA", "-addext", "basicConstraints=critical,CA:TRUE")
-        o("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "leaf.key",
-          "-out", "leaf.csr", "-subj", "/CN=localhost")
-        with open(os.path.join(work, "ext"), "w") as f:
-            f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
-        o("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-          "-out", "leaf.pem", "-days", "2", "-extfile", "ext")
-        self.ca = os.path.join(work, "ca.pem")
-        self.acme, self.mgmt, self.http, self.dns, self.cts = (free_port() for _ in range(5))
-        config = {"pebble": {
-            "listenAddress": f"127.0.0.1:{self.acme}", "managementListenAddress": f"127.0.0.1:{self.mgmt}",
-            "certificate": os.path.join(work, "leaf.pem"), "privateKey": os.path.join(work, "leaf.key"),
-            "httpPort": self.http, "tlsPort": free_port(), "ocspResponderURL": "",
-            "externalAccountBindingRequired": False}}
-        with open(os.path.join(work, "pebble.json"), "w") as f:
-            json.dump(config, f)
-        log = open(os.path.join(work, "servers.log"), "w")
-        self.procs = [
-            subprocess.Popen(["pebble-challtestsrv", "-http01", "", "-https01", "", "-tlsalpn01", "",
-                              "-dns01", f"127.0.0.1:{self.dns}", "-management", f"127.0.0.1:{self.cts}",
-                              "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""], stdout=log, stderr=log),
-            subprocess.Popen(["pebble", "-config", os.path.join(work, "pebble.json"),
-                              "-dnsserver", f"127.0.0.1:{self.dns}"], stdout=log, stderr=log,
-                             env={**os.environ, "PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0",
-                                  "PEBBLE_AUTHZREUSE": "0"}),
-        ]
-        self.directory = f"https://127.0.0.1:{self.acme}/dir"
-        context = ssl.create_default_context(cafile=self.ca)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(self.directory, context=context, timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    sys.exit("Pebble did not start; see " + os.path.join(work, "servers.log"))
-                time.sleep(0.05)
-
-    def stop(self):
-        for p in self.procs:
-            p.kill()
-            p.wait()
 
 
 def timed(fn, runs):
@@ -111,7 +54,8 @@ def main():
     args = parser.parse_args()
     tools = args.only or ["certdesk", "lego", "certbot"]
     work = tempfile.mkdtemp(prefix="certdesk-bench-")
-    pebble = Pebble(work)
+    # The tools answer http-01 themselves on Pebble's validation port.
+    pebble = Pebble(serve_http01=False)
     listen = f"127.0.0.1:{pebble.http}"
     results = {}
     seq = iter(range(10**6))
@@ -120,7 +64,7 @@ def main():
             data = os.path.join(work, "certdesk")
             cd = [args.certdesk, "--data-dir", data]
             run(cd + ["account", "register", "--name", "bench", "--email", "bench@example.com", "--agree-tos",
-                      "--directory", pebble.directory, "--ca-root", pebble.ca])
+                      "--directory", pebble.directory_url, "--ca-root", pebble.ca_root])
             common = ["--key", "p256", "--keystore", "pem", "--challenge", "http-01", "--http-listen", listen, "--save"]
             one = lambda i: run(cd + ["request", "create", "--domain", f"c{next(seq)}.example.com"] + common)
 
@@ -131,20 +75,20 @@ def main():
                 run(cd + ["request", "create", "--each"] + domains + common)
             results["certdesk"] = (timed(one, args.runs), timed(many, args.runs))
         if "lego" in tools and shutil.which("lego"):
-            env = {**os.environ, "LEGO_CA_CERTIFICATES": pebble.ca}
+            env = {**os.environ, "LEGO_CA_CERTIFICATES": pebble.ca_root}
             path = os.path.join(work, "lego")
-            lego = lambda d: run(["lego", "--server", pebble.directory, "--accept-tos", "--email", "bench@example.com",
+            lego = lambda d: run(["lego", "--server", pebble.directory_url, "--accept-tos", "--email", "bench@example.com",
                                   "--path", path, "--key-type", "ec256", "--http", "--http.port", listen,
                                   "--domains", d, "run"], env=env)
             one = lambda i: lego(f"l{next(seq)}.example.com")
             many = lambda i: [lego(f"l{next(seq)}.example.com") for _ in range(args.count)]
             results["lego"] = (timed(one, args.runs), timed(many, args.runs))
         if "certbot" in tools and shutil.which("certbot"):
-            env = {**os.environ, "REQUESTS_CA_BUNDLE": pebble.ca}
+            env = {**os.environ, "REQUESTS_CA_BUNDLE": pebble.ca_root}
             dirs = []
             for d in ("config", "work", "logs"):
                 dirs += [f"--{d}-dir", os.path.join(work, "certbot", d)]
-            base = ["certbot", "--server", pebble.directory, "-n", "--agree-tos", "-m", "bench@example.com"] + dirs
+            base = ["certbot", "--server", pebble.directory_url, "-n", "--agree-tos", "-m", "bench@example.com"] + dirs
             run(base + ["register"], env=env)
             certbot = lambda d: run(base + ["certonly", "--standalone", "--http-01-address", "127.0.0.1",
                                             "--http-01-port", str(pebble.http), "--key-type", "ecdsa",

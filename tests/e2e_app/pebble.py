@@ -1,7 +1,10 @@
-"""Pebble and pebble-challtestsrv on free loopback ports, as tests/e2e/common/pebble.rs starts them.
+"""Pebble 2.10.1 and pebble-challtestsrv on free loopback ports, as tests/e2e/common/pebble.rs
+starts them, from target/pebble-2.10.1 (where .ci/setup puts them). The window test and the
+benchmarks use it.
 
-challtestsrv answers every name with 127.0.0.1 (no AAAA) and serves http-01 on Pebble's
-validation port, fed through its management API as an administrator would publish a token.
+challtestsrv answers every name with 127.0.0.1 (no AAAA) and, unless told not to, serves http-01
+on Pebble's validation port, fed through its management API as an administrator would publish a
+token.
 """
 
 import json
@@ -69,14 +72,22 @@ CLEAN_ENV = {k: v for k, v in os.environ.items() if "proxy" not in k.lower() and
 CLEAN_ENV.update({"NO_PROXY": "*", "no_proxy": "*"})
 
 
-def _no_doh():
-    """Pebble >= 2.5's challtestsrv also serves DNS over HTTPS on :8443 unless told not to."""
-    help_text = subprocess.run(["pebble-challtestsrv", "-h"], capture_output=True).stderr
-    return ["-doh", ""] if b"-doh" in help_text else []
+BIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "target", "pebble-2.10.1")
+
+
+def binary(name):
+    """`name` from target/pebble-2.10.1; Debian's pebble (2.4) has no ARI and no profiles."""
+    path = os.path.join(BIN, name)
+    if not os.access(path, os.X_OK):
+        raise RuntimeError(f"{path} is missing: run .ci/setup, which builds Pebble 2.10.1 there")
+    return path
 
 
 class Pebble:
-    def __init__(self):
+    """`serve_http01`: challtestsrv answers http-01 (fed by add_http01); without it the port is
+    left to the client under test (its built-in responder, lego's, certbot's)."""
+
+    def __init__(self, serve_http01=True):
         self.dir = tempfile.mkdtemp(prefix="certdesk-e2e-pebble-")
         d = self.dir
         with open(f"{d}/openssl.cnf", "w") as f:
@@ -101,20 +112,27 @@ class Pebble:
             "tlsPort": self.tls,
             "ocspResponderURL": "",
             "externalAccountBindingRequired": False,
+            # A common name and 90 days, as in Let's Encrypt's classic profile.
+            "profiles": {"default": {
+                "description": "The default profile",
+                "validityPeriod": 90 * 86400,
+                "promoteCommonName": True,
+            }},
         }}
         with open(f"{d}/pebble.json", "w") as f:
             json.dump(config, f)
         self.procs = []
         log = open(f"{d}/challtestsrv.log", "wb")
         self.procs.append(subprocess.Popen(
-            ["pebble-challtestsrv", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "",
-             "-dns01", f"127.0.0.1:{self.dns}", "-management", f"127.0.0.1:{self.cts}",
-             "-http01", f"127.0.0.1:{self.http}", "-https01", "", "-tlsalpn01", "", *_no_doh()],
+            [binary("pebble-challtestsrv"), "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "",
+             "-dnsserver", f"127.0.0.1:{self.dns}", "-management", f"127.0.0.1:{self.cts}",
+             "-http01", f"127.0.0.1:{self.http}" if serve_http01 else "", "-https01", "",
+             "-tlsalpn01", "", "-doh", ""],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=CLEAN_ENV))
         env = dict(CLEAN_ENV, PEBBLE_VA_NOSLEEP="1", PEBBLE_WFE_NONCEREJECT="0", PEBBLE_AUTHZREUSE="0")
         log = open(f"{d}/pebble.log", "wb")
         self.procs.append(subprocess.Popen(
-            ["pebble", "-config", f"{d}/pebble.json", "-dnsserver", f"127.0.0.1:{self.dns}"],
+            [binary("pebble"), "-config", f"{d}/pebble.json", "-dnsserver", f"127.0.0.1:{self.dns}"],
             cwd=d, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env))
         self._ssl = ssl.create_default_context(cafile=self.ca_root)
         deadline = time.monotonic() + 60

@@ -11,12 +11,16 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
-for tool in WebKitWebDriver python3 openssl pebble pebble-challtestsrv dbus-monitor trayer xdotool import; do
+for tool in WebKitWebDriver python3 openssl dbus-monitor trayer xdotool import; do
     if ! command -v "$tool" >/dev/null; then
         echo "e2e_app: $tool not found (run .ci/setup app as root)" >&2
         exit 2
     fi
 done
+if [[ ! -x target/pebble-2.10.1/pebble ]]; then
+    echo "e2e_app: Pebble 2.10.1 is not in target/pebble-2.10.1 (run .ci/setup app as root)" >&2
+    exit 2
+fi
 if ! command -v tauri-driver >/dev/null; then
     echo "e2e_app: installing tauri-driver"
     cargo install tauri-driver --locked --version '^2'
