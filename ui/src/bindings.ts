@@ -462,7 +462,7 @@ export type NameError = { name: string, reason: string, };
  * The step a request waits for, with the data a face needs to offer it. Tagged by `step`, in
  * snake case, because the window receives it as it is serialised here.
  */
-export type NextStep = { "step": "publish", request: string, challenge: ChallengeType, declined?: Dns01Declined | null, } | { "step": "verify", request: string, by: Publisher, } | { "step": "resume", request: string, cause: string, } | { "step": "save", request: string, } | { "step": "new_challenge", request: string, cause?: string | null, } | { "step": "renew", cert: string, } | { "step": "deploy", mapping: string, cert: string, } | { "step": "remove_leftovers", leftover: Leftover, cause: string, then?: NextStep | null, } | { "step": "register_account" } | { "step": "replace_account", account: string, } | { "step": "choose_mapping", request: string, } | { "step": "edit_mapping", mapping: string, field?: string | null, } | { "step": "test_mapping", mapping: string, accept: boolean, } | { "step": "pair_agent", agent: string, } | { "step": "edit_dns_account", account: string, field?: string | null, } | { "step": "enable_dns_account", account: string, } | { "step": "configure_smtp", part: SmtpPart, } | { "step": "reset_secrets" } | { "step": "see_list", listing: Listing, } | { "step": "worded", text: string, };
+export type NextStep = { "step": "publish", request: string, challenge: ChallengeType, declined?: Dns01Declined | null, } | { "step": "verify", request: string, by: Publisher, } | { "step": "resume", request: string, cause: string, } | { "step": "save", request: string, } | { "step": "new_challenge", request: string, cause?: string | null, } | { "step": "renew", cert: string, } | { "step": "deploy", mapping: string, cert: string, } | { "step": "remove_leftovers", leftover: Leftover, cause: string, then?: NextStep | null, } | { "step": "register_account" } | { "step": "replace_account", account: string, } | { "step": "choose_mapping", request: string, } | { "step": "edit_mapping", mapping: string, field?: string | null, } | { "step": "enable_mapping", mapping: string, } | { "step": "test_mapping", mapping: string, accept: boolean, } | { "step": "pair_agent", agent: string, } | { "step": "edit_dns_account", account: string, field?: string | null, } | { "step": "enable_dns_account", account: string, } | { "step": "configure_smtp", part: SmtpPart, } | { "step": "reset_secrets" } | { "step": "see_list", listing: Listing, } | { "step": "worded", text: string, };
 
 /**
  * A challenge of the current order and where it stands at the CA.
@@ -549,7 +549,11 @@ next_attempt?: string | null,
 /**
  * Why there is no attempt before `next_attempt`.
  */
-held_by?: Hold | null, last_error?: string | null, };
+held_by?: Hold | null, last_error?: string | null, 
+/**
+ * What the administrator must do about the last failure, when it says.
+ */
+next_step?: NextStep | null, };
 
 /**
  * The outcome of [`DeployTarget::test`].
@@ -614,6 +618,11 @@ request?: RequestInfo,
  * Why the renewal failed, in words.
  */
 error?: string, 
+/**
+ * What the administrator must do before the renewal can go through, when the failure
+ * says.
+ */
+next_step?: NextStep, 
 /**
  * When a failed renewal is tried again.
  */
