@@ -177,25 +177,29 @@ impl Credentialed for DnsAccountInfo {
 
 impl Engine {
     pub fn dns_accounts(&self) -> Result<Vec<DnsAccountInfo>> {
-        self.configurations()
+        self.configurations.all()
     }
 
     pub fn dns_account(&self, name: &str) -> Result<DnsAccountInfo> {
-        self.stored(name).map(|a: Stored<DnsAccountInfo>| a.info)
+        self.configurations
+            .stored(name)
+            .map(|a: Stored<DnsAccountInfo>| a.info)
     }
 
     /// Adds or edits a DNS account: every field is checked against the provider's declaration,
     /// secrets are sealed, kept or cleared as the form asks, and the result must make a working
     /// provider configuration. A rename carries the requests that use the account along.
     pub async fn save_dns_account(&self, form: DnsAccountForm) -> Result<DnsAccountInfo> {
-        let saving = self.saving::<DnsAccountInfo>(form.into())?;
+        let saving = self.configurations.saving::<DnsAccountInfo>(form.into())?;
         self.open_config(&saving.stored)?.check()?;
-        self.commit_saving(saving).await
+        self.configurations
+            .commit_saving(&self.requests, saving)
+            .await
     }
 
     /// Deletes an account no request uses.
     pub async fn delete_dns_account(&self, name: &str) -> Result<DnsAccountInfo> {
-        self.delete_configuration(name).await
+        self.configurations.delete(&self.requests, name).await
     }
 
     /// A disabled account is kept with its credentials but publishes nothing.
@@ -204,26 +208,27 @@ impl Engine {
         name: &str,
         enabled: bool,
     ) -> Result<DnsAccountInfo> {
-        self.set_configuration_enabled(name, enabled).await
+        self.configurations.set_enabled(name, enabled).await
     }
 
     /// Checks the account's credentials (and its access to `zone`), and remembers the outcome
     /// as its last test; what each provider changes while it does is in
     /// [`crate::dns::DnsProvider::test`].
     pub async fn test_dns_account(&self, name: &str, zone: Option<&str>) -> Result<String> {
-        let config = self.open_config(&self.stored(name)?)?;
+        let config = self.open_config(&self.configurations.stored(name)?)?;
         let outcome = match (config.spec.build)(&config) {
             Ok(provider) => provider.test(zone).await,
             Err(e) => Err(e),
         };
-        self.record_test::<DnsAccountInfo>(name, outcome.as_deref())
+        self.configurations
+            .record_test::<DnsAccountInfo>(name, outcome.as_deref())
             .await?;
         outcome
     }
 
     /// The enabled account `name`, opened for publishing.
     pub(crate) fn dns_config(&self, name: &str) -> Result<Config> {
-        self.open_config(&self.usable(name)?)
+        self.open_config(&self.configurations.usable(name)?)
     }
 
     fn open_config(&self, stored: &Stored<DnsAccountInfo>) -> Result<Config> {
@@ -231,7 +236,7 @@ impl Engine {
         Ok(Config::new(
             spec,
             stored.info.name.clone(),
-            self.opened(stored)?,
+            self.configurations.opened(stored)?,
         ))
     }
 }

@@ -1073,15 +1073,22 @@ mod tests {
         .await;
         let record = engine.request_record(&request.id).unwrap();
         let sealed = record.keystore_password.as_ref().unwrap();
-        let place = record.place(RequestRecord::KEYSTORE_PASSWORD);
         assert_eq!(
-            engine.vault.open_string(&place, sealed).unwrap().as_str(),
+            engine
+                .requests
+                .keystore_password(&record)
+                .unwrap()
+                .unwrap()
+                .as_str(),
             "correct horse battery"
         );
-        assert!(engine
-            .vault
-            .open_string(&record.place(RequestRecord::IMPORTED_KEY), sealed)
-            .is_err());
+        assert!(
+            engine
+                .requests
+                .open(&record, RequestRecord::IMPORTED_KEY, sealed)
+                .is_err(),
+            "sealed for its own field only"
+        );
     }
 
     #[tokio::test]

@@ -47,8 +47,8 @@ use store::Store;
 /// its tables, each over shared handles of the two. A change across tables is one [`store::Change`]
 /// the owners add their records to and the engine commits.
 pub struct Engine {
+    /// The store itself, for the changes that span the services' tables.
     store: Arc<Store>,
-    vault: Arc<vault::Vault>,
     /// The Accounts table.
     accounts: account::Accounts,
     /// The Requests table (issuance is a request's lifecycle).
@@ -61,6 +61,8 @@ pub struct Engine {
     settings: settings::Settings,
     /// The mail digest's queue, the Settings table's other record.
     digest_queue: mail::notice::DigestQueues,
+    /// The DNS Accounts and Deployments tables: the credentialed configurations.
+    configurations: form::credentialed::Configurations,
     progress: progress::Reporter,
     renewals: renewal::Renewals,
 }
@@ -97,8 +99,8 @@ impl Engine {
             renewal_states: renewal::state::RenewalStates::new(&store),
             settings: settings::Settings::new(&store, &vault),
             digest_queue: mail::notice::DigestQueues::new(&store),
+            configurations: form::credentialed::Configurations::new(&store, &vault),
             store,
-            vault,
             progress: progress::Reporter::new(),
             renewals: renewal::Renewals::default(),
         }

@@ -261,6 +261,11 @@ impl Requests {
         self.vault.scan(&self.store)
     }
 
+    /// Every request whose record reads, its secrets left sealed.
+    pub fn list(&self) -> Result<Vec<RequestRecord>> {
+        self.store.list::<RequestRecord>()
+    }
+
     /// The renewal view of every request, and the requests whose record does not read.
     pub fn views(&self) -> Result<Scan<RequestView>> {
         self.store.scan::<RequestView>()

@@ -16,7 +16,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::next_step::{Listing, NextStep, SmtpPart};
 use crate::request::RequestRecord;
 use crate::sealed::{Sealed, Sealing};
-use crate::store::{Change, Damaged, Layout, Record, Scan, Store, Table, SCHEMA_VERSION};
+use crate::store::{Change, Damaged, Layout, Record, Store, Table, SCHEMA_VERSION};
 use crate::vault::{Keychain, KeychainEntry, NewKey, OsKeychain, Place, Vault};
 use crate::Engine;
 
@@ -278,24 +278,15 @@ fn wrong_key(dir: &Path, entry: &KeychainEntry) -> Error {
 }
 
 impl Engine {
-    /// The records of `R` that read and whose secrets open, and the damaged ones
-    /// ([`Vault::scan`]).
-    pub(crate) fn scan_sealed<R: Record + Sealing>(&self) -> Result<Scan<R>> {
-        self.vault.scan(&self.store)
-    }
-
     /// The damaged records of a listing: each with its id and what failed.
     pub fn damaged(&self, listed: Listing) -> Result<Vec<Damaged>> {
-        use crate::{deploy, dns_accounts};
+        use crate::{deploy::mappings::MappingInfo, dns_accounts::DnsAccountInfo};
         Ok(match listed {
             Listing::Accounts => self.accounts.scan()?.damaged,
             Listing::Requests => self.requests.scan()?.damaged,
             Listing::Certificates => self.repository.scan()?.damaged,
-            Listing::DnsAccounts => self.scan_sealed::<dns_accounts::StoredAccount>()?.damaged,
-            Listing::Deployments => {
-                self.scan_sealed::<deploy::mappings::StoredMapping>()?
-                    .damaged
-            }
+            Listing::DnsAccounts => self.configurations.scan::<DnsAccountInfo>()?.damaged,
+            Listing::Deployments => self.configurations.scan::<MappingInfo>()?.damaged,
         })
     }
 }

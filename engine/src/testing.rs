@@ -138,11 +138,11 @@ pub(crate) async fn issue(engine: &Engine, id: &str, not_after: OffsetDateTime) 
     let (leaf, chain) = chain(&names, not_after, &key);
     record.info.status = RequestStatus::Available;
     record.issued_pem = Some(chain);
-    record.order_key = Some(
-        engine
-            .vault
-            .seal(&record.place(RequestRecord::ORDER_KEY), key.pkcs8_der()),
-    );
+    record.order_key = Some(engine.requests.seal(
+        &record.info.id,
+        RequestRecord::ORDER_KEY,
+        key.pkcs8_der(),
+    ));
     engine
         .requests
         .save(&record)

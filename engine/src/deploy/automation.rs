@@ -13,7 +13,6 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::names::ChallengeType;
 use crate::next_step::{Dns01Declined, Leftover, NextStep};
 use crate::request::{RequestInfo, RequestRecord};
-use crate::store::Change;
 use crate::Engine;
 
 /// Whether the request's http-01 tokens are published through its mapping.
@@ -161,7 +160,7 @@ impl Engine {
             Leftover::Http01Tokens,
             error.to_string(),
         ));
-        self.store.commit(Change::new().put(&record)).await?;
+        self.requests.save(&record).await?;
         result.map(|_| record.info)
     }
 
@@ -180,7 +179,7 @@ impl Engine {
         };
         let mut record = self.request_record(&info.id)?;
         record.info.next_step = Some(step.clone());
-        self.store.commit(Change::new().put(&record)).await?;
+        self.requests.save(&record).await?;
         Err(Error::Blocked {
             kind: ErrorKind::Remote,
             message: format!(

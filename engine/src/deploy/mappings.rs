@@ -21,8 +21,8 @@ use crate::form::{FieldSpec, SecretChange};
 use crate::keystore::CertBundle;
 use crate::names::ChallengeType;
 use crate::next_step::{Listing, NextStep, Publisher};
-use crate::request::{RequestInfo, RequestRecord, RequestStatus};
-use crate::store::{Change, Table};
+use crate::request::{RequestInfo, RequestStatus};
+use crate::store::Table;
 use crate::Engine;
 
 /// The outcome of a mapping's latest deployment.
@@ -198,18 +198,20 @@ impl Credentialed for MappingInfo {
 
 impl Engine {
     pub fn deployments(&self) -> Result<Vec<MappingInfo>> {
-        self.configurations()
+        self.configurations.all()
     }
 
     pub fn deployment(&self, name: &str) -> Result<MappingInfo> {
-        self.stored(name).map(|m: StoredMapping| m.info)
+        self.configurations
+            .stored(name)
+            .map(|m: StoredMapping| m.info)
     }
 
     /// Adds or edits a mapping: every field is checked against its kind's declaration, secrets
     /// are sealed, kept or cleared as the form asks, and the result must make a target (checked
     /// without the network). A rename carries the requests that use the mapping along.
     pub async fn save_deployment(&self, form: MappingForm) -> Result<MappingInfo> {
-        let mut saving = self.saving::<MappingInfo>(form.into())?;
+        let mut saving = self.configurations.saving::<MappingInfo>(form.into())?;
         let spec = super::kind(&saving.stored.info.kind)?;
         let (target, _) = self.open_target(&saving.stored)?;
         let dns01 = match spec.dns01 {
@@ -220,17 +222,19 @@ impl Engine {
                 .and_then(|m| m.dns01.clone()),
         };
         saving.stored.info.dns01 = dns01;
-        self.commit_saving(saving).await
+        self.configurations
+            .commit_saving(&self.requests, saving)
+            .await
     }
 
     /// Deletes a mapping no request uses.
     pub async fn delete_deployment(&self, name: &str) -> Result<MappingInfo> {
-        self.delete_configuration(name).await
+        self.configurations.delete(&self.requests, name).await
     }
 
     /// A disabled mapping is kept with its credentials but publishes and deploys nothing.
     pub async fn set_deployment_enabled(&self, name: &str, enabled: bool) -> Result<MappingInfo> {
-        self.set_configuration_enabled(name, enabled).await
+        self.configurations.set_enabled(name, enabled).await
     }
 
     /// Connects and authenticates without changing anything on the server, and remembers the
@@ -240,20 +244,23 @@ impl Engine {
     pub async fn test_deployment(&self, name: &str, accept: bool) -> Result<Probe> {
         let outcome = self.probe(name, accept).await;
         let summary = outcome.as_ref().map(|probe| probe.summary.as_str());
-        self.record_test::<MappingInfo>(name, summary).await?;
+        self.configurations
+            .record_test::<MappingInfo>(name, summary)
+            .await?;
         outcome
     }
 
     async fn probe(&self, name: &str, accept: bool) -> Result<Probe> {
-        let mut target = self.open_target(&self.stored(name)?)?.0;
+        let mut target = self.open_target(&self.configurations.stored(name)?)?.0;
         let mut probe = target.test().await?;
         if let Some(pin) = probe.unpinned.take_if(|_| accept) {
-            self.update::<MappingInfo>(name, |m| {
-                m.fields.insert(pin.field.to_owned(), pin.value);
-            })
-            .await?;
+            self.configurations
+                .update::<MappingInfo>(name, |m| {
+                    m.fields.insert(pin.field.to_owned(), pin.value);
+                })
+                .await?;
             // Now that the identity is pinned, the test can log in.
-            target = self.open_target(&self.stored(name)?)?.0;
+            target = self.open_target(&self.configurations.stored(name)?)?.0;
             probe = target.test().await?;
         }
         if probe.unpinned.is_none() {
@@ -265,7 +272,8 @@ impl Engine {
     /// Remembers how mapping `name` answers dns-01 as the end server said just now, for the
     /// faces and the renewal plan.
     pub(crate) async fn remember_dns01(&self, name: &str, answer: Option<String>) -> Result<()> {
-        self.update::<MappingInfo>(name, |m| m.dns01 = answer)
+        self.configurations
+            .update::<MappingInfo>(name, |m| m.dns01 = answer)
             .await
             .map(drop)
     }
@@ -281,7 +289,7 @@ impl Engine {
     ) -> Result<RequestInfo> {
         let mut record = self.request_record(id)?;
         let stored = match mapping {
-            Some(name) => Some(self.stored::<MappingInfo>(name)?),
+            Some(name) => Some(self.configurations.stored::<MappingInfo>(name)?),
             None if auto => {
                 return Err(Error::blocked(
                     "automatic deployment needs a mapping",
@@ -325,14 +333,14 @@ impl Engine {
                 (Some(declined), None) => NextStep::publish_by_hand(declined, id),
             });
         }
-        self.store.commit(Change::new().put(&record)).await?;
+        self.requests.save(&record).await?;
         Ok(record.info)
     }
 
     /// Deploys the current version of certificate `cert_id` through mapping `name` now, and
     /// records the outcome as the mapping's last deployment.
     pub async fn deploy_now(&self, name: &str, cert_id: &str) -> Result<Deployed> {
-        let stored = self.usable::<MappingInfo>(name)?;
+        let stored = self.configurations.usable::<MappingInfo>(name)?;
         let bundle = self.bundle(cert_id)?;
         let outcome = match self.open_target(&stored) {
             Ok((target, _)) => target.deploy(&bundle).await,
@@ -347,7 +355,8 @@ impl Engine {
             },
             at: OffsetDateTime::now_utc(),
         };
-        self.update::<MappingInfo>(name, |m| m.last_deploy = Some(last))
+        self.configurations
+            .update::<MappingInfo>(name, |m| m.last_deploy = Some(last))
             .await?;
         outcome
     }
@@ -360,13 +369,17 @@ impl Engine {
     /// The enabled mapping `name` opened for publishing dns-01 records, with where it looks
     /// them up.
     pub(crate) fn dns01_target(&self, name: &str) -> Result<(Box<dyn DeployTarget>, Propagation)> {
-        self.open_target(&self.usable(name)?)
+        self.open_target(&self.configurations.usable(name)?)
     }
 
     /// The mapping's target and its dns-01 lookup settings, both checked without the network.
     fn open_target(&self, stored: &StoredMapping) -> Result<(Box<dyn DeployTarget>, Propagation)> {
         let spec = super::kind(&stored.info.kind)?;
-        let config = TargetConfig::new(spec, stored.info.name.clone(), self.opened(stored)?);
+        let config = TargetConfig::new(
+            spec,
+            stored.info.name.clone(),
+            self.configurations.opened(stored)?,
+        );
         Ok(((spec.build)(&config)?, config.propagation()?))
     }
 
@@ -375,14 +388,7 @@ impl Engine {
         let version = self.current_version(cert_id)?;
         let key = self.current_key(&self.cert_record(cert_id)?)?;
         let request = self.request_record(cert_id)?;
-        let password = request
-            .keystore_password
-            .as_ref()
-            .map(|sealed| {
-                let place = request.place(RequestRecord::KEYSTORE_PASSWORD);
-                self.vault.open_string(&place, sealed)
-            })
-            .transpose()?;
+        let password = self.requests.keystore_password(&request)?;
         let names = version.info.names.clone();
         Ok(Bundle {
             cert: CertBundle {

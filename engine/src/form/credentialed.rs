@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -17,10 +18,9 @@ use zeroize::Zeroizing;
 use super::{FieldSpec, SecretChange, Secrets};
 use crate::error::{Error, Result};
 use crate::next_step::Listing;
-use crate::request::{RequestInfo, RequestRecord};
-use crate::store::{Change, Record, Table};
-use crate::vault::Sealed;
-use crate::Engine;
+use crate::request::{RequestInfo, RequestRecord, Requests};
+use crate::store::{Change, Record, Scan, Store, Table};
+use crate::vault::{Sealed, Vault};
 
 /// The outcome of a configuration's latest test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -137,7 +137,7 @@ impl<C: Credentialed> crate::sealed::Sealing for Stored<C> {
 }
 
 /// A configuration about to be saved: checked and sealed, not yet committed, so that its use
-/// can check it further (build its provider or target) before [`Engine::commit_saving`].
+/// can check it further (build its provider or target) before [`Configurations::commit_saving`].
 pub(crate) struct Saving<C> {
     pub stored: Stored<C>,
     previous: Option<Stored<C>>,
@@ -176,19 +176,39 @@ pub(crate) fn form_from_config<C: Credentialed>(
     })
 }
 
-impl Engine {
-    /// Every sound configuration of use `C` (the damaged ones are listed by
-    /// [`Engine::damaged`]).
-    pub(crate) fn configurations<C: Credentialed>(&self) -> Result<Vec<C>> {
+/// The credentials service: owner of the tables of every use of the credentialed
+/// configuration (DNS accounts, deploy mappings). What a rename or a deletion must know of the
+/// requests that name a configuration it asks of [`Requests`].
+pub(crate) struct Configurations {
+    store: Arc<Store>,
+    vault: Arc<Vault>,
+}
+
+impl Configurations {
+    pub fn new(store: &Arc<Store>, vault: &Arc<Vault>) -> Self {
+        Self {
+            store: Arc::clone(store),
+            vault: Arc::clone(vault),
+        }
+    }
+
+    /// Every configuration of use `C` whose record reads and whose secrets open, and the
+    /// damaged ones.
+    pub fn scan<C: Credentialed>(&self) -> Result<Scan<Stored<C>>> {
+        self.vault.scan(&self.store)
+    }
+
+    /// Every sound configuration of use `C` (the damaged ones are in [`Self::scan`]).
+    pub fn all<C: Credentialed>(&self) -> Result<Vec<C>> {
         Ok(self
-            .scan_sealed::<Stored<C>>()?
+            .scan::<C>()?
             .records
             .into_iter()
             .map(|s| s.info)
             .collect())
     }
 
-    pub(crate) fn stored<C: Credentialed>(&self, name: &str) -> Result<Stored<C>> {
+    pub fn stored<C: Credentialed>(&self, name: &str) -> Result<Stored<C>> {
         self.store
             .get::<Stored<C>>(name)?
             .ok_or_else(|| Error::NotFound {
@@ -199,7 +219,7 @@ impl Engine {
     }
 
     /// The enabled configuration `name`, for use.
-    pub(crate) fn usable<C: Credentialed>(&self, name: &str) -> Result<Stored<C>> {
+    pub fn usable<C: Credentialed>(&self, name: &str) -> Result<Stored<C>> {
         let stored = self.stored::<C>(name)?;
         match stored.info.enabled {
             true => Ok(stored),
@@ -210,7 +230,7 @@ impl Engine {
     /// Checks a form against its kind's declaration and seals, keeps or clears its secrets as
     /// it asks. A secret survives an edit (and a rename, sealed again for the new name) unless
     /// the kind changes.
-    pub(crate) fn saving<C: Credentialed>(&self, form: Form) -> Result<Saving<C>> {
+    pub fn saving<C: Credentialed>(&self, form: Form) -> Result<Saving<C>> {
         let kind = C::kind_of(&form.kind)?;
         C::validate_name(&form.name)?;
         let previous = form
@@ -219,7 +239,7 @@ impl Engine {
             .map(|n| self.stored::<C>(n))
             .transpose()?;
         let others: Vec<C> = self
-            .configurations::<C>()?
+            .all::<C>()?
             .into_iter()
             .filter(|c| Some(c.name()) != form.original_name.as_deref())
             .collect();
@@ -278,14 +298,18 @@ impl Engine {
 
     /// Writes a checked configuration; a rename carries the requests that reference it along,
     /// in the same transaction.
-    pub(crate) async fn commit_saving<C: Credentialed>(&self, saving: Saving<C>) -> Result<C> {
+    pub async fn commit_saving<C: Credentialed>(
+        &self,
+        requests: &Requests,
+        saving: Saving<C>,
+    ) -> Result<C> {
         let Saving { stored, previous } = saving;
         let mut change = Change::new().put(&stored);
         if let Some(old) = previous.filter(|old| old.info.name() != stored.info.name()) {
             change = change.delete::<Stored<C>>(old.info.name());
-            for mut request in self.requests_naming::<C>(old.info.name())? {
+            for mut request in naming::<C>(requests, old.info.name())? {
                 *C::reference(&mut request.info) = Some(stored.info.name().to_owned());
-                change = change.put(&request);
+                change = requests.put(change, &request);
             }
         }
         self.store.commit(change).await?;
@@ -293,9 +317,9 @@ impl Engine {
     }
 
     /// Deletes a configuration no request references.
-    pub(crate) async fn delete_configuration<C: Credentialed>(&self, name: &str) -> Result<C> {
+    pub async fn delete<C: Credentialed>(&self, requests: &Requests, name: &str) -> Result<C> {
         let stored = self.stored::<C>(name)?;
-        let users = self.requests_naming::<C>(name)?;
+        let users = naming::<C>(requests, name)?;
         if !users.is_empty() {
             let ids: Vec<&str> = users.iter().map(|r| r.info.id.as_str()).collect();
             return Err(C::in_use(name, &ids));
@@ -306,16 +330,12 @@ impl Engine {
         Ok(stored.info)
     }
 
-    pub(crate) async fn set_configuration_enabled<C: Credentialed>(
-        &self,
-        name: &str,
-        enabled: bool,
-    ) -> Result<C> {
+    pub async fn set_enabled<C: Credentialed>(&self, name: &str, enabled: bool) -> Result<C> {
         self.update::<C>(name, |info| info.enabled = enabled).await
     }
 
     /// Remembers a test's outcome (its summary, or the error) as the configuration's last test.
-    pub(crate) async fn record_test<C: Credentialed>(
+    pub async fn record_test<C: Credentialed>(
         &self,
         name: &str,
         outcome: std::result::Result<&str, &Error>,
@@ -334,7 +354,7 @@ impl Engine {
 
     /// Changes the stored configuration `name` as read now (not as read before some network
     /// call: a test may have pinned a key meanwhile); writes nothing when nothing changed.
-    pub(crate) async fn update<C: Credentialed>(
+    pub async fn update<C: Credentialed>(
         &self,
         name: &str,
         change: impl FnOnce(&mut C),
@@ -349,7 +369,7 @@ impl Engine {
     }
 
     /// The plain fields and the unsealed secrets together, for the short time they are used.
-    pub(crate) fn opened<C: Credentialed>(
+    pub fn opened<C: Credentialed>(
         &self,
         stored: &Stored<C>,
     ) -> Result<BTreeMap<String, Zeroizing<String>>> {
@@ -361,15 +381,15 @@ impl Engine {
             &stored.secrets,
         )
     }
+}
 
-    fn requests_naming<C: Credentialed>(&self, name: &str) -> Result<Vec<RequestRecord>> {
-        Ok(self
-            .store
-            .list::<RequestRecord>()?
-            .into_iter()
-            .filter(|r| C::named_by(&r.info) == Some(name))
-            .collect())
-    }
+/// The requests that name configuration `name` of use `C`.
+fn naming<C: Credentialed>(requests: &Requests, name: &str) -> Result<Vec<RequestRecord>> {
+    Ok(requests
+        .list()?
+        .into_iter()
+        .filter(|r| C::named_by(&r.info) == Some(name))
+        .collect())
 }
 
 #[cfg(test)]
@@ -377,6 +397,7 @@ mod tests {
     use super::*;
     use crate::deploy::mappings::{MappingForm, MappingInfo, StoredMapping};
     use crate::testing::{add_account, recorded};
+    use crate::Engine;
 
     fn ssh_form(name: &str, original: Option<&str>, password: SecretChange) -> MappingForm {
         MappingForm {
@@ -427,8 +448,11 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(renamed.secrets_set, ["password"], "the kept secret moved");
-        let stored = engine.stored::<MappingInfo>("web2").unwrap();
-        assert_eq!(engine.opened(&stored).unwrap()["password"].as_str(), "pw");
+        let stored = engine.configurations.stored::<MappingInfo>("web2").unwrap();
+        assert_eq!(
+            engine.configurations.opened(&stored).unwrap()["password"].as_str(),
+            "pw"
+        );
         assert!(engine.deployment("web").is_err());
         let request = engine.request_record(&id).unwrap();
         assert_eq!(request.info.deploy.as_deref(), Some("web2"));
@@ -458,6 +482,7 @@ mod tests {
 
         let failed = Error::Deploy("no route".into());
         engine
+            .configurations
             .record_test::<MappingInfo>("web", Err(&failed))
             .await
             .unwrap();
