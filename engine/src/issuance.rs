@@ -953,13 +953,18 @@ fn acme_type(t: ChallengeType) -> AcmeChallengeType {
     }
 }
 
-/// A request whose order could not be placed is still recorded: say under which id.
+/// A request whose order could not be placed is still recorded: say under which id, and that
+/// verifying it places the order.
 fn recorded_but(id: &str, e: Error) -> Error {
     match e {
-        Error::Network(m) => Error::Network(format!(
-            "request {id} is recorded, but its order could not be placed: {m}; run `certdesk \
-             request verify {id}` to place it"
-        )),
+        Error::Network(m) => Error::Blocked {
+            kind: ErrorKind::Remote,
+            message: format!("request {id} is recorded, but its order could not be placed: {m}"),
+            step: Box::new(NextStep::Resume {
+                request: id.to_owned(),
+                cause: "the order was not placed".into(),
+            }),
+        },
         other => other,
     }
 }
@@ -993,6 +998,13 @@ mod tests {
                 request.id
             )),
             "{e}"
+        );
+        assert_eq!(
+            e.next_step(),
+            Some(NextStep::Resume {
+                request: request.id.clone(),
+                cause: "the order was not placed".into()
+            })
         );
         assert_eq!(request.status, RequestStatus::Created);
         assert_eq!(request.account, "le");
