@@ -150,11 +150,16 @@ pub struct Pebble {
     dir: TempDir,
 }
 
-/// The path of one of the binaries `.ci/setup` installs in [`PEBBLE_DIR`].
+/// The path of one of the binaries `.ci/setup` installs in [`PEBBLE_DIR`], in the repository:
+/// the workspace's folder (the one with `Cargo.lock`), above the package's when the app's tests
+/// include these fixtures from `src-tauri/`.
 fn pebble_bin(name: &str) -> Result<PathBuf, String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(PEBBLE_DIR)
-        .join(name);
+    let package = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let repository = package
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .unwrap_or(package);
+    let path = repository.join(PEBBLE_DIR).join(name);
     if path.is_file() {
         Ok(path)
     } else {
