@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -17,7 +16,7 @@ use hyper::service::service_fn;
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::acme::checks::check_token;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::serve::{self, HttpLimits};
 
 const PREFIX: &str = "/.well-known/acme-challenge/";
@@ -33,17 +32,7 @@ pub struct Http01Responder {
 impl Http01Responder {
     /// Binds `addr` (e.g. `0.0.0.0:80`) and starts answering.
     pub async fn bind(addr: &str) -> Result<Arc<Self>> {
-        let addr: SocketAddr = addr.parse().map_err(|_| {
-            Error::input(format!(
-                "{addr:?} is not an address to listen on: write it as IP:PORT, e.g. 0.0.0.0:80"
-            ))
-        })?;
-        let listener = TcpListener::bind(addr).await.map_err(|e| {
-            Error::input(format!(
-                "cannot listen on {addr} for http-01 ({e}): is a web server using that port, or \
-                 does it need more privileges?"
-            ))
-        })?;
+        let listener = serve::bind(addr, "http-01", 80).await?;
         let tokens = Tokens::default();
         let task = tokio::spawn(serve(listener, tokens.clone()));
         Ok(Arc::new(Self { tokens, task }))

@@ -63,6 +63,26 @@ impl<L: Listener> Listener for &L {
     }
 }
 
+/// A listener on `addr` (IP:PORT as the administrator typed it) for the built-in responder of
+/// `challenge`, whose usual port is `port`; both failures say what to change.
+pub async fn bind(
+    addr: &str,
+    challenge: &str,
+    port: u16,
+) -> crate::Result<tokio::net::TcpListener> {
+    let addr: std::net::SocketAddr = addr.parse().map_err(|_| {
+        crate::Error::input(format!(
+            "{addr:?} is not an address to listen on: write it as IP:PORT, e.g. 0.0.0.0:{port}"
+        ))
+    })?;
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        crate::Error::input(format!(
+            "cannot listen on {addr} for {challenge} ({e}): is a web server using that port, or \
+             does it need more privileges?"
+        ))
+    })
+}
+
 /// One connection's place among the [`Gate`]'s; the place is free again when this is dropped,
 /// so keep it for as long as the connection is served.
 pub struct Slot {

@@ -17,18 +17,18 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use rustls::ServerConfig;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
 use crate::acme::checks::check_token;
 use crate::error::{Error, Result};
+use crate::serve::{self, Gate};
 
 /// The one application protocol a tls-alpn-01 validation offers (RFC 8737 §6.2).
 pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
 
 /// A validation is one handshake; a peer slower than this is not a CA.
 const HANDSHAKE: Duration = Duration::from_secs(5);
-/// Handshakes answered at once; more wait for a free one.
+/// Handshakes answered at once; more wait for a free one (accept errors pause, see [`Gate`]).
 const CONNECTIONS: usize = 256;
 
 /// The validation certificates served now, by the server name the CA asks for.
@@ -64,17 +64,7 @@ pub struct TlsAlpnResponder {
 impl TlsAlpnResponder {
     /// Binds `addr` (e.g. `0.0.0.0:443`) and starts answering.
     pub async fn bind(addr: &str) -> Result<Arc<Self>> {
-        let addr: SocketAddr = addr.parse().map_err(|_| {
-            Error::input(format!(
-                "{addr:?} is not an address to listen on: write it as IP:PORT, e.g. 0.0.0.0:443"
-            ))
-        })?;
-        let listener = TcpListener::bind(addr).await.map_err(|e| {
-            Error::input(format!(
-                "cannot listen on {addr} for tls-alpn-01 ({e}): is a web server using that port, \
-                 or does it need more privileges?"
-            ))
-        })?;
+        let listener = serve::bind(addr, "tls-alpn-01", 443).await?;
         let local_addr = listener
             .local_addr()
             .map_err(|e| Error::System(format!("the tls-alpn-01 listener has no address: {e}")))?;
@@ -87,7 +77,7 @@ impl TlsAlpnResponder {
         .with_no_client_auth()
         .with_cert_resolver(certificates.clone());
         config.alpn_protocols = vec![ACME_TLS_ALPN.to_vec()];
-        let task = tokio::spawn(serve(listener, TlsAcceptor::from(Arc::new(config))));
+        let task = tokio::spawn(answer(listener, TlsAcceptor::from(Arc::new(config))));
         Ok(Arc::new(Self {
             certificates,
             local_addr,
@@ -208,18 +198,13 @@ fn validation_certificate(san: SanType, key_authorization: &str) -> Result<Certi
     Ok(CertifiedKey::new(vec![cert.der().clone()], signing))
 }
 
-async fn serve(listener: TcpListener, acceptor: TlsAcceptor) {
-    let slots = Arc::new(Semaphore::new(CONNECTIONS));
+async fn answer(listener: TcpListener, acceptor: TlsAcceptor) {
+    let mut gate = Gate::new(listener, CONNECTIONS);
     loop {
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
-        };
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
+        let (stream, _, slot) = gate.accept().await;
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            let _permit = permit;
+            let _slot = slot;
             let _ = stream.set_nodelay(true);
             // The handshake is the whole answer: the CA closes once it has the certificate.
             if let Ok(Ok(mut tls)) = tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await
@@ -243,7 +228,10 @@ mod tests {
     /// The acmeIdentifier extension's OID (RFC 8737 §6.1).
     const ACME_IDENTIFIER: &str = "1.3.6.1.5.5.7.1.31";
 
-    /// Accepts any server certificate: the test reads it instead.
+    /// Accepts any server certificate (the test reads it) and any handshake signature:
+    /// rustls's signature check parses the certificate with webpki, which refuses the critical
+    /// acmeIdentifier extension, so `deploy::served::PresentedCertificate` cannot read a
+    /// validation certificate.
     #[derive(Debug)]
     struct Anything;
 
