@@ -86,9 +86,8 @@ struct Mappings;
 impl Configurations for Mappings {
     type Info = MappingInfo;
     const WHAT: &'static str = "deploy mapping";
-    const FIELDS: &'static str =
-        "the mapping's fields (host, port, user, password or private_key, \
-                                  webroot, files, reload_command, check, dns_command, …)";
+    const FIELDS: &'static str = "the mapping's fields (host, port, user, password or \
+         private_key, webroot, files, reload_command, check, dns_command, …)";
     const LISTING: Listing = Listing::Deployments;
 
     fn all(engine: &Engine) -> Result<Vec<MappingInfo>> {
