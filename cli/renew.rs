@@ -7,12 +7,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use certdesk_engine::control::{self, Answer, Call};
+use certdesk_engine::next_step::NextStep;
 use certdesk_engine::renewal::{Action, PassReport, Planned, RenewalOutcome};
 use certdesk_engine::{Engine, Error, Result};
 use clap::Args;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::next_step::words;
 use crate::output::Out;
 
 #[derive(Args)]
@@ -135,9 +137,10 @@ fn outcome_line(o: &RenewalOutcome) -> String {
             o.id, o.id
         ),
         Action::Failed => format!(
-            "failed {} ({names}): {}; next attempt at {}",
+            "failed {} ({names}): {}{}; next attempt at {}",
             o.id,
             o.error.as_deref().unwrap_or("unknown error"),
+            step_words(o.next_step.as_ref()),
             o.next_attempt.map(rfc3339).unwrap_or_default()
         ),
         Action::Reminder => format!(
@@ -149,6 +152,13 @@ fn outcome_line(o: &RenewalOutcome) -> String {
             o.id
         ),
     }
+}
+
+/// A failure's next step as the CLI says it, after its message (as [`error_message`] does).
+///
+/// [`error_message`]: crate::next_step::error_message
+fn step_words(step: Option<&NextStep>) -> String {
+    step.map(|s| format!(": {}", words(s))).unwrap_or_default()
 }
 
 /// One line of the dry run: the certificate, when, why, and what holds it back.
@@ -167,7 +177,10 @@ fn describe(p: &Planned) -> String {
         line.push_str(&format!(" ({} failure(s) in a row)", p.failures));
     }
     if let Some(error) = &p.last_error {
-        line.push_str(&format!("; last error: {error}"));
+        line.push_str(&format!(
+            "; last error: {error}{}",
+            step_words(p.next_step.as_ref())
+        ));
     }
     if !p.automated {
         line.push_str("; challenges by hand: a reminder, no order");
