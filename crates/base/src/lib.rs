@@ -20,6 +20,7 @@ pub mod keystore;
 pub mod listing;
 pub mod names;
 pub mod next_step;
+pub mod persist;
 pub mod serve;
 pub mod shell;
 pub mod tls_alpn;

@@ -2,3 +2,4 @@
 //! the ones on instant-acme's types.
 
 pub mod checks;
+pub mod dns_account;
