@@ -20,6 +20,9 @@ pub fn words(step: &NextStep) -> String {
             let what = match challenge {
                 ChallengeType::Http01 => "publish each token at its URL",
                 ChallengeType::Dns01 => "publish each TXT record",
+                ChallengeType::TlsAlpn01 => {
+                    "serve each name's acme-tls/1 certificate on its port 443"
+                }
             };
             let why = match declined {
                 Some(declined) => format!(

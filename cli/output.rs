@@ -287,6 +287,12 @@ impl Out {
                     "  {domain} [{}]\n    TXT record: {record_name}\n    value:      {record_value}",
                     c.status
                 ),
+                Challenge::TlsAlpn01 { domain, key_authorization } => say!(
+                    "  {domain} [{}]\n    on port 443, to ALPN acme-tls/1: a self-signed \
+                     certificate for {domain} whose acmeIdentifier is the SHA-256 of\n    \
+                     key authorization: {key_authorization}",
+                    c.status
+                ),
             }
         }
         if let Some(p) = &r.problem {

@@ -97,6 +97,9 @@ pub fn choices() -> Choices {
                 label: match c {
                     ChallengeType::Http01 => "HTTP (http-01): a file on each name's web server",
                     ChallengeType::Dns01 => "DNS (dns-01): a TXT record per name; wildcards",
+                    ChallengeType::TlsAlpn01 => {
+                        "TLS (tls-alpn-01): a certificate served on port 443 of each name"
+                    }
                 },
             })
             .collect(),

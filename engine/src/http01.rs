@@ -23,7 +23,7 @@ pub fn publish(
                 key_authorization,
                 ..
             } => Some((token.as_str(), key_authorization.as_str())),
-            Challenge::Dns01 { .. } => None,
+            _ => None,
         })
         .collect();
     for (token, _) in &tokens {

@@ -295,6 +295,10 @@ impl Engine {
                     key_authorization: key_authorization.as_str().to_owned(),
                     domain: name.to_string(),
                 },
+                ChallengeType::TlsAlpn01 => Challenge::TlsAlpn01 {
+                    key_authorization: key_authorization.as_str().to_owned(),
+                    domain: name.to_string(),
+                },
             };
             challenges.push(OrderChallenge {
                 challenge: published,
@@ -326,6 +330,12 @@ impl Engine {
                     "dns-01 is answered automatically through a DNS account only: give \
                      --dns-account NAME, or create the request, publish its records by hand and \
                      verify it",
+                ))
+            }
+            (ChallengeType::TlsAlpn01, _, _) => {
+                return Err(Error::input(
+                    "tls-alpn-01 is not answered automatically yet: create the request, serve \
+                     its certificates by hand and verify it",
                 ))
             }
         }
@@ -436,7 +446,7 @@ impl Engine {
                 Ok(publisher) => Some(publisher),
                 Err(e) => return self.cut_off(record, e).await,
             },
-            ChallengeType::Http01 => None,
+            ChallengeType::Http01 | ChallengeType::TlsAlpn01 => None,
         };
         // A fresh order nobody publishes for waits for the administrator, and so does any order
         // the scheduler continues: only the administrator can have published by hand.
@@ -538,7 +548,7 @@ impl Engine {
                     record_value,
                     ..
                 } => Some((record_name.clone(), record_value.clone())),
-                Challenge::Http01 { .. } => None,
+                Challenge::Http01 { .. } | Challenge::TlsAlpn01 { .. } => None,
             })
             .collect();
         if records.is_empty() {
@@ -950,6 +960,7 @@ fn acme_type(t: ChallengeType) -> AcmeChallengeType {
     match t {
         ChallengeType::Http01 => AcmeChallengeType::Http01,
         ChallengeType::Dns01 => AcmeChallengeType::Dns01,
+        ChallengeType::TlsAlpn01 => AcmeChallengeType::TlsAlpn01,
     }
 }
 

@@ -17,17 +17,26 @@ pub enum ChallengeType {
     /// A TXT record at `_acme-challenge.<name>` (RFC 8555 §8.4).
     #[serde(rename = "dns-01")]
     Dns01,
+    /// A self-signed certificate served over TLS on port 443 of each name to the `acme-tls/1`
+    /// protocol (RFC 8737).
+    #[serde(rename = "tls-alpn-01")]
+    TlsAlpn01,
 }
 
 impl ChallengeType {
     /// Every challenge type, in the order a user is offered them.
-    pub const ALL: [ChallengeType; 2] = [ChallengeType::Http01, ChallengeType::Dns01];
+    pub const ALL: [ChallengeType; 3] = [
+        ChallengeType::Http01,
+        ChallengeType::Dns01,
+        ChallengeType::TlsAlpn01,
+    ];
 
     /// The ACME identifier of the challenge type, as the CA and the user write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Http01 => "http-01",
             Self::Dns01 => "dns-01",
+            Self::TlsAlpn01 => "tls-alpn-01",
         }
     }
 
@@ -46,7 +55,7 @@ impl fmt::Display for ChallengeType {
 impl FromStr for ChallengeType {
     type Err = UnknownChallenge;
 
-    /// Parses `http-01` or `dns-01`, ignoring case and surrounding blanks, as a user may type it.
+    /// Parses a challenge type's ACME identifier (`http-01`, …), ignoring case and surrounding blanks, as a user may type it.
     fn from_str(s: &str) -> Result<Self, UnknownChallenge> {
         let wanted = s.trim();
         Self::ALL
@@ -59,5 +68,5 @@ impl FromStr for ChallengeType {
 /// A challenge type certdesk does not know, as typed; an [`Error::Input`](crate::Error) once
 /// it reaches the engine's error type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown challenge type {0:?}: use \"http-01\" or \"dns-01\"")]
+#[error("unknown challenge type {0:?}: use \"http-01\", \"dns-01\" or \"tls-alpn-01\"")]
 pub struct UnknownChallenge(pub String);

@@ -1220,11 +1220,12 @@ mod tests {
 
     #[test]
     fn unknown_challenge_type() {
-        let err = Error::from("tls-alpn-01".parse::<ChallengeType>().unwrap_err());
+        let err = Error::from("dns-persist-02".parse::<ChallengeType>().unwrap_err());
         assert!(matches!(err, Error::Input(_)));
         assert_eq!(
             err.to_string(),
-            "unknown challenge type \"tls-alpn-01\": use \"http-01\" or \"dns-01\""
+            "unknown challenge type \"dns-persist-02\": use \"http-01\", \"dns-01\" or \
+             \"tls-alpn-01\""
         );
     }
 

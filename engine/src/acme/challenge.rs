@@ -28,6 +28,14 @@ pub enum Challenge {
         #[serde(default)]
         key_authorization: String,
     },
+    /// Serve, on port 443 of `domain` and to the `acme-tls/1` protocol, a self-signed
+    /// certificate for `domain` whose acmeIdentifier extension holds the SHA-256 digest of
+    /// `key_authorization` (RFC 8737 §3).
+    #[serde(rename = "tls-alpn-01")]
+    TlsAlpn01 {
+        domain: String,
+        key_authorization: String,
+    },
 }
 
 /// A challenge of the current order and where it stands at the CA.

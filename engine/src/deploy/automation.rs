@@ -119,7 +119,7 @@ impl Engine {
                     token: token.clone(),
                     key_authorization: key_authorization.clone(),
                 }),
-                Challenge::Dns01 { .. } => None,
+                _ => None,
             })
             .collect();
         if tokens.is_empty() {

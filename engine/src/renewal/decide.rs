@@ -36,6 +36,7 @@ pub(crate) fn automated(
                     .as_ref()
                     .is_some_and(|m| dns01_mappings.contains(m))
         }
+        ChallengeType::TlsAlpn01 => false,
     }
 }
 
