@@ -10,6 +10,7 @@
 
 mod azure;
 pub mod body;
+pub mod caa;
 mod cloudflare;
 mod cloudns;
 mod godaddy;

@@ -100,7 +100,7 @@ impl Lookup {
     }
 
     /// The answer of the first resolver that gives one.
-    async fn ask(&self, name: &Name, rtype: RecordType) -> Result<Message> {
+    pub(crate) async fn ask(&self, name: &Name, rtype: RecordType) -> Result<Message> {
         let mut last = None;
         for server in &self.resolvers {
             match query(*server, name, rtype).await {
@@ -114,6 +114,12 @@ impl Lookup {
             }
         }
         Err(last.unwrap_or_else(|| Error::Dns("no DNS resolver to ask".into())))
+    }
+
+    /// Whether the servers were set by the account (authoritative servers, which refuse names
+    /// outside their zones) rather than read from the system's configuration.
+    pub(crate) fn is_pinned(&self) -> bool {
+        self.pinned
     }
 
     /// Follows CNAMEs from `fqdn` (delegated validation: `_acme-challenge.example.com` may point
@@ -256,7 +262,7 @@ pub(super) fn parse_name(text: &str) -> Result<Name> {
 }
 
 /// A name as certdesk shows it: lower case, without the final dot.
-fn plain(name: &Name) -> String {
+pub(crate) fn plain(name: &Name) -> String {
     name.to_ascii().trim_end_matches('.').to_ascii_lowercase()
 }
 
