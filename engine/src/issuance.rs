@@ -64,6 +64,15 @@ impl Engine {
         let record = RequestRecord {
             info: RequestInfo {
                 id: id.clone(),
+        // CAA that would stop the fallback refuses now, not at the outage it is kept for; the
+        // account that orders is checked before each order (place_order).
+        if let Some(fallback) = &fallback_account {
+            let names: Vec<String> = valid.names.iter().map(|n| n.as_str().to_owned()).collect();
+            let record = self.account_record(Some(fallback))?;
+            let dns = spec.dns_account.as_deref();
+            self.check_caa(&names, spec.challenge, &record, dns, "the fallback account")
+                .await?;
+        }
                 names: valid.names,
                 account: account.info.name.clone(),
                 fallback_account,
@@ -215,6 +224,12 @@ impl Engine {
                 }),
             ) => return self.fail(record, e).await,
             Err(e) => return self.cut_off(record, e).await,
+        if let Err(e) = self.check_order_caa(&record.info).await {
+            return match e {
+                Error::Input(_) => self.fail(record, e).await,
+                e => self.cut_off(record, e).await,
+            };
+        }
         };
         record.info.order_url = Some(order_url);
         record.info.challenges = challenges;

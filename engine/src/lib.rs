@@ -6,6 +6,7 @@ pub mod acme;
 pub mod agent_client;
 pub mod agent_package;
 pub mod agents;
+pub mod caa;
 pub mod choices;
 pub mod control;
 pub mod deploy;

@@ -68,6 +68,31 @@ pub struct DirectoryMeta {
     /// Profile name → description (draft-aaron-acme-profiles).
     #[serde(default)]
     pub profiles: BTreeMap<String, String>,
+    /// The issuer domain names CAA records name this CA by (RFC 8555 §9.7.6; Let's Encrypt:
+    /// `letsencrypt.org`): what the CAA check before an order compares with.
+    #[serde(default)]
+    pub caa_identities: Vec<String>,
+}
+
+/// One certificate profile a CA offers (draft-aaron-acme-profiles): what an order names in its
+/// `profile` field, and the CA's words for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct CaProfile {
+    pub name: String,
+    pub description: String,
+}
+
+impl DirectoryMeta {
+    /// The profiles the directory lists, in name order.
+    pub fn profile_list(&self) -> Vec<CaProfile> {
+        self.profiles
+            .iter()
+            .map(|(name, description)| CaProfile {
+                name: name.clone(),
+                description: description.clone(),
+            })
+            .collect()
+    }
 }
 
 #[derive(Deserialize)]
