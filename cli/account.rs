@@ -1,5 +1,5 @@
-//! `certdesk account register | terms | import | show | update-email | export-key | delete |
-//! deactivate`: ACME accounts, one per CA.
+//! `certdesk account register | terms | profiles | import | show | update-email | export-key |
+//! delete | deactivate`: ACME accounts, one per CA.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,8 +35,11 @@ pub enum AccountCmd {
     Register {
         #[arg(long)]
         name: String,
+        /// A contact for the CA (optional). The CA no longer sends expiry warnings (Let's Encrypt
+        /// stopped in 2025 and keeps no contacts): certdesk's own notices are the expiry
+        /// warnings (`certdesk settings set notify.failed true`, e-mail through `smtp.*`).
         #[arg(long)]
-        email: String,
+        email: Option<String>,
         /// I accept the CA's terms of service (see `account terms`).
         #[arg(long)]
         agree_tos: bool,
@@ -53,6 +56,26 @@ pub enum AccountCmd {
     Terms {
         #[command(flatten)]
         ca: CaArgs,
+    },
+    /// The certificate profiles the account's CA offers, with their descriptions (for
+    /// `request create --profile`).
+    Profiles {
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// The CAA records that bind each domain to this account (and the methods given), and what
+    /// CAA allows today.
+    Caa {
+        #[arg(long = "domain", value_name = "D", required = true)]
+        domains: Vec<String>,
+        #[arg(long)]
+        account: Option<String>,
+        /// Bind to these challenge types too (validationmethods); repeatable.
+        #[arg(long = "challenge", value_name = "TYPE")]
+        challenges: Vec<certdesk_engine::names::ChallengeType>,
+        /// Look CAA up at these servers (IP:PORT, comma separated) instead of the system's.
+        #[arg(long, value_name = "LIST")]
+        nameservers: Option<String>,
     },
     /// Add an existing account back from its key file.
     Import {
@@ -148,6 +171,26 @@ pub async fn run(engine: &Engine, cmd: AccountCmd, out: &Out) -> Result<ExitCode
                 .ca_terms(&ca_of(&ca)?, ca_root(&ca)?.as_deref())
                 .await?;
             out.terms(&terms);
+        }
+        AccountCmd::Profiles { account } => {
+            out.profiles(&engine.account_profiles(account.as_deref()).await?);
+        }
+        AccountCmd::Caa {
+            domains,
+            account,
+            challenges,
+            nameservers,
+        } => {
+            let servers = nameservers
+                .as_deref()
+                .map(certdesk_engine::dns::lookup::parse_servers)
+                .transpose()?
+                .unwrap_or_default();
+            let reports = engine
+                .account_caa(account.as_deref(), &domains, &challenges, servers)
+                .await?;
+            let text: Vec<String> = reports.iter().map(|r| r.text()).collect();
+            out.value(&reports, &text.join("\n\n"));
         }
         AccountCmd::Import { name, key, ca } => {
             let pem = read_file(&key)?;

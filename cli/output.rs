@@ -19,7 +19,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use certdesk_engine::account::{AccountInfo, CaTerms};
-use certdesk_engine::acme::Challenge;
+use certdesk_engine::acme::{CaProfile, Challenge};
 use certdesk_engine::dns::ProviderSpec;
 use certdesk_engine::progress::{Progress, Stage};
 use certdesk_engine::repository::{CertSummary, CertVersion};
@@ -245,9 +245,26 @@ impl Out {
             if t.profiles.is_empty() {
                 "(none)".into()
             } else {
-                t.profiles.join(", ")
+                t.profiles
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         );
+    }
+
+    /// A CA's certificate profiles: one line each, its name and the CA's description.
+    pub fn profiles(&self, profiles: &[CaProfile]) {
+        if self.json {
+            return self.print_json(&profiles);
+        }
+        if profiles.is_empty() {
+            say!("this CA offers no certificate profiles: leave out --profile");
+        }
+        for p in profiles {
+            say!("{}\t{}", p.name, p.description);
+        }
     }
 
     pub fn request(&self, r: &RequestInfo) {
@@ -276,6 +293,9 @@ impl Out {
                 "by hand (certdesk deploy run)"
             };
             say!("deploy mapping: {mapping}, deploys {when}");
+        }
+        if let Some(notice) = &r.names_notice {
+            say!("notice: {notice}");
         }
         for c in &r.challenges {
             match &c.challenge {

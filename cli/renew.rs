@@ -102,7 +102,14 @@ fn print(answer: Answer, out: &Out) -> ExitCode {
 
 /// What a pass did, a line per certificate it acted on or that waits.
 pub fn pass_lines(report: &PassReport) -> Vec<String> {
-    let mut lines: Vec<String> = report.outcomes.iter().map(outcome_line).collect();
+    let mut lines: Vec<String> = report
+        .outcomes
+        .iter()
+        .map(|o| match &o.note {
+            Some(note) => format!("{} ({note})", outcome_line(o)),
+            None => outcome_line(o),
+        })
+        .collect();
     lines.extend(
         report
             .held

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-use crate::acme::{self, AcmeHttp, Ca};
+use crate::acme::{self, AcmeHttp, Ca, CaProfile};
 use crate::error::{Error, Result};
 use crate::keys::{KeyAlgorithm, PrivateKey};
 use crate::labels::{validate_account_name, validate_email};
@@ -33,6 +33,7 @@ pub enum AccountStatus {
 #[ts(optional_fields)]
 pub struct AccountInfo {
     pub name: String,
+    /// The contact given at the CA; empty when none was (it is optional).
     pub email: String,
     pub ca: Ca,
     pub directory_url: String,
@@ -119,7 +120,10 @@ pub struct Eab {
 /// A new registration.
 pub struct Registration {
     pub name: String,
-    pub email: String,
+    /// A contact for the CA (RFC 8555 `contact`); none is fine. Let's Encrypt no longer sends
+    /// expiry mail (since June 2025) nor keeps contacts: certdesk's own notices are the expiry
+    /// warnings.
+    pub email: Option<String>,
     pub ca: Ca,
     pub ca_root_pem: Option<String>,
     pub eab: Option<Eab>,
@@ -134,7 +138,8 @@ pub struct CaTerms {
     pub directory_url: String,
     pub terms_of_service: Option<String>,
     pub external_account_required: bool,
-    pub profiles: Vec<String>,
+    /// The certificate profiles the CA offers, with its descriptions (none: it offers no choice).
+    pub profiles: Vec<CaProfile>,
 }
 
 fn decode_eab_hmac(b64: &str) -> Result<Vec<u8>> {
@@ -226,15 +231,31 @@ impl Engine {
         let meta = acme::fetch_meta(&http, ca.directory_url()).await?;
         Ok(CaTerms {
             directory_url: ca.directory_url().to_owned(),
+            profiles: meta.profile_list(),
             terms_of_service: meta.terms_of_service,
             external_account_required: meta.external_account_required,
-            profiles: meta.profiles.into_keys().collect(),
         })
+    }
+
+    /// The certificate profiles the CA of account `name` (or the only account) offers, read from
+    /// its directory now.
+    pub async fn account_profiles(&self, name: Option<&str>) -> Result<Vec<CaProfile>> {
+        let record = self.account_record(name)?;
+        let http = AcmeHttp::new(record.info.ca_root_pem.as_deref())?;
+        Ok(acme::fetch_meta(&http, &record.info.directory_url)
+            .await?
+            .profile_list())
     }
 
     pub async fn register_account(&self, reg: Registration) -> Result<AccountInfo> {
         validate_account_name(&reg.name)?;
-        let email = validate_email(&reg.email)?;
+        let email = reg
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(validate_email)
+            .transpose()?;
         self.check_new_account(&reg.name, &reg.ca)?;
         let eab_key = reg
             .eab
@@ -262,8 +283,8 @@ impl Engine {
                  your account at the CA (--eab-kid, --eab-hmac)",
             ));
         }
-        let contact = format!("mailto:{email}");
-        let contacts = [contact.as_str()];
+        let contact = email.as_ref().map(|email| format!("mailto:{email}"));
+        let contacts: Vec<&str> = contact.iter().map(String::as_str).collect();
         let new_account = NewAccount {
             contact: &contacts,
             terms_of_service_agreed: true,
@@ -284,7 +305,7 @@ impl Engine {
         .await?;
         let info = AccountInfo {
             name: reg.name,
-            email,
+            email: email.unwrap_or_default(),
             directory_url: reg.ca.directory_url().to_owned(),
             ca: reg.ca,
             url: account.id().to_owned(),
@@ -564,7 +585,7 @@ mod tests {
         let engine = Engine::in_memory().await;
         let registration = |name: &str, email: &str| Registration {
             name: name.to_owned(),
-            email: email.to_owned(),
+            email: Some(email.to_owned()),
             ca: Ca::custom("https://ca.test/directory").unwrap(),
             ca_root_pem: None,
             eab: None,

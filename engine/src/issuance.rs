@@ -2,7 +2,6 @@
 //! downloading the chain. Each step is written to the request's record before the next network
 //! call, so `verify` can always continue from the order's state at the CA.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use instant_acme::{
@@ -16,12 +15,12 @@ use crate::deploy::automation::{publishes_tokens, TxtPublisher};
 use crate::dns::lookup::Lookup;
 use crate::dns::{DnsProvider, Propagation, Publication};
 use crate::error::{Error, ErrorKind, Problem, Result, Subproblem};
-use crate::http01::Http01Responder;
 use crate::keys::PrivateKey;
-use crate::names::ChallengeType;
+use crate::names::{CaScope, ChallengeType, Name};
 use crate::next_step::{Dns01Declined, Leftover, NextStep, Publisher};
 use crate::progress::Stage;
 use crate::request::{KeyPolicy, RequestInfo, RequestRecord, RequestSpec, RequestStatus};
+use crate::responders::Responders;
 use crate::Engine;
 
 /// Authorizations: tight first polls (Pebble and Let's Encrypt often validate in well under a
@@ -50,7 +49,12 @@ fn now() -> OffsetDateTime {
 impl Engine {
     /// Records a new request and places its order; the result lists the challenges to publish.
     pub async fn create_request(&self, spec: RequestSpec) -> Result<RequestInfo> {
-        let valid = spec.validate()?;
+        let scope = self.name_scope(spec.account.as_deref());
+        let valid = spec.validate(scope)?;
+        let names_notice = match scope {
+            CaScope::Private => crate::names::private_notice(&valid.names),
+            CaScope::Public => None,
+        };
         if let Some(dns) = &spec.dns_account {
             self.dns_config(dns)?;
         }
@@ -60,10 +64,6 @@ impl Engine {
             Some(key) => Some(self.fallback_for(&account.info.name, key)?),
             None => None,
         };
-        let id = crate::ids::random_hex(6);
-        let record = RequestRecord {
-            info: RequestInfo {
-                id: id.clone(),
         // CAA that would stop the fallback refuses now, not at the outage it is kept for; the
         // account that orders is checked before each order (place_order).
         if let Some(fallback) = &fallback_account {
@@ -73,7 +73,12 @@ impl Engine {
             self.check_caa(&names, spec.challenge, &record, dns, "the fallback account")
                 .await?;
         }
+        let id = crate::ids::random_hex(6);
+        let record = RequestRecord {
+            info: RequestInfo {
+                id: id.clone(),
                 names: valid.names,
+                names_notice,
                 account: account.info.name.clone(),
                 fallback_account,
                 order_account: None,
@@ -111,6 +116,14 @@ impl Engine {
         self.place_order(record)
             .await
             .map_err(|e| recorded_but(&id, e))
+    }
+
+    /// Which rule the names of a request with `account` follow: a public CA's, or a private
+    /// one's ([`crate::choices::name_scope`] of the account's directory). A missing account's is
+    /// a public CA's (its absence is said where the request needs it).
+    pub fn name_scope(&self, account: Option<&str>) -> CaScope {
+        self.account_record(account)
+            .map_or(CaScope::Public, |a| crate::choices::name_scope(&a.info.ca))
     }
 
     pub fn requests(&self) -> Result<Vec<RequestInfo>> {
@@ -174,11 +187,7 @@ impl Engine {
 
     /// Places a new order for a saved certificate's request, same settings; the key follows the
     /// request's key policy when the order is finalised.
-    pub async fn renew(
-        &self,
-        id: &str,
-        responder: Option<Arc<Http01Responder>>,
-    ) -> Result<RequestInfo> {
+    pub async fn renew(&self, id: &str, responder: Responders) -> Result<RequestInfo> {
         self.renew_replacing(id, responder, None, None).await
     }
 
@@ -188,7 +197,7 @@ impl Engine {
     pub(crate) async fn renew_replacing(
         &self,
         id: &str,
-        responder: Option<Arc<Http01Responder>>,
+        responder: Responders,
         replaces: Option<String>,
         account: Option<String>,
     ) -> Result<RequestInfo> {
@@ -211,6 +220,12 @@ impl Engine {
     /// network or local failure leaves it `Created`, to be placed again by `verify`.
     async fn place_order(&self, mut record: RequestRecord) -> Result<RequestInfo> {
         self.progress.report(&record.info.id, Stage::PlacingOrder);
+        if let Err(e) = self.check_order_caa(&record.info).await {
+            return match e {
+                Error::Input(_) => self.fail(record, e).await,
+                e => self.cut_off(record, e).await,
+            };
+        }
         let opened = acme::retry_bad_nonce(|| self.open_order(&record.info)).await;
         let (order_url, challenges) = match opened {
             Ok(opened) => opened,
@@ -224,12 +239,6 @@ impl Engine {
                 }),
             ) => return self.fail(record, e).await,
             Err(e) => return self.cut_off(record, e).await,
-        if let Err(e) = self.check_order_caa(&record.info).await {
-            return match e {
-                Error::Input(_) => self.fail(record, e).await,
-                e => self.cut_off(record, e).await,
-            };
-        }
         };
         record.info.order_url = Some(order_url);
         record.info.challenges = challenges;
@@ -251,17 +260,26 @@ impl Engine {
         let identifiers: Vec<Identifier> = info
             .names
             .iter()
-            .map(|n| Identifier::Dns(n.as_str().to_owned()))
+            .map(|n| match n {
+                Name::Dns(dns) => Identifier::Dns(dns.as_str().to_owned()),
+                Name::Ip(ip) => Identifier::Ip(ip.addr()),
+            })
             .collect();
         let mut new_order = NewOrder::new(&identifiers);
+        let names: Vec<&str> = info.names.iter().map(|n| n.as_str()).collect();
+        acme::profiles::check(&account_record.info.ca, info.profile.as_deref(), &names)?;
         if let Some(profile) = &info.profile {
-            let offered: Vec<&str> = account.profiles().map(|p| p.name).collect();
-            if !offered.contains(&profile.as_str()) {
+            if !account.profiles().any(|p| p.name == profile) {
+                let offered: Vec<String> = account
+                    .profiles()
+                    .map(|p| format!("{} ({})", p.name, p.description))
+                    .collect();
                 return Err(Error::input(if offered.is_empty() {
                     format!("this CA offers no certificate profiles; leave out --profile {profile}")
                 } else {
                     format!(
-                        "this CA offers no profile {profile:?}; it offers: {}",
+                        "this CA offers no profile {profile:?}; it offers: {} \
+                         (certdesk account profiles)",
                         offered.join(", ")
                     )
                 }));
@@ -276,6 +294,12 @@ impl Engine {
             .await
             .map_err(|e| acme::error("placing the order", e))?;
         let wanted = acme_type(info.challenge_type);
+        let standing = match info.challenge_type {
+            ChallengeType::DnsPersist01 => {
+                Some(self.persist_binding(Some(info.ordering_account())).await?)
+            }
+            _ => None,
+        };
         let mut challenges = Vec::new();
         let mut authorizations = order.authorizations();
         while let Some(authz) = authorizations.next().await {
@@ -290,13 +314,28 @@ impl Engine {
                     info.challenge_type
                 )));
             };
+            // dns-persist-01 has no token: its record names the account, not the order.
+            if let Some(binding) = &standing {
+                challenges.push(OrderChallenge {
+                    challenge: binding.challenge(name.as_str())?,
+                    status: status.to_owned(),
+                });
+                continue;
+            }
             checks::check_token(&challenge.token).map_err(|r| {
                 Error::CaData(format!("the {} token for {name}: {r}", info.challenge_type))
             })?;
             let key_authorization = challenge.key_authorization();
             let published = match info.challenge_type {
-                ChallengeType::Dns01 => Challenge::Dns01 {
-                    record_name: format!("_acme-challenge.{}", name.base()),
+                ChallengeType::Dns01
+                | ChallengeType::DnsAccount01
+                | ChallengeType::DnsPersist01 => Challenge::Dns01 {
+                    record_name: match info.challenge_type {
+                        ChallengeType::DnsAccount01 => {
+                            certdesk_base::acme::dns_account::record_name(account.id(), name.base())
+                        }
+                        _ => format!("_acme-challenge.{}", name.base()),
+                    },
                     record_value: checks::txt_value(key_authorization.as_str()),
                     key_authorization: key_authorization.as_str().to_owned(),
                     domain: name.to_string(),
@@ -329,28 +368,31 @@ impl Engine {
     pub async fn issue(
         &self,
         spec: RequestSpec,
-        responder: Option<Arc<Http01Responder>>,
+        responder: Responders,
         save: bool,
     ) -> Result<RequestInfo> {
-        match (spec.challenge, &responder, &spec.dns_account) {
-            (ChallengeType::Http01, Some(_), _) | (ChallengeType::Dns01, _, Some(_)) => {}
-            (ChallengeType::Http01, None, _) => {
+        let answered = responder.answers(spec.challenge);
+        match (spec.challenge, answered, &spec.dns_account) {
+            (ChallengeType::Http01 | ChallengeType::TlsAlpn01, true, _)
+            | (ChallengeType::Dns01 | ChallengeType::DnsAccount01, _, Some(_))
+            | (ChallengeType::DnsPersist01, _, _) => {}
+            (ChallengeType::Http01, false, _) => {
                 return Err(Error::input(
                     "http-01 is answered automatically by the built-in responder only: give \
                      --http-listen ADDR:PORT",
                 ))
             }
-            (ChallengeType::Dns01, _, None) => {
+            (ChallengeType::TlsAlpn01, false, _) => {
                 return Err(Error::input(
-                    "dns-01 is answered automatically through a DNS account only: give \
-                     --dns-account NAME, or create the request, publish its records by hand and \
-                     verify it",
+                    "tls-alpn-01 is answered automatically by the built-in responder only: give \
+                     --tls-alpn-listen ADDR:PORT (port 443 of each name)",
                 ))
             }
-            (ChallengeType::TlsAlpn01, _, _) => {
+            (ChallengeType::Dns01 | ChallengeType::DnsAccount01, _, None) => {
                 return Err(Error::input(
-                    "tls-alpn-01 is not answered automatically yet: create the request, serve \
-                     its certificates by hand and verify it",
+                    "dns-01 and dns-account-01 are answered automatically through a DNS account only: give \
+                     --dns-account NAME, or create the request, publish its records by hand and \
+                     verify it",
                 ))
             }
         }
@@ -366,7 +408,7 @@ impl Engine {
     pub async fn issue_many(
         &self,
         specs: Vec<RequestSpec>,
-        responder: Option<Arc<Http01Responder>>,
+        responder: Responders,
         save: bool,
     ) -> Vec<Result<RequestInfo>> {
         let tasks = specs
@@ -380,7 +422,7 @@ impl Engine {
     pub async fn assign_dns(&self, id: &str, account: Option<&str>) -> Result<RequestInfo> {
         let mut record = self.request_record(id)?;
         if let Some(name) = account {
-            if record.info.challenge_type != ChallengeType::Dns01 {
+            if !record.info.challenge_type.uses_dns() {
                 return Err(Error::input(format!(
                     "request {id} uses {}: a DNS account publishes dns-01 records only",
                     record.info.challenge_type
@@ -406,7 +448,7 @@ impl Engine {
     pub async fn verify_many(
         &self,
         ids: &[String],
-        responder: Option<Arc<Http01Responder>>,
+        responder: Responders,
     ) -> Vec<Result<RequestInfo>> {
         let tasks = ids.iter().map(|id| self.verify(id, responder.clone()));
         futures::future::join_all(tasks).await
@@ -414,11 +456,7 @@ impl Engine {
 
     /// Answers the challenges and carries the order through to a downloaded certificate,
     /// continuing from wherever the order stands (also after a crash).
-    pub async fn verify(
-        &self,
-        id: &str,
-        responder: Option<Arc<Http01Responder>>,
-    ) -> Result<RequestInfo> {
+    pub async fn verify(&self, id: &str, responder: Responders) -> Result<RequestInfo> {
         self.verify_for(id, responder, Caller::Administrator).await
     }
 
@@ -426,7 +464,7 @@ impl Engine {
     pub(crate) async fn verify_for(
         &self,
         id: &str,
-        responder: Option<Arc<Http01Responder>>,
+        responder: Responders,
         caller: Caller,
     ) -> Result<RequestInfo> {
         let mut record = self.request_record(id)?;
@@ -457,11 +495,23 @@ impl Engine {
             }
         };
         let txt = match record.info.challenge_type {
-            ChallengeType::Dns01 => match self.txt_publisher(&record.info).await {
-                Ok(publisher) => Some(publisher),
-                Err(e) => return self.cut_off(record, e).await,
-            },
+            ChallengeType::Dns01 | ChallengeType::DnsAccount01 => {
+                match self.txt_publisher(&record.info).await {
+                    Ok(publisher) => Some(publisher),
+                    Err(e) => return self.cut_off(record, e).await,
+                }
+            }
             ChallengeType::Http01 | ChallengeType::TlsAlpn01 => None,
+            // The standing record is checked, never written: nobody publishes per order.
+            ChallengeType::DnsPersist01 => {
+                if let Err(e) = self.check_standing(&mut record).await {
+                    return match e {
+                        Error::Blocked { .. } => Err(e),
+                        e => self.cut_off(record, e).await,
+                    };
+                }
+                None
+            }
         };
         // A fresh order nobody publishes for waits for the administrator, and so does any order
         // the scheduler continues: only the administrator can have published by hand.
@@ -470,20 +520,33 @@ impl Engine {
                 Some(TxtPublisher::ByHand { mapping_declined }) => {
                     return self.by_hand(record, mapping_declined.as_ref()).await
                 }
-                None if responder.is_none() && !publishes_tokens(&record.info) => {
+                None if !responder.answers(record.info.challenge_type)
+                    && !publishes_tokens(&record.info)
+                    && record.info.challenge_type != ChallengeType::DnsPersist01 =>
+                {
                     return Ok(record.info)
                 }
                 _ => {}
             }
         }
-        // The request's mapping answers http-01 on the end server; the responder otherwise.
+        // The request's mapping answers http-01 on the end server; the responders otherwise.
         let published = responder
+            .http01
             .as_ref()
             .filter(|_| !publishes_tokens(&record.info))
             .map(|r| crate::http01::publish(r, &record.info.challenges))
             .transpose();
         let published = match published {
             Ok(published) => published,
+            Err(e) => return self.fail(record, e).await,
+        };
+        let served = responder
+            .tls_alpn01
+            .as_ref()
+            .map(|r| crate::responders::publish_tls_alpn(r, &record.info.challenges))
+            .transpose();
+        let served = match served {
+            Ok(served) => served,
             Err(e) => return self.fail(record, e).await,
         };
         let tokens = match self.publish_tokens(&record).await {
@@ -510,6 +573,7 @@ impl Engine {
             }
         }
         drop(published);
+        drop(served);
         let cleanup = match dns {
             Some(publication) => {
                 self.progress.report(&record.info.id, Stage::CleaningUpDns);
@@ -687,7 +751,7 @@ impl Engine {
         if status == OrderStatus::Ready {
             self.progress.report(&record.info.id, Stage::Finalizing);
             let key = self.order_key(record).await?;
-            let csr = key.csr_der(&name_strings(&record.info), record.info.signature)?;
+            let csr = key.csr_der(&record.info.names, record.info.signature)?;
             order
                 .finalize_csr(&csr)
                 .await
@@ -956,10 +1020,6 @@ async fn generate(alg: crate::keys::KeyAlgorithm) -> Result<PrivateKey> {
         .map_err(|e| Error::System(format!("key generation did not finish: {e}")))?
 }
 
-fn name_strings(info: &RequestInfo) -> Vec<String> {
-    info.names.iter().map(|n| n.as_str().to_owned()).collect()
-}
-
 fn status_word(status: &AuthorizationStatus) -> &'static str {
     match status {
         AuthorizationStatus::Pending => "pending",
@@ -976,6 +1036,9 @@ fn acme_type(t: ChallengeType) -> AcmeChallengeType {
         ChallengeType::Http01 => AcmeChallengeType::Http01,
         ChallengeType::Dns01 => AcmeChallengeType::Dns01,
         ChallengeType::TlsAlpn01 => AcmeChallengeType::TlsAlpn01,
+        // instant-acme 0.8 names neither: they arrive as its Unknown type.
+        ChallengeType::DnsAccount01 => AcmeChallengeType::Unknown("dns-account-01".into()),
+        ChallengeType::DnsPersist01 => AcmeChallengeType::Unknown("dns-persist-01".into()),
     }
 }
 
@@ -1134,7 +1197,7 @@ mod tests {
         let engine = Engine::in_memory().await;
         add_account(&engine, "le").await;
         let e = engine
-            .issue(spec(&["www.example.com"]), None, true)
+            .issue(spec(&["www.example.com"]), Responders::default(), true)
             .await
             .unwrap_err();
         assert!(e.to_string().contains("--http-listen"), "{e}");
@@ -1142,7 +1205,10 @@ mod tests {
             challenge: ChallengeType::Dns01,
             ..spec(&["www.example.com"])
         };
-        let e = engine.issue(dns01, None, true).await.unwrap_err();
+        let e = engine
+            .issue(dns01, Responders::default(), true)
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains("--dns-account"), "{e}");
         assert!(engine.requests().unwrap().is_empty());
     }
@@ -1156,7 +1222,7 @@ mod tests {
         let mut record = engine.request_record(&id).unwrap();
         record.info.status = RequestStatus::Failed;
         engine.requests.save(&record).await.unwrap();
-        let e = engine.verify(&id, None).await.unwrap_err();
+        let e = engine.verify(&id, Responders::default()).await.unwrap_err();
         assert_eq!(
             e.next_step(),
             Some(NextStep::NewChallenge {
@@ -1167,7 +1233,7 @@ mod tests {
         );
 
         issue(&engine, &id, in_days(90)).await;
-        let available = engine.verify(&id, None).await.unwrap();
+        let available = engine.verify(&id, Responders::default()).await.unwrap();
         assert_eq!(
             available.status,
             RequestStatus::Available,
@@ -1175,10 +1241,13 @@ mod tests {
         );
 
         engine.save(&id).await.unwrap();
-        let e = engine.verify(&id, None).await.unwrap_err();
+        let e = engine.verify(&id, Responders::default()).await.unwrap_err();
         assert!(e.to_string().contains("is done"), "{e}");
         assert_eq!(e.next_step(), Some(NextStep::Renew { cert: id.clone() }));
-        let e = engine.verify("0000", None).await.unwrap_err();
+        let e = engine
+            .verify("0000", Responders::default())
+            .await
+            .unwrap_err();
         assert!(
             matches!(
                 e,
@@ -1210,7 +1279,7 @@ mod tests {
         let engine = Engine::in_memory().await;
         add_account(&engine, "le").await;
         let id = recorded(&engine, &["www.example.com"]).await.id;
-        let e = engine.renew(&id, None).await.unwrap_err();
+        let e = engine.renew(&id, Responders::default()).await.unwrap_err();
         assert!(
             e.to_string().contains("no saved certificate to renew"),
             "{e}"

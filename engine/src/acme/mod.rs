@@ -7,10 +7,11 @@ mod challenge;
 pub mod checks;
 pub mod directory;
 pub mod http;
+pub mod profiles;
 
 pub use ari::AriWindow;
 pub use challenge::{Challenge, OrderChallenge};
-pub use directory::{fetch_meta, Ca, DirectoryMeta};
+pub use directory::{fetch_meta, Ca, CaProfile, DirectoryMeta};
 pub use http::AcmeHttp;
 
 use crate::error::{Error, Problem, Subproblem};

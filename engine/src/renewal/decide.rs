@@ -3,7 +3,8 @@
 //! at all; [`decide`] whether it renews now, is reminded about, waits for the daily guard or is
 //! left alone; [`Order::choose`] how a renewal orders: with which account, and whether it
 //! continues an order that was cut off or places a new one that replaces the current
-//! certificate. Carrying the step out (claiming the certificate, reading the records, ordering,
+//! certificate, and [`order_again_without_replaces`] whether a refused replacement is placed again
+//! without naming what it replaces. Carrying the step out (claiming the certificate, reading the records, ordering,
 //! writing the state) is the pass's, in [`super`]; nothing here reads the store, the network or
 //! the clock, so every branch is tested here, like [`super::window`].
 
@@ -14,29 +15,39 @@ use time::OffsetDateTime;
 use super::state::{AriState, RenewalRecord, REMINDER_INTERVAL};
 use super::window::Reason;
 use super::Planned;
+use crate::error::Problem;
 use crate::names::ChallengeType;
 use crate::request::RequestView;
 use crate::request::{RequestInfo, RequestStatus};
 
+/// Which built-in responders the settings give automated renewals an address for.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Listening {
+    pub http01: bool,
+    pub tls_alpn01: bool,
+}
+
 /// Whether the renewals of `request` run without the administrator: its http-01 challenges are
-/// answered by the built-in responder (`http_listen`) or its deploy mapping, its dns-01 ones by
-/// its DNS account or a deploy mapping among `dns01_mappings` (those that publish TXT records).
-/// The others are reminded about.
+/// answered by the built-in responder (`listening`) or its deploy mapping, its tls-alpn-01 ones
+/// by the built-in responder, its dns-01 ones by its DNS account or a deploy mapping among
+/// `dns01_mappings` (those that publish TXT records). The others are reminded about.
 pub(crate) fn automated(
     request: &RequestView,
-    http_listen: bool,
+    listening: Listening,
     dns01_mappings: &HashSet<String>,
 ) -> bool {
     match request.challenge_type {
-        ChallengeType::Http01 => http_listen || request.deploy.is_some(),
-        ChallengeType::Dns01 => {
+        ChallengeType::Http01 => listening.http01 || request.deploy.is_some(),
+        ChallengeType::TlsAlpn01 => listening.tls_alpn01,
+        // The standing record answers every order: nobody publishes.
+        ChallengeType::DnsPersist01 => true,
+        ChallengeType::Dns01 | ChallengeType::DnsAccount01 => {
             request.dns_account.is_some()
                 || request
                     .deploy
                     .as_ref()
                     .is_some_and(|m| dns01_mappings.contains(m))
         }
-        ChallengeType::TlsAlpn01 => false,
     }
 }
 
@@ -159,6 +170,21 @@ impl<'a> Order<'a> {
     }
 }
 
+/// What the renewal's outcome says when its order named the certificate it replaces and the CA
+/// answered `alreadyReplaced`.
+pub(crate) const ORDERED_AGAIN_WITHOUT_REPLACES: &str =
+    "the CA said the certificate was already replaced (alreadyReplaced: an earlier renewal's \
+     order names it), so the order was placed again without `replaces`";
+
+/// Whether a renewal order refused with `problem` is placed again without `replaces`: when it
+/// named the certificate it replaces (`replaced`) and the CA answers that another order already
+/// replaces that one (RFC 9773 §5, `alreadyReplaced`: an order cut off before it was finished, or
+/// placed by another client). Without `replaces` the same refusal cannot come again, so this
+/// happens at most once per renewal; every other refusal reaches the administrator whole.
+pub(crate) fn order_again_without_replaces(replaced: bool, problem: Option<&Problem>) -> bool {
+    replaced && problem.is_some_and(|p| p.short_type() == "alreadyReplaced")
+}
+
 #[cfg(test)]
 mod tests {
     use time::Duration;
@@ -219,16 +245,29 @@ mod tests {
                 dns_account: dns_account.map(str::to_owned),
                 deploy: deploy.map(str::to_owned),
             };
+        let none = Listening::default();
+        let http01 = Listening {
+            http01: true,
+            tls_alpn01: false,
+        };
+        let tls_alpn01 = Listening {
+            http01: false,
+            tls_alpn01: true,
+        };
         let http = |deploy| request(ChallengeType::Http01, None, deploy);
-        assert!(!automated(&http(None), false, &mappings));
-        assert!(automated(&http(None), true, &mappings));
-        assert!(automated(&http(Some("web")), false, &mappings));
+        assert!(!automated(&http(None), none, &mappings));
+        assert!(automated(&http(None), http01, &mappings));
+        assert!(!automated(&http(None), tls_alpn01, &mappings));
+        assert!(automated(&http(Some("web")), none, &mappings));
+        let tls = request(ChallengeType::TlsAlpn01, None, None);
+        assert!(automated(&tls, tls_alpn01, &mappings));
+        assert!(!automated(&tls, http01, &mappings));
         let dns = |dns_account, deploy| request(ChallengeType::Dns01, dns_account, deploy);
-        // The built-in responder answers no dns-01 challenge, nor a mapping without TXT records.
-        assert!(!automated(&dns(None, None), true, &mappings));
-        assert!(!automated(&dns(None, Some("web")), true, &mappings));
-        assert!(automated(&dns(None, Some("txt")), false, &mappings));
-        assert!(automated(&dns(Some("zone"), None), false, &mappings));
+        // The built-in responders answer no dns-01 challenge, nor a mapping without TXT records.
+        assert!(!automated(&dns(None, None), http01, &mappings));
+        assert!(!automated(&dns(None, Some("web")), http01, &mappings));
+        assert!(automated(&dns(None, Some("txt")), none, &mappings));
+        assert!(automated(&dns(Some("zone"), None), none, &mappings));
     }
 
     #[test]
@@ -448,6 +487,27 @@ mod tests {
             let order = Order::choose(&state(), accounts(status), "main");
             assert_eq!(order.attempt, PLACE, "{status:?}");
         }
+    }
+
+    #[test]
+    fn only_an_already_replaced_refusal_of_a_replacing_order_is_ordered_again() {
+        let problem = |kind: &str| Problem {
+            kind: Some(format!("urn:ietf:params:acme:error:{kind}")),
+            detail: Some("certificate with serial 01 already has a replacement order".into()),
+            status: Some(409),
+            ..Problem::default()
+        };
+        let replaced = problem("alreadyReplaced");
+        assert!(order_again_without_replaces(true, Some(&replaced)));
+        // The order again has no `replaces`: a second alreadyReplaced is the CA's to tell.
+        assert!(!order_again_without_replaces(false, Some(&replaced)));
+        for other in ["rateLimited", "invalidProfile", "malformed", "unauthorized"] {
+            assert!(
+                !order_again_without_replaces(true, Some(&problem(other))),
+                "{other}"
+            );
+        }
+        assert!(!order_again_without_replaces(true, None));
     }
 
     #[test]

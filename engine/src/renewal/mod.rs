@@ -11,7 +11,7 @@ pub(crate) mod state;
 pub mod window;
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 
 use crate::acme::ari;
 use crate::error::{Error, Result};
-use crate::http01::Http01Responder;
+use crate::responders::Responders;
 use crate::issuance::Caller;
 use crate::mail::Notice;
 use crate::names::ChallengeType;
@@ -29,7 +29,9 @@ use crate::request::{RequestInfo, RequestStatus, RequestView};
 use crate::store::{Change, Damaged};
 use crate::Engine;
 
-use decide::{decide, Attempt, Order, Step};
+use decide::{
+    decide, order_again_without_replaces, Attempt, Order, Step, ORDERED_AGAIN_WITHOUT_REPLACES,
+};
 use state::RenewalRecord;
 pub use state::{Hold, FALLBACK_AFTER};
 pub use window::{Plan, Reason, Validity};
@@ -105,6 +107,10 @@ pub struct RenewalOutcome {
     #[serde(with = "time::serde::rfc3339")]
     #[ts(type = "string")]
     pub not_after: OffsetDateTime,
+    /// What the renewal did besides its plan, in words: an order the CA refused as
+    /// `alreadyReplaced` placed again without `replaces`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One saved certificate as the scheduler sees it. It crosses the control socket
@@ -220,6 +226,7 @@ impl RenewalOutcome {
             next_step: None,
             next_attempt: None,
             not_after: planned.not_after,
+            note: None,
         }
     }
 }
@@ -257,8 +264,11 @@ impl Engine {
     /// because their records do not read.
     fn candidates(&self, now: OffsetDateTime) -> Result<(Vec<Planned>, Vec<Damaged>)> {
         let settings = self.settings()?;
-        let (days_before, http_listen) =
-            (settings.renew_days_before, settings.http_listen.is_some());
+        let days_before = settings.renew_days_before;
+        let listening = decide::Listening {
+            http01: settings.http_listen.is_some(),
+            tls_alpn01: settings.tls_alpn_listen.is_some(),
+        };
         let mut states = self.renewal_states.all()?;
         let requests = self.requests.views()?;
         let certs = self.repository.entries::<Validity>()?;
@@ -281,7 +291,7 @@ impl Engine {
             let state = RenewalRecord::for_version(states.remove(&cert.id), &cert.id, &info.serial);
             let plan = window::plan(&cert.id, info, days_before, state.window(), now);
             let hold = state.hold(now);
-            let automated = decide::automated(request, http_listen, &dns01_mappings);
+            let automated = decide::automated(request, listening, &dns01_mappings);
             plans.push(Planned {
                 id: cert.id.clone(),
                 names: info.names.clone(),
@@ -330,13 +340,10 @@ impl Engine {
             }
         }
         let due = readable;
-        let needs_responder = due
-            .iter()
-            .any(|p| p.automated && p.challenge == ChallengeType::Http01);
-        let responder = match needs_responder {
-            true => self.settings_responder().await,
-            false => Ok(None),
-        };
+        let needs = |challenge| due.iter().any(|p| p.automated && p.challenge == challenge);
+        let responder = self
+            .settings_responders(needs(ChallengeType::Http01), needs(ChallengeType::TlsAlpn01))
+            .await;
         let responder = responder.map_err(|e| e.to_string());
         // Owned items and `async move`: a stream of borrowed ones is not `Send` for every
         // lifetime, which a spawned scheduler task needs.
@@ -432,7 +439,7 @@ impl Engine {
         &self,
         planned: &Planned,
         now: OffsetDateTime,
-        responder: std::result::Result<Option<Arc<Http01Responder>>, String>,
+        responder: std::result::Result<Responders, String>,
     ) -> Result<Option<RenewalOutcome>> {
         let Some(_claim) = self.renewals.in_flight.claim(&planned.id) else {
             return Ok(None);
@@ -468,7 +475,9 @@ impl Engine {
         self.renewal_states.save(&state).await?;
 
         let mut outcome = RenewalOutcome::new(planned, Action::Failed, reason);
-        match self.renew_in_time(&cert, order, responder).await {
+        let (renewed, note) = self.renew_in_time(&cert, order, responder).await;
+        outcome.note = note.map(str::to_owned);
+        match renewed {
             Ok(info) if info.status == RequestStatus::Renewed => {
                 state.succeeded();
                 outcome.action = Action::Renewed;
@@ -497,12 +506,14 @@ impl Engine {
         &self,
         cert: &CertRecord,
         order: Order<'_>,
-        responder: std::result::Result<Option<Arc<Http01Responder>>, String>,
-    ) -> Result<RequestInfo> {
+        responder: std::result::Result<Responders, String>,
+    ) -> (Result<RequestInfo>, Option<&'static str>) {
+        // What the renewal did besides its plan, for its outcome (an order placed again).
+        let note = std::sync::OnceLock::new();
         let renewal = async {
             let responder = responder.map_err(|e| {
                 Error::input(format!(
-                    "the built-in http-01 responder could not start: {e}"
+                    "the built-in responder could not start: {e}"
                 ))
             })?;
             let fallback = order.fallback.map(str::to_owned);
@@ -516,12 +527,17 @@ impl Engine {
                         true => current_cert_id(cert)?,
                         false => None,
                     };
-                    self.place_replacing(&cert.id, responder, replaces, fallback)
-                        .await
+                    let (renewed, said) = self
+                        .place_replacing(&cert.id, responder, replaces, fallback)
+                        .await;
+                    if let Some(said) = said {
+                        let _ = note.set(said);
+                    }
+                    renewed
                 }
             }
         };
-        tokio::time::timeout(RENEWAL_DEADLINE, renewal)
+        let renewed = tokio::time::timeout(RENEWAL_DEADLINE, renewal)
             .await
             .unwrap_or_else(|_| {
                 Err(Error::Network(format!(
@@ -529,30 +545,29 @@ impl Engine {
                      certificate's renewal may take",
                     RENEWAL_DEADLINE.as_secs() / 60
                 )))
-            })
+            });
+        (renewed, note.get().copied())
     }
 
     /// Places the renewal order of `id`, replacing the certificate `replaces` names; when the CA
-    /// already saw a replacement of it (RFC 9773 §5, `alreadyReplaced`), orders again without.
+    /// already saw a replacement of it (RFC 9773 §5, `alreadyReplaced`), orders again without,
+    /// and says so (the note for the renewal's outcome).
     async fn place_replacing(
         &self,
         id: &str,
-        responder: Option<Arc<Http01Responder>>,
+        responder: Responders,
         replaces: Option<String>,
         fallback: Option<String>,
-    ) -> Result<RequestInfo> {
+    ) -> (Result<RequestInfo>, Option<&'static str>) {
         let first = self
             .renew_replacing(id, responder.clone(), replaces.clone(), fallback.clone())
             .await;
         match first {
-            Err(e)
-                if replaces.is_some()
-                    && e.problem()
-                        .is_some_and(|p| p.short_type() == "alreadyReplaced") =>
-            {
-                self.renew_replacing(id, responder, None, fallback).await
-            }
-            other => other,
+            Err(e) if order_again_without_replaces(replaces.is_some(), e.problem()) => (
+                self.renew_replacing(id, responder, None, fallback).await,
+                Some(ORDERED_AGAIN_WITHOUT_REPLACES),
+            ),
+            other => (other, None),
         }
     }
 
@@ -652,12 +667,15 @@ impl Engine {
             .find(|c| c.status == CertStatus::Valid))
     }
 
-    /// The built-in http-01 responder at the settings' address, when one is set.
-    pub async fn settings_responder(&self) -> Result<Option<Arc<Http01Responder>>> {
-        match self.settings()?.http_listen {
-            Some(addr) => Ok(Some(Http01Responder::bind(&addr).await?)),
-            None => Ok(None),
-        }
+    /// The built-in responders at the settings' addresses (`http01.listen`,
+    /// `tls_alpn01.listen`), those asked for and set.
+    pub async fn settings_responders(&self, http01: bool, tls_alpn01: bool) -> Result<Responders> {
+        let settings = self.settings()?;
+        Responders::bind(
+            settings.http_listen.as_deref().filter(|_| http01),
+            settings.tls_alpn_listen.as_deref().filter(|_| tls_alpn01),
+        )
+        .await
     }
 
     /// One pass now (the tray's "Renew due now").

@@ -1,7 +1,9 @@
 //! When a saved certificate renews. The CA's ACME Renewal Information (RFC 9773) decides when it
 //! has an answer; otherwise a third of the lifetime is left (30 days of a 90-day certificate, 15 of
-//! a 45-day one, 2 of a 6-day one), or the administrator's fixed "days before expiry" applies. A
-//! certificate the CA wants replaced now, or that was revoked here, renews at once.
+//! a 45-day one), half of it for a certificate that lives under [`SHORT_LIVED`] (3 days of a 6-day
+//! one: Let's Encrypt's guidance for short-lived certificates, which leaves a failed renewal
+//! time to be retried), or the administrator's fixed "days before expiry" applies. A certificate
+//! the CA wants replaced now, or that was revoked here, renews at once.
 
 use std::fmt;
 
@@ -34,7 +36,7 @@ pub enum Reason {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         explanation_url: Option<String>,
     },
-    /// A third of the lifetime left (no ARI from the CA).
+    /// A third of the lifetime left, or half of it under [`SHORT_LIVED`] (no ARI from the CA).
     Lifetime { lifetime_days: i64 },
     /// The administrator's fixed number of days before expiry.
     Setting { days: u32 },
@@ -67,11 +69,27 @@ impl fmt::Display for Reason {
             }
             Self::Lifetime { lifetime_days } => write!(
                 f,
-                "lifetime rule: a third of its {lifetime_days}-day lifetime is left"
+                "lifetime rule: {} of its {lifetime_days}-day lifetime is left",
+                match Duration::days(*lifetime_days) < SHORT_LIVED {
+                    true => "half",
+                    false => "a third",
+                }
             ),
             Self::Setting { days } => write!(f, "setting: {days} days before expiry"),
             Self::Revoked => write!(f, "revoked: it is replaced at once"),
         }
+    }
+}
+
+/// Certificates that live less than this renew at half their lifetime, longer ones with a third
+/// of it left.
+pub const SHORT_LIVED: Duration = Duration::days(10);
+
+/// How long before `not_after` a certificate with `lifetime` renews by the lifetime rule.
+fn lifetime_left(lifetime: Duration) -> Duration {
+    match lifetime < SHORT_LIVED {
+        true => lifetime / 2,
+        false => lifetime / 3,
     }
 }
 
@@ -169,7 +187,7 @@ pub fn plan(
     // A certificate whose validity ends before it begins (a broken or hostile one) is due now.
     let lifetime = (cert.not_after - cert.not_before).max(Duration::ZERO);
     Some(Plan {
-        at: cert.not_after.saturating_sub(lifetime / 3),
+        at: cert.not_after.saturating_sub(lifetime_left(lifetime)),
         reason: Reason::Lifetime {
             lifetime_days: (lifetime.whole_hours() + 12) / 24,
         },
@@ -214,7 +232,7 @@ mod tests {
 
     #[test]
     fn the_lifetime_rule_scales_with_the_lifetime() {
-        for (days, left) in [(90, 30), (45, 15), (6, 2)] {
+        for (days, left) in [(90, 30), (45, 15), (30, 10), (12, 4), (6, 3), (2, 1)] {
             let v = version(t0(), days);
             let p = plan("id", &v, 0, None, t0()).expect("a plan");
             assert_eq!(v.not_after - p.at, Duration::days(left), "{days}-day cert");
@@ -225,6 +243,37 @@ mod tests {
                 }
             );
         }
+    }
+
+    #[test]
+    fn short_lived_certificates_renew_at_half_life() {
+        // Pebble's and Let's Encrypt's: the period less one second.
+        let v = Validity {
+            not_after: t0() + Duration::hours(6 * 24) - Duration::seconds(1),
+            ..version(t0(), 6)
+        };
+        let p = plan("id", &v, 0, None, t0()).expect("a plan");
+        let left = v.not_after - p.at;
+        assert!(
+            left > Duration::hours(71) && left <= Duration::hours(72),
+            "{left}"
+        );
+        assert_eq!(
+            p.reason.to_string(),
+            "lifetime rule: half of its 6-day lifetime is left"
+        );
+        let shortlived = version(t0(), 0);
+        let shortlived = Validity {
+            not_after: t0() + Duration::hours(160),
+            ..shortlived
+        };
+        let p = plan("id", &shortlived, 0, None, t0()).expect("a plan");
+        assert_eq!(shortlived.not_after - p.at, Duration::hours(80));
+        let p = plan("id", &version(t0(), 90), 0, None, t0()).expect("a plan");
+        assert_eq!(
+            p.reason.to_string(),
+            "lifetime rule: a third of its 90-day lifetime is left"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The Account tab: one ACME account per CA.
 
 use certdesk_engine::account::{AccountInfo, CaTerms, Eab, Registration};
-use certdesk_engine::acme::Ca;
+use certdesk_engine::acme::{Ca, CaProfile};
 use serde::Deserialize;
 use tauri::State;
 use ts_rs::TS;
@@ -35,7 +35,9 @@ impl CaForm {
 #[ts(optional_fields = nullable)]
 pub struct RegisterForm {
     pub name: String,
-    pub email: String,
+    /// Optional: Let's Encrypt no longer writes about expiring certificates.
+    #[serde(default)]
+    pub email: Option<String>,
     pub ca: CaForm,
     /// A PEM file with an extra root for the CA's HTTPS (a private CA).
     #[serde(default)]
@@ -76,6 +78,15 @@ pub async fn ca_terms(
     Ok(state.engine()?.ca_terms(&ca.ca()?, root.as_deref()).await?)
 }
 
+/// The certificate profiles the CA of account `name` offers (the request form's choice).
+#[tauri::command]
+pub async fn account_profiles(
+    state: State<'_, AppState>,
+    name: String,
+) -> CmdResult<Vec<CaProfile>> {
+    Ok(state.engine()?.account_profiles(Some(&name)).await?)
+}
+
 #[tauri::command]
 pub async fn register_account(
     state: State<'_, AppState>,
@@ -92,7 +103,7 @@ pub async fn register_account(
     };
     let registration = Registration {
         name: form.name.trim().to_owned(),
-        email: form.email,
+        email: blank_to_none(form.email),
         ca: form.ca.ca()?,
         ca_root_pem: read_optional(form.ca_root_path.as_deref())?,
         eab,

@@ -46,6 +46,8 @@ pub struct PebbleBuilder {
     http01: Http01,
     dns_server: Option<String>,
     validity_days: u64,
+    /// Profiles beside `default`: name → (description, validity in seconds).
+    profiles: Vec<(String, String, u64)>,
     config: serde_json::Map<String, Value>,
 }
 
@@ -87,6 +89,16 @@ impl PebbleBuilder {
         self
     }
 
+    /// A certificate profile beside `default` (Pebble's `profiles` config: its description in
+    /// the directory's `meta.profiles`, its certificates valid `validity_secs`), e.g.
+    /// `.profile("short", "Six days", 6 * 86400)`.
+    pub fn profile(mut self, name: &str, description: &str, validity_secs: u64) -> Self {
+        self.profiles.retain(|(n, _, _)| n != name);
+        self.profiles
+            .push((name.to_string(), description.to_string(), validity_secs));
+        self
+    }
+
     /// An extra field in the `"pebble"` config object (e.g. `"domainBlocklist"`).
     pub fn config(mut self, key: &str, value: Value) -> Self {
         self.config.insert(key.to_string(), value);
@@ -109,6 +121,7 @@ impl Default for PebbleBuilder {
             http01: Http01::Client,
             dns_server: None,
             validity_days: DEFAULT_VALIDITY_DAYS,
+            profiles: Vec::new(),
             config: serde_json::Map::new(),
         }
     }
@@ -230,16 +243,28 @@ impl Pebble {
         cfg.insert("tlsPort".into(), json!(ports.tls));
         cfg.insert("ocspResponderURL".into(), json!(""));
         cfg.insert("externalAccountBindingRequired".into(), json!(false));
-        cfg.insert(
-            "profiles".into(),
-            // A common name, as in Let's Encrypt's classic profile (and every Pebble 2.4
-            // certificate).
-            json!({ "default": {
+        // A common name, as in Let's Encrypt's classic profile (and every Pebble 2.4
+        // certificate).
+        let mut profiles = serde_json::Map::new();
+        profiles.insert(
+            "default".into(),
+            json!({
                 "description": "The default profile",
                 "validityPeriod": self.opts.validity_days * 86_400,
                 "promoteCommonName": true,
-            } }),
+            }),
         );
+        for (name, description, validity_secs) in &self.opts.profiles {
+            profiles.insert(
+                name.clone(),
+                json!({
+                    "description": description,
+                    "validityPeriod": validity_secs,
+                    "promoteCommonName": true,
+                }),
+            );
+        }
+        cfg.insert("profiles".into(), Value::Object(profiles));
         for (k, v) in &self.opts.config {
             cfg.insert(k.clone(), v.clone());
         }
@@ -401,6 +426,11 @@ impl Pebble {
     /// The port Pebble's VA connects to (on 127.0.0.1) for http-01.
     pub fn http_port(&self) -> u16 {
         self.ports.http
+    }
+
+    /// The port Pebble's VA connects to (on the identifier's address) for tls-alpn-01.
+    pub fn tls_port(&self) -> u16 {
+        self.ports.tls
     }
 
     pub fn acme_port(&self) -> u16 {

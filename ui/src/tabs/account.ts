@@ -64,7 +64,7 @@ function caPicker(ctx: Ctx, prefix: string) {
 
 function registrationForm(ctx: Ctx, done: () => void): HTMLElement {
   const name = h("input", { id: "reg-name", type: "text", autocomplete: "off", required: true });
-  const email = h("input", { id: "reg-email", type: "email", autocomplete: "email", required: true });
+  const email = h("input", { id: "reg-email", type: "email", autocomplete: "email" });
   const ca = caPicker(ctx, "reg");
   const eabKid = h("input", { id: "reg-eab-kid", type: "text", autocomplete: "off" });
   const eabHmac = h("input", { id: "reg-eab-hmac", type: "password", autocomplete: "off" });
@@ -90,7 +90,14 @@ function registrationForm(ctx: Ctx, done: () => void): HTMLElement {
       t.external_account_required
         ? h("p", { class: "warn" }, "This CA requires External Account Binding: fill in the key id and HMAC key below.")
         : null,
-      t.profiles.length ? h("p", { class: "muted" }, `Profiles offered: ${t.profiles.join(", ")}`) : null,
+      t.profiles.length
+        ? h(
+            "div",
+            { class: "muted" },
+            "Certificate profiles offered:",
+            h("ul", { id: "reg-profiles" }, ...t.profiles.map((p) => h("li", {}, h("code", {}, p.name), ` — ${p.description}`))),
+          )
+        : null,
     );
   };
   const fetchTerms = async () => {
@@ -110,7 +117,11 @@ function registrationForm(ctx: Ctx, done: () => void): HTMLElement {
     { id: "register-form", class: "card", "aria-labelledby": "reg-title", novalidate: true },
     h("h3", { id: "reg-title" }, "New registration"),
     field("Account name", name, "A name for this account here, e.g. letsencrypt.").wrap,
-    field("E-mail", email, "The CA writes here about expiring certificates and policy changes.").wrap,
+    field(
+      "E-mail (optional)",
+      email,
+      "A contact for the CA. The CA no longer sends expiry warnings (Let's Encrypt stopped in 2025 and keeps no contacts): certdesk's own notices are the expiry warnings — Settings → notifications and e-mail.",
+    ).wrap,
     ...ca.wraps,
     h(
       "details",
@@ -131,7 +142,7 @@ function registrationForm(ctx: Ctx, done: () => void): HTMLElement {
       const info = await busy(submit, "Registering", () =>
         api.registerAccount({
           name: name.value,
-          email: email.value,
+          email: email.value.trim() || undefined,
           ca: ca.value(),
           ca_root_path: ca.rootPath(),
           eab_kid: eabKid.value || undefined,
@@ -201,6 +212,48 @@ function updateEmailDialog(account: AccountInfo, done: () => void): void {
         await busy(submit, "Updating", () => api.updateAccountEmail(account.name, email.value));
         done();
         close();
+      } catch (err) {
+        showError(error, err);
+      }
+    });
+    return [form];
+  });
+}
+
+/** The CAA records that bind a typed domain to this account, and what CAA allows there today. */
+function caaDialog(account: AccountInfo): void {
+  modal(`CAA for ${account.name}`, () => {
+    const domain = h("input", { id: "caa-domain", type: "text", placeholder: "example.com" });
+    const error = errorSlot("caa-error");
+    const result = h("div", { id: "caa-result", role: "status" });
+    const submit = h("button", { id: "caa-submit", type: "submit", class: "primary" }, "Look up CAA");
+    const form = h(
+      "form",
+      { novalidate: true },
+      field("Domain", domain, "CAA records with accounturi let only this account issue for the domain (RFC 8657).").wrap,
+      h("div", { class: "actions" }, submit),
+      error,
+      result,
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        const reports = await busy(submit, "Looking up CAA", () => api.accountCaa(account.name, [domain.value], []));
+        showError(error, null);
+        clear(
+          result,
+          ...reports.map((r) =>
+            h(
+              "div",
+              { class: "card" },
+              h("p", {}, `Publish to bind ${r.domain} to ${account.name}:`),
+              ...r.binding.map((b) => h("pre", {}, h("code", {}, b))),
+              h("p", {}, r.found_at ? `CAA today (records at ${r.found_at}):` : "CAA today: no records up the tree."),
+              ...r.records.map((b) => h("pre", {}, h("code", {}, b))),
+              h("p", { class: r.allowed ? "ok" : "warn" }, r.summary),
+            ),
+          ),
+        );
       } catch (err) {
         showError(error, err);
       }
@@ -298,6 +351,7 @@ export function accountTab(ctx: Ctx): Tab {
                 { class: "row-actions" },
                 h("button", { type: "button", class: "small", onclick: () => updateEmailDialog(a, load) }, "Update e-mail"),
                 h("button", { type: "button", class: "small", onclick: () => exportKeyDialog(a) }, "Export key"),
+                h("button", { type: "button", class: "small", onclick: () => caaDialog(a) }, "CAA"),
                 h(
                   "button",
                   {

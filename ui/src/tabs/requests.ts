@@ -5,6 +5,7 @@
 import {
   AccountInfo,
   api,
+  CaProfile,
   Challenge,
   ChallengeType,
   KeyAlgorithm,
@@ -75,6 +76,19 @@ function challengeRows(c: Challenge): HTMLElement {
       row("URL", c.url, "data-url"),
       row("Token (file name)", c.token, "data-token"),
       row("File content", c.key_authorization, "data-key-authorization"),
+    );
+  }
+  if (c.type === "tls-alpn-01") {
+    return h(
+      "li",
+      { class: "challenge", "data-domain": c.domain, "data-type": c.type },
+      h("h4", {}, c.domain, " ", status),
+      h(
+        "p",
+        { class: "muted" },
+        "Port 443 of this name must answer the acme-tls/1 protocol with a self-signed certificate for it whose acmeIdentifier extension is the SHA-256 of this key authorization (the built-in responder does this):",
+      ),
+      row("Key authorization", c.key_authorization, "data-key-authorization"),
     );
   }
   return h(
@@ -209,6 +223,7 @@ function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): v
             " ",
             h("span", { class: "muted" }, `request ${r.id}, ${r.challenge_type}`),
           ),
+          r.names_notice ? h("p", { class: "notice", id: "ch-names-notice" }, r.names_notice) : null,
           nextStepLine(r),
           r.problem ? problemView(r.problem) : null,
           r.challenges.length ? h("ul", { class: "challenges", "aria-label": "Challenges to publish" }, ...r.challenges.map(challengeRows)) : null,
@@ -286,6 +301,7 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
   const namesField = field("Domain names", names, "One per line, or separated by commas. The first is the common name.");
   const count = h("p", { id: "req-count", class: "count", "aria-live": "polite" });
   const nameErrors = h("ul", { id: "req-name-errors", class: "name-errors", "aria-label": "Rejected names" });
+  const nameNotice = h("p", { id: "req-name-notice", class: "notice", hidden: true });
   const challenge = select("req-challenge", c.challenges, "http-01");
   const dnsAccount = h("select", { id: "req-dns-account" }, h("option", { value: "" }, "Publish the TXT records by hand"));
   const dnsField = field("DNS account", dnsAccount, "certdesk publishes the TXT records, waits for them, verifies and removes them. Add accounts in the DNS tab.");
@@ -300,7 +316,8 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
   ]);
   const account = h("select", { id: "req-account" });
   const fallback = h("select", { id: "req-fallback" });
-  const profile = h("input", { id: "req-profile", type: "text", autocomplete: "off", placeholder: "(the CA's default)" });
+  const profile = h("select", { id: "req-profile" }, h("option", { value: "" }, "(the CA's default)"));
+  const profileField = field("ACME profile", profile, "The certificate profiles the account's CA lists, with its descriptions.");
   const submit = h("button", { id: "req-submit", type: "submit", class: "primary" }, "Create request");
   const error = errorSlot("req-error");
 
@@ -322,7 +339,7 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
   let checkSeq = 0;
   const check = async () => {
     const seq = ++checkSeq;
-    const result: NameCheck = await api.checkNames(names.value, challenge.value as ChallengeType);
+    const result: NameCheck = await api.checkNames(names.value, challenge.value as ChallengeType, account.value || null);
     if (seq !== checkSeq) return;
     const typed = result.count;
     count.textContent =
@@ -331,12 +348,37 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
         : `${typed} name${typed === 1 ? "" : "s"} of at most ${c.max_names}` +
           (result.errors.length ? `, ${result.errors.length} rejected` : result.message ? "" : ", all valid");
     clear(nameErrors, ...result.errors.map((e) => h("li", {}, h("strong", {}, e.name), ": ", e.reason)));
+    nameNotice.textContent = result.notice ?? "";
+    nameNotice.hidden = !result.notice;
     const message = typed > 0 && result.message ? result.message : null;
     setFieldError(namesField, names, message ?? (result.errors.length ? "Some names are rejected: see the list below." : null));
   };
   names.addEventListener("input", () => void check());
   challenge.addEventListener("change", () => {
     syncVisibility();
+    void check();
+  });
+  // The account's CA's profiles; the field shows only when its directory lists some.
+  let profileSeq = 0;
+  const syncProfiles = async () => {
+    const seq = ++profileSeq;
+    const previous = profile.value;
+    let offered: CaProfile[] = [];
+    try {
+      offered = account.value ? await api.accountProfiles(account.value) : [];
+    } catch {
+      // The CA could not be reached now: no choice is offered (its default is ordered).
+    }
+    if (seq !== profileSeq) return;
+    profile.replaceChildren(
+      h("option", { value: "" }, "(the CA's default)"),
+      ...offered.map((p) => h("option", { value: p.name }, `${p.name} — ${p.description}`)),
+    );
+    if (offered.some((p) => p.name === previous)) profile.value = previous;
+    profileField.wrap.hidden = offered.length === 0;
+  };
+  account.addEventListener("change", () => {
+    void syncProfiles();
     void check();
   });
   key.addEventListener("change", syncSignatures);
@@ -352,6 +394,7 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
       );
       if (!account.options.length) account.append(h("option", { value: "" }, "No account yet: register one in the Account tab"));
       if ([...account.options].some((o) => o.value === previous)) account.value = previous;
+      void syncProfiles();
       const previousFallback = fallback.value;
       fallback.replaceChildren(...fallbackOptions(accounts));
       fallback.value = previousFallback;
@@ -375,6 +418,7 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
     namesField.wrap,
     count,
     nameErrors,
+    nameNotice,
     h(
       "div",
       { class: "grid2" },
@@ -388,7 +432,7 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
       importKey.wrap,
       field("ACME account", account).wrap,
       field("Fallback CA account (optional)", fallback, FALLBACK_HELP).wrap,
-      field("ACME profile (optional)", profile, "Only if the CA's directory lists profiles.").wrap,
+      profileField.wrap,
     ),
     h("div", { class: "actions" }, submit),
     error,
@@ -411,7 +455,7 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
           dns_account: dnsField.wrap.hidden ? undefined : dnsAccount.value || undefined,
           account: account.value || undefined,
           fallback_account: fallback.value || undefined,
-          profile: profile.value || undefined,
+          profile: profileField.wrap.hidden ? undefined : profile.value || undefined,
         }),
       );
       password.value = "";
