@@ -40,7 +40,11 @@ impl Bind {
              dnssec-validation no;\n}};\ncontrols {{ }};\n\
              key \"{KEY_NAME}\" {{ algorithm hmac-sha256; secret \"{secret}\"; }};\n"
         );
-        let mut grants = format!("grant {KEY_NAME} zonesub TXT; grant {KEY_NAME} zonesub CNAME;");
+        // CAA for the CAA tests, which publish their policies with the same key.
+        let mut grants = format!(
+            "grant {KEY_NAME} zonesub TXT; grant {KEY_NAME} zonesub CNAME; \
+             grant {KEY_NAME} zonesub CAA;"
+        );
         for k in legacy.iter().chain(&setup.restricted) {
             conf.push_str(&format!(
                 "key \"{}\" {{ algorithm {}; secret \"{}\"; }};\n",
