@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod agent;
 pub mod app;
+pub mod caa;
 pub mod certs;
 pub mod damaged;
 pub mod deploy;
