@@ -1,12 +1,14 @@
 //! `certdesk dns add | list | show | edit | enable | disable | delete | test | providers`: DNS
-//! accounts that publish dns-01 records through a provider's API. Everything but `test` and
-//! `providers` is the plumbing the `deploy` group shares ([`crate::configured`]).
+//! accounts that publish dns-01 records through a provider's API. Everything but `test`,
+//! `providers` and the dns-persist-01 commands (`persist-record`, `persist-check`) is the
+//! plumbing the `deploy` group shares ([`crate::configured`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use certdesk_engine::dns_accounts::{DnsAccountForm, DnsAccountInfo};
 use certdesk_engine::next_step::Listing;
+use certdesk_engine::persist::{parse_until, PersistCheck, PersistRecordInfo};
 use certdesk_engine::{Engine, Result};
 use clap::Subcommand;
 
@@ -50,6 +52,39 @@ pub enum DnsCmd {
     },
     /// The providers and the fields each one takes.
     Providers,
+    /// The dns-persist-01 TXT record (name and value) to publish once for an ACME account and a
+    /// name: orders with --challenge dns-persist-01 then need no DNS change.
+    PersistRecord {
+        #[arg(long)]
+        domain: String,
+        /// Add policy=wildcard: the record also proves *.DOMAIN (implied by a *. name).
+        #[arg(long)]
+        wildcard: bool,
+        /// persistUntil: the CA stops accepting the record then (RFC 3339, or a date YYYY-MM-DD
+        /// meaning its midnight UTC).
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        /// The ACME account (the only one when left out).
+        #[arg(long)]
+        account: Option<String>,
+        /// Write it through this DNS account (it stays; nothing removes it after an order).
+        #[arg(long, value_name = "DNS_ACCOUNT")]
+        write: Option<String>,
+    },
+    /// Check, reading only, that every authoritative nameserver of DOMAIN's zone serves its
+    /// dns-persist-01 record for the account (exit code 1 when one does not).
+    PersistCheck {
+        #[arg(long)]
+        domain: String,
+        #[arg(long)]
+        account: Option<String>,
+        /// Look up through this DNS account's nameservers setting.
+        #[arg(long, value_name = "NAME")]
+        dns_account: Option<String>,
+        /// The servers to ask instead of the zone's NS set (IP:PORT, comma separated).
+        #[arg(long, value_name = "IP:PORT,...")]
+        nameservers: Option<String>,
+    },
 }
 
 /// The DNS accounts as the shared plumbing sees them.
@@ -129,6 +164,78 @@ pub async fn run(engine: &Engine, cmd: DnsCmd, out: &Out) -> Result<ExitCode> {
             out.done(&engine.test_dns_account(&name, zone.as_deref()).await?)
         }
         DnsCmd::Providers => out.dns_providers(certdesk_engine::dns::PROVIDERS),
+        DnsCmd::PersistRecord {
+            domain,
+            wildcard,
+            until,
+            account,
+            write,
+        } => {
+            let until = until.as_deref().map(parse_until).transpose()?;
+            let account = account.as_deref();
+            let info = match write {
+                Some(dns) => {
+                    engine
+                        .write_persist_record(account, &domain, wildcard, until, &dns)
+                        .await?
+                }
+                None => {
+                    engine
+                        .persist_record(account, &domain, wildcard, until)
+                        .await?
+                }
+            };
+            out.value(&info, &persist_text(&info));
+        }
+        DnsCmd::PersistCheck {
+            domain,
+            account,
+            dns_account,
+            nameservers,
+        } => {
+            let servers = match nameservers {
+                Some(text) => certdesk_engine::dns::lookup::parse_servers(&text)?,
+                None => Vec::new(),
+            };
+            let check = engine
+                .check_persist(account.as_deref(), &domain, dns_account.as_deref(), servers)
+                .await?;
+            out.value(&check, &check_text(&check));
+            if !check.ok {
+                return Ok(ExitCode::from(1));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn persist_text(info: &PersistRecordInfo) -> String {
+    let mut text = format!(
+        "dns-persist-01 record for {} (account {}, CA {}):\n  name:  {}\n  value: {}",
+        info.domain, info.account, info.issuer, info.name, info.value
+    );
+    if let Some(notice) = &info.notice {
+        text.push_str(&format!("\nnote: {notice}"));
+    }
+    text
+}
+
+fn check_text(check: &PersistCheck) -> String {
+    let mut text = format!(
+        "{} in zone {}: {}",
+        check.name,
+        check.zone,
+        if check.ok {
+            "every authoritative nameserver serves the record"
+        } else {
+            "not every authoritative nameserver serves the record"
+        }
+    );
+    for s in &check.servers {
+        text.push_str(&format!("\n  {}: {} ({})", s.server, s.state, s.detail));
+    }
+    if let Some(warning) = &check.warning {
+        text.push_str(&format!("\nwarning: {warning}"));
+    }
+    text
 }

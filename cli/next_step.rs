@@ -19,9 +19,15 @@ pub fn words(step: &NextStep) -> String {
         } => {
             let what = match challenge {
                 ChallengeType::Http01 => "publish each token at its URL",
-                ChallengeType::Dns01 => "publish each TXT record",
+                ChallengeType::Dns01 | ChallengeType::DnsAccount01 => "publish each TXT record",
+                ChallengeType::DnsPersist01 => {
+                    "publish the standing dns-persist-01 record of each name (`certdesk dns \
+                     persist-record --domain NAME`, with --write DNS_ACCOUNT to write it)"
+                }
                 ChallengeType::TlsAlpn01 => {
-                    "serve each name's acme-tls/1 certificate on its port 443"
+                    "make port 443 of each name answer the acme-tls/1 protocol with its validation \
+                     certificate (the built-in responder does: add --tls-alpn-listen \
+                     0.0.0.0:443 to the verify command)"
                 }
             };
             let why = match declined {

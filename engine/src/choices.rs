@@ -5,10 +5,10 @@
 
 use serde::Serialize;
 
-use crate::acme::directory::{LETS_ENCRYPT, LETS_ENCRYPT_STAGING};
+use crate::acme::directory::{Ca, LETS_ENCRYPT, LETS_ENCRYPT_STAGING};
 use crate::keys::{KeyAlgorithm, SignatureAlgorithm};
 use crate::keystore::{ExportFormat, KeystoreType};
-use crate::names::{ChallengeType, MAX_NAMES};
+use crate::names::{CaScope, ChallengeType, MAX_NAMES};
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Choice {
@@ -100,6 +100,12 @@ pub fn choices() -> Choices {
                     ChallengeType::TlsAlpn01 => {
                         "TLS (tls-alpn-01): a certificate served on port 443 of each name"
                     }
+                    ChallengeType::DnsAccount01 => {
+                        "DNS (dns-account-01): a TXT record per name at this account's own label"
+                    }
+                    ChallengeType::DnsPersist01 => {
+                        "DNS (dns-persist-01): one standing TXT record per name, no change per order"
+                    }
                 },
             })
             .collect(),
@@ -160,6 +166,36 @@ pub fn choices() -> Choices {
     }
 }
 
+/// The directories of the well-known public CAs besides Let's Encrypt: ZeroSSL, Google Trust
+/// Services, Buypass and SSL.com. They follow the Baseline Requirements, as Let's Encrypt does.
+const PUBLIC_DIRECTORIES: &[&str] = &[
+    "https://acme.zerossl.com/v2/DV90",
+    "https://dv.acme-v02.api.pki.goog/directory",
+    "https://dv.acme-v02.test-api.pki.goog/directory",
+    "https://api.buypass.com/acme/directory",
+    "https://api.test4.buypass.no/acme/directory",
+    "https://acme.ssl.com/sslcom-dv-rsa",
+    "https://acme.ssl.com/sslcom-dv-ecc",
+];
+
+/// Whether `ca` is a public CA, which issues only for public names and addresses, or a private
+/// one (any other directory: step-ca, an internal PKI), which also issues for internal ones.
+pub fn name_scope(ca: &Ca) -> CaScope {
+    match ca {
+        Ca::LetsEncrypt | Ca::LetsEncryptStaging => CaScope::Public,
+        Ca::Directory(url) => {
+            let url = url.trim_end_matches('/');
+            match PUBLIC_DIRECTORIES
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(url))
+            {
+                true => CaScope::Public,
+                false => CaScope::Private,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +234,15 @@ mod tests {
                 r.id
             );
         }
+    }
+
+    #[test]
+    fn only_the_well_known_public_cas_hold_names_to_the_public_rule() {
+        assert_eq!(name_scope(&Ca::LetsEncrypt), CaScope::Public);
+        assert_eq!(name_scope(&Ca::LetsEncryptStaging), CaScope::Public);
+        let zerossl = Ca::Directory("https://acme.zerossl.com/v2/DV90/".into());
+        assert_eq!(name_scope(&zerossl), CaScope::Public);
+        let step_ca = Ca::Directory("https://ca.internal:9000/acme/acme/directory".into());
+        assert_eq!(name_scope(&step_ca), CaScope::Private);
     }
 }

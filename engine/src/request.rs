@@ -12,7 +12,7 @@ use crate::acme::OrderChallenge;
 use crate::error::{Error, Problem, Result};
 use crate::keys::{KeyAlgorithm, PrivateKey, SignatureAlgorithm};
 use crate::keystore::{validate_password, KeystoreType};
-use crate::names::{ChallengeType, DomainName};
+use crate::names::{CaScope, ChallengeType, Name};
 use crate::next_step::{Listing, NextStep};
 use crate::sealed::Sealing;
 use crate::store::{Change, Record, Scan, Store, Table};
@@ -96,8 +96,12 @@ pub struct RequestSpec {
 #[ts(optional_fields)]
 pub struct RequestInfo {
     pub id: String,
-    /// The first name is the common name; all are SANs.
-    pub names: Vec<DomainName>,
+    /// DNS names and IP addresses, all SANs; the first, when a DNS name, is the common name.
+    pub names: Vec<Name>,
+    /// Why some names were accepted although a public CA refuses them: the account's CA is a
+    /// private one (a custom directory). Shown beside the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names_notice: Option<String>,
     pub account: String,
     /// The account (at another CA) that places a renewal's order after
     /// [`FALLBACK_AFTER`](crate::renewal::FALLBACK_AFTER) failed attempts in a row at `account`.
@@ -323,15 +327,16 @@ impl Requests {
 
 /// The checked parts of a [`RequestSpec`].
 pub(crate) struct ValidSpec {
-    pub names: Vec<DomainName>,
+    pub names: Vec<Name>,
     pub signature: SignatureAlgorithm,
     pub imported_key: Option<PrivateKey>,
 }
 
 impl RequestSpec {
-    /// Checks everything that can be checked without the network; every rejected name is listed.
-    pub(crate) fn validate(&self) -> Result<ValidSpec> {
-        let names = crate::names::validate(&self.names, self.challenge)?;
+    /// Checks everything that can be checked without the network, the names as a CA of `scope`
+    /// takes them; every rejected name is listed.
+    pub(crate) fn validate(&self, scope: CaScope) -> Result<ValidSpec> {
+        let names = crate::names::validate_for(&self.names, self.challenge, scope)?;
         let signature = self.signature.unwrap_or(self.key.default_signature());
         crate::keys::check_signature(self.key, signature)?;
         match (
@@ -374,10 +379,10 @@ impl RequestSpec {
                 )),
                 (_, None) => None,
             };
-        if self.dns_account.is_some() && self.challenge != ChallengeType::Dns01 {
+        if self.dns_account.is_some() && !self.challenge.uses_dns() {
             return Err(Error::input(
-                "a DNS account publishes dns-01 records: choose --challenge dns-01 or leave out \
-                 the DNS account",
+                "a DNS account publishes dns-01 records: choose --challenge dns-01 (or \
+                 dns-account-01, dns-persist-01) or leave out the DNS account",
             ));
         }
         if let Some(profile) = &self.profile {
@@ -406,7 +411,7 @@ mod tests {
     use crate::testing::spec;
 
     fn refusal(spec: RequestSpec) -> String {
-        let e = spec.validate().err().expect("the spec is refused");
+        let e = spec.validate(CaScope::Public).err().expect("the spec is refused");
         assert_eq!(e.kind(), crate::ErrorKind::Input, "{e}");
         e.to_string()
     }
@@ -414,7 +419,7 @@ mod tests {
     #[test]
     fn a_plain_spec_gets_its_key_s_default_signature() {
         let valid = spec(&["www.example.com", "example.com"])
-            .validate()
+            .validate(CaScope::Public)
             .unwrap();
         let names: Vec<&str> = valid.names.iter().map(|n| n.as_str()).collect();
         assert_eq!(names, ["www.example.com", "example.com"]);
@@ -433,7 +438,7 @@ mod tests {
             keystore_password: Some("long enough password".into()),
             ..pkcs12
         };
-        assert!(with_password.validate().is_ok());
+        assert!(with_password.validate(CaScope::Public).is_ok());
         let pem = RequestSpec {
             keystore_password: Some("long enough password".into()),
             ..spec(&["www.example.com"])
@@ -453,7 +458,7 @@ mod tests {
             import_key_pem: Some(key.clone()),
             ..without_key.clone()
         }
-        .validate()
+        .validate(CaScope::Public)
         .unwrap()
         .imported_key
         .expect("the imported key");

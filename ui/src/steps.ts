@@ -39,7 +39,11 @@ export function stepText(step: NextStep): string {
       const what =
         step.challenge === "http-01"
           ? "Serve each file content at its URL (or let the built-in responder answer), then press Verify."
-          : "Publish each TXT record and wait until it resolves, then press Verify.";
+          : step.challenge === "dns-persist-01"
+            ? "Publish each name's standing dns-persist-01 record once (DNS tab, Standing record), then press Verify."
+            : step.challenge === "tls-alpn-01"
+              ? "Port 443 of each name must answer the acme-tls/1 protocol with the name's validation certificate: press Verify with the built-in responder (Settings, tls-alpn-01 listen address) on that port, or serve the certificates yourself, then press Verify."
+              : "Publish each TXT record and wait until it resolves, then press Verify.";
       const why = step.declined ? `${declinedWords(step.declined)} and the request has no DNS account. ` : "";
       return why + what;
     }

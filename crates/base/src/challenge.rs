@@ -21,14 +21,24 @@ pub enum ChallengeType {
     /// protocol (RFC 8737).
     #[serde(rename = "tls-alpn-01")]
     TlsAlpn01,
+    /// dns-01's TXT value at an account-scoped name, `_<label>._acme-challenge.<name>`
+    /// (draft-ietf-acme-dns-account-label): several accounts can prove one name side by side.
+    #[serde(rename = "dns-account-01")]
+    DnsAccount01,
+    /// One standing TXT record at `_validation-persist.<name>` naming the CA and the account
+    /// (draft-ietf-acme-dns-persist): no DNS change per order.
+    #[serde(rename = "dns-persist-01")]
+    DnsPersist01,
 }
 
 impl ChallengeType {
     /// Every challenge type, in the order a user is offered them.
-    pub const ALL: [ChallengeType; 3] = [
+    pub const ALL: [ChallengeType; 5] = [
         ChallengeType::Http01,
         ChallengeType::Dns01,
         ChallengeType::TlsAlpn01,
+        ChallengeType::DnsAccount01,
+        ChallengeType::DnsPersist01,
     ];
 
     /// The ACME identifier of the challenge type, as the CA and the user write it.
@@ -37,12 +47,21 @@ impl ChallengeType {
             Self::Http01 => "http-01",
             Self::Dns01 => "dns-01",
             Self::TlsAlpn01 => "tls-alpn-01",
+            Self::DnsAccount01 => "dns-account-01",
+            Self::DnsPersist01 => "dns-persist-01",
         }
     }
 
-    /// Whether names proven this way may be wildcards: only dns-01 proves control of a zone.
+    /// Whether names proven this way may be wildcards: only the DNS challenges prove control of
+    /// a zone (dns-persist-01 only with the record's `policy=wildcard`, which the CA checks).
     pub fn allows_wildcards(self) -> bool {
-        self == Self::Dns01
+        self.uses_dns()
+    }
+
+    /// Whether the names are proven by TXT records in their zone, where a DNS account writes
+    /// them (dns-persist-01: once, and its nameservers are where the standing record is checked).
+    pub fn uses_dns(self) -> bool {
+        matches!(self, Self::Dns01 | Self::DnsAccount01 | Self::DnsPersist01)
     }
 }
 
@@ -68,5 +87,8 @@ impl FromStr for ChallengeType {
 /// A challenge type certdesk does not know, as typed; an [`Error::Input`](crate::Error) once
 /// it reaches the engine's error type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown challenge type {0:?}: use \"http-01\", \"dns-01\" or \"tls-alpn-01\"")]
+#[error(
+    "unknown challenge type {0:?}: use \"http-01\", \"dns-01\", \"tls-alpn-01\", \
+     \"dns-account-01\" or \"dns-persist-01\""
+)]
 pub struct UnknownChallenge(pub String);

@@ -1,18 +1,20 @@
-//! The domain names of a certificate request: normalised and checked before anything is sent to
-//! the CA.
+//! The names of a certificate request, DNS names and IP addresses (RFC 8738): normalised and
+//! checked before anything is sent to the CA.
 //!
 //! The CA checks names too, but it answers one problem at a time, after an account round trip,
 //! in words written for ACME developers. Checking here lets an administrator fix every rejected
 //! name at once, with a reason that says what to change. The rules follow what public CAs
 //! enforce (the CA/Browser Forum Baseline Requirements, and Let's Encrypt's policy in practice):
-//! DNS syntax, public names only, wildcards only as the whole leftmost label and only with the
-//! dns-01 challenge.
+//! DNS syntax, wildcards only as the whole leftmost label and only with the dns-01 challenge,
+//! IP addresses only with http-01 or tls-alpn-01 — and, for a public CA ([`CaScope::Public`]),
+//! public names and addresses only. A private ACME CA (step-ca, an internal PKI) issues for
+//! internal names and private addresses too; [`private_notice`] says which names rely on that.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use crate::challenge::ChallengeType;
 use crate::error::{Error, NameError, Result};
@@ -84,6 +86,143 @@ impl From<DomainName> for String {
     }
 }
 
+/// An IP address of a certificate (RFC 8738), with the text it is sent and shown as: the
+/// shortest form, lower-case for IPv6 (RFC 5952), as [`IpAddr`]'s `Display` writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IpName {
+    addr: IpAddr,
+    text: String,
+}
+
+impl IpName {
+    /// The address with its normalised text.
+    pub fn new(addr: IpAddr) -> Self {
+        // An IPv4-mapped IPv6 address is the IPv4 address: that is the one the CA connects to.
+        let addr = match addr {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+            v4 => v4,
+        };
+        Self {
+            addr,
+            text: addr.to_string(),
+        }
+    }
+
+    /// The address.
+    pub fn addr(&self) -> IpAddr {
+        self.addr
+    }
+
+    /// The address as the CA and the certificate write it.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// One name of a certificate: a DNS name or an IP address, each validated by [`validate`].
+/// Stored and shown as its text; read back without validating again (see [`DomainName`]): text
+/// that parses as an IP address is one, anything else a DNS name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
+pub enum Name {
+    Dns(DomainName),
+    Ip(IpName),
+}
+
+impl Name {
+    /// The name as sent to the CA and written into the certificate.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Name::Dns(name) => name.as_str(),
+            Name::Ip(ip) => ip.as_str(),
+        }
+    }
+
+    /// Whether the name is a wildcard DNS name (`*.example.com`); an address never is.
+    pub fn is_wildcard(&self) -> bool {
+        matches!(self, Name::Dns(name) if name.is_wildcard())
+    }
+
+    /// The DNS name, when it is one.
+    pub fn as_dns(&self) -> Option<&DomainName> {
+        match self {
+            Name::Dns(name) => Some(name),
+            Name::Ip(_) => None,
+        }
+    }
+
+    /// The IP address, when it is one.
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            Name::Dns(_) => None,
+            Name::Ip(ip) => Some(ip.addr()),
+        }
+    }
+
+    /// What the CA authorises: a DNS name without its `*.` label, or the address.
+    pub fn base(&self) -> &str {
+        match self {
+            Name::Dns(name) => name.base(),
+            Name::Ip(ip) => ip.as_str(),
+        }
+    }
+
+    /// The name as an owned string.
+    pub fn into_string(self) -> String {
+        match self {
+            Name::Dns(name) => name.into_string(),
+            Name::Ip(ip) => ip.text,
+        }
+    }
+
+    /// The stored text as a name, as it was validated when it was stored.
+    fn from_stored(text: String) -> Self {
+        match text.parse::<IpAddr>() {
+            Ok(addr) => Name::Ip(IpName::new(addr)),
+            Err(_) => Name::Dns(DomainName(text)),
+        }
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<Name> for String {
+    fn from(name: Name) -> Self {
+        name.into_string()
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Name {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Name::from_stored)
+    }
+}
+
+/// Whom the names are for. A public CA (Let's Encrypt, the well-known commercial ones) issues
+/// only for names on the public internet; a private ACME CA also for internal names
+/// (`.internal`, `.corp`, single labels) and private or loopback addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaScope {
+    Public,
+    Private,
+}
+
 /// Splits what a user typed or pasted in a form into names: one per line, or separated by commas
 /// or blanks (pasting from a spreadsheet or an email gives any of these). Empty entries, as from
 /// a trailing comma or a blank line, are dropped; nothing else is changed, so that [`validate`]
@@ -95,14 +234,25 @@ pub fn split_input(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Validates and normalises the names of one certificate request.
+/// [`validate_for`] a public CA: what every name a DNS-only user (the agent, dns-persist-01) or
+/// a public CA's request is held to.
+pub fn validate<S: AsRef<str>>(names: &[S], challenge: ChallengeType) -> Result<Vec<Name>> {
+    validate_for(names, challenge, CaScope::Public)
+}
+
+/// Validates and normalises the names of one certificate request for a CA of `scope`.
 ///
-/// The first name is the certificate's common name; the order is kept. Each name is trimmed,
-/// converted to ASCII (UTS #46 processing, punycode for internationalised labels), lower-cased
-/// and stripped of a trailing dot, then checked. Every rejected name is reported, each with its
-/// reason, in one [`Error::Names`], so that a form can mark all of them at once. An empty list
-/// or one longer than [`MAX_NAMES`] is an [`Error::Input`].
-pub fn validate<S: AsRef<str>>(names: &[S], challenge: ChallengeType) -> Result<Vec<DomainName>> {
+/// The first name, when it is a DNS name, is the certificate's common name; the order is kept.
+/// An IP address is kept in its shortest form. A DNS name is trimmed, converted to ASCII
+/// (UTS #46 processing, punycode for internationalised labels), lower-cased and stripped of a
+/// trailing dot, then checked. Every rejected name is reported, each with its reason, in one
+/// [`Error::Names`], so that a form can mark all of them at once. An empty list or one longer
+/// than [`MAX_NAMES`] is an [`Error::Input`].
+pub fn validate_for<S: AsRef<str>>(
+    names: &[S],
+    challenge: ChallengeType,
+    scope: CaScope,
+) -> Result<Vec<Name>> {
     if names.iter().all(|n| n.as_ref().trim().is_empty()) {
         return Err(Error::input(
             "no domain names were given: give at least one, such as \"example.com\"",
@@ -136,19 +286,20 @@ pub fn validate<S: AsRef<str>>(names: &[S], challenge: ChallengeType) -> Result<
                 continue;
             }
         };
-        let checked = check(&normalised, challenge).and_then(|()| {
-            if let Some(&first) = seen.get(&normalised) {
+        let text = normalised.as_str().to_owned();
+        let checked = check(&normalised, challenge, scope).and_then(|()| {
+            if let Some(&first) = seen.get(&text) {
                 return Err(duplicate_reason(names[first].as_ref().trim(), first, typed));
             }
-            if index == 0 && normalised.len() > MAX_COMMON_NAME_LEN {
+            if index == 0 && normalised.as_dns().is_some() && text.len() > MAX_COMMON_NAME_LEN {
                 common_name_too_long = true;
-                return Err(common_name_reason(&normalised));
+                return Err(common_name_reason(&text));
             }
             Ok(())
         });
-        seen.entry(normalised.clone()).or_insert(index);
+        seen.entry(text).or_insert(index);
         match checked {
-            Ok(()) => accepted.push(DomainName(normalised)),
+            Ok(()) => accepted.push(normalised),
             Err(reason) => errors.push(NameError {
                 name: shown,
                 reason,
@@ -160,7 +311,7 @@ pub fn validate<S: AsRef<str>>(names: &[S], challenge: ChallengeType) -> Result<
         // Point at a name the user already has that would fit, when there is one.
         let fits = accepted
             .iter()
-            .find(|n| n.as_str().len() <= MAX_COMMON_NAME_LEN);
+            .find(|n| n.as_dns().is_some() && n.as_str().len() <= MAX_COMMON_NAME_LEN);
         if let (Some(fits), Some(first)) = (fits, errors.first_mut()) {
             first
                 .reason
@@ -187,10 +338,10 @@ fn shown_name(typed: &str, index: usize) -> String {
     }
 }
 
-/// Converts a typed name to the ASCII form that is sent to the CA, or says why it cannot be one.
-/// Only what must be known before the name can be read as DNS labels is checked here: the rest
-/// is in [`check`].
-fn normalise(typed: &str) -> Result<String, String> {
+/// Converts a typed name to the form that is sent to the CA — an address in its shortest form,
+/// a DNS name in ASCII — or says why it cannot be one. Only what must be known before the name
+/// can be read as DNS labels is checked here: the rest is in [`check`].
+fn normalise(typed: &str) -> Result<Name, String> {
     if typed.is_empty() {
         return Err("the entry is empty: remove it or give a domain name".to_owned());
     }
@@ -199,8 +350,8 @@ fn normalise(typed: &str) -> Result<String, String> {
             "is a URL, not a domain name: give only the host name, such as {host:?}"
         ));
     }
-    if is_ip_address(typed) {
-        return Err(ip_reason());
+    if let Some(ip) = ip_address(typed) {
+        return ip.map(Name::Ip);
     }
     let ascii = idna::domain_to_ascii(typed).map_err(|_| idna_reason(typed))?;
     let ascii = ascii.strip_suffix('.').unwrap_or(&ascii).to_owned();
@@ -208,8 +359,8 @@ fn normalise(typed: &str) -> Result<String, String> {
         return Err("is not a domain name: it has no labels".to_owned());
     }
     // Full-width digits and dots become an IP address only once mapped.
-    if is_ip_address(&ascii) {
-        return Err(ip_reason());
+    if let Some(ip) = ip_address(&ascii) {
+        return ip.map(Name::Ip);
     }
     if let Some(port) = port_suffix(&ascii) {
         return Err(format!(
@@ -217,7 +368,7 @@ fn normalise(typed: &str) -> Result<String, String> {
              covers the name on every port"
         ));
     }
-    Ok(ascii)
+    Ok(Name::Dns(DomainName(ascii)))
 }
 
 /// The host of `text` when it looks like a URL (`https://example.com/path`), to suggest it.
@@ -234,22 +385,68 @@ fn url_host(text: &str) -> Option<&str> {
     Some(host)
 }
 
-/// Whether `text` is an IPv4 or IPv6 address, also written with brackets, a trailing dot or an
-/// IPv6 zone (`fe80::1%eth0`), as people copy them from URLs and tools.
-fn is_ip_address(text: &str) -> bool {
+/// The IPv4 or IPv6 address `text` is, also written with brackets or a trailing dot as people
+/// copy them from URLs and tools; `None` when it is not one. An address with an IPv6 zone
+/// (`fe80::1%eth0`) is one, but refused: a zone names an interface of one computer, which no
+/// certificate can.
+fn ip_address(text: &str) -> Option<Result<IpName, String>> {
     let text = text.strip_suffix('.').unwrap_or(text);
     let text = text
         .strip_prefix('[')
         .and_then(|t| t.strip_suffix(']'))
         .unwrap_or(text);
-    let text = text.split_once('%').map_or(text, |(addr, _zone)| addr);
-    text.parse::<IpAddr>().is_ok()
+    let (addr, zone) = match text.split_once('%') {
+        Some((addr, zone)) => (addr, Some(zone)),
+        None => (text, None),
+    };
+    let addr = addr.parse::<IpAddr>().ok()?;
+    Some(match zone {
+        Some(zone) => Err(format!(
+            "has an IPv6 zone ({zone:?}), which names an interface of one computer: give the \
+             address without it"
+        )),
+        None => Ok(IpName::new(addr)),
+    })
 }
 
+/// Why a public CA refuses an address that is not on the public internet.
 fn ip_reason() -> String {
     "IP addresses cannot be in a certificate from this CA: give a domain name that points to \
      the address"
         .to_owned()
+}
+
+/// Whether `addr` is reachable on the public internet, so that a public CA may issue for it:
+/// not private, loopback, link-local, shared (CGNAT), documentation, multicast or reserved.
+fn is_public_ip(addr: IpAddr) -> bool {
+    match addr {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(v4: Ipv4Addr) -> bool {
+    let [a, b, ..] = v4.octets();
+    let shared = a == 100 && (64..128).contains(&b);
+    let reserved = a >= 240 || a == 0;
+    !(v4.is_private()
+        || v4.is_loopback()
+        || v4.is_link_local()
+        || v4.is_documentation()
+        || v4.is_multicast()
+        || v4.is_broadcast()
+        || shared
+        || reserved)
+}
+
+fn is_public_v6(v6: Ipv6Addr) -> bool {
+    let first = v6.segments()[0];
+    let unique_local = first & 0xfe00 == 0xfc00;
+    let link_local = first & 0xffc0 == 0xfe80;
+    let documentation = first == 0x2001 && v6.segments()[1] == 0x0db8;
+    // Only the global unicast block 2000::/3 is on the public internet.
+    let global = first & 0xe000 == 0x2000;
+    global && !(unique_local || link_local || documentation)
 }
 
 /// The `:port` at the end of `name` (`example.com:8443`), which people copy along with the host.
@@ -314,9 +511,32 @@ fn describe_char(c: char) -> String {
     }
 }
 
-/// Checks a normalised name against DNS syntax and the CA's policy: reserved names, the public
-/// suffix list, and wildcards.
-fn check(name: &str, challenge: ChallengeType) -> Result<(), String> {
+/// Checks a normalised name against the challenge and, for a public CA, its policy.
+fn check(name: &Name, challenge: ChallengeType, scope: CaScope) -> Result<(), String> {
+    match name {
+        Name::Dns(dns) => check_dns(dns.as_str(), challenge, scope),
+        Name::Ip(ip) => check_ip(ip.addr(), challenge, scope),
+    }
+}
+
+/// An address is proven by connecting to it (http-01, tls-alpn-01; RFC 8738 §7), and a public
+/// CA issues only for a public one.
+fn check_ip(addr: IpAddr, challenge: ChallengeType, scope: CaScope) -> Result<(), String> {
+    if scope == CaScope::Public && !is_public_ip(addr) {
+        return Err(ip_reason());
+    }
+    if challenge == ChallengeType::Dns01 {
+        return Err(format!(
+            "is an IP address, which has no DNS zone to publish a dns-01 record in: choose \
+             http-01 or tls-alpn-01 for it (the CA connects to {addr})"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a normalised DNS name against DNS syntax and, for a public CA, its policy: reserved
+/// names, single labels and the public suffix list; and wildcards.
+fn check_dns(name: &str, challenge: ChallengeType, scope: CaScope) -> Result<(), String> {
     let (wildcard, base) = match name.strip_prefix("*.") {
         Some(base) => (true, base),
         None => (false, name),
@@ -339,9 +559,42 @@ fn check(name: &str, challenge: ChallengeType) -> Result<(), String> {
             }
         ));
     }
+    if base.parse::<IpAddr>().is_ok() {
+        return Err(
+            "is a wildcard over an IP address: an address has no names under it; give the \
+             address itself"
+                .to_owned(),
+        );
+    }
     for label in base.split('.') {
         check_label(label)?;
     }
+    if base
+        .rsplit('.')
+        .next()
+        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(
+            "ends in a label of digits only, which no top-level domain is: give the name or \
+             the IP address in full"
+                .to_owned(),
+        );
+    }
+    if scope == CaScope::Public {
+        check_public_name(base, wildcard)?;
+    }
+    if wildcard && !challenge.allows_wildcards() {
+        return Err(format!(
+            "wildcards need the dns-01 challenge, but this request uses {challenge}: choose \
+             dns-01, or list the names under {base:?} one by one"
+        ));
+    }
+    Ok(())
+}
+
+/// A public CA's policy for a DNS name: no reserved or internal names, no single labels, and a
+/// name under a known public suffix.
+fn check_public_name(base: &str, wildcard: bool) -> Result<(), String> {
     if let Some(reason) = reserved_reason(base) {
         return Err(reason);
     }
@@ -351,14 +604,30 @@ fn check(name: &str, challenge: ChallengeType) -> Result<(), String> {
              \"{base}.example.com\""
         ));
     }
-    check_public_suffix(base, wildcard)?;
-    if wildcard && !challenge.allows_wildcards() {
-        return Err(format!(
-            "wildcards need the dns-01 challenge, but this request uses {challenge}: choose \
-             dns-01, or list the names under {base:?} one by one"
-        ));
-    }
-    Ok(())
+    check_public_suffix(base, wildcard)
+}
+
+/// The notice a request for a private CA carries when some of its names are ones a public CA
+/// would refuse (internal names, private addresses): they are accepted only because the CA is
+/// private, and would not be by Let's Encrypt. `None` when every name is public.
+pub fn private_notice(names: &[Name]) -> Option<String> {
+    let internal: Vec<&str> = names
+        .iter()
+        .filter(|name| match name {
+            Name::Dns(dns) => check_public_name(dns.base(), dns.is_wildcard()).is_err(),
+            Name::Ip(ip) => !is_public_ip(ip.addr()),
+        })
+        .map(Name::as_str)
+        .collect();
+    (!internal.is_empty()).then(|| {
+        format!(
+            "{} {} accepted only because this CA is a private one (a custom directory): a \
+             public CA such as Let's Encrypt would refuse {}",
+            internal.join(", "),
+            if internal.len() == 1 { "is" } else { "are" },
+            if internal.len() == 1 { "it" } else { "them" },
+        )
+    })
 }
 
 /// Checks one label of the ASCII form against DNS syntax (RFC 1035 §2.3.1, RFC 5891 §4.2.3.1).
@@ -959,7 +1228,6 @@ mod tests {
             "192.0.2.1.",
             "::1",
             "[2001:db8::1]",
-            "fe80::1%eth0",
             "１９２．０．２．１",
         ] {
             assert_eq!(reason(name), msg, "{name}");
@@ -1224,8 +1492,8 @@ mod tests {
         assert!(matches!(err, Error::Input(_)));
         assert_eq!(
             err.to_string(),
-            "unknown challenge type \"dns-persist-02\": use \"http-01\", \"dns-01\" or \
-             \"tls-alpn-01\""
+            "unknown challenge type \"dns-persist-02\": use \"http-01\", \"dns-01\", \
+             \"tls-alpn-01\", \"dns-account-01\" or \"dns-persist-01\""
         );
     }
 
@@ -1248,7 +1516,131 @@ mod tests {
         let names = validate(&["münchen.de", "*.example.com"], DNS).unwrap();
         let json = serde_json::to_string(&names).unwrap();
         assert_eq!(json, r#"["xn--mnchen-3ya.de","*.example.com"]"#);
-        let back: Vec<DomainName> = serde_json::from_str(&json).unwrap();
+        let back: Vec<Name> = serde_json::from_str(&json).unwrap();
         assert_eq!(back, names);
+    }
+
+    // --- IP addresses and private CAs ---------------------------------------------------
+
+    const TLS: ChallengeType = ChallengeType::TlsAlpn01;
+
+    fn private(names: &[&str], challenge: ChallengeType) -> Result<Vec<Name>> {
+        validate_for(names, challenge, CaScope::Private)
+    }
+
+    #[test]
+    fn addresses_are_normalised_and_kept_apart_from_dns_names() {
+        let names = private(
+            &[
+                "127.0.0.1",
+                "[::1]",
+                "2001:DB8:0:0::0:1",
+                "::ffff:10.0.0.1",
+                "db.internal",
+            ],
+            TLS,
+        )
+        .unwrap();
+        let shown: Vec<&str> = names.iter().map(Name::as_str).collect();
+        assert_eq!(
+            shown,
+            ["127.0.0.1", "::1", "2001:db8::1", "10.0.0.1", "db.internal"]
+        );
+        assert_eq!(names[0].ip(), Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        assert_eq!(names[1].ip(), Some(IpAddr::V6(Ipv6Addr::LOCALHOST)));
+        assert!(names[0].as_dns().is_none() && !names[0].is_wildcard());
+        assert!(names[4].as_dns().is_some() && names[4].ip().is_none());
+        let json = serde_json::to_string(&names).unwrap();
+        let back: Vec<Name> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, names);
+        // The same address written twice is one name.
+        let errors = match private(&["::1", "0:0::1"], HTTP) {
+            Err(Error::Names(errors)) => errors,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(errors[0].name, "0:0::1");
+    }
+
+    #[test]
+    fn public_addresses_pass_a_public_ca_with_http01_and_tls_alpn01_only() {
+        assert_eq!(
+            accepted(&["8.8.8.8", "2606:4700::1111"], HTTP),
+            ["8.8.8.8", "2606:4700::1111"]
+        );
+        assert_eq!(accepted(&["8.8.8.8"], TLS), ["8.8.8.8"]);
+        let dns01 = reason_with("8.8.8.8", DNS);
+        assert_eq!(
+            dns01,
+            "is an IP address, which has no DNS zone to publish a dns-01 record in: choose \
+             http-01 or tls-alpn-01 for it (the CA connects to 8.8.8.8)"
+        );
+        assert!(matches!(private(&["127.0.0.1"], DNS), Err(Error::Names(_))));
+        assert_eq!(
+            reason_with("*.127.0.0.1", DNS),
+            "is a wildcard over an IP address: an address has no names under it; give the \
+             address itself"
+        );
+        assert!(reason_with("fe80::1%eth0", HTTP).starts_with("has an IPv6 zone (\"eth0\")"));
+        assert!(reason("127.000.000.001").starts_with("ends in a label of digits only"));
+    }
+
+    #[test]
+    fn lets_encrypt_refuses_private_addresses_and_internal_names() {
+        let ip = "IP addresses cannot be in a certificate from this CA: give a domain name that \
+                  points to the address";
+        for name in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.1.1",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+        ] {
+            assert_eq!(reason_with(name, TLS), ip, "{name}");
+        }
+        assert_eq!(
+            reason("db.internal"),
+            "\".internal\" is reserved by ICANN for private networks: a public CA does not \
+             issue certificates for it"
+        );
+        assert!(reason("intranet").contains("is a single label"));
+    }
+
+    #[test]
+    fn a_private_ca_takes_internal_names_and_private_addresses_with_a_notice() {
+        let names = private(
+            &[
+                "db.internal",
+                "intranet",
+                "app.corp",
+                "127.0.0.1",
+                "::1",
+                "www.example.com",
+            ],
+            HTTP,
+        )
+        .unwrap();
+        assert_eq!(
+            private_notice(&names).unwrap(),
+            "db.internal, intranet, app.corp, 127.0.0.1, ::1 are accepted only because this CA \
+             is a private one (a custom directory): a public CA such as Let's Encrypt would \
+             refuse them"
+        );
+        let public = private(&["www.example.com", "8.8.8.8"], HTTP).unwrap();
+        assert_eq!(private_notice(&public), None);
+        // Syntax and the challenge's rules hold for every CA.
+        assert!(matches!(
+            private(&["bad_name.internal"], HTTP),
+            Err(Error::Names(_))
+        ));
+        assert!(matches!(private(&["*.lan"], HTTP), Err(Error::Names(_))));
+        assert_eq!(private(&["*.lan"], DNS).unwrap()[0].as_str(), "*.lan");
+    }
+
+    #[test]
+    fn an_address_first_is_no_common_name() {
+        let long = format!("{}.example.com", "a".repeat(60));
+        let names = private(&["127.0.0.1", &long], HTTP).unwrap();
+        assert_eq!(names.len(), 2);
     }
 }

@@ -1,7 +1,9 @@
-//! The DNS tab: DNS accounts, their forms drawn from the providers' field declarations.
+//! The DNS tab: DNS accounts, their forms drawn from the providers' field declarations, and the
+//! dns-persist-01 record of a name (shown, written, checked).
 
 use certdesk_engine::dns::{ProviderSpec, PROVIDERS};
 use certdesk_engine::dns_accounts::{DnsAccountForm, DnsAccountInfo};
+use certdesk_engine::persist::{parse_until, PersistCheck, PersistRecordInfo};
 use certdesk_engine::request::RequestInfo;
 use tauri::State;
 
@@ -65,4 +67,56 @@ pub async fn assign_dns(
     account: Option<String>,
 ) -> CmdResult<RequestInfo> {
     Ok(state.engine()?.assign_dns(&id, account.as_deref()).await?)
+}
+
+/// The dns-persist-01 record for an ACME account and a name; with `write`, written through that
+/// DNS account (it stays).
+#[tauri::command]
+pub async fn persist_record(
+    state: State<'_, AppState>,
+    account: Option<String>,
+    domain: String,
+    wildcard: bool,
+    until: Option<String>,
+    write: Option<String>,
+) -> CmdResult<PersistRecordInfo> {
+    let engine = state.engine()?;
+    let until = until
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(parse_until)
+        .transpose()?;
+    let account = account.as_deref();
+    Ok(match write {
+        Some(dns) => {
+            engine
+                .write_persist_record(account, &domain, wildcard, until, &dns)
+                .await?
+        }
+        None => {
+            engine
+                .persist_record(account, &domain, wildcard, until)
+                .await?
+        }
+    })
+}
+
+/// The read-only check of a name's dns-persist-01 record at every authoritative nameserver,
+/// looked up through `dns_account`'s nameservers when given.
+#[tauri::command]
+pub async fn persist_check(
+    state: State<'_, AppState>,
+    account: Option<String>,
+    domain: String,
+    dns_account: Option<String>,
+) -> CmdResult<PersistCheck> {
+    Ok(state
+        .engine()?
+        .check_persist(
+            account.as_deref(),
+            &domain,
+            dns_account.as_deref(),
+            Vec::new(),
+        )
+        .await?)
 }

@@ -5,6 +5,7 @@
 import { api, DnsAccountInfo, ProviderSpec } from "../api";
 import { Ctx, Tab } from "../app";
 import { configFields, lastTest } from "../config_form";
+import { persistSection } from "./dns_persist";
 import { badge, busy, clear, confirmDialog, damagedRows, emptyState, errorSlot, field, h, modal, select, showError } from "../dom";
 
 /** Checks an account's credentials (and its access to a zone); RFC 2136 proves it by adding and removing a test value. */
@@ -97,6 +98,7 @@ export function dnsTab(ctx: Ctx): Tab {
   const add = h("button", { id: "dns-add", type: "button", class: "primary" }, "Add DNS account…");
   const addHelp = h("p", { id: "dns-add-help", class: "muted" });
   add.setAttribute("aria-describedby", addHelp.id);
+  const persist = h("div", { id: "persist" });
   let providers: ProviderSpec[] = [];
 
   const load = async () => {
@@ -112,6 +114,7 @@ export function dnsTab(ctx: Ctx): Tab {
         void load();
         ctx.changed("dns");
       };
+      clear(persist, persistSection(accounts));
       if (!accounts.length && !damaged.length) {
         clear(
           body,
@@ -196,6 +199,6 @@ export function dnsTab(ctx: Ctx): Tab {
       ctx.changed("dns");
     }),
   );
-  panel.append(h("h2", {}, "DNS accounts"), h("div", { class: "actions start" }, add), addHelp, body, error);
+  panel.append(h("h2", {}, "DNS accounts"), h("div", { class: "actions start" }, add), addHelp, body, error, persist);
   return { id: "dns", label: "DNS", panel, show: () => void load() };
 }
