@@ -90,6 +90,7 @@ fn visit_roots(v: &mut Roots) {
     v.add::<e::account::AccountInfo>();
     v.add::<e::account::CaTerms>();
     v.add::<e::acme::CaProfile>();
+    v.add::<e::caa::CaaReport>();
     v.written_as::<ProviderSpecShape>("ProviderSpec");
     v.add::<e::dns_accounts::DnsAccountInfo>();
     v.add::<e::dns_accounts::DnsAccountForm>();
