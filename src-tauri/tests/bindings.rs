@@ -93,6 +93,8 @@ fn visit_roots(v: &mut Roots) {
     v.add::<e::caa::CaaReport>();
     v.written_as::<ProviderSpecShape>("ProviderSpec");
     v.add::<e::dns_accounts::DnsAccountInfo>();
+    v.add::<e::persist::PersistRecordInfo>();
+    v.add::<e::persist::PersistCheck>();
     v.add::<e::dns_accounts::DnsAccountForm>();
     v.written_as::<TargetSpecShape>("TargetSpec");
     v.add::<e::deploy::mappings::MappingInfo>();

@@ -5,7 +5,11 @@
 /**
  * What the faces show of an account.
  */
-export type AccountInfo = { name: string, email: string, ca: Ca, directory_url: string, 
+export type AccountInfo = { name: string, 
+/**
+ * The contact given at the CA; empty when none was (it is optional).
+ */
+email: string, ca: Ca, directory_url: string, 
 /**
  * The account's URL at the CA (its id).
  */
@@ -87,9 +91,44 @@ export type CaForm = {
 kind: string, url?: string | null, };
 
 /**
+ * One certificate profile a CA offers (draft-aaron-acme-profiles): what an order names in its
+ * `profile` field, and the CA's words for it.
+ */
+export type CaProfile = { name: string, description: string, };
+
+/**
  * What `Engine::terms` tells before registering.
  */
-export type CaTerms = { directory_url: string, terms_of_service?: string | null, external_account_required: boolean, profiles: Array<string>, };
+export type CaTerms = { directory_url: string, terms_of_service?: string | null, external_account_required: boolean, 
+/**
+ * The certificate profiles the CA offers, with its descriptions (none: it offers no choice).
+ */
+profiles: Array<CaProfile>, };
+
+/**
+ * What CAA allows today for one domain, and the record that would bind it to an account.
+ */
+export type CaaReport = { domain: string, 
+/**
+ * The records to publish that allow only this CA, account and method(s).
+ */
+binding: Array<string>, 
+/**
+ * Where the Relevant RRset lives; none: no CAA records up the tree.
+ */
+found_at?: string | null, 
+/**
+ * The records found there, in zone-file form.
+ */
+records: Array<string>, 
+/**
+ * Whether this account may issue for the domain now (by the first method asked, or any).
+ */
+allowed: boolean, 
+/**
+ * What CAA allows, in words.
+ */
+summary: string, };
 
 export type CertDetails = { 
 /**
@@ -180,7 +219,7 @@ key_type: string, sha256_fingerprint: string, };
  * How the names will be proven to the CA. It matters here because the CA issues a wildcard
  * only to whoever controls the DNS zone, so wildcards need dns-01.
  */
-export type ChallengeType = "http-01" | "dns-01";
+export type ChallengeType = "http-01" | "dns-01" | "tls-alpn-01" | "dns-account-01" | "dns-persist-01";
 
 export type Choice = { id: string, label: string, };
 
@@ -262,17 +301,6 @@ fields: { [key in string]: string },
  * The names of the secret fields that hold a value.
  */
 secrets_set: Array<string>, last_test?: TestResult | null, };
-
-/**
- * A validated domain name: lower-case ASCII (punycode for an internationalised name), without a
- * trailing dot, maybe with a leading `*.` wildcard label.
- *
- * [`validate`] is the only way to make one from user input. Deserialisation does not validate
- * again, on purpose: names come back from certdesk's own store, where they were saved after
- * validation, and re-checking them on load would make stored certificates unreadable whenever a
- * newer Public Suffix List or policy changed its mind about an old name.
- */
-export type DomainName = string;
 
 /**
  * Which face of the failure the user must act on; the CLI maps it to its exit code.
@@ -433,6 +461,13 @@ fields: { [key in string]: string },
 secrets_set: Array<string>, last_test?: TestResult | null, };
 
 /**
+ * One name of a certificate: a DNS name or an IP address, each validated by [`validate`].
+ * Stored and shown as its text; read back without validating again (see [`DomainName`]): text
+ * that parses as an IP address is one, anything else a DNS name.
+ */
+export type Name = string;
+
+/**
  * The live check of the names field.
  */
 export type NameCheck = { 
@@ -451,7 +486,11 @@ errors: Array<NameError>,
 /**
  * A problem with the list as a whole (empty, too many names).
  */
-message?: string | null, };
+message?: string | null, 
+/**
+ * Names accepted only because the account's CA is a private one, said beside the field.
+ */
+notice?: string | null, };
 
 /**
  * A rejected domain name and why.
@@ -477,7 +516,7 @@ status: string, } & ({ "type": "http-01", domain: string, token: string, key_aut
  * sent, so that it can refuse an account it was not paired with. Empty in orders placed
  * before certdesk kept it.
  */
-key_authorization: string, });
+key_authorization: string, } | { "type": "tls-alpn-01", domain: string, key_authorization: string, });
 
 /**
  * A new pairing, with the token the page shows once and never gets again.
@@ -505,6 +544,40 @@ mail_errors?: Array<string>,
  * Certificates and requests whose records do not read: left out of the pass.
  */
 skipped?: Array<Damaged>, };
+
+/**
+ * The read-only check of a standing record at every authoritative nameserver.
+ */
+export type PersistCheck = { domain: string, name: string, zone: string, servers: Array<ServerAnswer>, 
+/**
+ * Every server serves a record this CA takes for this account and name.
+ */
+ok: boolean, 
+/**
+ * `persistUntil` within [`WARN_BEFORE`] (or past).
+ */
+warning?: string | null, };
+
+/**
+ * The record to publish for one account and name.
+ */
+export type PersistRecordInfo = { 
+/**
+ * The name as asked (`*.example.com` for a wildcard).
+ */
+domain: string, 
+/**
+ * The TXT name: `_validation-persist.<base name>`.
+ */
+name: string, 
+/**
+ * The TXT value.
+ */
+value: string, account: string, account_url: string, issuer: string, wildcard: boolean, persist_until: string | null, 
+/**
+ * A warning about `persist_until`, or where the record was written.
+ */
+notice?: string | null, };
 
 /**
  * A server identity seen by [`DeployTarget::test`] that the mapping does not pin yet.
@@ -595,7 +668,11 @@ export type Publisher = { "publisher": "dns_account", account: string, } | { "pu
  */
 export type Reason = { "rule": "ari", start: string, end: string, } | { "rule": "ari_now", end: string, explanation_url?: string | null, } | { "rule": "lifetime", lifetime_days: number, } | { "rule": "setting", days: number, } | { "rule": "revoked" };
 
-export type RegisterForm = { name: string, email: string, ca: CaForm, 
+export type RegisterForm = { name: string, 
+/**
+ * Optional: Let's Encrypt no longer writes about expiring certificates.
+ */
+email?: string | null, ca: CaForm, 
 /**
  * A PEM file with an extra root for the CA's HTTPS (a private CA).
  */
@@ -626,7 +703,12 @@ next_step?: NextStep,
 /**
  * When a failed renewal is tried again.
  */
-next_attempt?: string, not_after: string, };
+next_attempt?: string, not_after: string, 
+/**
+ * What the renewal did besides its plan, in words: an order the CA refused as
+ * `alreadyReplaced` placed again without `replaces`.
+ */
+note?: string, };
 
 export type RequestForm = { 
 /**
@@ -655,9 +737,14 @@ fallback_account?: string | null, profile?: string | null, };
  */
 export type RequestInfo = { id: string, 
 /**
- * The first name is the common name; all are SANs.
+ * DNS names and IP addresses, all SANs; the first, when a DNS name, is the common name.
  */
-names: Array<DomainName>, account: string, 
+names: Array<Name>, 
+/**
+ * Why some names were accepted although a public CA refuses them: the account's CA is a
+ * private one (a custom directory). Shown beside the request.
+ */
+names_notice?: string, account: string, 
 /**
  * The account (at another CA) that places a renewal's order after
  * [`FALLBACK_AFTER`](crate::renewal::FALLBACK_AFTER) failed attempts in a row at `account`.
@@ -715,9 +802,23 @@ export type RevocationReason = "unspecified" | "keyCompromise" | "superseded" | 
 export type SecretChange = { "action": "keep" } | { "action": "set", "value": string } | { "action": "clear" };
 
 /**
+ * What one authoritative nameserver serves at the record's name.
+ */
+export type ServerAnswer = { server: string, 
+/**
+ * `serves`, `lacks` (no record for this CA and account), `other` (a record this CA
+ * would refuse) or `unreachable`.
+ */
+state: string, 
+/**
+ * What it answered or why it did not, as the administrator reads it.
+ */
+detail: string, };
+
+/**
  * A settings form as submitted: the view's fields plus what to do with the SMTP password.
  */
-export type SettingsUpdate = { renew_days_before: number, notify_issued: boolean, notify_failed: boolean, notify_renewed: boolean, http_listen?: string | null, smtp: SmtpUpdate, };
+export type SettingsUpdate = { renew_days_before: number, notify_issued: boolean, notify_failed: boolean, notify_renewed: boolean, http_listen?: string | null, tls_alpn_listen?: string | null, smtp: SmtpUpdate, };
 
 /**
  * The settings as the faces see them (no secrets).
@@ -732,7 +833,12 @@ renew_days_before: number, notify_issued: boolean, notify_failed: boolean, notif
  * Where the built-in http-01 responder listens during verification (`IP:PORT`); none means
  * the administrator publishes the tokens.
  */
-http_listen?: string | null, smtp: SmtpView, };
+http_listen?: string | null, 
+/**
+ * Where the built-in tls-alpn-01 responder listens during verification (`IP:PORT`, port
+ * 443 of the names); none means the administrator serves the validation certificates.
+ */
+tls_alpn_listen?: string | null, smtp: SmtpView, };
 
 /**
  * The hash a CSR (and so, with most CAs, the certificate request) is signed with.
@@ -794,6 +900,8 @@ export const COMMANDS = [
   "set_autostart",
   "accounts",
   "ca_terms",
+  "account_profiles",
+  "account_caa",
   "register_account",
   "import_account",
   "update_account_email",
@@ -807,6 +915,8 @@ export const COMMANDS = [
   "set_dns_account_enabled",
   "test_dns_account",
   "assign_dns",
+  "persist_record",
+  "persist_check",
   "deploy_kinds",
   "deployments",
   "save_deployment",
@@ -860,6 +970,8 @@ export function commands(call: Call) {
     setAutostart: (enabled: boolean) => call<boolean>("set_autostart", { enabled }),
     accounts: () => call<Array<AccountInfo>>("accounts"),
     caTerms: (ca: CaForm, caRootPath: string | null) => call<CaTerms>("ca_terms", { ca, caRootPath }),
+    accountProfiles: (name: string) => call<Array<CaProfile>>("account_profiles", { name }),
+    accountCaa: (name: string, domains: Array<string>, challenges: Array<ChallengeType>) => call<Array<CaaReport>>("account_caa", { name, domains, challenges }),
     registerAccount: (form: RegisterForm) => call<AccountInfo>("register_account", { form }),
     importAccount: (form: ImportForm) => call<AccountInfo>("import_account", { form }),
     updateAccountEmail: (name: string, email: string) => call<AccountInfo>("update_account_email", { name, email }),
@@ -873,6 +985,8 @@ export function commands(call: Call) {
     setDnsAccountEnabled: (name: string, enabled: boolean) => call<DnsAccountInfo>("set_dns_account_enabled", { name, enabled }),
     testDnsAccount: (name: string, zone: string | null) => call<string>("test_dns_account", { name, zone }),
     assignDns: (id: string, account: string | null) => call<RequestInfo>("assign_dns", { id, account }),
+    persistRecord: (account: string | null, domain: string, wildcard: boolean, until: string | null, write: string | null) => call<PersistRecordInfo>("persist_record", { account, domain, wildcard, until, write }),
+    persistCheck: (account: string | null, domain: string, dnsAccount: string | null) => call<PersistCheck>("persist_check", { account, domain, dnsAccount }),
     deployKinds: () => call<Array<TargetSpec>>("deploy_kinds"),
     deployments: () => call<Array<MappingInfo>>("deployments"),
     saveDeployment: (form: MappingForm) => call<MappingInfo>("save_deployment", { form }),
@@ -881,7 +995,7 @@ export function commands(call: Call) {
     testDeployment: (name: string, accept: boolean) => call<Probe>("test_deployment", { name, accept }),
     deployNow: (name: string, cert: string) => call<Deployed>("deploy_now", { name, cert }),
     setDeploy: (id: string, mapping: string | null, auto: boolean) => call<RequestInfo>("set_deploy", { id, mapping, auto }),
-    checkNames: (text: string, challenge: ChallengeType) => call<NameCheck>("check_names", { text, challenge }),
+    checkNames: (text: string, challenge: ChallengeType, account: string | null) => call<NameCheck>("check_names", { text, challenge, account }),
     createRequest: (form: RequestForm) => call<RequestInfo>("create_request", { form }),
     requests: () => call<Array<RequestInfo>>("requests"),
     request: (id: string) => call<RequestInfo>("request", { id }),
