@@ -10,7 +10,7 @@ use certdesk_engine::repository::RevocationReason;
 use certdesk_engine::{Engine, Result};
 use clap::Subcommand;
 
-use crate::input::{read_password, refuse_without_yes, responder};
+use crate::input::{read_password, refuse_without_yes, responders};
 use crate::mail;
 use crate::output::Out;
 
@@ -42,6 +42,9 @@ pub enum CertCmd {
         id: String,
         #[arg(long, value_name = "ADDR:PORT")]
         http_listen: Option<String>,
+        /// Answer tls-alpn-01 with the built-in responder on ADDR:PORT.
+        #[arg(long, value_name = "ADDR:PORT")]
+        tls_alpn_listen: Option<String>,
     },
     /// Revoke at the CA.
     Revoke {
@@ -90,8 +93,12 @@ pub async fn run(engine: &Engine, cmd: CertCmd, out: &Out) -> Result<ExitCode> {
                 path.display()
             ));
         }
-        CertCmd::Renew { id, http_listen } => {
-            let responder = responder(http_listen).await?;
+        CertCmd::Renew {
+            id,
+            http_listen,
+            tls_alpn_listen,
+        } => {
+            let responder = responders(http_listen, tls_alpn_listen).await?;
             out.request(&engine.renew(&id, responder).await?);
         }
         CertCmd::Revoke { id, reason } => {

@@ -1,11 +1,11 @@
 //! What commands of several groups take beyond their parsed flags, read the same way in each:
 //! the files they are handed (keys, passwords, JSON configurations), the `--yes` a destructive
-//! command needs, and the built-in http-01 responder that `--http-listen` starts.
+//! command needs, and the built-in responders that `--http-listen` and `--tls-alpn-listen`
+//! start.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use certdesk_engine::http01::Http01Responder;
+use certdesk_engine::responders::Responders;
 use certdesk_engine::{Error, Result};
 
 pub fn read_file(path: &Path) -> Result<String> {
@@ -40,11 +40,8 @@ pub fn refuse_without_yes(yes: bool, what: &str) -> Result<()> {
     }
 }
 
-/// The responder `--http-listen ADDR:PORT` asks for, bound before the engine is called; none
-/// without the flag.
-pub async fn responder(listen: Option<String>) -> Result<Option<Arc<Http01Responder>>> {
-    match listen {
-        Some(addr) => Ok(Some(Http01Responder::bind(&addr).await?)),
-        None => Ok(None),
-    }
+/// The responders `--http-listen ADDR:PORT` and `--tls-alpn-listen ADDR:PORT` ask for, bound
+/// before the engine is called; none without the flags.
+pub async fn responders(http01: Option<String>, tls_alpn01: Option<String>) -> Result<Responders> {
+    Responders::bind(http01.as_deref(), tls_alpn01.as_deref()).await
 }

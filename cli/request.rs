@@ -14,7 +14,7 @@ use certdesk_engine::{Engine, Error, Result};
 use clap::{Args, Subcommand};
 
 use crate::deploy;
-use crate::input::{read_file, read_password, responder};
+use crate::input::{read_file, read_password, responders};
 use crate::output::Out;
 
 #[derive(Subcommand)]
@@ -30,6 +30,9 @@ pub enum RequestCmd {
         /// Answer http-01 with the built-in responder on ADDR:PORT.
         #[arg(long, value_name = "ADDR:PORT")]
         http_listen: Option<String>,
+        /// Answer tls-alpn-01 with the built-in responder on ADDR:PORT (port 443 of the names).
+        #[arg(long, value_name = "ADDR:PORT")]
+        tls_alpn_listen: Option<String>,
         #[arg(required = true)]
         ids: Vec<String>,
     },
@@ -101,6 +104,9 @@ pub struct CreateArgs {
     /// Verify at once, answering http-01 with the built-in responder on ADDR:PORT.
     #[arg(long, value_name = "ADDR:PORT")]
     http_listen: Option<String>,
+    /// Verify at once, answering tls-alpn-01 with the built-in responder on ADDR:PORT.
+    #[arg(long, value_name = "ADDR:PORT")]
+    tls_alpn_listen: Option<String>,
     /// With --http-listen or --dns-account: save the issued certificate to the repository too.
     #[arg(long)]
     save: bool,
@@ -115,8 +121,12 @@ pub async fn run(engine: &Engine, cmd: RequestCmd, out: &Out) -> Result<ExitCode
         RequestCmd::Create(args) => return create(engine, args, out).await,
         RequestCmd::List => out.requests(&engine.requests()?, &engine.damaged(Listing::Requests)?),
         RequestCmd::Show { id } => out.request(&engine.request(&id)?),
-        RequestCmd::Verify { http_listen, ids } => {
-            let responder = responder(http_listen).await?;
+        RequestCmd::Verify {
+            http_listen,
+            tls_alpn_listen,
+            ids,
+        } => {
+            let responder = responders(http_listen, tls_alpn_listen).await?;
             let results = engine.verify_many(&ids, responder).await;
             return Ok(out.request_results(&ids, results, true));
         }
@@ -164,14 +174,15 @@ async fn create(engine: &Engine, args: CreateArgs, out: &Out) -> Result<ExitCode
             preferred_chain: args.preferred_chain.clone(),
         })
         .collect();
-    let responder = responder(args.http_listen).await?;
+    let responder = responders(args.http_listen, args.tls_alpn_listen).await?;
     let labels: Vec<String> = specs.iter().map(|s| s.names.join(",")).collect();
-    let results = if responder.is_some() || args.dns_account.is_some() {
+    let bound = responder.http01.is_some() || responder.tls_alpn01.is_some();
+    let results = if bound || args.dns_account.is_some() {
         engine.issue_many(specs, responder, args.save).await
     } else if args.save {
         return Err(Error::input(
-            "--save needs the request to be verified at once: give --http-listen or \
-             --dns-account",
+            "--save needs the request to be verified at once: give --http-listen, \
+             --tls-alpn-listen or --dns-account",
         ));
     } else {
         create_each(engine, specs).await

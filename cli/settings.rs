@@ -34,6 +34,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("notify.failed", "notify_failed"),
     ("notify.renewed", "notify_renewed"),
     ("http01.listen", "http_listen"),
+    ("tls_alpn01.listen", "tls_alpn_listen"),
     ("mail.digest", "smtp.digest"),
 ];
 

@@ -4,7 +4,7 @@
 
 use certdesk_base::agent_api::InstallBundle;
 use certdesk_base::certinfo::{split_chain, CertInfo};
-use certdesk_base::names::{self, ChallengeType, DomainName};
+use certdesk_base::names::{self, ChallengeType, Name};
 use certdesk_base::{Error, Result};
 
 /// Where dns-01 records go (RFC 8555 §8.4).
@@ -14,7 +14,7 @@ const TXT_LABEL: &str = "_acme-challenge.";
 /// the wildcard and every name one label below `example.com`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
-    names: Vec<DomainName>,
+    names: Vec<Name>,
 }
 
 impl Scope {
@@ -33,7 +33,7 @@ impl Scope {
 
     /// The names, for the agent's start-up lines and health answer.
     pub fn describe(&self) -> String {
-        let names: Vec<&str> = self.names.iter().map(DomainName::as_str).collect();
+        let names: Vec<&str> = self.names.iter().map(Name::as_str).collect();
         names.join(", ")
     }
 

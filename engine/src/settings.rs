@@ -42,6 +42,10 @@ pub struct SettingsView {
     /// Where the built-in http-01 responder listens during verification (`IP:PORT`); none means
     /// the administrator publishes the tokens.
     pub http_listen: Option<String>,
+    /// Where the built-in tls-alpn-01 responder listens during verification (`IP:PORT`, port
+    /// 443 of the names); none means the administrator serves the validation certificates.
+    #[serde(default)]
+    pub tls_alpn_listen: Option<String>,
     pub smtp: SmtpView,
 }
 
@@ -54,6 +58,8 @@ pub struct SettingsUpdate {
     pub notify_failed: bool,
     pub notify_renewed: bool,
     pub http_listen: Option<String>,
+    #[serde(default)]
+    pub tls_alpn_listen: Option<String>,
     pub smtp: SmtpUpdate,
 }
 
@@ -85,6 +91,7 @@ impl From<SettingsView> for SettingsUpdate {
             notify_failed: view.notify_failed,
             notify_renewed: view.notify_renewed,
             http_listen: view.http_listen,
+            tls_alpn_listen: view.tls_alpn_listen,
             smtp: SmtpUpdate {
                 host: view.smtp.host,
                 port: view.smtp.port,
@@ -133,12 +140,27 @@ impl Default for SettingsView {
             notify_failed: true,
             notify_renewed: true,
             http_listen: None,
+            tls_alpn_listen: None,
             smtp: SmtpView {
                 port: 587,
                 ..SmtpView::default()
             },
         }
     }
+}
+
+/// A responder's listening address as given, trimmed; an empty one is none.
+fn listen_address(addr: Option<String>, port: u16) -> Result<Option<String>> {
+    let addr = addr.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
+    if let Some(addr) = &addr {
+        addr.parse::<std::net::SocketAddr>().map_err(|_| {
+            Error::input(format!(
+                "{addr:?} is not an address to listen on: write it as IP:PORT, e.g. \
+                 0.0.0.0:{port}"
+            ))
+        })?;
+    }
+    Ok(addr)
 }
 
 impl SettingsUpdate {
@@ -151,17 +173,8 @@ impl SettingsUpdate {
                  else renew with a third of the lifetime left"
             )));
         }
-        self.http_listen = self
-            .http_listen
-            .map(|a| a.trim().to_owned())
-            .filter(|a| !a.is_empty());
-        if let Some(addr) = &self.http_listen {
-            addr.parse::<std::net::SocketAddr>().map_err(|_| {
-                Error::input(format!(
-                    "{addr:?} is not an address to listen on: write it as IP:PORT, e.g. 0.0.0.0:80"
-                ))
-            })?;
-        }
+        self.http_listen = listen_address(self.http_listen, 80)?;
+        self.tls_alpn_listen = listen_address(self.tls_alpn_listen, 443)?;
         let smtp = &mut self.smtp;
         for field in [
             &mut smtp.host,
@@ -272,6 +285,7 @@ impl Engine {
             notify_failed: update.notify_failed,
             notify_renewed: update.notify_renewed,
             http_listen: update.http_listen,
+            tls_alpn_listen: update.tls_alpn_listen,
             smtp: SmtpView {
                 host: update.smtp.host,
                 port: update.smtp.port,

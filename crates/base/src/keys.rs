@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::names::Name;
 
 /// The kinds of key a certificate can be issued for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -326,12 +327,14 @@ impl PrivateKey {
         Ok(pair.subject_public_key_info())
     }
 
-    /// A DER CSR for `names` (already validated ASCII names, wildcards allowed), every one a DNS
-    /// subject alternative name, signed with this key.
+    /// A DER CSR for `names` (validated, wildcards allowed), each a subject alternative name —
+    /// a DNS name as dNSName, an address as iPAddress (RFC 8738 §3) — signed with this key.
     ///
-    /// The first name is also the subject's common name when it fits the 64 characters X.509
-    /// allows there; CAs refuse longer common names, and the SAN carries the name anyway.
-    pub fn csr_der(&self, names: &[String], signature: SignatureAlgorithm) -> Result<Vec<u8>> {
+    /// A first DNS name is also the subject's common name when it fits the 64 characters X.509
+    /// allows there; CAs refuse longer common names, and the SAN carries the name anyway. A first
+    /// address is no common name: the Baseline Requirements allow one only in its SAN's exact
+    /// text, and Let's Encrypt's IP profile has none.
+    pub fn csr_der(&self, names: &[Name], signature: SignatureAlgorithm) -> Result<Vec<u8>> {
         const MAX_COMMON_NAME: usize = 64;
         let first = names
             .first()
@@ -339,17 +342,21 @@ impl PrivateKey {
         let pair = self.key_pair(signature)?;
         let mut params = CertificateParams::default();
         params.distinguished_name = DistinguishedName::new();
-        if first.len() <= MAX_COMMON_NAME {
+        if let Some(first) = first
+            .as_dns()
+            .filter(|n| n.as_str().len() <= MAX_COMMON_NAME)
+        {
             params
                 .distinguished_name
                 .push(DnType::CommonName, first.as_str());
         }
         params.subject_alt_names = names
             .iter()
-            .map(|name| {
-                Ia5String::try_from(name.as_str())
+            .map(|name| match name {
+                Name::Ip(ip) => Ok(SanType::IpAddress(ip.addr())),
+                Name::Dns(dns) => Ia5String::try_from(dns.as_str())
                     .map(SanType::DnsName)
-                    .map_err(|_| Error::input(format!("{name:?} is not an ASCII domain name")))
+                    .map_err(|_| Error::input(format!("{dns:?} is not an ASCII domain name"))),
             })
             .collect::<Result<_>>()?;
         let csr = params
@@ -551,6 +558,7 @@ mod tests {
 
     use super::testing::{key, openssl, run};
     use super::*;
+    use crate::names::{CaScope, ChallengeType};
 
     #[test]
     fn ids_round_trip_through_display_from_str_and_serde() {
@@ -665,7 +673,7 @@ mod tests {
     #[test]
     fn csr_verifies_and_carries_every_name_and_the_signature() {
         let dir = tempfile::tempdir().unwrap();
-        let names = vec!["example.com".to_string(), "*.example.com".to_string()];
+        let names = names(&["example.com", "*.example.com"]);
         let mut cases: Vec<(KeyAlgorithm, SignatureAlgorithm)> = SignatureAlgorithm::ALL
             .iter()
             .map(|s| (KeyAlgorithm::Rsa2048, *s))
@@ -699,11 +707,43 @@ mod tests {
         }
     }
 
+    /// `list` validated for a private CA, as a request's names are.
+    fn names(list: &[&str]) -> Vec<Name> {
+        crate::names::validate_for(list, ChallengeType::Dns01, CaScope::Private)
+            .or_else(|_| crate::names::validate_for(list, ChallengeType::Http01, CaScope::Private))
+            .unwrap()
+    }
+
+    #[test]
+    fn csr_carries_addresses_as_ip_sans_and_no_address_as_common_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("request.der");
+        let key = key(KeyAlgorithm::EcP256);
+        let der = key
+            .csr_der(
+                &names(&["127.0.0.1", "::1", "db.internal"]),
+                SignatureAlgorithm::Sha256,
+            )
+            .unwrap();
+        fs::write(&path, der).unwrap();
+        let shown = openssl(&["req", "-noout", "-text", "-inform", "DER", "-in"], &path);
+        assert!(
+            shown.contains("IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, DNS:db.internal"),
+            "{shown}"
+        );
+        assert!(!shown.contains("CN = "), "{shown}");
+        assert!(!shown.contains("DNS:127.0.0.1"), "{shown}");
+    }
+
     #[test]
     fn csr_leaves_out_a_common_name_too_long_for_x509() {
         let long = format!("{}.example.com", "a".repeat(60));
         let der = key(KeyAlgorithm::EcP256)
-            .csr_der(std::slice::from_ref(&long), SignatureAlgorithm::Sha256)
+            // As a stored name, which is not validated again (validate refuses it first).
+            .csr_der(
+                &[serde_json::from_value(long.clone().into()).unwrap()],
+                SignatureAlgorithm::Sha256,
+            )
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("request.der");
@@ -722,7 +762,7 @@ mod tests {
             "a certificate request needs at least one name"
         );
         let err = key
-            .csr_der(&["example.com".into()], SignatureAlgorithm::Sha384)
+            .csr_der(&names(&["example.com"]), SignatureAlgorithm::Sha384)
             .unwrap_err();
         assert!(
             err.to_string().contains("can only sign with sha256"),

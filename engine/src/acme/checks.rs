@@ -6,48 +6,54 @@ use instant_acme::{AuthorizedIdentifier, Identifier};
 
 pub use certdesk_base::acme::checks::*;
 
-use crate::names::DomainName;
+use crate::names::Name;
 
 /// The name among `requested` that an authorization is for. An authorization for any other
-/// name (or for something that is not a DNS name) is refused: the CA must not be told to
+/// name or address (or for something that is neither) is refused: the CA must not be told to
 /// validate, nor a record be published for, a name the administrator did not ask for.
 pub fn requested_name<'a>(
-    requested: &'a [DomainName],
+    requested: &'a [Name],
     identifier: &AuthorizedIdentifier<'_>,
-) -> Result<&'a DomainName, Refusal> {
+) -> Result<&'a Name, Refusal> {
     let asked = || {
         requested
             .iter()
-            .map(DomainName::as_str)
+            .map(Name::as_str)
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let Identifier::Dns(base) = identifier.identifier else {
+    let matches = |name: &&Name| match (identifier.identifier, name) {
+        (Identifier::Dns(base), Name::Dns(dns)) => {
+            dns.is_wildcard() == identifier.wildcard && dns.base().eq_ignore_ascii_case(base)
+        }
+        (Identifier::Ip(addr), Name::Ip(ip)) => !identifier.wildcard && *addr == ip.addr(),
+        _ => false,
+    };
+    if !matches!(
+        identifier.identifier,
+        Identifier::Dns(_) | Identifier::Ip(_)
+    ) {
         return Err(Refusal::new(format!(
-            "an authorization for {}, which is not a DNS name (the request asked for {})",
+            "an authorization for {}, which is neither a DNS name nor an IP address (the \
+             request asked for {})",
             shown(&identifier.to_string()),
             asked()
         )));
-    };
-    requested
-        .iter()
-        .find(|name| {
-            name.is_wildcard() == identifier.wildcard && name.base().eq_ignore_ascii_case(base)
-        })
-        .ok_or_else(|| {
-            Refusal::new(format!(
-                "an authorization for {}, a name this request did not ask for (it asked for {})",
-                shown(&identifier.to_string()),
-                asked()
-            ))
-        })
+    }
+    requested.iter().find(matches).ok_or_else(|| {
+        Refusal::new(format!(
+            "an authorization for {}, a name this request did not ask for (it asked for {})",
+            shown(&identifier.to_string()),
+            asked()
+        ))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn names(list: &[&str]) -> Vec<DomainName> {
+    fn names(list: &[&str]) -> Vec<Name> {
         crate::names::validate(list, crate::names::ChallengeType::Dns01).unwrap()
     }
 
@@ -87,6 +93,34 @@ mod tests {
         let refused = requested_name(&requested, &ip.authorized(false))
             .unwrap_err()
             .to_string();
-        assert!(refused.contains("not a DNS name"), "{refused}");
+        assert!(
+            refused.contains("a name this request did not ask for"),
+            "{refused}"
+        );
+        let device = Identifier::PermanentIdentifier("device-1".into());
+        let refused = requested_name(&requested, &device.authorized(false))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("neither a DNS name nor an IP address"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn authorizations_for_addresses_match_the_requested_address() {
+        use crate::names::{validate_for, CaScope, ChallengeType};
+        let requested = validate_for(
+            &["127.0.0.1", "::1"],
+            ChallengeType::Http01,
+            CaScope::Private,
+        )
+        .unwrap();
+        let v6 = Identifier::Ip("0:0::1".parse().unwrap());
+        let found = requested_name(&requested, &v6.authorized(false)).unwrap();
+        assert_eq!(found.as_str(), "::1");
+        // A DNS identifier spelling the address is not the address.
+        let spelled = Identifier::Dns("127.0.0.1".into());
+        assert!(requested_name(&requested, &spelled.authorized(false)).is_err());
     }
 }

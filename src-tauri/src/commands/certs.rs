@@ -57,7 +57,7 @@ pub async fn renew<R: Runtime>(
     id: String,
 ) -> CmdResult<RequestInfo> {
     let engine = state.engine()?;
-    let responder = engine.settings_responder().await?;
+    let responder = engine.settings_responders(true, true).await?;
     let result = engine.renew(&id, responder).await;
     match &result {
         Ok(info) if info.status == RequestStatus::Renewed => notify::send(

@@ -2,7 +2,7 @@
 
 use certdesk_engine::keys::{KeyAlgorithm, SignatureAlgorithm};
 use certdesk_engine::keystore::KeystoreType;
-use certdesk_engine::names::{self, ChallengeType};
+use certdesk_engine::names::{self, CaScope, ChallengeType};
 use certdesk_engine::repository::CertSummary;
 use certdesk_engine::request::{KeyPolicy, RequestInfo, RequestSpec, RequestStatus};
 use certdesk_engine::Error;
@@ -27,33 +27,46 @@ pub struct NameCheck {
     pub errors: Vec<certdesk_engine::error::NameError>,
     /// A problem with the list as a whole (empty, too many names).
     pub message: Option<String>,
+    /// Names accepted only because the account's CA is a private one, said beside the field.
+    pub notice: Option<String>,
 }
 
 /// Checks the names as typed (one per line, or separated by commas or blanks) with the engine's
-/// rules, so the form marks every rejected name before anything is sent.
+/// rules for the chosen account's CA (public or private), so the form marks every rejected name
+/// before anything is sent.
 #[tauri::command]
-pub fn check_names(text: String, challenge: ChallengeType) -> NameCheck {
+pub fn check_names(
+    state: State<'_, AppState>,
+    text: String,
+    challenge: ChallengeType,
+    account: Option<String>,
+) -> NameCheck {
     let entries = names::split_input(&text);
     let count = entries.len();
-    match names::validate(&entries, challenge) {
+    let scope = match state.engine() {
+        Ok(engine) => engine.name_scope(account.as_deref()),
+        Err(_) => CaScope::Public,
+    };
+    let rejected = |errors, message| NameCheck {
+        count,
+        names: Vec::new(),
+        errors,
+        message,
+        notice: None,
+    };
+    match names::validate_for(&entries, challenge, scope) {
         Ok(valid) => NameCheck {
             count,
+            notice: match scope {
+                CaScope::Private => names::private_notice(&valid),
+                CaScope::Public => None,
+            },
             names: valid.into_iter().map(|n| n.into_string()).collect(),
             errors: Vec::new(),
             message: None,
         },
-        Err(Error::Names(errors)) => NameCheck {
-            count,
-            names: Vec::new(),
-            errors,
-            message: None,
-        },
-        Err(e) => NameCheck {
-            count,
-            names: Vec::new(),
-            errors: Vec::new(),
-            message: Some(e.to_string()),
-        },
+        Err(Error::Names(errors)) => rejected(errors, None),
+        Err(e) => rejected(Vec::new(), Some(e.to_string())),
     }
 }
 
@@ -134,9 +147,9 @@ pub async fn verify<R: Runtime>(
 ) -> CmdResult<RequestInfo> {
     let engine = state.engine()?;
     let responder = if use_responder {
-        engine.settings_responder().await?
+        engine.settings_responders(true, true).await?
     } else {
-        None
+        Default::default()
     };
     let result = engine.verify(&id, responder).await;
     match &result {
