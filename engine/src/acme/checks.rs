@@ -107,6 +107,32 @@ mod tests {
         );
     }
 
+    /// A challenge type certdesk does not know (a CA's newer method) is skipped, not an error:
+    /// the authorization still reads and the wanted challenge is found beside it.
+    #[test]
+    fn unknown_challenge_types_the_ca_offers_are_ignored() {
+        let authz: instant_acme::AuthorizationState = serde_json::from_value(serde_json::json!({
+            "identifier": {"type": "ip", "value": "127.0.0.1"},
+            "status": "pending",
+            "challenges": [
+                {"type": "made-up-02", "url": "https://ca.test/c/1", "status": "pending"},
+                {"type": "tls-alpn-01", "url": "https://ca.test/c/2", "status": "pending",
+                 "token": "a-token"}
+            ]
+        }))
+        .unwrap();
+        let wanted = authz
+            .challenges
+            .iter()
+            .find(|c| c.r#type == instant_acme::ChallengeType::TlsAlpn01)
+            .expect("the known challenge");
+        assert_eq!(wanted.token, "a-token");
+        assert!(matches!(
+            authz.challenges[0].r#type,
+            instant_acme::ChallengeType::Unknown(_)
+        ));
+    }
+
     #[test]
     fn authorizations_for_addresses_match_the_requested_address() {
         use crate::names::{validate_for, CaScope, ChallengeType};
