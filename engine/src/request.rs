@@ -411,7 +411,10 @@ mod tests {
     use crate::testing::spec;
 
     fn refusal(spec: RequestSpec) -> String {
-        let e = spec.validate(CaScope::Public).err().expect("the spec is refused");
+        let e = spec
+            .validate(CaScope::Public)
+            .err()
+            .expect("the spec is refused");
         assert_eq!(e.kind(), crate::ErrorKind::Input, "{e}");
         e.to_string()
     }

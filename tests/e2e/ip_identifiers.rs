@@ -138,7 +138,10 @@ fn a_dns_name_by_tls_alpn01_and_its_renewal_by_hand_and_through_the_setting() {
     let request = request.as_array().map_or(request.clone(), |a| a[0].clone());
     let id = id_of(&request);
     let step = request["next_step"].to_string();
-    assert!(step.contains("port 443") && step.contains("--tls-alpn-listen"), "{step}");
+    assert!(
+        step.contains("port 443") && step.contains("--tls-alpn-listen"),
+        "{step}"
+    );
     let shown = cd.run(["request", "show", &id]);
     assert!(shown.stdout.contains("acme-tls/1"), "{shown}");
     assert!(shown.stdout.contains("port 443"), "{shown}");

@@ -19,13 +19,13 @@ use time::OffsetDateTime;
 
 use crate::acme::ari;
 use crate::error::{Error, Result};
-use crate::responders::Responders;
 use crate::issuance::Caller;
 use crate::mail::Notice;
 use crate::names::ChallengeType;
 use crate::next_step::NextStep;
 use crate::repository::{CertRecord, CertStatus, CertSummary};
 use crate::request::{RequestInfo, RequestStatus, RequestView};
+use crate::responders::Responders;
 use crate::store::{Change, Damaged};
 use crate::Engine;
 
@@ -342,7 +342,10 @@ impl Engine {
         let due = readable;
         let needs = |challenge| due.iter().any(|p| p.automated && p.challenge == challenge);
         let responder = self
-            .settings_responders(needs(ChallengeType::Http01), needs(ChallengeType::TlsAlpn01))
+            .settings_responders(
+                needs(ChallengeType::Http01),
+                needs(ChallengeType::TlsAlpn01),
+            )
             .await;
         let responder = responder.map_err(|e| e.to_string());
         // Owned items and `async move`: a stream of borrowed ones is not `Send` for every
@@ -512,9 +515,7 @@ impl Engine {
         let note = std::sync::OnceLock::new();
         let renewal = async {
             let responder = responder.map_err(|e| {
-                Error::input(format!(
-                    "the built-in responder could not start: {e}"
-                ))
+                Error::input(format!("the built-in responder could not start: {e}"))
             })?;
             let fallback = order.fallback.map(str::to_owned);
             match order.attempt {
