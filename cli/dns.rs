@@ -172,19 +172,15 @@ pub async fn run(engine: &Engine, cmd: DnsCmd, out: &Out) -> Result<ExitCode> {
             write,
         } => {
             let until = until.as_deref().map(parse_until).transpose()?;
-            let account = account.as_deref();
-            let info = match write {
-                Some(dns) => {
-                    engine
-                        .write_persist_record(account, &domain, wildcard, until, &dns)
-                        .await?
-                }
-                None => {
-                    engine
-                        .persist_record(account, &domain, wildcard, until)
-                        .await?
-                }
-            };
+            let info = engine
+                .persist_record(
+                    account.as_deref(),
+                    &domain,
+                    wildcard,
+                    until,
+                    write.as_deref(),
+                )
+                .await?;
             out.value(&info, &persist_text(&info));
         }
         DnsCmd::PersistCheck {

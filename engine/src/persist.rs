@@ -112,7 +112,27 @@ impl Binding {
 impl Engine {
     /// The dns-persist-01 record `account` (the only one when `None`) publishes for `domain`;
     /// `wildcard` adds `policy=wildcard` (implied by a `*.` name), `until` a `persistUntil`.
+    /// With `write`, the record is also written through that DNS account; it stays: nothing
+    /// removes it after an order.
     pub async fn persist_record(
+        &self,
+        account: Option<&str>,
+        domain: &str,
+        wildcard: bool,
+        until: Option<OffsetDateTime>,
+        write: Option<&str>,
+    ) -> Result<PersistRecordInfo> {
+        let info = self
+            .made_persist_record(account, domain, wildcard, until)
+            .await?;
+        match write {
+            Some(dns_account) => self.write_persist_record(info, dns_account).await,
+            None => Ok(info),
+        }
+    }
+
+    /// The record of [`Engine::persist_record`], made but not written.
+    async fn made_persist_record(
         &self,
         account: Option<&str>,
         domain: &str,
@@ -151,19 +171,12 @@ impl Engine {
         })
     }
 
-    /// [`Engine::persist_record`], written through the DNS account `dns_account` and waited for
-    /// on every authoritative nameserver. It stays: nothing removes it after an order.
-    pub async fn write_persist_record(
+    /// Writes a made record through the DNS account `dns_account`, at the end of its CNAMEs.
+    async fn write_persist_record(
         &self,
-        account: Option<&str>,
-        domain: &str,
-        wildcard: bool,
-        until: Option<OffsetDateTime>,
+        mut info: PersistRecordInfo,
         dns_account: &str,
     ) -> Result<PersistRecordInfo> {
-        let mut info = self
-            .persist_record(account, domain, wildcard, until)
-            .await?;
         let config = self.dns_config(dns_account)?;
         let propagation = config.propagation()?;
         let provider = (config.spec.build)(&config)?;

@@ -86,19 +86,15 @@ pub async fn persist_record(
         .filter(|t| !t.trim().is_empty())
         .map(parse_until)
         .transpose()?;
-    let account = account.as_deref();
-    Ok(match write {
-        Some(dns) => {
-            engine
-                .write_persist_record(account, &domain, wildcard, until, &dns)
-                .await?
-        }
-        None => {
-            engine
-                .persist_record(account, &domain, wildcard, until)
-                .await?
-        }
-    })
+    Ok(engine
+        .persist_record(
+            account.as_deref(),
+            &domain,
+            wildcard,
+            until,
+            write.as_deref(),
+        )
+        .await?)
 }
 
 /// The read-only check of a name's dns-persist-01 record at every authoritative nameserver,
