@@ -19,8 +19,8 @@ pub enum SettingsCmd {
     /// Every setting with its value (the SMTP password only as whether it is set).
     Show,
     /// Change settings, e.g. `renewal.days_before_expiry 10` (0: follow the CA's renewal
-    /// information, else renew with a third of the lifetime left), `smtp.host mail.example.com
-    /// smtp.port 587`, `smtp.password-file FILE` (its first line; empty clears it).
+    /// information, else renew with a third of the lifetime left, half under 10 days),
+    /// `smtp.host mail.example.com smtp.port 587`, `smtp.password-file FILE` (its first line; empty clears it).
     Set {
         #[arg(required = true, num_args = 2.., value_names = ["KEY", "VALUE"])]
         pairs: Vec<String>,

@@ -22,8 +22,8 @@ use crate::Engine;
 const KEY: &str = "settings";
 
 /// By default no fixed number of days: the CA's renewal information (ARI) decides, or else a
-/// third of the lifetime left (30 days of a 90-day certificate), which also suits the 45-day and
-/// 6-day certificates that CAs are moving to.
+/// third of the lifetime left (30 days of a 90-day certificate, 15 of a 45-day one), or half the
+/// lifetime of a certificate valid under 10 days (3 days of a 6-day one).
 pub const DEFAULT_RENEW_DAYS: u32 = 0;
 
 /// The longest renewal window that makes sense: certificates of public CAs last at most 398 days.
@@ -34,7 +34,7 @@ pub const MAX_RENEW_DAYS: u32 = 397;
 #[ts(optional_fields = nullable)]
 pub struct SettingsView {
     /// Renew a certificate once it has this many days left or fewer; 0: when the CA's renewal
-    /// information (ARI) suggests, or with a third of its lifetime left.
+    /// information (ARI) suggests, or with a third of its lifetime left (half, under 10 days).
     pub renew_days_before: u32,
     pub notify_issued: bool,
     pub notify_failed: bool,
@@ -170,7 +170,7 @@ impl SettingsUpdate {
             return Err(Error::input(format!(
                 "renew between 1 and {MAX_RENEW_DAYS} days before expiry (certificates of public \
                  CAs last at most 398 days), or 0 to follow the CA's renewal information and \
-                 else renew with a third of the lifetime left"
+                 else renew with a third of the lifetime left (half of a lifetime under 10 days)"
             )));
         }
         self.http_listen = listen_address(self.http_listen, 80)?;

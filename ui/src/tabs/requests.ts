@@ -187,13 +187,18 @@ function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): v
       const verify = h("button", { id: "ch-verify", type: "button", class: "primary" }, "Verify");
       const save = h("button", { id: "ch-save", type: "button", class: "primary" }, "Save to repository");
       const fresh = h("button", { id: "ch-new", type: "button" }, "New challenge");
-      const responder = h("input", { id: "ch-responder", type: "checkbox", checked: !!settings?.http_listen });
+      // The built-in responder for this request's challenge, where the settings give it an address.
+      const listens: Partial<Record<ChallengeType, string | null | undefined>> = {
+        "http-01": settings?.http_listen,
+        "tls-alpn-01": settings?.tls_alpn_listen,
+      };
+      let responderFor: ChallengeType | null = null;
+      const responder = h("input", { id: "ch-responder", type: "checkbox" });
       const fallback = h("select", { id: "ch-fallback" });
       const fallbackField = field("Fallback CA account", fallback, FALLBACK_HELP);
       let accounts: AccountInfo[] = [];
-      const responderField = settings?.http_listen
-        ? field(`Answer with the built-in responder on ${settings.http_listen}`, responder).wrap
-        : null;
+      const responderField = field("", responder).wrap;
+      const responderLabel = responderField.querySelector("label") as HTMLLabelElement;
 
       const nextStepLine = (r: RequestInfo): HTMLElement => {
         const view = r.next_step ? stepView(r.next_step, does) : null;
@@ -211,7 +216,13 @@ function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): v
         verify.hidden = !canVerify;
         save.hidden = r.status !== "available";
         fresh.hidden = !(r.status === "failed" || r.status === "pending" || r.status === "created");
-        if (responderField) responderField.hidden = !canVerify || r.challenge_type !== "http-01";
+        const listen = listens[r.challenge_type];
+        if (r.challenge_type !== responderFor) {
+          responderFor = r.challenge_type;
+          responder.checked = !!listen;
+        }
+        responderLabel.textContent = listen ? `Answer ${r.challenge_type} with the built-in responder on ${listen}` : "";
+        responderField.hidden = !canVerify || !listen;
         clear(
           body,
           h(
@@ -264,7 +275,7 @@ function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): v
         ctx.changed("requests");
       };
       const does: StepActions = {
-        verify: (b) => act(b, "Verifying", () => api.verify(id, responder.checked && !!responderField && !responderField.hidden), true),
+        verify: (b) => act(b, "Verifying", () => api.verify(id, responder.checked && !responderField.hidden), true),
         save: (b) =>
           act(b, "Saving", async () => {
             await api.saveRequest(id);
@@ -285,7 +296,7 @@ function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): v
       return [
         body,
         stage.el,
-        responderField ?? h("span", {}),
+        responderField,
         fallbackField.wrap,
         h("div", { class: "actions" }, fresh, verify, save, h("button", { type: "button", onclick: close }, "Close")),
         error,

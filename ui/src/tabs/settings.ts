@@ -131,6 +131,7 @@ function dataFolderCard(ctx: Ctx): HTMLElement {
 function settingsForm(): { form: HTMLElement; load: () => Promise<void> } {
   const days = h("input", { id: "set-renew-days", type: "number", min: 0, max: 397 });
   const listen = h("input", { id: "set-http-listen", type: "text", placeholder: "0.0.0.0:80", autocomplete: "off" });
+  const tlsListen = h("input", { id: "set-tls-alpn-listen", type: "text", placeholder: "0.0.0.0:443", autocomplete: "off" });
   const issued = h("input", { id: "set-notify-issued", type: "checkbox" });
   const failed = h("input", { id: "set-notify-failed", type: "checkbox" });
   const renewed = h("input", { id: "set-notify-renewed", type: "checkbox" });
@@ -160,6 +161,7 @@ function settingsForm(): { form: HTMLElement; load: () => Promise<void> } {
   const fill = (s: SettingsView) => {
     days.value = String(s.renew_days_before);
     listen.value = s.http_listen ?? "";
+    tlsListen.value = s.tls_alpn_listen ?? "";
     issued.checked = s.notify_issued;
     failed.checked = s.notify_failed;
     renewed.checked = s.notify_renewed;
@@ -197,11 +199,16 @@ function settingsForm(): { form: HTMLElement; load: () => Promise<void> } {
     "form",
     { class: "card", "aria-labelledby": "set-title", novalidate: true },
     h("h3", { id: "set-title" }, "Renewal and notifications"),
-    field("Renew when this many days are left", days, "0: when the CA suggests (ACME Renewal Information), else with a third of the lifetime left (30 days of a 90-day certificate).").wrap,
+    field("Renew when this many days are left", days, "0: when the CA suggests (ACME Renewal Information), else with a third of the lifetime left (30 days of a 90-day certificate), or at half the lifetime for a certificate valid under 10 days.").wrap,
     field(
       "Built-in http-01 responder address (optional)",
       listen,
       "IP:PORT where certdesk answers http-01 itself during Verify and renewals, e.g. 0.0.0.0:80 or a port your web server proxies /.well-known/acme-challenge/ to.",
+    ).wrap,
+    field(
+      "Built-in tls-alpn-01 responder address (optional)",
+      tlsListen,
+      "IP:PORT where certdesk answers tls-alpn-01 itself during Verify and renewals: port 443 of the names, e.g. 0.0.0.0:443, while no web server holds it.",
     ).wrap,
     h(
       "fieldset",
@@ -254,6 +261,7 @@ function settingsForm(): { form: HTMLElement; load: () => Promise<void> } {
           notify_failed: failed.checked,
           notify_renewed: renewed.checked,
           http_listen: listen.value.trim() || null,
+          tls_alpn_listen: tlsListen.value.trim() || null,
           smtp: {
             host: host.value,
             port: Number(port.value) || 0,
