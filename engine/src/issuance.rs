@@ -270,16 +270,17 @@ impl Engine {
         acme::profiles::check(&account_record.info.ca, info.profile.as_deref(), &names)?;
         if let Some(profile) = &info.profile {
             if !account.profiles().any(|p| p.name == profile) {
-                let offered: Vec<String> = account
+                // Sorted: the CA's profiles come as a map, whose order would change between runs.
+                let mut offered: Vec<String> = account
                     .profiles()
                     .map(|p| format!("{} ({})", p.name, p.description))
                     .collect();
+                offered.sort();
                 return Err(Error::input(if offered.is_empty() {
                     format!("this CA offers no certificate profiles; leave out --profile {profile}")
                 } else {
                     format!(
-                        "this CA offers no profile {profile:?}; it offers: {} \
-                         (certdesk account profiles)",
+                        "this CA offers no profile {profile:?}; it offers: {}",
                         offered.join(", ")
                     )
                 }));
