@@ -12,6 +12,7 @@ macro_rules! with_commands {
             app::app_info,
             app::choose_data_dir,
             app::restart,
+            app::quit,
             app::autostart_enabled,
             app::set_autostart,
             accounts::accounts,

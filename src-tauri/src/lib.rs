@@ -54,6 +54,10 @@ pub fn with_plugins<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R>
 /// closing leaves the app running in the tray.
 pub fn run() {
     memory::before_start();
+    if let Err(why) = display_reachable() {
+        eprintln!("certdesk: {why}");
+        std::process::exit(2);
+    }
     let (data_dir, source) = datadir::resolve();
     let state = tauri::async_runtime::block_on(AppState::open(data_dir, source));
     // The single-instance plugin goes first: a second launch must stop before anything else.
@@ -99,6 +103,30 @@ pub fn run() {
     }
 }
 
+/// The window needs a graphical session; without one GTK's start fails inside Tauri as a panic,
+/// so it is tried here first, where the failure can be one line that says what to do.
+#[cfg(target_os = "linux")]
+fn display_reachable() -> Result<(), String> {
+    gtk::init().map_err(|_| {
+        let display = std::env::var("WAYLAND_DISPLAY")
+            .or_else(|_| std::env::var("DISPLAY"))
+            .map(|d| format!("the display {d:?} cannot be opened"))
+            .unwrap_or_else(|_| {
+                "there is no display (DISPLAY and WAYLAND_DISPLAY are unset)".into()
+            });
+        format!(
+            "the window needs a graphical session, and {display}: start certdesk-app from a \
+             desktop session, or use the certdesk command (and `certdesk daemon` for renewals) \
+             on a machine without one"
+        )
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn display_reachable() -> Result<(), String> {
+    Ok(())
+}
+
 /// Says once per run where the window went.
 fn hidden_once<R: Runtime>(app: &tauri::AppHandle<R>) {
     static TOLD: std::sync::Once = std::sync::Once::new();
@@ -107,7 +135,7 @@ fn hidden_once<R: Runtime>(app: &tauri::AppHandle<R>) {
             app,
             notify::Kind::Info,
             "certdesk is still running",
-            "It keeps renewing from the tray. Quit it from the tray menu.",
+            "It keeps renewing from the tray. Quit it from the tray menu, or with Quit (Ctrl+Q) in its window.",
         );
     });
 }

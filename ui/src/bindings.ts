@@ -826,7 +826,7 @@ export type SettingsUpdate = { renew_days_before: number, notify_issued: boolean
 export type SettingsView = { 
 /**
  * Renew a certificate once it has this many days left or fewer; 0: when the CA's renewal
- * information (ARI) suggests, or with a third of its lifetime left.
+ * information (ARI) suggests, or with a third of its lifetime left (half, under 10 days).
  */
 renew_days_before: number, notify_issued: boolean, notify_failed: boolean, notify_renewed: boolean, 
 /**
@@ -896,6 +896,7 @@ export const COMMANDS = [
   "app_info",
   "choose_data_dir",
   "restart",
+  "quit",
   "autostart_enabled",
   "set_autostart",
   "accounts",
@@ -966,6 +967,7 @@ export function commands(call: Call) {
     appInfo: () => call<AppInfo>("app_info"),
     chooseDataDir: (path: string) => call<string>("choose_data_dir", { path }),
     restart: () => call<void>("restart"),
+    quit: () => call<void>("quit"),
     autostartEnabled: () => call<boolean>("autostart_enabled"),
     setAutostart: (enabled: boolean) => call<boolean>("set_autostart", { enabled }),
     accounts: () => call<Array<AccountInfo>>("accounts"),

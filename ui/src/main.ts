@@ -119,7 +119,19 @@ function buildTabs(ctx: Ctx, tabs: Tab[]): void {
   select(0, false);
 }
 
+/** Quit ends certdesk, not just the window (closing it leaves the tray): a button and Ctrl+Q. */
+function wireQuit(): void {
+  document.getElementById("quit")!.addEventListener("click", () => void api.quit());
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey && !e.altKey && !e.shiftKey && e.key.toLowerCase() === "q") {
+      e.preventDefault();
+      void api.quit();
+    }
+  });
+}
+
 async function start(): Promise<void> {
+  wireQuit();
   let info: AppInfo;
   try {
     info = await api.appInfo();

@@ -49,6 +49,27 @@ impl Problem {
         self.short_type() == "badNonce"
     }
 
+    /// The page where the administrator lifts a pause: Let's Encrypt pauses an account for names
+    /// that failed validation again and again, and says so in a `rateLimited` problem whose
+    /// detail ends with the link (`https://portal.letsencrypt.org/sfe/v1/unpause?jwt=…`). Only an
+    /// `https` link whose path names `unpause` is taken, from the detail or a subproblem's.
+    pub fn unpause_link(&self) -> Option<&str> {
+        if self.short_type() != "rateLimited" {
+            return None;
+        }
+        let details = std::iter::once(&self.detail)
+            .chain(self.subproblems.iter().map(|s| &s.detail))
+            .flatten();
+        details
+            .flat_map(|d| d.split_whitespace())
+            .map(|word| word.trim_end_matches(['.', ',', ';', ')', '"', '\'']))
+            .find(|word| {
+                word.strip_prefix("https://")
+                    .and_then(|rest| rest.split_once('/'))
+                    .is_some_and(|(host, path)| !host.is_empty() && path.contains("unpause"))
+            })
+    }
+
     /// The problem type without the `urn:ietf:params:acme:error:` prefix, e.g. `rateLimited`.
     pub fn short_type(&self) -> &str {
         let kind = self.kind.as_deref().unwrap_or("unknown");
@@ -76,6 +97,13 @@ impl fmt::Display for Problem {
                 sub.identifier.as_deref().unwrap_or("(no identifier)"),
                 sub.kind.as_deref().unwrap_or("(no type)"),
                 sub.detail.as_deref().unwrap_or("")
+            )?;
+        }
+        if let Some(link) = self.unpause_link() {
+            write!(
+                f,
+                "\n  The CA paused this account for these names after failed validations: fix \
+                 what made them fail, then lift the pause at {link}"
             )?;
         }
         Ok(())
@@ -285,3 +313,60 @@ impl From<UnknownChallenge> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limited(detail: &str) -> Problem {
+        Problem {
+            kind: Some("urn:ietf:params:acme:error:rateLimited".into()),
+            detail: Some(detail.into()),
+            status: Some(429),
+            ..Problem::default()
+        }
+    }
+
+    #[test]
+    fn a_paused_account_shows_the_link_that_lifts_the_pause() {
+        let link = "https://portal.letsencrypt.org/sfe/v1/unpause?jwt=eyJhbGciOi.abc-_";
+        let problem = limited(&format!(
+            "Your account is temporarily prevented from requesting certificates for \
+             www.example.com and possibly others. Please visit: {link}."
+        ));
+        assert_eq!(problem.unpause_link(), Some(link));
+        let shown = problem.to_string();
+        assert!(
+            shown.contains(&format!("lift the pause at {link}")),
+            "{shown}"
+        );
+        // The detail is still there whole.
+        assert!(shown.contains("Please visit: "), "{shown}");
+    }
+
+    #[test]
+    fn only_an_https_unpause_link_of_a_rate_limit_is_taken() {
+        for detail in [
+            "too many new orders recently: see https://letsencrypt.org/docs/rate-limits/",
+            "visit http://portal.example/unpause?jwt=x",
+            "visit https:///unpause",
+        ] {
+            assert_eq!(limited(detail).unpause_link(), None, "{detail}");
+        }
+        let other = Problem {
+            kind: Some("urn:ietf:params:acme:error:unauthorized".into()),
+            detail: Some("see https://portal.example/unpause".into()),
+            ..Problem::default()
+        };
+        assert_eq!(other.unpause_link(), None);
+        let sub = Problem {
+            subproblems: vec![Subproblem {
+                identifier: Some("a.example".into()),
+                kind: None,
+                detail: Some("Please visit: https://ca.example/unpause?t=1".into()),
+            }],
+            ..limited("paused")
+        };
+        assert_eq!(sub.unpause_link(), Some("https://ca.example/unpause?t=1"));
+    }
+}

@@ -53,6 +53,13 @@ pub fn choose_data_dir(state: State<'_, AppState>, path: String) -> CmdResult<St
     Ok(dir.display().to_string())
 }
 
+/// Ends the app, tray and scheduler included: the window's Quit (its button and Ctrl+Q), for a
+/// desktop with no tray host, where the tray's Quit cannot be reached.
+#[tauri::command]
+pub fn quit<R: Runtime>(app: AppHandle<R>) {
+    app.exit(0);
+}
+
 /// Restarts the app, e.g. to open a newly chosen data folder.
 #[tauri::command]
 pub fn restart<R: Runtime>(app: AppHandle<R>) {
