@@ -147,6 +147,7 @@ pub fn words(step: &NextStep) -> String {
             }
             Listing::DnsAccounts => "see `certdesk dns list`".into(),
             Listing::Deployments => "see `certdesk deploy list`".into(),
+            Listing::NoticeChannels => "see `certdesk notify list`".into(),
         },
         NextStep::Worded { text } => text.clone(),
     }

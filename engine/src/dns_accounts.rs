@@ -150,8 +150,8 @@ impl Credentialed for DnsAccountInfo {
         request.dns_account.as_deref()
     }
 
-    fn reference(request: &mut RequestInfo) -> &mut Option<String> {
-        &mut request.dns_account
+    fn reference(request: &mut RequestInfo) -> Option<&mut Option<String>> {
+        Some(&mut request.dns_account)
     }
 
     fn in_use(name: &str, users: &[&str]) -> Error {

@@ -18,6 +18,7 @@ mod ids;
 mod issuance;
 mod labels;
 pub mod mail;
+pub mod notify;
 pub mod persist;
 pub mod progress;
 pub mod renewal;
@@ -64,7 +65,8 @@ pub struct Engine {
     settings: settings::Settings,
     /// The mail digest's queue, the Settings table's other record.
     digest_queue: mail::notice::DigestQueues,
-    /// The DNS Accounts and Deployments tables: the credentialed configurations.
+    /// The DNS Accounts, Deployments and Notice Channels tables: the credentialed
+    /// configurations.
     configurations: form::credentialed::Configurations,
     progress: progress::Reporter,
     renewals: renewal::Renewals,

@@ -110,6 +110,7 @@ fn rewrite_all(store: &Store, f: &mut dyn FnMut(&Place, &mut Sealed) -> bool) ->
     let change = rewrite::<crate::repository::CertRecord>(store, change, f)?;
     let change = rewrite::<crate::dns_accounts::StoredAccount>(store, change, f)?;
     let change = rewrite::<crate::deploy::mappings::StoredMapping>(store, change, f)?;
+    let change = rewrite::<crate::notify::StoredChannel>(store, change, f)?;
     rewrite::<crate::settings::SettingsRecord>(store, change, f)
 }
 
@@ -160,6 +161,7 @@ pub(crate) fn reentry(place: &Place) -> std::result::Result<NextStep, &'static s
         Some(Table::Settings) => Ok(NextStep::ConfigureSmtp {
             part: SmtpPart::Password,
         }),
+        Some(Table::NoticeChannels) => Err("delete the notice channel and add it again"),
         Some(Table::Renewals) | None => Err("where certdesk asks for it"),
     }
 }
@@ -287,6 +289,10 @@ impl Engine {
             Listing::Certificates => self.repository.scan()?.damaged,
             Listing::DnsAccounts => self.configurations.scan::<DnsAccountInfo>()?.damaged,
             Listing::Deployments => self.configurations.scan::<MappingInfo>()?.damaged,
+            Listing::NoticeChannels => self
+                .configurations
+                .scan::<crate::notify::ChannelInfo>()?
+                .damaged,
         })
     }
 }

@@ -35,9 +35,11 @@ pub enum Table {
     Deployments,
     /// The renewal scheduler's per-certificate state (next attempt, failures, ARI window).
     Renewals,
+    /// Notice channels (webhooks, Slack, Teams, ntfy).
+    NoticeChannels,
 }
 
-const TABLES: usize = 7;
+const TABLES: usize = 8;
 
 impl Table {
     /// The sled tree's name, also the table's name in sealed secrets' places.
@@ -50,6 +52,7 @@ impl Table {
             Self::DnsAccounts => "dns_accounts",
             Self::Deployments => "deployments",
             Self::Renewals => "renewals",
+            Self::NoticeChannels => "notice_channels",
         }
     }
 
@@ -61,6 +64,7 @@ impl Table {
         Self::DnsAccounts,
         Self::Deployments,
         Self::Renewals,
+        Self::NoticeChannels,
     ];
 }
 

@@ -14,4 +14,5 @@ pub enum Listing {
     Certificates,
     DnsAccounts,
     Deployments,
+    NoticeChannels,
 }

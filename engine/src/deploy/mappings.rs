@@ -167,8 +167,8 @@ impl Credentialed for MappingInfo {
         request.deploy.as_deref()
     }
 
-    fn reference(request: &mut RequestInfo) -> &mut Option<String> {
-        &mut request.deploy
+    fn reference(request: &mut RequestInfo) -> Option<&mut Option<String>> {
+        Some(&mut request.deploy)
     }
 
     fn in_use(name: &str, users: &[&str]) -> Error {

@@ -1,8 +1,9 @@
 //! A credentialed configuration: a named configuration of a declared kind, with plain fields,
 //! sealed secrets, an enabled switch and the result of its last test. DNS accounts
-//! ([`crate::dns_accounts`]) and deploy mappings ([`crate::deploy::mappings`]) are its two uses;
-//! each says what differs in a [`Credentialed`] implementation (its table, what it is called, its
-//! kinds' fields, the requests that name it), and everything they share is here once: saving
+//! ([`crate::dns_accounts`]), deploy mappings ([`crate::deploy::mappings`]) and notice channels
+//! ([`crate::notify`]) are its uses; each says what differs in a [`Credentialed`] implementation
+//! (its table, what it is called, its kinds' fields, the requests that name it), and everything
+//! they share is here once: saving
 //! with validation and keep/set/clear of secrets, renaming with the requests carried along,
 //! deleting, enabling, opening for use and recording a test.
 
@@ -105,12 +106,24 @@ pub(crate) trait Credentialed:
         Ok(())
     }
 
-    /// The configuration of this use the request names, if any.
-    fn named_by(request: &RequestInfo) -> Option<&str>;
-    /// The request's reference to a configuration of this use, to carry along a rename.
-    fn reference(request: &mut RequestInfo) -> &mut Option<String>;
+    /// The configuration of this use the request names, if any. By default requests name
+    /// none (a notice channel is no request's).
+    fn named_by(_request: &RequestInfo) -> Option<&str> {
+        None
+    }
+    /// The request's reference to a configuration of this use, to carry along a rename; none
+    /// where requests name none.
+    fn reference(_request: &mut RequestInfo) -> Option<&mut Option<String>> {
+        None
+    }
     /// The error for deleting `name`, which the requests `users` reference.
-    fn in_use(name: &str, users: &[&str]) -> Error;
+    fn in_use(name: &str, users: &[&str]) -> Error {
+        Error::input(format!(
+            "{} {name:?} is used by request(s) {}",
+            Self::WHAT,
+            users.join(", ")
+        ))
+    }
     /// The error for using `name`, which is disabled.
     fn disabled(name: &str) -> Error;
 }
@@ -308,8 +321,10 @@ impl Configurations {
         if let Some(old) = previous.filter(|old| old.info.name() != stored.info.name()) {
             change = change.delete::<Stored<C>>(old.info.name());
             for mut request in naming::<C>(requests, old.info.name())? {
-                *C::reference(&mut request.info) = Some(stored.info.name().to_owned());
-                change = requests.put(change, &request);
+                if let Some(reference) = C::reference(&mut request.info) {
+                    *reference = Some(stored.info.name().to_owned());
+                    change = requests.put(change, &request);
+                }
             }
         }
         self.store.commit(change).await?;

@@ -90,7 +90,7 @@ fn when(t: OffsetDateTime) -> String {
 
 impl Notice {
     /// The certificate the notice is about: its id and names.
-    fn certificate(&self) -> (&str, &[String]) {
+    pub(crate) fn certificate(&self) -> (&str, &[String]) {
         let (Self::Renewed { id, names, .. }
         | Self::Failed { id, names, .. }
         | Self::ExpiringSoon { id, names, .. }) = self;
@@ -137,7 +137,7 @@ impl Notice {
     }
 
     /// The headline and the details: the reason of a failure and what happens next.
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         let (id, _) = self.certificate();
         let step = self
             .next_step()

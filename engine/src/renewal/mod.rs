@@ -395,8 +395,8 @@ impl Engine {
     }
 
     /// Tells the administrator by e-mail what the pass did (at once, or in the daily digest,
-    /// which goes out here when a day has passed). A mail that fails does not undo a renewal:
-    /// its error is reported with the pass.
+    /// which goes out here when a day has passed), and every enabled notice channel at once. A
+    /// mail or a channel that fails does not undo a renewal: its error is reported with the pass.
     async fn mail_notices(&self, outcomes: &[RenewalOutcome], now: OffsetDateTime) -> Vec<String> {
         let mut errors = Vec::new();
         for o in outcomes {
@@ -423,6 +423,7 @@ impl Engine {
             if let Err(e) = self.notify_mail(&notice).await {
                 errors.push(format!("the e-mail notice about {} failed: {e}", o.id));
             }
+            errors.extend(self.notify_channels(&notice).await);
         }
         match self.digest_due(now) {
             Ok(true) => {
