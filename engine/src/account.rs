@@ -1,7 +1,9 @@
 //! ACME accounts, one per CA directory: register, import by key, update the e-mail, export the
 //! key, delete locally, deactivate at the CA.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use base64::prelude::{Engine as _, BASE64_STANDARD, BASE64_URL_SAFE_NO_PAD};
 use instant_acme::{AccountCredentials, ExternalAccountKey, NewAccount};
@@ -9,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-use crate::acme::{self, AcmeHttp, Ca, CaProfile};
+use crate::acme::{self, AcmeHttp, Ca, CaProfile, DirectoryMeta};
 use crate::error::{Error, Result};
 use crate::keys::{KeyAlgorithm, PrivateKey};
 use crate::labels::{validate_account_name, validate_email};
@@ -158,6 +160,40 @@ fn decode_eab_hmac(b64: &str) -> Result<Vec<u8>> {
 pub(crate) struct Accounts {
     store: Arc<Store>,
     vault: Arc<Vault>,
+    /// Each account's client, by account name: built at its first use in this process.
+    clients: tokio::sync::Mutex<HashMap<String, Arc<CaClient>>>,
+}
+
+/// An account's way to its CA: its instant-acme account over one HTTP client (one connection
+/// kept open), and the directory read once. Every step of an order, from the CAA check to the
+/// download, goes through it, so a process reads the directory once per account, not once per
+/// step.
+pub(crate) struct CaClient {
+    pub account: instant_acme::Account,
+    pub http: AcmeHttp,
+    pub meta: DirectoryMeta,
+    /// What it was built for: a record that says otherwise gets a new client.
+    built_for: (String, String, Option<String>),
+    built: Instant,
+}
+
+/// How long a long-running process (the app, the daemon) trusts a directory it read: the CA may
+/// add profiles or move endpoints.
+const CLIENT_MAX_AGE: Duration = Duration::from_secs(3600);
+
+impl CaClient {
+    fn serves(&self, record: &AccountRecord) -> bool {
+        self.built.elapsed() < CLIENT_MAX_AGE && self.built_for == Self::key(record)
+    }
+
+    fn key(record: &AccountRecord) -> (String, String, Option<String>) {
+        let info = &record.info;
+        (
+            info.url.clone(),
+            info.directory_url.clone(),
+            info.ca_root_pem.clone(),
+        )
+    }
 }
 
 impl Accounts {
@@ -165,7 +201,36 @@ impl Accounts {
         Self {
             store: Arc::clone(store),
             vault: Arc::clone(vault),
+            clients: tokio::sync::Mutex::default(),
         }
+    }
+
+    /// The client of `record`'s account, built on first use (its directory read, checked and
+    /// handed to instant-acme, which then reads none of its own).
+    pub async fn client(&self, record: &AccountRecord) -> Result<Arc<CaClient>> {
+        record.ensure_active()?;
+        let name = &record.info.name;
+        let mut clients = self.clients.lock().await;
+        if let Some(client) = clients.get(name).filter(|c| c.serves(record)) {
+            return Ok(Arc::clone(client));
+        }
+        let credentials = self.credentials(record)?;
+        let url = &record.info.directory_url;
+        let http = AcmeHttp::new(record.info.ca_root_pem.as_deref())?;
+        let directory = acme::directory::fetch(&http, url).await?;
+        let account = instant_acme::Account::builder_with_http(Box::new(http.clone()))
+            .from_credentials(credentials)
+            .await
+            .map_err(|e| acme::error(&format!("contacting {url}"), e))?;
+        let client = Arc::new(CaClient {
+            account,
+            http,
+            meta: directory.meta,
+            built_for: CaClient::key(record),
+            built: Instant::now(),
+        });
+        clients.insert(name.clone(), Arc::clone(&client));
+        Ok(client)
     }
 
     /// Every account whose record reads, in name order.
@@ -211,13 +276,16 @@ impl Accounts {
         })
     }
 
-    /// Writes `record` alone, in one flushed commit.
+    /// Writes `record` alone, in one flushed commit; its client is built anew on next use (new
+    /// credentials or status).
     pub async fn save(&self, record: &AccountRecord) -> Result<()> {
+        self.clients.lock().await.remove(&record.info.name);
         self.store.commit(Change::new().put(record)).await
     }
 
     /// Removes account `name`, in one flushed commit.
     pub async fn delete(&self, name: &str) -> Result<()> {
+        self.clients.lock().await.remove(name);
         self.store
             .commit(Change::new().delete::<AccountRecord>(name))
             .await
@@ -453,13 +521,12 @@ impl Engine {
         &self,
         record: &AccountRecord,
     ) -> Result<instant_acme::Account> {
-        record.ensure_active()?;
-        let credentials = self.accounts.credentials(record)?;
-        let http = AcmeHttp::new(record.info.ca_root_pem.as_deref())?;
-        instant_acme::Account::builder_with_http(Box::new(http))
-            .from_credentials(credentials)
-            .await
-            .map_err(|e| acme::error(&format!("contacting {}", record.info.directory_url), e))
+        Ok(self.ca_client(record).await?.account.clone())
+    }
+
+    /// The account's client: its instant-acme account, HTTP client and directory.
+    pub(crate) async fn ca_client(&self, record: &AccountRecord) -> Result<Arc<CaClient>> {
+        self.accounts.client(record).await
     }
 
     /// Signs POST-as-GET downloads the way instant-acme does not offer (alternate chains).

@@ -362,9 +362,10 @@ impl Engine {
             None => Vec::new(),
         };
         // A directory that cannot be read now fails the order itself, with the CA's words.
-        let Ok(identities) = self.caa_identities(account).await else {
+        let Ok(client) = self.ca_client(account).await else {
             return Ok(());
         };
+        let identities = client.meta.caa_identities.clone();
         if identities.is_empty() {
             return Ok(());
         }

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use instant_acme::{
     AuthorizationStatus, ChallengeType as AcmeChallengeType, Identifier, NewOrder, OrderStatus,
-    RetryPolicy,
 };
 use time::OffsetDateTime;
 
@@ -23,24 +22,51 @@ use crate::request::{KeyPolicy, RequestInfo, RequestRecord, RequestSpec, Request
 use crate::responders::Responders;
 use crate::Engine;
 
-/// Authorizations: tight first polls (Pebble and Let's Encrypt often validate in well under a
-/// second), backing off by half each time to at most [`AUTHZ_MAX_DELAY`] between polls, for at
-/// most [`AUTHZ_TIMEOUT`].
-const AUTHZ_FIRST_DELAY: Duration = Duration::from_millis(50);
-const AUTHZ_MAX_DELAY: Duration = Duration::from_secs(5);
+/// How long the CA may take to validate the authorizations, to make the order ready once they
+/// are valid, and to issue after finalisation. Each wait is polled by [`Polls`].
 const AUTHZ_TIMEOUT: Duration = Duration::from_secs(180);
+const ORDER_TIMEOUT: Duration = Duration::from_secs(60);
+const CERT_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The order once its authorizations are valid: the CA's Retry-After wins when it sends one.
-const ORDER_POLL: RetryPolicy = RetryPolicy::new()
-    .initial_delay(Duration::from_millis(50))
-    .backoff(1.5)
-    .timeout(Duration::from_secs(60));
+/// The first pause of a poll: a local CA (Pebble) validates and issues in milliseconds.
+const FIRST_POLL: Duration = Duration::from_millis(5);
+/// The longest pause between polls: Let's Encrypt validates from several places and takes
+/// seconds, and polling it faster than this only spends its rate limits.
+const LONGEST_POLL: Duration = Duration::from_secs(5);
 
-/// Certificate issuance after finalisation.
-const CERT_POLL: RetryPolicy = RetryPolicy::new()
-    .initial_delay(Duration::from_millis(50))
-    .backoff(1.5)
-    .timeout(Duration::from_secs(120));
+/// The schedule of one wait: [`FIRST_POLL`], then twice as long each time up to
+/// [`LONGEST_POLL`] (5, 10, 20 ms … 5 s: a dozen polls over the first minute), or the CA's
+/// `Retry-After` whenever it gives one, until the wait's timeout.
+struct Polls {
+    next: Duration,
+    deadline: Instant,
+    context: &'static str,
+}
+
+impl Polls {
+    fn new(timeout: Duration, context: &'static str) -> Self {
+        Self {
+            next: FIRST_POLL,
+            deadline: Instant::now() + timeout,
+            context,
+        }
+    }
+
+    /// Pauses before the next poll: `asked` (the CA's Retry-After) when given, else the
+    /// schedule's next pause. A pause that would end past the deadline is a timeout instead.
+    async fn pause(&mut self, asked: Option<Duration>) -> Result<()> {
+        let pause = asked.unwrap_or(self.next);
+        if Instant::now() + pause > self.deadline {
+            return Err(acme::error(
+                self.context,
+                instant_acme::Error::Timeout(None),
+            ));
+        }
+        tokio::time::sleep(pause).await;
+        self.next = (self.next * 2).min(LONGEST_POLL);
+        Ok(())
+    }
+}
 
 fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
@@ -689,8 +715,10 @@ impl Engine {
         self.requests.save(&*record).await?;
 
         let account_record = self.account_record(Some(record.info.ordering_account()))?;
-        let account = self.acme_account(&account_record).await?;
-        let mut order = account
+        let client = self.ca_client(&account_record).await?;
+        let http = &client.http;
+        let mut order = client
+            .account
             .order(order_url)
             .await
             .map_err(|e| acme::error("reading the order", e))?;
@@ -724,27 +752,23 @@ impl Engine {
                 }
             }
             self.progress.report(&record.info.id, Stage::Validating);
-            wait_for_authorizations(&mut order).await?;
+            wait_for_authorizations(&mut order, http).await?;
             // Every authorization is valid, so the order is ready at once at most CAs: it is read
-            // before any poll (whose first read waits). A poll ends at the order's own error:
-            // the problem is read whole below.
-            let read = order
-                .refresh()
-                .await
-                .map_err(|e| acme::error("reading the order", e))?
-                .status;
-            let status = match read {
-                OrderStatus::Pending => match order.poll_ready(&ORDER_POLL).await {
-                    Ok(status) => status,
-                    Err(e) => match acme::error("waiting for validation", e) {
-                        Error::Ca(p) if !p.is_bad_nonce() => OrderStatus::Invalid,
-                        e => return Err(e),
-                    },
-                },
-                status => status,
-            };
-            if status == OrderStatus::Invalid {
-                return Err(Error::Ca(self.order_problem(&mut order).await));
+            // before any pause. The order's own error ends the wait: the problem is read whole
+            // below.
+            let mut polls = Polls::new(ORDER_TIMEOUT, "waiting for validation");
+            loop {
+                let state = order
+                    .refresh()
+                    .await
+                    .map_err(|e| acme::error("reading the order", e))?;
+                if state.error.is_some() || state.status == OrderStatus::Invalid {
+                    return Err(Error::Ca(self.order_problem(&mut order).await));
+                }
+                if state.status != OrderStatus::Pending {
+                    break;
+                }
+                polls.pause(http.asked_wait(order.url())).await?;
             }
         }
 
@@ -761,10 +785,16 @@ impl Engine {
             return Err(Error::Ca(self.order_problem(&mut order).await));
         }
         self.progress.report(&record.info.id, Stage::Downloading);
-        let mut chain = order
-            .poll_certificate(&CERT_POLL)
-            .await
-            .map_err(|e| acme::error("downloading the certificate", e))?;
+        // An order the CA finalised at once is downloaded at once; one still processing is read
+        // again on the schedule (instant-acme's own poll pauses before its first read).
+        let mut polls = Polls::new(CERT_TIMEOUT, "downloading the certificate");
+        let mut chain = loop {
+            match order.certificate().await {
+                Ok(Some(chain)) => break chain,
+                Ok(None) => polls.pause(http.asked_wait(order.url())).await?,
+                Err(e) => return Err(acme::error("downloading the certificate", e)),
+            }
+        };
         if let Some(issuer) = &record.info.preferred_chain {
             if !acme::chains::top_issuer(&chain)?.contains(issuer.as_str()) {
                 let cert_url = order.state().certificate.clone().ok_or_else(|| {
@@ -905,23 +935,31 @@ fn naming(mut problem: Problem, name: String) -> Problem {
     problem
 }
 
-/// Polls the order's authorizations until every one is valid (RFC 8555 §7.5.1). `invalid` is
-/// final: the first one ends the wait with the CA's reasons, whatever the order says (after a
-/// failed validation acme2certifier leaves the order `pending` until it expires).
-async fn wait_for_authorizations(order: &mut instant_acme::Order) -> Result<()> {
-    let deadline = Instant::now() + AUTHZ_TIMEOUT;
-    let mut delay = AUTHZ_FIRST_DELAY;
+/// Polls the order's authorizations until every one is valid (RFC 8555 §7.5.1), on the
+/// [`Polls`] schedule: the CA has just been asked to validate, so the first read comes after the
+/// first pause. `invalid` is final: the first one ends the wait with the CA's reasons, whatever
+/// the order says (after a failed validation acme2certifier leaves the order `pending` until it
+/// expires).
+async fn wait_for_authorizations(
+    order: &mut instant_acme::Order,
+    http: &acme::AcmeHttp,
+) -> Result<()> {
+    let mut polls = Polls::new(AUTHZ_TIMEOUT, "waiting for validation");
+    // The first pass reads the states the order already holds.
+    let mut read = false;
     loop {
         let mut waiting = false;
+        let mut asked = None;
         let mut failed = Vec::new();
         let mut authorizations = order.authorizations();
         while let Some(authz) = authorizations.next().await {
             let mut authz = authz.map_err(|e| acme::error("reading the authorizations", e))?;
-            if authz.status == AuthorizationStatus::Pending {
+            if read && authz.status == AuthorizationStatus::Pending {
                 authz
                     .refresh()
                     .await
                     .map_err(|e| acme::error("waiting for validation", e))?;
+                asked = asked.max(http.asked_wait(authz.url()));
             }
             match authz.status {
                 AuthorizationStatus::Valid => {}
@@ -940,14 +978,8 @@ async fn wait_for_authorizations(order: &mut instant_acme::Order) -> Result<()> 
         if !waiting {
             return Ok(());
         }
-        if Instant::now() + delay > deadline {
-            return Err(acme::error(
-                "waiting for validation",
-                instant_acme::Error::Timeout(None),
-            ));
-        }
-        tokio::time::sleep(delay).await;
-        delay = delay.mul_f32(1.5).min(AUTHZ_MAX_DELAY);
+        polls.pause(asked).await?;
+        read = true;
     }
 }
 

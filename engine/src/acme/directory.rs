@@ -140,7 +140,8 @@ pub async fn fetch_meta(http: &AcmeHttp, url: &str) -> Result<DirectoryMeta> {
     Ok(fetch(http, url).await?.meta)
 }
 
-/// Fetches and checks the directory at `url`.
+/// Fetches and checks the directory at `url`. `http` keeps it for an instant-acme account built
+/// over it next ([`AcmeHttp::lend_directory`]), which then reads no second copy.
 pub(crate) async fn fetch(http: &AcmeHttp, url: &str) -> Result<Directory> {
     let (status, body) = http.get(url).await?;
     if !status.is_success() {
@@ -164,5 +165,6 @@ pub(crate) async fn fetch(http: &AcmeHttp, url: &str) -> Result<Directory> {
             "{url} is not an ACME directory: it lists no newAccount endpoint"
         )));
     }
+    http.lend_directory(url, body);
     Ok(directory)
 }

@@ -9,9 +9,10 @@
 //! here: a replayed JWS carries a used nonce, the CA answers badNonce, and instant-acme signs the
 //! request again with a fresh one.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -49,6 +50,12 @@ pub const LONGEST_CA_WAIT: Duration = Duration::from_secs(7 * 86_400);
 #[derive(Clone)]
 pub struct AcmeHttp {
     client: Client<HttpsConnector<HttpConnector>, BodyWrapper<Bytes>>,
+    /// What the CA last asked of the poller at each URL: the `Retry-After` of a successful
+    /// answer (RFC 8555 §7.5.1), which instant-acme reads for its own polls only.
+    asked: Arc<Mutex<HashMap<Uri, Duration>>>,
+    /// A directory already read and checked ([`AcmeHttp::lend_directory`]), for instant-acme's
+    /// own GET of it.
+    directory: Arc<Mutex<Option<(Uri, Bytes)>>>,
 }
 
 impl AcmeHttp {
@@ -83,7 +90,47 @@ impl AcmeHttp {
             .enable_http2()
             .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new()).build(connector);
-        Ok(Self { client })
+        Ok(Self {
+            client,
+            asked: Arc::default(),
+            directory: Arc::default(),
+        })
+    }
+
+    /// The wait the CA asked for (`Retry-After`) in its last successful answer from `url`, if
+    /// it asked: a poll of that URL waits this long instead of its own schedule.
+    pub(crate) fn asked_wait(&self, url: &str) -> Option<Duration> {
+        let url = url.parse::<Uri>().ok()?;
+        lock(&self.asked).get(&url).copied()
+    }
+
+    /// Answers the next GET of the directory `url` with `body`, which the caller has just read
+    /// and checked: instant-acme reads the directory again when it builds an account, and one
+    /// read per client is enough.
+    pub(crate) fn lend_directory(&self, url: &str, body: Bytes) {
+        if let Ok(url) = url.parse::<Uri>() {
+            *lock(&self.directory) = Some((url, body));
+        }
+    }
+
+    /// The lent directory, once, if `request` is a GET of it.
+    fn lent_directory(&self, request: &http::request::Parts) -> Option<Bytes> {
+        let mut lent = lock(&self.directory);
+        match &*lent {
+            Some((url, _)) if request.method == http::Method::GET && *url == request.uri => {
+                lent.take().map(|(_, body)| body)
+            }
+            _ => None,
+        }
+    }
+
+    /// Notes the `Retry-After` of a successful answer from `url` (or that it had none).
+    fn note_asked(&self, url: &Uri, parts: &http::response::Parts) {
+        let mut asked = lock(&self.asked);
+        match retry_after(&parts.headers).filter(|_| parts.status.is_success()) {
+            Some(wait) => asked.insert(url.clone(), wait.min(LONGEST_CA_WAIT)),
+            None => asked.remove(url),
+        };
     }
 
     /// GET `url` and return the body, with the same deadline, limit and retries as ACME requests.
@@ -192,6 +239,26 @@ impl AcmeHttp {
 }
 
 const USER_AGENT: &str = concat!("certdesk/", env!("CARGO_PKG_VERSION"));
+
+/// A lock whose holder cannot leave its map half-changed: a poisoned one is used as it is.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Seeds the TLS library's random generator now, on a thread of its own. Its first use in a
+/// process collects CPU jitter entropy (aws-lc), some 30 ms of work; started at launch, it runs
+/// beside the store's opening and the keychain's unlocking instead of before the first request
+/// to the CA.
+pub fn warm_up() {
+    std::thread::spawn(|| {
+        let mut seed = [0u8; 1];
+        let _ = rustls::crypto::aws_lc_rs::default_provider()
+            .secure_random
+            .fill(&mut seed);
+    });
+}
 
 /// Up to a quarter of `base`, so that many clients retrying together spread out.
 fn jitter(base: Duration) -> Duration {
@@ -330,6 +397,12 @@ impl HttpClient for AcmeHttp {
         let this = self.clone();
         Box::pin(async move {
             let (parts, body) = req.into_parts();
+            if let Some(directory) = this.lent_directory(&parts) {
+                return Ok(BytesResponse::from(http::Response::new(
+                    http_body_util::Full::new(directory),
+                )));
+            }
+            let url = parts.uri.clone();
             let body = body
                 .collect()
                 .await
@@ -340,6 +413,7 @@ impl HttpClient for AcmeHttp {
                 .await
                 .map_err(|e| instant_acme::Error::Other(Box::new(e)))?;
             let (mut parts, body) = rsp.into_parts();
+            this.note_asked(&url, &parts);
             let refused = parts.status.is_client_error() || parts.status.is_server_error();
             let asked = retry_after(&parts.headers).filter(|w| refused && !w.is_zero());
             tame_retry_after(&mut parts.headers);
