@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::{account, agent, cert, deploy, dns, mail, renew, request, settings, store};
+use crate::{account, agent, cert, deploy, dns, mail, notify, renew, request, settings, store};
 
 #[derive(Parser)]
 #[command(
@@ -54,6 +54,9 @@ pub enum EngineCommand {
     /// E-mail through the SMTP server of the settings.
     #[command(subcommand)]
     Mail(mail::MailCmd),
+    /// Notice channels beside e-mail: a signed webhook, Slack, Microsoft Teams, ntfy.
+    #[command(subcommand)]
+    Notify(notify::NotifyCmd),
     /// Show or change the settings (renewal, SMTP, digest).
     #[command(subcommand)]
     Settings(settings::SettingsCmd),

@@ -14,6 +14,7 @@ mod deploy;
 mod dns;
 mod input;
 mod mail;
+mod notify;
 mod next_step;
 mod output;
 mod renew;
@@ -107,6 +108,7 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
         EngineCommand::Cert(cmd) => cert::run(&engine, cmd, out).await,
         EngineCommand::Dns(cmd) => dns::run(&engine, cmd, out).await,
         EngineCommand::Mail(cmd) => mail::run(&engine, cmd, out).await,
+        EngineCommand::Notify(cmd) => notify::run(&engine, cmd, out).await,
         EngineCommand::Settings(cmd) => settings::run(&engine, cmd, out).await,
         EngineCommand::Renew(args) => renew::run(&engine, args, out).await,
         EngineCommand::Daemon => daemon::run(&engine, out).await,

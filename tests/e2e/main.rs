@@ -25,6 +25,7 @@ mod input_rules;
 mod ip_identifiers;
 mod issuance;
 mod mail;
+mod notify;
 mod profiles;
 mod renewal;
 mod secrets_at_rest;

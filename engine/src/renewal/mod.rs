@@ -203,7 +203,8 @@ pub struct PassReport {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(optional, as = "Option<_>")]
     pub held: Vec<Planned>,
-    /// E-mail notices that could not be sent (the renewals stand).
+    /// Notices that could not be sent, by e-mail or through a notice channel (the renewals
+    /// stand).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(optional, as = "Option<_>")]
     pub mail_errors: Vec<String>,

@@ -38,6 +38,7 @@ pub mod fake;
 pub mod knot;
 pub mod moto;
 pub mod nginx;
+pub mod notice_receiver;
 pub mod pebble;
 pub mod process;
 pub mod smtp;
