@@ -1,6 +1,7 @@
 //! Builds the page (`ui/`, TypeScript through Vite) so that a plain `cargo build` works from a
-//! fresh clone, builds the Tauri context from the top-level `tauri.conf.json`, and declares the
-//! app's commands so that the capability file can grant exactly these (`allow-<command>`).
+//! fresh clone, builds the Tauri context from the top-level `tauri.conf.json`, declares the
+//! app's commands and writes the window's capability file, which grants exactly these
+//! (`allow-<command>`): a command added to the list is permitted with no second list to keep.
 
 use std::path::Path;
 use std::process::Command;
@@ -55,9 +56,49 @@ fn build_ui() {
 /// Set while `tests/bindings.rs` writes `ui/src/bindings.ts` anew.
 const REGENERATE_BINDINGS: &str = "UPDATE_BINDINGS";
 
+/// What the window may do besides certdesk's own commands: hear the app's events, and the
+/// file dialogs.
+const GRANTED: &[&str] = &[
+    "core:event:allow-listen",
+    "core:event:allow-unlisten",
+    "dialog:allow-open",
+    "dialog:allow-save",
+];
+
+/// Writes `capabilities/main-window.json` (not checked in) from the command list, before
+/// `tauri_build` reads it; unchanged contents are not written again, so nothing rebuilds.
+fn write_capability() {
+    let permissions: Vec<String> = GRANTED
+        .iter()
+        .map(|p| p.to_string())
+        .chain(
+            COMMANDS
+                .iter()
+                .map(|c| format!("allow-{}", c.replace('_', "-"))),
+        )
+        .collect();
+    let quoted: Vec<String> = permissions.iter().map(|p| format!("    \"{p}\"")).collect();
+    let json = format!(
+        "{{\n  \"$schema\": \"../gen/schemas/desktop-schema.json\",\n  \"identifier\": \"main-window\",\n  \
+         \"description\": \"The main window: certdesk's own commands, events from the app, and the \
+         open/save file dialogs. Nothing else. Written by build.rs from src/command_list.rs.\",\n  \
+         \"windows\": [\"main\"],\n  \"permissions\": [\n{}\n  ]\n}}\n",
+        quoted.join(",\n")
+    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("capabilities");
+    let path = dir.join("main-window.json");
+    if std::fs::read_to_string(&path).ok().as_deref() == Some(json.as_str()) {
+        return;
+    }
+    if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, json)) {
+        panic!("cannot write {}: {e}", path.display());
+    }
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=src/command_list.rs");
     build_ui();
+    write_capability();
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));

@@ -581,7 +581,8 @@ def tray_menu_quits(application, artifacts, data_dir):
 
 
 def dark_theme_follows_the_os(application, env, artifacts):
-    """With the desktop's theme dark (GTK_THEME), the page is dark too (prefers-color-scheme)."""
+    """With the desktop's theme dark (GTK_THEME), the page is dark too (prefers-color-scheme);
+    then Ctrl+Q in the window quits."""
     plain = {k: v for k, v in env.items() if k != "TAURI_WEBVIEW_AUTOMATION"}
     app = subprocess.Popen([application], env=dict(plain, GTK_THEME="Adwaita:dark"),
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -598,6 +599,13 @@ def dark_theme_follows_the_os(application, env, artifacts):
                                "-format", "%[fx:mean]", "info:"], capture_output=True, text=True, check=True).stdout
         assert float(mean) < 0.3, f"the page is not dark (mean {mean})"
         step(f"dark theme followed (mean grey {float(mean):.2f}); screenshot dark-theme.png")
+        # Ctrl+Q in the window ends certdesk, tray and all (a desktop may have no tray host).
+        window_id, _ = main_window()
+        subprocess.run(["xdotool", "windowfocus", "--sync", str(window_id)], check=True)
+        subprocess.run(["xdotool", "key", "--clearmodifiers", "ctrl+q"], check=True)
+        app.wait(timeout=15)
+        assert app.returncode == 0, f"Ctrl+Q ended the app with {app.returncode}"
+        step("Ctrl+Q in the window ended the app")
     finally:
         app.kill()
         app.wait()
