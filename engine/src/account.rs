@@ -316,13 +316,13 @@ impl Engine {
     }
 
     pub async fn register_account(&self, reg: Registration) -> Result<AccountInfo> {
-        validate_account_name(&reg.name)?;
+        validate_account_name(&reg.name).map_err(|e| e.in_field("name"))?;
         let email = reg
             .email
             .as_deref()
             .map(str::trim)
             .filter(|e| !e.is_empty())
-            .map(validate_email)
+            .map(|e| validate_email(e).map_err(|e| e.in_field("email")))
             .transpose()?;
         self.check_new_account(&reg.name, &reg.ca)?;
         let eab_key = reg
@@ -549,7 +549,7 @@ impl Engine {
         name: Option<&str>,
         email: &str,
     ) -> Result<AccountInfo> {
-        let email = validate_email(email)?;
+        let email = validate_email(email).map_err(|e| e.in_field("email"))?;
         let mut record = self.account_record(name)?;
         let account = self.acme_account(&record).await?;
         let contact = format!("mailto:{email}");

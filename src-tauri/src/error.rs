@@ -21,6 +21,9 @@ pub struct CommandError {
     /// What to do besides what the message says, for the page to offer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_step: Option<Box<NextStep>>,
+    /// The form field the message is about (`email`, `name`), for the page to put it beside.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
     /// Each rejected domain name with its reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[ts(optional, as = "Option<_>")]
@@ -34,6 +37,7 @@ impl From<Error> for CommandError {
             message: e.to_string(),
             problem: e.problem().cloned().map(Box::new),
             next_step: e.next_step().map(Box::new),
+            field: e.field(),
             names: match e {
                 Error::Names(names) => names,
                 _ => Vec::new(),

@@ -242,7 +242,7 @@ def scenario(app, pebble, work, notifications):
     )
     assert csp == {"inline": False, "evalBlocked": True}, csp
 
-    step("Account: bad e-mail shows the engine's message, then a good registration")
+    step("Account: a bad e-mail shows the engine's message beside the field, on screen and focused; then a good registration")
     app.tab("account")
     app.type("#reg-name", "pebble")
     app.type("#reg-email", "admin-at-example.com")
@@ -253,14 +253,28 @@ def scenario(app, pebble, work, notifications):
     app.wait_text("#reg-terms", "Terms of service")
     d.find("#reg-agree").click()
     d.find("#reg-submit").click()
-    msg = app.wait_text("#reg-error", "is not valid")
+    msg = app.wait_text("#reg-email-error", "is not valid")
     assert "admin-at-example.com" in msg and "'@'" in msg, msg
+    beside = d.js(
+        "const f = document.getElementById('reg-email'), e = document.getElementById('reg-email-error');"
+        "const r = e.getBoundingClientRect();"
+        "return {invalid: f.getAttribute('aria-invalid'), focused: document.activeElement === f,"
+        " onScreen: r.top >= 0 && r.bottom <= window.innerHeight, below: document.getElementById('reg-error').hidden};"
+    )
+    assert beside == {"invalid": "true", "focused": True, "onScreen": True, "below": True}, beside
     app.shot("account-bad-email")
     app.type("#reg-email", "admin@example.com")
     assert d.js("return document.getElementById('reg-agree').checked;"), "the acceptance was lost"
     d.find("#reg-submit").click()
     app.wait_text("#accounts-list", "pebble", timeout=60)
     app.wait_text("#accounts-list", "Active")
+    # The form starts over as a whole: the first CA again, without the custom directory's fields.
+    reset = d.js(
+        "const s = document.getElementById('reg-ca');"
+        "return {first: s.selectedIndex === 0, url: document.getElementById('reg-url').closest('.field').hidden,"
+        " invalid: document.getElementById('reg-email').hasAttribute('aria-invalid')};"
+    )
+    assert reset == {"first": True, "url": True, "invalid": False}, reset
 
     step("Account: update the e-mail at the CA, export the key (mode 0600)")
     d.find("[data-account='pebble'] .row-actions button:nth-child(1)").click()

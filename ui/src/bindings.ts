@@ -243,6 +243,10 @@ problem?: Problem,
  */
 next_step?: NextStep, 
 /**
+ * The form field the message is about (`email`, `name`), for the page to put it beside.
+ */
+field?: string, 
+/**
  * Each rejected domain name with its reason.
  */
 names?: Array<NameError>, };

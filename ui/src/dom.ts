@@ -179,6 +179,29 @@ export function showError(slot: HTMLElement, e: unknown): void {
   slot.setAttribute("role", "alert");
 }
 
+/** A form's fields by the names the engine gives them (`CommandError.field`). */
+export type FormFields = Record<string, { field: Field; control: HTMLElement }>;
+
+/**
+ * Shows an error where it belongs: beside the field it names (marked invalid, scrolled into
+ * view and focused), else whole in `slot`, scrolled into view. Clears every field's error first;
+ * null clears all.
+ */
+export function showFormError(slot: HTMLElement, fields: FormFields, e: unknown): void {
+  for (const { field: f, control } of Object.values(fields)) setFieldError(f, control, null);
+  const err = isCommandError(e) ? e : null;
+  const target = err?.field ? fields[err.field] : undefined;
+  if (err && target) {
+    showError(slot, null);
+    setFieldError(target.field, target.control, err.message);
+    target.control.scrollIntoView({ block: "center" });
+    target.control.focus();
+    return;
+  }
+  showError(slot, e);
+  if (e !== null) slot.scrollIntoView({ block: "nearest" });
+}
+
 /** An error slot: hidden until there is an error. */
 export function errorSlot(id?: string): HTMLElement {
   const el = h("div", { class: "error", role: "alert", id });

@@ -136,6 +136,13 @@ pub enum Error {
     /// Bad input, with a message that says what to change.
     #[error("{0}")]
     Input(String),
+    /// Bad input in one field of a form, named as the faces name it (`email`, `name`): the window
+    /// puts the message beside that field.
+    #[error("{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     /// One or more names of a request were rejected; each is listed with its reason.
     #[error("{}", format_names(.0))]
     Names(Vec<NameError>),
@@ -262,7 +269,9 @@ impl Error {
 
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Input(_) | Self::Names(_) | Self::NotFound { .. } => ErrorKind::Input,
+            Self::Input(_) | Self::Invalid { .. } | Self::Names(_) | Self::NotFound { .. } => {
+                ErrorKind::Input
+            }
             Self::Ca(_) | Self::CaData(_) | Self::Network(_) | Self::Dns(_) | Self::Deploy(_) => {
                 ErrorKind::Remote
             }
@@ -281,6 +290,22 @@ impl Error {
     /// whole step is worth doing again (a CA under load, or Pebble's deliberate rejections).
     pub fn is_bad_nonce(&self) -> bool {
         matches!(self, Self::Ca(p) if p.is_bad_nonce())
+    }
+
+    /// Says which form field a bad input is about; any other error stays as it is.
+    pub fn in_field(self, field: &'static str) -> Self {
+        match self {
+            Self::Input(message) => Self::Invalid { field, message },
+            other => other,
+        }
+    }
+
+    /// The form field a bad input is about, when the engine knows it.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
     }
 
     /// What the administrator does about the error besides what its message says, for each

@@ -11,11 +11,13 @@ import {
   damagedRows,
   errorSlot,
   field,
+  FormFields,
   formatDate,
   h,
   modal,
   select,
   showError,
+  showFormError,
 } from "../dom";
 import { pathField } from "../files";
 
@@ -53,6 +55,8 @@ function caPicker(ctx: Ctx, prefix: string) {
     wraps: [field("Certificate authority", kind).wrap, urlField.wrap, root.wrap],
     value,
     rootPath,
+    /** After a form reset, which puts the choice back to the first CA: the fields follow it. */
+    refresh: sync,
     onChange: (fn: () => void) => {
       kind.addEventListener("change", fn);
       url.addEventListener("change", fn);
@@ -112,16 +116,22 @@ function registrationForm(ctx: Ctx, done: () => void): HTMLElement {
   termsButton.addEventListener("click", fetchTerms);
   ca.onChange(() => clear(terms));
 
+  const nameField = field("Account name", name, "A name for this account here, e.g. letsencrypt.");
+  const emailField = field(
+    "E-mail (optional)",
+    email,
+    "A contact for the CA. The CA no longer sends expiry warnings (Let's Encrypt stopped in 2025 and keeps no contacts): certdesk's own notices are the expiry warnings — Settings → notifications and e-mail.",
+  );
+  const fields: FormFields = {
+    name: { field: nameField, control: name },
+    email: { field: emailField, control: email },
+  };
   const form = h(
     "form",
     { id: "register-form", class: "card", "aria-labelledby": "reg-title", novalidate: true },
     h("h3", { id: "reg-title" }, "New registration"),
-    field("Account name", name, "A name for this account here, e.g. letsencrypt.").wrap,
-    field(
-      "E-mail (optional)",
-      email,
-      "A contact for the CA. The CA no longer sends expiry warnings (Let's Encrypt stopped in 2025 and keeps no contacts): certdesk's own notices are the expiry warnings — Settings → notifications and e-mail.",
-    ).wrap,
+    nameField.wrap,
+    emailField.wrap,
     ...ca.wraps,
     h(
       "details",
@@ -137,7 +147,7 @@ function registrationForm(ctx: Ctx, done: () => void): HTMLElement {
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    showError(error, null);
+    showFormError(error, fields, null);
     try {
       const info = await busy(submit, "Registering", () =>
         api.registerAccount({
@@ -151,6 +161,7 @@ function registrationForm(ctx: Ctx, done: () => void): HTMLElement {
         }),
       );
       form.reset();
+      ca.refresh();
       submit.disabled = true;
       clear(terms);
       done();
@@ -158,7 +169,7 @@ function registrationForm(ctx: Ctx, done: () => void): HTMLElement {
       showError(error, null);
       form.append(h("p", { class: "ok", role: "status" }, `Account ${info.name} registered at ${info.directory_url}.`));
     } catch (err) {
-      showError(error, err);
+      showFormError(error, fields, err);
     }
   });
   return form;
@@ -191,6 +202,7 @@ function importForm(ctx: Ctx, done: () => void): HTMLElement {
         api.importAccount({ name: name.value, key_path: key.input.value, ca: ca.value(), ca_root_path: ca.rootPath() }),
       );
       form.reset();
+      ca.refresh();
       done();
       ctx.changed("accounts");
     } catch (err) {
@@ -205,15 +217,18 @@ function updateEmailDialog(account: AccountInfo, done: () => void): void {
     const email = h("input", { id: "upd-email", type: "email", value: account.email });
     const error = errorSlot("upd-error");
     const submit = h("button", { id: "upd-submit", type: "submit", class: "primary" }, "Update at the CA");
-    const form = h("form", { novalidate: true }, field("New e-mail", email).wrap, h("div", { class: "actions" }, submit), error);
+    const emailField = field("New e-mail", email);
+    const fields: FormFields = { email: { field: emailField, control: email } };
+    const form = h("form", { novalidate: true }, emailField.wrap, h("div", { class: "actions" }, submit), error);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
+      showFormError(error, fields, null);
       try {
         await busy(submit, "Updating", () => api.updateAccountEmail(account.name, email.value));
         done();
         close();
       } catch (err) {
-        showError(error, err);
+        showFormError(error, fields, err);
       }
     });
     return [form];
