@@ -311,6 +311,12 @@ def scenario(app, pebble, work, notifications):
 
     step("Requests: rejected names are listed with the engine's reasons")
     app.tab("requests")
+    # The tab's main action is on screen at the window's 1200x780 without scrolling.
+    seen = d.js(
+        "const r = document.getElementById('req-submit').getBoundingClientRect();"
+        "return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0;"
+    )
+    assert seen, "Create request is below the fold"
     # Pebble is a private CA to certdesk (a custom directory), where localhost and private
     # addresses pass with a notice: these four are refused by any CA.
     app.type("#req-names", "foo_bar.example.com, bad..example.com, *.wild.example.com, -foo.example.com")

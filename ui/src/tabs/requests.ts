@@ -445,7 +445,8 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
       field("Fallback CA account (optional)", fallback, FALLBACK_HELP).wrap,
       profileField.wrap,
     ),
-    h("div", { class: "actions" }, submit),
+    // Kept in view at the bottom while the long form scrolls: the tab's main action.
+    h("div", { class: "actions sticky" }, submit),
     error,
   );
   form.addEventListener("submit", async (e) => {
