@@ -35,8 +35,8 @@ const FIRST_POLL: Duration = Duration::from_millis(5);
 const LONGEST_POLL: Duration = Duration::from_secs(5);
 
 /// The schedule of one wait: [`FIRST_POLL`], then twice as long each time up to
-/// [`LONGEST_POLL`] (5, 10, 20 ms … 5 s: a dozen polls over the first minute), or the CA's
-/// `Retry-After` whenever it gives one, until the wait's timeout.
+/// [`LONGEST_POLL`] (5, 10, 20 ms … 2.56 s, then 5 s: 10 polls in the first 5.1 s, 20 in the
+/// first minute), or the CA's `Retry-After` whenever it gives one, until the wait's timeout.
 struct Polls {
     next: Duration,
     deadline: Instant,
@@ -52,19 +52,24 @@ impl Polls {
         }
     }
 
-    /// Pauses before the next poll: `asked` (the CA's Retry-After) when given, else the
-    /// schedule's next pause. A pause that would end past the deadline is a timeout instead.
+    /// Pauses before the next poll ([`Polls::next_pause`]).
     async fn pause(&mut self, asked: Option<Duration>) -> Result<()> {
+        tokio::time::sleep(self.next_pause(asked, Instant::now())?).await;
+        Ok(())
+    }
+
+    /// The pause before the next poll, at `now`: `asked` (the CA's Retry-After) when given, else
+    /// the schedule's next one. A pause that would end past the deadline is a timeout instead.
+    fn next_pause(&mut self, asked: Option<Duration>, now: Instant) -> Result<Duration> {
         let pause = asked.unwrap_or(self.next);
-        if Instant::now() + pause > self.deadline {
+        if now + pause > self.deadline {
             return Err(acme::error(
                 self.context,
                 instant_acme::Error::Timeout(None),
             ));
         }
-        tokio::time::sleep(pause).await;
         self.next = (self.next * 2).min(LONGEST_POLL);
-        Ok(())
+        Ok(pause)
     }
 }
 
@@ -1099,6 +1104,43 @@ mod tests {
     use crate::keystore::KeystoreType;
     use crate::testing::{add_account, create, issue, recorded, spec};
     use crate::ErrorKind;
+
+    #[test]
+    fn polls_start_at_5_ms_double_to_5_s_follow_retry_after_and_stop_at_the_timeout() {
+        use std::time::Duration;
+        let ms = Duration::from_millis;
+        let start = Instant::now();
+        let minute = Duration::from_secs(60);
+        let mut polls = Polls::new(minute, "waiting for validation");
+        let (mut at, mut pauses) = (start, Vec::new());
+        while let Ok(pause) = polls.next_pause(None, at) {
+            pauses.push(pause);
+            at += pause;
+        }
+        assert_eq!(pauses[..4], [ms(5), ms(10), ms(20), ms(40)]);
+        assert_eq!(pauses[9], ms(2560));
+        assert!(
+            pauses[10..].iter().all(|p| *p == LONGEST_POLL),
+            "{pauses:?}"
+        );
+        let waited: Duration = pauses.iter().sum();
+        assert!(
+            waited > minute - LONGEST_POLL && waited <= minute,
+            "{waited:?}"
+        );
+        assert_eq!(pauses.len(), 20);
+
+        // The CA's Retry-After replaces the schedule's pause; one past the deadline times out.
+        let mut polls = Polls::new(minute, "downloading the certificate");
+        let asked = Duration::from_secs(3);
+        assert_eq!(polls.next_pause(Some(asked), start).unwrap(), asked);
+        assert_eq!(polls.next_pause(None, start).unwrap(), ms(10));
+        let late = polls.next_pause(Some(minute * 2), start).unwrap_err();
+        assert!(
+            late.to_string().contains("did not finish in time"),
+            "{late}"
+        );
+    }
 
     fn in_days(days: i64) -> OffsetDateTime {
         OffsetDateTime::now_utc() + Duration::days(days)
