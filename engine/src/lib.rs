@@ -19,6 +19,7 @@ mod issuance;
 mod labels;
 pub mod mail;
 pub mod notify;
+pub mod overview;
 pub mod persist;
 pub mod progress;
 pub mod renewal;

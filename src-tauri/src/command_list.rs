@@ -57,6 +57,7 @@ macro_rules! with_commands {
             certs::renew,
             certs::renew_due,
             renewal::renewal_health,
+            overview::overview,
             certs::revoke,
             certs::delete_cert,
             damaged::damaged,

@@ -111,6 +111,7 @@ fn visit_roots(v: &mut Roots) {
     v.add::<e::keystore::ExportFormat>();
     v.add::<e::renewal::PassReport>();
     v.add::<e::renewal::Health>();
+    v.add::<e::overview::Overview>();
     v.add::<e::next_step::Listing>();
     v.add::<e::store::Damaged>();
     v.add::<e::settings::SettingsView>();

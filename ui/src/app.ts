@@ -19,6 +19,8 @@ export class Ctx {
   goTo: (tabId: string) => void = () => {};
   /** Set by the Requests tab: opens a request's challenge window. */
   openChallenge: (id: string) => void = () => {};
+  /** Set by the Certificates tab: shows that tab with a certificate's details open. */
+  openCert: (id: string) => void = () => {};
 
   constructor(public info: AppInfo) {}
 

@@ -252,6 +252,28 @@ field?: string,
 names?: Array<NameError>, };
 
 /**
+ * How many certificates (and requests) are in each case. `valid`, `expiring`, `expired` and
+ * `revoked` split the certificates; `failing` and `waiting` cut across them.
+ */
+export type Counts = { 
+/**
+ * Valid with more than [`EXPIRING_DAYS`] left.
+ */
+valid: number, 
+/**
+ * Valid with [`EXPIRING_DAYS`] or fewer left.
+ */
+expiring: number, expired: number, revoked: number, 
+/**
+ * Certificates whose renewal failed at the last attempt.
+ */
+failing: number, 
+/**
+ * Requests that wait for the administrator.
+ */
+waiting: number, };
+
+/**
  * A record that could not be read: its key and what failed.
  */
 export type Damaged = { id: string, damaged: string, };
@@ -465,6 +487,25 @@ fields: { [key in string]: string },
 secrets_set: Array<string>, last_test?: TestResult | null, };
 
 /**
+ * One certificate on the timeline of expiries.
+ */
+export type Mark = { id: string, 
+/**
+ * Its first name, as the certificates list shows it.
+ */
+name: string, not_after: string, 
+/**
+ * Negative once expired; the window places marks beyond [`HORIZON_DAYS`] at its edge.
+ */
+days_left: number, state: MarkState, };
+
+/**
+ * A certificate's state on the timeline, the most pressing first: a revoked or expired
+ * certificate is that whatever its renewal does, a failing renewal outweighs a waiting one.
+ */
+export type MarkState = "revoked" | "expired" | "failing" | "waiting" | "expiring" | "valid";
+
+/**
  * One name of a certificate: a DNS name or an IP address, each validated by [`validate`].
  * Stored and shown as its text; read back without validating again (see [`DomainName`]): text
  * that parses as an IP address is one, anything else a DNS name.
@@ -502,6 +543,16 @@ notice?: string | null, };
 export type NameError = { name: string, reason: string, };
 
 /**
+ * One kind of next step and every request that waits for it ("2 requests wait for a challenge
+ * to be published"): the window words `step`, the first such request's, and opens it.
+ */
+export type NextAction = { step: NextStep, 
+/**
+ * The requests (a renewal's is its certificate's id) that wait for a step of this kind.
+ */
+requests: Array<string>, };
+
+/**
  * The step a request waits for, with the data a face needs to offer it. Tagged by `step`, in
  * snake case, because the window receives it as it is serialised here.
  */
@@ -521,6 +572,27 @@ status: string, } & ({ "type": "http-01", domain: string, token: string, key_aut
  * before certdesk kept it.
  */
 key_authorization: string, } | { "type": "tls-alpn-01", domain: string, key_authorization: string, });
+
+/**
+ * The Overview tab's data, in one answer.
+ */
+export type Overview = { counts: Counts, 
+/**
+ * Every certificate, soonest expiry first.
+ */
+marks: Array<Mark>, 
+/**
+ * [`EXPIRING_DAYS`], for the legend.
+ */
+expiring_days: number, 
+/**
+ * [`HORIZON_DAYS`], the timeline's axis.
+ */
+horizon_days: number, scheduler: Health, 
+/**
+ * The next steps that wait, grouped by kind, in the order the requests were created.
+ */
+actions: Array<NextAction>, };
 
 /**
  * A new pairing, with the token the page shows once and never gets again.
@@ -945,6 +1017,7 @@ export const COMMANDS = [
   "renew",
   "renew_due",
   "renewal_health",
+  "overview",
   "revoke",
   "delete_cert",
   "damaged",
@@ -1016,6 +1089,7 @@ export function commands(call: Call) {
     renew: (id: string) => call<RequestInfo>("renew", { id }),
     renewDue: () => call<PassReport>("renew_due"),
     renewalHealth: () => call<Health>("renewal_health"),
+    overview: () => call<Overview>("overview"),
     revoke: (id: string, reason: RevocationReason) => call<CertSummary>("revoke", { id, reason }),
     deleteCert: (id: string) => call<CertSummary>("delete_cert", { id }),
     damaged: (listed: Listing) => call<Array<Damaged>>("damaged", { listed }),

@@ -10,6 +10,7 @@ import { certificatesTab } from "./tabs/certificates";
 import { dnsTab } from "./tabs/dns";
 import { deployTab } from "./tabs/deploy";
 import { agentTab } from "./tabs/agent";
+import { overviewTab } from "./tabs/overview";
 import { requestsTab } from "./tabs/requests";
 import { settingsTab } from "./tabs/settings";
 
@@ -143,8 +144,13 @@ async function start(): Promise<void> {
   }
   const ctx = new Ctx(info);
   document.getElementById("data-dir")!.textContent = `Data folder: ${info.data_dir}`;
+  // The Overview comes first once there is an account to have certificates with; before, the
+  // Account tab does (and the Overview, second, says what is missing).
+  const hasAccount = await api.accounts().then((a) => a.length > 0, () => false);
+  const account = accountTab(ctx);
+  const overview = overviewTab(ctx);
   const tabs: Tab[] = [
-    accountTab(ctx),
+    ...(hasAccount ? [overview, account] : [account, overview]),
     dnsTab(ctx),
     requestsTab(ctx),
     certificatesTab(ctx),

@@ -11,6 +11,7 @@ pub mod damaged;
 pub mod deploy;
 pub mod dns;
 pub mod mail;
+pub mod overview;
 pub mod renewal;
 pub mod requests;
 pub mod settings;

@@ -548,5 +548,10 @@ export function certificatesTab(ctx: Ctx): Tab {
     h("div", { class: "split" }, list, details),
   );
   ctx.on("certs", () => void load());
+  // Showing the tab loads the list, which opens the selected certificate's details.
+  ctx.openCert = (id) => {
+    selected = id;
+    ctx.goTo("certificates");
+  };
   return { id: "certificates", label: "Certificates", panel, show: () => void load() };
 }
