@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::{account, agent, cert, deploy, dns, mail, notify, renew, request, settings, store};
+use crate::{
+    account, agent, cert, deploy, dns, log, mail, notify, renew, request, settings, store,
+};
 
 #[derive(Parser)]
 #[command(
@@ -72,4 +74,6 @@ pub enum EngineCommand {
     /// Deploy mappings: answer http-01 and install certificates on end servers.
     #[command(subcommand)]
     Deploy(deploy::DeployCmd),
+    /// The activity log: every action and renewal attempt, by which face, how it ended.
+    Log(log::LogArgs),
 }

@@ -13,6 +13,7 @@ mod deadline;
 mod deploy;
 mod dns;
 mod input;
+mod log;
 mod mail;
 mod notify;
 mod next_step;
@@ -24,6 +25,7 @@ mod store;
 
 use std::process::ExitCode;
 
+use certdesk_engine::activity::Face;
 use certdesk_engine::{Engine, Error, Result};
 use clap::Parser as _;
 
@@ -83,7 +85,12 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
     if let EngineCommand::Agent(agent::AgentCmd::Package { out: path }) = &command {
         return agent::package(path, out);
     }
-    let engine = match Engine::open(&data_dir).await {
+    // The daemon's own actions are the daemon's; its scheduler's renewals say so themselves.
+    let face = match command {
+        EngineCommand::Daemon => Face::Daemon,
+        _ => Face::Cli,
+    };
+    let engine = match Engine::open(&data_dir, face).await {
         Ok(engine) => engine,
         // The app or `certdesk daemon` holds the folder: it makes the pass for us.
         Err(e) => {
@@ -114,5 +121,6 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
         EngineCommand::Daemon => daemon::run(&engine, out).await,
         EngineCommand::Agent(cmd) => agent::run(&engine, cmd, out).await,
         EngineCommand::Deploy(cmd) => deploy::run(&engine, cmd, out).await,
+        EngineCommand::Log(args) => log::run(&engine, args, out),
     }
 }

@@ -13,7 +13,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let dir = args.next().ok_or("usage: renewal_check DATA_DIR [RUNS]")?;
     let runs: usize = args.next().map_or(Ok(7), |r| r.parse())?;
-    let engine = certdesk_engine::Engine::open(&PathBuf::from(dir)).await?;
+    let face = certdesk_engine::activity::Face::Cli;
+    let engine = certdesk_engine::Engine::open(&PathBuf::from(dir), face).await?;
     let now = time::OffsetDateTime::now_utc();
     let mut times = Vec::new();
     let mut plans = Vec::new();

@@ -316,6 +316,8 @@ impl Engine {
     }
 
     pub async fn register_account(&self, reg: Registration) -> Result<AccountInfo> {
+        let subject = crate::activity::Subject::account(Some(&reg.name));
+        let result: Result<AccountInfo> = async {
         validate_account_name(&reg.name).map_err(|e| e.in_field("name"))?;
         let email = reg
             .email
@@ -383,6 +385,10 @@ impl Engine {
         };
         self.put_account(info.clone(), &credentials).await?;
         Ok(info)
+        }
+        .await;
+        self.noted(crate::activity::Action::RegisterAccount, subject, result)
+            .await
     }
 
     /// Adds an existing account back from its key: the CA finds the account by key.
@@ -393,63 +399,69 @@ impl Engine {
         ca: Ca,
         ca_root_pem: Option<String>,
     ) -> Result<AccountInfo> {
-        validate_account_name(name)?;
-        self.check_new_account(name, &ca)?;
-        let key = PrivateKey::from_pem(key_pem)?;
-        if key.algorithm() != KeyAlgorithm::EcP256 {
-            return Err(Error::input(format!(
-                "an ACME account key must be ECDSA P-256; this key is {}",
-                key.algorithm().label()
-            )));
+        let subject = crate::activity::Subject::account(Some(name));
+        let result: Result<AccountInfo> = async {
+            validate_account_name(name)?;
+            self.check_new_account(name, &ca)?;
+            let key = PrivateKey::from_pem(key_pem)?;
+            if key.algorithm() != KeyAlgorithm::EcP256 {
+                return Err(Error::input(format!(
+                    "an ACME account key must be ECDSA P-256; this key is {}",
+                    key.algorithm().label()
+                )));
+            }
+            let der = rustls::pki_types::PrivatePkcs8KeyDer::from(key.pkcs8_der().to_vec());
+            let acme_key = instant_acme::Key::from_pkcs8_der(der.clone_key())
+                .map_err(|e| Error::input(format!("the account key is not usable: {e}")))?;
+            let http = AcmeHttp::new(ca_root_pem.as_deref())?;
+            let (account, credentials) = instant_acme::Account::builder_with_http(Box::new(http))
+                .from_key((acme_key, der.into()), ca.directory_url().to_owned())
+                .await
+                .map_err(|e| match e {
+                    instant_acme::Error::Api(p)
+                        if p.r#type.as_deref()
+                            == Some("urn:ietf:params:acme:error:accountDoesNotExist") =>
+                    {
+                        Error::input(format!(
+                            "{} has no account for this key: register a new account instead",
+                            ca.label()
+                        ))
+                    }
+                    e => acme::error("looking up the account", e),
+                })?;
+            let object = acme::chains::Downloader::new(
+                AcmeHttp::new(ca_root_pem.as_deref())?,
+                ca.directory_url(),
+                key.pkcs8_der(),
+                account.id(),
+            )
+            .await?
+            .account_object()
+            .await?;
+            let said = AccountObject::read(&object)?;
+            if said.status != "valid" {
+                return Err(Error::input(format!(
+                    "{} says this account is {}: it cannot be used; register a new account instead",
+                    ca.label(),
+                    acme::checks::shown(&said.status)
+                )));
+            }
+            let info = AccountInfo {
+                name: name.to_owned(),
+                email: said.email().unwrap_or_default(),
+                directory_url: ca.directory_url().to_owned(),
+                ca,
+                url: account.id().to_owned(),
+                status: AccountStatus::Active,
+                created: OffsetDateTime::now_utc(),
+                ca_root_pem,
+            };
+            self.put_account(info.clone(), &credentials).await?;
+            Ok(info)
         }
-        let der = rustls::pki_types::PrivatePkcs8KeyDer::from(key.pkcs8_der().to_vec());
-        let acme_key = instant_acme::Key::from_pkcs8_der(der.clone_key())
-            .map_err(|e| Error::input(format!("the account key is not usable: {e}")))?;
-        let http = AcmeHttp::new(ca_root_pem.as_deref())?;
-        let (account, credentials) = instant_acme::Account::builder_with_http(Box::new(http))
-            .from_key((acme_key, der.into()), ca.directory_url().to_owned())
+        .await;
+        self.noted(crate::activity::Action::ImportAccount, subject, result)
             .await
-            .map_err(|e| match e {
-                instant_acme::Error::Api(p)
-                    if p.r#type.as_deref()
-                        == Some("urn:ietf:params:acme:error:accountDoesNotExist") =>
-                {
-                    Error::input(format!(
-                        "{} has no account for this key: register a new account instead",
-                        ca.label()
-                    ))
-                }
-                e => acme::error("looking up the account", e),
-            })?;
-        let object = acme::chains::Downloader::new(
-            AcmeHttp::new(ca_root_pem.as_deref())?,
-            ca.directory_url(),
-            key.pkcs8_der(),
-            account.id(),
-        )
-        .await?
-        .account_object()
-        .await?;
-        let said = AccountObject::read(&object)?;
-        if said.status != "valid" {
-            return Err(Error::input(format!(
-                "{} says this account is {}: it cannot be used; register a new account instead",
-                ca.label(),
-                acme::checks::shown(&said.status)
-            )));
-        }
-        let info = AccountInfo {
-            name: name.to_owned(),
-            email: said.email().unwrap_or_default(),
-            directory_url: ca.directory_url().to_owned(),
-            ca,
-            url: account.id().to_owned(),
-            status: AccountStatus::Active,
-            created: OffsetDateTime::now_utc(),
-            ca_root_pem,
-        };
-        self.put_account(info.clone(), &credentials).await?;
-        Ok(info)
     }
 
     fn check_new_account(&self, name: &str, ca: &Ca) -> Result<()> {
@@ -549,20 +561,26 @@ impl Engine {
         name: Option<&str>,
         email: &str,
     ) -> Result<AccountInfo> {
-        let email = validate_email(email).map_err(|e| e.in_field("email"))?;
-        let mut record = self.account_record(name)?;
-        let account = self.acme_account(&record).await?;
-        let contact = format!("mailto:{email}");
-        acme::retry_bad_nonce(|| async {
-            account
-                .update_contacts(&[&contact])
-                .await
-                .map_err(|e| acme::error("updating the e-mail address", e))
-        })
-        .await?;
-        record.info.email = email;
-        self.accounts.save(&record).await?;
-        Ok(record.info)
+        let subject = crate::activity::Subject::account(name).target(email);
+        let result: Result<AccountInfo> = async {
+            let email = validate_email(email).map_err(|e| e.in_field("email"))?;
+            let mut record = self.account_record(name)?;
+            let account = self.acme_account(&record).await?;
+            let contact = format!("mailto:{email}");
+            acme::retry_bad_nonce(|| async {
+                account
+                    .update_contacts(&[&contact])
+                    .await
+                    .map_err(|e| acme::error("updating the e-mail address", e))
+            })
+            .await?;
+            record.info.email = email;
+            self.accounts.save(&record).await?;
+            Ok(record.info)
+        }
+        .await;
+        self.noted(crate::activity::Action::UpdateAccount, subject, result)
+            .await
     }
 
     /// The account key as PKCS#8 PEM.
@@ -576,26 +594,38 @@ impl Engine {
 
     /// Forgets the account here. It stays active at the CA.
     pub async fn delete_account(&self, name: Option<&str>) -> Result<AccountInfo> {
-        let record = self.account_record(name)?;
-        self.accounts.delete(&record.info.name).await?;
-        Ok(record.info)
+        let subject = crate::activity::Subject::account(name);
+        let result: Result<AccountInfo> = async {
+            let record = self.account_record(name)?;
+            self.accounts.delete(&record.info.name).await?;
+            Ok(record.info)
+        }
+        .await;
+        self.noted(crate::activity::Action::DeleteAccount, subject, result)
+            .await
     }
 
     /// Deactivates the account at the CA. Final: the CA will refuse it from now on.
     pub async fn deactivate_account(&self, name: Option<&str>) -> Result<AccountInfo> {
-        let mut record = self.account_record(name)?;
-        let account = self.acme_account(&record).await?;
-        acme::retry_bad_nonce(|| async {
-            account
-                .clone()
-                .deactivate()
-                .await
-                .map_err(|e| acme::error("deactivating the account", e))
-        })
-        .await?;
-        record.info.status = AccountStatus::Deactivated;
-        self.accounts.save(&record).await?;
-        Ok(record.info)
+        let subject = crate::activity::Subject::account(name);
+        let result: Result<AccountInfo> = async {
+            let mut record = self.account_record(name)?;
+            let account = self.acme_account(&record).await?;
+            acme::retry_bad_nonce(|| async {
+                account
+                    .clone()
+                    .deactivate()
+                    .await
+                    .map_err(|e| acme::error("deactivating the account", e))
+            })
+            .await?;
+            record.info.status = AccountStatus::Deactivated;
+            self.accounts.save(&record).await?;
+            Ok(record.info)
+        }
+        .await;
+        self.noted(crate::activity::Action::DeactivateAccount, subject, result)
+            .await
     }
 }
 

@@ -80,73 +80,84 @@ fn now() -> OffsetDateTime {
 impl Engine {
     /// Records a new request and places its order; the result lists the challenges to publish.
     pub async fn create_request(&self, spec: RequestSpec) -> Result<RequestInfo> {
-        let scope = self.name_scope(spec.account.as_deref());
-        let valid = spec.validate(scope)?;
-        let names_notice = match scope {
-            CaScope::Private => crate::names::private_notice(&valid.names),
-            CaScope::Public => None,
+        let subject = crate::activity::Subject {
+            account: spec.account.clone(),
+            names: spec.names.clone(),
+            ..Default::default()
         };
-        if let Some(dns) = &spec.dns_account {
-            self.dns_config(dns)?;
+        let result: Result<RequestInfo> = async {
+            let scope = self.name_scope(spec.account.as_deref());
+            let valid = spec.validate(scope)?;
+            let names_notice = match scope {
+                CaScope::Private => crate::names::private_notice(&valid.names),
+                CaScope::Public => None,
+            };
+            if let Some(dns) = &spec.dns_account {
+                self.dns_config(dns)?;
+            }
+            let account = self.account_record(spec.account.as_deref())?;
+            account.ensure_active()?;
+            let fallback_account = match &spec.fallback_account {
+                Some(key) => Some(self.fallback_for(&account.info.name, key)?),
+                None => None,
+            };
+            // CAA that would stop the fallback refuses now, not at the outage it is kept for; the
+            // account that orders is checked before each order (place_order).
+            if let Some(fallback) = &fallback_account {
+                let names: Vec<String> =
+                    valid.names.iter().map(|n| n.as_str().to_owned()).collect();
+                let record = self.account_record(Some(fallback))?;
+                let dns = spec.dns_account.as_deref();
+                self.check_caa(&names, spec.challenge, &record, dns, "the fallback account")
+                    .await?;
+            }
+            let id = crate::ids::random_hex(6);
+            let record = RequestRecord {
+                info: RequestInfo {
+                    id: id.clone(),
+                    names: valid.names,
+                    names_notice,
+                    account: account.info.name.clone(),
+                    fallback_account,
+                    order_account: None,
+                    key: spec.key,
+                    signature: valid.signature,
+                    keystore: spec.keystore,
+                    key_policy: spec.key_policy,
+                    challenge_type: spec.challenge,
+                    dns_account: spec.dns_account,
+                    profile: spec.profile,
+                    preferred_chain: spec.preferred_chain,
+                    deploy: None,
+                    auto_deploy: false,
+                    status: RequestStatus::Created,
+                    replaces: None,
+                    order_url: None,
+                    challenges: Vec::new(),
+                    problem: None,
+                    next_step: None,
+                    created: now(),
+                    updated: now(),
+                },
+                keystore_password: spec.keystore_password.as_deref().map(|p| {
+                    self.requests
+                        .seal(&id, RequestRecord::KEYSTORE_PASSWORD, p.as_bytes())
+                }),
+                imported_key: valid.imported_key.map(|k| {
+                    self.requests
+                        .seal(&id, RequestRecord::IMPORTED_KEY, k.pkcs8_der())
+                }),
+                order_key: None,
+                issued_pem: None,
+            };
+            self.requests.save(&record).await?;
+            self.place_order(record)
+                .await
+                .map_err(|e| recorded_but(&id, e))
         }
-        let account = self.account_record(spec.account.as_deref())?;
-        account.ensure_active()?;
-        let fallback_account = match &spec.fallback_account {
-            Some(key) => Some(self.fallback_for(&account.info.name, key)?),
-            None => None,
-        };
-        // CAA that would stop the fallback refuses now, not at the outage it is kept for; the
-        // account that orders is checked before each order (place_order).
-        if let Some(fallback) = &fallback_account {
-            let names: Vec<String> = valid.names.iter().map(|n| n.as_str().to_owned()).collect();
-            let record = self.account_record(Some(fallback))?;
-            let dns = spec.dns_account.as_deref();
-            self.check_caa(&names, spec.challenge, &record, dns, "the fallback account")
-                .await?;
-        }
-        let id = crate::ids::random_hex(6);
-        let record = RequestRecord {
-            info: RequestInfo {
-                id: id.clone(),
-                names: valid.names,
-                names_notice,
-                account: account.info.name.clone(),
-                fallback_account,
-                order_account: None,
-                key: spec.key,
-                signature: valid.signature,
-                keystore: spec.keystore,
-                key_policy: spec.key_policy,
-                challenge_type: spec.challenge,
-                dns_account: spec.dns_account,
-                profile: spec.profile,
-                preferred_chain: spec.preferred_chain,
-                deploy: None,
-                auto_deploy: false,
-                status: RequestStatus::Created,
-                replaces: None,
-                order_url: None,
-                challenges: Vec::new(),
-                problem: None,
-                next_step: None,
-                created: now(),
-                updated: now(),
-            },
-            keystore_password: spec.keystore_password.as_deref().map(|p| {
-                self.requests
-                    .seal(&id, RequestRecord::KEYSTORE_PASSWORD, p.as_bytes())
-            }),
-            imported_key: valid.imported_key.map(|k| {
-                self.requests
-                    .seal(&id, RequestRecord::IMPORTED_KEY, k.pkcs8_der())
-            }),
-            order_key: None,
-            issued_pem: None,
-        };
-        self.requests.save(&record).await?;
-        self.place_order(record)
+        .await;
+        self.noted(crate::activity::Action::CreateRequest, subject, result)
             .await
-            .map_err(|e| recorded_but(&id, e))
     }
 
     /// Which rule the names of a request with `account` follow: a public CA's, or a private
@@ -188,38 +199,47 @@ impl Engine {
 
     /// Starts over with a fresh order for a failed or stale request: same names and settings.
     pub async fn new_challenge(&self, id: &str) -> Result<RequestInfo> {
-        let mut record = self.request_record(id)?;
-        if matches!(record.info.status, RequestStatus::Available) {
-            return Err(Error::blocked(
-                format!(
+        let subject = crate::activity::Subject::request(id);
+        let result: Result<RequestInfo> = async {
+            let mut record = self.request_record(id)?;
+            if matches!(record.info.status, RequestStatus::Available) {
+                return Err(Error::blocked(
+                    format!(
                     "request {id} has a certificate waiting to be saved: save it before starting \
                      a new order"
                 ),
-                NextStep::Save {
-                    request: id.to_owned(),
-                },
-            ));
+                    NextStep::Save {
+                        request: id.to_owned(),
+                    },
+                ));
+            }
+            if matches!(
+                record.info.status,
+                RequestStatus::Saved | RequestStatus::Renewed | RequestStatus::Revoked
+            ) {
+                return Err(Error::blocked(
+                    format!("request {id} has a saved certificate: renew it instead"),
+                    NextStep::Renew {
+                        cert: id.to_owned(),
+                    },
+                ));
+            }
+            reset_order(&mut record);
+            self.requests.save(&record).await?;
+            self.place_order(record).await
         }
-        if matches!(
-            record.info.status,
-            RequestStatus::Saved | RequestStatus::Renewed | RequestStatus::Revoked
-        ) {
-            return Err(Error::blocked(
-                format!("request {id} has a saved certificate: renew it instead"),
-                NextStep::Renew {
-                    cert: id.to_owned(),
-                },
-            ));
-        }
-        reset_order(&mut record);
-        self.requests.save(&record).await?;
-        self.place_order(record).await
+        .await;
+        self.noted(crate::activity::Action::NewChallenge, subject, result)
+            .await
     }
 
     /// Places a new order for a saved certificate's request, same settings; the key follows the
     /// request's key policy when the order is finalised.
     pub async fn renew(&self, id: &str, responder: Responders) -> Result<RequestInfo> {
-        self.renew_replacing(id, responder, None, None).await
+        let subject = crate::activity::Subject::request(id);
+        let result = self.renew_replacing(id, responder, None, None).await;
+        self.noted(crate::activity::Action::Renew, subject, result)
+            .await
     }
 
     /// [`Engine::renew`] for the scheduler: the order placed with `account` (the request's
@@ -243,8 +263,8 @@ impl Engine {
         record.info.order_account = account;
         self.requests.save(&record).await?;
         // Places the order, and carries it through when its challenges are answered without
-        // the administrator.
-        self.verify(id, responder).await
+        // the administrator; logged as the renewal it is part of, not as a verification.
+        self.verify_for(id, responder, Caller::Administrator).await
     }
 
     /// Places the order and records its challenges. A refusal by the CA fails the request; a
@@ -431,7 +451,14 @@ impl Engine {
         let created = self.create_request(spec).await?;
         let verified = self.verify(&created.id, responder).await?;
         if save && verified.status == RequestStatus::Available {
-            return self.save_record(self.request_record(&created.id)?).await;
+            let saved = match self.request_record(&created.id) {
+                Ok(record) => self.save_record(record).await,
+                Err(e) => Err(e),
+            };
+            let subject = crate::activity::Subject::request(&created.id);
+            return self
+                .noted(crate::activity::Action::SaveCertificate, subject, saved)
+                .await;
         }
         Ok(verified)
     }
@@ -489,7 +516,11 @@ impl Engine {
     /// Answers the challenges and carries the order through to a downloaded certificate,
     /// continuing from wherever the order stands (also after a crash).
     pub async fn verify(&self, id: &str, responder: Responders) -> Result<RequestInfo> {
-        self.verify_for(id, responder, Caller::Administrator).await
+        let subject = crate::activity::Subject::request(id);
+        let result: Result<RequestInfo> =
+            async { self.verify_for(id, responder, Caller::Administrator).await }.await;
+        self.noted(crate::activity::Action::VerifyRequest, subject, result)
+            .await
     }
 
     /// [`Engine::verify`] on behalf of `caller`.

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod acme;
+pub mod activity;
 pub mod agent_client;
 pub mod agent_package;
 pub mod agents;
@@ -69,6 +70,10 @@ pub struct Engine {
     /// The DNS Accounts, Deployments and Notice Channels tables: the credentialed
     /// configurations.
     configurations: form::credentialed::Configurations,
+    /// The Activity table: what was done, by which face, and how it ended.
+    activity: activity::Activity,
+    /// Who drives this engine, for the activity log.
+    face: activity::Face,
     progress: progress::Reporter,
     renewals: renewal::Renewals,
 }
@@ -76,11 +81,12 @@ pub struct Engine {
 impl Engine {
     /// Opens the data folder `dir` (created on first use) and unlocks its secrets. A folder
     /// whose master key is missing from the keychain, or is not the keychain's, fails here with
-    /// nothing written ([`sealing`]).
-    pub async fn open(dir: &Path) -> Result<Self> {
+    /// nothing written ([`sealing`]). `face` is who drives it: its actions are logged as that
+    /// face's ([`activity`]).
+    pub async fn open(dir: &Path, face: activity::Face) -> Result<Self> {
         let store = open_store(dir)?;
         let vault = sealing::unlock(&store, &vault::OsKeychain).await?;
-        Ok(Self::with(store, vault))
+        Ok(Self::with(store, vault, face))
     }
 
     /// A new data folder in memory, its master key in a keychain in memory: the engine of the
@@ -91,11 +97,11 @@ impl Engine {
         let vault = sealing::unlock(&store, &vault::MemoryKeychain::default())
             .await
             .expect("a new store in memory unlocks");
-        Self::with(store, vault)
+        Self::with(store, vault, activity::Face::Cli)
     }
 
     /// The engine over an open store and its unlocked master key.
-    fn with(store: Store, vault: vault::Vault) -> Self {
+    fn with(store: Store, vault: vault::Vault, face: activity::Face) -> Self {
         let store = Arc::new(store);
         let vault = Arc::new(vault.reentering(sealing::reentry));
         Self {
@@ -106,6 +112,8 @@ impl Engine {
             settings: settings::Settings::new(&store, &vault),
             digest_queue: mail::notice::DigestQueues::new(&store),
             configurations: form::credentialed::Configurations::new(&store, &vault),
+            activity: activity::Activity::new(&store),
+            face,
             store,
             progress: progress::Reporter::new(),
             renewals: renewal::Renewals::default(),

@@ -302,15 +302,21 @@ impl Repository {
 impl Engine {
     /// Moves an issued certificate into the repository.
     pub async fn save(&self, id: &str) -> Result<CertSummary> {
-        let record = self.request_record(id)?;
-        if record.info.status != RequestStatus::Available {
-            return Err(Error::input(format!(
+        let subject = crate::activity::Subject::request(id);
+        let result: Result<CertSummary> = async {
+            let record = self.request_record(id)?;
+            if record.info.status != RequestStatus::Available {
+                return Err(Error::input(format!(
                 "request {id} has no certificate waiting to be saved (it is {:?}): verify it first",
                 record.info.status
             )));
+            }
+            self.save_record(record).await?;
+            self.cert(id)
         }
-        self.save_record(record).await?;
-        self.cert(id)
+        .await;
+        self.noted(crate::activity::Action::SaveCertificate, subject, result)
+            .await
     }
 
     /// Adds the request's issued certificate to the repository and marks the request, in one
@@ -456,55 +462,67 @@ impl Engine {
 
     /// Revokes the current certificate at the CA.
     pub async fn revoke(&self, id: &str, reason: RevocationReason) -> Result<CertSummary> {
-        let mut cert = self.cert_record(id)?;
-        let mut request = self.request_record(id)?;
-        let current = &cert.current()?.version;
-        if current.revoked.is_some() {
-            return Err(Error::input(format!("certificate {id} is revoked already")));
-        }
-        let der = certinfo::split_chain(&current.certificate_pem)?.remove(0);
-        let account_record =
-            self.account_record(Some(cert.issuing_account(&request.info.account)))?;
-        let account = self.acme_account(&account_record).await?;
-        let der = rustls::pki_types::CertificateDer::from(der);
-        let revocation = instant_acme::RevocationRequest {
-            certificate: &der,
-            reason: Some(reason.acme()),
-        };
-        acme::retry_bad_nonce(|| async {
-            account
-                .revoke(&revocation)
-                .await
-                .map_err(|e| acme::error("revoking the certificate", e))
-        })
-        .await?;
-        if let Some(v) = cert.versions.last_mut() {
-            v.version.revoked = Some(Revocation {
-                reason,
-                at: OffsetDateTime::now_utc(),
-            });
-        }
-        request.info.status = RequestStatus::Revoked;
-        request.info.updated = OffsetDateTime::now_utc();
-        let change = self.repository.put(Change::new(), &cert);
-        self.store
-            .commit(self.requests.put(change, &request))
+        let subject = crate::activity::Subject::request(id);
+        let result: Result<CertSummary> = async {
+            let mut cert = self.cert_record(id)?;
+            let mut request = self.request_record(id)?;
+            let current = &cert.current()?.version;
+            if current.revoked.is_some() {
+                return Err(Error::input(format!("certificate {id} is revoked already")));
+            }
+            let der = certinfo::split_chain(&current.certificate_pem)?.remove(0);
+            let account_record =
+                self.account_record(Some(cert.issuing_account(&request.info.account)))?;
+            let account = self.acme_account(&account_record).await?;
+            let der = rustls::pki_types::CertificateDer::from(der);
+            let revocation = instant_acme::RevocationRequest {
+                certificate: &der,
+                reason: Some(reason.acme()),
+            };
+            acme::retry_bad_nonce(|| async {
+                account
+                    .revoke(&revocation)
+                    .await
+                    .map_err(|e| acme::error("revoking the certificate", e))
+            })
             .await?;
-        cert.summary(OffsetDateTime::now_utc())
+            if let Some(v) = cert.versions.last_mut() {
+                v.version.revoked = Some(Revocation {
+                    reason,
+                    at: OffsetDateTime::now_utc(),
+                });
+            }
+            request.info.status = RequestStatus::Revoked;
+            request.info.updated = OffsetDateTime::now_utc();
+            let change = self.repository.put(Change::new(), &cert);
+            self.store
+                .commit(self.requests.put(change, &request))
+                .await?;
+            cert.summary(OffsetDateTime::now_utc())
+        }
+        .await;
+        self.noted(crate::activity::Action::Revoke, subject, result)
+            .await
     }
 
     /// Removes the entry and its request from this machine. The certificate stays valid at the
     /// CA until it expires (revoke it first if it must stop working).
     pub async fn delete_cert(&self, id: &str) -> Result<CertSummary> {
-        let cert = self.cert_record(id)?;
-        let summary = cert.summary(OffsetDateTime::now_utc())?;
-        self.store
-            .commit(
-                self.requests
-                    .delete(self.repository.delete(Change::new(), id), id),
-            )
-            .await?;
-        Ok(summary)
+        let subject = crate::activity::Subject::request(id);
+        let result: Result<CertSummary> = async {
+            let cert = self.cert_record(id)?;
+            let summary = cert.summary(OffsetDateTime::now_utc())?;
+            self.store
+                .commit(
+                    self.requests
+                        .delete(self.repository.delete(Change::new(), id), id),
+                )
+                .await?;
+            Ok(summary)
+        }
+        .await;
+        self.noted(crate::activity::Action::DeleteCertificate, subject, result)
+            .await
     }
 }
 

@@ -162,7 +162,7 @@ pub(crate) fn reentry(place: &Place) -> std::result::Result<NextStep, &'static s
             part: SmtpPart::Password,
         }),
         Some(Table::NoticeChannels) => Err("delete the notice channel and add it again"),
-        Some(Table::Renewals) | None => Err("where certdesk asks for it"),
+        Some(Table::Renewals | Table::Activity) | None => Err("where certdesk asks for it"),
     }
 }
 
@@ -438,7 +438,7 @@ mod tests {
         store.write_raw("accounts", "swapped", &account_json("swapped", &good));
         store.write_raw("accounts", "broken", b"{not json");
         store.write_raw("certificates", "c0ffee", b"\x00\xffgarbage");
-        let engine = Engine::with(store, vault);
+        let engine = Engine::with(store, vault, crate::activity::Face::Cli);
 
         let listed: Vec<String> = engine
             .accounts()
@@ -493,7 +493,7 @@ mod tests {
         let request =
             serde_json::json!({"id": "half", "account": "a", "challenge_type": "http-01"});
         store.write_raw("requests", "half", request.to_string().as_bytes());
-        let engine = Engine::with(store, vault);
+        let engine = Engine::with(store, vault, crate::activity::Face::Cli);
         assert!(engine.renewal_plans(OffsetDateTime::now_utc()).unwrap()[0]
             .due(OffsetDateTime::now_utc()));
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::activity::{About, Action, Retention, Subject};
 use crate::error::{Error, Result};
 use crate::form::SecretChange;
 use crate::mail::{SmtpSecurity, SmtpView};
@@ -47,7 +48,12 @@ pub struct SettingsView {
     #[serde(default)]
     pub tls_alpn_listen: Option<String>,
     pub smtp: SmtpView,
+    /// How long the activity log keeps its entries.
+    #[serde(default)]
+    pub activity: Retention,
 }
+
+impl About for SettingsView {}
 
 /// A settings form as submitted: the view's fields plus what to do with the SMTP password.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
@@ -61,6 +67,9 @@ pub struct SettingsUpdate {
     #[serde(default)]
     pub tls_alpn_listen: Option<String>,
     pub smtp: SmtpUpdate,
+    /// The activity log's retention; none keeps it as it is (a form that does not show it).
+    #[serde(default)]
+    pub activity: Option<Retention>,
 }
 
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
@@ -102,6 +111,7 @@ impl From<SettingsView> for SettingsUpdate {
                 digest: view.smtp.digest,
                 password: SecretChange::Keep,
             },
+            activity: Some(view.activity),
         }
     }
 }
@@ -145,6 +155,7 @@ impl Default for SettingsView {
                 port: 587,
                 ..SmtpView::default()
             },
+            activity: Retention::default(),
         }
     }
 }
@@ -175,6 +186,7 @@ impl SettingsUpdate {
         }
         self.http_listen = listen_address(self.http_listen, 80)?;
         self.tls_alpn_listen = listen_address(self.tls_alpn_listen, 443)?;
+        self.activity = self.activity.map(Retention::validate).transpose()?;
         let smtp = &mut self.smtp;
         for field in [
             &mut smtp.host,
@@ -265,6 +277,12 @@ impl Engine {
 
     /// Validates and stores the settings; the SMTP password is sealed, kept or cleared as asked.
     pub async fn update_settings(&self, update: SettingsUpdate) -> Result<SettingsView> {
+        let result = self.save_settings(update).await;
+        self.noted(Action::UpdateSettings, Subject::default(), result)
+            .await
+    }
+
+    async fn save_settings(&self, update: SettingsUpdate) -> Result<SettingsView> {
         let update = update.validate()?;
         let mut record = self.settings.record()?;
         match update.smtp.password {
@@ -296,6 +314,7 @@ impl Engine {
                 digest: update.smtp.digest,
                 password_set: record.smtp_password.is_some(),
             },
+            activity: update.activity.unwrap_or(record.view.activity),
         };
         self.settings.save(&record).await?;
         Ok(record.view)

@@ -10,6 +10,7 @@
 mod memory;
 mod sled;
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
@@ -37,9 +38,12 @@ pub enum Table {
     Renewals,
     /// Notice channels (webhooks, Slack, Teams, ntfy).
     NoticeChannels,
+    /// The activity log, keyed by time ([`crate::activity`]). A data folder from before it has
+    /// no such tree: an empty one is opened, so it needs no new schema version.
+    Activity,
 }
 
-const TABLES: usize = 8;
+const TABLES: usize = 9;
 
 impl Table {
     /// The sled tree's name, also the table's name in sealed secrets' places.
@@ -53,6 +57,7 @@ impl Table {
             Self::Deployments => "deployments",
             Self::Renewals => "renewals",
             Self::NoticeChannels => "notice_channels",
+            Self::Activity => "activity",
         }
     }
 
@@ -65,6 +70,7 @@ impl Table {
         Self::Deployments,
         Self::Renewals,
         Self::NoticeChannels,
+        Self::Activity,
     ];
 }
 
@@ -169,14 +175,21 @@ enum Op {
     },
 }
 
+/// What [`Backend::visit_from`] calls with each key and value; it breaks to stop the visit.
+type Visitor<'a> = dyn FnMut(&[u8], &[u8]) -> ControlFlow<()> + 'a;
+
 /// Where the trees are kept. A backend keeps each tree's keys in byte order and applies the
 /// writes of one [`Store::commit`] all or none; [`Backend::flush`] makes them durable.
 #[async_trait::async_trait]
 trait Backend: Send + Sync {
     fn get(&self, tree: Tree, key: &str) -> Result<Option<Vec<u8>>>;
 
-    /// Calls `f` with every entry of `tree` in key order.
-    fn visit(&self, tree: Tree, f: &mut dyn FnMut(&[u8], &[u8])) -> Result<()>;
+    /// Calls `f` with the entries of `tree` in key order from the first key at or after
+    /// `from`, until `f` breaks.
+    fn visit_from(&self, tree: Tree, from: &[u8], f: &mut Visitor<'_>) -> Result<()>;
+
+    /// The entry of `tree` with the greatest key.
+    fn last(&self, tree: Tree) -> Result<Option<Vec<u8>>>;
 
     fn is_empty(&self, tree: Tree) -> Result<bool>;
 
@@ -374,21 +387,48 @@ impl Store {
     /// All records of a kind in key order, each read or listed as damaged: one record that does
     /// not parse does not hide the others.
     pub fn scan<R: Record>(&self) -> Result<Scan<R>> {
+        self.scan_from("", usize::MAX)
+    }
+
+    /// At most `limit` records of a kind in key order from the first key at or after `from`,
+    /// each read or listed as damaged: a range read that costs what it returns.
+    pub fn scan_from<R: Record>(&self, from: &str, limit: usize) -> Result<Scan<R>> {
         let mut scan = Scan {
             records: Vec::new(),
             damaged: Vec::new(),
         };
-        self.backend.visit(
-            Tree::Table(R::TABLE),
-            &mut |key, value| match serde_json::from_slice(value) {
-                Ok(record) => scan.records.push(record),
-                Err(e) => scan.damaged.push(Damaged {
-                    id: String::from_utf8_lossy(key).into_owned(),
-                    damaged: format!("its record in {} does not read: {e}", R::TABLE.name()),
-                }),
-            },
-        )?;
+        let mut left = limit;
+        self.backend
+            .visit_from(Tree::Table(R::TABLE), from.as_bytes(), &mut |key, value| {
+                if left == 0 {
+                    return ControlFlow::Break(());
+                }
+                left -= 1;
+                match serde_json::from_slice(value) {
+                    Ok(record) => scan.records.push(record),
+                    Err(e) => scan.damaged.push(Damaged {
+                        id: String::from_utf8_lossy(key).into_owned(),
+                        damaged: format!("its record in {} does not read: {e}", R::TABLE.name()),
+                    }),
+                }
+                ControlFlow::Continue(())
+            })?;
         Ok(scan)
+    }
+
+    /// The record of a kind with the greatest key, if it reads.
+    pub fn last<R: Record>(&self) -> Result<Option<R>> {
+        self.backend
+            .last(Tree::Table(R::TABLE))?
+            .map(|bytes| {
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    store_err(format!(
+                        "the last record of {} is damaged: {e}",
+                        R::TABLE.name()
+                    ))
+                })
+            })
+            .transpose()
     }
 
     /// Applies every write of `change` in one transaction, then flushes to disk.

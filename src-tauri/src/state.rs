@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use certdesk_engine::activity::Face;
 use certdesk_engine::Engine;
 
 use crate::datadir::Source;
@@ -17,7 +18,9 @@ pub struct AppState {
 
 impl AppState {
     pub async fn open(data_dir: PathBuf, source: Source) -> Self {
-        let engine = Engine::open(&data_dir).await.map_err(CommandError::from);
+        let engine = Engine::open(&data_dir, Face::Window)
+            .await
+            .map_err(CommandError::from);
         Self {
             data_dir,
             source,

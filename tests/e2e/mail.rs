@@ -309,7 +309,7 @@ async fn notices_go_out_one_by_one_or_as_one_daily_digest() {
     common::require_keychain();
     let sink = SmtpSink::start();
     let dir = TempDir::new("certdesk-mail-engine");
-    let engine = Engine::open(dir.path())
+    let engine = Engine::open(dir.path(), certdesk_engine::activity::Face::Cli)
         .await
         .expect("open the data folder");
     let now = OffsetDateTime::now_utc();

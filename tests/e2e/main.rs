@@ -4,6 +4,7 @@
 
 mod common;
 
+mod activity;
 mod agent;
 mod agent_package;
 mod caa;

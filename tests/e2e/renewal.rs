@@ -327,7 +327,8 @@ fn two_passes_at_once_renew_once_and_the_scheduler_wakes_when_its_clock_says() {
     let due = s.not_before + Duration::days(61);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let engine = certdesk_engine::Engine::open(s.cd.data_dir())
+        let face = certdesk_engine::activity::Face::Cli;
+        let engine = certdesk_engine::Engine::open(s.cd.data_dir(), face)
             .await
             .expect("open the data folder");
         let (a, b) = tokio::join!(engine.renew_due_once(due), engine.renew_due_once(due));

@@ -49,6 +49,7 @@ pub use unix::{call, is_served, Server};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::activity::Face;
 use crate::error::{Error, ErrorKind, Problem, Result};
 use crate::next_step::NextStep;
 use crate::progress::Progress;
@@ -100,7 +101,8 @@ impl Engine {
     /// does for a client.
     pub async fn answer(&self, call: &Call) -> Result<Answer> {
         match *call {
-            Call::RenewDue { now } => Ok(Answer::Pass(self.renew_due_once(now).await?)),
+            // The socket's caller is `certdesk renew --due`: its renewals are the CLI's.
+            Call::RenewDue { now } => Ok(Answer::Pass(self.pass(now, Face::Cli).await?)),
             Call::Preview { now, by } => Ok(Answer::Preview {
                 by,
                 due: self.preview(now, by).await?,

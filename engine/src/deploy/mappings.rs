@@ -340,25 +340,31 @@ impl Engine {
     /// Deploys the current version of certificate `cert_id` through mapping `name` now, and
     /// records the outcome as the mapping's last deployment.
     pub async fn deploy_now(&self, name: &str, cert_id: &str) -> Result<Deployed> {
-        let stored = self.configurations.usable::<MappingInfo>(name)?;
-        let bundle = self.bundle(cert_id)?;
-        let outcome = match self.open_target(&stored) {
-            Ok((target, _)) => target.deploy(&bundle).await,
-            Err(e) => Err(e),
-        };
-        let last = LastDeploy {
-            ok: outcome.is_ok(),
-            cert: cert_id.to_owned(),
-            message: match &outcome {
-                Ok(done) => done.summary.clone(),
-                Err(e) => e.to_string(),
-            },
-            at: OffsetDateTime::now_utc(),
-        };
-        self.configurations
-            .update::<MappingInfo>(name, |m| m.last_deploy = Some(last))
-            .await?;
-        outcome
+        let subject = crate::activity::Subject::request(cert_id).target(name);
+        let result: Result<Deployed> = async {
+            let stored = self.configurations.usable::<MappingInfo>(name)?;
+            let bundle = self.bundle(cert_id)?;
+            let outcome = match self.open_target(&stored) {
+                Ok((target, _)) => target.deploy(&bundle).await,
+                Err(e) => Err(e),
+            };
+            let last = LastDeploy {
+                ok: outcome.is_ok(),
+                cert: cert_id.to_owned(),
+                message: match &outcome {
+                    Ok(done) => done.summary.clone(),
+                    Err(e) => e.to_string(),
+                },
+                at: OffsetDateTime::now_utc(),
+            };
+            self.configurations
+                .update::<MappingInfo>(name, |m| m.last_deploy = Some(last))
+                .await?;
+            outcome
+        }
+        .await;
+        self.noted(crate::activity::Action::Deploy, subject, result)
+            .await
     }
 
     /// The enabled mapping `name`, opened for publishing or deploying.

@@ -127,28 +127,30 @@ fn file_stem(name: &str) -> String {
 impl Engine {
     /// Mails the current version of certificate `id` to `mail.to` as `mail.format`.
     pub async fn mail_cert(&self, id: &str, mail: &CertMail) -> Result<MailSent> {
-        let to = crate::labels::validate_email(&mail.to)?;
-        if mail.password.as_deref() == Some("") {
-            return Err(Error::input(
-                "the keystore password is empty: a private key is mailed only inside a \
+        let subject = crate::activity::Subject::request(id).target(&mail.to);
+        let result: Result<MailSent> = async {
+            let to = crate::labels::validate_email(&mail.to)?;
+            if mail.password.as_deref() == Some("") {
+                return Err(Error::input(
+                    "the keystore password is empty: a private key is mailed only inside a \
                  password-protected keystore",
-            ));
-        }
-        let current = self.current_version(id)?;
-        let data = match mail.format.keystore() {
-            Some(format) => self.export(id, format, mail.password.as_deref())?.to_vec(),
-            None => format!("{}{}", current.certificate_pem, current.chain_pem).into_bytes(),
-        };
-        let first = current.info.names.first().map_or(id, String::as_str);
-        let filename = format!("{}{}", file_stem(first), mail.format.file_suffix());
-        let mut text = String::new();
-        if let Some(message) = mail.message.as_deref().map(str::trim) {
-            if !message.is_empty() {
-                text.push_str(message);
-                text.push_str("\n\n");
+                ));
             }
-        }
-        text.push_str(&format!(
+            let current = self.current_version(id)?;
+            let data = match mail.format.keystore() {
+                Some(format) => self.export(id, format, mail.password.as_deref())?.to_vec(),
+                None => format!("{}{}", current.certificate_pem, current.chain_pem).into_bytes(),
+            };
+            let first = current.info.names.first().map_or(id, String::as_str);
+            let filename = format!("{}{}", file_stem(first), mail.format.file_suffix());
+            let mut text = String::new();
+            if let Some(message) = mail.message.as_deref().map(str::trim) {
+                if !message.is_empty() {
+                    text.push_str(message);
+                    text.push_str("\n\n");
+                }
+            }
+            text.push_str(&format!(
             "Attached: {filename}, {}.\n\nNames: {}\nValid from {} until {}\nSerial number: {}\n",
             mail.format.description(),
             current.info.names.join(", "),
@@ -156,20 +158,24 @@ impl Engine {
             current.info.not_after.date(),
             current.info.serial,
         ));
-        let subject = format!(
-            "Certificate for {first} (valid until {})",
-            current.info.not_after.date()
-        );
-        self.send_mail(
-            Some(&to),
-            &subject,
-            smtp::Body::WithFile {
-                text,
-                filename,
-                content_type: mail.format.content_type(),
-                data,
-            },
-        )
-        .await
+            let subject = format!(
+                "Certificate for {first} (valid until {})",
+                current.info.not_after.date()
+            );
+            self.send_mail(
+                Some(&to),
+                &subject,
+                smtp::Body::WithFile {
+                    text,
+                    filename,
+                    content_type: mail.format.content_type(),
+                    data,
+                },
+            )
+            .await
+        }
+        .await;
+        self.noted(crate::activity::Action::MailCertificate, subject, result)
+            .await
     }
 }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::acme::ari;
+use crate::activity::{self, Face, Outcome, Subject};
 use crate::error::{Error, Result};
 use crate::issuance::Caller;
 use crate::mail::Notice;
@@ -326,8 +327,15 @@ impl Engine {
 
     /// One pass of the scheduler at `now`: asks the CA for the renewal windows that are due to
     /// be asked for, renews every automated certificate that is due (at most
-    /// [`CONCURRENT_RENEWALS`] at once) and reminds about the others.
+    /// [`CONCURRENT_RENEWALS`] at once) and reminds about the others. Each renewal attempt is
+    /// logged as the engine's face's.
     pub async fn renew_due_once(&self, now: OffsetDateTime) -> Result<PassReport> {
+        self.pass(now, self.face).await
+    }
+
+    /// [`Engine::renew_due_once`] with its renewal attempts logged as `face`'s: the scheduler's,
+    /// or the CLI's for a pass the control socket runs for `certdesk renew --due`.
+    pub(crate) async fn pass(&self, now: OffsetDateTime, face: Face) -> Result<PassReport> {
         self.refresh_ari(now).await?;
         let (plans, mut skipped) = self.candidates(now)?;
         let (due, later): (Vec<_>, Vec<_>) = plans.into_iter().partition(|p| p.due(now));
@@ -354,7 +362,7 @@ impl Engine {
         let outcomes: Vec<RenewalOutcome> = futures::stream::iter(due)
             .map(|p| {
                 let responder = responder.clone();
-                async move { self.act_on(&p, now, responder).await }
+                async move { self.act_on(&p, now, responder, face).await }
             })
             .buffer_unordered(CONCURRENT_RENEWALS)
             .filter_map(|o| async move { o.transpose() })
@@ -438,13 +446,14 @@ impl Engine {
         errors
     }
 
-    /// Renews (or reminds about) one due certificate, as [`decide`] says. `None`: another
-    /// trigger is renewing it, or there is nothing to do this pass.
+    /// Renews (or reminds about) one due certificate, as [`decide`] says, and logs the attempt
+    /// as `face`'s. `None`: another trigger is renewing it, or there is nothing to do this pass.
     async fn act_on(
         &self,
         planned: &Planned,
         now: OffsetDateTime,
         responder: std::result::Result<Responders, String>,
+        face: Face,
     ) -> Result<Option<RenewalOutcome>> {
         let Some(_claim) = self.renewals.in_flight.claim(&planned.id) else {
             return Ok(None);
@@ -482,6 +491,19 @@ impl Engine {
         let mut outcome = RenewalOutcome::new(planned, Action::Failed, reason);
         let (renewed, note) = self.renew_in_time(&cert, order, responder).await;
         outcome.note = note.map(str::to_owned);
+        let logged = match &renewed {
+            Ok(info) if info.status == RequestStatus::Renewed => Outcome::Ok {
+                detail: Some(format!("renewed: {reason}")),
+            },
+            Ok(_) => Outcome::Ok {
+                detail: Some("the new order's challenges wait to be published".into()),
+            },
+            Err(e) => Outcome::failed(e),
+        };
+        let subject = Subject {
+            names: planned.names.clone(),
+            ..Subject::request(&planned.id)
+        };
         match renewed {
             Ok(info) if info.status == RequestStatus::Renewed => {
                 state.succeeded();
@@ -501,6 +523,8 @@ impl Engine {
             }
         }
         self.renewal_states.save(&state).await?;
+        self.note(face, activity::Action::Renew, subject, logged)
+            .await?;
         Ok(Some(outcome))
     }
 

@@ -8,6 +8,7 @@ use std::pin::Pin;
 use time::{Duration, OffsetDateTime};
 
 use super::PassReport;
+use crate::activity::Face;
 use crate::error::{Error, Result};
 use crate::Engine;
 
@@ -43,7 +44,7 @@ pub const AFTER_ERROR: Duration = Duration::minutes(5);
 impl Engine {
     /// Runs passes for as long as the future is polled: one at start, then whenever the next
     /// certificate is due (at least every [`MAX_IDLE`]). `on_pass` sees each pass's report, for
-    /// notices.
+    /// notices. Its renewal attempts are logged as the scheduler's.
     pub async fn run_scheduler(
         &self,
         clock: &dyn Clock,
@@ -51,7 +52,7 @@ impl Engine {
     ) {
         loop {
             let now = clock.now();
-            let result: Result<PassReport> = self.renew_due_once(now).await;
+            let result: Result<PassReport> = self.pass(now, Face::Scheduler).await;
             let next = match &result {
                 Ok(report) => report
                     .next_due

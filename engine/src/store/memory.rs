@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::{Backend, Op, Tree};
+use super::{Backend, Op, Tree, Visitor};
 use crate::error::Result;
 
 /// One map per tree, in [`Tree::index`] order.
@@ -34,11 +34,19 @@ impl Backend for MemoryTrees {
         Ok(self.trees()[tree.index()].get(key.as_bytes()).cloned())
     }
 
-    fn visit(&self, tree: Tree, f: &mut dyn FnMut(&[u8], &[u8])) -> Result<()> {
-        for (key, value) in &self.trees()[tree.index()] {
-            f(key, value);
+    fn visit_from(&self, tree: Tree, from: &[u8], f: &mut Visitor<'_>) -> Result<()> {
+        for (key, value) in self.trees()[tree.index()].range(from.to_vec()..) {
+            if f(key, value).is_break() {
+                break;
+            }
         }
         Ok(())
+    }
+
+    fn last(&self, tree: Tree) -> Result<Option<Vec<u8>>> {
+        Ok(self.trees()[tree.index()]
+            .last_key_value()
+            .map(|(_, value)| value.clone()))
     }
 
     fn is_empty(&self, tree: Tree) -> Result<bool> {

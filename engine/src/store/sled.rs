@@ -5,7 +5,7 @@ use std::path::Path;
 use ::sled::transaction::{ConflictableTransactionError, TransactionError};
 use ::sled::Transactional;
 
-use super::{store_err, Backend, Op, Tree};
+use super::{store_err, Backend, Op, Tree, Visitor};
 use crate::error::{Error, Result};
 
 /// sled's default page cache is 1 GiB; a repository of 10,000 certificates is a few tens of MiB,
@@ -59,12 +59,22 @@ impl Backend for SledTrees {
             .map(|v| v.to_vec()))
     }
 
-    fn visit(&self, tree: Tree, f: &mut dyn FnMut(&[u8], &[u8])) -> Result<()> {
-        for entry in self.tree(tree).iter() {
+    fn visit_from(&self, tree: Tree, from: &[u8], f: &mut Visitor<'_>) -> Result<()> {
+        for entry in self.tree(tree).range(from..) {
             let (key, value) = entry.map_err(store_err)?;
-            f(&key, &value);
+            if f(&key, &value).is_break() {
+                break;
+            }
         }
         Ok(())
+    }
+
+    fn last(&self, tree: Tree) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .tree(tree)
+            .last()
+            .map_err(store_err)?
+            .map(|(_, value)| value.to_vec()))
     }
 
     fn is_empty(&self, tree: Tree) -> Result<bool> {
