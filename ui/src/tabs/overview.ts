@@ -85,7 +85,7 @@ function timeline(o: Overview, open: (id: string) => void): SVGSVGElement {
     const cy = AXIS_Y - RADIUS - 3 - (k % STACK) * (RADIUS * 2 + 2);
     const mark = s(
       "a",
-      { class: `tl-mark mark-${m.state}`, href: "#", role: "button", "data-cert-id": m.id, "data-state": m.state, "aria-label": markLabel(m) },
+      { class: `tl-mark mark-${m.state}`, href: "#", role: "button", "data-mark": m.id, "data-state": m.state, "aria-label": markLabel(m) },
       s("circle", { cx, cy, r: RADIUS }),
       s("title", {}, markLabel(m)),
     );
@@ -149,11 +149,11 @@ function scheduler(o: Overview, ctx: Ctx): HTMLElement {
       "dl",
       { class: "ov-kv" },
       h("dt", {}, "Last pass"),
-      h("dd", { id: "sched-last" }, health.last_run ? formatDate(health.last_run) : "none since certdesk started"),
+      h("dd", { id: "ov-sched-last" }, health.last_run ? formatDate(health.last_run) : "none since certdesk started"),
       h("dt", {}, "Next pass"),
-      h("dd", { id: "sched-next" }, health.next_run ? formatDate(health.next_run) : "not scheduled"),
+      h("dd", { id: "ov-sched-next" }, health.next_run ? formatDate(health.next_run) : "not scheduled"),
       h("dt", {}, "Failing"),
-      h("dd", { id: "sched-failing" }, failing.length ? plural(failing.length, "renewal") : "none"),
+      h("dd", { id: "ov-sched-failing" }, failing.length ? plural(failing.length, "renewal") : "none"),
     ),
     failing.length
       ? h(
