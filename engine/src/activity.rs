@@ -56,6 +56,7 @@ impl Face {
 /// What an entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "ActivityAction")]
 pub enum Action {
     RegisterAccount,
     ImportAccount,
@@ -87,6 +88,7 @@ impl Action {
 /// What an entry is about; each part only where the action has it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(optional_fields = nullable)]
+#[ts(rename = "ActivitySubject")]
 pub struct Subject {
     /// The request's id, which is also its saved certificate's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -179,6 +181,7 @@ impl About for crate::deploy::Deployed {}
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "status", rename_all = "snake_case")]
 #[ts(optional_fields = nullable)]
+#[ts(rename = "ActivityOutcome")]
 pub enum Outcome {
     Ok {
         /// What the result was, when "ok" alone does not say it (a renewal that waits).
@@ -246,6 +249,7 @@ fn key_at(t: OffsetDateTime) -> String {
 
 /// How long the log keeps its entries: the settings' `activity`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "ActivityRetention")]
 pub struct Retention {
     /// Entries older than this many days are pruned (0: kept whatever their age).
     pub retention_days: u32,
@@ -282,6 +286,7 @@ impl Retention {
 /// Which entries to read.
 #[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
 #[ts(optional_fields = nullable)]
+#[ts(rename = "ActivityFilter")]
 pub struct Filter {
     /// Entries at or after this time.
     #[serde(default, with = "time::serde::rfc3339::option")]

@@ -58,6 +58,8 @@ macro_rules! with_commands {
             certs::renew_due,
             renewal::renewal_health,
             overview::overview,
+            activity::activity_log,
+            activity::activity_csv,
             certs::revoke,
             certs::delete_cert,
             damaged::damaged,

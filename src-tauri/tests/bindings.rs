@@ -112,6 +112,8 @@ fn visit_roots(v: &mut Roots) {
     v.add::<e::renewal::PassReport>();
     v.add::<e::renewal::Health>();
     v.add::<e::overview::Overview>();
+    v.add::<e::activity::Filter>();
+    v.add::<e::activity::ActivityLog>();
     v.add::<e::next_step::Listing>();
     v.add::<e::store::Damaged>();
     v.add::<e::settings::SettingsView>();

@@ -27,6 +27,85 @@ export type AccountStatus = "active" | "deactivated";
 export type Action = "renewed" | "waiting" | "failed" | "reminder";
 
 /**
+ * What an entry records.
+ */
+export type ActivityAction = "register_account" | "import_account" | "update_account" | "deactivate_account" | "delete_account" | "create_request" | "verify_request" | "new_challenge" | "save_certificate" | "mail_certificate" | "deploy" | "renew" | "revoke" | "delete_certificate" | "update_settings";
+
+/**
+ * One entry of the log.
+ */
+export type ActivityEntry = { 
+/**
+ * The store's key: the time in nanoseconds since 1970, zero-padded.
+ */
+id: string, 
+/**
+ * One past the previous entry's.
+ */
+seq: number, time: string, face: Face, action: ActivityAction, subject: ActivitySubject, outcome: ActivityOutcome, };
+
+/**
+ * Which entries to read.
+ */
+export type ActivityFilter = { 
+/**
+ * Entries at or after this time.
+ */
+since?: string | null, 
+/**
+ * Entries about this request or certificate.
+ */
+cert?: string | null, 
+/**
+ * Entries that contain this text anywhere (any case): the window's search.
+ */
+text?: string | null, };
+
+/**
+ * The entries a read found, oldest first, and those that did not read.
+ */
+export type ActivityLog = { entries: Array<ActivityEntry>, damaged: Array<Damaged>, };
+
+/**
+ * How the action ended.
+ */
+export type ActivityOutcome = { "status": "ok", 
+/**
+ * What the result was, when "ok" alone does not say it (a renewal that waits).
+ */
+detail?: string | null, } | { "status": "failed", message: string, 
+/**
+ * The CA's problem document, whole.
+ */
+problem?: Problem | null, };
+
+/**
+ * How long the log keeps its entries: the settings' `activity`.
+ */
+export type ActivityRetention = { 
+/**
+ * Entries older than this many days are pruned (0: kept whatever their age).
+ */
+retention_days: number, 
+/**
+ * At most this many entries are kept, the oldest pruned first (at least 1).
+ */
+max_entries: number, };
+
+/**
+ * What an entry is about; each part only where the action has it.
+ */
+export type ActivitySubject = { 
+/**
+ * The request's id, which is also its saved certificate's.
+ */
+request?: string | null, account?: string | null, names?: Array<string>, 
+/**
+ * Anything else that names the subject: a deploy mapping, a mail's recipient.
+ */
+target?: string | null, };
+
+/**
  * What [`write`] produced.
  */
 export type AgentPackage = { 
@@ -352,6 +431,11 @@ title: string, config: string, };
 export type ExportFormat = "pem" | "key" | "der" | "pkcs12" | "jks";
 
 /**
+ * Who drove the engine for an entry.
+ */
+export type Face = "cli" | "window" | "daemon" | "scheduler";
+
+/**
  * One field of a configuration.
  */
 export type FieldSpec = { 
@@ -434,7 +518,7 @@ export type Leftover = "txt_records" | "http01_tokens";
 /**
  * The things certdesk lists, each in its own place of a face.
  */
-export type Listing = "accounts" | "requests" | "certificates" | "dns_accounts" | "deployments";
+export type Listing = "accounts" | "requests" | "certificates" | "dns_accounts" | "deployments" | "notice_channels";
 
 /**
  * The forms a certificate can be mailed in.
@@ -613,7 +697,8 @@ next_due?: string | null,
  */
 held?: Array<Planned>, 
 /**
- * E-mail notices that could not be sent (the renewals stand).
+ * Notices that could not be sent, by e-mail or through a notice channel (the renewals
+ * stand).
  */
 mail_errors?: Array<string>, 
 /**
@@ -894,7 +979,11 @@ detail: string, };
 /**
  * A settings form as submitted: the view's fields plus what to do with the SMTP password.
  */
-export type SettingsUpdate = { renew_days_before: number, notify_issued: boolean, notify_failed: boolean, notify_renewed: boolean, http_listen?: string | null, tls_alpn_listen?: string | null, smtp: SmtpUpdate, };
+export type SettingsUpdate = { renew_days_before: number, notify_issued: boolean, notify_failed: boolean, notify_renewed: boolean, http_listen?: string | null, tls_alpn_listen?: string | null, smtp: SmtpUpdate, 
+/**
+ * The activity log's retention; none keeps it as it is (a form that does not show it).
+ */
+activity?: ActivityRetention | null, };
 
 /**
  * The settings as the faces see them (no secrets).
@@ -914,7 +1003,11 @@ http_listen?: string | null,
  * Where the built-in tls-alpn-01 responder listens during verification (`IP:PORT`, port
  * 443 of the names); none means the administrator serves the validation certificates.
  */
-tls_alpn_listen?: string | null, smtp: SmtpView, };
+tls_alpn_listen?: string | null, smtp: SmtpView, 
+/**
+ * How long the activity log keeps its entries.
+ */
+activity: ActivityRetention, };
 
 /**
  * The hash a CSR (and so, with most CAs, the certificate request) is signed with.
@@ -1018,6 +1111,8 @@ export const COMMANDS = [
   "renew_due",
   "renewal_health",
   "overview",
+  "activity_log",
+  "activity_csv",
   "revoke",
   "delete_cert",
   "damaged",
@@ -1090,6 +1185,8 @@ export function commands(call: Call) {
     renewDue: () => call<PassReport>("renew_due"),
     renewalHealth: () => call<Health>("renewal_health"),
     overview: () => call<Overview>("overview"),
+    activityLog: (filter: ActivityFilter) => call<ActivityLog>("activity_log", { filter }),
+    activityCsv: (filter: ActivityFilter) => call<string>("activity_csv", { filter }),
     revoke: (id: string, reason: RevocationReason) => call<CertSummary>("revoke", { id, reason }),
     deleteCert: (id: string) => call<CertSummary>("delete_cert", { id }),
     damaged: (listed: Listing) => call<Array<Damaged>>("damaged", { listed }),

@@ -3,6 +3,7 @@
 //! page.
 
 pub mod accounts;
+pub mod activity;
 pub mod agent;
 pub mod app;
 pub mod caa;
