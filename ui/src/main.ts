@@ -11,6 +11,7 @@ import { dnsTab } from "./tabs/dns";
 import { deployTab } from "./tabs/deploy";
 import { agentTab } from "./tabs/agent";
 import { overviewTab } from "./tabs/overview";
+import { activityTab } from "./tabs/activity";
 import { requestsTab } from "./tabs/requests";
 import { settingsTab } from "./tabs/settings";
 
@@ -157,6 +158,7 @@ async function start(): Promise<void> {
     deployTab(ctx),
     agentTab(),
     settingsTab(ctx),
+    activityTab(ctx),
   ];
   buildTabs(ctx, tabs);
   banners(ctx);
