@@ -73,7 +73,7 @@ function timeline(o: Overview, open: (id: string) => void): SVGSVGElement {
     const label = d === o.horizon_days ? `${d}+ days` : d === 0 ? "today" : `${d}`;
     svg.append(
       s("line", { class: "tl-tick", x1: x(d), y1: AXIS_Y, x2: x(d), y2: AXIS_Y + 5 }),
-      s("text", { class: "tl-label", x: x(d), y: AXIS_Y + 20, "text-anchor": "middle", "aria-hidden": "true" }, label),
+      s("text", { class: "tl-label", x: x(d), y: AXIS_Y + 20, "text-anchor": d === o.horizon_days ? "end" : "middle", "aria-hidden": "true" }, label),
     );
   }
   const perDay = new Map<number, number>();
@@ -110,11 +110,11 @@ function legend(o: Overview): HTMLElement {
 
 /** The chart in words, for who does not see it. */
 function chartText(o: Overview): string {
-  const ahead = o.marks.filter((m) => m.days_left >= 0 && m.days_left <= o.horizon_days);
+  const ahead = o.marks.filter((m) => m.state !== "revoked" && m.state !== "expired" && m.days_left <= o.horizon_days);
   if (!o.marks.length) return "No certificate is saved yet.";
   const first = ahead[0];
   return first
-    ? `${plural(ahead.length, "certificate")} expire within ${o.horizon_days} days; the first, ${first.name}, in ${plural(first.days_left, "day")}.`
+    ? `${plural(ahead.length, "certificate")} ${ahead.length === 1 ? "expires" : "expire"} within ${o.horizon_days} days; the first, ${first.name}, in ${plural(first.days_left, "day")}.`
     : `No certificate expires within ${o.horizon_days} days.`;
 }
 
