@@ -93,19 +93,24 @@ impl Binding {
     /// record to publish once (by hand, or with `certdesk dns persist-record --write`), kept as
     /// a TXT record like dns-01's but never written by an order.
     pub(crate) fn challenge(&self, name: &str) -> Result<Challenge> {
-        let made = PersistRecord::new(
+        Ok(Challenge::Dns01 {
+            domain: name.to_string(),
+            record_name: record::record_name(name),
+            record_value: self.value(name)?,
+            key_authorization: String::new(),
+        })
+    }
+
+    /// The standing record's TXT value for `name` (`policy=wildcard` for a `*.` name).
+    fn value(&self, name: &str) -> Result<String> {
+        PersistRecord::new(
             &self.issuers[0],
             &self.account_url,
             name.starts_with("*."),
             None,
         )
-        .map_err(|e| Error::CaData(format!("no dns-persist-01 record can name this CA: {e}")))?;
-        Ok(Challenge::Dns01 {
-            domain: name.to_string(),
-            record_name: record::record_name(name),
-            record_value: made.value(),
-            key_authorization: String::new(),
-        })
+        .map(|made| made.value())
+        .map_err(|e| Error::CaData(format!("no dns-persist-01 record can name this CA: {e}")))
     }
 }
 
@@ -254,7 +259,13 @@ impl Engine {
         for name in &info.names {
             let checked = check(&binding, name.as_str(), &lookup).await?;
             if !checked.ok {
-                missing.push(format!("{} ({})", checked.name, checked.failures()));
+                // The exact record, for a name published by hand.
+                missing.push(format!(
+                    "{} TXT {:?} ({})",
+                    checked.name,
+                    binding.value(name.as_str())?,
+                    checked.failures()
+                ));
             }
         }
         if missing.is_empty() {

@@ -3,13 +3,15 @@
 //! `caaIdentities` is `pebble.letsencrypt.org`, which certdesk compares with), and a recording
 //! proxy in front of Pebble shows that a refused request placed no order. The requests use dns-01
 //! through an RFC 2136 account whose `nameservers` is the BIND, which is where the CAA lookup
-//! goes too (as the propagation check does).
+//! goes too (as the propagation check does). A request with no DNS account (http-01) looks CAA
+//! up through the system's resolvers: that test runs certdesk with a `resolv.conf` naming a BIND
+//! on port 53 ([`Bind::start_as_resolver`]).
 
 use serde_json::{json, Value};
 
 use crate::common::bind::{Bind, KEY_NAME};
 use crate::common::ca_proxy::CaProxy;
-use crate::common::{self, register_at, Certdesk, Output, Pebble};
+use crate::common::{self, register, register_at, Certdesk, Create, Output, Pebble};
 
 /// Pebble's issuer domain name (its default `caaIdentities`).
 const PEBBLE: &str = "pebble.letsencrypt.org";
@@ -257,4 +259,84 @@ fn a_resolver_that_does_not_answer_refuses_with_its_name() {
         "{out}"
     );
     assert_eq!(s.orders(), 0, "{out}");
+}
+
+#[test]
+fn a_fallback_account_whose_ca_caa_forbids_is_refused_at_creation() {
+    let s = Setup::start();
+    let fallback = Pebble::builder()
+        .config("caaIdentities", json!(["fallback.example.net"]))
+        .start();
+    s.cd.json([
+        "account",
+        "register",
+        "--name",
+        "second",
+        "--email",
+        "admin@example.org",
+        "--agree-tos",
+        "--directory",
+        &fallback.directory_url(),
+        "--ca-root",
+        fallback.ca_root_path().to_str().unwrap(),
+    ]);
+    s.caa("example.com", &format!("0 issue \"{PEBBLE}\""));
+    let create = || {
+        s.cd.run(Create::new(&["www.example.com"], "dns-01").with([
+            "--json",
+            "--dns-account",
+            "bind",
+            "--account",
+            "pebble",
+            "--fallback-account",
+            "second",
+            "--save",
+        ]))
+    };
+    let out = create();
+    out.assert_failure();
+    let records =
+        format!("the CAA records at example.com are example.com. CAA 0 issue \"{PEBBLE}\"");
+    for wanted in [
+        "the fallback account \"second\": CAA forbids issuing for www.example.com",
+        records.as_str(),
+        "CAA 0 issue \"fallback.example.net; accounturi=",
+    ] {
+        assert!(out.stderr.contains(wanted), "{wanted:?} missing in:\n{out}");
+    }
+    assert_eq!(s.orders(), 0, "an order was placed:\n{out}");
+    assert_eq!(s.cd.json(["request", "list"]), json!([]), "no request kept");
+
+    // With the fallback's CA allowed too, the request is created and issued by its own CA.
+    s.caa("example.com", "0 issue \"fallback.example.net\"");
+    let out = create();
+    assert_eq!(common::saved_cert_names(&s.cd, &out), ["www.example.com"]);
+}
+
+#[test]
+fn validationmethods_stop_an_http01_request_whose_lookup_goes_to_the_system_resolver() {
+    let bind = Bind::start_as_resolver(&["example.com"]);
+    let pebble = Pebble::start();
+    let cd = Certdesk::new().resolving_through(bind.resolv_conf());
+    register(&cd, &pebble);
+    let listen = format!("127.0.0.1:{}", pebble.http_port());
+    let issue = |name: &str| {
+        cd.run(Create::new(&[name], "http-01").with(["--json", "--http-listen", &listen, "--save"]))
+    };
+    bind.nsupdate(&format!(
+        "update add dns.example.com. 60 CAA 0 issue \"{PEBBLE}; validationmethods=dns-01\""
+    ));
+    let out = issue("dns.example.com");
+    out.assert_failure();
+    for wanted in [
+        "CAA forbids issuing for dns.example.com",
+        "do not list http-01 in validationmethods",
+    ] {
+        assert!(out.stderr.contains(wanted), "{wanted:?} missing in:\n{out}");
+    }
+    bind.nsupdate(&format!(
+        "update add web.example.com. 60 CAA 0 issue \"{PEBBLE}; validationmethods=http-01\""
+    ));
+    let out = issue("web.example.com");
+    assert_eq!(common::saved_cert_names(&cd, &out), ["web.example.com"]);
 }

@@ -1,11 +1,11 @@
 //! IP address certificates (RFC 8738) and tls-alpn-01 (RFC 8737) against Pebble 2.10.1, whose
 //! VA connects to the address itself (`httpPort` for http-01, `tlsPort` for tls-alpn-01). The
-//! tests' Pebble is a custom directory, a private CA to certdesk: 127.0.0.1 passes there, with
-//! the notice that says so.
+//! tests' Pebble is a custom directory, a private CA to certdesk: 127.0.0.1 and ::1 pass there,
+//! with the notice that says so.
 
 use std::path::PathBuf;
 
-use crate::common::{openssl, register, Certdesk, Pebble};
+use crate::common::{openssl, register, verify_chain, Certdesk, Pebble};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -48,15 +48,7 @@ fn verified_sans(cd: &Certdesk, pebble: &Pebble, id: &str) -> String {
     let pem = chain(cd, id);
     let root = cd.dir().join("pebble-root.pem");
     std::fs::write(&root, pebble.issuance_root_pem()).unwrap();
-    let verify = openssl([
-        "verify",
-        "-CAfile",
-        root.to_str().unwrap(),
-        "-untrusted",
-        pem.to_str().unwrap(),
-        pem.to_str().unwrap(),
-    ]);
-    assert!(verify.contains(": OK"), "{verify}");
+    assert_eq!(verify_chain(&pem, &root), Ok(()));
     openssl([
         "x509",
         "-in",
@@ -114,6 +106,33 @@ fn an_ip_certificate_by_http01_and_one_by_tls_alpn01() {
     assert_eq!(by_tls["status"], "saved", "{by_tls:#}");
     let sans = verified_sans(&cd, &pebble, &id_of(&by_tls));
     assert!(sans.contains("IP Address:127.0.0.1"), "{sans}");
+}
+
+#[test]
+fn an_ipv6_certificate_for_the_loopback_by_http01_and_by_tls_alpn01() {
+    let pebble = Pebble::start();
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    // Pebble's VA connects to the address itself: the responders listen on [::1].
+    for (challenge, flag, port) in [
+        ("http-01", "--http-listen", pebble.http_port()),
+        ("tls-alpn-01", "--tls-alpn-listen", pebble.tls_port()),
+    ] {
+        let listen = format!("[::1]:{port}");
+        let issued = issue(
+            &cd,
+            &["--domain", "::1", "--challenge", challenge, flag, &listen],
+        );
+        assert_eq!(issued["status"], "saved", "{challenge}: {issued:#}");
+        assert_eq!(issued["names"], serde_json::json!(["::1"]));
+        let sans = verified_sans(&cd, &pebble, &id_of(&issued));
+        // openssl prints an IPv6 SAN in full.
+        assert!(
+            sans.contains("IP Address:0:0:0:0:0:0:0:1"),
+            "{challenge}: {sans}"
+        );
+        assert!(!sans.contains("DNS:"), "{challenge}: {sans}");
+    }
 }
 
 #[test]

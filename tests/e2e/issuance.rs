@@ -5,7 +5,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::common::ca_proxy::CaProxy;
-use crate::common::{keytool, openssl, register, register_at, Certdesk, Create, Http01, Pebble};
+use crate::common::{
+    keytool, openssl, register, register_at, verify_chain, Certdesk, Create, Http01, Pebble,
+};
 use serde_json::Value;
 
 fn create(cd: &Certdesk, args: &[&str]) -> Value {
@@ -186,15 +188,7 @@ fn http01_by_hand_then_save_export_every_format_and_verify_the_chain() {
         );
     }
     let root = write(cd.dir(), "pebble-root.pem", &pebble.issuance_root_pem());
-    let verify = openssl([
-        "verify",
-        "-CAfile",
-        root.to_str().unwrap(),
-        "-untrusted",
-        bundle.to_str().unwrap(),
-        bundle.to_str().unwrap(),
-    ]);
-    assert!(verify.contains(": OK"), "{verify}");
+    assert_eq!(verify_chain(&bundle, &root), Ok(()));
 
     // Key alone, DER leaf.
     let key = export(&cd, &id, "key", &[]);
@@ -776,22 +770,7 @@ fn a_preferred_chain_picks_the_cas_alternate_chain() {
         let id = id_of(&cd.json(args));
         chains.push(export(&cd, &id, "pem", &[]));
     }
-    let verifies = |bundle: &PathBuf, root: &PathBuf| {
-        let b = bundle.to_str().unwrap();
-        std::process::Command::new("openssl")
-            .args([
-                "verify",
-                "-CAfile",
-                root.to_str().unwrap(),
-                "-untrusted",
-                b,
-                b,
-            ])
-            .output()
-            .unwrap()
-            .status
-            .success()
-    };
+    let verifies = |bundle: &PathBuf, root: &PathBuf| verify_chain(bundle, root).is_ok();
     assert!(
         verifies(&chains[0], &default_root),
         "the default chain leads to root 0"

@@ -13,7 +13,7 @@ use std::time::Duration as StdDuration;
 
 use crate::common::ari::{due_by, rfc, time_of, Saved as Setup};
 use crate::common::smtp::{configure, Security, SmtpSink};
-use crate::common::{wait_until, Pebble};
+use crate::common::{verify_chain, wait_until, Pebble};
 use certdesk_engine::renewal::scheduler::Clock;
 use certdesk_engine::renewal::Action;
 use serde_json::{json, Value};
@@ -416,28 +416,14 @@ fn a_certificate_renewed_by_hand_gets_a_daily_reminder_instead_of_an_order() {
     assert_eq!(s.versions(), 1);
 }
 
-/// Writes `pem` to a file in the test's scratch folder and checks it with `openssl verify`
-/// against `root_pem` (the chain's intermediates from `chain_pem`).
+/// Writes `pem` and its intermediates `chain_pem` as one bundle in the test's scratch folder and
+/// checks it against `root_pem` ([`verify_chain`]).
 fn verifies_against(s: &Setup, pem: &str, chain_pem: &str, root_pem: &str) -> bool {
     let dir = s.cd.dir();
-    let (leaf, chain, root) = (
-        dir.join("leaf.pem"),
-        dir.join("chain.pem"),
-        dir.join("root.pem"),
-    );
-    std::fs::write(&leaf, pem).unwrap();
-    std::fs::write(&chain, chain_pem).unwrap();
+    let (bundle, root) = (dir.join("bundle.pem"), dir.join("root.pem"));
+    std::fs::write(&bundle, format!("{pem}{chain_pem}")).unwrap();
     std::fs::write(&root, root_pem).unwrap();
-    let out = std::process::Command::new("openssl")
-        .arg("verify")
-        .arg("-CAfile")
-        .arg(&root)
-        .arg("-untrusted")
-        .arg(&chain)
-        .arg(&leaf)
-        .output()
-        .expect("openssl");
-    String::from_utf8_lossy(&out.stdout).contains(": OK")
+    verify_chain(&bundle, &root).is_ok()
 }
 
 #[test]
@@ -711,4 +697,47 @@ fn a_stale_renew_now_answer_gets_at_most_three_orders_a_day_and_says_why_the_res
     out.assert_success();
     assert_eq!(out.json()["outcomes"][0]["action"], "renewed", "{out}");
     assert_eq!(s.versions(), 5);
+}
+
+#[test]
+fn an_already_replaced_refusal_orders_again_without_replaces_and_says_so() {
+    let s = setup(90, true);
+    let now = OffsetDateTime::now_utc();
+    let (start, end) = (now + Duration::hours(1), now + Duration::hours(3));
+    s.ari_window(start, end);
+    s.pass(now).assert_success();
+    let plan = &s.dry_run(now, end - Duration::seconds(1))[0]["plan"];
+    assert_eq!(plan["reason"]["rule"], "ari", "{plan:#}");
+    let at = time_of(&plan["at"]);
+    // The CA refuses the orders that name a certificate they replace, as when an earlier
+    // order (cut off, or another client's) already replaces it.
+    s.proxy.control(json!({
+        "retry_after": 3600,
+        "refuse_orders": {
+            "status": 409,
+            "type": "alreadyReplaced",
+            "detail": "certificate already has a replacement order",
+            "replacing": true,
+        },
+    }));
+    let out = s.cd.run(["renew", "--due", "--now", &rfc(at)]);
+    out.assert_success();
+    assert!(
+        out.stdout.contains(
+            "the CA said the certificate was already replaced (alreadyReplaced: an earlier \
+             renewal's order names it), so the order was placed again without `replaces`"
+        ),
+        "{out}"
+    );
+    assert_eq!(s.versions(), 2);
+    let orders = s.proxy.events_of("newOrder");
+    assert_eq!(
+        orders.len(),
+        3,
+        "issue, refused renewal, renewal: {orders:?}"
+    );
+    assert!(orders[1]["replaces"].is_string(), "{orders:?}");
+    assert_eq!(orders[1]["refused"], true, "{orders:?}");
+    assert_eq!(orders[2]["replaces"], Value::Null, "{orders:?}");
+    assert_eq!(orders[2]["refused"], false, "{orders:?}");
 }

@@ -20,7 +20,9 @@ The control file (JSON, read on every request) holds:
   "down": true                       close every connection unanswered, like a CA that is down
   "refuse_orders": {"status": 429, "type": "rateLimited", "detail": "...", "retry_after": S}
                                      answer every newOrder with this RFC 8555 problem (and a
-                                     Retry-After header when given), as a CA's rate limit does
+                                     Retry-After header when given), as a CA's rate limit does;
+                                     with "replacing": true only the orders that name the
+                                     certificate they replace (an alreadyReplaced refusal)
   "hold": "/path-prefix"             keep requests whose path starts with this waiting until
                                      the key changes, then drop them without passing them on
                                      (the test kills the client meanwhile)
@@ -115,6 +117,8 @@ class Proxy(BaseHTTPRequestHandler):
             payload = b64url_json(json.loads(body).get("payload", ""))
             replaces = payload.get("replaces")
             refuse = control.get("refuse_orders")
+            if refuse and refuse.get("replacing") and not replaces:
+                refuse = None
             self.record({"event": "newOrder", "replaces": replaces, "refused": bool(refuse)})
             if refuse:
                 extra = []

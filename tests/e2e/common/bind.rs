@@ -6,7 +6,8 @@
 
 use std::fs;
 use std::ops::Deref;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::MutexGuard;
 
 use super::dns_zone::{secret_of, Server, Setup, TsigKey};
 
@@ -21,13 +22,38 @@ pub const LEGACY_KEYS: [(&str, &str); 2] =
 pub struct Bind {
     server: Server,
     legacy: Vec<TsigKey>,
+    /// Held while this server answers at [`RESOLVER_IP`].
+    resolver: Option<MutexGuard<'static, ()>>,
 }
+
+/// The address [`Bind::start_as_resolver`] answers on, port 53 (no other fixture uses it):
+/// BIND listens only on an interface's own address, and the zones' `ns` is there already.
+pub const RESOLVER_IP: &str = "127.0.0.1";
 
 impl Bind {
     /// Starts `named` as primary for `zones`, each with [`super::dns_zone::zone_file`], and waits
     /// until it answers for every zone.
     pub fn start(zones: &[&str]) -> Bind {
+        Bind::start_with(zones, None)
+    }
+
+    /// [`Bind::start`], also answering on port 53 of [`RESOLVER_IP`], for a certdesk whose
+    /// system resolver it is ([`Bind::resolv_conf`], [`super::Certdesk::resolving_through`]): a
+    /// resolver has no port but 53, and the lookups of a request with no DNS account go to the
+    /// system's resolvers and the zone's own nameservers. One at a time: the port is fixed.
+    pub fn start_as_resolver(zones: &[&str]) -> Bind {
+        Bind::start_with(zones, Some(super::exclusive::resolver()))
+    }
+
+    fn start_with(zones: &[&str], resolver: Option<MutexGuard<'static, ()>>) -> Bind {
         let setup = Setup::new("certdesk-bind", zones);
+        let also = if resolver.is_some() {
+            let conf = setup.dir.path().join("resolv.conf");
+            fs::write(&conf, format!("nameserver {RESOLVER_IP}\n")).expect("resolv.conf");
+            format!("listen-on port 53 {{ {RESOLVER_IP}; }};\n  ")
+        } else {
+            String::new()
+        };
         let (d, port, secret) = (setup.dir.path().display(), setup.port, &setup.key.secret);
         let legacy: Vec<TsigKey> = LEGACY_KEYS
             .iter()
@@ -36,7 +62,7 @@ impl Bind {
         let mut conf = format!(
             "options {{\n  directory \"{d}\";\n  pid-file \"{d}/named.pid\";\n  \
              session-keyfile \"{d}/session.key\";\n  listen-on port {port} {{ 127.0.0.1; }};\n  \
-             listen-on-v6 {{ none; }};\n  recursion no;\n  notify no;\n  \
+             {also}listen-on-v6 {{ none; }};\n  recursion no;\n  notify no;\n  \
              dnssec-validation no;\n}};\ncontrols {{ }};\n\
              key \"{KEY_NAME}\" {{ algorithm hmac-sha256; secret \"{secret}\"; }};\n"
         );
@@ -74,7 +100,20 @@ impl Bind {
             &conf,
             zones,
         );
-        Bind { server, legacy }
+        Bind {
+            server,
+            legacy,
+            resolver,
+        }
+    }
+
+    /// The `resolv.conf` naming this server, after [`Bind::start_as_resolver`].
+    pub fn resolv_conf(&self) -> PathBuf {
+        assert!(
+            self.resolver.is_some(),
+            "started with Bind::start_as_resolver"
+        );
+        self.server.dir().join("resolv.conf")
     }
 
     /// The base64 secret of the legacy key `name` (one of [`LEGACY_KEYS`]).

@@ -93,6 +93,8 @@ pub struct Certdesk {
     data_dir: PathBuf,
     json: bool,
     env: Vec<(OsString, Option<OsString>)>,
+    /// The `resolv.conf` every run sees as `/etc/resolv.conf` ([`Certdesk::resolving_through`]).
+    resolv_conf: Option<PathBuf>,
     runs: AtomicU64,
     dir: TempDir,
 }
@@ -109,6 +111,7 @@ impl Certdesk {
             data_dir,
             json: false,
             env: Vec::new(),
+            resolv_conf: None,
             runs: AtomicU64::new(0),
             dir,
         }
@@ -140,6 +143,15 @@ impl Certdesk {
         self
     }
 
+    /// Runs every command in a mount namespace of its own where `/etc/resolv.conf` is
+    /// `resolv_conf`: the system's resolver of certdesk's lookups (a request with no DNS
+    /// account) becomes a test's server, the machine's own file untouched. Needs `unshare`
+    /// and the right to mount (root).
+    pub fn resolving_through(mut self, resolv_conf: PathBuf) -> Self {
+        self.resolv_conf = Some(resolv_conf);
+        self
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
@@ -167,7 +179,21 @@ impl Certdesk {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let mut cmd = Command::new(Self::binary());
+        let mut cmd = match &self.resolv_conf {
+            Some(conf) => {
+                let mut cmd = Command::new("unshare");
+                cmd.args([
+                    "--mount",
+                    "sh",
+                    "-c",
+                    "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"",
+                ])
+                .arg(conf)
+                .arg(Self::binary());
+                cmd
+            }
+            None => Command::new(Self::binary()),
+        };
         scrub_env(&mut cmd);
         for (k, _) in std::env::vars_os() {
             if k.to_string_lossy().starts_with("CERTDESK_") {

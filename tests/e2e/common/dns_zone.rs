@@ -215,6 +215,11 @@ impl Server {
         self.port
     }
 
+    /// The server's folder (its configuration, zones and log).
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
     /// The base64 secret of [`KEY_NAME`].
     pub fn secret(&self) -> &str {
         &self.key.secret

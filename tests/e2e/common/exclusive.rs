@@ -11,3 +11,10 @@ pub fn heavy() -> MutexGuard<'static, ()> {
     static HEAVY: Mutex<()> = Mutex::new(());
     HEAVY.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// Held by a DNS server that answers at the fixed address of a system resolver
+/// ([`super::bind::Bind::start_as_resolver`]), so that two such servers never run at once.
+pub fn resolver() -> MutexGuard<'static, ()> {
+    static RESOLVER: Mutex<()> = Mutex::new(());
+    RESOLVER.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -5,8 +5,10 @@
 //!   its HTTPS listener ([`Pebble::ca_root_path`] is what a user passes as `--ca-root`).
 //! - [`certdesk`]: runs the CLI binary with a private `--data-dir`; [`steps`]: what most tests
 //!   do with it (register, create, issue).
-//! - [`tools`]: [`openssl`], [`keytool`], [`tool`] run a verifier and return its stdout; [`curl`].
-//! - [`exclusive`]: the lock that keeps the heavy tests (slowloris, torture) apart.
+//! - [`tools`]: [`openssl`], [`keytool`], [`tool`] run a verifier and return its stdout;
+//!   [`verify_chain`]; [`curl`].
+//! - [`exclusive`]: the locks that keep the heavy tests (slowloris, torture) apart, and the DNS
+//!   servers that answer as the system's resolver.
 //! - [`process`]: [`free_port`], [`wait_until`], [`TempDir`] and the spawning helpers.
 //! - [`bind::Bind`]: a BIND 9 primary for the test's zones, with a TSIG key for updates.
 //! - [`knot::Knot`]: the same with Knot DNS, its keys limited by an acl to `_acme-challenge`.
@@ -53,4 +55,4 @@ pub use steps::{
     add_dns_account, dns_request, export_key, issue_dns, register, register_args, register_at,
     saved_cert_names, Create,
 };
-pub use tools::{curl, keytool, openssl, openssl_stdin, self_signed, tool};
+pub use tools::{curl, keytool, openssl, openssl_stdin, self_signed, tool, verify_chain};

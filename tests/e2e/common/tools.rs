@@ -80,6 +80,27 @@ where
     tool_with_stdin("openssl", args, Some(input))
 }
 
+/// Checks with `openssl verify` that `bundle` (the leaf first, then its intermediates) leads to
+/// the root in `root`; `Err` with openssl's words when it does not.
+pub fn verify_chain(bundle: &Path, root: &Path) -> Result<(), String> {
+    let mut cmd = Command::new("openssl");
+    scrub_env(&mut cmd);
+    cmd.arg("verify")
+        .arg("-CAfile")
+        .arg(root)
+        .arg("-untrusted")
+        .arg(bundle)
+        .arg(bundle)
+        .stdin(Stdio::null());
+    let out = cmd.output().map_err(|e| not_found("openssl", &e))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if out.status.success() && stdout.contains(": OK") {
+        Ok(())
+    } else {
+        Err(format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
 /// Writes a self-signed P-256 certificate for `subject` (`/CN=…`), valid two days, to `cert`
 /// and its key to `key` (PEM): a server's own certificate before certdesk installs one.
 pub fn self_signed(subject: &str, key: &Path, cert: &Path) {
