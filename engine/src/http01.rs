@@ -8,13 +8,14 @@ pub use certdesk_base::http01::*;
 use crate::acme::checks::check_token;
 use crate::acme::{Challenge, OrderChallenge};
 use crate::error::Result;
+use crate::responders::Published;
 
 /// Serves the http-01 challenges among `challenges` on `responder` for as long as the guard
 /// lives; none of them when one token is refused.
 pub fn publish(
     responder: &Arc<Http01Responder>,
     challenges: &[OrderChallenge],
-) -> Result<Publication> {
+) -> Result<Published<Http01Responder>> {
     let tokens: Vec<(&str, &str)> = challenges
         .iter()
         .filter_map(|c| match &c.challenge {
@@ -32,24 +33,11 @@ pub fn publish(
     for (token, key_authorization) in &tokens {
         responder.add(token, key_authorization)?;
     }
-    Ok(Publication {
+    Ok(Published {
         responder: responder.clone(),
-        tokens: tokens.iter().map(|(t, _)| (*t).to_owned()).collect(),
+        keys: tokens.iter().map(|(t, _)| (*t).to_owned()).collect(),
+        remove: Http01Responder::remove,
     })
-}
-
-/// Removes its tokens from the responder when dropped, whatever the outcome of the validation.
-pub struct Publication {
-    responder: Arc<Http01Responder>,
-    tokens: Vec<String>,
-}
-
-impl Drop for Publication {
-    fn drop(&mut self) {
-        for t in &self.tokens {
-            self.responder.remove(t);
-        }
-    }
 }
 
 #[cfg(test)]

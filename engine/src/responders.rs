@@ -48,10 +48,11 @@ impl Responders {
 pub fn publish_tls_alpn(
     responder: &Arc<TlsAlpnResponder>,
     challenges: &[OrderChallenge],
-) -> Result<TlsAlpnPublication> {
-    let mut publication = TlsAlpnPublication {
+) -> Result<Published<TlsAlpnResponder>> {
+    let mut publication = Published {
         responder: responder.clone(),
-        identifiers: Vec::new(),
+        keys: Vec::new(),
+        remove: TlsAlpnResponder::remove,
     };
     for c in challenges {
         if let Challenge::TlsAlpn01 {
@@ -60,22 +61,25 @@ pub fn publish_tls_alpn(
         } = &c.challenge
         {
             responder.add(domain, key_authorization)?;
-            publication.identifiers.push(domain.clone());
+            publication.keys.push(domain.clone());
         }
     }
     Ok(publication)
 }
 
-/// Stops answering for its identifiers when dropped, whatever the outcome of the validation.
-pub struct TlsAlpnPublication {
-    responder: Arc<TlsAlpnResponder>,
-    identifiers: Vec<String>,
+/// What a built-in responder serves for one verification (the http-01 tokens of
+/// [`crate::http01::publish`], the tls-alpn-01 identifiers of [`publish_tls_alpn`]), removed
+/// with the responder's own `remove` when dropped, whatever the outcome of the validation.
+pub struct Published<R> {
+    pub(crate) responder: Arc<R>,
+    pub(crate) keys: Vec<String>,
+    pub(crate) remove: fn(&R, &str),
 }
 
-impl Drop for TlsAlpnPublication {
+impl<R> Drop for Published<R> {
     fn drop(&mut self) {
-        for identifier in &self.identifiers {
-            self.responder.remove(identifier);
+        for key in &self.keys {
+            (self.remove)(&self.responder, key);
         }
     }
 }
