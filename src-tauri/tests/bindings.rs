@@ -101,6 +101,9 @@ fn visit_roots(v: &mut Roots) {
     v.add::<e::deploy::mappings::MappingForm>();
     v.add::<e::deploy::Probe>();
     v.add::<e::deploy::Deployed>();
+    v.add::<e::notify::ChannelKind>();
+    v.add::<e::notify::ChannelInfo>();
+    v.add::<e::notify::ChannelForm>();
     v.add::<requests::NameCheck>();
     v.add::<requests::RequestForm>();
     v.add::<e::request::RequestInfo>();

@@ -300,6 +300,45 @@ key_type: string, sha256_fingerprint: string, };
  */
 export type ChallengeType = "http-01" | "dns-01" | "tls-alpn-01" | "dns-account-01" | "dns-persist-01";
 
+/**
+ * A notice channel form as submitted, for a new channel or an edit.
+ */
+export type ChannelForm = { 
+/**
+ * The channel being edited (it may be renamed); none for a new one.
+ */
+original_name?: string | null, name: string, kind: string, 
+/**
+ * None: as it was (a new one is enabled).
+ */
+enabled?: boolean | null, fields: { [key in string]: string }, secrets: { [key in string]: SecretChange }, };
+
+/**
+ * What the faces show of a notice channel.
+ */
+export type ChannelInfo = { name: string, 
+/**
+ * `webhook`, `slack`, `teams` or `ntfy`.
+ */
+kind: string, 
+/**
+ * A disabled configuration keeps its credentials but is not used.
+ */
+enabled: boolean, 
+/**
+ * The non-secret fields.
+ */
+fields: { [key in string]: string }, 
+/**
+ * The names of the secret fields that hold a value.
+ */
+secrets_set: Array<string>, last_test?: TestResult | null, };
+
+/**
+ * A kind as the faces show it (the window draws the form from its fields).
+ */
+export type ChannelKind = { kind: string, label: string, fields: Array<FieldSpec>, };
+
 export type Choice = { id: string, label: string, };
 
 export type Choices = { keys: Array<KeyChoice>, signatures: Array<Choice>, keystores: Array<FormatChoice>, export_formats: Array<FormatChoice>, challenges: Array<Choice>, key_policies: Array<Choice>, revocation_reasons: Array<Choice>, cas: Array<CaChoice>, max_names: number, };
@@ -1120,6 +1159,12 @@ export const COMMANDS = [
   "save_settings",
   "send_test_mail",
   "mail_cert",
+  "notice_channel_kinds",
+  "notice_channels",
+  "save_notice_channel",
+  "delete_notice_channel",
+  "set_notice_channel_enabled",
+  "test_notice_channel",
   "agents",
   "agent_fingerprint",
   "pair_agent",
@@ -1194,6 +1239,12 @@ export function commands(call: Call) {
     saveSettings: (update: SettingsUpdate) => call<SettingsView>("save_settings", { update }),
     sendTestMail: () => call<MailSent>("send_test_mail"),
     mailCert: (id: string, mail: CertMail) => call<MailSent>("mail_cert", { id, mail }),
+    noticeChannelKinds: () => call<Array<ChannelKind>>("notice_channel_kinds"),
+    noticeChannels: () => call<Array<ChannelInfo>>("notice_channels"),
+    saveNoticeChannel: (form: ChannelForm) => call<ChannelInfo>("save_notice_channel", { form }),
+    deleteNoticeChannel: (name: string) => call<ChannelInfo>("delete_notice_channel", { name }),
+    setNoticeChannelEnabled: (name: string, enabled: boolean) => call<ChannelInfo>("set_notice_channel_enabled", { name, enabled }),
+    testNoticeChannel: (name: string) => call<string>("test_notice_channel", { name }),
     agents: () => call<Array<AgentStatus>>("agents"),
     agentFingerprint: (url: string) => call<string>("agent_fingerprint", { url }),
     pairAgent: (name: string, url: string, fingerprint: string) => call<PairedAgent>("pair_agent", { name, url, fingerprint }),

@@ -11,6 +11,7 @@ const LISTED: Record<Listing, string> = {
   certificates: "certificates (a request's is listed once it is saved)",
   dns_accounts: "DNS accounts",
   deployments: "deploy mappings",
+  notice_channels: "notice channels",
 };
 
 /** Where to look for a thing a step or an error names: the tab's list, never a command. */

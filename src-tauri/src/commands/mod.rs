@@ -8,6 +8,7 @@ pub mod agent;
 pub mod app;
 pub mod caa;
 pub mod certs;
+pub mod channels;
 pub mod damaged;
 pub mod deploy;
 pub mod dns;

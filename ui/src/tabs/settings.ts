@@ -1,4 +1,5 @@
-// The Settings tab: data folder, renewal window, the built-in http-01 responder, notifications,
+// The Settings tab: data folder, renewal window, the built-in http-01 responder, notifications
+// (the notice channels in ./channels.ts),
 // start at login, and SMTP (renewal notices, the daily digest, a test mail). The SMTP password shows "set"
 // once saved and is never sent back.
 
@@ -6,6 +7,7 @@ import { api, RenewalOutcome, SecretChange, SettingsView, SmtpSecurity } from ".
 import { Ctx, Tab } from "../app";
 import { badge, busy, clear, DAMAGED_HELP, errorSlot, field, formatDate, h, select, showError } from "../dom";
 import { pathField } from "../files";
+import { channelsCard } from "./channels";
 
 /**
  * The renewal scheduler at a glance: when it last ran and runs next, and each certificate whose
@@ -300,7 +302,8 @@ export function settingsTab(ctx: Ctx): Tab {
   const about = h("p", { class: "muted" });
   clear(about, `certdesk ${ctx.info.version}`);
   const scheduler = schedulerCard();
-  panel.append(h("h2", {}, "Settings"), h("div", { class: "columns" }, form, h("div", {}, scheduler.card, dataFolderCard(ctx))), about);
+  const channels = channelsCard();
+  panel.append(h("h2", {}, "Settings"), h("div", { class: "columns" }, form, h("div", {}, scheduler.card, channels.card, dataFolderCard(ctx))), about);
   return {
     id: "settings",
     label: "Settings",
@@ -308,6 +311,7 @@ export function settingsTab(ctx: Ctx): Tab {
     show: () => {
       void load();
       void scheduler.load();
+      void channels.load();
       ctx.changed("settings");
     },
   };
