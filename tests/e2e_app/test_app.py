@@ -25,7 +25,7 @@ from pebble import Pebble, free_port, CLEAN_ENV
 from webdriver import Driver
 from xclose import request_close
 
-TABS = ["account", "dns", "requests", "certificates", "deploy", "agent", "settings"]
+TABS = ["account", "overview", "dns", "requests", "certificates", "deploy", "agent", "settings"]
 
 
 def step(text):
@@ -227,6 +227,41 @@ def deploy_mapping_from_the_window(app):
     d.js("document.getElementById('deploy-files').scrollIntoView({block: 'center'}); return true;")
     app.shot("deploy-mapping")
     app.close_dialog()
+
+
+def overview_from_the_window(app):
+    step("Overview: the counts, one chart mark per certificate in its state, the scheduler's pass; "
+         "a mark opens the certificate's details")
+    d = app.d
+    app.tab("certificates")
+    d.wait("the list", "return /Showing \\d+ of/.test(document.getElementById('cert-count').innerText);")
+    certs = d.js("return document.querySelectorAll('#cert-list [data-cert-id]').length;")
+    app.tab("overview")
+    d.wait("the overview", "return document.getElementById('overview-body').dataset.marks !== undefined;")
+    seen = d.js(
+        "const n = (id) => Number(document.getElementById(id).dataset.count);"
+        "return {marks: document.querySelectorAll('#overview-chart .tl-mark').length,"
+        " revoked: document.querySelectorAll('#overview-chart .tl-mark[data-state=revoked]').length,"
+        " valid: n('count-valid'), expiring: n('count-expiring'), failing: n('count-failing'),"
+        " waiting: n('count-waiting'),"
+        " waits: [...document.querySelectorAll('#overview-actions li[data-step]')].length,"
+        " last: document.getElementById('ov-sched-last').innerText,"
+        " text: document.getElementById('overview-chart-text').innerText};"
+    )
+    step(f"overview: {seen}")
+    assert seen["marks"] == certs == 1, (seen, certs)
+    assert seen["revoked"] == 1 and seen["valid"] == seen["expiring"] == 0, seen
+    assert seen["waiting"] == 0 or seen["waits"] >= 1, seen
+    assert "none since" not in seen["last"], seen
+    fits = d.js("const m = document.querySelector('main');"
+                "return {scroll: m.scrollHeight, client: m.clientHeight, width: window.innerWidth};")
+    assert fits["scroll"] <= fits["client"], f"the Overview scrolls at the window's size: {fits}"
+    app.shot("overview")
+    # WebKitWebDriver calls an SVG link not interactable: the mark's own click, as a pointer's.
+    d.js("document.querySelector('#overview-chart .tl-mark').dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true}));")
+    d.wait("the certificate's details", "return !document.getElementById('panel-certificates').hidden"
+           " && !!document.querySelector('[data-cert-details]');")
+    app.tab("settings")  # where the steps after this one start
 
 
 def scenario(app, pebble, work, notifications):
@@ -450,6 +485,7 @@ def scenario(app, pebble, work, notifications):
     app.wait_text("#sched-result", "renew it by hand", timeout=120)
     wait_file(notifications, "by hand")
     app.shot("renew-due-now")
+    overview_from_the_window(app)
     mail_from_the_window(app, work)
     agent_package_from_the_window(app, work)
     deploy_mapping_from_the_window(app)
