@@ -15,8 +15,8 @@ mod dns;
 mod input;
 mod log;
 mod mail;
-mod notify;
 mod next_step;
+mod notify;
 mod output;
 mod renew;
 mod request;
@@ -42,8 +42,6 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
         }
     };
-    // Its 30 ms of entropy gathering run beside opening the data folder.
-    certdesk_engine::acme::http::warm_up();
     let out = Out::new(cli.json);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -289,10 +289,11 @@ impl Engine {
             Listing::Certificates => self.repository.scan()?.damaged,
             Listing::DnsAccounts => self.configurations.scan::<DnsAccountInfo>()?.damaged,
             Listing::Deployments => self.configurations.scan::<MappingInfo>()?.damaged,
-            Listing::NoticeChannels => self
-                .configurations
-                .scan::<crate::notify::ChannelInfo>()?
-                .damaged,
+            Listing::NoticeChannels => {
+                self.configurations
+                    .scan::<crate::notify::ChannelInfo>()?
+                    .damaged
+            }
         })
     }
 }

@@ -247,19 +247,6 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Seeds the TLS library's random generator now, on a thread of its own. Its first use in a
-/// process collects CPU jitter entropy (aws-lc), some 30 ms of work; started at launch, it runs
-/// beside the store's opening and the keychain's unlocking instead of before the first request
-/// to the CA.
-pub fn warm_up() {
-    std::thread::spawn(|| {
-        let mut seed = [0u8; 1];
-        let _ = rustls::crypto::aws_lc_rs::default_provider()
-            .secure_random
-            .fill(&mut seed);
-    });
-}
-
 /// Up to a quarter of `base`, so that many clients retrying together spread out.
 fn jitter(base: Duration) -> Duration {
     use rand::Rng;
