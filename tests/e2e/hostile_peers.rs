@@ -171,8 +171,9 @@ fn http_urls_from_the_ca_are_not_followed() {
     witness.assert_untouched();
     assert_eq!(cd.json(["account", "show"]), json!([]));
 
-    // Handed out later (the endpoint of new orders, which instant-acme follows): the client
-    // itself refuses it, and the request is not placed.
+    // Changed after the account was made (the endpoint of new orders): the directory is read
+    // and checked again by the process that orders, before anything follows it, and the order
+    // is not placed.
     proxy.control(json!({}));
     register_at(&cd, &proxy.directory_url(), proxy.ca_root_path());
     let plain = witness.url("/order-plz");
@@ -181,8 +182,8 @@ fn http_urls_from_the_ca_are_not_followed() {
     out.assert_code(2);
     assert!(
         out.stderr.contains(&format!(
-            "the CA handed out the URL {plain}, which is not https"
-        )),
+            "lists newOrder at {plain}, which is not an https URL"
+        )) && out.stderr.contains("the order was not placed"),
         "{out}"
     );
     witness.assert_untouched();
