@@ -25,7 +25,7 @@ from pebble import Pebble, free_port, CLEAN_ENV
 from webdriver import Driver
 from xclose import request_close
 
-TABS = ["account", "overview", "dns", "requests", "certificates", "deploy", "agent", "settings"]
+TABS = ["account", "overview", "dns", "requests", "certificates", "deploy", "agent", "settings", "activity"]
 
 
 def step(text):
@@ -490,9 +490,15 @@ def scenario(app, pebble, work, notifications):
     agent_package_from_the_window(app, work)
     deploy_mapping_from_the_window(app)
 
+    step("Activity: the window's own actions are logged as the window's, the refused registration as failed")
+    app.tab("activity")
+    d.wait("the registration in the log",
+           "return document.querySelector(\"#activity-table tr[data-face='window'][data-action*='register'][data-status='ok']\") !== null"
+           " && document.querySelector(\"#activity-table tr[data-face='window'][data-action*='register'][data-status='failed']\") !== null;")
+
     step("Keyboard and screen readers: arrow keys move between tabs; every control has a label")
-    d.find("#tab-settings").click()
-    d.find("#tab-settings").send_keys("\ue014")  # ArrowRight wraps to the first tab
+    d.find("#tab-activity").click()
+    d.find("#tab-activity").send_keys("\ue014")  # ArrowRight wraps from the last tab to the first
     d.wait("Account selected by keyboard", "return document.activeElement.id === 'tab-account'"
            " && document.getElementById('tab-account').getAttribute('aria-selected') === 'true';")
     unlabelled = []
