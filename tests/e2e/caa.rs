@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::common::bind::{Bind, KEY_NAME};
 use crate::common::ca_proxy::CaProxy;
-use crate::common::{self, register, register_at, Certdesk, Create, Output, Pebble};
+use crate::common::{self, register, register_as, register_at, Certdesk, Create, Output, Pebble};
 
 /// Pebble's issuer domain name (its default `caaIdentities`).
 const PEBBLE: &str = "pebble.letsencrypt.org";
@@ -267,19 +267,7 @@ fn a_fallback_account_whose_ca_caa_forbids_is_refused_at_creation() {
     let fallback = Pebble::builder()
         .config("caaIdentities", json!(["fallback.example.net"]))
         .start();
-    s.cd.json([
-        "account",
-        "register",
-        "--name",
-        "second",
-        "--email",
-        "admin@example.org",
-        "--agree-tos",
-        "--directory",
-        &fallback.directory_url(),
-        "--ca-root",
-        fallback.ca_root_path().to_str().unwrap(),
-    ]);
+    register_as(&s.cd, "second", &fallback);
     s.caa("example.com", &format!("0 issue \"{PEBBLE}\""));
     let create = || {
         s.cd.run(Create::new(&["www.example.com"], "dns-01").with([

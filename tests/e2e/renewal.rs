@@ -435,19 +435,7 @@ fn after_two_failures_in_a_row_the_fallback_ca_renews_and_the_request_keeps_its_
         .config("httpPort", json!(s.pebble.http_port()))
         .start();
     let second_dir = second.directory_url();
-    s.cd.json([
-        "account",
-        "register",
-        "--name",
-        "second",
-        "--email",
-        "admin@example.org",
-        "--agree-tos",
-        "--directory",
-        &second_dir,
-        "--ca-root",
-        second.ca_root_path().to_str().unwrap(),
-    ]);
+    common::register_as(&s.cd, "second", &second);
 
     // The fallback must be another registered account; the wording says what to do.
     let own = s.cd.run(["request", "set-fallback", &s.id, "pebble"]);

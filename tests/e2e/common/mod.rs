@@ -52,7 +52,7 @@ pub use certdesk::{require_keychain, Certdesk, CertdeskChild, Output};
 pub use pebble::{Http01, Pebble};
 pub use process::{free_port, wait_until, TempDir};
 pub use steps::{
-    add_dns_account, dns_request, export_key, issue_dns, register, register_args, register_at,
-    saved_cert_names, Create,
+    add_dns_account, dns_request, export_key, issue_dns, register, register_args, register_as,
+    register_at, saved_cert_names, Create,
 };
 pub use tools::{curl, keytool, openssl, openssl_stdin, self_signed, tool, verify_chain};

@@ -124,11 +124,7 @@ pub fn issue_dns(cd: &Certdesk, account: &str, names: &[&str]) -> Output {
 /// Registers the account "pebble" at `pebble` (terms accepted, Pebble's TLS root trusted) and
 /// returns it as `account register --json` prints it.
 pub fn register(cd: &Certdesk, pebble: &Pebble) -> Value {
-    register_at(
-        cd,
-        &pebble.directory_url(),
-        pebble.ca_root_path().to_str().expect("UTF-8 temp path"),
-    )
+    register_as(cd, "pebble", pebble)
 }
 
 /// [`register`] at the CA whose directory is `directory`, its HTTPS served under `ca_root`.
@@ -139,11 +135,26 @@ pub fn register_at(cd: &Certdesk, directory: &str, ca_root: &str) -> Value {
 /// The arguments of `certdesk account register` for the account `pebble` at the CA whose
 /// directory is `directory`, its HTTPS served under `ca_root`; for a test that expects a refusal.
 pub fn register_args<'a>(directory: &'a str, ca_root: &'a str) -> [&'a str; 11] {
+    named_register_args("pebble", directory, ca_root)
+}
+
+/// [`register`] as the account `name` (a second CA's, say) at `pebble`.
+pub fn register_as(cd: &Certdesk, name: &str, pebble: &Pebble) -> Value {
+    let directory = pebble.directory_url();
+    let ca_root = pebble.ca_root_path();
+    cd.json(named_register_args(
+        name,
+        &directory,
+        ca_root.to_str().expect("UTF-8 temp path"),
+    ))
+}
+
+fn named_register_args<'a>(name: &'a str, directory: &'a str, ca_root: &'a str) -> [&'a str; 11] {
     [
         "account",
         "register",
         "--name",
-        "pebble",
+        name,
         "--email",
         "admin@example.com",
         "--agree-tos",
