@@ -94,20 +94,23 @@ class Pebble:
             f.write(OPENSSL_CNF)
         ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
         self.ca_root = f"{d}/ca.pem"
+        # Pebble's HTTPS certificate (127.0.0.1, ::1, localhost), which other local HTTPS fakes
+        # of the window test serve too: whatever trusts ca_root trusts them.
+        self.listener_cert, self.listener_key = f"{d}/cert.pem", f"{d}/key.pem"
         _openssl("req", "-x509", "-config", f"{d}/openssl.cnf", "-extensions", "v3_ca",
                  "-subj", f"/CN=certdesk e2e CA {random.getrandbits(32):08x}", "-days", "30",
                  "-keyout", f"{d}/ca.key", "-out", self.ca_root, *ec)
         _openssl("req", "-new", "-config", f"{d}/openssl.cnf", "-subj", "/CN=localhost",
-                 "-keyout", f"{d}/key.pem", "-out", f"{d}/leaf.csr", *ec)
+                 "-keyout", self.listener_key, "-out", f"{d}/leaf.csr", *ec)
         _openssl("x509", "-req", "-in", f"{d}/leaf.csr", "-CA", self.ca_root, "-CAkey", f"{d}/ca.key",
                  "-set_serial", f"0x{random.getrandbits(62) | 1:016x}", "-days", "30",
-                 "-extfile", f"{d}/openssl.cnf", "-extensions", "v3_leaf", "-out", f"{d}/cert.pem")
+                 "-extfile", f"{d}/openssl.cnf", "-extensions", "v3_leaf", "-out", self.listener_cert)
         self.acme, self.mgmt, self.http, self.tls, self.dns, self.cts = (free_port() for _ in range(6))
         config = {"pebble": {
             "listenAddress": f"127.0.0.1:{self.acme}",
             "managementListenAddress": f"127.0.0.1:{self.mgmt}",
-            "certificate": f"{d}/cert.pem",
-            "privateKey": f"{d}/key.pem",
+            "certificate": self.listener_cert,
+            "privateKey": self.listener_key,
             "httpPort": self.http,
             "tlsPort": self.tls,
             "ocspResponderURL": "",

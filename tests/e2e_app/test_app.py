@@ -264,6 +264,96 @@ def overview_from_the_window(app):
     app.tab("settings")  # where the steps after this one start
 
 
+def empty_states_lead_on(app):
+    step("Empty states: before any account the Account tab is first; the Overview says to register "
+         "and the Certificates tab to create a request, each with a button that goes there")
+    d = app.d
+    first = d.js("return document.querySelector('#tabs [role=tab]').id;")
+    assert first == "tab-account", first
+    app.tab("overview")
+    app.wait_text("#overview-body", "No account yet")
+    d.find("#overview-empty-go").click()
+    d.wait("the Account tab", "return !document.getElementById('panel-account').hidden;")
+    app.tab("certificates")
+    text = app.wait_text("#certs-empty", "Requests tab")
+    assert "No certificates yet" in text, text
+    assert d.js("return document.getElementById('cert-list').closest('.split').hidden;"), "the empty list is shown"
+    app.shot("certificates-empty")
+    d.find("#certs-empty-go").click()
+    d.wait("the Requests tab", "return !document.getElementById('panel-requests').hidden"
+           " && document.getElementById('tab-requests').getAttribute('aria-selected') === 'true';")
+
+
+def notice_channel_from_the_window(app, pebble, work):
+    """A signed webhook channel to a local HTTPS receiver (tests/fakes/notice_receiver.py, which
+    accepts only a correctly signed certdesk webhook) whose certificate Pebble's test CA issued:
+    the channel trusts it through its CA certificate field. Test says in the channel's row what
+    the receiver answered; a channel to a receiver that fails shows the failure there."""
+    step("Settings: a webhook channel to a local HTTPS receiver; Test reaches it, signed, and the row says it was accepted")
+    d = app.d
+    records = os.path.join(work, "notices")
+    os.makedirs(records)
+    port = free_port()
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes", "notice_receiver.py")
+    receiver = subprocess.Popen(
+        [sys.executable, script, "--port", str(port), "--cert", pebble.listener_cert, "--key", pebble.listener_key,
+         "--dir", records, "--secret", "hook-secret-1", "--token", "unused"],
+        env=CLEAN_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+    def add_channel(name, path):
+        d.find("#channels-add").click()
+        d.wait_css("#channel-field-url")
+        app.type("#channel-name", name)
+        app.choose("#channel-kind", "webhook")
+        d.wait_css("#channel-field-secret")
+        app.type("#channel-field-url", f"https://127.0.0.1:{port}{path}")
+        app.type("#channel-field-secret", "hook-secret-1")
+        app.type("#channel-field-ca_certificate", pebble.ca_root)
+        d.find("#channel-submit").click()
+        d.wait(f"{name} listed", "return !document.querySelector('dialog[open]')"
+               " && !!document.querySelector(`#channels-list tr[data-channel='${arguments[0]}']`);", name)
+
+    def test_result(name, outcome):
+        d.js("[...document.querySelectorAll(`#channels-list tr[data-channel='${arguments[0]}'] button`)]"
+             ".find(b => b.innerText === 'Test').click(); return true;", name)
+        return d.wait(f"{name}'s test {outcome}",
+                      "const r = document.querySelector(`#channels-list tr[data-channel='${arguments[0]}']"
+                      " [data-test-result='${arguments[1]}']`); return r && !r.hidden ? r.innerText : null;",
+                      name, outcome, timeout=30)
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and receiver.poll() is None, "the notice receiver did not start"
+                time.sleep(0.1)
+        app.tab("settings")
+        add_channel("hooks", "/webhook")
+        said = test_result("hooks", "ok")
+        assert "Webhook at 127.0.0.1 accepted it (HTTP 200" in said, said
+        app.wait_text("#channels-list tr[data-channel='hooks']", "Test passed")
+        accepted = os.path.join(records, "accepted-1.json")
+        wait_file(accepted, "certdesk test notice (hooks)")
+        with open(accepted) as f:
+            notice = json.load(f)
+        assert notice["path"] == "/webhook" and json.loads(notice["body"])["event"] == "test", notice
+        step(f"the receiver accepted the signed test notice; the row says: {said}")
+        add_channel("broken", "/fail")
+        failed = test_result("broken", "failed")
+        assert "answered HTTP 500" in failed and "receiver broke" in failed, failed
+        app.wait_text("#channels-list tr[data-channel='broken']", "Test failed")
+        d.js("document.getElementById('channels-list').scrollIntoView({block: 'center'}); return true;")
+        app.shot("notice-channels")
+        step(f"a failing receiver's answer shows in its row: {failed}")
+    finally:
+        receiver.kill()
+        receiver.wait()
+
+
 def scenario(app, pebble, work, notifications):
     d = app.d
     d.wait("the window", "return document.body.dataset.ready === 'true';", timeout=60)
@@ -276,6 +366,8 @@ def scenario(app, pebble, work, notifications):
         "return {inline: window.__inline === 1, evalBlocked};"
     )
     assert csp == {"inline": False, "evalBlocked": True}, csp
+
+    empty_states_lead_on(app)
 
     step("Account: a bad e-mail shows the engine's message beside the field, on screen and focused; then a good registration")
     app.tab("account")
@@ -310,6 +402,10 @@ def scenario(app, pebble, work, notifications):
         " invalid: document.getElementById('reg-email').hasAttribute('aria-invalid')};"
     )
     assert reset == {"first": True, "url": True, "invalid": False}, reset
+    step("The first registration puts the Overview first among the tabs at once, the Account tab still shown")
+    d.wait("the Overview first", "const tabs = [...document.querySelectorAll('#tabs [role=tab]')];"
+           " return tabs[0].id === 'tab-overview' && tabs[1].id === 'tab-account'"
+           " && document.getElementById('tab-account').getAttribute('aria-selected') === 'true';")
 
     step("Account: update the e-mail at the CA, export the key (mode 0600)")
     d.find("[data-account='pebble'] .row-actions button:nth-child(1)").click()
@@ -487,6 +583,7 @@ def scenario(app, pebble, work, notifications):
     app.shot("renew-due-now")
     overview_from_the_window(app)
     mail_from_the_window(app, work)
+    notice_channel_from_the_window(app, pebble, work)
     agent_package_from_the_window(app, work)
     deploy_mapping_from_the_window(app)
 
@@ -499,8 +596,8 @@ def scenario(app, pebble, work, notifications):
     step("Keyboard and screen readers: arrow keys move between tabs; every control has a label")
     d.find("#tab-activity").click()
     d.find("#tab-activity").send_keys("\ue014")  # ArrowRight wraps from the last tab to the first
-    d.wait("Account selected by keyboard", "return document.activeElement.id === 'tab-account'"
-           " && document.getElementById('tab-account').getAttribute('aria-selected') === 'true';")
+    d.wait("Overview selected by keyboard", "return document.activeElement.id === 'tab-overview'"
+           " && document.getElementById('tab-overview').getAttribute('aria-selected') === 'true';")
     unlabelled = []
     for name in TABS:
         app.tab(name)

@@ -310,6 +310,11 @@ export function emptyState(title: string, ...lines: Child[]): HTMLElement {
   return h("div", { class: "empty" }, h("h3", {}, title), ...lines.map((l) => h("p", {}, l)));
 }
 
+/** An empty state's next step: the button that takes the user where it is done. */
+export function goButton(id: string, label: string, go: () => void): HTMLButtonElement {
+  return h("button", { type: "button", id, class: "primary", onclick: go }, label);
+}
+
 /** What to do about a damaged record: the engine leaves it out of everything it does. */
 export const DAMAGED_HELP =
   "It is left out of everything certdesk does; restore the data folder from a backup to get it back.";

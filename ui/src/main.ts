@@ -60,25 +60,33 @@ function banners(ctx: Ctx): void {
   }
 }
 
-/** WAI-ARIA tabs: arrow keys move between tabs, Home/End jump, Tab goes into the panel. */
-function buildTabs(ctx: Ctx, tabs: Tab[]): void {
+/**
+ * WAI-ARIA tabs: arrow keys move between tabs, Home/End jump, Tab goes into the panel. `order`
+ * puts the tabs in an order (the Overview first once an account exists) without a restart;
+ * the tab shown stays shown.
+ */
+function buildTabs(ctx: Ctx, all: Tab[]): { order: (tabs: Tab[]) => void } {
   const list = document.getElementById("tabs")!;
   const panels = document.getElementById("panels")!;
-  const buttons = tabs.map((t) =>
-    h(
-      "button",
-      {
-        type: "button",
-        role: "tab",
-        id: `tab-${t.id}`,
-        "aria-controls": `panel-${t.id}`,
-        "aria-selected": "false",
-        tabindex: "-1",
-      },
-      t.label,
-    ),
+  let tabs = all;
+  const button = new Map(
+    all.map((t) => [
+      t.id,
+      h(
+        "button",
+        {
+          type: "button",
+          role: "tab",
+          id: `tab-${t.id}`,
+          "aria-controls": `panel-${t.id}`,
+          "aria-selected": "false",
+          tabindex: "-1",
+        },
+        t.label,
+      ),
+    ]),
   );
-  tabs.forEach((t) => {
+  all.forEach((t) => {
     t.panel.id = `panel-${t.id}`;
     t.panel.setAttribute("role", "tabpanel");
     t.panel.setAttribute("aria-labelledby", `tab-${t.id}`);
@@ -87,19 +95,21 @@ function buildTabs(ctx: Ctx, tabs: Tab[]): void {
     t.panel.hidden = true;
     panels.append(t.panel);
   });
-  const select = (i: number, focus: boolean) => {
-    tabs.forEach((t, j) => {
-      const on = i === j;
-      buttons[j].setAttribute("aria-selected", String(on));
-      buttons[j].tabIndex = on ? 0 : -1;
+  const select = (id: string, focus: boolean) => {
+    for (const t of tabs) {
+      const on = t.id === id;
+      const b = button.get(t.id)!;
+      b.setAttribute("aria-selected", String(on));
+      b.tabIndex = on ? 0 : -1;
       t.panel.hidden = !on;
-    });
-    if (focus) buttons[i].focus();
-    tabs[i].show();
+      if (on && focus) b.focus();
+      if (on) t.show();
+    }
   };
-  buttons.forEach((b, i) => {
-    b.addEventListener("click", () => select(i, false));
+  for (const [id, b] of button) {
+    b.addEventListener("click", () => select(id, false));
     b.addEventListener("keydown", (e) => {
+      const i = tabs.findIndex((t) => t.id === id);
       const last = tabs.length - 1;
       const target =
         e.key === "ArrowRight" ? (i === last ? 0 : i + 1)
@@ -109,16 +119,20 @@ function buildTabs(ctx: Ctx, tabs: Tab[]): void {
         : -1;
       if (target >= 0) {
         e.preventDefault();
-        select(target, true);
+        select(tabs[target].id, true);
       }
     });
-  });
-  list.replaceChildren(...buttons);
+  }
   ctx.goTo = (id) => {
-    const i = tabs.findIndex((t) => t.id === id);
-    if (i >= 0) select(i, false);
+    if (tabs.some((t) => t.id === id)) select(id, false);
   };
-  select(0, false);
+  const order = (next: Tab[]) => {
+    tabs = next;
+    list.replaceChildren(...tabs.map((t) => button.get(t.id)!));
+  };
+  order(all);
+  select(all[0].id, false);
+  return { order };
 }
 
 /** Quit ends certdesk, not just the window (closing it leaves the tray): a button and Ctrl+Q. */
@@ -146,12 +160,12 @@ async function start(): Promise<void> {
   const ctx = new Ctx(info);
   document.getElementById("data-dir")!.textContent = `Data folder: ${info.data_dir}`;
   // The Overview comes first once there is an account to have certificates with; before, the
-  // Account tab does (and the Overview, second, says what is missing).
-  const hasAccount = await api.accounts().then((a) => a.length > 0, () => false);
+  // Account tab does (and the Overview, second, says what is missing). The first registration
+  // (or the last account's deletion) reorders them at once.
+  const hasAccount = () => api.accounts().then((a) => a.length > 0, () => false);
   const account = accountTab(ctx);
   const overview = overviewTab(ctx);
-  const tabs: Tab[] = [
-    ...(hasAccount ? [overview, account] : [account, overview]),
+  const rest: Tab[] = [
     dnsTab(ctx),
     requestsTab(ctx),
     certificatesTab(ctx),
@@ -160,7 +174,9 @@ async function start(): Promise<void> {
     settingsTab(ctx),
     activityTab(ctx),
   ];
-  buildTabs(ctx, tabs);
+  const ordered = (accounts: boolean): Tab[] => [...(accounts ? [overview, account] : [account, overview]), ...rest];
+  const { order } = buildTabs(ctx, ordered(await hasAccount()));
+  ctx.on("accounts", () => void hasAccount().then((a) => order(ordered(a))));
   banners(ctx);
   // The tray renews in the background: reload what it changed.
   await listen("certs-changed", () => {

@@ -94,6 +94,12 @@ pub async fn renew_due<R: Runtime>(
 
 pub fn notify_renewal<R: Runtime>(app: &AppHandle<R>, outcome: &RenewalOutcome) {
     let name = outcome.names.first().cloned().unwrap_or_default();
+    // What the renewal did besides its plan (ordered again without `replaces`), after the news.
+    let note = outcome
+        .note
+        .as_deref()
+        .map(|n| format!("; {n}"))
+        .unwrap_or_default();
     match (&outcome.request, &outcome.error) {
         (_, Some(error)) => notify::send(
             app,
@@ -106,9 +112,14 @@ pub fn notify_renewal<R: Runtime>(app: &AppHandle<R>, outcome: &RenewalOutcome) 
                 app,
                 Kind::Renewed,
                 "Certificate renewed",
-                &format!("{name}, through the fallback CA account {fallback}"),
+                &format!("{name}, through the fallback CA account {fallback}{note}"),
             ),
-            None => notify::send(app, Kind::Renewed, "Certificate renewed", &name),
+            None => notify::send(
+                app,
+                Kind::Renewed,
+                "Certificate renewed",
+                &format!("{name}{note}"),
+            ),
         },
         _ if outcome.action == Action::Reminder => notify::send(
             app,
@@ -124,7 +135,7 @@ pub fn notify_renewal<R: Runtime>(app: &AppHandle<R>, outcome: &RenewalOutcome) 
             app,
             Kind::Renewed,
             &format!("Renewal of {name} waits for its challenges"),
-            "Publish them in the Requests tab, then Verify.",
+            &format!("Publish them in the Requests tab, then Verify{note}."),
         ),
     }
 }

@@ -12,9 +12,11 @@ import {
   confirmDialog,
   copyButton,
   damagedRows,
+  emptyState,
   errorSlot,
   field,
   formatDate,
+  goButton,
   h,
   modal,
   select,
@@ -488,6 +490,24 @@ export function certificatesTab(ctx: Ctx): Tab {
         )
       : clear(damagedList);
 
+  // With nothing saved, the list and its search give way to what to do next.
+  const toolbar = h(
+    "div",
+    { class: "toolbar", role: "search" },
+    field("Search", search).wrap,
+    field("Days left", days).wrap,
+    field("Sort", sort).wrap,
+    shown,
+  );
+  const split = h("div", { class: "split" }, list, details);
+  const empty = emptyState(
+    "No certificates yet",
+    "Create a request in the Requests tab and answer its challenges; once it is verified and saved, its certificate shows here, ready to export, e-mail, deploy and renew.",
+    goButton("certs-empty-go", "Create a request", () => ctx.goTo("requests")),
+  );
+  empty.id = "certs-empty";
+  empty.hidden = true;
+
   const load = async () => {
     try {
       const [certs, damaged] = await Promise.all([api.certs(), api.damaged("certificates")]);
@@ -495,6 +515,8 @@ export function certificatesTab(ctx: Ctx): Tab {
       sortedBy = new Map();
       showError(listError, null);
       showDamaged(damaged);
+      empty.hidden = rows.length > 0 || damaged.length > 0;
+      toolbar.hidden = split.hidden = !empty.hidden;
       apply();
       if (selected && rows.some((r) => r.cert.id === selected)) void showDetails(selected);
       else if (selected) {
@@ -534,19 +556,7 @@ export function certificatesTab(ctx: Ctx): Tab {
   days.addEventListener("change", apply);
   sort.addEventListener("change", apply);
 
-  panel.append(
-    h(
-      "div",
-      { class: "toolbar", role: "search" },
-      field("Search", search).wrap,
-      field("Days left", days).wrap,
-      field("Sort", sort).wrap,
-      shown,
-    ),
-    listError,
-    damagedList,
-    h("div", { class: "split" }, list, details),
-  );
+  panel.append(toolbar, listError, damagedList, empty, split);
   ctx.on("certs", () => void load());
   // Showing the tab loads the list, which opens the selected certificate's details.
   ctx.openCert = (id) => {

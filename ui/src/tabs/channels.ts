@@ -64,9 +64,10 @@ function channelDialog(kinds: ChannelKind[], existing: ChannelInfo | null, done:
 export function channelsCard(): { card: HTMLElement; load: () => Promise<void> } {
   const body = h("div", { id: "channels-list" });
   const error = errorSlot("channels-error");
-  const result = h("p", { id: "channels-result", role: "status", "aria-live": "polite" });
   const add = h("button", { id: "channels-add", type: "button" }, "Add notice channel…");
   let kinds: ChannelKind[] = [];
+  /** The last Test's outcome, shown in its channel's row beside the button until the next Test. */
+  let tested: { name: string; answer: string } | { name: string; error: unknown } | null = null;
 
   const act = async (work: () => Promise<unknown>) => {
     try {
@@ -81,17 +82,30 @@ export function channelsCard(): { card: HTMLElement; load: () => Promise<void> }
   const row = (c: ChannelInfo) => {
     const test = h("button", { type: "button", class: "small" }, "Test");
     test.addEventListener("click", async () => {
-      result.textContent = "";
-      await act(async () => {
-        result.textContent = `${c.name}: ${await busy(test, "Testing", () => api.testNoticeChannel(c.name))}`;
-      });
+      tested = null;
+      try {
+        tested = { name: c.name, answer: await busy(test, "Testing", () => api.testNoticeChannel(c.name)) };
+      } catch (e) {
+        tested = { name: c.name, error: e };
+      }
+      await load();
     });
+    let outcome: HTMLElement | null = null;
+    if (tested?.name === c.name) {
+      if ("answer" in tested) {
+        outcome = h("p", { class: "ok", role: "status", "data-test-result": "ok" }, tested.answer);
+      } else {
+        outcome = errorSlot();
+        outcome.dataset.testResult = "failed";
+        showError(outcome, tested.error);
+      }
+    }
     return h(
       "tr",
-      {},
+      { "data-channel": c.name },
       h("th", { scope: "row" }, c.name),
       h("td", {}, kinds.find((k) => k.kind === c.kind)?.label ?? c.kind),
-      h("td", {}, badge(c.enabled ? "Enabled" : "Disabled", c.enabled ? "ok" : "muted"), lastTest(c)),
+      h("td", {}, badge(c.enabled ? "Enabled" : "Disabled", c.enabled ? "ok" : "muted"), lastTest(c), outcome),
       h(
         "td",
         { class: "row-actions" },
@@ -143,7 +157,6 @@ export function channelsCard(): { card: HTMLElement; load: () => Promise<void> }
     h("p", { class: "muted" }, "Webhook (signed with X-Certdesk-Signature), Slack, Microsoft Teams and ntfy get every renewal notice beside e-mail."),
     h("div", { class: "actions start" }, add),
     body,
-    result,
     error,
   );
   return { card, load };

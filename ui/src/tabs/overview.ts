@@ -5,7 +5,7 @@
 
 import { api, Mark, MarkState, NextAction, NextStep, Overview } from "../api";
 import { Ctx, Tab } from "../app";
-import { clear, emptyState, errorSlot, formatDate, h, showError } from "../dom";
+import { clear, emptyState, errorSlot, formatDate, goButton, h, showError } from "../dom";
 import { stepText } from "../steps";
 
 /** The states as the legend and the marks' labels say them, the most pressing first. */
@@ -232,7 +232,7 @@ export function overviewTab(ctx: Ctx): Tab {
 
   const load = async () => {
     try {
-      const o = await api.overview();
+      const [o, accounts] = await Promise.all([api.overview(), api.accounts()]);
       showError(error, null);
       const chart = o.marks.length
         ? h(
@@ -242,7 +242,17 @@ export function overviewTab(ctx: Ctx): Tab {
             h("figcaption", { id: "overview-chart-text" }, chartText(o)),
             legend(o),
           )
-        : emptyState("No certificates yet", "Create a request in the Requests tab; its certificate shows here once it is saved.");
+        : accounts.length
+          ? emptyState(
+              "No certificates yet",
+              "Create a request in the Requests tab; its certificate shows here once it is verified and saved.",
+              goButton("overview-empty-go", "Create a request", () => ctx.goTo("requests")),
+            )
+          : emptyState(
+              "No account yet",
+              "Register an account at a CA in the Account tab, then create a request in the Requests tab.",
+              goButton("overview-empty-go", "Register an account", () => ctx.goTo("account")),
+            );
       clear(
         body,
         counts(o, ctx),
@@ -259,5 +269,6 @@ export function overviewTab(ctx: Ctx): Tab {
 
   ctx.on("certs", () => void load());
   ctx.on("requests", () => void load());
+  ctx.on("accounts", () => void load());
   return { id: "overview", label: "Overview", panel, show: () => void load() };
 }

@@ -22,7 +22,9 @@ function outcomeLine(o: RenewalOutcome): HTMLElement {
     failed: `failed: ${o.error ?? "see the Requests tab"}`,
     reminder: "due, and its challenges are published by hand: renew it by hand in the Certificates tab",
   };
-  return h("li", {}, h("strong", {}, name), `: ${what[o.action]}`);
+  // What the renewal did besides its plan (an order the CA refused as alreadyReplaced, placed
+  // again without `replaces`): said with the outcome, so the second order is not a surprise.
+  return h("li", {}, h("strong", {}, name), `: ${what[o.action]}`, o.note ? h("div", { class: "muted", "data-note": "" }, `Note: ${o.note}.`) : null);
 }
 
 function schedulerCard(): { card: HTMLElement; load: () => Promise<void> } {
