@@ -5,14 +5,29 @@
 //! The lookups go through a [`Lookup`]: a DNS account's `nameservers` when it sets them (tests
 //! point them at a local BIND), else the system's resolvers.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
 
 use hickory_client::proto::op::ResponseCode;
-use hickory_client::proto::rr::{RData, RecordType};
+use hickory_client::proto::rr::{Name, RData, RecordType};
 
 use certdesk_base::error::{Error, Result};
 
 use crate::lookup::{parse_name, plain, Lookup};
+
+/// The CAA records at one name, as one pass of orders reads them: kept this long, so that the
+/// concurrent orders of a batch ask once for `example.com` and `com` rather than once each, and
+/// a later pass (the app's next scheduler run) reads the records again.
+const ANSWER_LIFETIME: Duration = Duration::from_secs(30);
+
+/// One name's records as read through some resolvers, shared by everyone asking at once.
+type Answer = Arc<tokio::sync::OnceCell<Vec<CaaRecord>>>;
+
+/// The answers of this process, by the resolvers asked and the name, with when they were asked.
+static ANSWERS: LazyLock<Mutex<HashMap<(Vec<SocketAddr>, String), (Instant, Answer)>>> =
+    LazyLock::new(Default::default);
 
 /// The whole climb for one name gives up after this long: CAs refuse when CAA cannot be read,
 /// and so does certdesk, without hanging an order on a dead resolver.
@@ -78,33 +93,7 @@ pub async fn relevant(lookup: &Lookup, name: &str) -> Result<Option<CaaSet>> {
 async fn climb(lookup: &Lookup, fqdn: &str) -> Result<Option<CaaSet>> {
     let mut name = parse_name(fqdn)?;
     while !name.is_root() {
-        let answer = lookup.ask(&name, RecordType::CAA).await?;
-        let records: Vec<CaaRecord> = match answer.response_code() {
-            ResponseCode::NoError => answer
-                .answers()
-                .iter()
-                .filter_map(|r| match r.data() {
-                    RData::CAA(caa) => Some(CaaRecord {
-                        flags: caa.flags(),
-                        tag: caa.tag().as_str().to_owned(),
-                        value: String::from_utf8_lossy(caa.raw_value()).into_owned(),
-                    }),
-                    _ => None,
-                })
-                .take(MAX_RECORDS + 1)
-                .collect(),
-            ResponseCode::NXDomain => Vec::new(),
-            // An account's own servers are authoritative for their zones only and refuse the
-            // names above them: nothing is published for those there.
-            ResponseCode::Refused if lookup.is_pinned() => Vec::new(),
-            code => {
-                return Err(Error::Dns(format!(
-                    "the CAA lookup for {} was answered {code} (CAs refuse to issue when CAA \
-                     cannot be read): check the DNS of {fqdn}",
-                    plain(&name)
-                )))
-            }
-        };
+        let records = records_at(lookup, &name, fqdn).await?;
         if records.len() > MAX_RECORDS {
             return Err(Error::Dns(format!(
                 "{} has more than {MAX_RECORDS} CAA records: that is no policy certdesk reads",
@@ -120,6 +109,54 @@ async fn climb(lookup: &Lookup, fqdn: &str) -> Result<Option<CaaSet>> {
         name = name.base_name();
     }
     Ok(None)
+}
+
+/// The CAA records at `name` itself (none: NXDOMAIN, or no CAA there), read once per
+/// [`ANSWER_LIFETIME`] through `lookup`'s resolvers; a failure is not kept.
+async fn records_at(lookup: &Lookup, name: &Name, fqdn: &str) -> Result<Vec<CaaRecord>> {
+    let cell = {
+        let mut answers = ANSWERS.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        answers.retain(|_, (at, _)| now.duration_since(*at) < ANSWER_LIFETIME);
+        answers
+            .entry((lookup.resolvers().to_vec(), plain(name)))
+            .or_insert_with(|| (now, Answer::default()))
+            .1
+            .clone()
+    };
+    cell.get_or_try_init(|| ask(lookup, name, fqdn))
+        .await
+        .cloned()
+}
+
+async fn ask(lookup: &Lookup, name: &Name, fqdn: &str) -> Result<Vec<CaaRecord>> {
+    let answer = lookup.ask(name, RecordType::CAA).await?;
+    Ok(match answer.response_code() {
+        ResponseCode::NoError => answer
+            .answers()
+            .iter()
+            .filter_map(|r| match r.data() {
+                RData::CAA(caa) => Some(CaaRecord {
+                    flags: caa.flags(),
+                    tag: caa.tag().as_str().to_owned(),
+                    value: String::from_utf8_lossy(caa.raw_value()).into_owned(),
+                }),
+                _ => None,
+            })
+            .take(MAX_RECORDS + 1)
+            .collect(),
+        ResponseCode::NXDomain => Vec::new(),
+        // An account's own servers are authoritative for their zones only and refuse the
+        // names above them: nothing is published for those there.
+        ResponseCode::Refused if lookup.is_pinned() => Vec::new(),
+        code => {
+            return Err(Error::Dns(format!(
+                "the CAA lookup for {} was answered {code} (CAs refuse to issue when CAA \
+                 cannot be read): check the DNS of {fqdn}",
+                plain(name)
+            )))
+        }
+    })
 }
 
 #[cfg(test)]

@@ -20,6 +20,20 @@ use certdesk_base::error::{Error, Result};
 /// One query waits this long for an answer.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A query to a resolver that gets no answer is sent again this many times in all, each
+/// waiting [`RESOLVER_TIMEOUT`]: resolvers drop UDP queries past a rate (this machine's drops
+/// some of a burst of 30), and a stub resolver retransmits rather than fail at the first loss.
+const RESOLVER_ATTEMPTS: usize = 3;
+const RESOLVER_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// At most this many queries to resolvers in flight per process: a batch of concurrent orders
+/// climbs the tree for every name at once, and a burst is what resolvers drop.
+static IN_FLIGHT: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// The system's resolvers, read once per process (every lookup without servers shares them).
+static SYSTEM_RESOLVERS: std::sync::OnceLock<std::result::Result<Vec<SocketAddr>, String>> =
+    std::sync::OnceLock::new();
+
 /// CNAME chains longer than this are a loop or a mistake.
 const MAX_CNAMES: usize = 8;
 
@@ -75,35 +89,33 @@ impl Lookup {
                 pinned: true,
             });
         }
-        let (config, _) = hickory_resolver::system_conf::read_system_conf().map_err(|e| {
-            Error::Dns(format!(
-                "cannot read the system's DNS resolvers ({e}): set the DNS account's nameservers"
-            ))
-        })?;
-        let resolvers: Vec<SocketAddr> = config
-            .name_servers()
-            .iter()
-            .map(|ns| ns.socket_addr)
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        if resolvers.is_empty() {
-            return Err(Error::Dns(
-                "the system has no DNS resolver configured: set the DNS account's nameservers"
-                    .into(),
-            ));
-        }
+        let resolvers = SYSTEM_RESOLVERS
+            .get_or_init(system_resolvers)
+            .clone()
+            .map_err(Error::Dns)?;
         Ok(Self {
             resolvers,
             pinned: false,
         })
     }
 
-    /// The answer of the first resolver that gives one.
+    /// The answer of the first resolver that gives one, each asked up to [`RESOLVER_ATTEMPTS`]
+    /// times while it does not answer.
     pub(crate) async fn ask(&self, name: &Name, rtype: RecordType) -> Result<Message> {
+        let _turn = IN_FLIGHT
+            .acquire()
+            .await
+            .map_err(|e| Error::Dns(format!("DNS lookups stopped: {e}")))?;
         let mut last = None;
         for server in &self.resolvers {
-            match query(*server, name, rtype).await {
+            let mut answer = query(*server, name, rtype, RESOLVER_TIMEOUT).await;
+            for _ in 1..RESOLVER_ATTEMPTS {
+                if answer.is_ok() {
+                    break;
+                }
+                answer = query(*server, name, rtype, RESOLVER_TIMEOUT).await;
+            }
+            match answer {
                 Ok(m) if m.response_code() != ResponseCode::ServFail => return Ok(m),
                 Ok(_) => {
                     last = Some(Error::Dns(format!(
@@ -120,6 +132,11 @@ impl Lookup {
     /// outside their zones) rather than read from the system's configuration.
     pub(crate) fn is_pinned(&self) -> bool {
         self.pinned
+    }
+
+    /// The servers asked, in order.
+    pub(crate) fn resolvers(&self) -> &[SocketAddr] {
+        &self.resolvers
     }
 
     /// Follows CNAMEs from `fqdn` (delegated validation: `_acme-challenge.example.com` may point
@@ -218,7 +235,7 @@ impl Lookup {
 /// The TXT values `server` answers for `fqdn` now.
 pub async fn txt_values(server: SocketAddr, fqdn: &str) -> Result<Vec<String>> {
     let name = parse_name(fqdn)?;
-    let answer = query(server, &name, RecordType::TXT).await?;
+    let answer = query(server, &name, RecordType::TXT, QUERY_TIMEOUT).await?;
     Ok(answer
         .answers()
         .iter()
@@ -234,15 +251,20 @@ pub async fn txt_values(server: SocketAddr, fqdn: &str) -> Result<Vec<String>> {
         .collect())
 }
 
-/// One query to one server over UDP.
-async fn query(server: SocketAddr, name: &Name, rtype: RecordType) -> Result<Message> {
+/// One query to one server over UDP, waiting `timeout` for the answer.
+async fn query(
+    server: SocketAddr,
+    name: &Name,
+    rtype: RecordType,
+    timeout: Duration,
+) -> Result<Message> {
     let unreachable = |e: &dyn std::fmt::Display| {
         Error::Dns(format!(
             "the nameserver {server} did not answer {rtype} {name}: {e}"
         ))
     };
     let stream = UdpClientStream::builder(server, TokioRuntimeProvider::new())
-        .with_timeout(Some(QUERY_TIMEOUT))
+        .with_timeout(Some(timeout))
         .build();
     let (mut client, background) = Client::connect(stream).await.map_err(|e| unreachable(&e))?;
     let task = tokio::spawn(background);
@@ -251,6 +273,26 @@ async fn query(server: SocketAddr, name: &Name, rtype: RecordType) -> Result<Mes
     answer
         .map(|r| r.into_message())
         .map_err(|e| unreachable(&e))
+}
+
+/// The resolvers of the system's configuration, or why there are none.
+fn system_resolvers() -> std::result::Result<Vec<SocketAddr>, String> {
+    let (config, _) = hickory_resolver::system_conf::read_system_conf().map_err(|e| {
+        format!("cannot read the system's DNS resolvers ({e}): set the DNS account's nameservers")
+    })?;
+    let resolvers: Vec<SocketAddr> = config
+        .name_servers()
+        .iter()
+        .map(|ns| ns.socket_addr)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if resolvers.is_empty() {
+        return Err(
+            "the system has no DNS resolver configured: set the DNS account's nameservers".into(),
+        );
+    }
+    Ok(resolvers)
 }
 
 /// A domain name for the wire, fully qualified.
