@@ -210,7 +210,7 @@ pub async fn run(engine: &Engine, cmd: AccountCmd, out: &Out) -> Result<ExitCode
             out.account(&info, "e-mail updated at the CA");
         }
         AccountCmd::ExportKey { out: path, account } => {
-            let pem = engine.export_account_key(account.as_deref())?;
+            let pem = engine.export_account_key(account.as_deref()).await?;
             certdesk_engine::keystore::write_file_0600(&path, pem.as_bytes())?;
             out.done(&format!(
                 "account key written to {} (mode 0600)",

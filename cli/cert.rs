@@ -73,7 +73,7 @@ pub async fn run(engine: &Engine, cmd: CertCmd, out: &Out) -> Result<ExitCode> {
         CertCmd::Save { id, out: path } => {
             let saved = engine.save(&id).await?;
             if let Some(path) = path {
-                let (format, bytes) = engine.keystore(&id)?;
+                let (format, bytes) = engine.keystore(&id).await?;
                 certdesk_engine::keystore::write_file_0600(&path, &bytes)?;
                 out.note(&format!("{format} keystore written to {}", path.display()));
             }
@@ -86,7 +86,7 @@ pub async fn run(engine: &Engine, cmd: CertCmd, out: &Out) -> Result<ExitCode> {
             password_file,
         } => {
             let password = password_file.as_deref().map(read_password).transpose()?;
-            let bytes = engine.export(&id, format, password.as_deref())?;
+            let bytes = engine.export(&id, format, password.as_deref()).await?;
             certdesk_engine::keystore::write_file_0600(&path, &bytes)?;
             out.done(&format!(
                 "certificate {id} exported as {format} to {} (mode 0600)",

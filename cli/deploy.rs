@@ -6,7 +6,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use certdesk_engine::deploy::mappings::{MappingForm, MappingInfo};
+use certdesk_engine::deploy::mappings::MappingInfo;
+use certdesk_engine::form::ConfigForm;
 use certdesk_engine::next_step::{Listing, NextStep};
 use certdesk_engine::request::RequestInfo;
 use certdesk_engine::{Engine, Result};
@@ -110,14 +111,9 @@ impl Configurations for Mappings {
         existing: Option<&MappingInfo>,
         enabled: Option<bool>,
     ) -> Result<MappingInfo> {
-        let form = MappingForm::from_config(kind, name, config, existing)?;
-        let saved = engine.save_deployment(form).await?;
-        match enabled {
-            Some(enabled) if enabled != saved.enabled => {
-                engine.set_deployment_enabled(name, enabled).await
-            }
-            _ => Ok(saved),
-        }
+        let mut form = ConfigForm::from_config(kind, name, config, existing)?;
+        form.enabled = enabled;
+        engine.save_deployment(form).await
     }
 
     async fn delete(engine: &Engine, name: &str) -> Result<MappingInfo> {

@@ -6,7 +6,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use certdesk_engine::dns_accounts::{DnsAccountForm, DnsAccountInfo};
+use certdesk_engine::dns_accounts::DnsAccountInfo;
+use certdesk_engine::form::ConfigForm;
 use certdesk_engine::next_step::Listing;
 use certdesk_engine::persist::{parse_until, PersistCheck, PersistRecordInfo};
 use certdesk_engine::{Engine, Result};
@@ -116,8 +117,8 @@ impl Configurations for DnsAccounts {
         existing: Option<&DnsAccountInfo>,
         enabled: Option<bool>,
     ) -> Result<DnsAccountInfo> {
-        let mut form = DnsAccountForm::from_config(kind, name, config, existing)?;
-        form.enabled = enabled.unwrap_or(form.enabled);
+        let mut form = ConfigForm::from_config(kind, name, config, existing)?;
+        form.enabled = enabled;
         engine.save_dns_account(form).await
     }
 

@@ -6,8 +6,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use certdesk_engine::form::ConfigForm;
 use certdesk_engine::next_step::Listing;
-use certdesk_engine::notify::{ChannelForm, ChannelInfo};
+use certdesk_engine::notify::ChannelInfo;
 use certdesk_engine::{Engine, Result};
 use clap::Subcommand;
 
@@ -81,7 +82,7 @@ impl Configurations for Channels {
         existing: Option<&ChannelInfo>,
         enabled: Option<bool>,
     ) -> Result<ChannelInfo> {
-        let mut form = ChannelForm::from_config(kind, name, config, existing)?;
+        let mut form = ConfigForm::from_config(kind, name, config, existing)?;
         form.enabled = enabled;
         engine.save_notice_channel(form).await
     }

@@ -583,8 +583,17 @@ impl Engine {
             .await
     }
 
-    /// The account key as PKCS#8 PEM.
-    pub fn export_account_key(&self, name: Option<&str>) -> Result<Zeroizing<String>> {
+    /// The account key as PKCS#8 PEM, for a face to write out, logged as an export.
+    pub async fn export_account_key(&self, name: Option<&str>) -> Result<Zeroizing<String>> {
+        let result = self.account_key_pem(name);
+        let subject = crate::activity::Subject::account(name);
+        self.noted(crate::activity::Action::ExportAccountKey, subject, result)
+            .await
+    }
+
+    /// The account key as PKCS#8 PEM, unlogged: for the engine's own use (an agent's pairing
+    /// code carries the key's thumbprint).
+    pub(crate) fn account_key_pem(&self, name: Option<&str>) -> Result<Zeroizing<String>> {
         let record = self.account_record(name)?;
         let credentials = self.accounts.credentials(&record)?;
         let key =
@@ -705,7 +714,7 @@ mod tests {
     async fn the_account_key_is_exported_and_a_deleted_account_is_gone() {
         let engine = Engine::in_memory().await;
         add_account(&engine, "le").await;
-        let pem = engine.export_account_key(Some("le")).unwrap();
+        let pem = engine.export_account_key(Some("le")).await.unwrap();
         let key = PrivateKey::from_pem(&pem).unwrap();
         assert_eq!(key.algorithm(), KeyAlgorithm::EcP256);
         let deleted = engine.delete_account(None).await.unwrap();

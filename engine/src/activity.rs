@@ -15,6 +15,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Problem, Result};
 use crate::store::{Change, Damaged, Record, Store, Table};
@@ -73,7 +74,40 @@ pub enum Action {
     Renew,
     Revoke,
     DeleteCertificate,
+    /// A certificate written out for a face (a file, a keystore), not by mail.
+    ExportCertificate,
     UpdateSettings,
+    /// A test mail to the settings' recipient.
+    TestMail,
+    /// An ACME account's key written out for a face.
+    ExportAccountKey,
+    /// A request's DNS account given or taken away.
+    AssignDns,
+    /// A request's deploy mapping given or taken away.
+    SetDeploy,
+    /// A request's fallback account given or taken away.
+    SetFallback,
+    AddDnsAccount,
+    EditDnsAccount,
+    DeleteDnsAccount,
+    EnableDnsAccount,
+    DisableDnsAccount,
+    TestDnsAccount,
+    /// A deploy mapping (deploy target) added by hand; an agent's is [`Action::PairAgent`].
+    AddMapping,
+    EditMapping,
+    DeleteMapping,
+    EnableMapping,
+    DisableMapping,
+    TestMapping,
+    PairAgent,
+    RemoveAgent,
+    AddNoticeChannel,
+    EditNoticeChannel,
+    DeleteNoticeChannel,
+    EnableNoticeChannel,
+    DisableNoticeChannel,
+    TestNoticeChannel,
 }
 
 impl Action {
@@ -176,6 +210,35 @@ impl About for crate::repository::CertSummary {
 impl About for crate::mail::MailSent {}
 
 impl About for crate::deploy::Deployed {}
+
+impl About for crate::deploy::Probe {}
+
+/// What a test found: the entry's subject names the configuration already.
+impl About for String {}
+
+/// An export: the format it was written in.
+/// An account key: the entry's subject names the account already.
+impl About for Zeroizing<String> {}
+
+impl About for (crate::keystore::ExportFormat, Zeroizing<Vec<u8>>) {
+    fn about(&self) -> Subject {
+        Subject::default().target(&self.0.to_string())
+    }
+}
+
+impl About for crate::agents::Pairing {
+    fn about(&self) -> Subject {
+        self.mapping.about()
+    }
+}
+
+/// A credentialed configuration (DNS account, deploy mapping, notice channel) is named by its
+/// name.
+impl<C: crate::form::credentialed::Credentialed> About for C {
+    fn about(&self) -> Subject {
+        Subject::default().target(self.name())
+    }
+}
 
 /// How the action ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -318,6 +381,39 @@ impl Filter {
     }
 }
 
+/// An entry as its writer gives it; the log adds the time and the sequence number.
+#[derive(Debug, Clone)]
+pub(crate) struct Note {
+    pub face: Face,
+    pub action: Action,
+    pub subject: Subject,
+    pub outcome: Outcome,
+}
+
+/// An action's result and the store writes that make it, staged for [`crate::Engine::commit_noted`]
+/// to commit together with the action's entry.
+pub(crate) struct Staged<T> {
+    /// Written only with the entry; empty where the action failed before writing anything.
+    pub change: Change,
+    pub result: Result<T>,
+}
+
+/// A prepared change and its value, or the error that stopped it before anything was written.
+impl<T> From<Result<(Change, T)>> for Staged<T> {
+    fn from(prepared: Result<(Change, T)>) -> Self {
+        match prepared {
+            Ok((change, value)) => Self {
+                change,
+                result: Ok(value),
+            },
+            Err(e) => Self {
+                change: Change::new(),
+                result: Err(e),
+            },
+        }
+    }
+}
+
 /// The owner of the Activity table.
 pub(crate) struct Activity {
     store: Arc<Store>,
@@ -334,16 +430,15 @@ impl Activity {
         }
     }
 
-    /// Writes an entry at `now` (or just after the last one, if the clock went back) and prunes
-    /// what `retention` lets go, in one commit.
+    /// Writes `note`'s entry at `now` (or just after the last one, if the clock went back) with
+    /// the writes of `with` (the action's own, if any) and prunes what `retention` lets go, all in
+    /// one flushed commit: an action that is one transaction is never without its entry.
     pub async fn append(
         &self,
+        with: Change,
         now: OffsetDateTime,
         retention: Retention,
-        face: Face,
-        action: Action,
-        subject: Subject,
-        outcome: Outcome,
+        note: Note,
     ) -> Result<ActivityEntry> {
         let _alone = self.writer.lock().await;
         let last = self.store.last::<ActivityEntry>()?;
@@ -358,12 +453,12 @@ impl Activity {
             id: key_at(time),
             seq,
             time,
-            face,
-            action,
-            subject,
-            outcome,
+            face: note.face,
+            action: note.action,
+            subject: note.subject,
+            outcome: note.outcome,
         };
-        let mut change = Change::new().put(&entry);
+        let mut change = with.put(&entry);
         for key in self.prunable(&entry, retention)? {
             change = change.delete::<ActivityEntry>(&key);
         }
@@ -505,9 +600,10 @@ impl crate::Engine {
     }
 
     /// Records what `result` says of `action` on `subject`, done by `face`, and returns the
-    /// result. A result that succeeds fills in what `subject` leaves out. A log entry that
-    /// cannot be written fails a successful action with that error (the action itself stands);
-    /// a failed action's own error wins.
+    /// result, for an action whose writes were committed on their own (or that writes nothing).
+    /// A result that succeeds fills in what `subject` leaves out. A log entry that cannot be
+    /// written fails a successful action with that error (the action itself stands); a failed
+    /// action's own error wins.
     pub(crate) async fn noted_by<T: About>(
         &self,
         face: Face,
@@ -515,19 +611,15 @@ impl crate::Engine {
         subject: Subject,
         result: Result<T>,
     ) -> Result<T> {
-        let (subject, outcome) = match &result {
-            Ok(value) => (subject.or(value.about()), Outcome::ok()),
-            Err(e) => (subject, Outcome::failed(e)),
-        };
-        self.note(face, action, subject, outcome)
-            .await
-            .map_err(|e| {
-                Error::Store(format!(
-                    "{} was done, but its activity entry was not written: {e}",
-                    action.name().replace('_', " ")
-                ))
-            })
-            .and(result)
+        let (subject, outcome) = judged(subject, &result);
+        let written = self.note(face, action, subject, outcome).await;
+        match (result, written) {
+            (Ok(_), Err(e)) => Err(Error::Store(format!(
+                "{} was done, but its activity entry was not written: {e}",
+                action.name().replace('_', " ")
+            ))),
+            (result, _) => result,
+        }
     }
 
     /// [`Engine::noted_by`] by the face that opened the engine.
@@ -540,7 +632,39 @@ impl crate::Engine {
         self.noted_by(self.face, action, subject, result).await
     }
 
-    /// Writes one entry now, pruned as the settings say.
+    /// Commits an action that is one store transaction together with its entry, by the face
+    /// that opened the engine: the staged writes and the entry are flushed at once, so the log
+    /// cannot miss a change nor record one that did not happen. When that commit fails nothing
+    /// was written, and the failure is logged alone, as is a failure that staged no writes.
+    pub(crate) async fn commit_noted<T: About>(
+        &self,
+        action: Action,
+        subject: Subject,
+        staged: Staged<T>,
+    ) -> Result<T> {
+        let Staged { change, result } = staged;
+        let (judged_subject, outcome) = judged(subject.clone(), &result);
+        let note = Note {
+            face: self.face,
+            action,
+            subject: judged_subject,
+            outcome,
+        };
+        let committed = match self.settings() {
+            Ok(settings) => {
+                self.activity
+                    .append(change, OffsetDateTime::now_utc(), settings.activity, note)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match committed {
+            Ok(_) => result,
+            Err(e) => self.noted(action, subject, result.and(Err(e))).await,
+        }
+    }
+
+    /// Writes one entry now, alone, pruned as the settings say.
     pub(crate) async fn note(
         &self,
         face: Face,
@@ -549,16 +673,23 @@ impl crate::Engine {
         outcome: Outcome,
     ) -> Result<ActivityEntry> {
         let retention = self.settings()?.activity;
+        let note = Note {
+            face,
+            action,
+            subject,
+            outcome,
+        };
         self.activity
-            .append(
-                OffsetDateTime::now_utc(),
-                retention,
-                face,
-                action,
-                subject,
-                outcome,
-            )
+            .append(Change::new(), OffsetDateTime::now_utc(), retention, note)
             .await
+    }
+}
+
+/// The subject and outcome `result` gives an entry: a success fills in what `subject` leaves out.
+fn judged<T: About>(subject: Subject, result: &Result<T>) -> (Subject, Outcome) {
+    match result {
+        Ok(value) => (subject.or(value.about()), Outcome::ok()),
+        Err(e) => (subject, Outcome::failed(e)),
     }
 }
 
@@ -575,15 +706,14 @@ mod tests {
         now: OffsetDateTime,
         retention: Retention,
     ) -> ActivityEntry {
+        let note = Note {
+            face: Face::Cli,
+            action: Action::Renew,
+            subject: Subject::request("c0ffee"),
+            outcome: Outcome::ok(),
+        };
         activity
-            .append(
-                now,
-                retention,
-                Face::Cli,
-                Action::Renew,
-                Subject::request("c0ffee"),
-                Outcome::ok(),
-            )
+            .append(Change::new(), now, retention, note)
             .await
             .expect("written")
     }
@@ -651,6 +781,63 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(activity.read(&far).expect("reads").entries.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_action_is_written_in_its_entrys_commit_and_a_refusal_alone() {
+        let engine = crate::Engine::in_memory().await;
+        crate::testing::add_account(&engine, "le").await;
+        let id = crate::testing::recorded(&engine, &["www.example.com"])
+            .await
+            .id;
+        let before = all(&engine.activity).len();
+        // The request's change is staged, not committed: only the entry's commit writes it.
+        let mut record = engine.request_record(&id).expect("the request");
+        record.info.auto_deploy = true;
+        let change = engine.requests.put(Change::new(), &record);
+        let staged = Staged {
+            change,
+            result: Ok(record.info.clone()),
+        };
+        let info = engine
+            .commit_noted(Action::SetDeploy, Subject::request(&id), staged)
+            .await
+            .expect("committed");
+        assert!(info.auto_deploy);
+        assert!(engine.request_record(&id).expect("read").info.auto_deploy);
+        let entries = all(&engine.activity);
+        assert_eq!(entries.len(), before + 1);
+        let entry = &entries[before];
+        assert_eq!((entry.action, entry.face), (Action::SetDeploy, Face::Cli));
+        assert_eq!(
+            entry.subject.names,
+            ["www.example.com"],
+            "filled in from the result"
+        );
+
+        let refused: Staged<crate::request::RequestInfo> =
+            Staged::from(Err(Error::input("no such mapping")));
+        engine
+            .commit_noted(Action::SetDeploy, Subject::request(&id), refused)
+            .await
+            .expect_err("the refusal comes back");
+        let entries = all(&engine.activity);
+        assert_eq!(entries.len(), before + 2, "the refusal is logged alone");
+        assert!(matches!(
+            &entries[before + 1].outcome,
+            Outcome::Failed { message, .. } if message == "no such mapping"
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_failed_action_keeps_its_own_error_over_the_logs() {
+        let engine = crate::Engine::in_memory().await;
+        let failed: Result<()> = Err(Error::input("refused"));
+        let e = engine
+            .noted(Action::Deploy, Subject::default(), failed)
+            .await
+            .unwrap_err();
+        assert_eq!(e.to_string(), "refused");
     }
 
     #[test]

@@ -15,12 +15,13 @@ use zeroize::Zeroizing;
 use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 
 use crate::account::AccountStatus;
+use crate::activity::{Action, Subject};
 use crate::agent_api;
 use crate::agent_client::{agent_url, origin, presented_fingerprint};
 use crate::deploy::agent::{FINGERPRINT_FIELD, KIND, TOKEN_FIELD, URL_FIELD};
-use crate::deploy::mappings::{MappingForm, MappingInfo};
+use crate::deploy::mappings::MappingInfo;
 use crate::error::{Error, Result};
-use crate::form::SecretChange;
+use crate::form::{ConfigForm, SecretChange};
 use crate::keys::PrivateKey;
 use crate::Engine;
 
@@ -54,34 +55,45 @@ impl Engine {
     /// is the one the agent presents now, and returns the new pairing code: the token and the
     /// thumbprints of the active ACME accounts, whose http-01 answers the agent will serve.
     pub async fn pair_agent(&self, name: &str, url: &str, fingerprint: &str) -> Result<Pairing> {
-        let expected = agent_api::normalize_fingerprint(fingerprint)?;
-        let url = origin(&agent_url(url)?);
-        let presented = presented_fingerprint(&url).await?;
-        if presented != expected {
-            return Err(Error::input(format!(
-                "the agent at {url} presents the certificate {presented}, not {expected}: check \
-                 the fingerprint certdesk-agent printed on the server; if they differ, something \
-                 else answers at that address"
-            )));
+        let mut token = None;
+        let saving = async {
+            let expected = agent_api::normalize_fingerprint(fingerprint)?;
+            let url = origin(&agent_url(url)?);
+            let presented = presented_fingerprint(&url).await?;
+            if presented != expected {
+                return Err(Error::input(format!(
+                    "the agent at {url} presents the certificate {presented}, not {expected}: \
+                     check the fingerprint certdesk-agent printed on the server; if they differ, \
+                     something else answers at that address"
+                )));
+            }
+            let code = agent_api::PairingCode::new(self.account_thumbprints()?);
+            let form = ConfigForm {
+                original_name: None,
+                name: name.to_owned(),
+                kind: KIND.to_owned(),
+                enabled: None,
+                fields: BTreeMap::from([
+                    (URL_FIELD.to_owned(), url),
+                    (FINGERPRINT_FIELD.to_owned(), presented),
+                ]),
+                secrets: BTreeMap::from([(
+                    TOKEN_FIELD.to_owned(),
+                    SecretChange::Set(code.token.to_string()),
+                )]),
+            };
+            let saving = self.mapping_saving(form).await?;
+            token = Some(code.encode());
+            Ok(saving)
         }
-        let code = agent_api::PairingCode::new(self.account_thumbprints()?);
-        let form = MappingForm {
-            original_name: None,
-            name: name.to_owned(),
-            kind: KIND.to_owned(),
-            fields: BTreeMap::from([
-                (URL_FIELD.to_owned(), url),
-                (FINGERPRINT_FIELD.to_owned(), presented),
-            ]),
-            secrets: BTreeMap::from([(
-                TOKEN_FIELD.to_owned(),
-                SecretChange::Set(code.token.to_string()),
-            )]),
-        };
-        let mapping = self.save_deployment(form).await?;
+        .await;
+        let mapping = self
+            .save_configuration(Action::PairAgent, name, saving)
+            .await?;
         Ok(Pairing {
             mapping,
-            token: code.encode(),
+            // A saved pairing had its code made first.
+            token: token.unwrap_or_default(),
         })
     }
 
@@ -91,7 +103,7 @@ impl Engine {
             .into_iter()
             .filter(|a| a.status == AccountStatus::Active)
             .map(|a| {
-                let key = PrivateKey::from_pem(&self.export_account_key(Some(&a.name))?)?;
+                let key = PrivateKey::from_pem(&self.account_key_pem(Some(&a.name))?)?;
                 let pair =
                     EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, key.pkcs8_der())
                         .map_err(|_| {
@@ -132,13 +144,26 @@ impl Engine {
     /// Forgets the agent here (its token with it). The agent keeps running until it is
     /// uninstalled on its server.
     pub async fn remove_agent(&self, name: &str) -> Result<MappingInfo> {
-        let mapping = self.deployment(name)?;
-        if mapping.kind != KIND {
-            return Err(Error::input(format!(
-                "{name:?} is a {} deploy mapping, not an agent: delete it as a deploy mapping",
-                mapping.kind
-            )));
+        match self.deployment(name) {
+            Ok(mapping) if mapping.kind == KIND => {
+                self.delete_configuration(Some(Action::RemoveAgent), name)
+                    .await
+            }
+            found => {
+                let refused = found.and_then(|mapping| {
+                    Err(Error::input(format!(
+                        "{name:?} is a {} deploy mapping, not an agent: delete it as a deploy \
+                         mapping",
+                        mapping.kind
+                    )))
+                });
+                self.noted(
+                    Action::RemoveAgent,
+                    Subject::default().target(name),
+                    refused,
+                )
+                .await
+            }
         }
-        self.delete_deployment(name).await
     }
 }

@@ -6,15 +6,15 @@
 //! the same one the window draws its form from. Secret fields are sealed in the vault and never
 //! returned: [`DnsAccountInfo`] lists which secrets are set, not their values.
 
-use std::collections::BTreeMap;
 use std::ops::{Deref, DerefMut};
 
 use serde::{Deserialize, Serialize};
 
+use crate::activity::Action;
 use crate::dns::{self, Config};
 use crate::error::{Error, Result};
-use crate::form::credentialed::{self, Configured, Credentialed, Form, Kind, Stored};
-use crate::form::{FieldSpec, SecretChange};
+use crate::form::credentialed::{Actions, ConfigForm, Configured, Credentialed, Kind, Stored};
+use crate::form::FieldSpec;
 use crate::next_step::{Listing, NextStep};
 use crate::request::RequestInfo;
 use crate::store::Table;
@@ -27,57 +27,6 @@ pub struct DnsAccountInfo {
     pub provider: String,
     #[serde(flatten)]
     pub config: Configured,
-}
-
-/// A DNS account form as submitted, for a new account or an edit.
-#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
-#[ts(optional_fields = nullable)]
-pub struct DnsAccountForm {
-    /// The account being edited (it may be renamed); none for a new one.
-    #[serde(default)]
-    pub original_name: Option<String>,
-    pub name: String,
-    pub provider: String,
-    pub enabled: bool,
-    #[serde(default)]
-    pub fields: BTreeMap<String, String>,
-    #[serde(default)]
-    pub secrets: BTreeMap<String, SecretChange>,
-}
-
-impl DnsAccountForm {
-    /// A form from a configuration file's JSON object (the CLI's `--config`): secret fields are
-    /// set, the others given as they are. Lists of strings become comma-separated text and other
-    /// structures (RFC 2136 `zones`) their JSON. Editing keeps what the file leaves out.
-    pub fn from_config(
-        provider: &str,
-        name: &str,
-        config: &serde_json::Map<String, serde_json::Value>,
-        existing: Option<&DnsAccountInfo>,
-    ) -> Result<Self> {
-        let form = credentialed::form_from_config(provider, name, config, existing)?;
-        Ok(Self {
-            original_name: form.original_name,
-            name: form.name,
-            provider: form.kind,
-            enabled: existing.is_none_or(|e| e.enabled),
-            fields: form.fields,
-            secrets: form.secrets,
-        })
-    }
-}
-
-impl From<DnsAccountForm> for Form {
-    fn from(form: DnsAccountForm) -> Self {
-        Self {
-            original_name: form.original_name,
-            name: form.name,
-            kind: form.provider,
-            enabled: Some(form.enabled),
-            fields: form.fields,
-            secrets: form.secrets,
-        }
-    }
 }
 
 impl Deref for DnsAccountInfo {
@@ -97,6 +46,14 @@ impl Credentialed for DnsAccountInfo {
     const TABLE: Table = Table::DnsAccounts;
     const WHAT: &'static str = "DNS account";
     const LISTING: Listing = Listing::DnsAccounts;
+    const ACTIONS: Actions = Actions {
+        add: Action::AddDnsAccount,
+        edit: Action::EditDnsAccount,
+        delete: Action::DeleteDnsAccount,
+        enable: Action::EnableDnsAccount,
+        disable: Action::DisableDnsAccount,
+        test: Action::TestDnsAccount,
+    };
 
     fn name(&self) -> &str {
         &self.name
@@ -186,20 +143,27 @@ impl Engine {
             .map(|a: Stored<DnsAccountInfo>| a.info)
     }
 
-    /// Adds or edits a DNS account: every field is checked against the provider's declaration,
-    /// secrets are sealed, kept or cleared as the form asks, and the result must make a working
-    /// provider configuration. A rename carries the requests that use the account along.
-    pub async fn save_dns_account(&self, form: DnsAccountForm) -> Result<DnsAccountInfo> {
-        let saving = self.configurations.saving::<DnsAccountInfo>(form.into())?;
-        self.open_config(&saving.stored)?.check()?;
-        self.configurations
-            .commit_saving(&self.requests, saving)
-            .await
+    /// Adds or edits a DNS account (the form's kind is the provider): every field is checked
+    /// against the provider's declaration, secrets are sealed, kept or cleared as the form asks,
+    /// and the result must make a working provider configuration. A rename carries the requests
+    /// that use the account along.
+    pub async fn save_dns_account(&self, form: ConfigForm) -> Result<DnsAccountInfo> {
+        let action = DnsAccountInfo::ACTIONS.saving(&form);
+        let name = form.name.clone();
+        let saving = self
+            .configurations
+            .saving::<DnsAccountInfo>(form)
+            .and_then(|saving| {
+                self.open_config(&saving.stored)?.check()?;
+                Ok(saving)
+            });
+        self.save_configuration(action, &name, saving).await
     }
 
     /// Deletes an account no request uses.
     pub async fn delete_dns_account(&self, name: &str) -> Result<DnsAccountInfo> {
-        self.configurations.delete(&self.requests, name).await
+        self.delete_configuration::<DnsAccountInfo>(None, name)
+            .await
     }
 
     /// A disabled account is kept with its credentials but publishes nothing.
@@ -208,22 +172,26 @@ impl Engine {
         name: &str,
         enabled: bool,
     ) -> Result<DnsAccountInfo> {
-        self.configurations.set_enabled(name, enabled).await
+        self.enable_configuration(name, enabled).await
     }
 
     /// Checks the account's credentials (and its access to `zone`), and remembers the outcome
     /// as its last test; what each provider changes while it does is in
     /// [`crate::dns::DnsProvider::test`].
     pub async fn test_dns_account(&self, name: &str, zone: Option<&str>) -> Result<String> {
-        let config = self.open_config(&self.configurations.stored(name)?)?;
-        let outcome = match (config.spec.build)(&config) {
-            Ok(provider) => provider.test(zone).await,
+        let outcome = match self
+            .configurations
+            .stored(name)
+            .and_then(|s| self.open_config(&s))
+        {
+            Ok(config) => match (config.spec.build)(&config) {
+                Ok(provider) => provider.test(zone).await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
-        self.configurations
-            .record_test::<DnsAccountInfo>(name, outcome.as_deref())
-            .await?;
-        outcome
+        self.record_test::<DnsAccountInfo, _>(name, outcome, String::as_str)
+            .await
     }
 
     /// The enabled account `name`, opened for publishing.

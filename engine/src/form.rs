@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::store::Table;
 
 use crate::vault::{Place, Sealed, Vault};
-pub use credentialed::{Configured, TestResult};
+pub use credentialed::{Actions, ConfigForm, Configured, Credentialed, Kind, TestResult};
 
 /// Declared in certdesk-base, below the DNS providers that declare their fields with it too.
 pub use certdesk_base::field::FieldSpec;

@@ -20,6 +20,7 @@ use crate::next_step::{Dns01Declined, Leftover, NextStep, Publisher};
 use crate::progress::Stage;
 use crate::request::{KeyPolicy, RequestInfo, RequestRecord, RequestSpec, RequestStatus};
 use crate::responders::Responders;
+use crate::store::Change;
 use crate::Engine;
 
 /// How long the CA may take to validate the authorizations, to make the order ready once they
@@ -479,6 +480,17 @@ impl Engine {
     /// Gives a dns-01 request a DNS account (or, with `None`, takes it away): its next order and
     /// every renewal publish through it.
     pub async fn assign_dns(&self, id: &str, account: Option<&str>) -> Result<RequestInfo> {
+        let staged = self.staged_dns(id, account);
+        let subject = crate::activity::Subject {
+            target: account.map(str::to_owned),
+            ..crate::activity::Subject::request(id)
+        };
+        self.commit_noted(crate::activity::Action::AssignDns, subject, staged.into())
+            .await
+    }
+
+    /// The request `id` with its DNS account set, staged for [`Engine::assign_dns`].
+    fn staged_dns(&self, id: &str, account: Option<&str>) -> Result<(Change, RequestInfo)> {
         let mut record = self.request_record(id)?;
         if let Some(name) = account {
             if !record.info.challenge_type.uses_dns() {
@@ -499,8 +511,7 @@ impl Engine {
                 },
             });
         }
-        self.requests.save(&record).await?;
-        Ok(record.info)
+        Ok((self.requests.put(Change::new(), &record), record.info))
     }
 
     /// Verifies several requests at once; one result per id, in order.

@@ -412,9 +412,47 @@ impl Engine {
         self.repository.current_key(cert)
     }
 
-    /// The current certificate in `format`. A keystore format takes `password`, or else the
-    /// request's keystore password.
-    pub fn export(
+    /// The current certificate in `format`, for a face to write out, logged as an export. A
+    /// keystore format takes `password`, or else the request's keystore password.
+    pub async fn export(
+        &self,
+        id: &str,
+        format: ExportFormat,
+        password: Option<&str>,
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        self.exported(id, Some(format), password)
+            .await
+            .map(|(_, bytes)| bytes)
+    }
+
+    /// The current certificate as the keystore its request asked for (PEM bundle, PKCS#12 or
+    /// JKS, with the request's password), and that format, logged as an export.
+    pub async fn keystore(&self, id: &str) -> Result<(ExportFormat, Zeroizing<Vec<u8>>)> {
+        self.exported(id, None, None).await
+    }
+
+    /// An export in `format` (none: the request's keystore's), logged once whatever the face
+    /// asked for. Nothing is written to the store, so the entry is the only write.
+    async fn exported(
+        &self,
+        id: &str,
+        format: Option<ExportFormat>,
+        password: Option<&str>,
+    ) -> Result<(ExportFormat, Zeroizing<Vec<u8>>)> {
+        let result = (|| {
+            let format = match format {
+                Some(format) => format,
+                None => self.request_record(id)?.info.keystore.export_format(),
+            };
+            Ok((format, self.certificate_in(id, format, password)?))
+        })();
+        let subject = crate::activity::Subject::request(id);
+        self.noted(crate::activity::Action::ExportCertificate, subject, result)
+            .await
+    }
+
+    /// The current certificate in `format`, unlogged: the bytes of an export or of a mail.
+    pub(crate) fn certificate_in(
         &self,
         id: &str,
         format: ExportFormat,
@@ -451,13 +489,6 @@ impl Engine {
         keystore_for(format)
             .write(&bundle, password)
             .map(Zeroizing::new)
-    }
-
-    /// The current certificate as the keystore its request asked for (PEM bundle, PKCS#12 or
-    /// JKS, with the request's password), and that format.
-    pub fn keystore(&self, id: &str) -> Result<(ExportFormat, Zeroizing<Vec<u8>>)> {
-        let format = self.request_record(id)?.info.keystore.export_format();
-        Ok((format, self.export(id, format, None)?))
     }
 
     /// Revokes the current certificate at the CA.
@@ -643,7 +674,7 @@ mod tests {
             "the newest is current"
         );
 
-        let pem = engine.export(&id, ExportFormat::Pem, None).unwrap();
+        let pem = engine.export(&id, ExportFormat::Pem, None).await.unwrap();
         let pem = std::str::from_utf8(&pem).unwrap();
         assert!(pem.contains(renewed_leaf.trim()), "the current leaf: {pem}");
         let cert = engine.cert_record(&id).unwrap();
@@ -704,10 +735,14 @@ mod tests {
     async fn a_keystore_export_needs_a_password() {
         let (engine, id) = issued(&["www.example.com"], in_days(90)).await;
         engine.save(&id).await.unwrap();
-        let e = engine.export(&id, ExportFormat::Pkcs12, None).unwrap_err();
+        let e = engine
+            .export(&id, ExportFormat::Pkcs12, None)
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains("needs a password"), "{e}");
         let p12 = engine
             .export(&id, ExportFormat::Pkcs12, Some("s3cret pass"))
+            .await
             .unwrap();
         assert!(!p12.is_empty());
     }

@@ -223,6 +223,11 @@ impl Change {
         })
     }
 
+    /// Nothing to write: a caller can leave such a change uncommitted, and spare the flush.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
     pub fn delete<R: Record>(self, key: &str) -> Self {
         self.op(Op::Delete {
             tree: Tree::Table(R::TABLE),

@@ -95,15 +95,13 @@ fn visit_roots(v: &mut Roots) {
     v.add::<e::dns_accounts::DnsAccountInfo>();
     v.add::<e::persist::PersistRecordInfo>();
     v.add::<e::persist::PersistCheck>();
-    v.add::<e::dns_accounts::DnsAccountForm>();
     v.written_as::<TargetSpecShape>("TargetSpec");
     v.add::<e::deploy::mappings::MappingInfo>();
-    v.add::<e::deploy::mappings::MappingForm>();
     v.add::<e::deploy::Probe>();
     v.add::<e::deploy::Deployed>();
     v.add::<e::notify::ChannelKind>();
     v.add::<e::notify::ChannelInfo>();
-    v.add::<e::notify::ChannelForm>();
+    v.add::<e::form::ConfigForm>();
     v.add::<requests::NameCheck>();
     v.add::<requests::RequestForm>();
     v.add::<e::request::RequestInfo>();

@@ -354,7 +354,7 @@ fn dns_accounts_are_checked_against_the_providers_forms_and_never_show_secrets()
         .any(|f| f["name"] == "key_secret" && f["secret"] == true));
     assert_eq!(app.ok("dns_accounts", json!({})), json!([]));
     let form = |secret: &str| {
-        json!({ "form": { "name": "bind", "provider": "rfc2136", "enabled": true,
+        json!({ "form": { "name": "bind", "kind": "rfc2136", "enabled": true,
             "fields": { "server": "127.0.0.1:53", "key_name": "k", "algorithm": "hmac-sha256" },
             "secrets": { "key_secret": { "action": "set", "value": secret } } } })
     };
@@ -365,7 +365,7 @@ fn dns_accounts_are_checked_against_the_providers_forms_and_never_show_secrets()
     assert!(!saved.to_string().contains("c2VjcmV0"), "{saved}");
     let e = app.err(
         "save_dns_account",
-        json!({ "form": { "name": "zone", "provider": "nowhere", "enabled": true } }),
+        json!({ "form": { "name": "zone", "kind": "nowhere", "enabled": true } }),
     );
     assert!(message(&e).contains("unknown DNS provider"), "{e}");
     let off = app.ok(
@@ -376,6 +376,33 @@ fn dns_accounts_are_checked_against_the_providers_forms_and_never_show_secrets()
     let e = app.err("delete_dns_account", json!({ "name": "zone" }));
     assert!(message(&e).contains("no DNS account named"), "{e}");
     app.ok("delete_dns_account", json!({ "name": "bind" }));
+
+    // Each of them is the window's, in the log, done or refused.
+    let log = app.ok("activity_log", json!({ "filter": {} }));
+    let logged: Vec<(&str, &str, &str)> = log["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or(""),
+                e["face"].as_str().unwrap_or(""),
+                e["outcome"]["status"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        logged,
+        [
+            ("add_dns_account", "window", "failed"),
+            ("add_dns_account", "window", "ok"),
+            ("add_dns_account", "window", "failed"),
+            ("disable_dns_account", "window", "ok"),
+            ("delete_dns_account", "window", "failed"),
+            ("delete_dns_account", "window", "ok"),
+        ],
+        "{log:#}"
+    );
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //! CLI against Pebble behind the CA proxy, each step an entry with face "cli" and its outcome, a
 //! refused order with the CA's problem whole; `--cert` and `--since` filter, `--csv` reads back
 //! with Python's csv module with the CA's commas, quotes and line break in one field; and a
-//! renewal by `certdesk daemon`'s scheduler is the scheduler's.
+//! renewal by `certdesk daemon`'s scheduler is the scheduler's; a certificate export, a DNS
+//! account add and a notice channel add are each logged, done or refused.
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -153,6 +154,89 @@ fn each_step_of_the_cli_is_logged_with_its_outcome_and_the_cas_problem() {
     let in_csv: Value =
         serde_json::from_str(failed[9].as_str().expect("problem")).expect("the problem's JSON");
     assert_eq!(in_csv["detail"], TRICKY);
+}
+
+/// `certdesk ARGS…` with `config` written to a file as its `--config`.
+fn with_config(s: &Saved, args: &[&str], name: &str, config: Value) -> crate::common::Output {
+    let file = s.cd.dir().join(format!("{name}.json"));
+    std::fs::write(&file, config.to_string()).expect("write the config");
+    let mut args = args.to_vec();
+    args.extend(["--name", name, "--config", file.to_str().expect("UTF-8")]);
+    s.cd.run(args)
+}
+
+#[test]
+fn an_export_a_dns_account_and_a_channel_are_logged_with_their_face_and_outcome() {
+    let s = Saved::issue("configured.example.com", 90, false);
+    let pem = s.cd.dir().join("out.pem");
+    let pem = pem.to_str().expect("UTF-8");
+    s.cd.run(["cert", "export", &s.id, "--format", "pem", "--out", pem])
+        .assert_success();
+    s.cd.run(["cert", "export", "nosuch", "--format", "pem", "--out", pem])
+        .assert_code(1);
+
+    let script = ["dns", "add", "--provider", "script"];
+    with_config(&s, &script, "hook", json!({"command": "/bin/true"})).assert_success();
+    // One DNS account per provider: the second is refused.
+    let again = with_config(&s, &script, "hook2", json!({"command": "/bin/true"}));
+    again.assert_code(1);
+
+    let slack = ["notify", "add", "--kind", "slack"];
+    let url = "https://hooks.example/services/T0/B0/x";
+    with_config(&s, &slack, "chat", json!({ "url": url })).assert_success();
+    let plain = with_config(&s, &slack, "plain", json!({"url": "http://hooks.example/"}));
+    plain.assert_code(1);
+
+    let log = s.cd.json(["log"]);
+    let of = |action: &str| -> Vec<(String, String, String)> {
+        entries(&log)
+            .iter()
+            .filter(|e| e["action"] == action)
+            .map(|e| {
+                let about = match e["subject"]["target"].as_str() {
+                    Some(target) => target.to_owned(),
+                    None => e["subject"]["request"].as_str().unwrap_or("").to_owned(),
+                };
+                let face = e["face"].as_str().expect("face").to_owned();
+                (
+                    about,
+                    face,
+                    e["outcome"]["status"].as_str().expect("status").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let cli = |about: &str, status: &str| (about.to_owned(), "cli".to_owned(), status.to_owned());
+    assert_eq!(
+        of("export_certificate"),
+        [cli("pem", "ok"), cli("nosuch", "failed")],
+        "{log:#}"
+    );
+    assert_eq!(
+        of("add_dns_account"),
+        [cli("hook", "ok"), cli("hook2", "failed")],
+        "{log:#}"
+    );
+    assert_eq!(
+        of("add_notice_channel"),
+        [cli("chat", "ok"), cli("plain", "failed")],
+        "{log:#}"
+    );
+    let export = entries(&log)
+        .iter()
+        .find(|e| e["action"] == "export_certificate")
+        .expect("the export");
+    assert_eq!(export["subject"]["request"], s.id.as_str(), "{export:#}");
+    let refused = entries(&log)
+        .iter()
+        .find(|e| e["action"] == "add_dns_account" && e["outcome"]["status"] == "failed")
+        .expect("the refused account");
+    let message = refused["outcome"]["message"].as_str().unwrap_or("");
+    assert!(message.contains("one account per provider"), "{refused:#}");
+    assert!(
+        !log.to_string().contains("T0/B0"),
+        "a Slack URL is the credential and stays out of the log: {log:#}"
+    );
 }
 
 /// `text` read by Python's csv module, as JSON rows.

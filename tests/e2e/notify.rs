@@ -18,20 +18,24 @@ use crate::common::{free_port, Certdesk};
 const SECRET: &str = "whsec-5d1f0c7e-signing";
 const TOKEN: &str = "tk_e2e0123456789abcdef";
 
+/// A receiver that takes [`SECRET`] and [`TOKEN`], and a fresh data folder: each test's start.
+fn started() -> (NoticeReceiver, Certdesk) {
+    (NoticeReceiver::start(SECRET, TOKEN), Certdesk::new())
+}
+
+/// `certdesk notify add` of channel `name` of `kind` from the configuration `file`.
+fn add_command<'a>(kind: &'a str, name: &'a str, file: &'a Path) -> [&'a str; 8] {
+    let file = file.to_str().expect("UTF-8");
+    [
+        "notify", "add", "--kind", kind, "--name", name, "--config", file,
+    ]
+}
+
 /// Writes `config` (with the receiver's CA as `ca_certificate`) and runs `notify add`.
 fn add(cd: &Certdesk, rx: &NoticeReceiver, kind: &str, name: &str, mut config: Value) -> Value {
     config["ca_certificate"] = json!(rx.ca_path());
     let file = config_file(cd, name, &config);
-    cd.json([
-        "notify",
-        "add",
-        "--kind",
-        kind,
-        "--name",
-        name,
-        "--config",
-        file.to_str().expect("UTF-8"),
-    ])
+    cd.json(add_command(kind, name, &file))
 }
 
 fn config_file(cd: &Certdesk, name: &str, config: &Value) -> PathBuf {
@@ -87,8 +91,7 @@ fn body_json(record: &Value) -> Value {
 
 #[test]
 fn each_kind_is_added_listed_and_tested_against_its_documented_shape() {
-    let rx = NoticeReceiver::start(SECRET, TOKEN);
-    let cd = Certdesk::new();
+    let (rx, cd) = started();
     add_all(&cd, &rx);
 
     let listed = cd.json(["notify", "list"]);
@@ -149,8 +152,7 @@ fn each_kind_is_added_listed_and_tested_against_its_documented_shape() {
 
 #[test]
 fn a_wrong_secret_token_or_shape_is_refused_and_the_error_says_what_the_receiver_answered() {
-    let rx = NoticeReceiver::start(SECRET, TOKEN);
-    let cd = Certdesk::new();
+    let (rx, cd) = started();
     add(
         &cd,
         &rx,
@@ -205,35 +207,16 @@ fn a_wrong_secret_token_or_shape_is_refused_and_the_error_says_what_the_receiver
     assert_eq!(shown["last_test"]["ok"], false, "{shown:#}");
 
     let plain = config_file(&cd, "plain", &json!({"url": "http://127.0.0.1:1/hook"}));
-    let out = cd.run([
-        "notify",
-        "add",
-        "--kind",
-        "slack",
-        "--name",
-        "plain",
-        "--config",
-        plain.to_str().unwrap(),
-    ]);
+    let out = cd.run(add_command("slack", "plain", &plain));
     out.assert_code(1);
     assert!(out.stderr.contains("https:// URL"), "{out}");
-    let out = cd.run([
-        "notify",
-        "add",
-        "--kind",
-        "pager",
-        "--name",
-        "p",
-        "--config",
-        plain.to_str().unwrap(),
-    ]);
+    let out = cd.run(add_command("pager", "p", &plain));
     assert!(out.stderr.contains("webhook, slack, teams, ntfy"), "{out}");
 }
 
 #[test]
 fn a_channel_that_fails_answers_500_redirects_or_does_not_listen_is_named_in_the_error() {
-    let rx = NoticeReceiver::start(SECRET, TOKEN);
-    let cd = Certdesk::new();
+    let (rx, cd) = started();
     add(
         &cd,
         &rx,
@@ -354,8 +337,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn no_channel_secret_is_in_the_data_folder_in_clear() {
-    let rx = NoticeReceiver::start(SECRET, TOKEN);
-    let cd = Certdesk::new();
+    let (rx, cd) = started();
     add_all(&cd, &rx);
     cd.run(["notify", "test", "hook"]).assert_success();
     for name in ["hook", "chat", "team", "phone"] {

@@ -29,7 +29,7 @@ export type Action = "renewed" | "waiting" | "failed" | "reminder";
 /**
  * What an entry records.
  */
-export type ActivityAction = "register_account" | "import_account" | "update_account" | "deactivate_account" | "delete_account" | "create_request" | "verify_request" | "new_challenge" | "save_certificate" | "mail_certificate" | "deploy" | "renew" | "revoke" | "delete_certificate" | "update_settings";
+export type ActivityAction = "register_account" | "import_account" | "update_account" | "deactivate_account" | "delete_account" | "create_request" | "verify_request" | "new_challenge" | "save_certificate" | "mail_certificate" | "deploy" | "renew" | "revoke" | "delete_certificate" | "export_certificate" | "update_settings" | "test_mail" | "export_account_key" | "assign_dns" | "set_deploy" | "set_fallback" | "add_dns_account" | "edit_dns_account" | "delete_dns_account" | "enable_dns_account" | "disable_dns_account" | "test_dns_account" | "add_mapping" | "edit_mapping" | "delete_mapping" | "enable_mapping" | "disable_mapping" | "test_mapping" | "pair_agent" | "remove_agent" | "add_notice_channel" | "edit_notice_channel" | "delete_notice_channel" | "enable_notice_channel" | "disable_notice_channel" | "test_notice_channel";
 
 /**
  * One entry of the log.
@@ -301,19 +301,6 @@ key_type: string, sha256_fingerprint: string, };
 export type ChallengeType = "http-01" | "dns-01" | "tls-alpn-01" | "dns-account-01" | "dns-persist-01";
 
 /**
- * A notice channel form as submitted, for a new channel or an edit.
- */
-export type ChannelForm = { 
-/**
- * The channel being edited (it may be renamed); none for a new one.
- */
-original_name?: string | null, name: string, kind: string, 
-/**
- * None: as it was (a new one is enabled).
- */
-enabled?: boolean | null, fields: { [key in string]: string }, secrets: { [key in string]: SecretChange }, };
-
-/**
  * What the faces show of a notice channel.
  */
 export type ChannelInfo = { name: string, 
@@ -370,6 +357,24 @@ field?: string,
 names?: Array<NameError>, };
 
 /**
+ * A submitted form, whichever use it is for: a DNS account, a deploy mapping or a notice
+ * channel, from the window as it is or from the CLI's `--config` ([`ConfigForm::from_config`]).
+ */
+export type ConfigForm = { 
+/**
+ * The configuration being edited (it may be renamed); none for a new one.
+ */
+original_name?: string | null, name: string, 
+/**
+ * The DNS provider, the mapping's or the channel's kind.
+ */
+kind: string, 
+/**
+ * None: as it was (a new one is enabled).
+ */
+enabled?: boolean | null, fields: { [key in string]: string }, secrets: { [key in string]: SecretChange }, };
+
+/**
  * How many certificates (and requests) are in each case. `valid`, `expiring`, `expired` and
  * `revoked` split the certificates; `failing` and `waiting` cut across them.
  */
@@ -419,15 +424,6 @@ export type Dns01Declined = { mapping: string, source: Dns01Source, };
  * Where a kind of deploy mapping learns whether it answers dns-01.
  */
 export type Dns01Source = "mapping" | "server";
-
-/**
- * A DNS account form as submitted, for a new account or an edit.
- */
-export type DnsAccountForm = { 
-/**
- * The account being edited (it may be renamed); none for a new one.
- */
-original_name?: string | null, name: string, provider: string, enabled: boolean, fields: { [key in string]: string }, secrets: { [key in string]: SecretChange }, };
 
 /**
  * What the faces show of a DNS account.
@@ -572,15 +568,6 @@ export type MailSent = {
  * `host:port` of the server that took it.
  */
 server: string, from: string, to: string, subject: string, };
-
-/**
- * A mapping form as submitted, for a new mapping or an edit.
- */
-export type MappingForm = { 
-/**
- * The mapping being edited (it may be renamed); none for a new one.
- */
-original_name?: string | null, name: string, kind: string, fields: { [key in string]: string }, secrets: { [key in string]: SecretChange }, };
 
 /**
  * What the faces show of a mapping.
@@ -1199,7 +1186,7 @@ export function commands(call: Call) {
     deactivateAccount: (name: string, confirmation: string) => call<AccountInfo>("deactivate_account", { name, confirmation }),
     dnsProviders: () => call<Array<ProviderSpec>>("dns_providers"),
     dnsAccounts: () => call<Array<DnsAccountInfo>>("dns_accounts"),
-    saveDnsAccount: (form: DnsAccountForm) => call<DnsAccountInfo>("save_dns_account", { form }),
+    saveDnsAccount: (form: ConfigForm) => call<DnsAccountInfo>("save_dns_account", { form }),
     deleteDnsAccount: (name: string) => call<DnsAccountInfo>("delete_dns_account", { name }),
     setDnsAccountEnabled: (name: string, enabled: boolean) => call<DnsAccountInfo>("set_dns_account_enabled", { name, enabled }),
     testDnsAccount: (name: string, zone: string | null) => call<string>("test_dns_account", { name, zone }),
@@ -1208,7 +1195,7 @@ export function commands(call: Call) {
     persistCheck: (account: string | null, domain: string, dnsAccount: string | null) => call<PersistCheck>("persist_check", { account, domain, dnsAccount }),
     deployKinds: () => call<Array<TargetSpec>>("deploy_kinds"),
     deployments: () => call<Array<MappingInfo>>("deployments"),
-    saveDeployment: (form: MappingForm) => call<MappingInfo>("save_deployment", { form }),
+    saveDeployment: (form: ConfigForm) => call<MappingInfo>("save_deployment", { form }),
     deleteDeployment: (name: string) => call<MappingInfo>("delete_deployment", { name }),
     setDeploymentEnabled: (name: string, enabled: boolean) => call<MappingInfo>("set_deployment_enabled", { name, enabled }),
     testDeployment: (name: string, accept: boolean) => call<Probe>("test_deployment", { name, accept }),
@@ -1241,7 +1228,7 @@ export function commands(call: Call) {
     mailCert: (id: string, mail: CertMail) => call<MailSent>("mail_cert", { id, mail }),
     noticeChannelKinds: () => call<Array<ChannelKind>>("notice_channel_kinds"),
     noticeChannels: () => call<Array<ChannelInfo>>("notice_channels"),
-    saveNoticeChannel: (form: ChannelForm) => call<ChannelInfo>("save_notice_channel", { form }),
+    saveNoticeChannel: (form: ConfigForm) => call<ChannelInfo>("save_notice_channel", { form }),
     deleteNoticeChannel: (name: string) => call<ChannelInfo>("delete_notice_channel", { name }),
     setNoticeChannelEnabled: (name: string, enabled: boolean) => call<ChannelInfo>("set_notice_channel_enabled", { name, enabled }),
     testNoticeChannel: (name: string) => call<string>("test_notice_channel", { name }),

@@ -6,23 +6,24 @@
 //! tokens (and, when the mapping answers dns-01, its TXT records) published through it and, with
 //! automatic deployment on, its certificate installed after validation and after every renewal.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use std::ops::{Deref, DerefMut};
 
 use super::{Bundle, DeployTarget, Deployed, Dns01Source, Probe, TargetConfig};
+use crate::activity::{Action, Subject};
 use crate::dns::Propagation;
 use crate::error::{Error, Result};
-use crate::form::credentialed::{self, Configured, Credentialed, Form, Kind, Stored};
-use crate::form::{FieldSpec, SecretChange};
+use crate::form::credentialed::{
+    Actions, ConfigForm, Configured, Credentialed, Kind, Saving, Stored,
+};
+use crate::form::FieldSpec;
 use crate::keystore::CertBundle;
 use crate::names::ChallengeType;
 use crate::next_step::{Listing, NextStep, Publisher};
 use crate::request::{RequestInfo, RequestStatus};
-use crate::store::Table;
+use crate::store::{Change, Table};
 use crate::Engine;
 
 /// The outcome of a mapping's latest deployment.
@@ -56,55 +57,6 @@ pub struct MappingInfo {
     pub dns01: Option<String>,
 }
 
-/// A mapping form as submitted, for a new mapping or an edit.
-#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
-#[ts(optional_fields = nullable)]
-pub struct MappingForm {
-    /// The mapping being edited (it may be renamed); none for a new one.
-    #[serde(default)]
-    pub original_name: Option<String>,
-    pub name: String,
-    pub kind: String,
-    #[serde(default)]
-    pub fields: BTreeMap<String, String>,
-    #[serde(default)]
-    pub secrets: BTreeMap<String, SecretChange>,
-}
-
-impl MappingForm {
-    /// A form from a configuration file's JSON object (the CLI's `--config`); editing keeps what
-    /// the file leaves out.
-    pub fn from_config(
-        kind: &str,
-        name: &str,
-        config: &serde_json::Map<String, serde_json::Value>,
-        existing: Option<&MappingInfo>,
-    ) -> Result<Self> {
-        let form = credentialed::form_from_config(kind, name, config, existing)?;
-        Ok(Self {
-            original_name: form.original_name,
-            name: form.name,
-            kind: form.kind,
-            fields: form.fields,
-            secrets: form.secrets,
-        })
-    }
-}
-
-/// A mapping's form says nothing of `enabled`: [`Engine::set_deployment_enabled`] does.
-impl From<MappingForm> for Form {
-    fn from(form: MappingForm) -> Self {
-        Self {
-            original_name: form.original_name,
-            name: form.name,
-            kind: form.kind,
-            enabled: None,
-            fields: form.fields,
-            secrets: form.secrets,
-        }
-    }
-}
-
 impl Deref for MappingInfo {
     type Target = Configured;
     fn deref(&self) -> &Configured {
@@ -122,6 +74,14 @@ impl Credentialed for MappingInfo {
     const TABLE: Table = Table::Deployments;
     const WHAT: &'static str = "deploy mapping";
     const LISTING: Listing = Listing::Deployments;
+    const ACTIONS: Actions = Actions {
+        add: Action::AddMapping,
+        edit: Action::EditMapping,
+        delete: Action::DeleteMapping,
+        enable: Action::EnableMapping,
+        disable: Action::DisableMapping,
+        test: Action::TestMapping,
+    };
 
     fn name(&self) -> &str {
         &self.name
@@ -210,8 +170,16 @@ impl Engine {
     /// Adds or edits a mapping: every field is checked against its kind's declaration, secrets
     /// are sealed, kept or cleared as the form asks, and the result must make a target (checked
     /// without the network). A rename carries the requests that use the mapping along.
-    pub async fn save_deployment(&self, form: MappingForm) -> Result<MappingInfo> {
-        let mut saving = self.configurations.saving::<MappingInfo>(form.into())?;
+    pub async fn save_deployment(&self, form: ConfigForm) -> Result<MappingInfo> {
+        let action = MappingInfo::ACTIONS.saving(&form);
+        let name = form.name.clone();
+        let saving = self.mapping_saving(form).await;
+        self.save_configuration(action, &name, saving).await
+    }
+
+    /// A mapping form checked, and how the mapping answers dns-01 asked, before it is saved.
+    pub(crate) async fn mapping_saving(&self, form: ConfigForm) -> Result<Saving<MappingInfo>> {
+        let mut saving = self.configurations.saving::<MappingInfo>(form)?;
         let spec = super::kind(&saving.stored.info.kind)?;
         let (target, _) = self.open_target(&saving.stored)?;
         let dns01 = match spec.dns01 {
@@ -222,19 +190,17 @@ impl Engine {
                 .and_then(|m| m.dns01.clone()),
         };
         saving.stored.info.dns01 = dns01;
-        self.configurations
-            .commit_saving(&self.requests, saving)
-            .await
+        Ok(saving)
     }
 
     /// Deletes a mapping no request uses.
     pub async fn delete_deployment(&self, name: &str) -> Result<MappingInfo> {
-        self.configurations.delete(&self.requests, name).await
+        self.delete_configuration::<MappingInfo>(None, name).await
     }
 
     /// A disabled mapping is kept with its credentials but publishes and deploys nothing.
     pub async fn set_deployment_enabled(&self, name: &str, enabled: bool) -> Result<MappingInfo> {
-        self.configurations.set_enabled(name, enabled).await
+        self.enable_configuration(name, enabled).await
     }
 
     /// Connects and authenticates without changing anything on the server, and remembers the
@@ -243,11 +209,8 @@ impl Engine {
     /// and confirms it.
     pub async fn test_deployment(&self, name: &str, accept: bool) -> Result<Probe> {
         let outcome = self.probe(name, accept).await;
-        let summary = outcome.as_ref().map(|probe| probe.summary.as_str());
-        self.configurations
-            .record_test::<MappingInfo>(name, summary)
-            .await?;
-        outcome
+        self.record_test::<MappingInfo, _>(name, outcome, |probe| probe.summary.as_str())
+            .await
     }
 
     async fn probe(&self, name: &str, accept: bool) -> Result<Probe> {
@@ -287,6 +250,22 @@ impl Engine {
         mapping: Option<&str>,
         auto: bool,
     ) -> Result<RequestInfo> {
+        let staged = self.staged_deploy(id, mapping, auto).await;
+        let subject = Subject {
+            target: mapping.map(str::to_owned),
+            ..Subject::request(id)
+        };
+        self.commit_noted(Action::SetDeploy, subject, staged.into())
+            .await
+    }
+
+    /// The request `id` with its mapping set, staged for [`Engine::set_deploy`].
+    async fn staged_deploy(
+        &self,
+        id: &str,
+        mapping: Option<&str>,
+        auto: bool,
+    ) -> Result<(Change, RequestInfo)> {
         let mut record = self.request_record(id)?;
         let stored = match mapping {
             Some(name) => Some(self.configurations.stored::<MappingInfo>(name)?),
@@ -333,8 +312,7 @@ impl Engine {
                 (Some(declined), None) => NextStep::publish_by_hand(declined, id),
             });
         }
-        self.requests.save(&record).await?;
-        Ok(record.info)
+        Ok((self.requests.put(Change::new(), &record), record.info))
     }
 
     /// Deploys the current version of certificate `cert_id` through mapping `name` now, and

@@ -5,7 +5,8 @@
 //! (its table, what it is called, its kinds' fields, the requests that name it), and everything
 //! they share is here once: saving
 //! with validation and keep/set/clear of secrets, renaming with the requests carried along,
-//! deleting, enabling, opening for use and recording a test.
+//! deleting, enabling, opening for use and recording a test, each change written in one
+//! transaction with its activity entry ([`crate::Engine::commit_noted`]).
 
 use std::collections::BTreeMap;
 use std::ops::{Deref, DerefMut};
@@ -17,6 +18,7 @@ use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use super::{FieldSpec, SecretChange, Secrets};
+use crate::activity::{Action, Staged, Subject};
 use crate::error::{Error, Result};
 use crate::next_step::Listing;
 use crate::request::{RequestInfo, RequestRecord, Requests};
@@ -57,28 +59,86 @@ fn enabled() -> bool {
 
 /// A kind of configuration as the generic code needs it: its id, how messages name a
 /// configuration of it, and its declared fields.
-pub(crate) struct Kind {
+pub struct Kind {
     pub id: &'static str,
     /// E.g. "Cloudflare", "a SSH mapping".
     pub owner: String,
     pub fields: Vec<&'static FieldSpec>,
 }
 
-/// A submitted form, whichever use it is for.
-pub(crate) struct Form {
+/// A submitted form, whichever use it is for: a DNS account, a deploy mapping or a notice
+/// channel, from the window as it is or from the CLI's `--config` ([`ConfigForm::from_config`]).
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
+pub struct ConfigForm {
     /// The configuration being edited (it may be renamed); none for a new one.
+    #[serde(default)]
     pub original_name: Option<String>,
     pub name: String,
+    /// The DNS provider, the mapping's or the channel's kind.
     pub kind: String,
     /// None: as it was (a new one is enabled).
+    #[serde(default)]
     pub enabled: Option<bool>,
+    #[serde(default)]
     pub fields: BTreeMap<String, String>,
+    #[serde(default)]
     pub secrets: BTreeMap<String, SecretChange>,
 }
 
+impl ConfigForm {
+    /// A form from a configuration file's JSON object (the CLI's `--config`): secret fields are
+    /// set, the others given as they are (lists of strings as comma-separated text, other
+    /// structures as their JSON); editing `existing` keeps what the file leaves out.
+    pub fn from_config<C: Credentialed>(
+        kind: &str,
+        name: &str,
+        config: &serde_json::Map<String, serde_json::Value>,
+        existing: Option<&C>,
+    ) -> Result<Self> {
+        let kind = C::kind_of(kind)?;
+        let specs: Vec<FieldSpec> = kind.fields.iter().map(|f| **f).collect();
+        let (fields, secrets) = super::from_config(
+            &kind.owner,
+            &specs,
+            config,
+            existing.map(|e| e.fields.clone()).unwrap_or_default(),
+        )?;
+        Ok(Self {
+            original_name: existing.map(|e| e.name().to_owned()),
+            name: name.to_owned(),
+            kind: kind.id.to_owned(),
+            enabled: None,
+            fields,
+            secrets,
+        })
+    }
+}
+
+/// The activity log's actions on the configurations of one use.
+pub struct Actions {
+    pub add: Action,
+    pub edit: Action,
+    pub delete: Action,
+    pub enable: Action,
+    pub disable: Action,
+    pub test: Action,
+}
+
+impl Actions {
+    /// An add, or an edit of the configuration the form names.
+    pub fn saving(&self, form: &ConfigForm) -> Action {
+        match form.original_name {
+            Some(_) => self.edit,
+            None => self.add,
+        }
+    }
+}
+
 /// One use of the credentialed configuration: its info type (what the faces see; the stored
-/// record is it with the sealed secrets) and what differs between the uses.
-pub(crate) trait Credentialed:
+/// record is it with the sealed secrets) and what differs between the uses. Public because the
+/// faces name it when they read a configuration file ([`ConfigForm::from_config`]).
+pub trait Credentialed:
     Deref<Target = Configured>
     + DerefMut
     + Serialize
@@ -92,6 +152,8 @@ pub(crate) trait Credentialed:
     /// What one is called in messages, e.g. "DNS account".
     const WHAT: &'static str;
     const LISTING: Listing;
+    /// What the activity log calls saving, deleting, enabling and testing one.
+    const ACTIONS: Actions;
 
     fn name(&self) -> &str;
     fn kind(&self) -> &str;
@@ -163,32 +225,6 @@ impl<C: Credentialed> Saving<C> {
     }
 }
 
-/// A form from a configuration file's JSON object (the CLI's `--config`): secret fields are
-/// set, the others given as they are; editing `existing` keeps what the file leaves out.
-pub(crate) fn form_from_config<C: Credentialed>(
-    kind: &str,
-    name: &str,
-    config: &serde_json::Map<String, serde_json::Value>,
-    existing: Option<&C>,
-) -> Result<Form> {
-    let kind = C::kind_of(kind)?;
-    let specs: Vec<FieldSpec> = kind.fields.iter().map(|f| **f).collect();
-    let (fields, secrets) = super::from_config(
-        &kind.owner,
-        &specs,
-        config,
-        existing.map(|e| e.fields.clone()).unwrap_or_default(),
-    )?;
-    Ok(Form {
-        original_name: existing.map(|e| e.name().to_owned()),
-        name: name.to_owned(),
-        kind: kind.id.to_owned(),
-        enabled: None,
-        fields,
-        secrets,
-    })
-}
-
 /// The credentials service: owner of the tables of every use of the credentialed
 /// configuration (DNS accounts, deploy mappings). What a rename or a deletion must know of the
 /// requests that name a configuration it asks of [`Requests`].
@@ -243,7 +279,7 @@ impl Configurations {
     /// Checks a form against its kind's declaration and seals, keeps or clears its secrets as
     /// it asks. A secret survives an edit (and a rename, sealed again for the new name) unless
     /// the kind changes.
-    pub fn saving<C: Credentialed>(&self, form: Form) -> Result<Saving<C>> {
+    pub fn saving<C: Credentialed>(&self, form: ConfigForm) -> Result<Saving<C>> {
         let kind = C::kind_of(&form.kind)?;
         C::validate_name(&form.name)?;
         let previous = form
@@ -309,13 +345,13 @@ impl Configurations {
         })
     }
 
-    /// Writes a checked configuration; a rename carries the requests that reference it along,
-    /// in the same transaction.
-    pub async fn commit_saving<C: Credentialed>(
+    /// The writes of a checked configuration, staged for one commit with its activity entry;
+    /// a rename carries the requests that reference it along, in the same change.
+    fn staged_saving<C: Credentialed>(
         &self,
         requests: &Requests,
         saving: Saving<C>,
-    ) -> Result<C> {
+    ) -> Result<(Change, C)> {
         let Saving { stored, previous } = saving;
         let mut change = Change::new().put(&stored);
         if let Some(old) = previous.filter(|old| old.info.name() != stored.info.name()) {
@@ -327,60 +363,54 @@ impl Configurations {
                 }
             }
         }
-        self.store.commit(change).await?;
-        Ok(stored.info)
+        Ok((change, stored.info))
     }
 
-    /// Deletes a configuration no request references.
-    pub async fn delete<C: Credentialed>(&self, requests: &Requests, name: &str) -> Result<C> {
+    /// The deletion of a configuration no request references, staged.
+    fn staged_delete<C: Credentialed>(
+        &self,
+        requests: &Requests,
+        name: &str,
+    ) -> Result<(Change, C)> {
         let stored = self.stored::<C>(name)?;
         let users = naming::<C>(requests, name)?;
         if !users.is_empty() {
             let ids: Vec<&str> = users.iter().map(|r| r.info.id.as_str()).collect();
             return Err(C::in_use(name, &ids));
         }
-        self.store
-            .commit(Change::new().delete::<Stored<C>>(name))
-            .await?;
-        Ok(stored.info)
-    }
-
-    pub async fn set_enabled<C: Credentialed>(&self, name: &str, enabled: bool) -> Result<C> {
-        self.update::<C>(name, |info| info.enabled = enabled).await
-    }
-
-    /// Remembers a test's outcome (its summary, or the error) as the configuration's last test.
-    pub async fn record_test<C: Credentialed>(
-        &self,
-        name: &str,
-        outcome: std::result::Result<&str, &Error>,
-    ) -> Result<C> {
-        let result = TestResult {
-            ok: outcome.is_ok(),
-            message: match outcome {
-                Ok(summary) => summary.to_owned(),
-                Err(e) => e.to_string(),
-            },
-            at: OffsetDateTime::now_utc(),
-        };
-        self.update::<C>(name, |info| info.last_test = Some(result))
-            .await
+        Ok((Change::new().delete::<Stored<C>>(name), stored.info))
     }
 
     /// Changes the stored configuration `name` as read now (not as read before some network
-    /// call: a test may have pinned a key meanwhile); writes nothing when nothing changed.
+    /// call: a test may have pinned a key meanwhile), staged; the change is empty when nothing
+    /// changed.
+    fn staged_update<C: Credentialed>(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut C),
+    ) -> Result<(Change, C)> {
+        let mut stored = self.stored::<C>(name)?;
+        let before = stored.info.clone();
+        change(&mut stored.info);
+        let writes = match stored.info != before {
+            true => Change::new().put(&stored),
+            false => Change::new(),
+        };
+        Ok((writes, stored.info))
+    }
+
+    /// [`Self::staged_update`] committed on its own: what an action does to a configuration
+    /// besides the one change its entry is written with (a pinned key, a deployment's outcome).
     pub async fn update<C: Credentialed>(
         &self,
         name: &str,
         change: impl FnOnce(&mut C),
     ) -> Result<C> {
-        let mut stored = self.stored::<C>(name)?;
-        let before = stored.info.clone();
-        change(&mut stored.info);
-        if stored.info != before {
-            self.store.commit(Change::new().put(&stored)).await?;
+        let (writes, info) = self.staged_update(name, change)?;
+        if !writes.is_empty() {
+            self.store.commit(writes).await?;
         }
-        Ok(stored.info)
+        Ok(info)
     }
 
     /// The plain fields and the unsealed secrets together, for the short time they are used.
@@ -398,6 +428,86 @@ impl Configurations {
     }
 }
 
+/// Saving, deleting, enabling and testing a configuration of any use, each logged as the
+/// use's action with its writes in the same transaction ([`crate::Engine::commit_noted`]).
+impl crate::Engine {
+    /// Commits the form named `form_name` that `saving` checked (its use's own checks
+    /// included), logged as `action` (the add or edit [`Actions::saving`] says, or a pairing),
+    /// or logs why it was refused.
+    pub(crate) async fn save_configuration<C: Credentialed>(
+        &self,
+        action: Action,
+        form_name: &str,
+        saving: Result<Saving<C>>,
+    ) -> Result<C> {
+        let staged = saving.and_then(|s| self.configurations.staged_saving(&self.requests, s));
+        self.commit_noted(action, Subject::default().target(form_name), staged.into())
+            .await
+    }
+
+    /// Deletes a configuration no request uses, logged as `action` (none: its use's delete).
+    pub(crate) async fn delete_configuration<C: Credentialed>(
+        &self,
+        action: Option<Action>,
+        name: &str,
+    ) -> Result<C> {
+        let staged = self.configurations.staged_delete(&self.requests, name);
+        let action = action.unwrap_or(C::ACTIONS.delete);
+        self.commit_noted(action, Subject::default().target(name), staged.into())
+            .await
+    }
+
+    /// A disabled configuration keeps its credentials but is not used.
+    pub(crate) async fn enable_configuration<C: Credentialed>(
+        &self,
+        name: &str,
+        enabled: bool,
+    ) -> Result<C> {
+        let action = match enabled {
+            true => C::ACTIONS.enable,
+            false => C::ACTIONS.disable,
+        };
+        let staged = self
+            .configurations
+            .staged_update::<C>(name, |info| info.enabled = enabled);
+        self.commit_noted(action, Subject::default().target(name), staged.into())
+            .await
+    }
+
+    /// Remembers a test's outcome as the configuration's last test (`summary` says what a
+    /// success found) and logs the test, in one transaction; returns the outcome.
+    pub(crate) async fn record_test<C: Credentialed, T: crate::activity::About>(
+        &self,
+        name: &str,
+        outcome: Result<T>,
+        summary: impl FnOnce(&T) -> &str,
+    ) -> Result<T> {
+        let result = TestResult {
+            ok: outcome.is_ok(),
+            message: match &outcome {
+                Ok(found) => summary(found).to_owned(),
+                Err(e) => e.to_string(),
+            },
+            at: OffsetDateTime::now_utc(),
+        };
+        let staged = match self
+            .configurations
+            .staged_update::<C>(name, |info| info.last_test = Some(result))
+        {
+            Ok((change, _)) => Staged {
+                change,
+                result: outcome,
+            },
+            Err(e) => Staged {
+                change: Change::new(),
+                result: outcome.and(Err(e)),
+            },
+        };
+        self.commit_noted(C::ACTIONS.test, Subject::default().target(name), staged)
+            .await
+    }
+}
+
 /// The requests that name configuration `name` of use `C`.
 fn naming<C: Credentialed>(requests: &Requests, name: &str) -> Result<Vec<RequestRecord>> {
     Ok(requests
@@ -410,15 +520,16 @@ fn naming<C: Credentialed>(requests: &Requests, name: &str) -> Result<Vec<Reques
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::mappings::{MappingForm, MappingInfo, StoredMapping};
+    use crate::deploy::mappings::{MappingInfo, StoredMapping};
     use crate::testing::{add_account, recorded};
     use crate::Engine;
 
-    fn ssh_form(name: &str, original: Option<&str>, password: SecretChange) -> MappingForm {
-        MappingForm {
+    fn ssh_form(name: &str, original: Option<&str>, password: SecretChange) -> ConfigForm {
+        ConfigForm {
             original_name: original.map(str::to_owned),
             name: name.to_owned(),
             kind: "ssh".into(),
+            enabled: None,
             fields: BTreeMap::from([
                 ("host".to_owned(), "web1".to_owned()),
                 ("user".to_owned(), "deploy".to_owned()),
@@ -495,15 +606,68 @@ mod tests {
             .unwrap();
         assert!(!edited.enabled, "an edit keeps it disabled");
 
-        let failed = Error::Deploy("no route".into());
-        engine
-            .configurations
-            .record_test::<MappingInfo>("web", Err(&failed))
+        let failed: Result<String> = Err(Error::Deploy("no route".into()));
+        let e = engine
+            .record_test::<MappingInfo, _>("web", failed, String::as_str)
             .await
-            .unwrap();
+            .unwrap_err();
+        assert_eq!(e.to_string(), "no route", "the test's own error comes back");
         let last = engine.deployment("web").unwrap().config.last_test.unwrap();
         assert!(!last.ok);
         assert_eq!(last.message, "no route");
+    }
+
+    /// The actions on a configuration as the log has them, oldest first.
+    fn logged(engine: &Engine) -> Vec<(Action, bool, Option<String>)> {
+        let log = engine.activity_log(&Default::default()).unwrap();
+        log.entries
+            .into_iter()
+            .map(|e| {
+                let ok = matches!(e.outcome, crate::activity::Outcome::Ok { .. });
+                (e.action, ok, e.subject.target)
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn every_change_to_a_configuration_is_logged_with_it_and_a_refusal_alone() {
+        let engine = Engine::in_memory().await;
+        let web = || Some("web".to_owned());
+        engine
+            .save_deployment(ssh_form("web", None, SecretChange::Set("pw".into())))
+            .await
+            .unwrap();
+        engine.set_deployment_enabled("web", false).await.unwrap();
+        engine.set_deployment_enabled("web", true).await.unwrap();
+        engine
+            .save_deployment(ssh_form("web", Some("web"), SecretChange::Keep))
+            .await
+            .unwrap();
+        let mut refused = ssh_form("web2", None, SecretChange::Keep);
+        refused.fields.remove("host");
+        engine.save_deployment(refused).await.unwrap_err();
+        engine.delete_deployment("web").await.unwrap();
+        engine.delete_deployment("web").await.unwrap_err();
+        assert_eq!(
+            logged(&engine),
+            [
+                (Action::AddMapping, true, web()),
+                (Action::DisableMapping, true, web()),
+                (Action::EnableMapping, true, web()),
+                (Action::EditMapping, true, web()),
+                (Action::AddMapping, false, Some("web2".to_owned())),
+                (Action::DeleteMapping, true, web()),
+                (Action::DeleteMapping, false, web()),
+            ]
+        );
+        assert!(
+            engine
+                .configurations
+                .all::<MappingInfo>()
+                .unwrap()
+                .is_empty(),
+            "the refused form wrote nothing"
+        );
     }
 
     #[tokio::test]

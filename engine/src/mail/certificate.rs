@@ -138,7 +138,9 @@ impl Engine {
             }
             let current = self.current_version(id)?;
             let data = match mail.format.keystore() {
-                Some(format) => self.export(id, format, mail.password.as_deref())?.to_vec(),
+                Some(format) => self
+                    .certificate_in(id, format, mail.password.as_deref())?
+                    .to_vec(),
                 None => format!("{}{}", current.certificate_pem, current.chain_pem).into_bytes(),
             };
             let first = current.info.names.first().map_or(id, String::as_str);

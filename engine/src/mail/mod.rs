@@ -59,6 +59,12 @@ impl Engine {
     /// Sends a short mail to the settings' recipient, so the administrator sees that the SMTP
     /// settings work before a renewal depends on them.
     pub async fn send_test_mail(&self) -> Result<MailSent> {
+        let sent = self.test_mail().await;
+        self.noted(crate::activity::Action::TestMail, Default::default(), sent)
+            .await
+    }
+
+    async fn test_mail(&self) -> Result<MailSent> {
         let settings = self.settings()?.smtp;
         let text = format!(
             "This is a test mail from certdesk ({}).\n\nRenewal notices and certificates will \

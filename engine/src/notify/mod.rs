@@ -23,10 +23,11 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 use zeroize::Zeroizing;
 
+use crate::activity::Action;
 use crate::dns::body::{read_limited, BodyError};
 use crate::error::{Error, Result};
-use crate::form::credentialed::{self, Configured, Credentialed, Form, Kind, Stored};
-use crate::form::{FieldSpec, SecretChange};
+use crate::form::credentialed::{Actions, ConfigForm, Configured, Credentialed, Kind, Stored};
+use crate::form::FieldSpec;
 use crate::mail::Notice;
 use crate::next_step::Listing;
 use crate::store::Table;
@@ -222,58 +223,6 @@ pub struct ChannelInfo {
     pub config: Configured,
 }
 
-/// A notice channel form as submitted, for a new channel or an edit.
-#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
-#[ts(optional_fields = nullable)]
-pub struct ChannelForm {
-    /// The channel being edited (it may be renamed); none for a new one.
-    #[serde(default)]
-    pub original_name: Option<String>,
-    pub name: String,
-    pub kind: String,
-    /// None: as it was (a new one is enabled).
-    #[serde(default)]
-    pub enabled: Option<bool>,
-    #[serde(default)]
-    pub fields: BTreeMap<String, String>,
-    #[serde(default)]
-    pub secrets: BTreeMap<String, SecretChange>,
-}
-
-impl ChannelForm {
-    /// A form from a configuration file's JSON object (the CLI's `--config`); editing keeps what
-    /// the file leaves out.
-    pub fn from_config(
-        kind: &str,
-        name: &str,
-        config: &serde_json::Map<String, serde_json::Value>,
-        existing: Option<&ChannelInfo>,
-    ) -> Result<Self> {
-        let form = credentialed::form_from_config(kind, name, config, existing)?;
-        Ok(Self {
-            original_name: form.original_name,
-            name: form.name,
-            kind: form.kind,
-            enabled: form.enabled,
-            fields: form.fields,
-            secrets: form.secrets,
-        })
-    }
-}
-
-impl From<ChannelForm> for Form {
-    fn from(form: ChannelForm) -> Self {
-        Self {
-            original_name: form.original_name,
-            name: form.name,
-            kind: form.kind,
-            enabled: form.enabled,
-            fields: form.fields,
-            secrets: form.secrets,
-        }
-    }
-}
-
 impl Deref for ChannelInfo {
     type Target = Configured;
     fn deref(&self) -> &Configured {
@@ -291,6 +240,14 @@ impl Credentialed for ChannelInfo {
     const TABLE: Table = Table::NoticeChannels;
     const WHAT: &'static str = "notice channel";
     const LISTING: Listing = Listing::NoticeChannels;
+    const ACTIONS: Actions = Actions {
+        add: Action::AddNoticeChannel,
+        edit: Action::EditNoticeChannel,
+        delete: Action::DeleteNoticeChannel,
+        enable: Action::EnableNoticeChannel,
+        disable: Action::DisableNoticeChannel,
+        test: Action::TestNoticeChannel,
+    };
 
     fn name(&self) -> &str {
         &self.name
@@ -418,16 +375,21 @@ impl Engine {
     /// Adds or edits a channel: its fields are checked against its kind's declaration, its
     /// secrets sealed, and it must make a channel (an https URL, a signing secret, …), checked
     /// without the network.
-    pub async fn save_notice_channel(&self, form: ChannelForm) -> Result<ChannelInfo> {
-        let saving = self.configurations.saving::<ChannelInfo>(form.into())?;
-        self.ready(&saving.stored)?;
-        self.configurations
-            .commit_saving(&self.requests, saving)
-            .await
+    pub async fn save_notice_channel(&self, form: ConfigForm) -> Result<ChannelInfo> {
+        let action = ChannelInfo::ACTIONS.saving(&form);
+        let name = form.name.clone();
+        let saving = self
+            .configurations
+            .saving::<ChannelInfo>(form)
+            .and_then(|saving| {
+                self.ready(&saving.stored)?;
+                Ok(saving)
+            });
+        self.save_configuration(action, &name, saving).await
     }
 
     pub async fn delete_notice_channel(&self, name: &str) -> Result<ChannelInfo> {
-        self.configurations.delete(&self.requests, name).await
+        self.delete_configuration::<ChannelInfo>(None, name).await
     }
 
     /// A disabled channel keeps its configuration but gets no notices.
@@ -436,21 +398,22 @@ impl Engine {
         name: &str,
         enabled: bool,
     ) -> Result<ChannelInfo> {
-        self.configurations.set_enabled(name, enabled).await
+        self.enable_configuration(name, enabled).await
     }
 
     /// Sends a test notice through the channel (enabled or not: testing comes before enabling)
     /// and remembers the outcome as its last test.
     pub async fn test_notice_channel(&self, name: &str) -> Result<String> {
-        let stored = self.configurations.stored::<ChannelInfo>(name)?;
-        let outcome = match self.ready(&stored) {
+        let outcome = match self
+            .configurations
+            .stored::<ChannelInfo>(name)
+            .and_then(|stored| self.ready(&stored))
+        {
             Ok(ready) => ready.send(&Message::test(name)).await,
             Err(e) => Err(e),
         };
-        self.configurations
-            .record_test::<ChannelInfo>(name, outcome.as_deref())
-            .await?;
-        outcome
+        self.record_test::<ChannelInfo, _>(name, outcome, String::as_str)
+            .await
     }
 
     /// Sends `notice` through every enabled channel at once. A channel that fails does not stop
@@ -580,11 +543,11 @@ mod tests {
             .is_ok());
     }
 
-    fn form(kind: &str, name: &str, config: serde_json::Value) -> ChannelForm {
+    fn form(kind: &str, name: &str, config: serde_json::Value) -> ConfigForm {
         let serde_json::Value::Object(config) = config else {
             panic!("an object")
         };
-        ChannelForm::from_config(kind, name, &config, None).expect("a form")
+        ConfigForm::from_config::<ChannelInfo>(kind, name, &config, None).expect("a form")
     }
 
     #[tokio::test]

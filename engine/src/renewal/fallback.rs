@@ -7,6 +7,7 @@
 use crate::error::{Error, Result};
 use crate::next_step::NextStep;
 use crate::request::RequestInfo;
+use crate::store::Change;
 use crate::Engine;
 
 impl Engine {
@@ -41,13 +42,17 @@ impl Engine {
     /// Gives a request a fallback account (an account's name or its CA's directory URL) or,
     /// with `None`, takes it away. Its next renewals use it after failures in a row.
     pub async fn set_fallback(&self, id: &str, account: Option<&str>) -> Result<RequestInfo> {
-        let mut record = self.request_record(id)?;
-        record.info.fallback_account = match account {
-            Some(key) => Some(self.fallback_for(&record.info.account, key)?),
-            None => None,
-        };
-        record.info.updated = time::OffsetDateTime::now_utc();
-        self.requests.save(&record).await?;
-        Ok(record.info)
+        let staged = (|| {
+            let mut record = self.request_record(id)?;
+            record.info.fallback_account = match account {
+                Some(key) => Some(self.fallback_for(&record.info.account, key)?),
+                None => None,
+            };
+            record.info.updated = time::OffsetDateTime::now_utc();
+            Ok((self.requests.put(Change::new(), &record), record.info))
+        })();
+        let subject = crate::activity::Subject::request(id);
+        self.commit_noted(crate::activity::Action::SetFallback, subject, staged.into())
+            .await
     }
 }

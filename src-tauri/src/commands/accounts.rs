@@ -139,13 +139,13 @@ pub async fn update_account_email(
 
 /// Writes the account key (PEM, mode 0600) to `path`; the key itself never reaches the page.
 #[tauri::command]
-pub fn export_account_key(
+pub async fn export_account_key(
     state: State<'_, AppState>,
     name: String,
     path: String,
 ) -> CmdResult<String> {
     let path = path_from(&path, "file to write the key to")?;
-    let pem = state.engine()?.export_account_key(Some(&name))?;
+    let pem = state.engine()?.export_account_key(Some(&name)).await?;
     certdesk_engine::keystore::write_file_0600(&path, pem.as_bytes())?;
     Ok(path.display().to_string())
 }

@@ -34,7 +34,7 @@ pub fn history(state: State<'_, AppState>, id: String) -> CmdResult<Vec<CertVers
 /// Writes the current certificate in `format` to `path` (mode 0600). Without a password, a
 /// keystore format uses the request's keystore password, which the page never sees.
 #[tauri::command]
-pub fn export_cert(
+pub async fn export_cert(
     state: State<'_, AppState>,
     id: String,
     format: ExportFormat,
@@ -43,7 +43,10 @@ pub fn export_cert(
 ) -> CmdResult<String> {
     let path = path_from(&path, "file to export to")?;
     let password = password.filter(|p| !p.is_empty());
-    let bytes = state.engine()?.export(&id, format, password.as_deref())?;
+    let bytes = state
+        .engine()?
+        .export(&id, format, password.as_deref())
+        .await?;
     write_file_0600(&path, &bytes)?;
     Ok(path.display().to_string())
 }

@@ -1,7 +1,8 @@
 //! The Settings tab's notice channels (a signed webhook, Slack, Teams, ntfy): listed, added or
 //! edited with a form drawn from the kind's fields, tested, enabled and deleted.
 
-use certdesk_engine::notify::{ChannelForm, ChannelInfo, ChannelKind};
+use certdesk_engine::form::ConfigForm;
+use certdesk_engine::notify::{ChannelInfo, ChannelKind};
 use tauri::State;
 
 use crate::error::CmdResult;
@@ -20,7 +21,7 @@ pub fn notice_channels(state: State<'_, AppState>) -> CmdResult<Vec<ChannelInfo>
 #[tauri::command]
 pub async fn save_notice_channel(
     state: State<'_, AppState>,
-    form: ChannelForm,
+    form: ConfigForm,
 ) -> CmdResult<ChannelInfo> {
     Ok(state.engine()?.save_notice_channel(form).await?)
 }

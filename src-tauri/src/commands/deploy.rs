@@ -2,8 +2,9 @@
 //! field declarations, Test connection (pinning the host key on the admin's word), Deploy now,
 //! and which request deploys through which mapping.
 
-use certdesk_engine::deploy::mappings::{MappingForm, MappingInfo};
+use certdesk_engine::deploy::mappings::MappingInfo;
 use certdesk_engine::deploy::{Deployed, Probe, TargetSpec, KINDS};
+use certdesk_engine::form::ConfigForm;
 use certdesk_engine::request::RequestInfo;
 use tauri::State;
 
@@ -23,7 +24,7 @@ pub fn deployments(state: State<'_, AppState>) -> CmdResult<Vec<MappingInfo>> {
 #[tauri::command]
 pub async fn save_deployment(
     state: State<'_, AppState>,
-    form: MappingForm,
+    form: ConfigForm,
 ) -> CmdResult<MappingInfo> {
     Ok(state.engine()?.save_deployment(form).await?)
 }

@@ -2,7 +2,8 @@
 //! dns-persist-01 record of a name (shown, written, checked).
 
 use certdesk_engine::dns::{ProviderSpec, PROVIDERS};
-use certdesk_engine::dns_accounts::{DnsAccountForm, DnsAccountInfo};
+use certdesk_engine::dns_accounts::DnsAccountInfo;
+use certdesk_engine::form::ConfigForm;
 use certdesk_engine::persist::{parse_until, PersistCheck, PersistRecordInfo};
 use certdesk_engine::request::RequestInfo;
 use tauri::State;
@@ -23,7 +24,7 @@ pub fn dns_accounts(state: State<'_, AppState>) -> CmdResult<Vec<DnsAccountInfo>
 #[tauri::command]
 pub async fn save_dns_account(
     state: State<'_, AppState>,
-    form: DnsAccountForm,
+    form: ConfigForm,
 ) -> CmdResult<DnsAccountInfo> {
     Ok(state.engine()?.save_dns_account(form).await?)
 }

@@ -75,7 +75,7 @@ function accountDialog(providers: ProviderSpec[], existing: DnsAccountInfo | nul
           api.saveDnsAccount({
             original_name: existing?.name,
             name: name.value,
-            provider: provider.value,
+            kind: provider.value,
             enabled: enabled.checked,
             fields,
             secrets,
