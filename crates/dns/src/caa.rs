@@ -25,8 +25,11 @@ const ANSWER_LIFETIME: Duration = Duration::from_secs(30);
 /// One name's records as read through some resolvers, shared by everyone asking at once.
 type Answer = Arc<tokio::sync::OnceCell<Vec<CaaRecord>>>;
 
-/// The answers of this process, by the resolvers asked and the name, with when they were asked.
-static ANSWERS: LazyLock<Mutex<HashMap<(Vec<SocketAddr>, String), (Instant, Answer)>>> =
+/// Whose answer it is: the resolvers asked and the name.
+type AnswerKey = (Vec<SocketAddr>, String);
+
+/// The answers of this process, with when they were asked.
+static ANSWERS: LazyLock<Mutex<HashMap<AnswerKey, (Instant, Answer)>>> =
     LazyLock::new(Default::default);
 
 /// The whole climb for one name gives up after this long: CAs refuse when CAA cannot be read,
