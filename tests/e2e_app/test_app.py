@@ -282,6 +282,10 @@ def empty_states_lead_on(app):
     d.find("#certs-empty-go").click()
     d.wait("the Requests tab", "return !document.getElementById('panel-requests').hidden"
            " && document.getElementById('tab-requests').getAttribute('aria-selected') === 'true';")
+    text = app.wait_text("#panel-requests .empty", "Account tab")
+    assert "No account yet" in text, text
+    d.find("#requests-empty-go").click()
+    d.wait("the Account tab", "return !document.getElementById('panel-account').hidden;")
 
 
 def notice_channel_from_the_window(app, pebble, work):

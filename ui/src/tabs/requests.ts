@@ -25,9 +25,11 @@ import {
   clear,
   copyButton,
   damagedRows,
+  emptyState,
   errorSlot,
   field,
   formatDate,
+  goButton,
   h,
   modal,
   problemView,
@@ -522,11 +524,20 @@ export function requestsTab(ctx: Ctx): Tab {
 
   const load = async () => {
     try {
-      const [requests, damaged] = await Promise.all([api.requests(), api.damaged("requests")]);
+      const [requests, damaged, accounts] = await Promise.all([api.requests(), api.damaged("requests"), api.accounts()]);
       const all = requests.reverse();
       showError(listError, null);
       if (!all.length && !damaged.length) {
-        clear(table, h("p", { class: "empty-line" }, "No requests yet: fill in the form below."));
+        clear(
+          table,
+          accounts.some((a) => a.status === "active")
+            ? h("p", { class: "empty-line" }, "No requests yet: fill in the form below.")
+            : emptyState(
+                "No account yet",
+                "A request is made with an account at a CA: register one in the Account tab first.",
+                goButton("requests-empty-go", "Register an account", () => ctx.goTo("account")),
+              ),
+        );
         return;
       }
       clear(
@@ -570,7 +581,10 @@ export function requestsTab(ctx: Ctx): Tab {
 
   panel.append(h("h2", {}, "Requests"), table, listError, form);
   ctx.on("requests", load);
-  ctx.on("accounts", () => void reload());
+  ctx.on("accounts", () => {
+    void reload();
+    void load();
+  });
   ctx.on("dns", () => void reload());
   return {
     id: "requests",
