@@ -79,6 +79,8 @@ pub enum Action {
     UpdateSettings,
     /// A test mail to the settings' recipient.
     TestMail,
+    /// The daily digest of notices, by mail.
+    SendDigest,
     /// An ACME account's key written out for a face.
     ExportAccountKey,
     /// A request's DNS account given or taken away.

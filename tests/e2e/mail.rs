@@ -361,6 +361,26 @@ async fn notices_go_out_one_by_one_or_as_one_daily_digest() {
         );
     }
 
+    // The digest is in the activity log, once, with how many notices it carried.
+    let log = engine
+        .activity_log(&certdesk_engine::activity::Filter::default())
+        .expect("the log");
+    let digests: Vec<_> = log
+        .entries
+        .iter()
+        .filter(|e| e.action == certdesk_engine::activity::Action::SendDigest)
+        .collect();
+    assert_eq!(digests.len(), 1, "{:#?}", log.entries);
+    assert_eq!(digests[0].subject.target.as_deref(), Some("3 notices"));
+    assert!(
+        matches!(
+            digests[0].outcome,
+            certdesk_engine::activity::Outcome::Ok { .. }
+        ),
+        "{:#?}",
+        digests[0]
+    );
+
     // Sent notices are gone; the next digest is due a day after this one.
     assert!(!engine.digest_due(now).expect("due"));
     assert!(engine.send_digest(now).await.expect("nothing").is_none());

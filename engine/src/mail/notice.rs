@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{smtp, MailSent};
+use crate::activity::{Action, Face, Subject};
 use crate::error::Result;
 use crate::next_step::NextStep;
 use crate::store::{Change, Record, Store, Table};
@@ -268,10 +269,34 @@ impl Engine {
     /// transaction. Returns the mail, or none when nothing was queued. Notices queued while the
     /// mail is on its way stay for the next digest.
     pub async fn send_digest(&self, now: OffsetDateTime) -> Result<Option<MailSent>> {
+        self.send_digest_by(self.face, now).await
+    }
+
+    /// [`Engine::send_digest`] logged as `face`'s: the scheduler's on its pass. An empty queue
+    /// sends nothing and logs nothing.
+    pub(crate) async fn send_digest_by(
+        &self,
+        face: Face,
+        now: OffsetDateTime,
+    ) -> Result<Option<MailSent>> {
         let queued = self.digest_queue.queue()?.notices;
         if queued.is_empty() {
             return Ok(None);
         }
+        let count = format!("{} notices", queued.len());
+        let sent = self.mail_digest(&queued, now).await;
+        self.noted_by(
+            face,
+            Action::SendDigest,
+            Subject::default().target(&count),
+            sent,
+        )
+        .await
+        .map(Some)
+    }
+
+    /// The digest mail of `queued`, sent; then they are forgotten.
+    async fn mail_digest(&self, queued: &[Queued], now: OffsetDateTime) -> Result<MailSent> {
         let subject = format!(
             "certdesk digest for {}: {} notice{}",
             date(now),
@@ -279,16 +304,15 @@ impl Engine {
             if queued.len() == 1 { "" } else { "s" }
         );
         let mut body = format!("{subject}\n\n");
-        for q in &queued {
+        for q in queued {
             body.push_str(&format!("[{}] {}\n", when(q.at), q.notice.text()));
         }
         body.push_str(&format!("-- \ncertdesk, {}\n", self.data_dir().display()));
         let sent = self
             .send_mail(None, &subject, smtp::Body::Text(body))
             .await?;
-
         self.digest_queue.sent(queued.len(), now).await?;
-        Ok(Some(sent))
+        Ok(sent)
     }
 }
 

@@ -376,7 +376,7 @@ impl Engine {
             .chain(outcomes.iter().filter_map(|o| o.next_attempt))
             .min();
         let held = later.into_iter().filter(|p| p.held(now)).collect();
-        let mail_errors = self.mail_notices(&outcomes, now).await;
+        let mail_errors = self.mail_notices(&outcomes, now, face).await;
         let mut runs = self.renewals.runs.lock().unwrap_or_else(|e| e.into_inner());
         runs.last = Some(now);
         runs.skipped.clone_from(&skipped);
@@ -406,7 +406,12 @@ impl Engine {
     /// Tells the administrator by e-mail what the pass did (at once, or in the daily digest,
     /// which goes out here when a day has passed), and every enabled notice channel at once. A
     /// mail or a channel that fails does not undo a renewal: its error is reported with the pass.
-    async fn mail_notices(&self, outcomes: &[RenewalOutcome], now: OffsetDateTime) -> Vec<String> {
+    async fn mail_notices(
+        &self,
+        outcomes: &[RenewalOutcome],
+        now: OffsetDateTime,
+        face: Face,
+    ) -> Vec<String> {
         let mut errors = Vec::new();
         for o in outcomes {
             let (id, names) = (o.id.clone(), o.names.clone());
@@ -436,7 +441,7 @@ impl Engine {
         }
         match self.digest_due(now) {
             Ok(true) => {
-                if let Err(e) = self.send_digest(now).await {
+                if let Err(e) = self.send_digest_by(face, now).await {
                     errors.push(format!("the daily digest failed: {e}"));
                 }
             }
