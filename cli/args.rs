@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::{
-    account, agent, cert, deploy, dns, log, mail, notify, renew, request, settings, store,
+    account, agent, cert, deploy, dns, endpoint, log, mail, notify, renew, request, settings, store,
 };
 
 #[derive(Parser)]
@@ -74,6 +74,9 @@ pub enum EngineCommand {
     /// Deploy mappings: answer http-01 and install certificates on end servers.
     #[command(subcommand)]
     Deploy(deploy::DeployCmd),
+    /// TLS endpoints to watch: what each serves and what is wrong with it.
+    #[command(subcommand)]
+    Endpoint(endpoint::EndpointCmd),
     /// The activity log: every action and renewal attempt, by which face, how it ended.
     Log(log::LogArgs),
 }

@@ -12,6 +12,7 @@ mod daemon;
 mod deadline;
 mod deploy;
 mod dns;
+mod endpoint;
 mod input;
 mod log;
 mod mail;
@@ -119,6 +120,7 @@ async fn run(cli: Cli, out: &Out) -> Result<ExitCode> {
         EngineCommand::Daemon => daemon::run(&engine, out).await,
         EngineCommand::Agent(cmd) => agent::run(&engine, cmd, out).await,
         EngineCommand::Deploy(cmd) => deploy::run(&engine, cmd, out).await,
+        EngineCommand::Endpoint(cmd) => endpoint::run(&engine, cmd, out).await,
         EngineCommand::Log(args) => log::run(&engine, args, out),
     }
 }

@@ -110,6 +110,9 @@ pub enum Action {
     EnableNoticeChannel,
     DisableNoticeChannel,
     TestNoticeChannel,
+    /// A TLS endpoint to watch ([`crate::endpoints`]).
+    AddEndpoint,
+    DeleteEndpoint,
 }
 
 impl Action {

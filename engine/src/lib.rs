@@ -13,6 +13,7 @@ pub mod control;
 pub mod deploy;
 pub mod details;
 pub mod dns_accounts;
+pub mod endpoints;
 pub mod form;
 pub mod http01;
 mod ids;

@@ -162,7 +162,9 @@ pub(crate) fn reentry(place: &Place) -> std::result::Result<NextStep, &'static s
             part: SmtpPart::Password,
         }),
         Some(Table::NoticeChannels) => Err("delete the notice channel and add it again"),
-        Some(Table::Renewals | Table::Activity) | None => Err("where certdesk asks for it"),
+        Some(Table::Renewals | Table::Activity | Table::Endpoints) | None => {
+            Err("where certdesk asks for it")
+        }
     }
 }
 

@@ -41,9 +41,11 @@ pub enum Table {
     /// The activity log, keyed by time ([`crate::activity`]). A data folder from before it has
     /// no such tree: an empty one is opened, so it needs no new schema version.
     Activity,
+    /// The endpoints to watch and their last checks ([`crate::endpoints`]).
+    Endpoints,
 }
 
-const TABLES: usize = 9;
+const TABLES: usize = 10;
 
 impl Table {
     /// The sled tree's name, also the table's name in sealed secrets' places.
@@ -58,6 +60,7 @@ impl Table {
             Self::Renewals => "renewals",
             Self::NoticeChannels => "notice_channels",
             Self::Activity => "activity",
+            Self::Endpoints => "endpoints",
         }
     }
 
@@ -71,6 +74,7 @@ impl Table {
         Self::Renewals,
         Self::NoticeChannels,
         Self::Activity,
+        Self::Endpoints,
     ];
 }
 

@@ -19,6 +19,7 @@ mod dns_persist;
 mod dns_rfc2136;
 mod dns_route53;
 mod dns_script;
+mod endpoints;
 mod faults;
 mod hostile_ca;
 mod hostile_peers;

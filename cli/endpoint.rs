@@ -1,0 +1,109 @@
+//! `certdesk endpoint add|list|check|delete`: the TLS endpoints to watch and what they serve.
+//! `list` shows each endpoint's last check, `check` checks again; both print, with --json, one
+//! `{endpoint, sni, starttls?, checked_at, serial, not_after, names, findings: [{kind, detail}]}`
+//! each. A chain is complete when it reaches a trusted root: the system's (or `SSL_CERT_FILE`'s),
+//! Mozilla's, or an account's CA root.
+
+use std::process::ExitCode;
+
+use certdesk_engine::endpoints::{EndpointCheck, Starttls};
+use certdesk_engine::{Engine, Result};
+use clap::Subcommand;
+
+use crate::input::refuse_without_yes;
+use crate::output::Out;
+use crate::renew::rfc3339;
+
+#[derive(Subcommand)]
+pub enum EndpointCmd {
+    /// Watch HOST:PORT (an IPv6 address as [ADDRESS]:PORT).
+    Add {
+        #[arg(value_name = "HOST:PORT")]
+        address: String,
+        /// The TLS server name to send and to match the certificate against (default: the
+        /// host).
+        #[arg(long, value_name = "NAME")]
+        sni: Option<String>,
+        /// Ask for TLS first in this protocol (a mail port that upgrades: 25, 587, 143, 110).
+        #[arg(long, value_name = "smtp|imap|pop3")]
+        starttls: Option<Starttls>,
+    },
+    /// The watched endpoints with their last check.
+    List,
+    /// Check HOST:PORT, or every watched endpoint: the served chain and what is wrong with it.
+    Check {
+        #[arg(value_name = "HOST:PORT")]
+        address: Option<String>,
+    },
+    /// Stop watching HOST:PORT.
+    Delete {
+        #[arg(long)]
+        yes: bool,
+        #[arg(value_name = "HOST:PORT")]
+        address: String,
+    },
+}
+
+pub async fn run(engine: &Engine, cmd: EndpointCmd, out: &Out) -> Result<ExitCode> {
+    match cmd {
+        EndpointCmd::Add {
+            address,
+            sni,
+            starttls,
+        } => {
+            let added = engine
+                .endpoint_add(&address, sni.as_deref(), starttls)
+                .await?;
+            let over = added
+                .starttls
+                .map(|p| format!(", STARTTLS over {p}"))
+                .unwrap_or_default();
+            out.value(
+                &added.view(),
+                &format!(
+                    "watching {} (server name {}{over})",
+                    added.endpoint,
+                    added.name()
+                ),
+            );
+        }
+        EndpointCmd::List => {
+            let scan = engine.endpoint_list()?;
+            let views: Vec<EndpointCheck> = scan.records.iter().map(|e| e.view()).collect();
+            out.listing(&views, &scan.damaged, line);
+        }
+        EndpointCmd::Check { address } => {
+            let checks = engine.endpoint_check(address.as_deref()).await?;
+            out.listing(&checks, &[], line);
+        }
+        EndpointCmd::Delete { yes, address } => {
+            refuse_without_yes(
+                yes,
+                &format!("deleting endpoint {address} forgets its checks"),
+            )?;
+            let deleted = engine.endpoint_delete(&address).await?;
+            out.done(&format!("endpoint {} deleted", deleted.endpoint));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One endpoint as a line: address, server name, serial and expiry, then each finding.
+fn line(check: &EndpointCheck) -> String {
+    let served = match (&check.serial, check.not_after) {
+        (Some(serial), Some(not_after)) => {
+            format!("serial {serial}, expires {}", rfc3339(not_after))
+        }
+        _ if check.checked_at.is_none() => "not checked yet".to_owned(),
+        _ => "no certificate".to_owned(),
+    };
+    let findings = match check.findings.is_empty() {
+        true if check.checked_at.is_some() => "\tok".to_owned(),
+        _ => check
+            .findings
+            .iter()
+            .map(|f| format!("\n  - {}", f.detail))
+            .collect(),
+    };
+    format!("{}\t{}\t{served}{findings}", check.endpoint, check.sni)
+}

@@ -1,0 +1,413 @@
+//! Endpoints to watch: `host:port` and the TLS server name to send, kept in the Endpoints table,
+//! and their checks — what each serves ([`probe`]) and what is wrong with it ([`findings`]).
+//!
+//! A check judges the chain (expiry, names, key, signature) and whether it reaches a root the
+//! administrator's clients trust ([`roots`]). Drift against the repository, the scheduler's
+//! passes and discovery scans are to come: each is a field of [`Endpoint`] or a
+//! [`FindingKind`] more.
+
+pub mod findings;
+mod probe;
+pub mod roots;
+pub mod starttls;
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use rustls::pki_types::ServerName;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use findings::{Finding, FindingKind};
+pub use roots::TrustedRoots;
+pub use starttls::Starttls;
+
+use crate::activity::{About, Action, Subject};
+use crate::error::{Error, Result};
+use crate::store::{Change, Record, Scan, Store, Table};
+use crate::Engine;
+
+/// How many endpoints one check-all probes at once.
+const PARALLEL_CHECKS: usize = 8;
+
+/// One watched endpoint, keyed by its `host:port` (`[v6]:port`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub endpoint: String,
+    pub host: String,
+    pub port: u16,
+    /// The TLS server name sent, when it is not the host.
+    #[serde(default)]
+    pub sni: Option<String>,
+    /// The protocol that asks for TLS first, on a mail port that upgrades.
+    #[serde(default)]
+    pub starttls: Option<Starttls>,
+    /// The last check, which the listing shows.
+    #[serde(default)]
+    pub last: Option<EndpointCheck>,
+}
+
+impl Record for Endpoint {
+    const TABLE: Table = Table::Endpoints;
+    fn key(&self) -> &str {
+        &self.endpoint
+    }
+}
+
+impl Endpoint {
+    /// The name the endpoint is reached by: sent as SNI (unless an IP address) and matched
+    /// against the leaf's names.
+    pub fn name(&self) -> &str {
+        self.sni.as_deref().unwrap_or(&self.host)
+    }
+
+    /// The listing's view: its last check, or one with nothing checked yet.
+    pub fn view(&self) -> EndpointCheck {
+        self.last.clone().unwrap_or_else(|| EndpointCheck {
+            endpoint: self.endpoint.clone(),
+            sni: self.name().to_owned(),
+            starttls: self.starttls,
+            checked_at: None,
+            serial: None,
+            not_after: None,
+            names: Vec::new(),
+            findings: Vec::new(),
+        })
+    }
+}
+
+/// What one check found: the served leaf's serial, expiry and names, and the findings. With
+/// no handshake, the one finding says why and the leaf's facts are empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointCheck {
+    pub endpoint: String,
+    /// The name the chain was judged for.
+    pub sni: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starttls: Option<Starttls>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub checked_at: Option<OffsetDateTime>,
+    pub serial: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub not_after: Option<OffsetDateTime>,
+    pub names: Vec<String>,
+    pub findings: Vec<Finding>,
+}
+
+/// `HOST:PORT` (an IPv6 address in brackets) as its lower-case host and port, with a message
+/// saying which part is wrong.
+pub fn parse_address(address: &str) -> Result<(String, u16)> {
+    let address = address.trim();
+    let (host, port) = address.rsplit_once(':').ok_or_else(|| {
+        Error::input(format!("{address:?} is not HOST:PORT: the port is missing"))
+    })?;
+    let host = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.strip_suffix(']').ok_or_else(|| {
+            Error::input(format!("{address:?}: the IPv6 address's ']' is missing"))
+        })?,
+        None if host.contains(':') => {
+            return Err(Error::input(format!(
+                "{address:?}: write an IPv6 address in brackets, [ADDRESS]:PORT"
+            )))
+        }
+        None => host,
+    };
+    if host.is_empty() {
+        return Err(Error::input(format!("{address:?}: the host is empty")));
+    }
+    let port = match port.parse::<u16>() {
+        Ok(port) if port > 0 => port,
+        _ => {
+            return Err(Error::input(format!(
+                "{address:?}: {port:?} is not a port (1 to 65535)"
+            )))
+        }
+    };
+    if ServerName::try_from(host).is_err() {
+        return Err(Error::input(format!(
+            "{address:?}: {host:?} is neither a DNS name nor an IP address"
+        )));
+    }
+    Ok((host.to_ascii_lowercase(), port))
+}
+
+/// The key of `host` and `port`: `host:port`, an IPv6 address in brackets.
+fn key_of(host: &str, port: u16) -> String {
+    match host.contains(':') {
+        true => format!("[{host}]:{port}"),
+        false => format!("{host}:{port}"),
+    }
+}
+
+/// The owner of the Endpoints table.
+pub struct Endpoints {
+    store: Arc<Store>,
+}
+
+impl Endpoints {
+    pub fn new(store: Arc<Store>) -> Self {
+        Self { store }
+    }
+
+    /// Watching `address`, sending `sni` as the server name (else the host) and asking for TLS
+    /// in `starttls`'s protocol first, staged; refused when it is watched already.
+    fn staged_add(
+        &self,
+        address: &str,
+        sni: Option<&str>,
+        starttls: Option<Starttls>,
+    ) -> Result<(Change, Endpoint)> {
+        let (host, port) = parse_address(address)?;
+        let sni = sni.map(parse_sni).transpose()?.filter(|name| *name != host);
+        let endpoint = Endpoint {
+            endpoint: key_of(&host, port),
+            host,
+            port,
+            sni,
+            starttls,
+            last: None,
+        };
+        if self.store.get::<Endpoint>(&endpoint.endpoint)?.is_some() {
+            return Err(Error::input(format!(
+                "{} is watched already; delete it first to change how it is checked",
+                endpoint.endpoint
+            )));
+        }
+        Ok((Change::new().put(&endpoint), endpoint))
+    }
+
+    pub fn scan(&self) -> Result<Scan<Endpoint>> {
+        self.store.scan()
+    }
+
+    /// The watched endpoint at `address`.
+    fn get(&self, address: &str) -> Result<Endpoint> {
+        let (host, port) = parse_address(address)?;
+        let key = key_of(&host, port);
+        self.store
+            .get(&key)?
+            .ok_or_else(|| Error::input(format!("no endpoint {key} is watched")))
+    }
+
+    fn staged_delete(&self, address: &str) -> Result<(Change, Endpoint)> {
+        let endpoint = self.get(address)?;
+        Ok((
+            Change::new().delete::<Endpoint>(&endpoint.endpoint),
+            endpoint,
+        ))
+    }
+
+    /// Checks `address` (a watched one as it is watched, or any other with its host as the
+    /// name and no STARTTLS), or every watched endpoint, against `roots`; a watched endpoint
+    /// keeps its check for the listing.
+    pub async fn check(
+        &self,
+        address: Option<&str>,
+        roots: Arc<TrustedRoots>,
+    ) -> Result<Vec<EndpointCheck>> {
+        let endpoints = match address {
+            Some(address) => {
+                let (host, port) = parse_address(address)?;
+                let endpoint = self.store.get(&key_of(&host, port))?;
+                vec![endpoint.unwrap_or_else(|| Endpoint {
+                    endpoint: key_of(&host, port),
+                    host,
+                    port,
+                    sni: None,
+                    starttls: None,
+                    last: None,
+                })]
+            }
+            None => self.scan()?.records,
+        };
+        let checked: Vec<(Endpoint, EndpointCheck)> = futures::stream::iter(endpoints)
+            .map(|endpoint| {
+                let roots = roots.clone();
+                async move {
+                    let check = check_one(&endpoint, roots).await;
+                    (endpoint, check)
+                }
+            })
+            .buffered(PARALLEL_CHECKS)
+            .collect()
+            .await;
+        let (mut change, mut watched) = (Change::new(), false);
+        for (endpoint, check) in &checked {
+            // Read again: one deleted or re-added while it was checked is not overwritten.
+            if self.store.get::<Endpoint>(&endpoint.endpoint)?.as_ref() == Some(endpoint) {
+                watched = true;
+                change = change.put(&Endpoint {
+                    last: Some(check.clone()),
+                    ..endpoint.clone()
+                });
+            }
+        }
+        if watched {
+            self.store.commit(change).await?;
+        }
+        Ok(checked.into_iter().map(|(_, check)| check).collect())
+    }
+}
+
+/// The SNI name an administrator gives, as sent: a DNS name, lower-case, without a final dot.
+fn parse_sni(name: &str) -> Result<String> {
+    let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
+    match ServerName::try_from(name.as_str()) {
+        Ok(ServerName::DnsName(_)) => Ok(name),
+        _ => Err(Error::input(format!(
+            "the SNI name {name:?} is not a DNS name"
+        ))),
+    }
+}
+
+/// One endpoint's handshake, off the async threads, and its findings.
+async fn check_one(endpoint: &Endpoint, roots: Arc<TrustedRoots>) -> EndpointCheck {
+    let (host, port, name, starttls) = (
+        endpoint.host.clone(),
+        endpoint.port,
+        endpoint.name().to_owned(),
+        endpoint.starttls,
+    );
+    let now = OffsetDateTime::now_utc();
+    let served =
+        tokio::task::spawn_blocking(move || probe::served_chain(&host, port, &name, starttls))
+            .await
+            .unwrap_or_else(|e| {
+                Err(Finding::new(
+                    FindingKind::HandshakeFailed,
+                    format!("the check did not finish: {e}"),
+                ))
+            });
+    let mut check = EndpointCheck {
+        checked_at: Some(now),
+        ..endpoint.view()
+    };
+    check.sni = endpoint.name().to_owned();
+    match served.and_then(|chain| findings::assess(&chain, endpoint.name(), now, &roots)) {
+        Ok(assessment) => {
+            check.serial = Some(assessment.serial);
+            check.not_after = Some(assessment.not_after);
+            check.names = assessment.names;
+            check.findings = assessment.findings;
+        }
+        Err(finding) => {
+            check.serial = None;
+            check.not_after = None;
+            check.names = Vec::new();
+            check.findings = vec![finding];
+        }
+    }
+    check
+}
+
+impl About for Endpoint {
+    fn about(&self) -> Subject {
+        Subject::default().target(&self.endpoint)
+    }
+}
+
+/// The endpoint commands, over the Endpoints table; adding and deleting are logged.
+impl Engine {
+    fn endpoints(&self) -> Endpoints {
+        Endpoints::new(self.store.clone())
+    }
+
+    pub async fn endpoint_add(
+        &self,
+        address: &str,
+        sni: Option<&str>,
+        starttls: Option<Starttls>,
+    ) -> Result<Endpoint> {
+        let staged = self.endpoints().staged_add(address, sni, starttls);
+        let subject = Subject::default().target(address.trim());
+        self.commit_noted(Action::AddEndpoint, subject, staged.into())
+            .await
+    }
+
+    pub fn endpoint_list(&self) -> Result<Scan<Endpoint>> {
+        self.endpoints().scan()
+    }
+
+    pub async fn endpoint_delete(&self, address: &str) -> Result<Endpoint> {
+        let staged = self.endpoints().staged_delete(address);
+        let subject = Subject::default().target(address.trim());
+        self.commit_noted(Action::DeleteEndpoint, subject, staged.into())
+            .await
+    }
+
+    /// Checks as [`Endpoints::check`] does, against the system's and Mozilla's roots and every
+    /// account's CA root.
+    pub async fn endpoint_check(&self, address: Option<&str>) -> Result<Vec<EndpointCheck>> {
+        let pems: Vec<String> = self
+            .accounts()?
+            .into_iter()
+            .filter_map(|a| a.ca_root_pem)
+            .collect();
+        let roots = tokio::task::spawn_blocking(move || TrustedRoots::load(&pems))
+            .await
+            .map_err(|e| Error::System(format!("the trusted roots were not read: {e}")))?;
+        self.endpoints().check(address, Arc::new(roots)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_checked_part_by_part() {
+        assert_eq!(
+            parse_address("WWW.Example.com:443").ok(),
+            Some(("www.example.com".into(), 443))
+        );
+        assert_eq!(parse_address("[::1]:8443").ok(), Some(("::1".into(), 8443)));
+        for (bad, says) in [
+            ("example.com", "the port is missing"),
+            (":443", "the host is empty"),
+            ("example.com:0", "is not a port"),
+            ("example.com:70000", "is not a port"),
+            ("example.com:https", "is not a port"),
+            ("::1:443", "in brackets"),
+            ("exa mple.com:443", "neither a DNS name"),
+        ] {
+            let e = parse_address(bad).expect_err(bad).to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_endpoint_is_added_once_and_deleted() {
+        let engine = Engine::in_memory().await;
+        let added = engine
+            .endpoint_add("127.0.0.1:8443", Some("www.example.com"), None)
+            .await
+            .expect("added");
+        assert_eq!(added.name(), "www.example.com");
+        let again = engine.endpoint_add("127.0.0.1:8443", None, None).await;
+        assert!(again
+            .expect_err("duplicate")
+            .to_string()
+            .contains("watched already"));
+        assert_eq!(engine.endpoint_list().expect("list").records, vec![added]);
+        engine
+            .endpoint_delete("127.0.0.1:8443")
+            .await
+            .expect("deleted");
+        assert!(engine.endpoint_list().expect("list").records.is_empty());
+        let gone = engine.endpoint_delete("127.0.0.1:8443").await;
+        assert!(gone.expect_err("gone").to_string().contains("no endpoint"));
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_unreachable() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let address = listener.local_addr().expect("address").to_string();
+        drop(listener);
+        let checks = Engine::in_memory()
+            .await
+            .endpoint_check(Some(&address))
+            .await
+            .expect("checked");
+        assert_eq!(checks[0].findings[0].kind, FindingKind::Unreachable);
+    }
+}

@@ -1,0 +1,525 @@
+//! Endpoint monitoring (`certdesk endpoint add|list|check|delete`): `openssl s_server` on
+//! loopback serving a chain made by `openssl` (a root, an intermediate, leaves) — whole, without
+//! its intermediate, with an expired leaf, with a leaf for another name, and a self-signed
+//! leaf — and the SMTP sink (aiosmtpd) with STARTTLS, plain SMTP taken for TLS, and a port that
+//! accepts and never answers. The test root is trusted the way an administrator's in-house CA
+//! is: through the system store's `SSL_CERT_FILE`. Each check's findings are asserted in
+//! `--json` and in the human lines; bad addresses are refused with words and write nothing; add
+//! and delete are in the activity log.
+
+use std::fs;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::common::certdesk::Certdesk;
+use crate::common::process::{
+    free_port, kill_and_reap, not_found, open_log, random_u64, tcp_accepts, wait_until, TempDir,
+};
+use crate::common::smtp::{Security, SmtpSink};
+use crate::common::tools::openssl;
+
+/// The name every s_server endpoint is added with (`--sni`).
+const NAME: &str = "www.endpoints.test";
+
+/// The test's CA: a root, an intermediate under it, and leaves the intermediate signs, made
+/// with `openssl ca` (OpenSSL 3.0's `x509 -req` cannot date a certificate in the past).
+struct Pki {
+    dir: TempDir,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        let dir = TempDir::new("certdesk-endpoints");
+        let d = dir.path();
+        fs::create_dir(d.join("new")).expect("create dir");
+        fs::write(d.join("index.txt"), "").expect("write index");
+        fs::write(d.join("serial"), format!("{:016X}\n", random_u64() >> 4)).expect("serial");
+        fs::write(
+            d.join("ca.cnf"),
+            format!(
+                "[ca]\ndefault_ca = test\n\
+                 [test]\ndatabase = {d}/index.txt\nnew_certs_dir = {d}/new\nserial = {d}/serial\n\
+                 default_md = sha256\npolicy = any\nunique_subject = no\nemail_in_dn = no\n\
+                 [any]\ncommonName = supplied\n\
+                 [req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = unused\n\
+                 [v3_ca]\nbasicConstraints = critical,CA:TRUE\n\
+                 keyUsage = critical,keyCertSign,cRLSign\nsubjectKeyIdentifier = hash\n",
+                d = d.display()
+            ),
+        )
+        .expect("write ca.cnf");
+        let pki = Pki { dir };
+        let root_cn = format!("/CN=endpoints test root {:08x}", random_u64() as u32);
+        pki.openssl(&[
+            "req",
+            "-x509",
+            "-config",
+            "ca.cnf",
+            "-extensions",
+            "v3_ca",
+            "-subj",
+            &root_cn,
+            "-days",
+            "90",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "root.key",
+            "-out",
+            "root.pem",
+        ]);
+        pki.sign(
+            "mid",
+            "/CN=endpoints test intermediate",
+            "root",
+            "v3_ca",
+            None,
+            None,
+        );
+        pki
+    }
+
+    fn path(&self, file: &str) -> PathBuf {
+        self.dir.path().join(file)
+    }
+
+    /// `openssl args…` in the CA's directory, so its files are named by their names.
+    fn openssl(&self, args: &[&str]) {
+        let out = Command::new("openssl")
+            .current_dir(self.dir.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("{}", not_found("openssl", &e)));
+        assert!(
+            out.status.success(),
+            "openssl {args:?}:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// `name.pem` and `name.key` for `subject`, signed by `issuer` with the extensions of
+    /// `section` (or of `san`, a leaf's), valid from `dates.0` to `dates.1` (`YYMMDDHHMMSSZ`)
+    /// or for 90 days from now (past the 30 days that make a certificate expire soon).
+    fn sign(
+        &self,
+        name: &str,
+        subject: &str,
+        issuer: &str,
+        section: &str,
+        san: Option<&str>,
+        dates: Option<(&str, &str)>,
+    ) {
+        let (key, csr, pem) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.pem"),
+        );
+        self.openssl(&[
+            "req",
+            "-new",
+            "-config",
+            "ca.cnf",
+            "-subj",
+            subject,
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-out",
+            &csr,
+        ]);
+        let (issuer_pem, issuer_key) = (format!("{issuer}.pem"), format!("{issuer}.key"));
+        let mut args = vec![
+            "ca",
+            "-batch",
+            "-notext",
+            "-config",
+            "ca.cnf",
+            "-cert",
+            &issuer_pem,
+            "-keyfile",
+            &issuer_key,
+            "-in",
+            &csr,
+            "-out",
+            &pem,
+        ];
+        let ext = self.path(&format!("{name}.ext"));
+        let ext_path = ext.to_str().expect("UTF-8").to_owned();
+        match san {
+            Some(san) => {
+                fs::write(
+                    &ext,
+                    format!(
+                        "basicConstraints = critical,CA:FALSE\n\
+                         keyUsage = critical,digitalSignature\n\
+                         extendedKeyUsage = serverAuth\nsubjectAltName = {san}\n"
+                    ),
+                )
+                .expect("write ext");
+                args.extend(["-extfile", &ext_path]);
+            }
+            None => args.extend(["-extensions", section]),
+        }
+        match dates {
+            Some((start, end)) => args.extend(["-startdate", start, "-enddate", end]),
+            None => args.extend(["-days", "90"]),
+        }
+        self.openssl(&args);
+    }
+
+    /// A leaf `name` for `san` under the intermediate.
+    fn leaf(&self, name: &str, san: &str, dates: Option<(&str, &str)>) {
+        let subject = format!("/CN={name}.endpoints.test");
+        self.sign(name, &subject, "mid", "", Some(san), dates);
+    }
+}
+
+/// `openssl s_server` on a free loopback port with `cert.pem`/`cert.key` (and the chain file
+/// `chain`), waited for until it accepts connections.
+struct Served {
+    child: Option<Child>,
+    port: u16,
+}
+
+impl Served {
+    fn start(pki: &Pki, cert: &str, chain: Option<&str>) -> Served {
+        let port = free_port();
+        let mut cmd = Command::new("openssl");
+        cmd.args([
+            "s_server",
+            "-quiet",
+            "-accept",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .arg("-cert")
+        .arg(pki.path(&format!("{cert}.pem")))
+        .arg("-key")
+        .arg(pki.path(&format!("{cert}.key")));
+        if let Some(chain) = chain {
+            cmd.arg("-cert_chain")
+                .arg(pki.path(&format!("{chain}.pem")));
+        }
+        let (out, err) = open_log(&pki.path(&format!("s_server-{cert}-{port}.log")));
+        let child = cmd
+            .stdin(Stdio::piped())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}", not_found("openssl", &e)));
+        wait_until(
+            "openssl s_server to listen",
+            Duration::from_secs(30),
+            || tcp_accepts(port),
+        );
+        Served {
+            child: Some(child),
+            port,
+        }
+    }
+
+    fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.take() {
+            kill_and_reap(child);
+        }
+    }
+}
+
+/// The finding kinds of `check` (one element of `endpoint check --json`).
+fn kinds(check: &Value) -> Vec<&str> {
+    check["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["kind"].as_str().expect("kind"))
+        .collect()
+}
+
+/// The check of `address` in `checks`.
+fn of<'a>(checks: &'a Value, address: &str) -> &'a Value {
+    checks
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|c| c["endpoint"] == address)
+        .unwrap_or_else(|| panic!("no check of {address} in {checks:#}"))
+}
+
+/// `pems` concatenated into one file in `dir`: the system store certdesk is given.
+fn bundle(dir: &Path, pems: &[&Path]) -> PathBuf {
+    let text: String = pems
+        .iter()
+        .map(|p| fs::read_to_string(p).expect("read pem"))
+        .collect();
+    let path = dir.join("trusted.pem");
+    fs::write(&path, text).expect("write bundle");
+    path
+}
+
+#[test]
+fn checks_find_what_each_endpoint_serves_wrong() {
+    let pki = Pki::new();
+    let san = format!("DNS:{NAME}");
+    pki.leaf("good", &san, None);
+    pki.leaf("old", &san, Some(("200101000000Z", "200201000000Z")));
+    pki.leaf("other", "DNS:other.endpoints.test", None);
+    let self_san = format!("subjectAltName={san}");
+    pki.openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        "/CN=self",
+        "-addext",
+        &self_san,
+        "-days",
+        "90",
+        "-keyout",
+        "self.key",
+        "-out",
+        "self.pem",
+    ]);
+    let good = Served::start(&pki, "good", Some("mid"));
+    let without_intermediate = Served::start(&pki, "good", None);
+    let expired = Served::start(&pki, "old", Some("mid"));
+    let mismatch = Served::start(&pki, "other", Some("mid"));
+    let self_signed = Served::start(&pki, "self", None);
+    let smtp = SmtpSink::start_with(Security::Starttls, None);
+    // Accepted by the kernel, never read nor answered.
+    let silent = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let silent_address = silent.local_addr().expect("address").to_string();
+
+    let trusted = bundle(pki.dir.path(), &[&pki.path("root.pem"), smtp.ca_path()]);
+    let cd = Certdesk::new().env("SSL_CERT_FILE", &trusted);
+    for served in [
+        &good,
+        &without_intermediate,
+        &expired,
+        &mismatch,
+        &self_signed,
+    ] {
+        cd.json(["endpoint", "add", &served.address(), "--sni", NAME]);
+    }
+    let smtp_address = format!("127.0.0.1:{}", smtp.port());
+    let added = cd.json(["endpoint", "add", &smtp_address, "--starttls", "smtp"]);
+    assert_eq!(added["starttls"], "smtp", "{added:#}");
+    assert!(added["checked_at"].is_null(), "{added:#}");
+    cd.json(["endpoint", "add", &silent_address]);
+
+    let checks = cd.json(["endpoint", "check"]);
+    assert_eq!(checks.as_array().map(Vec::len), Some(7), "{checks:#}");
+    let expect: [(&Served, &[&str]); 5] = [
+        (&good, &[]),
+        (&without_intermediate, &["incomplete_chain"]),
+        (&expired, &["expired"]),
+        (&mismatch, &["name_mismatch"]),
+        (&self_signed, &["self_signed"]),
+    ];
+    for (served, want) in expect {
+        let check = of(&checks, &served.address());
+        assert_eq!(kinds(check), want, "{check:#}");
+        assert_eq!(check["sni"], NAME, "{check:#}");
+        assert!(check["serial"].is_string(), "{check:#}");
+    }
+    let good_check = of(&checks, &good.address());
+    assert_eq!(
+        good_check["names"],
+        serde_json::json!([NAME]),
+        "{good_check:#}"
+    );
+    let good_pem = pki.path("good.pem");
+    let serial = openssl([
+        "x509",
+        "-noout",
+        "-serial",
+        "-in",
+        good_pem.to_str().expect("UTF-8"),
+    ]);
+    let serial = serial
+        .trim()
+        .trim_start_matches("serial=")
+        .to_ascii_lowercase();
+    let got = good_check["serial"]
+        .as_str()
+        .expect("serial")
+        .replace(':', "")
+        .to_ascii_lowercase();
+    assert!(
+        got.trim_start_matches('0') == serial.trim_start_matches('0'),
+        "{got} vs {serial}"
+    );
+    assert!(good_check["not_after"]
+        .as_str()
+        .expect("not_after")
+        .starts_with('2'));
+    let detail = &of(&checks, &without_intermediate.address())["findings"][0]["detail"];
+    assert!(
+        detail
+            .as_str()
+            .expect("detail")
+            .contains("endpoints test intermediate"),
+        "{detail}"
+    );
+    // The sink's own leaf is valid 30 days: reached through STARTTLS, it expires soon.
+    let smtp_check = of(&checks, &smtp_address);
+    assert_eq!(kinds(smtp_check), ["expires_soon"], "{smtp_check:#}");
+    assert_eq!(smtp_check["sni"], "127.0.0.1", "{smtp_check:#}");
+    assert!(smtp_check["names"]
+        .as_array()
+        .expect("names")
+        .contains(&"127.0.0.1".into()));
+    let silent_check = of(&checks, &silent_address);
+    assert_eq!(kinds(silent_check), ["timeout"], "{silent_check:#}");
+    assert!(silent_check["serial"].is_null(), "{silent_check:#}");
+
+    // SMTP taken for TLS: the peer does not speak it. Checked once, not watched.
+    let plain = cd.json([
+        "endpoint",
+        "check",
+        &smtp_address.replace("127.0.0.1", "localhost"),
+    ]);
+    assert_eq!(kinds(&plain[0]), ["handshake_failed"], "{plain:#}");
+    let said = plain[0]["findings"][0]["detail"].as_str().expect("detail");
+    assert!(said.contains("does not speak TLS"), "{said}");
+
+    // The listing keeps the last checks; the human lines say the same.
+    let listed = cd.json(["endpoint", "list"]);
+    assert_eq!(
+        kinds(of(&listed, &expired.address())),
+        ["expired"],
+        "{listed:#}"
+    );
+    let human = cd.run(["endpoint", "list"]);
+    human.assert_success();
+    let line_of = |address: &str| -> String {
+        let text = &human.stdout;
+        let start = text
+            .find(&format!("{address}\t"))
+            .unwrap_or_else(|| panic!("{human}"));
+        let rest = &text[start..];
+        let end = rest[1..].find("\n127.0.0.1:").map_or(rest.len(), |e| e + 1);
+        rest[..end].to_owned()
+    };
+    let good_line = line_of(&good.address());
+    assert!(good_line.trim_end().ends_with("\tok"), "{good_line}");
+    assert!(
+        good_line.contains(&format!("\t{NAME}\tserial ")),
+        "{good_line}"
+    );
+    let expired_line = line_of(&expired.address());
+    assert!(
+        expired_line.contains("\n  - the leaf expired on 2020-02-01"),
+        "{expired_line}"
+    );
+    let mismatch_line = line_of(&mismatch.address());
+    assert!(
+        mismatch_line.contains("(other.endpoints.test) do not cover www.endpoints.test"),
+        "{mismatch_line}"
+    );
+
+    // Without the test root, the good chain does not reach a trusted root.
+    let untrusting = Certdesk::new()
+        .with_data_dir(cd.data_dir())
+        .env_remove("SSL_CERT_FILE");
+    let again = untrusting.json(["endpoint", "check", &good.address()]);
+    assert_eq!(kinds(&again[0]), ["incomplete_chain"], "{again:#}");
+
+    // Delete asks for --yes; add and delete are logged.
+    let refused = cd.run(["endpoint", "delete", &good.address()]);
+    refused.assert_failure();
+    assert!(refused.stderr.contains("add --yes"), "{refused}");
+    cd.run(["endpoint", "delete", "--yes", &good.address()])
+        .assert_success();
+    let listed = cd.json(["endpoint", "list"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(6), "{listed:#}");
+    let log = cd.json(["log"]);
+    let logged: Vec<(&str, &str)> = log
+        .as_array()
+        .expect("log")
+        .iter()
+        .filter(|e| e["subject"]["target"] == good.address())
+        .map(|e| {
+            (
+                e["action"].as_str().expect("action"),
+                e["outcome"]["status"].as_str().expect("status"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        logged,
+        [("add_endpoint", "ok"), ("delete_endpoint", "ok")],
+        "{log:#}"
+    );
+    drop(silent);
+}
+
+#[test]
+fn bad_addresses_are_refused_and_nothing_is_written() {
+    let cd = Certdesk::new();
+    for (args, says) in [
+        (vec!["nonsense"], "the port is missing"),
+        (vec!["www.example.com"], "the port is missing"),
+        (vec!["127.0.0.1:0"], "is not a port (1 to 65535)"),
+        (vec!["127.0.0.1:99999"], "is not a port"),
+        (vec!["::1:443"], "in brackets"),
+        (
+            vec!["exa mple.com:443"],
+            "neither a DNS name nor an IP address",
+        ),
+        (
+            vec!["127.0.0.1:443", "--sni", "not a name"],
+            "is not a DNS name",
+        ),
+        (
+            vec!["127.0.0.1:443", "--sni", "10.0.0.1"],
+            "is not a DNS name",
+        ),
+        (
+            vec!["127.0.0.1:25", "--starttls", "ftp"],
+            "smtp, imap or pop3",
+        ),
+    ] {
+        let out = cd.run(["endpoint", "add"].into_iter().chain(args.iter().copied()));
+        out.assert_failure();
+        assert!(out.stderr.contains(says), "{says}:\n{out}");
+    }
+    assert_eq!(cd.json(["endpoint", "list"]), serde_json::json!([]));
+    cd.json(["endpoint", "add", "[::1]:8443"]);
+    let twice = cd.run(["endpoint", "add", "[::1]:8443", "--sni", "other.example"]);
+    twice.assert_failure();
+    assert!(
+        twice.stderr.contains("[::1]:8443 is watched already"),
+        "{twice}"
+    );
+    let missing = cd.run(["endpoint", "delete", "--yes", "127.0.0.1:443"]);
+    missing.assert_failure();
+    assert!(
+        missing
+            .stderr
+            .contains("no endpoint 127.0.0.1:443 is watched"),
+        "{missing}"
+    );
+    let listed = cd.json(["endpoint", "list"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed:#}");
+}
