@@ -297,6 +297,9 @@ impl Out {
         if let Some(notice) = &r.names_notice {
             say!("notice: {notice}");
         }
+        if let Some(warning) = &r.persist_warning {
+            say!("warning: {warning}");
+        }
         for c in &r.challenges {
             match &c.challenge {
                 Challenge::Http01 { domain, url, key_authorization, .. } => say!(

@@ -865,6 +865,7 @@ mod tests {
                     status: Some(400),
                     subproblems: Vec::new(),
                     retry_after_secs: None,
+                    instance: None,
                 }),
             },
         };

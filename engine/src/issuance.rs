@@ -118,6 +118,7 @@ impl Engine {
                     id: id.clone(),
                     names: valid.names,
                     names_notice,
+                    persist_warning: None,
                     account: account.info.name.clone(),
                     fallback_account,
                     order_account: None,
@@ -346,6 +347,7 @@ impl Engine {
             .new_order(&new_order)
             .await
             .map_err(|e| acme::error("placing the order", e))?;
+        https_urls(&mut order)?;
         let wanted = acme_type(info.challenge_type);
         let standing = match info.challenge_type {
             ChallengeType::DnsPersist01 => {
@@ -367,6 +369,8 @@ impl Engine {
                     info.challenge_type
                 )));
             };
+            let what = format!("the {} challenge for {name}", info.challenge_type);
+            checks::https_url(&what, &challenge.url).map_err(|r| Error::CaData(r.to_string()))?;
             // dns-persist-01 has no token: its record names the account, not the order.
             if let Some(binding) = &standing {
                 challenges.push(OrderChallenge {
@@ -968,6 +972,18 @@ impl Engine {
 pub(crate) enum Caller {
     Administrator,
     Scheduler,
+}
+
+/// Every URL a new order gives (itself, its authorizations, its finalize URL) is https, before
+/// any of them is followed.
+fn https_urls(order: &mut instant_acme::Order) -> Result<()> {
+    let refused = |r: checks::Refusal| Error::CaData(r.to_string());
+    checks::https_url("the order", order.url()).map_err(refused)?;
+    let state = order.state();
+    for authz in &state.authorizations {
+        checks::https_url("an authorization of the order", &authz.url).map_err(refused)?;
+    }
+    checks::https_url("the order's finalize URL", &state.finalize).map_err(refused)
 }
 
 /// A challenge's problem carries no identifier: add the name it is about, keeping the CA's text.

@@ -246,7 +246,9 @@ impl Engine {
     /// Before a dns-persist-01 order's challenges are answered, each name's standing record is
     /// checked at every authoritative nameserver (through the request's DNS account's
     /// nameservers when it has one; nothing is written): where one is missing the CA is not
-    /// asked, and the request's next step says to publish it.
+    /// asked, and the request's next step says to publish it. A record whose `persistUntil` is
+    /// near is warned about on the request (`persist_warning`), and the warning goes once every
+    /// record is fresh.
     pub(crate) async fn check_standing(&self, record: &mut RequestRecord) -> Result<()> {
         let info = &record.info;
         let binding = self.persist_binding(Some(info.ordering_account())).await?;
@@ -256,8 +258,12 @@ impl Engine {
         };
         let lookup = Lookup::new(nameservers)?;
         let mut missing = Vec::new();
+        let mut warnings = Vec::new();
         for name in &info.names {
             let checked = check(&binding, name.as_str(), &lookup).await?;
+            if let Some(warning) = &checked.warning {
+                warnings.push(format!("{name}: {warning}"));
+            }
             if !checked.ok {
                 // The exact record, for a name published by hand.
                 missing.push(format!(
@@ -268,16 +274,26 @@ impl Engine {
                 ));
             }
         }
+        let now = OffsetDateTime::now_utc();
+        // Dated: the days counted in the warning are those of this check.
+        let warning = (!warnings.is_empty())
+            .then(|| format!("{} (checked {})", warnings.join("; "), now.date()));
         if missing.is_empty() {
+            if record.info.persist_warning != warning {
+                record.info.persist_warning = warning;
+                record.info.updated = now;
+                self.requests.save(&*record).await?;
+            }
             return Ok(());
         }
+        record.info.persist_warning = warning;
         let step = NextStep::Publish {
-            request: info.id.clone(),
+            request: record.info.id.clone(),
             challenge: ChallengeType::DnsPersist01,
             declined: None,
         };
         record.info.next_step = Some(step.clone());
-        record.info.updated = OffsetDateTime::now_utc();
+        record.info.updated = now;
         self.requests.save(&*record).await?;
         Err(Error::blocked(
             format!(
@@ -332,7 +348,9 @@ pub(crate) async fn check(
 }
 
 /// What one server's TXT values at the record's name say: `serves` with the record's
-/// `persistUntil` when one of them is a record the CA takes, else why none is.
+/// `persistUntil` when one of them is a record the CA takes, else why none is. Of several
+/// records the CA takes, the one that lasts longest speaks (a new record published beside the
+/// old one ends the warning).
 fn judge(
     binding: &Binding,
     wildcard: bool,
@@ -340,12 +358,20 @@ fn judge(
     values: &[String],
 ) -> (&'static str, String, Option<OffsetDateTime>) {
     let mut refusals = Vec::new();
+    let mut served: Option<(&String, Option<OffsetDateTime>)> = None;
     for value in values {
         match PersistRecord::parse(value) {
             Ok(r) => match r.refusal(&binding.issuers, &binding.account_url, wildcard, now) {
                 None => {
-                    let detail = format!("serves {value:?}");
-                    return ("serves", detail, r.persist_until);
+                    // No persistUntil lasts longest of all.
+                    let longer = served.is_none_or(|(_, best)| match (best, r.persist_until) {
+                        (None, _) => false,
+                        (Some(_), None) => true,
+                        (Some(best), Some(until)) => until > best,
+                    });
+                    if longer {
+                        served = Some((value, r.persist_until));
+                    }
                 }
                 // A record for another CA is someone else's business, not a fault of ours.
                 Some(record::Refusal::OtherIssuer(_)) => {}
@@ -364,6 +390,9 @@ fn judge(
                 }
             }
         }
+    }
+    if let Some((value, until)) = served {
+        return ("serves", format!("serves {value:?}"), until);
     }
     if refusals.is_empty() {
         let detail = format!(
@@ -465,6 +494,22 @@ mod tests {
         assert_eq!(state, "other");
         assert!(detail.contains("empty parameter"), "{detail}");
         assert_eq!(judge(&b, false, now, &["spf1 junk".into()]).0, "lacks");
+    }
+
+    #[test]
+    fn of_several_records_the_ca_takes_the_longest_lasting_speaks() {
+        let now = OffsetDateTime::now_utc();
+        let until = |days: i64| {
+            let at = (now + Duration::days(days)).unix_timestamp();
+            format!("ca.example; accounturi=https://ca.example/acct/1; persistUntil={at}")
+        };
+        let (old, new) = (until(10), until(400));
+        let (state, detail, at) = judge(&binding(), false, now, &[old.clone(), new.clone()]);
+        assert_eq!(state, "serves");
+        assert!(detail.contains(&new), "{detail}");
+        assert!(at.is_some_and(|at| at > now + Duration::days(399)));
+        let forever = "ca.example; accounturi=https://ca.example/acct/1".to_owned();
+        assert_eq!(judge(&binding(), false, now, &[new, forever, old]).2, None);
     }
 
     #[test]

@@ -102,6 +102,12 @@ pub struct RequestInfo {
     /// private one (a custom directory). Shown beside the request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub names_notice: Option<String>,
+    /// A dns-persist-01 request's standing record stops being accepted soon (its
+    /// `persistUntil` within [`persist::WARN_BEFORE`](crate::persist::WARN_BEFORE)) or has: set
+    /// when the records are checked before an order is answered, cleared when every name's
+    /// record is fresh. Shown beside the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persist_warning: Option<String>,
     pub account: String,
     /// The account (at another CA) that places a renewal's order after
     /// [`FALLBACK_AFTER`](crate::renewal::FALLBACK_AFTER) failed attempts in a row at `account`.

@@ -251,6 +251,58 @@ fn a_wildcard_needs_policy_wildcard_and_a_past_until_is_refused() {
     assert_eq!(s.issue(&["example.com"]).json()["status"], "saved");
 }
 
+/// `dns persist-record` for example.com with `persistUntil` `until`, written through BIND.
+fn write_until(s: &Setup, until: OffsetDateTime) {
+    let until = rfc(until);
+    let args = [
+        "--domain",
+        "example.com",
+        "--until",
+        &until,
+        "--write",
+        "bind",
+    ];
+    s.cd.json(["dns", "persist-record"].into_iter().chain(args));
+}
+
+#[test]
+fn a_near_persist_until_is_warned_about_on_the_request_until_a_fresh_record_stands() {
+    let s = Setup::start();
+    let now = OffsetDateTime::now_utc();
+    write_until(&s, now + Duration::days(10));
+    let out = s.issue(&["example.com"]);
+    out.assert_success();
+    let id = out.json()["id"].as_str().expect("an id").to_owned();
+
+    // The check before the order saw a record 10 days from its end: the request says so.
+    let shown = s.cd.json(["request", "show", &id]);
+    assert_eq!(shown["status"], "saved", "{shown:#}");
+    let warning = shown["persist_warning"].as_str().expect("a warning");
+    for wanted in [
+        "example.com: the record's persistUntil",
+        "days away",
+        "persist-record",
+    ] {
+        assert!(warning.contains(wanted), "{wanted:?} missing in {warning}");
+    }
+    let text = s.cd.run(["request", "show", &id]);
+    assert!(
+        text.stdout.contains(&format!("warning: {warning}")),
+        "{text}"
+    );
+
+    // A record far ahead, published beside the old one: the renewal's check clears it.
+    write_until(&s, now + Duration::days(400));
+    let due = now + Duration::days(89);
+    s.cd.run(["--json", "renew", "--due", "--now", &rfc(due)])
+        .assert_success();
+    let shown = s.cd.json(["request", "show", &id]);
+    assert_eq!(shown["status"], "renewed", "{shown:#}");
+    assert_eq!(shown["persist_warning"], Value::Null, "{shown:#}");
+    let text = s.cd.run(["request", "show", &id]);
+    assert!(!text.stdout.contains("warning:"), "{text}");
+}
+
 #[test]
 fn dns_account_01_publishes_at_the_account_scoped_name_and_removes_it() {
     let s = Setup::start();

@@ -19,10 +19,11 @@ use crate::common::{register_args, register_at, wait_until, Certdesk, Create, Ou
 use serde_json::{json, Value};
 use time::Duration;
 
-/// A CA behind the proxy, and a client with no account yet.
+/// A CA behind the hostile proxy (`tests/fakes/hostile_ca.py`, which passes everything on
+/// until its control says otherwise), and a client with no account yet.
 fn hostile_ca() -> (Pebble, CaProxy, Certdesk) {
     let pebble = Pebble::start();
-    let proxy = CaProxy::start(&pebble);
+    let proxy = CaProxy::start_script(&pebble, "hostile_ca.py");
     (pebble, proxy, Certdesk::new())
 }
 
@@ -131,7 +132,8 @@ fn run_measured(cd: &Certdesk, args: &[String]) -> (Output, u64) {
     (out, peak)
 }
 
-/// A loopback port that records whether anything connected: where the CA's http:// URL points.
+/// A loopback port that records whether anything connected: where a URL the CA hands out
+/// points, which certdesk must not follow.
 struct Witness(TcpListener);
 
 impl Witness {
@@ -141,53 +143,82 @@ impl Witness {
         Witness(listener)
     }
 
-    fn url(&self, path: &str) -> String {
+    /// `scheme://127.0.0.1:PORT`.
+    fn origin(&self, scheme: &str) -> String {
         let port = self.0.local_addr().expect("address").port();
-        format!("http://127.0.0.1:{port}{path}")
+        format!("{scheme}://127.0.0.1:{port}")
     }
 
     fn assert_untouched(&self) {
         match self.0.accept() {
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-            other => panic!("certdesk followed the http:// URL: {other:?}"),
+            other => panic!("certdesk followed a URL to the witness: {other:?}"),
         }
     }
 }
 
+/// Every request `cd` keeps failed, and no certificate was issued.
+fn assert_all_failed_and_none_issued(cd: &Certdesk, kept: usize) {
+    let requests = cd.json(["request", "list"]);
+    let requests = requests.as_array().expect("a list");
+    assert_eq!(requests.len(), kept, "{requests:#?}");
+    for r in requests {
+        assert_eq!(r["status"], "failed", "{r:#}");
+    }
+    assert_eq!(cd.json(["cert", "list"]), json!([]));
+}
+
 #[test]
-fn http_urls_from_the_ca_are_not_followed() {
+fn http_urls_from_the_ca_are_refused_and_nothing_is_issued() {
     let (_pebble, proxy, cd) = hostile_ca();
-    // In the directory: refused by name before anything is sent, and no account is kept.
     let witness = Witness::new();
-    let plain = witness.url("/new-acct");
-    proxy.control(json!({ "directory": { "newAccount": plain } }));
+    let base = witness.origin("http");
+    let plain =
+        |places: &[&str]| proxy.control(json!({ "plain_urls": { "in": places, "base": base } }));
+    // In the directory: refused by name before anything is sent, and no account is kept.
+    plain(&["directory"]);
     let out = cd.run(register_args(&proxy.directory_url(), proxy.ca_root_path()));
     out.assert_code(2);
     assert!(
-        out.stderr.contains(&format!("lists newAccount at {plain}"))
+        out.stderr.contains(&format!("lists newAccount at {base}/"))
             && out.stderr.contains("https only"),
         "{out}"
     );
-    witness.assert_untouched();
     assert_eq!(cd.json(["account", "show"]), json!([]));
 
-    // Changed after the account was made (the endpoint of new orders): the directory is read
-    // and checked again by the process that orders, before anything follows it, and the order
-    // is not placed.
+    // After the account was made: the directory of the process that orders, a new order's
+    // authorizations and finalize URL, an authorization's challenges. Each is checked when it
+    // arrives, before anything follows it or answers a challenge.
     proxy.control(json!({}));
     register_at(&cd, &proxy.directory_url(), proxy.ca_root_path());
-    let plain = witness.url("/order-plz");
-    proxy.control(json!({ "directory": { "newOrder": plain } }));
-    let out = cd.run(Create::new(&["plain.example.com"], "http-01"));
-    out.assert_code(2);
-    assert!(
-        out.stderr.contains(&format!(
-            "lists newOrder at {plain}, which is not an https URL"
-        )) && out.stderr.contains("the order was not placed"),
-        "{out}"
-    );
+    let places = [
+        ("directory", "lists newAccount at"),
+        ("order", "the CA gave an authorization of the order at"),
+        (
+            "authorization",
+            "the CA gave the http-01 challenge for authorization.example.com at",
+        ),
+    ];
+    for (place, said) in places {
+        plain(&[place]);
+        let name = format!("{place}.example.com");
+        let out = cd.run(Create::new(&[&name], "http-01"));
+        out.assert_code(2);
+        // The directory's entry is named bare, an order's URL quoted as the CA's text.
+        let named = ["", "\""].map(|quote| format!("{said} {quote}{base}/"));
+        assert!(
+            named.iter().any(|n| out.stderr.contains(n))
+                && out.stderr.contains("which is not an https URL")
+                && out.stderr.contains("did not follow it"),
+            "{place}: {out}"
+        );
+    }
     witness.assert_untouched();
-    assert!(proxy.events_of("newOrder").is_empty());
+    assert!(
+        proxy.events_of("answer").is_empty(),
+        "the CA was told to validate"
+    );
+    assert_all_failed_and_none_issued(&cd, places.len());
 }
 
 /// What a hostile CA writes into its problem's detail: a window title (OSC … BEL), a screen
@@ -229,6 +260,70 @@ fn rate_limited(proxy: &CaProxy, detail: &str, retry_after: &str) {
             "retry_after": retry_after,
         },
     }));
+}
+
+#[test]
+fn a_paused_account_is_shown_the_unpause_link_whole_and_certdesk_does_not_follow_it() {
+    let (_pebble, proxy, cd) = hostile_ca();
+    register_at(&cd, &proxy.directory_url(), proxy.ca_root_path());
+    let witness = Witness::new();
+    let link = format!(
+        "{}/sfe/v1/unpause?jwt=eyJhbGciOiJIUzI1NiJ9.eyJhY2N0IjoiMSJ9.c2lnbmVk-_x",
+        witness.origin("https")
+    );
+    // Let's Encrypt's shape (the link in a rateLimited detail), then RFC 8555's for an action
+    // the user must take (a userActionRequired problem whose `instance` is the link).
+    let shapes = [
+        json!({
+            "status": 429,
+            "type": "rateLimited",
+            "detail": format!(
+                "Your account is temporarily prevented from requesting certificates for \
+                 rateLimited.example.com and possibly others. Please visit: {link}"
+            ),
+        }),
+        json!({
+            "status": 403,
+            "type": "userActionRequired",
+            "detail": "this account is paused for userActionRequired.example.com",
+            "instance": link,
+        }),
+    ];
+    let lifted = format!("lift the pause at {link}");
+    for shape in shapes {
+        let kind = shape["type"].as_str().expect("a type").to_owned();
+        proxy.control(json!({ "refuse_orders": shape }));
+        let name = format!("{}.example.com", kind.to_lowercase());
+        let out = cd.run(Create::new(&[&name], "http-01"));
+        out.assert_code(2);
+        let said = format!("{}{}", out.stdout, out.stderr);
+        assert!(said.contains(&lifted), "{kind}: {out}");
+
+        // The request keeps the CA's problem whole, and shows the link.
+        let requests = cd.json(["request", "list"]);
+        let request = requests
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|r| r["names"][0] == name.as_str())
+            .unwrap_or_else(|| panic!("no request for {name}: {requests:#}"));
+        let id = request["id"].as_str().expect("an id");
+        let shown = cd.json(["request", "show", id]);
+        assert_eq!(shown["status"], "failed", "{shown:#}");
+        let problem = &shown["problem"];
+        assert_eq!(
+            problem["type"],
+            format!("urn:ietf:params:acme:error:{kind}")
+        );
+        let whole = problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(&link))
+            || problem["instance"] == link.as_str();
+        assert!(whole, "{kind}: {shown:#}");
+        let text = cd.run(["request", "show", id]);
+        assert!(text.stdout.contains(&lifted), "{kind}: {text}");
+    }
+    witness.assert_untouched();
 }
 
 #[test]

@@ -18,9 +18,11 @@ The control file (JSON, read on every request) holds:
   "retry_after": VALUE               Retry-After of renewalInfo answers, sent as given (default:
                                      Pebble's)
   "down": true                       close every connection unanswered, like a CA that is down
-  "refuse_orders": {"status": 429, "type": "rateLimited", "detail": "...", "retry_after": S}
+  "refuse_orders": {"status": 429, "type": "rateLimited", "detail": "...", "retry_after": S,
+                    "instance": URL}
                                      answer every newOrder with this RFC 8555 problem (and a
-                                     Retry-After header when given), as a CA's rate limit does;
+                                     Retry-After header, an `instance` when given), as a CA's
+                                     rate limit (or a paused account) does;
                                      with "replacing": true only the orders that name the
                                      certificate they replace (an alreadyReplaced refusal)
   "hold": "/path-prefix"             keep requests whose path starts with this waiting until
@@ -84,9 +86,11 @@ class Proxy(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
-    def problem(self, status, kind, detail, headers=()):
-        body = json.dumps({"type": f"urn:ietf:params:acme:error:{kind}", "detail": detail, "status": status})
-        self.reply(status, body.encode(), [("Content-Type", "application/problem+json"), *headers])
+    def problem(self, status, kind, detail, headers=(), instance=None):
+        doc = {"type": f"urn:ietf:params:acme:error:{kind}", "detail": detail, "status": status}
+        if instance is not None:
+            doc["instance"] = instance
+        self.reply(status, json.dumps(doc).encode(), [("Content-Type", "application/problem+json"), *headers])
 
     def handle_any(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -125,7 +129,8 @@ class Proxy(BaseHTTPRequestHandler):
                 if "retry_after" in refuse:
                     extra.append(("Retry-After", str(refuse["retry_after"])))
                 return self.problem(refuse.get("status", 429), refuse.get("type", "rateLimited"),
-                                    refuse.get("detail", "too many new orders"), extra)
+                                    refuse.get("detail", "too many new orders"), extra,
+                                    refuse.get("instance"))
         status, headers, data = self.forward(body)
         if self.command == "GET" and path == "/dir":
             directory = json.loads(data)

@@ -12,6 +12,12 @@ The control file (JSON, read on every request) may also hold:
                                {"event": "shown_pending"}
   "silent_invalid": true       challenges are shown without their error: an invalid
                                authorization with no reason given
+  "plain_urls": {"in": [PLACE, …], "base": "http://HOST:PORT"}
+                               the URLs of the answers named (PLACE: "directory", every entry;
+                               "order", its authorizations, finalize and certificate;
+                               "authorization", its challenges) point at BASE, a plain http://
+                               origin, instead of this proxy: a CA (or someone on the way) that
+                               hands out URLs no client may follow
 
 Records {"event": "answer", "path": P} for every challenge answer (a POST with a payload to a
 challenge URL, Pebble's or the extra authorization's): the CA was told to validate.
@@ -60,7 +66,7 @@ class Hostile(Proxy):
 
     def rewrite(self, obj, control):
         """Rewrites one of Pebble's answers in place; whether anything changed."""
-        changed = False
+        changed = self.plain(obj, control.get("plain_urls") or {})
         token = control.get("token")
         for ch in obj.get("challenges", []):
             if token is not None:
@@ -81,6 +87,35 @@ class Hostile(Proxy):
                 self.record({"event": "shown_pending", "path": self.path})
                 changed = True
         return changed
+
+    def plain(self, obj, plain):
+        """Points the URLs of a directory, order or authorization named in `plain["in"]` at
+        `plain["base"]`; whether anything changed."""
+        if "newNonce" in obj:
+            place, keys = "directory", [k for k in obj if k != "meta"]
+        elif "finalize" in obj:
+            place, keys = "order", ["authorizations", "finalize", "certificate"]
+        elif "challenges" in obj and "identifier" in obj:
+            place, keys = "authorization", []
+        else:
+            return False
+        if place not in plain.get("in", []):
+            return False
+        origin = f"https://{self.headers['Host']}"
+
+        def swap(url):
+            if isinstance(url, list):
+                return [swap(u) for u in url]
+            if isinstance(url, str) and url.startswith(origin):
+                return plain["base"] + url[len(origin):]
+            return url
+
+        for key in keys:
+            if key in obj:
+                obj[key] = swap(obj[key])
+        for ch in obj.get("challenges", []) if place == "authorization" else []:
+            ch["url"] = swap(ch["url"])
+        return True
 
     def extra(self, name):
         """The extra authorization (or one of its challenges), with a fresh nonce from Pebble."""

@@ -833,7 +833,12 @@ export type Problem = { type?: string, detail?: string, status?: number, subprob
  * The CA's `Retry-After` header with the problem, in seconds from its answer: a
  * `rateLimited` CA (RFC 8555 §6.6) or an overloaded one says when to ask again.
  */
-retry_after_secs?: number, };
+retry_after_secs?: number, 
+/**
+ * The page the CA sends the administrator to (RFC 7807 `instance`; RFC 8555 §7.3.3's
+ * `userActionRequired` names one, as a paused account's problem may).
+ */
+instance?: string, };
 
 /**
  * `dns::ProviderSpec` as its hand-written `Serialize` writes it (the spec itself holds the
@@ -931,7 +936,14 @@ names: Array<Name>,
  * Why some names were accepted although a public CA refuses them: the account's CA is a
  * private one (a custom directory). Shown beside the request.
  */
-names_notice?: string, account: string, 
+names_notice?: string, 
+/**
+ * A dns-persist-01 request's standing record stops being accepted soon (its
+ * `persistUntil` within [`persist::WARN_BEFORE`](crate::persist::WARN_BEFORE)) or has: set
+ * when the records are checked before an order is answered, cleared when every name's
+ * record is fresh. Shown beside the request.
+ */
+persist_warning?: string, account: string, 
 /**
  * The account (at another CA) that places a renewal's order after
  * [`FALLBACK_AFTER`](crate::renewal::FALLBACK_AFTER) failed attempts in a row at `account`.

@@ -135,6 +135,8 @@ export function problemView(p: Problem): HTMLElement {
   ];
   if (p.status !== undefined) rows.push(h("dt", {}, "HTTP status"), h("dd", {}, p.status));
   if (p.detail) rows.push(h("dt", {}, "Detail"), h("dd", {}, p.detail));
+  // Shown, never opened by the window: a page the CA sends the administrator to (an unpause link).
+  if (p.instance) rows.push(h("dt", {}, "The CA's page"), h("dd", {}, h("code", {}, p.instance)));
   const subs = p.subproblems ?? [];
   return h(
     "div",

@@ -28,6 +28,10 @@ pub struct Problem {
     /// `rateLimited` CA (RFC 8555 §6.6) or an overloaded one says when to ask again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u64>,
+    /// The page the CA sends the administrator to (RFC 7807 `instance`; RFC 8555 §7.3.3's
+    /// `userActionRequired` names one, as a paused account's problem may).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
 }
 
 /// One identifier's part of a [`Problem`].
@@ -51,18 +55,23 @@ impl Problem {
 
     /// The page where the administrator lifts a pause: Let's Encrypt pauses an account for names
     /// that failed validation again and again, and says so in a `rateLimited` problem whose
-    /// detail ends with the link (`https://portal.letsencrypt.org/sfe/v1/unpause?jwt=…`). Only an
-    /// `https` link whose path names `unpause` is taken, from the detail or a subproblem's.
+    /// detail ends with the link (`https://portal.letsencrypt.org/sfe/v1/unpause?jwt=…`), or in
+    /// a `userActionRequired` one whose `instance` is the link. Only an `https` link whose path
+    /// names `unpause` is taken, from the `instance`, the detail or a subproblem's detail.
+    /// certdesk shows it and never follows it: lifting a pause is the administrator's act.
     pub fn unpause_link(&self) -> Option<&str> {
-        if self.short_type() != "rateLimited" {
+        if !matches!(self.short_type(), "rateLimited" | "userActionRequired") {
             return None;
         }
         let details = std::iter::once(&self.detail)
             .chain(self.subproblems.iter().map(|s| &s.detail))
-            .flatten();
-        details
+            .flatten()
             .flat_map(|d| d.split_whitespace())
-            .map(|word| word.trim_end_matches(['.', ',', ';', ')', '"', '\'']))
+            .map(|word| word.trim_end_matches(['.', ',', ';', ')', '"', '\'']));
+        self.instance
+            .as_deref()
+            .into_iter()
+            .chain(details)
             .find(|word| {
                 word.strip_prefix("https://")
                     .and_then(|rest| rest.split_once('/'))
@@ -89,6 +98,9 @@ impl fmt::Display for Problem {
         }
         if let Some(secs) = self.retry_after_secs {
             write!(f, " (Retry-After: {secs} seconds)")?;
+        }
+        if let Some(instance) = &self.instance {
+            write!(f, " (see {instance})")?;
         }
         for sub in &self.subproblems {
             write!(
@@ -393,5 +405,30 @@ mod tests {
             ..limited("paused")
         };
         assert_eq!(sub.unpause_link(), Some("https://ca.example/unpause?t=1"));
+    }
+
+    #[test]
+    fn a_user_action_required_problem_gives_its_instance_as_the_unpause_link() {
+        let link = "https://portal.example/sfe/v1/unpause?jwt=e30.x";
+        let problem = Problem {
+            kind: Some("urn:ietf:params:acme:error:userActionRequired".into()),
+            detail: Some("this account is paused for www.example.com".into()),
+            instance: Some(link.into()),
+            ..Problem::default()
+        };
+        assert_eq!(problem.unpause_link(), Some(link));
+        let shown = problem.to_string();
+        assert!(shown.contains(&format!("(see {link})")), "{shown}");
+        assert!(
+            shown.contains(&format!("lift the pause at {link}")),
+            "{shown}"
+        );
+        // Any other page the CA names is shown, but is no unpause link.
+        let terms = Problem {
+            instance: Some("https://ca.example/terms".into()),
+            ..problem
+        };
+        assert_eq!(terms.unpause_link(), None);
+        assert!(terms.to_string().contains("(see https://ca.example/terms)"));
     }
 }

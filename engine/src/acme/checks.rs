@@ -49,6 +49,19 @@ pub fn requested_name<'a>(
     })
 }
 
+/// `url`, which the CA gave as its `what` (an order's authorization, a challenge), is followed
+/// only when it is an https URL: checked when the order arrives, before anything acts on it.
+pub fn https_url(what: &str, url: &str) -> Result<(), Refusal> {
+    if crate::acme::directory::is_https(url) {
+        return Ok(());
+    }
+    Err(Refusal::new(format!(
+        "the CA gave {what} at {}, which is not an https URL: certdesk talks to a CA over https \
+         only and did not follow it",
+        shown(url)
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -154,8 +154,9 @@ pub(crate) async fn fetch(http: &AcmeHttp, url: &str) -> Result<Directory> {
             "{url} is not an ACME directory (its JSON did not parse: {e})"
         ))
     })?;
+    // Wrong data, not a failed network: asking again would meet the same URL.
     if let Some((name, endpoint)) = directory.plain_endpoint() {
-        return Err(Error::Network(format!(
+        return Err(Error::CaData(format!(
             "the directory {url} lists {name} at {endpoint}, which is not an https URL: certdesk \
              talks to a CA over https only and did not follow it"
         )));

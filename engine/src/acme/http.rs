@@ -277,12 +277,14 @@ fn tame_retry_after(headers: &mut HeaderMap) {
     }
 }
 
-/// A problem document the CA answered with a `Retry-After` header. instant-acme reads only the
-/// body; this carries the header's wait with the problem to [`super::error`], which makes it an
-/// ordinary `Error::Ca` for the scheduler to honour.
+/// A problem document instant-acme would not keep whole: one the CA answered with a
+/// `Retry-After` header (instant-acme reads only the body), or one that names a page
+/// (`instance`, which instant-acme's problem drops: a paused account's unpause link). This
+/// carries it to [`super::error`], which makes it an ordinary `Error::Ca`, the header's wait
+/// included for the scheduler to honour.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct ProblemWithRetry(pub Problem);
+pub struct WholeProblem(pub Problem);
 
 /// Why a request to the CA came to nothing.
 #[derive(Debug)]
@@ -310,6 +312,11 @@ impl Failed {
             url: url.to_string(),
             why,
         }
+    }
+
+    /// The CA handed out a URL that is not https: nothing was sent to it.
+    pub fn not_https(&self) -> bool {
+        matches!(self.why, Why::NotHttps)
     }
 }
 
@@ -404,12 +411,16 @@ impl HttpClient for AcmeHttp {
             let refused = parts.status.is_client_error() || parts.status.is_server_error();
             let asked = retry_after(&parts.headers).filter(|w| refused && !w.is_zero());
             tame_retry_after(&mut parts.headers);
-            if let Some(wait) = asked {
+            if refused {
+                // A bad nonce stays instant-acme's, which signs the request again.
                 match serde_json::from_slice::<Problem>(&body) {
-                    Ok(problem) if !problem.is_bad_nonce() => {
-                        return Err(instant_acme::Error::Other(Box::new(ProblemWithRetry(
+                    Ok(problem)
+                        if !problem.is_bad_nonce()
+                            && (asked.is_some() || problem.instance.is_some()) =>
+                    {
+                        return Err(instant_acme::Error::Other(Box::new(WholeProblem(
                             Problem {
-                                retry_after_secs: Some(wait.as_secs().max(1)),
+                                retry_after_secs: asked.map(|wait| wait.as_secs().max(1)),
                                 ..problem
                             },
                         ))))

@@ -21,10 +21,16 @@ use crate::error::{Error, Problem, Subproblem};
 pub fn error(context: &str, e: instant_acme::Error) -> Error {
     match e {
         instant_acme::Error::Api(p) => Error::Ca(problem(p)),
-        // A problem that came with a Retry-After (see `http::ProblemWithRetry`).
-        instant_acme::Error::Other(e) => match e.downcast::<http::ProblemWithRetry>() {
+        // A problem instant-acme would not keep whole (see `http::WholeProblem`).
+        instant_acme::Error::Other(e) => match e.downcast::<http::WholeProblem>() {
             Ok(p) => Error::Ca(p.0),
-            Err(e) => Error::Network(format!("{context}: {}", http::causes(&*e))),
+            // A URL the CA handed out that is not https is wrong data, not a network failure:
+            // retrying the same order would meet it again.
+            Err(e) => match e.downcast::<http::Failed>() {
+                Ok(failed) if failed.not_https() => Error::CaData(failed.to_string()),
+                Ok(failed) => Error::Network(format!("{context}: {failed}")),
+                Err(e) => Error::Network(format!("{context}: {}", http::causes(&*e))),
+            },
         },
         instant_acme::Error::Timeout(_) => Error::Network(format!(
             "{context}: the CA did not finish in time; run the same command again later to \
@@ -53,6 +59,7 @@ pub fn problem(p: instant_acme::Problem) -> Problem {
             })
             .collect(),
         retry_after_secs: None,
+        instance: None,
     }
 }
 
