@@ -1,13 +1,15 @@
 //! certdesk's desktop app: a window with a tab per part of the certificate life (Account, DNS,
 //! Requests, Certificates, Deploy, Windows Agent, Settings) and a tray icon, as a thin face over
 //! `certdesk_engine`. The engine holds all state and rules; the commands in [`commands`] each make
-//! one engine call.
+//! one engine call. The window and the tray without it (`--tray`) are two processes that hand the
+//! data folder to each other ([`handoff`]).
 
 #[macro_use]
 mod command_list;
 pub mod commands;
 pub mod datadir;
 pub mod error;
+mod handoff;
 mod memory;
 mod notify;
 pub mod progress;
@@ -15,8 +17,11 @@ mod scheduler;
 pub mod state;
 mod tray;
 
+use certdesk_engine::Error;
 use tauri::ipc::Invoke;
 use tauri::{Manager, RunEvent, Runtime, WindowEvent};
+
+use handoff::Mode;
 
 pub use state::AppState;
 
@@ -40,67 +45,125 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync 
     with_commands!(handler)
 }
 
-/// The plugins the app and its tests share: dialogs for the file pickers, start at login.
+/// The plugins the app and its tests share: dialogs for the file pickers, start at login (in the
+/// tray: renewals run from login on, the window opens when asked for).
 pub fn with_plugins<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-            None,
+            Some(vec!["--tray"]),
         ))
 }
 
-/// Starts the app: one instance only, the engine of the data folder, the tray, and a window whose
-/// closing leaves the app running in the tray.
+/// Starts the app: one instance only, the engine of the data folder, the tray, and the window
+/// unless started with `--tray`. Closing the window hands over to a `--tray` process.
 pub fn run() {
     memory::before_start();
     if let Err(why) = display_reachable() {
         eprintln!("certdesk: {why}");
         std::process::exit(2);
     }
+    let mode = Mode::current();
     let (data_dir, source) = datadir::resolve();
-    let state = tauri::async_runtime::block_on(AppState::open(data_dir, source));
-    // The single-instance plugin goes first: a second launch must stop before anything else.
+    let engine = tauri::async_runtime::block_on(handoff::open_engine(&data_dir));
+    if let Err(e @ Error::Keychain(_)) = &engine {
+        without_keychain(&e.to_string());
+    }
+    let state = AppState::new(data_dir, source, engine);
+    // The single-instance plugin goes first: a second launch must stop before anything else. A
+    // second `certdesk-app` opens the window; a second `--tray` (a login start) changes nothing.
     let builder =
-        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            tray::show_main_window(app)
+        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            if Mode::of(args.iter().skip(1)) == Mode::Window {
+                tray::open_certdesk(app)
+            }
         }));
     let result = with_plugins(builder)
         .manage(state)
         .invoke_handler(invoke_handler())
-        .setup(|app| {
+        .setup(move |app| {
             tray::create(app.handle())?;
             // The tray read every certificate for its next expiry.
             memory::release_freed_heap();
             progress::forward(app.handle());
             scheduler::start(app.handle());
+            match mode {
+                Mode::Window => {
+                    if let Err(e) = tray::main_window(app.handle()) {
+                        window_failed(&e)
+                    }
+                }
+                // Handed over by a closing window.
+                Mode::Tray if handoff::is_successor() => still_running(app.handle()),
+                Mode::Tray => {}
+            }
             Ok(())
         })
         .on_window_event(|window, event| match event {
             WindowEvent::CloseRequested { .. } if window.label() == "main" => {
-                hidden_once(window.app_handle())
+                if let Err(e) = handoff::hand_over(window.app_handle(), Mode::Tray) {
+                    // This process stays in the tray instead, WebKit and all.
+                    eprintln!("certdesk: the tray process could not be started ({e})");
+                    still_running(window.app_handle())
+                }
             }
             // The page and its web processes are gone: give back what they used here too.
             WindowEvent::Destroyed if window.label() == "main" => memory::release_freed_heap(),
             _ => {}
         })
-        .build(context());
+        .build(windowless(context()));
     match result {
         Ok(app) => app.run(|app, event| match event {
-            // Closing the window closes it for real: the page and WebKit's web process (some
-            // 200 MB) end, while certdesk goes on in the tray, where renewals and their
-            // notifications go on; Open builds the window anew. Quit asks with an exit code.
+            // A window closed without a handoff (see above) leaves the app in the tray; Quit and
+            // a handoff ask with an exit code.
             RunEvent::ExitRequested {
                 code: None, api, ..
             } => api.prevent_exit(),
-            RunEvent::Exit => scheduler::stop(app),
+            RunEvent::Exit => {
+                scheduler::stop(app);
+                handoff::start_successor(app)
+            }
             _ => {}
         }),
-        Err(e) => {
-            eprintln!("certdesk: the window could not start: {e}");
-            std::process::exit(1);
-        }
+        Err(e) => window_failed(&e),
     }
+}
+
+/// The configuration's window is not made at start but in the window's process's setup
+/// ([`tray::main_window`]): a tray process must not create a webview, or WebKit's processes start.
+fn windowless<R: Runtime>(mut context: tauri::Context<R>) -> tauri::Context<R> {
+    for window in &mut context.config_mut().app.windows {
+        window.create = false;
+    }
+    context
+}
+
+fn window_failed(e: &tauri::Error) -> ! {
+    eprintln!("certdesk: the window could not start: {e}");
+    std::process::exit(1)
+}
+
+/// Without a Secret Service no data folder opens (every folder's master key lives there), so
+/// the window would have nothing to offer: the app says so in one line and exits 3, as the CLI
+/// does for a local failure; and as a desktop notification, for a start from the menu where no
+/// terminal shows the line (waited for 2 s at most: a notification service that hangs must not
+/// keep the app from ending).
+fn without_keychain(message: &str) -> ! {
+    eprintln!("certdesk: {message}");
+    let (sent, shown) = std::sync::mpsc::channel();
+    let body = message.to_owned();
+    std::thread::spawn(move || {
+        let _ = notify_rust::Notification::new()
+            .appname("certdesk")
+            .summary("certdesk cannot open its data folder")
+            .body(&body)
+            .icon("security-high")
+            .show();
+        let _ = sent.send(());
+    });
+    let _ = shown.recv_timeout(std::time::Duration::from_secs(2));
+    std::process::exit(3)
 }
 
 /// The window needs a graphical session; without one GTK's start fails inside Tauri as a panic,
@@ -127,15 +190,14 @@ fn display_reachable() -> Result<(), String> {
     Ok(())
 }
 
-/// Says once per run where the window went.
-fn hidden_once<R: Runtime>(app: &tauri::AppHandle<R>) {
-    static TOLD: std::sync::Once = std::sync::Once::new();
-    TOLD.call_once(|| {
+/// Says where the window went, once a session (the processes handed over included).
+fn still_running<R: Runtime>(app: &tauri::AppHandle<R>) {
+    if handoff::first_telling() {
         notify::send(
             app,
             notify::Kind::Info,
             "certdesk is still running",
             "It keeps renewing from the tray. Quit it from the tray menu, or with Quit (Ctrl+Q) in its window.",
         );
-    });
+    }
 }

@@ -1,10 +1,9 @@
 //! What the app holds: the engine of one data folder. The app starts even when the engine cannot
-//! open (a locked keychain, a folder in use by the CLI) so that the window can say why and offer
-//! another folder.
+//! open (a folder in use by the CLI, a damaged store) so that the window can say why and offer
+//! another folder; without a keychain it does not start (`lib.rs`).
 
 use std::path::PathBuf;
 
-use certdesk_engine::activity::Face;
 use certdesk_engine::Engine;
 
 use crate::datadir::Source;
@@ -17,14 +16,18 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Opens the engine of `data_dir`, after the process that handed it over, if any, let go.
     pub async fn open(data_dir: PathBuf, source: Source) -> Self {
-        let engine = Engine::open(&data_dir, Face::Window)
-            .await
-            .map_err(CommandError::from);
+        let engine = crate::handoff::open_engine(&data_dir).await;
+        Self::new(data_dir, source, engine)
+    }
+
+    /// The state over an engine opened (or not) already.
+    pub fn new(data_dir: PathBuf, source: Source, engine: certdesk_engine::Result<Engine>) -> Self {
         Self {
             data_dir,
             source,
-            engine,
+            engine: engine.map_err(CommandError::from),
         }
     }
 

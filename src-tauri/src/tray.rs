@@ -1,13 +1,15 @@
 //! The tray icon: the next expiry at a glance, Open, Renew due now, Quit. Closing the window
-//! leaves the app running (see `lib.rs`), so the tray is how the app is reached and ended.
+//! leaves certdesk running in a tray process (`handoff.rs`), so the tray is how the app is
+//! reached and ended.
 //!
 //! With no StatusNotifier host (a bare X session, CI) the icon is simply not shown; the app runs
 //! on and a second launch brings the window back (single instance).
 
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewWindowBuilder};
+use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewWindow, WebviewWindowBuilder};
 
+use crate::handoff::{self, Mode};
 use crate::notify::{self, Kind};
 use crate::state::AppState;
 
@@ -37,7 +39,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .tooltip("certdesk")
         .menu(&menu)
         .on_menu_event(|app, event| match event.id().as_ref() {
-            "open" => show_main_window(app),
+            "open" => open_certdesk(app),
             "renew_due" => renew_due_in_background(app.clone()),
             "quit" => app.exit(0),
             _ => {}
@@ -74,16 +76,17 @@ pub fn certs_changed<R: Runtime>(app: &AppHandle<R>) {
     let _ = app.emit(CERTS_CHANGED, ());
 }
 
-/// Shows the window, building it anew from the configuration when it was closed.
-pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
-    let window = match app.get_webview_window("main") {
-        Some(window) => Ok(window),
-        None => match app.config().app.windows.first() {
-            Some(config) => WebviewWindowBuilder::from_config(app, config).and_then(|b| b.build()),
-            None => Err(tauri::Error::WindowNotFound),
-        },
-    };
-    match window {
+/// Open certdesk (the tray's Open, a second launch): the window's process shows its window; the
+/// tray's process hands over to a window process, or opens the window itself when none can be
+/// started.
+pub fn open_certdesk<R: Runtime>(app: &AppHandle<R>) {
+    if Mode::current() == Mode::Tray && app.get_webview_window("main").is_none() {
+        match handoff::hand_over(app, Mode::Window) {
+            Ok(()) => return,
+            Err(e) => eprintln!("certdesk: the window process could not be started ({e})"),
+        }
+    }
+    match main_window(app) {
         Ok(window) => {
             let _ = window.show();
             let _ = window.unminimize();
@@ -95,6 +98,18 @@ pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
             "certdesk cannot open its window",
             &e.to_string(),
         ),
+    }
+}
+
+/// The window, built from the configuration when there is none (at the start of the window's
+/// process; the configuration does not create it, so that the tray's process has none).
+pub fn main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<WebviewWindow<R>> {
+    match app.get_webview_window("main") {
+        Some(window) => Ok(window),
+        None => match app.config().app.windows.first() {
+            Some(config) => WebviewWindowBuilder::from_config(app, config)?.build(),
+            None => Err(tauri::Error::WindowNotFound),
+        },
     }
 }
 

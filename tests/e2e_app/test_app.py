@@ -24,6 +24,7 @@ import time
 from pebble import Pebble, free_port, CLEAN_ENV
 from webdriver import Driver
 from xclose import request_close
+import procs
 
 TABS = ["account", "overview", "dns", "requests", "certificates", "deploy", "agent", "settings", "activity"]
 
@@ -645,35 +646,13 @@ def tray_icon():
     return None
 
 
-def app_pid(application):
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if os.readlink(f"/proc/{pid}/exe") == os.path.realpath(application):
-                return int(pid)
-        except OSError:
-            continue
-    return None
-
-
 def app_running(application):
-    return app_pid(application) is not None
+    return bool(procs.of_binary(application))
 
 
-def web_processes(application):
-    """The app's WebKitWebProcess children (the page)."""
-    parent = str(app_pid(application))
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{pid}/comm") as f:
-                name = f.read().strip()
-        except OSError:
-            continue
-        if fields[1] == parent and name.startswith("WebKitWebProces"):
-            found.append(int(pid))
-    return found
+def web_processes():
+    """WebKit's web processes (the page) in this session."""
+    return procs.webkit((procs.WEB_PROCESS,))
 
 
 def main_window():
@@ -701,26 +680,60 @@ def open_tray_menu():
     time.sleep(1.5)
 
 
-def closing_keeps_the_app_in_the_tray(application, notifications):
-    """Closing the window closes it and ends the page's web process (the app goes on, and says
-    so once); the tray's Open builds the window again."""
+def closed_to_the_tray(application, socket, what):
+    """Closes the window and waits for the process it hands over to: a --tray process, with no
+    WebKit process at all (the window's process and its web and network processes end), serving
+    the control socket (it holds the data folder and the single-instance name by then)."""
     window_id, mapped = main_window()
     assert mapped, "the window is not shown"
-    assert web_processes(application), "no web process before closing"
+    deadline = time.monotonic() + 30
+    while not web_processes():
+        assert time.monotonic() < deadline, "no web process before closing"
+        time.sleep(0.1)
     request_close(window_id)
     wait_mapped(False, "closing did not close the window")
-    wait_file(notifications, "certdesk is still running")
-    assert app_running(application), "closing the window ended the app"
     deadline = time.monotonic() + 30
-    while web_processes(application):
-        assert time.monotonic() < deadline, "the page's web process outlived the window"
+    while (not procs.with_tray_arg(application) or len(procs.of_binary(application)) != 1
+           or procs.webkit() or not os.path.exists(socket)):
+        assert time.monotonic() < deadline, (
+            f"{what}: no lone --tray process without WebKit: app {procs.of_binary(application)}, "
+            f"tray {procs.with_tray_arg(application)}, WebKit {procs.webkit()}")
         time.sleep(0.2)
-    step("closing the window ended the page and its web process; the app runs on in the tray")
+
+
+def handed_to_a_window(application, what):
+    """Waits for the window's process that the tray handed over to: a lone certdesk process
+    that was not started with --tray."""
+    deadline = time.monotonic() + 30
+    while procs.with_tray_arg(application) or len(procs.of_binary(application)) != 1:
+        assert time.monotonic() < deadline, (
+            f"{what}: the tray did not hand over to a window process: app "
+            f"{procs.of_binary(application)}, tray {procs.with_tray_arg(application)}")
+        time.sleep(0.2)
+
+
+def closing_keeps_the_app_in_the_tray(application, env, notifications):
+    """Closing the window hands certdesk over to a tray process without WebKit (which says so,
+    once); the tray's Open and a second launch each hand it back to a window."""
+    socket = os.path.join(env["CERTDESK_DATA_DIR"], "control.sock")
+    closed_to_the_tray(application, socket, "closing the window")
+    wait_file(notifications, "certdesk is still running")
+    step("closing the window left one --tray process and no WebKit process; it said so")
     open_tray_menu()
     # Down from no selection selects the first item that can be chosen, Open.
     subprocess.run(["xdotool", "key", "Down", "Return"], check=True)
     wait_mapped(True, "the tray's Open did not show the window again")
-    step("the tray's Open built the window again")
+    handed_to_a_window(application, "the tray's Open")
+    step("the tray's Open handed over to a new window process")
+    closed_to_the_tray(application, socket, "closing the window again")
+    second = subprocess.run([application], env=env, capture_output=True, timeout=60)
+    assert second.returncode == 0, second
+    wait_mapped(True, "a second launch did not bring the window back from the tray")
+    handed_to_a_window(application, "a second launch")
+    with open(notifications, errors="replace") as f:
+        told = f.read().count("certdesk is still running")
+    assert told == 1, f"'certdesk is still running' was said {told} times"
+    step("a second launch brought the window back from the tray; the tray was announced once")
 
 
 def tray_menu_quits(application, artifacts, data_dir):
@@ -806,7 +819,7 @@ def main():
         driver = Driver(port, application)
         scenario(App(driver, artifacts), pebble, work, notifications)
         second_launch_hands_over(application, env, driver)
-        closing_keeps_the_app_in_the_tray(application, notifications)
+        closing_keeps_the_app_in_the_tray(application, env, notifications)
         tray_menu_quits(application, artifacts, env["CERTDESK_DATA_DIR"])
         dark_theme_follows_the_os(application, env, artifacts)
         ok = True

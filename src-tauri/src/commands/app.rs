@@ -60,10 +60,14 @@ pub fn quit<R: Runtime>(app: AppHandle<R>) {
     app.exit(0);
 }
 
-/// Restarts the app, e.g. to open a newly chosen data folder.
+/// Restarts the app, e.g. to open a newly chosen data folder: a handoff to a new window process
+/// (`handoff.rs`), which waits for this one's lock when the folder is the same; Tauri's own restart
+/// when no new process can be started.
 #[tauri::command]
 pub fn restart<R: Runtime>(app: AppHandle<R>) {
-    app.restart();
+    if crate::handoff::hand_over(&app, crate::handoff::Mode::Window).is_err() {
+        app.restart();
+    }
 }
 
 #[tauri::command]
