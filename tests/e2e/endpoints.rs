@@ -5,7 +5,8 @@
 //! accepts and never answers. The test root is trusted the way an administrator's in-house CA
 //! is: through the system store's `SSL_CERT_FILE`. Each check's findings are asserted in
 //! `--json` and in the human lines; bad addresses are refused with words and write nothing; add
-//! and delete are in the activity log.
+//! and delete are in the activity log. A certificate issued by Pebble, exported, renewed, and
+//! its old files served again behind certdesk's back is drift.
 
 use std::fs;
 use std::net::TcpListener;
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::common::ari::{rfc, Saved};
 use crate::common::certdesk::Certdesk;
 use crate::common::process::{
     free_port, kill_and_reap, not_found, open_log, random_u64, tcp_accepts, wait_until, TempDir,
@@ -186,15 +188,28 @@ impl Pki {
     }
 }
 
-/// `openssl s_server` on a free loopback port with `cert.pem`/`cert.key` (and the chain file
-/// `chain`), waited for until it accepts connections.
+impl Pki {
+    /// `openssl s_server` with the leaf `cert` (`cert.pem`, `cert.key`) and the chain file
+    /// `chain`.
+    fn serve(&self, cert: &str, chain: Option<&str>) -> Served {
+        let chain = chain.map(|c| self.path(&format!("{c}.pem")));
+        let (pem, key) = (
+            self.path(&format!("{cert}.pem")),
+            self.path(&format!("{cert}.key")),
+        );
+        Served::start(&pem, &key, chain.as_deref())
+    }
+}
+
+/// `openssl s_server` on a free loopback port, waited for until it accepts connections; its log
+/// beside the certificate.
 struct Served {
     child: Option<Child>,
     port: u16,
 }
 
 impl Served {
-    fn start(pki: &Pki, cert: &str, chain: Option<&str>) -> Served {
+    fn start(cert: &Path, key: &Path, chain: Option<&Path>) -> Served {
         let port = free_port();
         let mut cmd = Command::new("openssl");
         cmd.args([
@@ -204,14 +219,14 @@ impl Served {
             &format!("127.0.0.1:{port}"),
         ])
         .arg("-cert")
-        .arg(pki.path(&format!("{cert}.pem")))
+        .arg(cert)
         .arg("-key")
-        .arg(pki.path(&format!("{cert}.key")));
+        .arg(key);
         if let Some(chain) = chain {
-            cmd.arg("-cert_chain")
-                .arg(pki.path(&format!("{chain}.pem")));
+            cmd.arg("-cert_chain").arg(chain);
         }
-        let (out, err) = open_log(&pki.path(&format!("s_server-{cert}-{port}.log")));
+        let log = cert.with_file_name(format!("s_server-{port}.log"));
+        let (out, err) = open_log(&log);
         let child = cmd
             .stdin(Stdio::piped())
             .stdout(out)
@@ -300,11 +315,11 @@ fn checks_find_what_each_endpoint_serves_wrong() {
         "-out",
         "self.pem",
     ]);
-    let good = Served::start(&pki, "good", Some("mid"));
-    let without_intermediate = Served::start(&pki, "good", None);
-    let expired = Served::start(&pki, "old", Some("mid"));
-    let mismatch = Served::start(&pki, "other", Some("mid"));
-    let self_signed = Served::start(&pki, "self", None);
+    let good = pki.serve("good", Some("mid"));
+    let without_intermediate = pki.serve("good", None);
+    let expired = pki.serve("old", Some("mid"));
+    let mismatch = pki.serve("other", Some("mid"));
+    let self_signed = pki.serve("self", None);
     let smtp = SmtpSink::start_with(Security::Starttls, None);
     // Accepted by the kernel, never read nor answered.
     let silent = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -522,4 +537,57 @@ fn bad_addresses_are_refused_and_nothing_is_written() {
     );
     let listed = cd.json(["endpoint", "list"]);
     assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed:#}");
+}
+
+#[test]
+fn an_older_version_served_is_drift_and_the_current_one_is_not() {
+    let s = Saved::issue("drift.example.com", 90, false);
+    let export = |file: &str| -> PathBuf {
+        let path = s.cd.dir().join(file);
+        let arg = path.to_str().expect("UTF-8").to_owned();
+        s.cd.run(["cert", "export", &s.id, "--format", "pem", "--out", &arg])
+            .assert_success();
+        path
+    };
+    let first = export("first.pem");
+    // Renewed by a pass dated two thirds into its life, as the scheduler would.
+    let due = s.not_before + time::Duration::days(61);
+    s.cd.run(["renew", "--due", "--now", &rfc(due)])
+        .assert_success();
+    let history = s.cd.json(["cert", "history", &s.id]);
+    assert_eq!(history.as_array().map(Vec::len), Some(2), "{history:#}");
+    let current = export("current.pem");
+
+    // The first version's files, restored: the key and the leaf from the same PEM.
+    let restored = Served::start(&first, &first, None);
+    s.cd.json([
+        "endpoint",
+        "add",
+        &restored.address(),
+        "--sni",
+        "drift.example.com",
+    ]);
+    let checks = s.cd.json(["endpoint", "check"]);
+    let findings = checks[0]["findings"].as_array().expect("findings");
+    let drift = findings
+        .iter()
+        .find(|f| f["kind"] == "drift")
+        .unwrap_or_else(|| panic!("no drift in {checks:#}"));
+    assert_eq!(drift["cert"], s.id.as_str(), "{drift:#}");
+    assert!(drift["mapping"].is_null(), "{drift:#}");
+    let detail = drift["detail"].as_str().expect("detail");
+    assert!(detail.contains("version 1 of 2"), "{detail}");
+    assert!(detail.contains("no deploy mapping installs it"), "{detail}");
+    let human = s.cd.run(["endpoint", "list"]);
+    assert!(
+        human.stdout.contains("version 1 of 2 of certificate"),
+        "{human}"
+    );
+
+    let installed = Served::start(&current, &current, None);
+    let checks = s.cd.json(["endpoint", "check", &installed.address()]);
+    assert!(
+        !kinds(&checks[0]).contains(&"drift"),
+        "the current version is no drift: {checks:#}"
+    );
 }

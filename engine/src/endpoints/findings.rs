@@ -43,6 +43,9 @@ pub enum FindingKind {
     WeakKey,
     /// A certificate signed over SHA-1.
     Sha1,
+    /// The server serves an older version of a certificate in the repository than its current
+    /// one ([`super::drift`]).
+    Drift,
     /// No TCP connection (refused, no route, the name does not resolve).
     Unreachable,
     /// Connected, but no TLS handshake: the peer does not speak TLS, or refused it.
@@ -58,6 +61,12 @@ pub enum FindingKind {
 pub struct Finding {
     pub kind: FindingKind,
     pub detail: String,
+    /// The repository's certificate it is about ([`FindingKind::Drift`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert: Option<String>,
+    /// The deploy mapping that installs that certificate, for a "Deploy now".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<String>,
 }
 
 impl Finding {
@@ -65,6 +74,8 @@ impl Finding {
         Self {
             kind,
             detail: detail.into(),
+            cert: None,
+            mapping: None,
         }
     }
 }

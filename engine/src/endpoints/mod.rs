@@ -1,11 +1,11 @@
 //! Endpoints to watch: `host:port` and the TLS server name to send, kept in the Endpoints table,
 //! and their checks — what each serves ([`probe`]) and what is wrong with it ([`findings`]).
 //!
-//! A check judges the chain (expiry, names, key, signature) and whether it reaches a root the
-//! administrator's clients trust ([`roots`]). Drift against the repository, the scheduler's
-//! passes and discovery scans are to come: each is a field of [`Endpoint`] or a
-//! [`FindingKind`] more.
+//! A check judges the chain (expiry, names, key, signature), whether it reaches a root the
+//! administrator's clients trust ([`roots`]) and whether it is an older version of a certificate
+//! in the repository ([`drift`]). The scheduler's passes and discovery scans are to come.
 
+pub mod drift;
 pub mod findings;
 mod probe;
 pub mod roots;
@@ -18,6 +18,7 @@ use rustls::pki_types::ServerName;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+pub use drift::Known;
 pub use findings::{Finding, FindingKind};
 pub use roots::TrustedRoots;
 pub use starttls::Starttls;
@@ -139,6 +140,13 @@ fn key_of(host: &str, port: u16) -> String {
     }
 }
 
+/// What a check judges a served chain against: the trusted roots and the repository's
+/// certificates.
+pub struct Judged {
+    pub roots: TrustedRoots,
+    pub known: Vec<Known>,
+}
+
 /// The owner of the Endpoints table.
 pub struct Endpoints {
     store: Arc<Store>,
@@ -198,12 +206,12 @@ impl Endpoints {
     }
 
     /// Checks `address` (a watched one as it is watched, or any other with its host as the
-    /// name and no STARTTLS), or every watched endpoint, against `roots`; a watched endpoint
+    /// name and no STARTTLS), or every watched endpoint, against `against`; a watched endpoint
     /// keeps its check for the listing.
     pub async fn check(
         &self,
         address: Option<&str>,
-        roots: Arc<TrustedRoots>,
+        against: Arc<Judged>,
     ) -> Result<Vec<EndpointCheck>> {
         let endpoints = match address {
             Some(address) => {
@@ -222,9 +230,9 @@ impl Endpoints {
         };
         let checked: Vec<(Endpoint, EndpointCheck)> = futures::stream::iter(endpoints)
             .map(|endpoint| {
-                let roots = roots.clone();
+                let against = against.clone();
                 async move {
-                    let check = check_one(&endpoint, roots).await;
+                    let check = check_one(&endpoint, &against).await;
                     (endpoint, check)
                 }
             })
@@ -261,7 +269,7 @@ fn parse_sni(name: &str) -> Result<String> {
 }
 
 /// One endpoint's handshake, off the async threads, and its findings.
-async fn check_one(endpoint: &Endpoint, roots: Arc<TrustedRoots>) -> EndpointCheck {
+async fn check_one(endpoint: &Endpoint, against: &Judged) -> EndpointCheck {
     let (host, port, name, starttls) = (
         endpoint.host.clone(),
         endpoint.port,
@@ -283,12 +291,15 @@ async fn check_one(endpoint: &Endpoint, roots: Arc<TrustedRoots>) -> EndpointChe
         ..endpoint.view()
     };
     check.sni = endpoint.name().to_owned();
-    match served.and_then(|chain| findings::assess(&chain, endpoint.name(), now, &roots)) {
+    match served.and_then(|chain| findings::assess(&chain, endpoint.name(), now, &against.roots)) {
         Ok(assessment) => {
+            check.findings = assessment.findings;
+            check
+                .findings
+                .extend(drift::drift(&assessment.serial, &against.known));
             check.serial = Some(assessment.serial);
             check.not_after = Some(assessment.not_after);
             check.names = assessment.names;
-            check.findings = assessment.findings;
         }
         Err(finding) => {
             check.serial = None;
@@ -336,7 +347,7 @@ impl Engine {
     }
 
     /// Checks as [`Endpoints::check`] does, against the system's and Mozilla's roots and every
-    /// account's CA root.
+    /// account's CA root, and the repository's certificates.
     pub async fn endpoint_check(&self, address: Option<&str>) -> Result<Vec<EndpointCheck>> {
         let pems: Vec<String> = self
             .accounts()?
@@ -346,7 +357,32 @@ impl Engine {
         let roots = tokio::task::spawn_blocking(move || TrustedRoots::load(&pems))
             .await
             .map_err(|e| Error::System(format!("the trusted roots were not read: {e}")))?;
-        self.endpoints().check(address, Arc::new(roots)).await
+        let known = self.known_certificates()?;
+        self.endpoints()
+            .check(address, Arc::new(Judged { roots, known }))
+            .await
+    }
+
+    /// The repository's certificates with every version's serial and their requests' deploy
+    /// mappings; a damaged record is left out (the certificate listing reports it).
+    fn known_certificates(&self) -> Result<Vec<Known>> {
+        let entries = self
+            .repository
+            .entries::<crate::renewal::window::Validity>()?;
+        let mut known = Vec::new();
+        for entry in entries.records {
+            let Some(current) = entry.versions.last() else {
+                continue;
+            };
+            let mapping = self.requests.view(&entry.id)?.and_then(|r| r.deploy);
+            known.push(Known {
+                current_not_after: current.not_after,
+                serials: entry.versions.iter().map(|v| v.serial.clone()).collect(),
+                id: entry.id,
+                mapping,
+            });
+        }
+        Ok(known)
     }
 }
 
