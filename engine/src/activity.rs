@@ -89,6 +89,8 @@ pub enum Action {
     SetDeploy,
     /// A request's fallback account given or taken away.
     SetFallback,
+    /// A dns-persist-01 record written through a DNS account.
+    WritePersistRecord,
     AddDnsAccount,
     EditDnsAccount,
     DeleteDnsAccount,
@@ -230,6 +232,8 @@ impl About for (crate::keystore::ExportFormat, Zeroizing<Vec<u8>>) {
         Subject::default().target(&self.0.to_string())
     }
 }
+
+impl About for crate::persist::PersistRecordInfo {}
 
 impl About for crate::agents::Pairing {
     fn about(&self) -> Subject {

@@ -11,6 +11,7 @@ use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{Duration, OffsetDateTime};
 
 use crate::acme::{self, AcmeHttp, Challenge};
+use crate::activity::{Action, Subject};
 use crate::dns::lookup::{self, Lookup};
 use crate::dns::TxtSet;
 use crate::error::{Error, Result};
@@ -130,10 +131,17 @@ impl Engine {
         let info = self
             .made_persist_record(account, domain, wildcard, until)
             .await?;
-        match write {
-            Some(dns_account) => self.write_persist_record(info, dns_account).await,
-            None => Ok(info),
-        }
+        let Some(dns_account) = write else {
+            return Ok(info);
+        };
+        let subject = Subject {
+            account: Some(info.account.clone()),
+            names: vec![info.domain.clone()],
+            ..Subject::default().target(dns_account)
+        };
+        let written = self.write_persist_record(info, dns_account).await;
+        self.noted(Action::WritePersistRecord, subject, written)
+            .await
     }
 
     /// The record of [`Engine::persist_record`], made but not written.

@@ -175,6 +175,19 @@ fn a_standing_record_issues_and_renews_with_no_dns_change() {
     let (check, code) = s.check("*.example.com");
     assert_eq!((code, &check["ok"]), (0, &json!(true)), "{check:#}");
     assert_eq!(check["servers"][0]["state"], "serves");
+    // The write is in the activity log, with its domain and DNS account; the read-only
+    // record and check are not.
+    let log = s.cd.json(["log"]);
+    let writes: Vec<&Value> = log
+        .as_array()
+        .expect("the log is a list")
+        .iter()
+        .filter(|e| e["action"] == "write_persist_record")
+        .collect();
+    assert_eq!(writes.len(), 1, "{log:#}");
+    assert_eq!(writes[0]["subject"]["names"], json!(["example.com"]));
+    assert_eq!(writes[0]["subject"]["target"], "bind");
+    assert_eq!(writes[0]["outcome"]["status"], "ok");
 
     // Issuance and a renewal: the zone is not touched again.
     let serial = s.bind.serial("example.com");
