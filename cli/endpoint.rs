@@ -1,8 +1,8 @@
 //! `certdesk endpoint add|list|check|delete`: the TLS endpoints to watch and what they serve.
 //! `list` shows each endpoint's last check, `check` checks again; both print, with --json, one
 //! `{endpoint, sni, starttls?, checked_at, serial, not_after, names, findings: [{kind, detail,
-//! cert?, mapping?}]}` (a drift names the certificate and its deploy mapping)
-//! each. A chain is complete when it reaches a trusted root: the system's (or `SSL_CERT_FILE`'s),
+//! cert?, mapping?}]}` each (a drift finding names the certificate and its deploy mapping). A
+//! chain is complete when it reaches a trusted root: the system's (or `SSL_CERT_FILE`'s),
 //! Mozilla's, or an account's CA root.
 
 use std::process::ExitCode;

@@ -111,7 +111,8 @@ pub fn parse_address(address: &str) -> Result<(String, u16)> {
                 "{address:?}: write an IPv6 address in brackets, [ADDRESS]:PORT"
             )))
         }
-        None => host,
+        // A fully qualified name is the same endpoint as without its final dot.
+        None => host.strip_suffix('.').unwrap_or(host),
     };
     if host.is_empty() {
         return Err(Error::input(format!("{address:?}: the host is empty")));
@@ -394,6 +395,10 @@ mod tests {
     fn addresses_are_checked_part_by_part() {
         assert_eq!(
             parse_address("WWW.Example.com:443").ok(),
+            Some(("www.example.com".into(), 443))
+        );
+        assert_eq!(
+            parse_address(" www.example.com.:443 ").ok(),
             Some(("www.example.com".into(), 443))
         );
         assert_eq!(parse_address("[::1]:8443").ok(), Some(("::1".into(), 8443)));
