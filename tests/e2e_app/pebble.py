@@ -85,9 +85,11 @@ def binary(name):
 
 class Pebble:
     """`serve_http01`: challtestsrv answers http-01 (fed by add_http01); without it the port is
-    left to the client under test (its built-in responder, lego's, certbot's)."""
+    left to the client under test (its built-in responder, lego's, certbot's). `dns`: the
+    `HOST:PORT` challtestsrv's DNS answers on (default a free port of 127.0.0.1), e.g. port 53 of
+    the address a test's resolv.conf names, to be the system resolver of what it runs."""
 
-    def __init__(self, serve_http01=True):
+    def __init__(self, serve_http01=True, dns=None):
         self.dir = tempfile.mkdtemp(prefix="certdesk-e2e-pebble-")
         d = self.dir
         with open(f"{d}/openssl.cnf", "w") as f:
@@ -105,7 +107,8 @@ class Pebble:
         _openssl("x509", "-req", "-in", f"{d}/leaf.csr", "-CA", self.ca_root, "-CAkey", f"{d}/ca.key",
                  "-set_serial", f"0x{random.getrandbits(62) | 1:016x}", "-days", "30",
                  "-extfile", f"{d}/openssl.cnf", "-extensions", "v3_leaf", "-out", self.listener_cert)
-        self.acme, self.mgmt, self.http, self.tls, self.dns, self.cts = (free_port() for _ in range(6))
+        self.acme, self.mgmt, self.http, self.tls, self.cts = (free_port() for _ in range(5))
+        self.dns = dns or f"127.0.0.1:{free_port()}"
         config = {"pebble": {
             "listenAddress": f"127.0.0.1:{self.acme}",
             "managementListenAddress": f"127.0.0.1:{self.mgmt}",
@@ -128,14 +131,14 @@ class Pebble:
         log = open(f"{d}/challtestsrv.log", "wb")
         self.procs.append(subprocess.Popen(
             [binary("pebble-challtestsrv"), "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "",
-             "-dnsserver", f"127.0.0.1:{self.dns}", "-management", f"127.0.0.1:{self.cts}",
+             "-dnsserver", self.dns, "-management", f"127.0.0.1:{self.cts}",
              "-http01", f"127.0.0.1:{self.http}" if serve_http01 else "", "-https01", "",
              "-tlsalpn01", "", "-doh", ""],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=CLEAN_ENV))
         env = dict(CLEAN_ENV, PEBBLE_VA_NOSLEEP="1", PEBBLE_WFE_NONCEREJECT="0", PEBBLE_AUTHZREUSE="0")
         log = open(f"{d}/pebble.log", "wb")
         self.procs.append(subprocess.Popen(
-            [binary("pebble"), "-config", f"{d}/pebble.json", "-dnsserver", f"127.0.0.1:{self.dns}"],
+            [binary("pebble"), "-config", f"{d}/pebble.json", "-dnsserver", self.dns],
             cwd=d, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env))
         self._ssl = ssl.create_default_context(cafile=self.ca_root)
         deadline = time.monotonic() + 60
@@ -163,10 +166,21 @@ class Pebble:
         serial = serial_hex.lower().lstrip("0") or "0"
         return json.loads(self._get(f"https://127.0.0.1:{self.mgmt}/cert-status-by-serial/{serial}"))
 
+    def issuance_root(self):
+        """The PEM of the root Pebble issues under (a fresh one at every start)."""
+        return self._get(f"https://127.0.0.1:{self.mgmt}/roots/0").decode()
+
     def add_http01(self, token, content):
         """Publishes a token as an administrator would: the file is now served on port 80."""
-        body = json.dumps({"token": token, "content": content}).encode()
-        req = urllib.request.Request(f"http://127.0.0.1:{self.cts}/add-http01", data=body, method="POST")
+        self._manage("add-http01", {"token": token, "content": content})
+
+    def add_caa(self, host, tag, value):
+        """Publishes `host. CAA 0 tag "value"` in challtestsrv's DNS."""
+        self._manage("add-caa", {"host": host, "policies": [{"tag": tag, "value": value}]})
+
+    def _manage(self, path, body):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.cts}/{path}", data=json.dumps(body).encode(),
+                                     method="POST")
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         with opener.open(req, timeout=10) as r:
             assert r.status == 200, r.status
