@@ -1,13 +1,16 @@
-//! `certdesk endpoint add|list|check|delete`: the TLS endpoints to watch and what they serve.
+//! `certdesk endpoint add|list|check|scan|delete`: the TLS endpoints to watch and what they
+//! serve.
 //! `list` shows each endpoint's last check, `check` checks again; both print, with --json, one
 //! `{endpoint, sni, starttls?, checked_at, serial, not_after, names, findings: [{kind, detail,
 //! cert?, mapping?}]}` each (a drift finding names the certificate and its deploy mapping). A
 //! chain is complete when it reaches a trusted root: the system's (or `SSL_CERT_FILE`'s),
-//! Mozilla's, or an account's CA root.
+//! Mozilla's, or an account's CA root. `scan` probes only the hosts (or the one CIDR range) and
+//! the ports given and prints, with --json, `{scanned: {hosts, addresses, ports, probes}, found:
+//! [check…], summary: {probed, tls, not_tls, no_answer}, tracked, watched_already}`.
 
 use std::process::ExitCode;
 
-use certdesk_engine::endpoints::{EndpointCheck, Starttls};
+use certdesk_engine::endpoints::{EndpointCheck, ScanReport, Starttls, Targets};
 use certdesk_engine::{Engine, Result};
 use clap::Subcommand;
 
@@ -35,6 +38,18 @@ pub enum EndpointCmd {
     Check {
         #[arg(value_name = "HOST:PORT")]
         address: Option<String>,
+    },
+    /// Look for TLS endpoints on these hosts (or this one CIDR range) and ports, and no others.
+    Scan {
+        /// The hosts, H[,H…], or one range, ADDRESS/PREFIX (1024 addresses at most).
+        #[arg(long, value_name = "H[,H…]|CIDR")]
+        hosts: String,
+        /// The ports, P[,P…] (32 at most).
+        #[arg(long, value_name = "P[,P…]")]
+        ports: String,
+        /// Watch each TLS endpoint found.
+        #[arg(long)]
+        track: bool,
     },
     /// Stop watching HOST:PORT.
     Delete {
@@ -77,6 +92,29 @@ pub async fn run(engine: &Engine, cmd: EndpointCmd, out: &Out) -> Result<ExitCod
             let checks = engine.endpoint_check(address.as_deref()).await?;
             out.listing(&checks, &[], line);
         }
+        EndpointCmd::Scan {
+            hosts,
+            ports,
+            track,
+        } => {
+            let targets = Targets::parse(&hosts, &ports)?;
+            out.heading(&format!(
+                "scanning {} ({} addresses x {} ports, {} probes), only these",
+                targets.hosts,
+                targets.addresses,
+                targets.ports.len(),
+                targets.probes
+            ));
+            let step = (targets.probes / 10).max(1);
+            let report = engine
+                .endpoint_scan(targets, track, |done, of| {
+                    if done % step == 0 || done == of {
+                        out.step(&format!("probed {done} of {of}"));
+                    }
+                })
+                .await?;
+            out.value(&report, &scanned(&report));
+        }
         EndpointCmd::Delete { yes, address } => {
             refuse_without_yes(
                 yes,
@@ -87,6 +125,24 @@ pub async fn run(engine: &Engine, cmd: EndpointCmd, out: &Out) -> Result<ExitCod
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A scan's endpoints found, a line each, then what it tracked and its summary.
+fn scanned(report: &ScanReport) -> String {
+    let mut lines: Vec<String> = report.found.iter().map(line).collect();
+    lines.extend(report.tracked.iter().map(|e| format!("watching {e}")));
+    lines.extend(
+        report
+            .watched_already
+            .iter()
+            .map(|e| format!("{e} is watched already")),
+    );
+    let s = report.summary;
+    lines.push(format!(
+        "{} probed: {} TLS, {} open without TLS, {} closed or silent",
+        s.probed, s.tls, s.not_tls, s.no_answer
+    ));
+    lines.join("\n")
 }
 
 /// One endpoint as a line: address, server name, serial and expiry, then each finding.

@@ -137,6 +137,20 @@ impl Out {
         }
     }
 
+    /// A line said before a result comes, without --json (whose output is the result alone).
+    pub fn heading(&self, text: &str) {
+        if !self.json {
+            say!("{text}");
+        }
+    }
+
+    /// How far long work is, on a terminal only.
+    pub fn step(&self, text: &str) {
+        if self.terminal {
+            tell!("{text}…");
+        }
+    }
+
     /// `value` as JSON, or else `text`.
     pub fn value(&self, value: &impl Serialize, text: &str) {
         if self.json {

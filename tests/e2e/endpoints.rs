@@ -6,10 +6,13 @@
 //! is: through the system store's `SSL_CERT_FILE`. Each check's findings are asserted in
 //! `--json` and in the human lines; bad addresses are refused with words and write nothing; add
 //! and delete are in the activity log. A certificate issued by Pebble, exported, renewed, and
-//! its old files served again behind certdesk's back is drift.
+//! its old files served again behind certdesk's back is drift. A scan of a loopback range (all
+//! of 127.0.0.0/8 is local on Linux) finds the two s_servers in it, not the plain listener,
+//! and tracks them; a range or a port past the bounds is refused.
 
 use std::fs;
-use std::net::TcpListener;
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -19,7 +22,7 @@ use serde_json::Value;
 use crate::common::ari::{rfc, Saved};
 use crate::common::certdesk::Certdesk;
 use crate::common::process::{
-    free_port, kill_and_reap, not_found, open_log, random_u64, tcp_accepts, wait_until, TempDir,
+    free_port, kill_and_reap, not_found, open_log, random_u64, wait_until, TempDir,
 };
 use crate::common::smtp::{Security, SmtpSink};
 use crate::common::tools::openssl;
@@ -192,40 +195,45 @@ impl Pki {
     /// `openssl s_server` with the leaf `cert` (`cert.pem`, `cert.key`) and the chain file
     /// `chain`.
     fn serve(&self, cert: &str, chain: Option<&str>) -> Served {
+        self.serve_on("127.0.0.1", free_port(), cert, chain)
+    }
+
+    /// As [`Pki::serve`], on `ip` and `port`.
+    fn serve_on(&self, ip: &str, port: u16, cert: &str, chain: Option<&str>) -> Served {
         let chain = chain.map(|c| self.path(&format!("{c}.pem")));
         let (pem, key) = (
             self.path(&format!("{cert}.pem")),
             self.path(&format!("{cert}.key")),
         );
-        Served::start(&pem, &key, chain.as_deref())
+        Served::start_on(ip, port, &pem, &key, chain.as_deref())
     }
 }
 
-/// `openssl s_server` on a free loopback port, waited for until it accepts connections; its log
-/// beside the certificate.
+/// `openssl s_server` on a loopback address and port, waited for until it accepts connections;
+/// its log beside the certificate.
 struct Served {
     child: Option<Child>,
+    ip: String,
     port: u16,
 }
 
 impl Served {
+    /// On 127.0.0.1 and a free port.
     fn start(cert: &Path, key: &Path, chain: Option<&Path>) -> Served {
-        let port = free_port();
+        Served::start_on("127.0.0.1", free_port(), cert, key, chain)
+    }
+
+    fn start_on(ip: &str, port: u16, cert: &Path, key: &Path, chain: Option<&Path>) -> Served {
         let mut cmd = Command::new("openssl");
-        cmd.args([
-            "s_server",
-            "-quiet",
-            "-accept",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .arg("-cert")
-        .arg(cert)
-        .arg("-key")
-        .arg(key);
+        cmd.args(["s_server", "-quiet", "-accept", &format!("{ip}:{port}")])
+            .arg("-cert")
+            .arg(cert)
+            .arg("-key")
+            .arg(key);
         if let Some(chain) = chain {
             cmd.arg("-cert_chain").arg(chain);
         }
-        let log = cert.with_file_name(format!("s_server-{port}.log"));
+        let log = cert.with_file_name(format!("s_server-{ip}-{port}.log"));
         let (out, err) = open_log(&log);
         let child = cmd
             .stdin(Stdio::piped())
@@ -233,19 +241,21 @@ impl Served {
             .stderr(err)
             .spawn()
             .unwrap_or_else(|e| panic!("{}", not_found("openssl", &e)));
+        let address: SocketAddr = format!("{ip}:{port}").parse().expect("an address");
         wait_until(
             "openssl s_server to listen",
             Duration::from_secs(30),
-            || tcp_accepts(port),
+            || TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok(),
         );
         Served {
             child: Some(child),
+            ip: ip.to_owned(),
             port,
         }
     }
 
     fn address(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("{}:{}", self.ip, self.port)
     }
 }
 
@@ -590,4 +600,149 @@ fn an_older_version_served_is_drift_and_the_current_one_is_not() {
         !kinds(&checks[0]).contains(&"drift"),
         "the current version is no drift: {checks:#}"
     );
+}
+
+/// The endpoints of `checks` (a scan's `found`, a listing), in order.
+fn endpoints_of(checks: &Value) -> Vec<&str> {
+    checks
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|c| c["endpoint"].as_str().expect("endpoint"))
+        .collect()
+}
+
+#[test]
+fn a_scan_finds_the_tls_endpoints_in_a_range_and_tracks_them() {
+    let pki = Pki::new();
+    pki.leaf("two", "DNS:two.endpoints.test,IP:127.0.0.2", None);
+    pki.leaf("five", "DNS:five.endpoints.test", None);
+    let (port, closed) = (free_port(), free_port());
+    let two = pki.serve_on("127.0.0.2", port, "two", Some("mid"));
+    let five = pki.serve_on("127.0.0.5", port, "five", Some("mid"));
+    // A plain service on the same port: it answers every connection with an SSH banner.
+    let plain = TcpListener::bind(("127.0.0.3", port)).expect("bind 127.0.0.3");
+    std::thread::spawn(move || {
+        for mut tcp in plain.incoming().flatten() {
+            let _ = tcp.write_all(b"SSH-2.0-OpenSSH_9.6\r\n");
+        }
+    });
+    let trusted = bundle(pki.dir.path(), &[&pki.path("root.pem")]);
+    let cd = Certdesk::new().env("SSL_CERT_FILE", &trusted);
+    let ports = format!("{port},{closed}");
+    let scan = [
+        "endpoint",
+        "scan",
+        "--hosts",
+        "127.0.0.0/29",
+        "--ports",
+        &ports,
+    ];
+
+    let report = cd.json(scan);
+    assert_eq!(
+        report["scanned"],
+        serde_json::json!({"hosts": "127.0.0.0/29", "addresses": 8, "ports": [port, closed], "probes": 16}),
+        "{report:#}"
+    );
+    let found = &report["found"];
+    assert_eq!(
+        endpoints_of(found),
+        [two.address(), five.address()],
+        "{report:#}"
+    );
+    let (found_two, found_five) = (of(found, &two.address()), of(found, &five.address()));
+    assert_eq!(
+        found_two["names"],
+        serde_json::json!(["two.endpoints.test", "127.0.0.2"]),
+        "{found_two:#}"
+    );
+    assert!(kinds(found_two).is_empty(), "{found_two:#}");
+    assert_eq!(
+        found_five["names"],
+        serde_json::json!(["five.endpoints.test"]),
+        "{found_five:#}"
+    );
+    // Reached by its address, the leaf's name does not cover it.
+    assert_eq!(kinds(found_five), ["name_mismatch"], "{found_five:#}");
+    assert!(found_five["serial"].is_string(), "{found_five:#}");
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"probed": 16, "tls": 2, "not_tls": 1, "no_answer": 13}),
+        "{report:#}"
+    );
+    assert_eq!(report["tracked"], serde_json::json!([]), "{report:#}");
+    assert_eq!(cd.json(["endpoint", "list"]), serde_json::json!([]));
+
+    // Tracked in one go: each watched with its check, each add logged.
+    let tracked = cd.run(scan.iter().copied().chain(["--track"]));
+    tracked.assert_success();
+    let said: Vec<&str> = tracked.stdout.lines().collect();
+    assert_eq!(
+        said.first().copied(),
+        Some("scanning 127.0.0.0/29 (8 addresses x 2 ports, 16 probes), only these"),
+        "{tracked}"
+    );
+    assert!(
+        said.contains(&format!("watching {}", two.address()).as_str()),
+        "{tracked}"
+    );
+    assert!(
+        tracked
+            .stdout
+            .contains(&format!("{}\t127.0.0.2\tserial ", two.address())),
+        "{tracked}"
+    );
+    assert_eq!(
+        said.last().copied(),
+        Some("16 probed: 2 TLS, 1 open without TLS, 13 closed or silent"),
+        "{tracked}"
+    );
+    let listed = cd.json(["endpoint", "list"]);
+    assert_eq!(
+        endpoints_of(&listed),
+        [two.address(), five.address()],
+        "{listed:#}"
+    );
+    assert_eq!(
+        kinds(of(&listed, &five.address())),
+        ["name_mismatch"],
+        "{listed:#}"
+    );
+    let log = cd.json(["log"]);
+    let added = log
+        .as_array()
+        .expect("log")
+        .iter()
+        .filter(|e| e["action"] == "add_endpoint" && e["outcome"]["status"] == "ok")
+        .count();
+    assert_eq!(added, 2, "{log:#}");
+    let again = cd.json(scan.iter().copied().chain(["--track"]));
+    assert_eq!(again["tracked"], serde_json::json!([]), "{again:#}");
+    assert_eq!(
+        again["watched_already"],
+        serde_json::json!([two.address(), five.address()]),
+        "{again:#}"
+    );
+
+    // Past a bound or not a port: refused before anything is probed or written.
+    let fresh = Certdesk::new();
+    for (hosts, ports, says) in [
+        (
+            "10.0.0.0/8",
+            "443",
+            "10.0.0.0/8 holds 16777216 addresses; a scan takes at most 1024",
+        ),
+        ("127.0.0.1", "0", "\"0\" is not a port (1 to 65535)"),
+        ("127.0.0.1", "443,https", "\"https\" is not a port"),
+        ("127.0.0.1:443", "443", "give the ports with --ports"),
+    ] {
+        let out = fresh.run([
+            "endpoint", "scan", "--hosts", hosts, "--ports", ports, "--track",
+        ]);
+        out.assert_failure();
+        assert!(out.stderr.contains(says), "{says}:\n{out}");
+        assert!(!out.stdout.contains("scanning"), "{out}");
+    }
+    assert_eq!(fresh.json(["endpoint", "list"]), serde_json::json!([]));
 }

@@ -3,15 +3,19 @@
 //!
 //! A check judges the chain (expiry, names, key, signature), whether it reaches a root the
 //! administrator's clients trust ([`roots`]) and whether it is an older version of a certificate
-//! in the repository ([`drift`]). The scheduler's passes and discovery scans are to come.
+//! in the repository ([`drift`]). A discovery [`scan`] probes the hosts or the range and the
+//! ports an administrator names for endpoints that answer TLS. The scheduler's passes are to
+//! come.
 
 pub mod drift;
 pub mod findings;
 mod probe;
 pub mod roots;
+pub mod scan;
 pub mod starttls;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::StreamExt;
 use rustls::pki_types::ServerName;
@@ -21,6 +25,7 @@ use time::OffsetDateTime;
 pub use drift::Known;
 pub use findings::{Finding, FindingKind};
 pub use roots::TrustedRoots;
+pub use scan::{ScanReport, Targets};
 pub use starttls::Starttls;
 
 use crate::activity::{About, Action, Subject};
@@ -168,14 +173,18 @@ impl Endpoints {
     ) -> Result<(Change, Endpoint)> {
         let (host, port) = parse_address(address)?;
         let sni = sni.map(parse_sni).transpose()?.filter(|name| *name != host);
-        let endpoint = Endpoint {
+        self.staged_watch(Endpoint {
             endpoint: key_of(&host, port),
             host,
             port,
             sni,
             starttls,
             last: None,
-        };
+        })
+    }
+
+    /// Watching `endpoint`, staged; refused when it is watched already.
+    fn staged_watch(&self, endpoint: Endpoint) -> Result<(Change, Endpoint)> {
         if self.store.get::<Endpoint>(&endpoint.endpoint)?.is_some() {
             return Err(Error::input(format!(
                 "{} is watched already; delete it first to change how it is checked",
@@ -269,24 +278,40 @@ fn parse_sni(name: &str) -> Result<String> {
     }
 }
 
-/// One endpoint's handshake, off the async threads, and its findings.
+/// One endpoint's handshake and its findings.
 async fn check_one(endpoint: &Endpoint, against: &Judged) -> EndpointCheck {
+    let now = OffsetDateTime::now_utc();
+    let served = served_chain(endpoint, probe::TIMEOUT).await;
+    judge(endpoint, served, now, against)
+}
+
+/// The chain `endpoint` serves, from a handshake that takes `within` at most, off the async
+/// threads; or the finding that says why there is none.
+async fn served_chain(endpoint: &Endpoint, within: Duration) -> Result<Vec<Vec<u8>>, Finding> {
     let (host, port, name, starttls) = (
         endpoint.host.clone(),
         endpoint.port,
         endpoint.name().to_owned(),
         endpoint.starttls,
     );
-    let now = OffsetDateTime::now_utc();
-    let served =
-        tokio::task::spawn_blocking(move || probe::served_chain(&host, port, &name, starttls))
-            .await
-            .unwrap_or_else(|e| {
-                Err(Finding::new(
-                    FindingKind::HandshakeFailed,
-                    format!("the check did not finish: {e}"),
-                ))
-            });
+    tokio::task::spawn_blocking(move || probe::served_chain(&host, port, &name, starttls, within))
+        .await
+        .unwrap_or_else(|e| {
+            Err(Finding::new(
+                FindingKind::HandshakeFailed,
+                format!("the check did not finish: {e}"),
+            ))
+        })
+}
+
+/// The check of `endpoint` at `now`: what is wrong with the chain it `served` (or why it served
+/// none).
+fn judge(
+    endpoint: &Endpoint,
+    served: Result<Vec<Vec<u8>>, Finding>,
+    now: OffsetDateTime,
+    against: &Judged,
+) -> EndpointCheck {
     let mut check = EndpointCheck {
         checked_at: Some(now),
         ..endpoint.view()
@@ -350,6 +375,13 @@ impl Engine {
     /// Checks as [`Endpoints::check`] does, against the system's and Mozilla's roots and every
     /// account's CA root, and the repository's certificates.
     pub async fn endpoint_check(&self, address: Option<&str>) -> Result<Vec<EndpointCheck>> {
+        let judged = self.judged().await?;
+        self.endpoints().check(address, judged).await
+    }
+
+    /// What checks judge against: the system's and Mozilla's roots and every account's CA
+    /// root, and the repository's certificates.
+    async fn judged(&self) -> Result<Arc<Judged>> {
         let pems: Vec<String> = self
             .accounts()?
             .into_iter()
@@ -359,9 +391,7 @@ impl Engine {
             .await
             .map_err(|e| Error::System(format!("the trusted roots were not read: {e}")))?;
         let known = self.known_certificates()?;
-        self.endpoints()
-            .check(address, Arc::new(Judged { roots, known }))
-            .await
+        Ok(Arc::new(Judged { roots, known }))
     }
 
     /// The repository's certificates with every version's serial and their requests' deploy

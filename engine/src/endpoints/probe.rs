@@ -16,16 +16,51 @@ use super::starttls::{self, Starttls};
 /// How long one check may take, from the first connection attempt to the end of the handshake.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// When a probe gives up, and how long it was given (which its timeout findings say).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Deadline {
+    at: Instant,
+    within: Duration,
+}
+
+impl Deadline {
+    pub fn after(within: Duration) -> Self {
+        Self {
+            at: Instant::now() + within,
+            within,
+        }
+    }
+
+    /// The time left, or the timeout finding when none is.
+    pub fn remaining(&self) -> Result<Duration, Finding> {
+        self.at
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| self.timed_out())
+    }
+
+    pub fn timed_out(&self) -> Finding {
+        Finding::new(
+            FindingKind::Timeout,
+            format!(
+                "the server accepted the connection but did not finish the TLS handshake within {} s",
+                self.within.as_secs()
+            ),
+        )
+    }
+}
+
 /// The chain `host:port` serves for `sni` (none is sent for an IP address), DER, leaf first,
-/// after asking for TLS in `starttls`'s protocol when given; or the finding that says why
-/// there is none.
+/// after asking for TLS in `starttls`'s protocol when given, all `within` the time given; or
+/// the finding that says why there is none.
 pub fn served_chain(
     host: &str,
     port: u16,
     sni: &str,
     starttls: Option<Starttls>,
+    within: Duration,
 ) -> Result<Vec<Vec<u8>>, Finding> {
-    let deadline = Instant::now() + TIMEOUT;
+    let deadline = Deadline::after(within);
     let name = ServerName::try_from(sni.to_owned()).map_err(|e| {
         Finding::new(
             FindingKind::HandshakeFailed,
@@ -42,7 +77,7 @@ pub fn served_chain(
     let mut tls = rustls::ClientConnection::new(Arc::new(config), name)
         .map_err(|e| handshake_failed(&e.to_string()))?;
     while tls.is_handshaking() {
-        let left = remaining(deadline)?;
+        let left = deadline.remaining()?;
         tcp.set_read_timeout(Some(left))
             .and_then(|()| tcp.set_write_timeout(Some(left)))
             .map_err(|e| handshake_failed(&e.to_string()))?;
@@ -54,7 +89,7 @@ pub fn served_chain(
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                return Err(timed_out())
+                return Err(deadline.timed_out())
             }
             Err(e) => return Err(handshake_error(&e)),
         }
@@ -68,7 +103,7 @@ pub fn served_chain(
 }
 
 /// A TCP connection to the first of the host's addresses that answers before `deadline`.
-fn connect(host: &str, port: u16, deadline: Instant) -> Result<TcpStream, Finding> {
+fn connect(host: &str, port: u16, deadline: Deadline) -> Result<TcpStream, Finding> {
     let unreachable = |why: String| Finding::new(FindingKind::Unreachable, why);
     let addresses: Vec<SocketAddr> = (host, port)
         .to_socket_addrs()
@@ -76,12 +111,15 @@ fn connect(host: &str, port: u16, deadline: Instant) -> Result<TcpStream, Findin
         .collect();
     let mut last = None;
     for address in &addresses {
-        match TcpStream::connect_timeout(address, remaining(deadline)?) {
+        match TcpStream::connect_timeout(address, deadline.remaining()?) {
             Ok(tcp) => return Ok(tcp),
             Err(e) if e.kind() == io::ErrorKind::TimedOut => {
                 return Err(Finding::new(
                     FindingKind::Timeout,
-                    format!("no connection to {address} within {} s", TIMEOUT.as_secs()),
+                    format!(
+                        "no connection to {address} within {} s",
+                        deadline.within.as_secs()
+                    ),
                 ))
             }
             Err(e) => last = Some(format!("{address}: {e}")),
@@ -91,23 +129,6 @@ fn connect(host: &str, port: u16, deadline: Instant) -> Result<TcpStream, Findin
         "no connection to {host} port {port} ({})",
         last.unwrap_or_else(|| "it resolves to no address".into())
     )))
-}
-
-pub(super) fn remaining(deadline: Instant) -> Result<Duration, Finding> {
-    deadline
-        .checked_duration_since(Instant::now())
-        .filter(|d| !d.is_zero())
-        .ok_or_else(timed_out)
-}
-
-pub(super) fn timed_out() -> Finding {
-    Finding::new(
-        FindingKind::Timeout,
-        format!(
-            "the server accepted the connection but did not finish the TLS handshake within {} s",
-            TIMEOUT.as_secs()
-        ),
-    )
 }
 
 fn handshake_failed(why: &str) -> Finding {

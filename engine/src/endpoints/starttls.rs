@@ -7,12 +7,11 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::str::FromStr;
-use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use super::findings::{Finding, FindingKind};
-use super::probe::{remaining, timed_out};
+use super::probe::Deadline;
 
 /// The longest reply line read (RFC 5321 allows 512 octets, IMAP's capability lines run longer).
 const MAX_LINE: usize = 4096;
@@ -66,7 +65,11 @@ impl FromStr for Starttls {
 
 /// Asks the server on `tcp` to start TLS in `protocol`; on success the next bytes are the
 /// handshake's.
-pub fn upgrade(tcp: &mut TcpStream, protocol: Starttls, deadline: Instant) -> Result<(), Finding> {
+pub(super) fn upgrade(
+    tcp: &mut TcpStream,
+    protocol: Starttls,
+    deadline: Deadline,
+) -> Result<(), Finding> {
     let mut talk = Talk {
         tcp,
         deadline,
@@ -118,7 +121,7 @@ fn starts_with_ignore_case(line: &str, prefix: &str) -> bool {
 /// One exchange with the server, before the handshake.
 struct Talk<'a> {
     tcp: &'a mut TcpStream,
-    deadline: Instant,
+    deadline: Deadline,
     protocol: Starttls,
 }
 
@@ -132,13 +135,13 @@ impl Talk<'_> {
 
     fn io_failed(&self, e: &io::Error) -> Finding {
         match e.kind() {
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => timed_out(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => self.deadline.timed_out(),
             _ => self.refused(&format!("the connection failed ({e})")),
         }
     }
 
     fn send(&mut self, command: &str) -> Result<(), Finding> {
-        let left = remaining(self.deadline)?;
+        let left = self.deadline.remaining()?;
         self.tcp
             .set_write_timeout(Some(left))
             .and_then(|()| self.tcp.write_all(format!("{command}\r\n").as_bytes()))
@@ -150,7 +153,7 @@ impl Talk<'_> {
         let mut line = Vec::new();
         let mut byte = [0u8; 1];
         loop {
-            let left = remaining(self.deadline)?;
+            let left = self.deadline.remaining()?;
             let read = self
                 .tcp
                 .set_read_timeout(Some(left))
@@ -229,7 +232,7 @@ mod tests {
             }
         });
         let mut tcp = TcpStream::connect(address).expect("connect");
-        let outcome = upgrade(&mut tcp, protocol, Instant::now() + Duration::from_secs(5));
+        let outcome = upgrade(&mut tcp, protocol, Deadline::after(Duration::from_secs(5)));
         drop(tcp);
         server.join().expect("server");
         outcome
