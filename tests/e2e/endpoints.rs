@@ -673,6 +673,10 @@ fn a_scan_finds_the_tls_endpoints_in_a_range_and_tracks_them() {
     );
     assert_eq!(report["tracked"], serde_json::json!([]), "{report:#}");
     assert_eq!(cd.json(["endpoint", "list"]), serde_json::json!([]));
+    // At a terminal, the probes done are counted as they end.
+    let counted = cd.run_on_terminal(scan);
+    counted.assert_success();
+    assert!(counted.stdout.contains("probed 16 of 16…"), "{counted}");
 
     // Tracked in one go: each watched with its check, each add logged.
     let tracked = cd.run(scan.iter().copied().chain(["--track"]));
