@@ -2,15 +2,20 @@
   1. cold start: process start to the window mapped, and to a usable page (WebDriver);
   2. the Certificates list: time to show 10,000 rows, and to filter and sort them;
   3. idle memory: RSS of every process of the app (the web view's included) after 5 s idle,
-     with the 10,000 certificates and again with an empty data folder.
-Goals (issue 3): usable in < 1.5 s, filter in < 50 ms, idle RSS < 200 MB.
+     with the 10,000 certificates and again with an empty data folder; then in the tray, 5 s
+     after the window was closed, and started in the tray (`certdesk-app --tray`).
+Goals: usable in < 1.5 s, filter in < 50 ms (issue 3); in the tray at most 120 MB RSS over all
+of certdesk's processes with 10,000 certificates (issue 14).
 
 Run through bench/app.sh (release build, Xvfb, D-Bus, keyring).
-Usage: app.py APP CLI SEEDER [COUNT]
+Usage: app.py APP CLI SEEDER [COUNT] [--memory]
+  --memory: only the memory figures with COUNT certificates (no WebDriver, no empty folder).
 """
 
+import glob
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -21,6 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e_a
 from pebble import CLEAN_ENV, Pebble, free_port  # noqa: E402
 from webdriver import Driver  # noqa: E402
 from xclose import request_close  # noqa: E402
+import procs  # noqa: E402
 
 
 def log(text):
@@ -47,24 +53,26 @@ def one_real_certificate(binary, data, pebble):
     cli(binary, data, "cert", "save", request_id)
 
 
-def descendants(pid):
-    """pid and every process below it."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(children.get(p, []))
-    return out
+def measured(app):
+    """{pid: (name, (RSS, PSS, anonymous))} over the app's processes (`app`'s and WebKit's)."""
+    return {p: (procs.name(p), memory_kib(p)) for p in procs.all_of(app)}
+
+
+def end_app(app, proc):
+    """Kills every process of the app this run started (the tray process it handed over to
+    included) and waits for them to be gone, so that the next run counts only its own."""
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while left := procs.all_of(app):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"processes of {app} outlived the run: {left}")
+        for p in left:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.05)
 
 
 def memory_kib(pid):
@@ -82,14 +90,6 @@ def memory_kib(pid):
     return fields.get("Rss", 0), fields.get("Pss", 0), fields.get("Anonymous", 0)
 
 
-def proc_name(pid):
-    try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().strip()
-    except OSError:
-        return "?"
-
-
 def window_mapped():
     out = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True).stdout
     return '"certdesk"' in out
@@ -102,7 +102,8 @@ def window_id():
 
 def cold_start_and_memory(app, env):
     """Starts the app bare (no WebDriver): time to a mapped window, then its memory after 5 s
-    idle, and again 5 s after its window was closed (the app goes on in the tray)."""
+    idle, and again 5 s after its window was closed and the page's web process ended (the app
+    goes on in the tray)."""
     started = time.monotonic()
     proc = subprocess.Popen([app], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -112,18 +113,55 @@ def cold_start_and_memory(app, env):
             time.sleep(0.005)
         mapped = time.monotonic() - started
         time.sleep(5)
-        procs = {p: (proc_name(p), memory_kib(p)) for p in descendants(proc.pid)}
+        window = measured(app)
         request_close(window_id())
-        while window_mapped():
+        # Handed over: a lone tray process. (A build that stays in its window's process: that
+        # process, once the page's web process ended.)
+        while window_mapped() or procs.webkit((procs.WEB_PROCESS,)) or len(procs.of_binary(app)) != 1:
             if time.monotonic() - started > 120:
-                raise RuntimeError("the window did not close")
+                raise RuntimeError("the window or its web process did not close")
             time.sleep(0.05)
         time.sleep(5)
-        tray = {p: (proc_name(p), memory_kib(p)) for p in descendants(proc.pid)}
-        return mapped, procs, tray
+        tray = measured(app)
+        return mapped, window, tray
     finally:
-        proc.kill()
-        proc.wait()
+        end_app(app, proc)
+
+
+def tray_start_memory(app, env):
+    """Starts the app in the tray (`--tray`, as at login): its memory after 5 s, or None when a
+    window opened instead (a build without a tray mode)."""
+    proc = subprocess.Popen([app, "--tray"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(5)
+        return None if window_mapped() else measured(app)
+    finally:
+        end_app(app, proc)
+
+
+def mini_browser():
+    """WebKitGTK's own browser, of the same libwebkit2gtk-4.1 the app links, or None."""
+    found = sorted(glob.glob("/usr/lib/*/webkit2gtk-4.1/MiniBrowser"))
+    return found[0] if found else None
+
+
+def webkit_floor(browser, env):
+    """WebKitGTK's floor: MiniBrowser showing a one-line page, in the app's environment (the
+    settings of `memory.rs` included, which the app sets itself), its memory after 5 s."""
+    page = "data:text/html,<title>floor</title><p>WebKitGTK's floor</p>"
+    floor_env = dict(env, WEBKIT_DISABLE_COMPOSITING_MODE="1")
+    proc = subprocess.Popen([browser, page], env=floor_env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not procs.webkit((procs.WEB_PROCESS,)):
+            if time.monotonic() > deadline:
+                raise RuntimeError("MiniBrowser started no web process")
+            time.sleep(0.05)
+        time.sleep(5)
+        return measured(browser)
+    finally:
+        end_app(browser, proc)
 
 
 def usable_and_filter(app, env):
@@ -167,9 +205,26 @@ def usable_and_filter(app, env):
         tauri_driver.wait()
 
 
+def totals(runs):
+    """Medians over runs of the (RSS, PSS, anonymous) sums, in MB; runs are {pid: (name, mem)}."""
+    sums = [[sum(m[i] for _, m in r.values()) / 1024 for i in range(3)] for r in runs]
+    return [statistics.median(s[i] for s in sums) for i in range(3)]
+
+
+def print_memory(title, runs, goal=""):
+    """One line of medians, then the processes of the last run."""
+    rss, pss, anon = totals(runs)
+    print(f"  {title}: RSS {rss:.0f} MB{goal}, PSS {pss:.0f} MB, private anonymous {anon:.0f} MB "
+          f"(medians of {len(runs)} runs, after 5 s idle)")
+    for pid, (name, (r, p, a)) in sorted(runs[-1].items(), key=lambda x: -x[1][1][0]):
+        print(f"      {name:24s} RSS {r / 1024:6.1f} MB  PSS {p / 1024:6.1f} MB  anon {a / 1024:6.1f} MB")
+
+
 def main():
-    app, binary, seeder = sys.argv[1:4]
-    count = int(sys.argv[4]) if len(sys.argv) > 4 else 10000
+    args = [a for a in sys.argv[1:] if a != "--memory"]
+    memory_only = "--memory" in sys.argv[1:]
+    app, binary, seeder = args[0:3]
+    count = int(args[3]) if len(args) > 3 else 10000
     work = tempfile.mkdtemp(prefix="certdesk-bench-app-")
     data = os.path.join(work, "data")
     pebble = Pebble()
@@ -182,44 +237,48 @@ def main():
     subprocess.run([seeder, data, str(count - 1)], check=True, env=CLEAN_ENV, stdout=subprocess.DEVNULL)
     env = dict(CLEAN_ENV, CERTDESK_DATA_DIR=data)
 
-    log("cold start and idle memory (3 runs)")
+    log("cold start, idle memory and the tray after closing (3 runs)")
     runs = [cold_start_and_memory(app, env) for _ in range(3)]
-    mapped = [r[0] for r in runs]
-    memory = [[sum(m[i] for _, m in r[1].values()) / 1024 for i in range(3)] for r in runs]
-    # The same with nothing in the data folder: what the app costs before the repository does.
-    log("idle memory with an empty data folder (3 runs)")
-    empty_env = dict(CLEAN_ENV, CERTDESK_DATA_DIR=os.path.join(work, "empty"))
-    empty_runs = [cold_start_and_memory(app, empty_env) for _ in range(3)]
-    empty_memory = [[sum(m[i] for _, m in r[1].values()) / 1024 for i in range(3)] for r in empty_runs]
-    tray_memory = [[sum(m[i] for _, m in r[2].values()) / 1024 for i in range(3)] for r in runs]
-    log("usable window and list filtering (WebDriver)")
-    usable, shown, list_ms, samples = usable_and_filter(app, env)
+    log("started in the tray (3 runs)")
+    tray_starts = [tray_start_memory(app, env) for _ in range(3)]
+    browser = mini_browser()
+    if browser:
+        log("WebKitGTK's floor: MiniBrowser with a one-line page (3 runs)")
+        floors = [webkit_floor(browser, env) for _ in range(3)]
+    if not memory_only:
+        # The same with nothing in the data folder: what the app costs before the repository does.
+        log("idle memory with an empty data folder (3 runs)")
+        empty_env = dict(CLEAN_ENV, CERTDESK_DATA_DIR=os.path.join(work, "empty"))
+        empty_runs = [cold_start_and_memory(app, empty_env) for _ in range(3)]
+        log("usable window and list filtering (WebDriver)")
+        usable, shown, list_ms, samples = usable_and_filter(app, env)
 
+    mapped = [r[0] for r in runs]
     print(f"certdesk app benchmark: {count} certificates in the repository (release build)")
     print(f"  cold start to window mapped:  median {statistics.median(mapped):.2f} s  (runs: "
           f"{', '.join(f'{m:.2f}' for m in mapped)})")
-    print(f"  cold start to usable page:    {usable:.2f} s  (WebDriver session included; goal < 1.5 s)")
-    print(f"  Certificates tab, list shown: {list_ms:.0f} ms  ({shown})")
-    worst = max(s[1] for s in samples)
-    print(f"  filter/sort 10,000 rows:      median {statistics.median(s[1] for s in samples):.1f} ms, "
-          f"worst {worst:.1f} ms (filter alone worst {max(s[2] for s in samples):.1f} ms; goal < 50 ms)")
-    for what, total, filt, text in samples:
-        print(f"      {what:34s} {total:6.1f} ms  (filter {filt:5.1f} ms)  {text}")
-    rss, pss, anon = (statistics.median(m[i] for m in memory) for i in range(3))
-    print(f"  idle memory, all processes:   RSS {rss:.0f} MB (goal < 200 MB), PSS {pss:.0f} MB, "
-          f"private anonymous {anon:.0f} MB (medians of 3 runs, after 5 s idle)")
-    for pid, (name, (r, p, a)) in sorted(runs[-1][1].items(), key=lambda x: -x[1][1][0]):
-        print(f"      {name:24s} RSS {r / 1024:6.1f} MB  PSS {p / 1024:6.1f} MB  anon {a / 1024:6.1f} MB")
-    rss, pss, anon = (statistics.median(m[i] for m in empty_memory) for i in range(3))
-    print(f"  idle memory, empty data folder: RSS {rss:.0f} MB, PSS {pss:.0f} MB, "
-          f"private anonymous {anon:.0f} MB (medians of 3 runs)")
-    for pid, (name, (r, p, a)) in sorted(empty_runs[-1][1].items(), key=lambda x: -x[1][1][0]):
-        print(f"      {name:24s} RSS {r / 1024:6.1f} MB  PSS {p / 1024:6.1f} MB  anon {a / 1024:6.1f} MB")
-    rss, pss, anon = (statistics.median(m[i] for m in tray_memory) for i in range(3))
-    print(f"  idle in the tray (window closed): RSS {rss:.0f} MB, PSS {pss:.0f} MB, "
-          f"private anonymous {anon:.0f} MB (medians of 3 runs, {count} certificates)")
-    for pid, (name, (r, p, a)) in sorted(runs[-1][2].items(), key=lambda x: -x[1][1][0]):
-        print(f"      {name:24s} RSS {r / 1024:6.1f} MB  PSS {p / 1024:6.1f} MB  anon {a / 1024:6.1f} MB")
+    if not memory_only:
+        print(f"  cold start to usable page:    {usable:.2f} s  (WebDriver session included; goal < 1.5 s)")
+        print(f"  Certificates tab, list shown: {list_ms:.0f} ms  ({shown})")
+        worst = max(s[1] for s in samples)
+        print(f"  filter/sort 10,000 rows:      median {statistics.median(s[1] for s in samples):.1f} ms, "
+              f"worst {worst:.1f} ms (filter alone worst {max(s[2] for s in samples):.1f} ms; goal < 50 ms)")
+        for what, total, filt, text in samples:
+            print(f"      {what:34s} {total:6.1f} ms  (filter {filt:5.1f} ms)  {text}")
+    print_memory("window open, all processes", [r[1] for r in runs])
+    if browser:
+        print_memory("WebKitGTK's floor (MiniBrowser, one-line page)", floors)
+        window, floor = totals([r[1] for r in runs])[0], totals(floors)[0]
+        print(f"  window open over the floor: {100 * (window / floor - 1):+.0f} % RSS (goal within 15 %)")
+    else:
+        print("  WebKitGTK's floor: no MiniBrowser (Debian: libwebkit2gtk-4.1-0 ships it)")
+    if not memory_only:
+        print_memory("window open, empty data folder", [r[1] for r in empty_runs])
+    print_memory(f"in the tray, window closed ({count} certificates)", [r[2] for r in runs], " (goal <= 120 MB)")
+    if None in tray_starts:
+        print("  started with --tray: a window opened (this build has no tray mode)")
+    else:
+        print_memory(f"started with --tray ({count} certificates)", tray_starts)
 
 
 if __name__ == "__main__":

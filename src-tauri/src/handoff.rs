@@ -4,7 +4,8 @@
 //! process, after the window closes: an app that only closes its window idled in the tray at
 //! 226–239 MB RSS with 10,000 certificates. `certdesk-app --tray` runs the tray icon, the
 //! scheduler and the control socket and never creates a webview, so WebKit's web and network
-//! processes never start there (the figures are in `memory.rs`).
+//! processes never start there: 125 MB RSS in the tray with 10,000 certificates
+//! (`bench/app.sh --memory`; the figures are in `memory.rs`).
 //!
 //! Only one process holds the data folder (the store locks it), so instead of one process
 //! proxying every command to the other, the holder hands over ([`hand_over`]): it exits and
