@@ -1,5 +1,5 @@
-//! `certdesk cert list | show | save | export | renew | revoke | delete | history | mail`: the
-//! certificate repository (`mail` is in [`crate::mail`], with the other mails).
+//! `certdesk cert list | show | save | import | export | renew | revoke | delete | history |
+//! mail`: the certificate repository (`mail` is in [`crate::mail`], with the other mails).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +26,17 @@ pub enum CertCmd {
         /// Also write the request's keystore (PEM, PKCS#12 or JKS) to this file (mode 0600).
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Track a certificate certdesk did not issue, from a PEM, DER, PKCS#12 or JKS file (with
+    /// or without its key): listed, noticed and exported, never renewed by certdesk.
+    Import {
+        file: PathBuf,
+        /// The PKCS#12 or JKS file's password (its first line).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+        /// A name for it, shown beside its certificate's names.
+        #[arg(long, value_name = "LABEL")]
+        name: Option<String>,
     },
     /// Write the current certificate in a format (mode 0600).
     Export {
@@ -78,6 +89,17 @@ pub async fn run(engine: &Engine, cmd: CertCmd, out: &Out) -> Result<ExitCode> {
                 out.note(&format!("{format} keystore written to {}", path.display()));
             }
             out.cert(&saved, "saved to the repository");
+        }
+        CertCmd::Import {
+            file,
+            password_file,
+            name,
+        } => {
+            let password = password_file.as_deref().map(read_password).transpose()?;
+            let imported = engine
+                .import_cert(&file, password.as_deref(), name.as_deref())
+                .await?;
+            out.cert(&imported, "imported: tracked, not renewed by certdesk");
         }
         CertCmd::Export {
             id,

@@ -22,7 +22,7 @@ use certdesk_engine::account::{AccountInfo, CaTerms};
 use certdesk_engine::acme::{CaProfile, Challenge};
 use certdesk_engine::dns::ProviderSpec;
 use certdesk_engine::progress::{Progress, Stage};
-use certdesk_engine::repository::{CertSummary, CertVersion};
+use certdesk_engine::repository::{CertSummary, CertVersion, Origin};
 use certdesk_engine::request::RequestInfo;
 use certdesk_engine::store::Damaged;
 use certdesk_engine::{escape, Error, ErrorKind, Result};
@@ -418,17 +418,42 @@ impl Out {
             c.info.sha256_fingerprint,
             c.versions
         );
+        if let Origin::Tracked(t) = &c.origin {
+            say!(
+                "origin:      tracked: not renewed by certdesk{}\nimported:    {} from {} ({}){}",
+                t.label
+                    .as_ref()
+                    .map_or(String::new(), |l| format!(" ({l})")),
+                when(t.imported),
+                t.file,
+                t.format,
+                if c.private_key {
+                    ""
+                } else {
+                    ", without its private key"
+                }
+            );
+        }
     }
 
     pub fn certs(&self, all: &[CertSummary], damaged: &[Damaged]) {
         self.listing(all, damaged, |c| {
             format!(
-                "{}\t{:?}\t{} days\t{}\t{}",
+                "{}\t{:?}\t{} days\t{}\t{}{}",
                 c.id,
                 c.status,
                 c.days_left,
                 c.info.serial,
-                c.info.names.join(",")
+                c.info.names.join(","),
+                match &c.origin {
+                    Origin::Issued => String::new(),
+                    Origin::Tracked(t) => format!(
+                        "\ttracked: not renewed by certdesk{}",
+                        t.label
+                            .as_ref()
+                            .map_or(String::new(), |l| format!(" ({l})"))
+                    ),
+                }
             )
         });
     }

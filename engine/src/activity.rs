@@ -68,6 +68,8 @@ pub enum Action {
     VerifyRequest,
     NewChallenge,
     SaveCertificate,
+    /// A certificate file imported as a tracked certificate.
+    ImportCertificate,
     MailCertificate,
     Deploy,
     /// A renewal attempt: `renew ID`, or one certificate of a renewal pass.

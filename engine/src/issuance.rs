@@ -239,7 +239,13 @@ impl Engine {
     /// request's key policy when the order is finalised.
     pub async fn renew(&self, id: &str, responder: Responders) -> Result<RequestInfo> {
         let subject = crate::activity::Subject::request(id);
-        let result = self.renew_replacing(id, responder, None, None).await;
+        let result = async {
+            if let Some(cert) = self.repository.find(id)? {
+                cert.issued_here("renew")?;
+            }
+            self.renew_replacing(id, responder, None, None).await
+        }
+        .await;
         self.noted(crate::activity::Action::Renew, subject, result)
             .await
     }
@@ -889,7 +895,7 @@ impl Engine {
                 PrivateKey::from_pkcs8_der(key.to_vec())?
             }
             KeyPolicy::Same => match self.repository.find(&record.info.id)? {
-                Some(cert) => self.current_key(&cert)?,
+                Some(cert) => self.needed_key(&cert)?,
                 None => generate(record.info.key).await?,
             },
             KeyPolicy::New => generate(record.info.key).await?,

@@ -32,6 +32,7 @@ mod sealed;
 pub mod sealing;
 pub mod settings;
 pub mod store;
+mod tracked;
 #[cfg(test)]
 mod testing;
 pub mod vault;

@@ -226,6 +226,8 @@ mod tests {
             days_left,
             status,
             versions: 1,
+            origin: crate::repository::Origin::Issued,
+            private_key: true,
         }
     }
 

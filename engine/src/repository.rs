@@ -47,12 +47,50 @@ pub struct IssuedBy {
     pub directory_url: String,
 }
 
-/// A version as stored: what the faces see, and its sealed private key.
+/// A version as stored: what the faces see, and its sealed private key. Every issued version has
+/// one; a tracked certificate's has one when its file held it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct StoredVersion {
     #[serde(flatten)]
     pub version: CertVersion,
-    pub key: Sealed,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<Sealed>,
+}
+
+/// Where a repository entry came from. An issued one is renewed by certdesk through its request
+/// (same id); a tracked one was imported from a file, has no request, and is listed, noticed
+/// before it expires and exported like an issued one, but never renewed or revoked by certdesk.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Origin {
+    #[default]
+    Issued,
+    Tracked(Tracked),
+}
+
+impl Origin {
+    fn is_issued(&self) -> bool {
+        matches!(self, Self::Issued)
+    }
+
+    pub fn is_tracked(&self) -> bool {
+        matches!(self, Self::Tracked(_))
+    }
+}
+
+/// What an import recorded of a tracked certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields)]
+pub struct Tracked {
+    /// The administrator's name for it (`--name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The file it was imported from, as given.
+    pub file: String,
+    pub format: crate::keystore::import::ImportFormat,
+    #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
+    pub imported: OffsetDateTime,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
@@ -110,6 +148,8 @@ impl RevocationReason {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct CertRecord {
     pub id: String,
+    #[serde(default, skip_serializing_if = "Origin::is_issued")]
+    pub origin: Origin,
     /// Oldest first; the last is current.
     pub versions: Vec<StoredVersion>,
 }
@@ -150,7 +190,7 @@ impl Sealing for CertRecord {
         self.versions
             .iter_mut()
             .enumerate()
-            .map(|(i, v)| (key_field(i), &mut v.key))
+            .filter_map(|(i, v)| Some((key_field(i), v.key.as_mut()?)))
             .collect()
     }
 }
@@ -164,6 +204,10 @@ pub struct CertSummary {
     pub days_left: i64,
     pub status: CertStatus,
     pub versions: usize,
+    pub origin: Origin,
+    /// Whether certdesk keeps the current version's private key (a tracked certificate's file
+    /// may not have held it).
+    pub private_key: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -189,7 +233,21 @@ impl CertRecord {
         self.versions.last().ok_or_else(|| no_versions(&self.id))
     }
 
-    fn summary(&self, now: OffsetDateTime) -> Result<CertSummary> {
+    /// Refuses what only certdesk's own certificates can have done (`doing`: "renew", "revoke"):
+    /// a tracked one was issued elsewhere.
+    pub(crate) fn issued_here(&self, doing: &str) -> Result<()> {
+        match self.origin {
+            Origin::Issued => Ok(()),
+            Origin::Tracked(_) => Err(Error::input(format!(
+                "certificate {} is tracked: certdesk did not issue it, so it cannot {doing} it; \
+                 {doing} it where it was issued and import the new one, or request a certificate \
+                 for its names with certdesk",
+                self.id
+            ))),
+        }
+    }
+
+    pub(crate) fn summary(&self, now: OffsetDateTime) -> Result<CertSummary> {
         let current = &self.current()?.version;
         let days_left = current.info.days_left(now);
         Ok(CertSummary {
@@ -204,6 +262,8 @@ impl CertRecord {
                 CertStatus::Valid
             },
             versions: self.versions.len(),
+            origin: self.origin.clone(),
+            private_key: self.current()?.key.is_some(),
         })
     }
 }
@@ -213,6 +273,8 @@ impl CertRecord {
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Entry<V> {
     pub id: String,
+    #[serde(default)]
+    pub origin: Origin,
     /// Oldest first; the last is current.
     pub versions: Vec<V>,
 }
@@ -279,22 +341,26 @@ impl Repository {
         change.delete::<CertRecord>(id)
     }
 
-    /// The private key of `cert`'s current version.
-    pub fn current_key(&self, cert: &CertRecord) -> Result<PrivateKey> {
+    /// The private key of `cert`'s current version, if certdesk has it.
+    pub fn current_key(&self, cert: &CertRecord) -> Result<Option<PrivateKey>> {
         let current = cert.current()?;
+        let Some(sealed) = &current.key else {
+            return Ok(None);
+        };
         let place = key_field(cert.versions.len() - 1);
         let key = self
             .vault
-            .open_sealed(&Place::of::<CertRecord>(&cert.id, &place), &current.key)?;
-        PrivateKey::from_pkcs8_der(key.to_vec())
+            .open_sealed(&Place::of::<CertRecord>(&cert.id, &place), sealed)?;
+        PrivateKey::from_pkcs8_der(key.to_vec()).map(Some)
     }
 
     /// `cert` with a new current version holding `key`, sealed for its place there.
-    fn push(&self, cert: &mut CertRecord, version: CertVersion, key: &[u8]) {
+    pub fn push(&self, cert: &mut CertRecord, version: CertVersion, key: Option<&[u8]>) {
         let place = key_field(cert.versions.len());
-        let key = self
-            .vault
-            .seal(&Place::of::<CertRecord>(&cert.id, &place), key);
+        let key = key.map(|key| {
+            self.vault
+                .seal(&Place::of::<CertRecord>(&cert.id, &place), key)
+        });
         cert.versions.push(StoredVersion { version, key });
     }
 }
@@ -354,10 +420,11 @@ impl Engine {
             .find(&record.info.id)?
             .unwrap_or_else(|| CertRecord {
                 id: record.info.id.clone(),
+                origin: Origin::Issued,
                 versions: Vec::new(),
             });
         // The key moves from the request to the version: sealed again for its new place.
-        self.repository.push(&mut cert, version, &key);
+        self.repository.push(&mut cert, version, Some(&key));
         record.info.status = if cert.versions.len() > 1 {
             RequestStatus::Renewed
         } else {
@@ -408,8 +475,20 @@ impl Engine {
         self.history(id)?.pop().ok_or_else(|| no_versions(id))
     }
 
-    pub(crate) fn current_key(&self, cert: &CertRecord) -> Result<PrivateKey> {
+    pub(crate) fn current_key(&self, cert: &CertRecord) -> Result<Option<PrivateKey>> {
         self.repository.current_key(cert)
+    }
+
+    /// The private key of `cert`'s current version, which a deployment or a renewal with the
+    /// same key needs: a tracked certificate imported without one has none to give.
+    pub(crate) fn needed_key(&self, cert: &CertRecord) -> Result<PrivateKey> {
+        self.current_key(cert)?.ok_or_else(|| {
+            Error::input(format!(
+                "certificate {} was imported without its private key: import its file again \
+                 with the key",
+                cert.id
+            ))
+        })
     }
 
     /// The current certificate in `format`, for a face to write out, logged as an export. A
@@ -460,7 +539,15 @@ impl Engine {
     ) -> Result<Zeroizing<Vec<u8>>> {
         let cert = self.cert_record(id)?;
         let current = &cert.current()?.version;
+        let Some(key) = self.current_key(&cert)? else {
+            return certificates_only(id, current, format).map(Zeroizing::new);
+        };
         let stored_password = match (format.needs_password(), password) {
+            (true, None) if cert.origin.is_tracked() => {
+                return Err(Error::input(format!(
+                    "a {format} export needs a password (--password-file)"
+                )))
+            }
             (true, None) => {
                 let request = self.request_record(id)?;
                 match self.requests.keystore_password(&request)? {
@@ -478,7 +565,7 @@ impl Engine {
         let bundle = CertBundle {
             certificate_pem: current.certificate_pem.clone(),
             chain_pem: current.chain_pem.clone(),
-            key: self.current_key(&cert)?,
+            key,
             alias: current
                 .info
                 .names
@@ -496,6 +583,7 @@ impl Engine {
         let subject = crate::activity::Subject::request(id);
         let result: Result<CertSummary> = async {
             let mut cert = self.cert_record(id)?;
+            cert.issued_here("revoke")?;
             let mut request = self.request_record(id)?;
             let current = &cert.current()?.version;
             if current.revoked.is_some() {
@@ -554,6 +642,20 @@ impl Engine {
         .await;
         self.noted(crate::activity::Action::DeleteCertificate, subject, result)
             .await
+    }
+}
+
+/// The export of a certificate whose key certdesk does not have: its certificates only.
+fn certificates_only(id: &str, current: &CertVersion, format: ExportFormat) -> Result<Vec<u8>> {
+    match format {
+        ExportFormat::Pem => {
+            Ok(format!("{}{}", current.certificate_pem, current.chain_pem).into_bytes())
+        }
+        ExportFormat::Der => Ok(certinfo::split_chain(&current.certificate_pem)?.remove(0)),
+        _ => Err(Error::input(format!(
+            "certificate {id} was imported without its private key, so it exports only as pem \
+             (its certificates) or der; import its file again with the key to export a {format}"
+        ))),
     }
 }
 
@@ -678,7 +780,7 @@ mod tests {
         let pem = std::str::from_utf8(&pem).unwrap();
         assert!(pem.contains(renewed_leaf.trim()), "the current leaf: {pem}");
         let cert = engine.cert_record(&id).unwrap();
-        let key = engine.current_key(&cert).unwrap();
+        let key = engine.needed_key(&cert).unwrap();
         assert!(
             crate::certinfo::check_key_matches(&history[1].certificate_pem, &key).is_ok(),
             "the renewal's key, sealed again at its version's place, opens there"

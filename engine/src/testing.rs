@@ -153,7 +153,11 @@ pub(crate) async fn issue(engine: &Engine, id: &str, not_after: OffsetDateTime) 
 
 /// A leaf for `names` with `key`, valid from 60 days before `not_after`, issued by a CA of its
 /// own: the leaf's PEM, and the chain leaf first.
-fn chain(names: &[String], not_after: OffsetDateTime, key: &PrivateKey) -> (String, String) {
+pub(crate) fn chain(
+    names: &[String],
+    not_after: OffsetDateTime,
+    key: &PrivateKey,
+) -> (String, String) {
     let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca.distinguished_name

@@ -300,6 +300,7 @@ fn notices(now: OffsetDateTime) -> Vec<Notice> {
             id: "r3".into(),
             names: vec!["c.example.com".into()],
             not_after: now + Duration::days(20),
+            tracked: false,
         },
     ]
 }

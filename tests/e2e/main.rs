@@ -23,6 +23,7 @@ mod endpoints;
 mod faults;
 mod hostile_ca;
 mod hostile_peers;
+mod import;
 mod input_rules;
 mod ip_identifiers;
 mod issuance;

@@ -370,7 +370,7 @@ impl Engine {
     /// The current certificate of `cert_id` with its key and its request's keystore password.
     pub(crate) fn bundle(&self, cert_id: &str) -> Result<Bundle> {
         let version = self.current_version(cert_id)?;
-        let key = self.current_key(&self.cert_record(cert_id)?)?;
+        let key = self.needed_key(&self.cert_record(cert_id)?)?;
         let request = self.request_record(cert_id)?;
         let password = self.requests.keystore_password(&request)?;
         let names = version.info.names.clone();

@@ -48,12 +48,15 @@ pub enum Notice {
         next_attempt: Option<OffsetDateTime>,
     },
     /// The certificate's renewal window is open but it cannot renew by itself (its challenges are
-    /// answered by hand): a reminder to do it.
+    /// answered by hand, or it is tracked: issued elsewhere): a reminder to do it.
     ExpiringSoon {
         id: String,
         names: Vec<String>,
         #[serde(with = "time::serde::rfc3339")]
         not_after: OffsetDateTime,
+        /// A tracked certificate, which certdesk does not renew.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        tracked: bool,
     },
 }
 
@@ -116,9 +119,15 @@ impl Notice {
                 format!("Renewed {names} (valid until {})", date(*not_after))
             }
             Self::Failed { .. } => format!("Renewal of {names} failed"),
-            Self::ExpiringSoon { not_after, .. } => format!(
-                "{names} expires on {} and must be renewed by hand",
-                date(*not_after)
+            Self::ExpiringSoon {
+                not_after, tracked, ..
+            } => format!(
+                "{names} expires on {} and must be renewed {}",
+                date(*not_after),
+                match tracked {
+                    true => "where it was issued",
+                    false => "by hand",
+                }
             ),
         }
     }
@@ -130,10 +139,10 @@ impl Notice {
             Self::Failed {
                 next_attempt: None, ..
             }
-            | Self::ExpiringSoon { .. } => Some(NextStep::Renew {
+            | Self::ExpiringSoon { tracked: false, .. } => Some(NextStep::Renew {
                 cert: self.certificate().0.to_owned(),
             }),
-            Self::Failed { .. } | Self::Renewed { .. } => None,
+            Self::Failed { .. } | Self::Renewed { .. } | Self::ExpiringSoon { .. } => None,
         }
     }
 
@@ -166,6 +175,10 @@ impl Notice {
                     None => out.push_str(&format!("  No further attempt is scheduled: {step}\n")),
                 }
             }
+            Self::ExpiringSoon { tracked: true, .. } => out.push_str(
+                "  It is tracked: certdesk did not issue it and does not renew it. Renew it where \
+                 it was issued, and import the new certificate (certdesk cert import FILE).\n",
+            ),
             Self::ExpiringSoon { .. } => out.push_str(&format!(
                 "  Its challenges are answered by hand: {step}, and publish them.\n"
             )),
@@ -335,6 +348,7 @@ mod tests {
             id: "r3".into(),
             names: vec!["c.example.com".into()],
             not_after: OffsetDateTime::UNIX_EPOCH,
+            tracked: false,
         };
         assert_eq!(
             expiring.next_step(),

@@ -287,13 +287,17 @@ impl Engine {
             let Some(info) = cert.versions.last() else {
                 continue;
             };
-            let Some(request) = requests.get(&cert.id) else {
+            // A tracked certificate has no request: it is never renewed here, only reminded of
+            // (as a certificate whose challenges are answered by hand is).
+            let request = requests.get(&cert.id);
+            if request.is_none() && !cert.origin.is_tracked() {
                 continue;
-            };
+            }
             let state = RenewalRecord::for_version(states.remove(&cert.id), &cert.id, &info.serial);
             let plan = window::plan(&cert.id, info, days_before, state.window(), now);
             let hold = state.hold(now);
-            let automated = decide::automated(request, listening, &dns01_mappings);
+            let automated =
+                request.is_some_and(|r| decide::automated(r, listening, &dns01_mappings));
             plans.push(Planned {
                 id: cert.id.clone(),
                 names: info.names.clone(),
@@ -307,7 +311,7 @@ impl Engine {
                 last_error: state.last_error,
                 next_step: state.next_step,
                 serial: info.serial.clone(),
-                challenge: request.challenge_type,
+                challenge: request.map_or_else(unknown_challenge, |r| r.challenge_type),
             });
         }
         plans.sort_by_key(|p| (p.next_action().is_none(), p.next_action()));
@@ -429,6 +433,7 @@ impl Engine {
                     next_attempt: o.next_attempt,
                 },
                 Action::Reminder | Action::Waiting => Notice::ExpiringSoon {
+                    tracked: self.cert(&o.id).is_ok_and(|c| c.origin.is_tracked()),
                     id,
                     names,
                     not_after: o.not_after,

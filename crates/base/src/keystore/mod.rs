@@ -1,7 +1,10 @@
 //! Writing an issued certificate in the forms servers and tools read: PEM, DER, PKCS#12 and Java
 //! KeyStore. Each format is one file implementing [`Keystore`]; [`keystore_for`] is the list
 //! that maps an [`ExportFormat`] to it, so a new format is a new file, a variant and a line there.
+//! Reading a certificate file an administrator brings to track is [`import`], over the readers of
+//! the same formats' files.
 
+pub mod import;
 mod jks;
 mod pem;
 mod pkcs12;

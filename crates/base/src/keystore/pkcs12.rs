@@ -5,9 +5,10 @@ use p12_keystore::{
     Certificate, EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm, PrivateKeyChain,
 };
 
+use super::import::Contents;
 use super::{CertBundle, Keystore};
-use crate::error::Result;
-use crate::keys::unexpected;
+use crate::error::{Error, Result};
+use crate::keys::{unexpected, PrivateKey};
 
 pub(super) struct Pkcs12;
 
@@ -49,6 +50,33 @@ impl Keystore for Pkcs12 {
             .write()
             .map_err(failed)
     }
+}
+
+/// The certificates and keys of a PKCS#12 file someone else wrote: OpenSSL 3's AES profile,
+/// OpenSSL's `-legacy` (RC2 and 3DES, SHA-1 MAC) and Java's. The library bounds the key
+/// derivation's iterations, so a hostile file cannot make the read take forever.
+pub(super) fn read(bytes: &[u8], password: &str) -> Result<Contents> {
+    let archive =
+        p12_keystore::Pkcs12Archive::from_pkcs12(bytes, password).map_err(|e| match e {
+            p12_keystore::error::Error::MacError(_) => {
+                Error::input("wrong password: the PKCS#12 file does not open with it")
+            }
+            p12_keystore::error::Error::UnpadError | p12_keystore::error::Error::Pkcs5Error(_) => {
+                Error::input("wrong password: the PKCS#12 file's contents do not decrypt with it")
+            }
+            e => Error::input(format!("the PKCS#12 file is damaged or not PKCS#12: {e}")),
+        })?;
+    let keys = archive
+        .keys
+        .iter()
+        .map(|bag| PrivateKey::from_pkcs8_der(bag.key.as_der().to_vec()))
+        .collect::<Result<Vec<_>>>()?;
+    let certificates = archive
+        .certs
+        .iter()
+        .map(|bag| bag.cert.as_der().to_vec())
+        .collect();
+    Ok(Contents { certificates, keys })
 }
 
 #[cfg(test)]
