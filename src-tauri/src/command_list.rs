@@ -53,6 +53,7 @@ macro_rules! with_commands {
             certs::certs,
             certs::cert_details,
             certs::history,
+            certs::import_cert,
             certs::export_cert,
             certs::renew,
             certs::renew_due,

@@ -503,6 +503,47 @@ fn write(path: &str, text: &str) -> String {
 }
 
 #[test]
+fn a_certificate_file_is_imported_as_tracked_and_not_renewed() {
+    let app = TestApp::new();
+    let (key, cert) = (app.path("site.key"), app.path("site.pem"));
+    common::self_signed("/CN=tracked.example.com", Path::new(&key), Path::new(&cert));
+    let read = |p: &str| std::fs::read_to_string(p).expect("read");
+    let bundle = write(
+        &app.path("bundle.pem"),
+        &format!("{}{}", read(&cert), read(&key)),
+    );
+    let imported = app.ok(
+        "import_cert",
+        json!({ "path": bundle, "password": "", "label": "Appliance" }),
+    );
+    assert_eq!(imported["origin"]["kind"], "tracked", "{imported:#}");
+    assert_eq!(imported["origin"]["label"], "Appliance");
+    assert_eq!(imported["private_key"], true);
+    let id = imported["id"].as_str().expect("id");
+    let details = app.ok("cert_details", json!({ "id": id }));
+    assert_eq!(details["origin"]["kind"], "tracked");
+    assert!(details["subject"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("tracked.example.com"));
+    let e = app.err("renew", json!({ "id": id }));
+    assert!(message(&e).contains("is tracked"), "{e:#}");
+
+    let e = app.err(
+        "import_cert",
+        json!({ "path": app.path("bundle.pem"), "password": "secret", "label": null }),
+    );
+    assert!(message(&e).contains("leave the password out"), "{e:#}");
+    let e = app.err(
+        "import_cert",
+        json!({ "path": " ", "password": null, "label": null }),
+    );
+    assert!(message(&e).contains("choose the certificate file"), "{e:#}");
+    let listed = app.ok("certs", json!({}));
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed:#}");
+}
+
+#[test]
 fn accounts_requests_and_certificates_through_their_whole_life_against_pebble() {
     let pebble = Pebble::builder().http01(Http01::Challtestsrv).start();
     let app = TestApp::new();

@@ -29,7 +29,7 @@ export type Action = "renewed" | "waiting" | "failed" | "reminder";
 /**
  * What an entry records.
  */
-export type ActivityAction = "register_account" | "import_account" | "update_account" | "deactivate_account" | "delete_account" | "create_request" | "verify_request" | "new_challenge" | "save_certificate" | "mail_certificate" | "deploy" | "renew" | "revoke" | "delete_certificate" | "export_certificate" | "update_settings" | "test_mail" | "send_digest" | "export_account_key" | "assign_dns" | "set_deploy" | "set_fallback" | "write_persist_record" | "add_dns_account" | "edit_dns_account" | "delete_dns_account" | "enable_dns_account" | "disable_dns_account" | "test_dns_account" | "add_mapping" | "edit_mapping" | "delete_mapping" | "enable_mapping" | "disable_mapping" | "test_mapping" | "pair_agent" | "remove_agent" | "add_notice_channel" | "edit_notice_channel" | "delete_notice_channel" | "enable_notice_channel" | "disable_notice_channel" | "test_notice_channel" | "add_endpoint" | "delete_endpoint";
+export type ActivityAction = "register_account" | "import_account" | "update_account" | "deactivate_account" | "delete_account" | "create_request" | "verify_request" | "new_challenge" | "save_certificate" | "import_certificate" | "mail_certificate" | "deploy" | "renew" | "revoke" | "delete_certificate" | "export_certificate" | "update_settings" | "test_mail" | "export_account_key" | "assign_dns" | "set_deploy" | "set_fallback" | "add_dns_account" | "edit_dns_account" | "delete_dns_account" | "enable_dns_account" | "disable_dns_account" | "test_dns_account" | "add_mapping" | "edit_mapping" | "delete_mapping" | "enable_mapping" | "disable_mapping" | "test_mapping" | "pair_agent" | "remove_agent" | "add_notice_channel" | "edit_notice_channel" | "delete_notice_channel" | "enable_notice_channel" | "disable_notice_channel" | "test_notice_channel";
 
 /**
  * One entry of the log.
@@ -221,7 +221,12 @@ chain: Array<CertInfo>, revoked?: Revocation,
 /**
  * The request's settings (key, keystore, challenge, key policy); none if it was removed.
  */
-request?: RequestInfo, id: string, days_left: number, status: CertStatus, versions: number, 
+request?: RequestInfo, id: string, days_left: number, status: CertStatus, versions: number, origin: Origin, 
+/**
+ * Whether certdesk keeps the current version's private key (a tracked certificate's file
+ * may not have held it).
+ */
+private_key: boolean, 
 /**
  * Serial number, lower-case hex without separators.
  */
@@ -262,7 +267,12 @@ export type CertStatus = "valid" | "expired" | "revoked";
 /**
  * A row of the repository list: the current version of an entry.
  */
-export type CertSummary = { id: string, days_left: number, status: CertStatus, versions: number, 
+export type CertSummary = { id: string, days_left: number, status: CertStatus, versions: number, origin: Origin, 
+/**
+ * Whether certdesk keeps the current version's private key (a tracked certificate's file
+ * may not have held it).
+ */
+private_key: boolean, 
 /**
  * Serial number, lower-case hex without separators.
  */
@@ -506,6 +516,11 @@ export type Hold = "backoff" | "ca_asked" | "daily_limit";
 export type ImportForm = { name: string, key_path: string, ca: CaForm, ca_root_path?: string | null, };
 
 /**
+ * The forms a certificate file is read in.
+ */
+export type ImportFormat = "pem" | "der" | "pkcs12" | "jks";
+
+/**
  * Which ACME account (and CA directory) issued a version.
  */
 export type IssuedBy = { account: string, directory_url: string, };
@@ -684,6 +699,13 @@ status: string, } & ({ "type": "http-01", domain: string, token: string, key_aut
 key_authorization: string, } | { "type": "tls-alpn-01", domain: string, key_authorization: string, });
 
 /**
+ * Where a repository entry came from. An issued one is renewed by certdesk through its request
+ * (same id); a tracked one was imported from a file, has no request, and is listed, noticed
+ * before it expires and exported like an issued one, but never renewed or revoked by certdesk.
+ */
+export type Origin = { "kind": "issued" } | { "kind": "tracked" } & Tracked;
+
+/**
  * The Overview tab's data, in one answer.
  */
 export type Overview = { counts: Counts, 
@@ -833,12 +855,7 @@ export type Problem = { type?: string, detail?: string, status?: number, subprob
  * The CA's `Retry-After` header with the problem, in seconds from its answer: a
  * `rateLimited` CA (RFC 8555 §6.6) or an overloaded one says when to ask again.
  */
-retry_after_secs?: number, 
-/**
- * The page the CA sends the administrator to (RFC 7807 `instance`; RFC 8555 §7.3.3's
- * `userActionRequired` names one, as a paused account's problem may).
- */
-instance?: string, };
+retry_after_secs?: number, };
 
 /**
  * `dns::ProviderSpec` as its hand-written `Serialize` writes it (the spec itself holds the
@@ -936,14 +953,7 @@ names: Array<Name>,
  * Why some names were accepted although a public CA refuses them: the account's CA is a
  * private one (a custom directory). Shown beside the request.
  */
-names_notice?: string, 
-/**
- * A dns-persist-01 request's standing record stops being accepted soon (its
- * `persistUntil` within [`persist::WARN_BEFORE`](crate::persist::WARN_BEFORE)) or has: set
- * when the records are checked before an order is answered, cleared when every name's
- * record is fresh. Shown beside the request.
- */
-persist_warning?: string, account: string, 
+names_notice?: string, account: string, 
 /**
  * The account (at another CA) that places a renewal's order after
  * [`FALLBACK_AFTER`](crate::renewal::FALLBACK_AFTER) failed attempts in a row at `account`.
@@ -1098,6 +1108,19 @@ export type TestResult = { ok: boolean,
  */
 message: string, at: string, };
 
+/**
+ * What an import recorded of a tracked certificate.
+ */
+export type Tracked = { 
+/**
+ * The administrator's name for it (`--name`).
+ */
+label?: string, 
+/**
+ * The file it was imported from, as given.
+ */
+file: string, format: ImportFormat, imported: string, };
+
 /** Every command the page may invoke. */
 export const COMMANDS = [
   "app_info",
@@ -1144,6 +1167,7 @@ export const COMMANDS = [
   "certs",
   "cert_details",
   "history",
+  "import_cert",
   "export_cert",
   "renew",
   "renew_due",
@@ -1224,6 +1248,7 @@ export function commands(call: Call) {
     certs: () => call<Array<CertSummary>>("certs"),
     certDetails: (id: string) => call<CertDetails>("cert_details", { id }),
     history: (id: string) => call<Array<CertVersion>>("history", { id }),
+    importCert: (path: string, password: string | null, label: string | null) => call<CertSummary>("import_cert", { path, password, label }),
     exportCert: (id: string, format: ExportFormat, password: string | null, path: string) => call<string>("export_cert", { id, format, password, path }),
     renew: (id: string) => call<RequestInfo>("renew", { id }),
     renewDue: () => call<PassReport>("renew_due"),

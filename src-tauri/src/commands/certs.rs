@@ -1,4 +1,4 @@
-//! The Certificates tab: the repository, its details, exports, renewal, revocation.
+//! The Certificates tab: the repository, its details, imports, exports, renewal, revocation.
 
 use certdesk_engine::details::CertDetails;
 use certdesk_engine::keystore::{write_file_0600, ExportFormat};
@@ -49,6 +49,27 @@ pub async fn export_cert(
         .await?;
     write_file_0600(&path, &bytes)?;
     Ok(path.display().to_string())
+}
+
+/// Tracks the certificate file at `path` (a PKCS#12 or JKS file with `password`) under `label`:
+/// the engine reads the file itself, so the page hands over only its path.
+#[tauri::command]
+pub async fn import_cert<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    path: String,
+    password: Option<String>,
+    label: Option<String>,
+) -> CmdResult<CertSummary> {
+    let path = path_from(&path, "certificate file to import")?;
+    let password = password.filter(|p| !p.is_empty());
+    let label = label.filter(|l| !l.trim().is_empty());
+    let imported = state
+        .engine()?
+        .import_cert(&path, password.as_deref(), label.as_deref())
+        .await?;
+    certs_changed(&app);
+    Ok(imported)
 }
 
 /// Renews now with the same settings. With the built-in responder set in Settings an http-01

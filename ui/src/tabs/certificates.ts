@@ -1,6 +1,7 @@
 // The Certificates tab: the repository as a searchable, sortable list (virtual, so ten thousand
 // rows filter and scroll at once), a details pane, and the actions on a certificate: save its
-// keystore, export, e-mail, renew, revoke, delete, history.
+// keystore, export, e-mail, renew, revoke, delete, history; and importing one certdesk did not
+// issue, to track it.
 
 import { api, CertDetails, CertSummary, Damaged, ExportFormat, RevocationReason } from "../api";
 import { Ctx, Tab } from "../app";
@@ -144,6 +145,44 @@ function exportDialog(d: CertDetails, ctx: Ctx, keystoreOnly: boolean): void {
       return [form];
     },
     "export-dialog",
+  );
+}
+
+/** Tracks a certificate certdesk did not issue: the engine reads the file (PEM, DER, PKCS#12,
+ * JKS) at the path given, so the page sends only the path, the keystore's password and a label. */
+function importDialog(done: (id: string) => void): void {
+  modal(
+    "Import a certificate to track",
+    (close) => {
+      const path = pathField("Certificate file", "imp-path", "open", "PEM, DER, PKCS#12 (.p12, .pfx) or Java KeyStore (.jks), with or without its private key.");
+      const password = h("input", { id: "imp-password", type: "password", autocomplete: "off" });
+      const label = h("input", { id: "imp-label", type: "text", autocomplete: "off", maxlength: "64" });
+      const submit = h("button", { id: "imp-submit", type: "submit", class: "primary" }, "Import");
+      const error = errorSlot("imp-error");
+      const form = h(
+        "form",
+        { novalidate: true },
+        h("p", { class: "muted" }, "A tracked certificate is listed, noticed before it expires and exported like certdesk's own, but certdesk does not renew it."),
+        path.wrap,
+        field("Password", password, "Only for a PKCS#12 or JKS file.").wrap,
+        field("Name", label, "Optional: shown beside its names.").wrap,
+        h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Cancel"), submit),
+        error,
+      );
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        showError(error, null);
+        try {
+          const imported = await busy(submit, "Importing", () => api.importCert(path.input.value, password.value || null, label.value || null));
+          close();
+          done(imported.id);
+        } catch (err) {
+          showError(error, err);
+        }
+      });
+      return [form];
+    },
+    "import-dialog",
   );
 }
 
@@ -324,16 +363,25 @@ function detailsView(d: CertDetails, ctx: Ctx, reload: () => void, error: HTMLEl
       showError(error, e);
     }
   });
+  // A tracked certificate was issued elsewhere: certdesk neither renews nor revokes it, and it has
+  // no request whose keystore to save.
+  const tracked = d.origin.kind === "tracked";
   const history = h("button", { type: "button", id: "cert-history", onclick: () => void historyDialog(d).catch((e) => showError(error, e)) }, `History (${d.versions})…`);
   return h(
     "div",
     { class: "details", "data-cert-details": d.id },
     h("h3", {}, d.names[0] ?? d.id, " ", daysBadge(d)),
-    h("div", { class: "actions wrap" }, save, exp, mail, renew, revoke, del, history),
+    h("div", { class: "actions wrap" }, ...(tracked ? [exp, mail] : [save, exp, mail, renew, revoke]), del, history),
     stage.el,
     h(
       "dl",
       { class: "facts" },
+      ...(d.origin.kind === "tracked"
+        ? kv(
+            "Origin",
+            h("span", { id: "cert-origin" }, `tracked: not renewed by certdesk${d.origin.label ? ` (${d.origin.label})` : ""}; imported ${formatDate(d.origin.imported)} from ${d.origin.file}${d.private_key ? "" : ", without its private key"}`),
+          )
+        : []),
       ...kv("Names (SANs)", h("ul", { class: "plain" }, ...d.names.map((n) => h("li", {}, n)))),
       ...kv("Valid", `${formatDate(d.not_before)} → ${formatDate(d.not_after)}`),
       ...kv("Days left", String(d.days_left)),
@@ -498,12 +546,14 @@ export function certificatesTab(ctx: Ctx): Tab {
     field("Days left", days).wrap,
     field("Sort", sort).wrap,
     shown,
+    h("button", { type: "button", id: "cert-import", onclick: () => importDialog(opened) }, "Import…"),
   );
   const split = h("div", { class: "split" }, list, details);
   const empty = emptyState(
     "No certificates yet",
     "Create a request in the Requests tab and answer its challenges; once it is verified and saved, its certificate shows here, ready to export, e-mail, deploy and renew.",
     goButton("certs-empty-go", "Create a request", () => ctx.goTo("requests")),
+    h("button", { type: "button", id: "certs-empty-import", onclick: () => importDialog(opened) }, "Import a certificate…"),
   );
   empty.id = "certs-empty";
   empty.hidden = true;
@@ -526,6 +576,12 @@ export function certificatesTab(ctx: Ctx): Tab {
     } catch (e) {
       showError(listError, e);
     }
+  };
+
+  /** After an import: the list again, with the new certificate's details open. */
+  const opened = (id: string) => {
+    selected = id;
+    void load();
   };
 
   viewport.addEventListener("scroll", () => renderWindow(), { passive: true });
