@@ -162,6 +162,9 @@ mod tests {
             .await
             .unwrap_err();
         assert!(e.to_string().contains("cannot renew it"), "{e}");
+
+        engine.delete_cert(&summary.id).await.unwrap();
+        assert!(engine.certs().unwrap().is_empty());
     }
 
     #[tokio::test]
