@@ -197,7 +197,7 @@ fn pem(bytes: &[u8]) -> Result<Contents> {
     let mut has_key = false;
     for block in blocks {
         match block.tag() {
-            "CERTIFICATE" | "TRUSTED CERTIFICATE" => certificates.push(block.into_contents()),
+            "CERTIFICATE" => certificates.push(block.into_contents()),
             tag if tag.ends_with("PRIVATE KEY") => has_key = true,
             // OpenSSL writes these beside an EC key.
             "EC PARAMETERS" => {}
