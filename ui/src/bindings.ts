@@ -29,7 +29,7 @@ export type Action = "renewed" | "waiting" | "failed" | "reminder";
 /**
  * What an entry records.
  */
-export type ActivityAction = "register_account" | "import_account" | "update_account" | "deactivate_account" | "delete_account" | "create_request" | "verify_request" | "new_challenge" | "save_certificate" | "import_certificate" | "mail_certificate" | "deploy" | "renew" | "revoke" | "delete_certificate" | "export_certificate" | "update_settings" | "test_mail" | "export_account_key" | "assign_dns" | "set_deploy" | "set_fallback" | "add_dns_account" | "edit_dns_account" | "delete_dns_account" | "enable_dns_account" | "disable_dns_account" | "test_dns_account" | "add_mapping" | "edit_mapping" | "delete_mapping" | "enable_mapping" | "disable_mapping" | "test_mapping" | "pair_agent" | "remove_agent" | "add_notice_channel" | "edit_notice_channel" | "delete_notice_channel" | "enable_notice_channel" | "disable_notice_channel" | "test_notice_channel";
+export type ActivityAction = "register_account" | "import_account" | "update_account" | "deactivate_account" | "delete_account" | "create_request" | "verify_request" | "new_challenge" | "save_certificate" | "import_certificate" | "mail_certificate" | "deploy" | "renew" | "revoke" | "delete_certificate" | "export_certificate" | "update_settings" | "test_mail" | "send_digest" | "export_account_key" | "assign_dns" | "set_deploy" | "set_fallback" | "write_persist_record" | "add_dns_account" | "edit_dns_account" | "delete_dns_account" | "enable_dns_account" | "disable_dns_account" | "test_dns_account" | "add_mapping" | "edit_mapping" | "delete_mapping" | "enable_mapping" | "disable_mapping" | "test_mapping" | "pair_agent" | "remove_agent" | "add_notice_channel" | "edit_notice_channel" | "delete_notice_channel" | "enable_notice_channel" | "disable_notice_channel" | "test_notice_channel" | "add_endpoint" | "delete_endpoint";
 
 /**
  * One entry of the log.
@@ -855,7 +855,12 @@ export type Problem = { type?: string, detail?: string, status?: number, subprob
  * The CA's `Retry-After` header with the problem, in seconds from its answer: a
  * `rateLimited` CA (RFC 8555 §6.6) or an overloaded one says when to ask again.
  */
-retry_after_secs?: number, };
+retry_after_secs?: number, 
+/**
+ * The page the CA sends the administrator to (RFC 7807 `instance`; RFC 8555 §7.3.3's
+ * `userActionRequired` names one, as a paused account's problem may).
+ */
+instance?: string, };
 
 /**
  * `dns::ProviderSpec` as its hand-written `Serialize` writes it (the spec itself holds the
@@ -953,7 +958,14 @@ names: Array<Name>,
  * Why some names were accepted although a public CA refuses them: the account's CA is a
  * private one (a custom directory). Shown beside the request.
  */
-names_notice?: string, account: string, 
+names_notice?: string, 
+/**
+ * A dns-persist-01 request's standing record stops being accepted soon (its
+ * `persistUntil` within [`persist::WARN_BEFORE`](crate::persist::WARN_BEFORE)) or has: set
+ * when the records are checked before an order is answered, cleared when every name's
+ * record is fresh. Shown beside the request.
+ */
+persist_warning?: string, account: string, 
 /**
  * The account (at another CA) that places a renewal's order after
  * [`FALLBACK_AFTER`](crate::renewal::FALLBACK_AFTER) failed attempts in a row at `account`.
