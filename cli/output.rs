@@ -420,7 +420,9 @@ impl Out {
         );
         if let Origin::Tracked(t) = &c.origin {
             say!(
-                "origin:      tracked: not renewed by certdesk{}\nimported:    {} from {} ({}){}",
+                "origin:      tracked: not renewed by certdesk{}\nimported:    {} from {} ({}){}\n\
+                 replace:     certdesk request create --from-cert {} --keystore KEYSTORE \
+                 --challenge CHALLENGE",
                 t.label
                     .as_ref()
                     .map_or(String::new(), |l| format!(" ({l})")),
@@ -431,7 +433,8 @@ impl Out {
                     ""
                 } else {
                     ", without its private key"
-                }
+                },
+                c.id
             );
         }
     }

@@ -67,10 +67,18 @@ pub enum RequestCmd {
 #[derive(Args)]
 pub struct CreateArgs {
     /// A name for the certificate; repeat for more (the first is the common name).
-    #[arg(long, required = true)]
+    #[arg(
+        long,
+        required_unless_present = "from_cert",
+        conflicts_with = "from_cert"
+    )]
     domain: Vec<String>,
-    #[arg(long)]
-    key: KeyAlgorithm,
+    /// Replace a tracked (imported) certificate with ACME: its names, and its key type unless
+    /// --key is given.
+    #[arg(long, value_name = "ID")]
+    from_cert: Option<String>,
+    #[arg(long, required_unless_present = "from_cert")]
+    key: Option<KeyAlgorithm>,
     #[arg(long)]
     signature: Option<SignatureAlgorithm>,
     #[arg(long)]
@@ -144,7 +152,20 @@ pub async fn run(engine: &Engine, cmd: RequestCmd, out: &Out) -> Result<ExitCode
 
 /// `request create`: one request, or one per name with `--each`, verified at once when the
 /// command names how its challenges are answered (`--http-listen`, `--dns-account`).
-async fn create(engine: &Engine, args: CreateArgs, out: &Out) -> Result<ExitCode> {
+async fn create(engine: &Engine, mut args: CreateArgs, out: &Out) -> Result<ExitCode> {
+    let key = match args.from_cert.as_deref() {
+        Some(id) => {
+            let replacement = engine.replacement(id)?;
+            if let (None, Some(note)) = (args.key, &replacement.note) {
+                out.note(note);
+            }
+            args.domain = replacement.names;
+            args.key.unwrap_or(replacement.key)
+        }
+        None => args
+            .key
+            .ok_or_else(|| Error::input("give --key (or --from-cert)"))?,
+    };
     let keystore_password = args
         .keystore_password_file
         .as_deref()
@@ -160,7 +181,7 @@ async fn create(engine: &Engine, args: CreateArgs, out: &Out) -> Result<ExitCode
         .into_iter()
         .map(|names| RequestSpec {
             names,
-            key: args.key,
+            key,
             signature: args.signature,
             keystore: args.keystore,
             keystore_password: keystore_password.clone(),

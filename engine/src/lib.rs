@@ -32,9 +32,9 @@ mod sealed;
 pub mod sealing;
 pub mod settings;
 pub mod store;
-mod tracked;
 #[cfg(test)]
 mod testing;
+mod tracked;
 pub mod vault;
 
 pub use certdesk_base::{
@@ -48,6 +48,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use error::{Error, ErrorKind, Problem, Result};
+pub use tracked::Replacement;
 
 use store::Store;
 

@@ -240,9 +240,11 @@ impl CertRecord {
             Origin::Issued => Ok(()),
             Origin::Tracked(_) => Err(Error::input(format!(
                 "certificate {} is tracked: certdesk did not issue it, so it cannot {doing} it; \
-                 {doing} it where it was issued and import the new one, or request a certificate \
-                 for its names with certdesk",
-                self.id
+                 {doing} it where it was issued and import the new one, or replace it with ACME: \
+                 certdesk request create --from-cert {id} --keystore KEYSTORE --challenge \
+                 CHALLENGE",
+                self.id,
+                id = self.id
             ))),
         }
     }

@@ -3,11 +3,14 @@
 //! noticed before they expire and exported beside certdesk's own. A key in the file is sealed as
 //! an issued certificate's is. The renewal scheduler only reminds about them.
 
+use serde::Serialize;
 use time::OffsetDateTime;
+use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::activity::{Action, Staged, Subject};
 use crate::certinfo::{self, CertInfo};
 use crate::error::{Error, Result};
+use crate::keys::KeyAlgorithm;
 use crate::keystore::import;
 use crate::repository::{CertRecord, CertSummary, CertVersion, Origin, Tracked};
 use crate::store::Change;
@@ -80,6 +83,73 @@ impl Engine {
     }
 }
 
+/// The key a replacement proposes when the tracked certificate's is not one certdesk issues for.
+const DEFAULT_KEY: KeyAlgorithm = KeyAlgorithm::EcP256;
+
+/// What a request that replaces a tracked certificate with one from an ACME CA starts from: the
+/// certificate's names and key type, for the faces to fill their request form with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(optional_fields)]
+pub struct Replacement {
+    /// The DNS names and IP addresses of its SANs, then its common name when not among them.
+    pub names: Vec<String>,
+    pub key: KeyAlgorithm,
+    /// Why `key` is not the certificate's own (a key type certdesk does not issue for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Engine {
+    /// The request form that replaces tracked certificate `id`: its names and key type. An
+    /// issued certificate is refused: certdesk renews it through its own request.
+    pub fn replacement(&self, id: &str) -> Result<Replacement> {
+        let cert = self.cert_record(id)?;
+        if !cert.origin.is_tracked() {
+            return Err(Error::input(format!(
+                "certificate {id} was issued by certdesk: renew it instead \
+                 (certdesk cert renew {id}); only a tracked certificate is replaced with ACME"
+            )));
+        }
+        let version = self
+            .history(id)?
+            .pop()
+            .ok_or_else(|| Error::input(format!("certificate {id} has no version")))?;
+        let der = certinfo::split_chain(&version.certificate_pem)?.remove(0);
+        let (_, leaf) = X509Certificate::from_der(&der)
+            .map_err(|_| Error::input(format!("certificate {id} does not parse")))?;
+        let mut names = crate::endpoints::findings::alt_names(&leaf);
+        let cn = leaf
+            .subject()
+            .iter_common_name()
+            .find_map(|cn| cn.as_str().ok())
+            .map(str::to_ascii_lowercase);
+        if let Some(cn) = cn.filter(|cn| looks_like_a_name(cn) && !names.contains(cn)) {
+            names.push(cn);
+        }
+        let own = KeyAlgorithm::ALL
+            .into_iter()
+            .find(|k| k.label() == version.info.key_type);
+        Ok(Replacement {
+            names,
+            key: own.unwrap_or(DEFAULT_KEY),
+            note: own.is_none().then(|| {
+                format!(
+                    "its key ({}) is not one certdesk issues for; {} is proposed instead",
+                    version.info.key_type,
+                    DEFAULT_KEY.label()
+                )
+            }),
+        })
+    }
+}
+
+/// A common name that can be asked for (a host name or an address), not a person's or an
+/// organisation's name, which some certificates carry there.
+fn looks_like_a_name(cn: &str) -> bool {
+    cn.parse::<std::net::IpAddr>().is_ok()
+        || (cn.contains('.') && !cn.contains(char::is_whitespace))
+}
+
 /// A label as the administrator gave it, trimmed: short, one line.
 fn checked_label(label: &str) -> Result<String> {
     let label = label.trim();
@@ -98,7 +168,7 @@ mod tests {
 
     use super::*;
     use crate::activity::{Filter, Outcome};
-    use crate::keys::{KeyAlgorithm, PrivateKey};
+    use crate::keys::PrivateKey;
     use crate::renewal::Action as Renewal;
     use crate::repository::RevocationReason;
 
@@ -165,6 +235,25 @@ mod tests {
 
         engine.delete_cert(&summary.id).await.unwrap();
         assert!(engine.certs().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_replacement_has_the_tracked_certificates_names_and_key() {
+        let engine = Engine::in_memory().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = pem_file(dir.path(), "replaced.example.com", 60, false);
+        let summary = engine.import_cert(&path, None, None).await.unwrap();
+        let replacement = engine.replacement(&summary.id).unwrap();
+        assert_eq!(
+            replacement,
+            Replacement {
+                names: vec!["replaced.example.com".into()],
+                key: KeyAlgorithm::EcP256,
+                note: None,
+            }
+        );
+        assert!(!looks_like_a_name("Example Corp Server"));
+        assert!(looks_like_a_name("192.0.2.7") && looks_like_a_name("a.example.com"));
     }
 
     #[tokio::test]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{keytool, openssl, Certdesk};
+use crate::common::{keytool, openssl, register, Certdesk, Create, Pebble};
 
 const PASSWORD: &str = "import-pass 1";
 
@@ -22,6 +22,11 @@ struct Pki {
 
 impl Pki {
     fn new(dir: &Path, names: &[&str]) -> Pki {
+        Pki::with_leaf_curve(dir, names, "P-256")
+    }
+
+    /// As [`Pki::new`], the leaf's key on `curve` (e.g. `P-384`).
+    fn with_leaf_curve(dir: &Path, names: &[&str], curve: &str) -> Pki {
         let pki = Pki {
             dir: dir.join("pki"),
         };
@@ -53,13 +58,27 @@ impl Pki {
             "-out",
             &p("root.pem"),
         ]);
-        pki.issue("int", "/CN=Import Test Intermediate", "root", &ca_ext, 365);
-        pki.issue("leaf", &format!("/CN={}", names[0]), "int", &leaf_ext, 30);
+        pki.issue(
+            "int",
+            "/CN=Import Test Intermediate",
+            "root",
+            &ca_ext,
+            365,
+            "P-256",
+        );
+        pki.issue(
+            "leaf",
+            &format!("/CN={}", names[0]),
+            "int",
+            &leaf_ext,
+            30,
+            curve,
+        );
         pki
     }
 
-    /// `name.key` and `name.pem`, for `subject`, signed by `issuer`'s key.
-    fn issue(&self, name: &str, subject: &str, issuer: &str, ext: &str, days: u32) {
+    /// `name.key` (on `curve`) and `name.pem`, for `subject`, signed by `issuer`'s key.
+    fn issue(&self, name: &str, subject: &str, issuer: &str, ext: &str, days: u32, curve: &str) {
         let p = |n: &str| self.path(n);
         openssl([
             "req",
@@ -67,7 +86,7 @@ impl Pki {
             "-newkey",
             "ec",
             "-pkeyopt",
-            "ec_paramgen_curve:P-256",
+            &format!("ec_paramgen_curve:{curve}"),
             "-nodes",
             "-subj",
             subject,
@@ -372,6 +391,61 @@ fn a_keytool_jks_private_key_entry_is_tracked() {
     let from_cert = openssl(["x509", "-noout", "-pubkey", "-in", &pem]);
     let from_key = openssl(["pkey", "-pubout", "-in", &pem]);
     assert_eq!(from_cert, from_key);
+}
+
+#[test]
+fn a_tracked_certificate_is_replaced_with_acme_by_a_request_of_its_names_and_key() {
+    let pebble = Pebble::start();
+    let cd = Certdesk::new();
+    register(&cd, &pebble);
+    let names = ["replace.example.com", "www.replace.example.com"];
+    let pki = Pki::with_leaf_curve(cd.dir(), &names, "P-384");
+    let cert = imported(&cd, &[&pki.file("leaf-only.pem", &["leaf.pem"])]);
+    assert_eq!(cert["key_type"], "ECDSA P-384", "{cert}");
+    let command = format!("certdesk request create --from-cert {}", id(&cert));
+    let shown = cd.run(["cert", "show", id(&cert)]);
+    assert!(shown.assert_success().stdout.contains(&command), "{shown}");
+    let renew = cd.run(["cert", "renew", id(&cert)]);
+    assert!(renew.assert_failure().stderr.contains(&command), "{renew}");
+
+    let replace = |id: &str| {
+        cd.run([
+            "--json",
+            "request",
+            "create",
+            "--from-cert",
+            id,
+            "--keystore",
+            "pem",
+            "--challenge",
+            "dns-01",
+        ])
+    };
+    let request = replace(id(&cert));
+    let request = request.assert_success().json();
+    assert_eq!(request["names"], serde_json::json!(names), "{request}");
+    assert_eq!(request["key"], "p384", "{request}");
+    assert_eq!(request["status"], "pending", "{request}");
+    let shown = cd.json(["request", "show", request["id"].as_str().expect("id")]);
+    assert_eq!(shown["names"], serde_json::json!(names), "{shown}");
+
+    let listen = format!("127.0.0.1:{}", pebble.http_port());
+    let issued = cd.json(
+        Create::new(&["issued.replace.example.com"], "http-01").with([
+            "--http-listen",
+            &listen,
+            "--save",
+        ]),
+    );
+    let issued_id = issued["id"].as_str().expect("id");
+    let refused = replace(issued_id);
+    assert!(
+        refused.assert_failure().stderr.contains(&format!(
+            "certificate {issued_id} was issued by certdesk: renew it instead \
+             (certdesk cert renew {issued_id})"
+        )),
+        "{refused}"
+    );
 }
 
 #[test]

@@ -236,7 +236,7 @@ fn cert_findings(cert: &X509Certificate<'_>, what: &str, now: OffsetDateTime) ->
 }
 
 /// The leaf's DNS names (lower-case) and IP addresses.
-fn alt_names(cert: &X509Certificate<'_>) -> Vec<String> {
+pub(crate) fn alt_names(cert: &X509Certificate<'_>) -> Vec<String> {
     let Ok(Some(san)) = cert.subject_alternative_name() else {
         return Vec::new();
     };
