@@ -54,6 +54,7 @@ macro_rules! with_commands {
             certs::cert_details,
             certs::history,
             certs::import_cert,
+            certs::cert_replacement,
             certs::export_cert,
             certs::renew,
             certs::renew_due,

@@ -106,6 +106,7 @@ fn visit_roots(v: &mut Roots) {
     v.add::<requests::RequestForm>();
     v.add::<e::request::RequestInfo>();
     v.add::<e::repository::CertSummary>();
+    v.add::<e::Replacement>();
     v.add::<e::repository::CertVersion>();
     v.add::<e::repository::RevocationReason>();
     v.add::<e::details::CertDetails>();

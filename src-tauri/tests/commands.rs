@@ -528,6 +528,12 @@ fn a_certificate_file_is_imported_as_tracked_and_not_renewed() {
         .contains("tracked.example.com"));
     let e = app.err("renew", json!({ "id": id }));
     assert!(message(&e).contains("is tracked"), "{e:#}");
+    // Replace with ACME: its common name (it has no SANs) and its P-256 key fill the form.
+    let replacement = app.ok("cert_replacement", json!({ "id": id }));
+    assert_eq!(
+        replacement,
+        json!({ "names": ["tracked.example.com"], "key": "p256" })
+    );
 
     let e = app.err(
         "import_cert",
@@ -678,6 +684,11 @@ fn accounts_requests_and_certificates_through_their_whole_life_against_pebble() 
     assert!(!details["chain"].as_array().unwrap().is_empty());
     assert_eq!(details["request"]["keystore"], "pkcs12");
     assert!(!details.to_string().contains("PRIVATE KEY"));
+    let e = app.err("cert_replacement", json!({ "id": id }));
+    assert!(
+        message(&e).contains("was issued by certdesk: renew it instead"),
+        "{e:#}"
+    );
 
     // Export with the stored password and with a new one; OpenSSL 3 opens both without -legacy.
     let stored = app.path("stored.p12");

@@ -1,7 +1,7 @@
 // What the tabs share: the app's facts from the engine, a way to switch tabs, and change
 // notices between tabs (a request saved in Requests must show up in Certificates).
 
-import type { AppInfo } from "./api";
+import type { AppInfo, Replacement } from "./api";
 
 export type Change = "accounts" | "requests" | "certs" | "settings" | "dns";
 
@@ -21,6 +21,8 @@ export class Ctx {
   openChallenge: (id: string) => void = () => {};
   /** Set by the Certificates tab: shows that tab with a certificate's details open. */
   openCert: (id: string) => void = () => {};
+  /** Set by the Requests tab: shows that tab with its form filled in (Replace with ACME). */
+  fillRequest: (form: Replacement) => void = () => {};
 
   constructor(public info: AppInfo) {}
 

@@ -924,6 +924,20 @@ next_attempt?: string, not_after: string,
  */
 note?: string, };
 
+/**
+ * What a request that replaces a tracked certificate with one from an ACME CA starts from: the
+ * certificate's names and key type, for the faces to fill their request form with.
+ */
+export type Replacement = { 
+/**
+ * The DNS names and IP addresses of its SANs, then its common name when not among them.
+ */
+names: Array<string>, key: KeyAlgorithm, 
+/**
+ * Why `key` is not the certificate's own (a key type certdesk does not issue for).
+ */
+note?: string, };
+
 export type RequestForm = { 
 /**
  * The names field as typed.
@@ -1180,6 +1194,7 @@ export const COMMANDS = [
   "cert_details",
   "history",
   "import_cert",
+  "cert_replacement",
   "export_cert",
   "renew",
   "renew_due",
@@ -1261,6 +1276,7 @@ export function commands(call: Call) {
     certDetails: (id: string) => call<CertDetails>("cert_details", { id }),
     history: (id: string) => call<Array<CertVersion>>("history", { id }),
     importCert: (path: string, password: string | null, label: string | null) => call<CertSummary>("import_cert", { path, password, label }),
+    certReplacement: (id: string) => call<Replacement>("cert_replacement", { id }),
     exportCert: (id: string, format: ExportFormat, password: string | null, path: string) => call<string>("export_cert", { id, format, password, path }),
     renew: (id: string) => call<RequestInfo>("renew", { id }),
     renewDue: () => call<PassReport>("renew_due"),

@@ -5,6 +5,7 @@ use certdesk_engine::keystore::{write_file_0600, ExportFormat};
 use certdesk_engine::renewal::{Action, PassReport, RenewalOutcome};
 use certdesk_engine::repository::{CertSummary, CertVersion, RevocationReason};
 use certdesk_engine::request::{RequestInfo, RequestStatus};
+use certdesk_engine::Replacement;
 use tauri::{AppHandle, Runtime, State};
 
 use super::path_from;
@@ -70,6 +71,13 @@ pub async fn import_cert<R: Runtime>(
         .await?;
     certs_changed(&app);
     Ok(imported)
+}
+
+/// The request form that replaces tracked certificate `id` with one from an ACME CA (its names
+/// and key type), which the Requests tab fills its form with; an issued one is refused.
+#[tauri::command]
+pub fn cert_replacement(state: State<'_, AppState>, id: String) -> CmdResult<Replacement> {
+    Ok(state.engine()?.replacement(&id)?)
 }
 
 /// Renews now with the same settings. With the built-in responder set in Settings an http-01

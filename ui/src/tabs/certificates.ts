@@ -366,12 +366,22 @@ function detailsView(d: CertDetails, ctx: Ctx, reload: () => void, error: HTMLEl
   // A tracked certificate was issued elsewhere: certdesk neither renews nor revokes it, and it has
   // no request whose keystore to save.
   const tracked = d.origin.kind === "tracked";
+  const replace = h(
+    "button",
+    {
+      type: "button",
+      id: "cert-replace",
+      title: "A request for its names and key type at an ACME CA, which certdesk then renews",
+      onclick: () => void api.certReplacement(d.id).then((r) => ctx.fillRequest(r), (e) => showError(error, e)),
+    },
+    "Replace with ACME",
+  );
   const history = h("button", { type: "button", id: "cert-history", onclick: () => void historyDialog(d).catch((e) => showError(error, e)) }, `History (${d.versions})…`);
   return h(
     "div",
     { class: "details", "data-cert-details": d.id },
     h("h3", {}, d.names[0] ?? d.id, " ", daysBadge(d)),
-    h("div", { class: "actions wrap" }, ...(tracked ? [exp, mail] : [save, exp, mail, renew, revoke]), del, history),
+    h("div", { class: "actions wrap" }, ...(tracked ? [exp, mail, replace] : [save, exp, mail, renew, revoke]), del, history),
     stage.el,
     h(
       "dl",

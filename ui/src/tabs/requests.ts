@@ -13,6 +13,7 @@ import {
   KeystoreType,
   NameCheck,
   NextStep,
+  Replacement,
   RequestInfo,
   RequestStatus,
   SettingsView,
@@ -309,13 +310,14 @@ function challengeWindow(ctx: Ctx, id: string, settings: SettingsView | null): v
   );
 }
 
-function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLElement; reload: () => Promise<void> } {
+function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLElement; reload: () => Promise<void>; fill: (r: Replacement) => void } {
   const c = ctx.info.choices;
   const names = h("textarea", { id: "req-names", rows: 4, spellcheck: "false", autocomplete: "off", placeholder: "example.com\nwww.example.com" });
   const namesField = field("Domain names", names, "One per line, or separated by commas. The first is the common name.");
   const count = h("p", { id: "req-count", class: "count", "aria-live": "polite" });
   const nameErrors = h("ul", { id: "req-name-errors", class: "name-errors", "aria-label": "Rejected names" });
   const nameNotice = h("p", { id: "req-name-notice", class: "notice", hidden: true });
+  const keyNote = h("p", { id: "req-key-note", class: "notice", hidden: true });
   const challenge = select("req-challenge", c.challenges, "http-01");
   const dnsAccount = h("select", { id: "req-dns-account" }, h("option", { value: "" }, "Publish the TXT records by hand"));
   const dnsField = field("DNS account", dnsAccount, "certdesk publishes the TXT records, waits for them, verifies and removes them. Add accounts in the DNS tab.");
@@ -425,6 +427,17 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
   syncVisibility();
   void check();
 
+  /** Fills in a tracked certificate's names and key type (Replace with ACME). */
+  const fill = (r: Replacement) => {
+    names.value = r.names.join("\n");
+    key.value = r.key;
+    syncSignatures();
+    keyNote.textContent = r.note ?? "";
+    keyNote.hidden = !r.note;
+    void check();
+    names.focus();
+  };
+
   const form = h(
     "form",
     { id: "request-form", class: "card", "aria-labelledby": "req-title", novalidate: true },
@@ -439,6 +452,7 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
       field("Challenge", challenge).wrap,
       dnsField.wrap,
       field("Key algorithm", key).wrap,
+      keyNote,
       field("Signature", signature, "ECDSA keys sign with the hash of their curve.").wrap,
       field("Keystore", keystore).wrap,
       passwordField.wrap,
@@ -485,7 +499,7 @@ function requestForm(ctx: Ctx, opened: (r: RequestInfo) => void): { form: HTMLEl
     }
     ctx.changed("requests");
   });
-  return { form, reload };
+  return { form, reload, fill };
 }
 
 /**
@@ -521,7 +535,11 @@ export function requestsTab(ctx: Ctx): Tab {
   };
   ctx.openChallenge = (id) => void open(id);
 
-  const { form, reload } = requestForm(ctx, (r) => void open(r.id));
+  const { form, reload, fill } = requestForm(ctx, (r) => void open(r.id));
+  ctx.fillRequest = (r) => {
+    ctx.goTo("requests");
+    fill(r);
+  };
 
   const load = async () => {
     try {
