@@ -1,9 +1,10 @@
 //! Tracked certificates (`certdesk cert import`): files made by `openssl` (a PEM leaf with its
 //! chain and key out of order, a DER leaf alone, PKCS#12 in OpenSSL 3's default profile and
 //! with `-legacy` RC2) and by `keytool` (a JKS PrivateKeyEntry) are listed and shown as tracked
-//! with their names and expiry, export to files `openssl` reads, refuse to renew, and are
-//! logged; an unreadable file, a symlink, a wrong password, a file with two leaves and a key
-//! that is not the certificate's are refused with their reason, leaving the list as it was.
+//! with their names and expiry, export to files `openssl` reads, refuse to renew, are logged,
+//! and are replaced with ACME by a request of their names and key type; an unreadable file, a
+//! symlink, a wrong password, a file with two leaves and a key that is not the certificate's are
+//! refused with their reason, leaving the list as it was.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -428,6 +429,52 @@ fn a_tracked_certificate_is_replaced_with_acme_by_a_request_of_its_names_and_key
     assert_eq!(request["status"], "pending", "{request}");
     let shown = cd.json(["request", "show", request["id"].as_str().expect("id")]);
     assert_eq!(shown["names"], serde_json::json!(names), "{shown}");
+
+    // A key certdesk does not issue for (P-521) proposes P-256 and says so; an IP SAN is kept.
+    let (key, leaf) = (pki.path("p521.key"), pki.path("p521.pem"));
+    openssl([
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-521",
+        "-nodes",
+        "-subj",
+        "/CN=p521.replace.example.com",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-days",
+        "2",
+        "-keyout",
+        &key,
+        "-out",
+        &leaf,
+    ]);
+    let p521 = imported(&cd, &[&leaf]);
+    let out = cd.run([
+        "--json",
+        "request",
+        "create",
+        "--from-cert",
+        id(&p521),
+        "--keystore",
+        "pem",
+        "--challenge",
+        "http-01",
+    ]);
+    let request = out.assert_success().json();
+    assert_eq!(
+        request["names"],
+        serde_json::json!(["127.0.0.1", "p521.replace.example.com"]),
+        "{request}"
+    );
+    assert_eq!(request["key"], "p256", "{request}");
+    assert!(
+        out.stderr
+            .contains("is not one certdesk issues for; ECDSA P-256 is proposed instead"),
+        "{out}"
+    );
 
     let listen = format!("127.0.0.1:{}", pebble.http_port());
     let issued = cd.json(
