@@ -118,29 +118,10 @@ function exportDialog(d: CertDetails, ctx: Ctx, keystoreOnly: boolean): void {
       sync();
       const submit = h("button", { id: "exp-submit", type: "submit", class: "primary" }, keystoreOnly ? "Save" : "Export");
       const error = errorSlot("exp-error");
-      const form = h(
-        "form",
-        { novalidate: true },
-        field("Format", format).wrap,
-        passwordField.wrap,
-        path.wrap,
-        h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Cancel"), submit),
-        error,
-      );
-      form.addEventListener("submit", async (e) => {
-        e.preventDefault();
-        showError(error, null);
-        try {
-          const pw = passwordField.wrap.hidden ? null : password.value || null;
-          const written = await busy(submit, "Writing", () => api.exportCert(d.id, format.value as ExportFormat, pw, path.input.value));
-          clear(
-            form,
-            h("p", { class: "ok", role: "status", id: "exp-done" }, `Written to ${written}.`),
-            h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Close")),
-          );
-        } catch (err) {
-          showError(error, err);
-        }
+      const form = dialogForm(close, submit, error, [field("Format", format).wrap, passwordField.wrap, path.wrap], async () => {
+        const pw = passwordField.wrap.hidden ? null : password.value || null;
+        const written = await busy(submit, "Writing", () => api.exportCert(d.id, format.value as ExportFormat, pw, path.input.value));
+        showDone(form, close, "exp-done", `Written to ${written}.`);
       });
       return [form];
     },
@@ -159,26 +140,12 @@ function importDialog(done: (id: string) => void): void {
       const label = h("input", { id: "imp-label", type: "text", autocomplete: "off", maxlength: "64" });
       const submit = h("button", { id: "imp-submit", type: "submit", class: "primary" }, "Import");
       const error = errorSlot("imp-error");
-      const form = h(
-        "form",
-        { novalidate: true },
-        h("p", { class: "muted" }, "A tracked certificate is listed, noticed before it expires and exported like certdesk's own, but certdesk does not renew it."),
-        path.wrap,
-        field("Password", password, "Only for a PKCS#12 or JKS file.").wrap,
-        field("Name", label, "Optional: shown beside its names.").wrap,
-        h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Cancel"), submit),
-        error,
-      );
-      form.addEventListener("submit", async (e) => {
-        e.preventDefault();
-        showError(error, null);
-        try {
-          const imported = await busy(submit, "Importing", () => api.importCert(path.input.value, password.value || null, label.value || null));
-          close();
-          done(imported.id);
-        } catch (err) {
-          showError(error, err);
-        }
+      const intro = h("p", { class: "muted" }, "A tracked certificate is listed, noticed before it expires and exported like certdesk's own, but certdesk does not renew it.");
+      const fields = [intro, path.wrap, field("Password", password, "Only for a PKCS#12 or JKS file.").wrap, field("Name", label, "Optional: shown beside its names.").wrap];
+      const form = dialogForm(close, submit, error, fields, async () => {
+        const imported = await busy(submit, "Importing", () => api.importCert(path.input.value, password.value || null, label.value || null));
+        close();
+        done(imported.id);
       });
       return [form];
     },
@@ -216,36 +183,17 @@ function mailDialog(d: CertDetails): void {
       sync();
       const submit = h("button", { id: "mail-submit", type: "submit", class: "primary" }, "Send");
       const error = errorSlot("mail-error");
-      const form = h(
-        "form",
-        { novalidate: true },
-        field("To", to).wrap,
-        field("Format", format).wrap,
-        passwordField.wrap,
-        field("Message (optional)", message).wrap,
-        h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Cancel"), submit),
-        error,
-      );
-      form.addEventListener("submit", async (e) => {
-        e.preventDefault();
-        showError(error, null);
-        try {
-          const sent = await busy(submit, "Sending", () =>
-            api.mailCert(d.id, {
-              to: to.value,
-              format: format.value as "pkcs12" | "jks" | "pem",
-              password: passwordField.wrap.hidden ? undefined : password.value || undefined,
-              message: message.value || undefined,
-            }),
-          );
-          clear(
-            form,
-            h("p", { class: "ok", role: "status", id: "mail-done" }, `Sent to ${sent.to} through ${sent.server}.`),
-            h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Close")),
-          );
-        } catch (err) {
-          showError(error, err);
-        }
+      const fields = [field("To", to).wrap, field("Format", format).wrap, passwordField.wrap, field("Message (optional)", message).wrap];
+      const form = dialogForm(close, submit, error, fields, async () => {
+        const sent = await busy(submit, "Sending", () =>
+          api.mailCert(d.id, {
+            to: to.value,
+            format: format.value as "pkcs12" | "jks" | "pem",
+            password: passwordField.wrap.hidden ? undefined : password.value || undefined,
+            message: message.value || undefined,
+          }),
+        );
+        showDone(form, close, "mail-done", `Sent to ${sent.to} through ${sent.server}.`);
       });
       return [form];
     },
@@ -260,24 +208,11 @@ function revokeDialog(d: CertDetails, ctx: Ctx, done: () => void): void {
       const reason = select("revoke-reason", ctx.info.choices.revocation_reasons, "unspecified");
       const submit = h("button", { id: "revoke-submit", type: "submit", class: "danger" }, "Revoke at the CA");
       const error = errorSlot("revoke-error");
-      const form = h(
-        "form",
-        { novalidate: true },
-        h("p", { class: "warn" }, "Revocation is final: clients stop trusting this certificate. Choose key compromise if the private key leaked."),
-        field("Reason (RFC 5280)", reason).wrap,
-        h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Cancel"), submit),
-        error,
-      );
-      form.addEventListener("submit", async (e) => {
-        e.preventDefault();
-        showError(error, null);
-        try {
-          await busy(submit, "Revoking", () => api.revoke(d.id, reason.value as RevocationReason));
-          done();
-          close();
-        } catch (err) {
-          showError(error, err);
-        }
+      const warning = h("p", { class: "warn" }, "Revocation is final: clients stop trusting this certificate. Choose key compromise if the private key leaked.");
+      const form = dialogForm(close, submit, error, [warning, field("Reason (RFC 5280)", reason).wrap], async () => {
+        await busy(submit, "Revoking", () => api.revoke(d.id, reason.value as RevocationReason));
+        done();
+        close();
       });
       return [form];
     },
@@ -630,4 +565,31 @@ export function certificatesTab(ctx: Ctx): Tab {
     ctx.goTo("certificates");
   };
   return { id: "certificates", label: "Certificates", panel, show: () => void load() };
+}
+
+/** A dialog's form: `fields`, then Cancel and `submit`, then `error`. Submitting runs `action`
+ * and shows what it throws in `error`, so each dialog says only what it sends. */
+function dialogForm(close: () => void, submit: HTMLButtonElement, error: HTMLElement, fields: Node[], action: () => Promise<void>): HTMLFormElement {
+  const form = h(
+    "form",
+    { novalidate: true },
+    ...fields,
+    h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Cancel"), submit),
+    error,
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    showError(error, null);
+    try {
+      await action();
+    } catch (err) {
+      showError(error, err);
+    }
+  });
+  return form;
+}
+
+/** Replaces a dialog's `form` with what it did (`text`, in the status `id`) and a Close button. */
+function showDone(form: HTMLFormElement, close: () => void, id: string, text: string): void {
+  clear(form, h("p", { class: "ok", role: "status", id }, text), h("div", { class: "actions" }, h("button", { type: "button", onclick: close }, "Close")));
 }
