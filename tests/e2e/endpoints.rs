@@ -25,7 +25,7 @@ use crate::common::process::{
     free_port, kill_and_reap, not_found, open_log, random_u64, wait_until, TempDir,
 };
 use crate::common::smtp::{Security, SmtpSink};
-use crate::common::tools::openssl;
+use crate::common::tools::{ec_csr, openssl, self_signed_ec};
 
 /// The name every s_server endpoint is added with (`--sni`).
 const NAME: &str = "www.endpoints.test";
@@ -59,27 +59,9 @@ impl Pki {
         .expect("write ca.cnf");
         let pki = Pki { dir };
         let root_cn = format!("/CN=endpoints test root {:08x}", random_u64() as u32);
-        pki.openssl(&[
-            "req",
-            "-x509",
-            "-config",
-            "ca.cnf",
-            "-extensions",
-            "v3_ca",
-            "-subj",
-            &root_cn,
-            "-days",
-            "90",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "root.key",
-            "-out",
-            "root.pem",
-        ]);
+        let config = pki.config();
+        let v3_ca = ["-config", config.as_str(), "-extensions", "v3_ca"];
+        pki.self_signed(&root_cn, &v3_ca, "root");
         pki.sign(
             "mid",
             "/CN=endpoints test intermediate",
@@ -93,6 +75,25 @@ impl Pki {
 
     fn path(&self, file: &str) -> PathBuf {
         self.dir.path().join(file)
+    }
+
+    /// The path of `ca.cnf`, for `openssl -config`.
+    fn config(&self) -> String {
+        self.path("ca.cnf").to_str().expect("UTF-8").to_owned()
+    }
+
+    /// `name.pem`, self-signed for `subject` on a new P-256 key `name.key`, valid 90 days;
+    /// `extra` are further `openssl req` options.
+    fn self_signed(&self, subject: &str, extra: &[&str], name: &str) {
+        let (key, pem) = (format!("{name}.key"), format!("{name}.pem"));
+        self_signed_ec(
+            "P-256",
+            subject,
+            90,
+            extra,
+            &self.path(&key),
+            &self.path(&pem),
+        );
     }
 
     /// `openssl args…` in the CA's directory, so its files are named by their names.
@@ -127,23 +128,15 @@ impl Pki {
             format!("{name}.csr"),
             format!("{name}.pem"),
         );
-        self.openssl(&[
-            "req",
-            "-new",
-            "-config",
-            "ca.cnf",
-            "-subj",
+        let config = self.config();
+        let config = ["-config", config.as_str()];
+        ec_csr(
+            "P-256",
             subject,
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            &key,
-            "-out",
-            &csr,
-        ]);
+            &config,
+            &self.path(&key),
+            &self.path(&csr),
+        );
         let (issuer_pem, issuer_key) = (format!("{issuer}.pem"), format!("{issuer}.key"));
         let mut args = vec![
             "ca",
@@ -306,25 +299,7 @@ fn checks_find_what_each_endpoint_serves_wrong() {
     pki.leaf("old", &san, Some(("200101000000Z", "200201000000Z")));
     pki.leaf("other", "DNS:other.endpoints.test", None);
     let self_san = format!("subjectAltName={san}");
-    pki.openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-subj",
-        "/CN=self",
-        "-addext",
-        &self_san,
-        "-days",
-        "90",
-        "-keyout",
-        "self.key",
-        "-out",
-        "self.pem",
-    ]);
+    pki.self_signed("/CN=self", &["-addext", &self_san], "self");
     let good = pki.serve("good", Some("mid"));
     let without_intermediate = pki.serve("good", None);
     let expired = pki.serve("old", Some("mid"));

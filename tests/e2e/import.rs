@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{keytool, openssl, register, Certdesk, Create, Pebble};
+use crate::common::{ec_csr, keytool, openssl, register, self_signed_ec, Certdesk, Create, Pebble};
 
 const PASSWORD: &str = "import-pass 1";
 
@@ -42,23 +42,15 @@ impl Pki {
         let san: Vec<String> = names.iter().map(|n| format!("DNS:{n}")).collect();
         let leaf_ext = p("leaf.ext");
         fs::write(&leaf_ext, format!("subjectAltName={}\n", san.join(","))).expect("leaf.ext");
-        openssl([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-subj",
+        let (root_key, root) = (p("root.key"), p("root.pem"));
+        self_signed_ec(
+            "P-256",
             "/CN=Import Test Root",
-            "-days",
-            "365",
-            "-keyout",
-            &p("root.key"),
-            "-out",
-            &p("root.pem"),
-        ]);
+            365,
+            &[],
+            root_key.as_ref(),
+            root.as_ref(),
+        );
         pki.issue(
             "int",
             "/CN=Import Test Intermediate",
@@ -81,21 +73,8 @@ impl Pki {
     /// `name.key` (on `curve`) and `name.pem`, for `subject`, signed by `issuer`'s key.
     fn issue(&self, name: &str, subject: &str, issuer: &str, ext: &str, days: u32, curve: &str) {
         let p = |n: &str| self.path(n);
-        openssl([
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            &format!("ec_paramgen_curve:{curve}"),
-            "-nodes",
-            "-subj",
-            subject,
-            "-keyout",
-            &p(&format!("{name}.key")),
-            "-out",
-            &p(&format!("{name}.csr")),
-        ]);
+        let (key, csr) = (p(&format!("{name}.key")), p(&format!("{name}.csr")));
+        ec_csr(curve, subject, &[], key.as_ref(), csr.as_ref());
         openssl([
             "x509",
             "-req",
@@ -432,25 +411,9 @@ fn a_tracked_certificate_is_replaced_with_acme_by_a_request_of_its_names_and_key
 
     // A key certdesk does not issue for (P-521) proposes P-256 and says so; an IP SAN is kept.
     let (key, leaf) = (pki.path("p521.key"), pki.path("p521.pem"));
-    openssl([
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-521",
-        "-nodes",
-        "-subj",
-        "/CN=p521.replace.example.com",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-days",
-        "2",
-        "-keyout",
-        &key,
-        "-out",
-        &leaf,
-    ]);
+    let ip_san = ["-addext", "subjectAltName=IP:127.0.0.1"];
+    let subject = "/CN=p521.replace.example.com";
+    self_signed_ec("P-521", subject, 2, &ip_san, key.as_ref(), leaf.as_ref());
     let p521 = imported(&cd, &[&leaf]);
     let out = cd.run([
         "--json",

@@ -6,7 +6,8 @@
 //! - [`certdesk`]: runs the CLI binary with a private `--data-dir`; [`steps`]: what most tests
 //!   do with it (register, create, issue).
 //! - [`tools`]: [`openssl`], [`keytool`], [`tool`] run a verifier and return its stdout;
-//!   [`verify_chain`]; [`curl`].
+//!   [`verify_chain`]; [`curl`]; [`self_signed_ec`] and [`ec_csr`] make a test's roots, leaves
+//!   and requests.
 //! - [`exclusive`]: the locks that keep the heavy tests (slowloris, torture) apart, and the DNS
 //!   servers that answer as the system's resolver.
 //! - [`process`]: [`free_port`], [`wait_until`], [`TempDir`] and the spawning helpers.
@@ -55,4 +56,6 @@ pub use steps::{
     add_dns_account, dns_request, export_key, issue_dns, register, register_args, register_as,
     register_at, saved_cert_names, Create,
 };
-pub use tools::{curl, keytool, openssl, openssl_stdin, self_signed, tool, verify_chain};
+pub use tools::{
+    curl, ec_csr, keytool, openssl, openssl_stdin, self_signed, self_signed_ec, tool, verify_chain,
+};

@@ -1,5 +1,6 @@
 //! The command-line tools tests check outputs with (`openssl`, `keytool`) or talk HTTP through
-//! (`curl`), and the small TLS CA an HTTPS fixture serves under.
+//! (`curl`), the self-signed certificates and requests tests make with `openssl`, and the small
+//! TLS CA an HTTPS fixture serves under.
 
 use std::ffi::{OsStr, OsString};
 use std::fs;
@@ -104,23 +105,53 @@ pub fn verify_chain(bundle: &Path, root: &Path) -> Result<(), String> {
 /// Writes a self-signed P-256 certificate for `subject` (`/CN=…`), valid two days, to `cert`
 /// and its key to `key` (PEM): a server's own certificate before certdesk installs one.
 pub fn self_signed(subject: &str, key: &Path, cert: &Path) {
-    openssl([
-        "req",
-        "-x509",
+    self_signed_ec("P-256", subject, 2, &[], key, cert);
+}
+
+/// Writes a self-signed certificate for `subject` on a new EC key on `curve` (`P-256`, …),
+/// valid `days`, to `cert` and its key to `key` (PEM); `extra` are further `openssl req`
+/// options (`-addext …`, `-config … -extensions …`). A test's roots and self-signed leaves.
+pub fn self_signed_ec(
+    curve: &str,
+    subject: &str,
+    days: u32,
+    extra: &[&str],
+    key: &Path,
+    cert: &Path,
+) {
+    let days = days.to_string();
+    let mut args = vec!["-x509", "-days", &days];
+    args.extend(extra);
+    ec_req(curve, subject, &args, key, cert);
+}
+
+/// Writes a certificate signing request for `subject` on a new EC key on `curve` to `csr` and
+/// the key to `key` (PEM); `extra` as in [`self_signed_ec`]. What a test's CA then signs.
+pub fn ec_csr(curve: &str, subject: &str, extra: &[&str], key: &Path, csr: &Path) {
+    let mut args = vec!["-new"];
+    args.extend(extra);
+    ec_req(curve, subject, &args, key, csr);
+}
+
+/// `openssl req <mode…> -newkey ec` on `curve`, unencrypted, for `subject`.
+fn ec_req(curve: &str, subject: &str, mode: &[&str], key: &Path, out: &Path) {
+    let curve = format!("ec_paramgen_curve:{curve}");
+    let mut args = vec!["req"];
+    args.extend(mode);
+    args.extend([
         "-newkey",
         "ec",
         "-pkeyopt",
-        "ec_paramgen_curve:P-256",
+        &curve,
         "-nodes",
         "-subj",
         subject,
-        "-days",
-        "2",
         "-keyout",
         key.to_str().expect("UTF-8"),
         "-out",
-        cert.to_str().expect("UTF-8"),
+        out.to_str().expect("UTF-8"),
     ]);
+    openssl(&args);
 }
 
 /// `keytool args…` (Java 17, default-jre-headless) → stdout (panics with its output on failure).
@@ -196,31 +227,24 @@ pub fn make_listener_certs(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
         p("pebble.csr"),
     );
     let cnf = p("openssl.cnf");
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
     let ca_subject = format!("/CN=certdesk test CA {:08x}", random_u64() as u32);
-    let mut args = vec!["req", "-x509", "-config", &cnf, "-extensions", "v3_ca"];
-    args.extend([
-        "-subj",
+    let v3_ca = ["-config", cnf.as_str(), "-extensions", "v3_ca"];
+    self_signed_ec(
+        "P-256",
         &ca_subject,
-        "-days",
-        "30",
-        "-keyout",
-        &ca_key,
-        "-out",
-        &ca,
-    ]);
-    args.extend(ec);
-    openssl(&args);
-    let mut args = vec!["req", "-new", "-config", &cnf, "-subj", "/CN=localhost"];
-    args.extend(["-keyout", &key, "-out", &csr]);
-    args.extend(ec);
-    openssl(&args);
+        30,
+        &v3_ca,
+        ca_key.as_ref(),
+        ca.as_ref(),
+    );
+    let config = ["-config", cnf.as_str()];
+    ec_csr(
+        "P-256",
+        "/CN=localhost",
+        &config,
+        key.as_ref(),
+        csr.as_ref(),
+    );
     let serial = format!("0x{:016x}", (random_u64() >> 2) | 1);
     openssl([
         "x509",
