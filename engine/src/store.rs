@@ -276,6 +276,13 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// Sets the page cache of the stores opened after this call, in bytes (32 MiB unless set). The
+/// cache keeps what a pass over every certificate read; a process that reads the repository
+/// rarely (the tray) holds less with a smaller one, at the cost of reading pages again.
+pub fn set_cache_capacity(bytes: u64) {
+    sled::set_cache_capacity(bytes)
+}
+
 fn store_err(e: impl std::fmt::Display) -> Error {
     Error::Store(e.to_string())
 }

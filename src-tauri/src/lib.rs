@@ -59,12 +59,12 @@ pub fn with_plugins<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R>
 /// Starts the app: one instance only, the engine of the data folder, the tray, and the window
 /// unless started with `--tray`. Closing the window hands over to a `--tray` process.
 pub fn run() {
-    memory::before_start();
+    let mode = Mode::current();
+    memory::before_start(mode);
     if let Err(why) = display_reachable() {
         eprintln!("certdesk: {why}");
         std::process::exit(2);
     }
-    let mode = Mode::current();
     let (data_dir, source) = datadir::resolve();
     let engine = tauri::async_runtime::block_on(handoff::open_engine(&data_dir));
     if let Err(e @ Error::Keychain(_)) = &engine {

@@ -6,17 +6,18 @@
 //!
 //! Measured with `bench/app.sh --memory` (release build, 10,000 certificates, 5 s idle, medians
 //! of 3 runs, WebKitGTK 2.50 under Xvfb; 2026-12-03):
-//! - in the tray, window closed: 125 MB RSS, 113 MB PSS, 60 MB anonymous: one process, no WebKit
-//!   process (started with `--tray`: 124 MB RSS). The goal is 120 MB: 5 MB above it;
-//! - window open: 473 MB RSS (this process 239, the web process 173, the network process 61),
-//!   297 MB PSS; WebKitGTK's floor, MiniBrowser with a one-line page, measured beside it: 355 MB
-//!   RSS, 185 MB PSS. The window is 33 % above the floor (the goal is 15 %).
+//! - in the tray, window closed: 119 MB RSS, 109 MB PSS, 57 MB anonymous: one process, no WebKit
+//!   process (started with `--tray`: 120 MB RSS). The goal is 120 MB: met, with the tray's store
+//!   cache and malloc arenas below (125 MB RSS without them);
+//! - window open: 474 MB RSS, 300 MB PSS over this process, the web process and the network
+//!   process; WebKitGTK's floor, MiniBrowser with a one-line page, measured beside it: 353 MB
+//!   RSS, 186 MB PSS. The window is 34 % above the floor (the goal is 15 %).
 //!
 //! Each setting below is here because it lowered that sum, measured one at a time under Xvfb
 //! without a GPU (WebKitGTK 2.50, Debian 12, 10,000 certificates in the repository, 5 s after
 //! start).
 //! Settings that measured nothing were left out: WebKit's document-viewer cache model, memory
-//! pressure limits for the network process, `MALLOC_ARENA_MAX=2`, Skia CPU rendering. Turning
+//! pressure limits for the network process, `MALLOC_ARENA_MAX=2` for the window's processes, Skia CPU rendering. Turning
 //! JavaScriptCore's JIT off saved 10 MB but made the page's scripts 2–3 times slower (filtering
 //! 10,000 rows: 27 ms instead of 8): not worth it.
 //!
@@ -26,10 +27,40 @@
 //! text scaling) when it opens its EGL display, so without that display the page stays light in a
 //! dark desktop (caught by `tests/e2e_app`).
 
+use crate::handoff::Mode;
+
+/// The store's page cache in the tray's process: sled keeps what the start's pass over every
+/// certificate read, up to its capacity (32 MiB in the window), and the tray reads the
+/// repository only for its next expiry and the scheduler's passes. With [`TRAY_ARENAS`] the
+/// tray went from 125 to 119 MB RSS summed over its processes (`bench/app.sh --memory`, 10,000
+/// certificates).
+const TRAY_STORE_CACHE: u64 = 4 * 1024 * 1024;
+
+/// Malloc arenas in the tray's process: glibc gives each thread that allocates its own arena
+/// (up to 8 per core), and each keeps freed pages of its own that the trim does not return.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const TRAY_ARENAS: std::ffi::c_int = 2;
+
 /// Defaults for the environment that WebKitGTK, GTK and JavaScriptCore read at start, set only
-/// where the user's environment did not decide. Runs first in `run()`, before any thread exists
-/// (`set_var` is only sound then); the web and network processes inherit them.
-pub fn before_start() {
+/// where the user's environment did not decide, and the tray's allocator and store settings.
+/// Runs first in `run()`, before any thread exists (`set_var` is only sound then); the web and
+/// network processes inherit the environment.
+pub fn before_start(mode: Mode) {
+    if mode == Mode::Tray {
+        certdesk_engine::store::set_cache_capacity(TRAY_STORE_CACHE);
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        {
+            extern "C" {
+                fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+            }
+            /// glibc's `M_ARENA_MAX` (malloc.h).
+            const M_ARENA_MAX: std::ffi::c_int = -8;
+            // SAFETY: glibc's mallopt only changes the allocator's parameters; no thread exists yet.
+            unsafe {
+                mallopt(M_ARENA_MAX, TRAY_ARENAS);
+            }
+        }
+    }
     #[cfg(target_os = "linux")]
     for (key, value) in [
         // WebKit composites the page through OpenGL by default, which loads a GL stack (llvmpipe

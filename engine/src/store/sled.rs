@@ -1,6 +1,7 @@
 //! The store's trees on disk: one sled database in the data folder, one sled tree per [`Tree`].
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ::sled::transaction::{ConflictableTransactionError, TransactionError};
 use ::sled::Transactional;
@@ -8,9 +9,14 @@ use ::sled::Transactional;
 use super::{store_err, Backend, Op, Tree, Visitor};
 use crate::error::{Error, Result};
 
-/// sled's default page cache is 1 GiB; a repository of 10,000 certificates is a few tens of MiB,
-/// and the window shares the machine with everything else the administrator runs.
-const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+/// The page cache of the databases opened from now on ([`super::set_cache_capacity`]). sled's
+/// default is 1 GiB; a repository of 10,000 certificates is a few tens of MiB, and the window
+/// shares the machine with everything else the administrator runs.
+static CACHE_BYTES: AtomicU64 = AtomicU64::new(32 * 1024 * 1024);
+
+pub(super) fn set_cache_capacity(bytes: u64) {
+    CACHE_BYTES.store(bytes, Ordering::Relaxed);
+}
 
 pub(super) struct SledTrees {
     db: ::sled::Db,
@@ -24,7 +30,7 @@ impl SledTrees {
     pub(super) fn open(dir: &Path) -> Result<Self> {
         let db = ::sled::Config::new()
             .path(dir.join("store"))
-            .cache_capacity(CACHE_BYTES)
+            .cache_capacity(CACHE_BYTES.load(Ordering::Relaxed))
             .open()
             .map_err(|e| {
                 let text = e.to_string();
