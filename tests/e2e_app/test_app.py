@@ -265,6 +265,43 @@ def overview_from_the_window(app):
     app.tab("settings")  # where the steps after this one start
 
 
+def import_and_replace_from_the_window(app, work):
+    step("Certificates: Import… tracks a self-signed P-384 PEM (certificate and key in one file); its "
+         "details say certdesk does not renew it, and Replace with ACME fills the request form")
+    d = app.d
+    key = os.path.join(work, "tracked.key")
+    crt = os.path.join(work, "tracked.crt")
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes",
+            "-keyout", key, "-out", crt, "-days", "90", "-subj", "/CN=legacy.example.org",
+            "-addext", "subjectAltName=DNS:legacy.example.org,DNS:www.legacy.example.org")
+    pem = os.path.join(work, "tracked.pem")
+    with open(pem, "wb") as out:
+        for part in (crt, key):
+            with open(part, "rb") as f:
+                out.write(f.read())
+    app.tab("certificates")
+    d.find("#cert-import").click()
+    d.wait_css("#import-dialog")
+    app.type("#imp-path", pem)
+    # Enter in the last field submits, as from the keyboard (WebKitWebDriver calls the
+    # Import button not interactable in this dialog).
+    app.type("#imp-label", "Legacy web\ue007")
+    d.wait("the dialog closed", "return !document.querySelector('dialog[open]');")
+    app.wait_text("#cert-list", "legacy.example.org")
+    origin = app.wait_text("#cert-origin", "tracked: not renewed by certdesk (Legacy web)")
+    assert "without its private key" not in origin, origin
+    assert "legacy.example.org" in app.text("[data-cert-details] h3"), app.text("[data-cert-details] h3")
+    app.shot("certificate-tracked")
+    d.find("#cert-replace").click()
+    d.wait("the request form filled", "return !document.getElementById('panel-requests').hidden"
+           " && document.getElementById('req-names').value !== '';")
+    names = d.js("return document.getElementById('req-names').value;").split()
+    assert names == ["legacy.example.org", "www.legacy.example.org"], names
+    chosen = d.js("return document.getElementById('req-key').value;")
+    assert chosen == "p384", chosen
+    step(f"Replace with ACME proposed {names} with key {chosen}")
+
+
 def empty_states_lead_on(app):
     step("Empty states: before any account the Account tab is first; the Overview says to register "
          "and the Certificates tab to create a request, each with a button that goes there")
@@ -591,6 +628,8 @@ def scenario(app, pebble, work, notifications):
     notice_channel_from_the_window(app, pebble, work)
     agent_package_from_the_window(app, work)
     deploy_mapping_from_the_window(app)
+    # After the Overview counts its one certificate: this adds a second.
+    import_and_replace_from_the_window(app, work)
 
     step("Activity: the window's own actions are logged as the window's, the refused registration as failed")
     app.tab("activity")
