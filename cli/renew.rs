@@ -119,6 +119,20 @@ pub fn pass_lines(report: &PassReport) -> Vec<String> {
     if report.outcomes.is_empty() && report.held.is_empty() {
         lines.push("nothing is due".into());
     }
+    for news in &report.endpoints {
+        lines.push(format!(
+            "endpoint {} ({}): new findings: {}",
+            news.endpoint,
+            news.sni,
+            news.kinds()
+        ));
+        lines.extend(news.findings.iter().map(|f| format!("  {}", f.detail)));
+    }
+    if let Some(e) = &report.endpoint_error {
+        lines.push(format!(
+            "the endpoints due for a check were not checked: {e}"
+        ));
+    }
     lines.extend(
         report
             .skipped

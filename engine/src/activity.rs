@@ -117,6 +117,8 @@ pub enum Action {
     /// A TLS endpoint to watch ([`crate::endpoints`]).
     AddEndpoint,
     DeleteEndpoint,
+    /// A scheduled check of a watched endpoint that found what the check before did not.
+    CheckEndpoint,
 }
 
 impl Action {

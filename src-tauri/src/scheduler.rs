@@ -57,6 +57,15 @@ pub fn stop<R: Runtime>(app: &AppHandle<R>) {
 
 /// Tells the administrator what a pass did.
 fn told<R: Runtime>(app: &AppHandle<R>, pass: Result<&PassReport, &Error>) {
+    for news in pass.iter().flat_map(|report| &report.endpoints) {
+        let details: Vec<&str> = news.findings.iter().map(|f| f.detail.as_str()).collect();
+        notify::send(
+            app,
+            Kind::Failed,
+            &format!("Endpoint {}: {}", news.endpoint, news.kinds()),
+            &details.join("\n"),
+        );
+    }
     match pass {
         Ok(report) if !report.outcomes.is_empty() => {
             for o in &report.outcomes {

@@ -17,10 +17,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::common::ari::{rfc, Saved};
 use crate::common::certdesk::Certdesk;
+use crate::common::notice_receiver::NoticeReceiver;
 use crate::common::process::{
     free_port, kill_and_reap, not_found, open_log, random_u64, wait_until, TempDir,
 };
@@ -724,4 +725,125 @@ fn a_scan_finds_the_tls_endpoints_in_a_range_and_tracks_them() {
         assert!(!out.stdout.contains("scanning"), "{out}");
     }
     assert_eq!(fresh.json(["endpoint", "list"]), serde_json::json!([]));
+}
+
+/// The scheduler's passes (`renew --due`, at times given with `--now`) check every watched
+/// endpoint once per six hours and tell each finding once: the first pass's incomplete chain
+/// reaches the webhook and the activity log; a pass within the six hours checks nothing and
+/// names the next check as the next thing due, one
+/// after them finds the same and tells nothing; the server then serving an expired leaf is
+/// told again, by the webhook and in the pass's lines.
+#[test]
+fn scheduled_checks_tell_each_new_finding_once() {
+    const SECRET: &str = "whsec-endpoints-0c7e";
+    let pki = Pki::new();
+    let san = format!("DNS:{NAME}");
+    pki.leaf("good", &san, None);
+    pki.leaf("old", &san, Some(("200101000000Z", "200201000000Z")));
+    let port = free_port();
+    let without_intermediate = pki.serve_on("127.0.0.1", port, "good", None);
+    let address = without_intermediate.address();
+    let trusted = bundle(pki.dir.path(), &[&pki.path("root.pem")]);
+    let cd = Certdesk::new().env("SSL_CERT_FILE", &trusted);
+    let rx = NoticeReceiver::start(SECRET, "unused-token");
+    cd.json(["endpoint", "add", &address, "--sni", NAME]);
+    let hook = cd.dir().join("hook.json");
+    let config =
+        json!({"url": rx.url("/webhook"), "secret": SECRET, "ca_certificate": rx.ca_path()});
+    fs::write(&hook, config.to_string()).expect("write the channel's config");
+    let hook = hook.to_str().expect("UTF-8");
+    cd.json([
+        "notify", "add", "--kind", "webhook", "--name", "hook", "--config", hook,
+    ]);
+    let checked_at = || {
+        let listed = cd.json(["endpoint", "list"]);
+        of(&listed, &address)["checked_at"].clone()
+    };
+
+    let start = time::OffsetDateTime::now_utc();
+    let first = cd.json(["renew", "--due", "--now", &rfc(start)]);
+    let news = &first["endpoints"][0];
+    assert_eq!(news["endpoint"], address.as_str(), "{first:#}");
+    assert_eq!(kinds(news), ["incomplete_chain"], "{first:#}");
+    let told = rx.accepted_at("/webhook");
+    assert_eq!(told.len(), 1, "{:#?}", rx.records("accepted"));
+    let message: Value =
+        serde_json::from_str(told[0]["body"].as_str().expect("a body")).expect("JSON");
+    assert_eq!(message["event"], "endpoint_findings", "{message:#}");
+    let subject = message["subject"].as_str().expect("a subject");
+    assert_eq!(
+        subject,
+        format!("endpoint {address} ({NAME}): incomplete chain")
+    );
+    assert!(
+        message["text"]
+            .as_str()
+            .is_some_and(|t| t.contains(&format!("certdesk endpoint check {address}"))),
+        "{message:#}"
+    );
+    let log = cd.json(["log"]);
+    let entries: Vec<&Value> = log
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["action"] == "check_endpoint")
+        .collect();
+    assert_eq!(entries.len(), 1, "{log:#}");
+    assert_eq!(entries[0]["subject"]["target"], address.as_str());
+    assert_eq!(
+        entries[0]["outcome"]["detail"],
+        "new findings: incomplete chain"
+    );
+    let first_check = checked_at();
+    assert!(first_check.is_string(), "{first_check:#}");
+
+    let within = cd.run([
+        "renew",
+        "--due",
+        "--now",
+        &rfc(start + time::Duration::hours(1)),
+    ]);
+    within.assert_success();
+    let next_check = format!("next due: {}", rfc(start + time::Duration::hours(6)));
+    assert_eq!(
+        within.stdout.trim(),
+        format!("nothing is due\n{next_check}"),
+        "{within}"
+    );
+    assert_eq!(checked_at(), first_check, "checked again within six hours");
+
+    let later = start + time::Duration::hours(7);
+    let same = cd.json(["renew", "--due", "--now", &rfc(later)]);
+    assert!(same.get("endpoints").is_none(), "{same:#}");
+    assert_ne!(checked_at(), first_check, "not checked after six hours");
+    assert_eq!(
+        rx.accepted_at("/webhook").len(),
+        1,
+        "the same finding told twice"
+    );
+
+    drop(without_intermediate);
+    let _expired = pki.serve_on("127.0.0.1", port, "old", Some("mid"));
+    let next = cd.run([
+        "renew",
+        "--due",
+        "--now",
+        &rfc(later + time::Duration::hours(7)),
+    ]);
+    next.assert_success();
+    assert!(
+        next.stdout.contains(&format!(
+            "endpoint {address} ({NAME}): new findings: expired"
+        )),
+        "{next}"
+    );
+    let told = rx.accepted_at("/webhook");
+    assert_eq!(told.len(), 2, "{:#?}", rx.records("accepted"));
+    assert!(
+        told[1]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("\"kind\":\"expired\"")),
+        "{:#}",
+        told[1]
+    );
 }

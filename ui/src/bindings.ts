@@ -29,7 +29,7 @@ export type Action = "renewed" | "waiting" | "failed" | "reminder";
 /**
  * What an entry records.
  */
-export type ActivityAction = "register_account" | "import_account" | "update_account" | "deactivate_account" | "delete_account" | "create_request" | "verify_request" | "new_challenge" | "save_certificate" | "import_certificate" | "mail_certificate" | "deploy" | "renew" | "revoke" | "delete_certificate" | "export_certificate" | "update_settings" | "test_mail" | "send_digest" | "export_account_key" | "assign_dns" | "set_deploy" | "set_fallback" | "write_persist_record" | "add_dns_account" | "edit_dns_account" | "delete_dns_account" | "enable_dns_account" | "disable_dns_account" | "test_dns_account" | "add_mapping" | "edit_mapping" | "delete_mapping" | "enable_mapping" | "disable_mapping" | "test_mapping" | "pair_agent" | "remove_agent" | "add_notice_channel" | "edit_notice_channel" | "delete_notice_channel" | "enable_notice_channel" | "disable_notice_channel" | "test_notice_channel" | "add_endpoint" | "delete_endpoint";
+export type ActivityAction = "register_account" | "import_account" | "update_account" | "deactivate_account" | "delete_account" | "create_request" | "verify_request" | "new_challenge" | "save_certificate" | "import_certificate" | "mail_certificate" | "deploy" | "renew" | "revoke" | "delete_certificate" | "export_certificate" | "update_settings" | "test_mail" | "send_digest" | "export_account_key" | "assign_dns" | "set_deploy" | "set_fallback" | "write_persist_record" | "add_dns_account" | "edit_dns_account" | "delete_dns_account" | "enable_dns_account" | "disable_dns_account" | "test_dns_account" | "add_mapping" | "edit_mapping" | "delete_mapping" | "enable_mapping" | "disable_mapping" | "test_mapping" | "pair_agent" | "remove_agent" | "add_notice_channel" | "edit_notice_channel" | "delete_notice_channel" | "enable_notice_channel" | "disable_notice_channel" | "test_notice_channel" | "add_endpoint" | "delete_endpoint" | "check_endpoint";
 
 /**
  * One entry of the log.
@@ -453,6 +453,16 @@ fields: { [key in string]: string },
 secrets_set: Array<string>, last_test?: TestResult | null, };
 
 /**
+ * What a scheduled check of a watched endpoint found that its check before did not (every
+ * finding of a first check): what a notice tells.
+ */
+export type EndpointNews = { endpoint: string, sni: string, 
+/**
+ * The new findings, of kinds the check before did not have.
+ */
+findings: Array<Finding>, };
+
+/**
  * Which face of the failure the user must act on; the CLI maps it to its exit code.
  */
 export type ErrorKind = "input" | "remote" | "local";
@@ -496,6 +506,25 @@ secret: boolean, required: boolean,
  * One sentence on where to find the value.
  */
 help: string, };
+
+/**
+ * One thing wrong with what an endpoint serves, in words for the administrator.
+ */
+export type Finding = { kind: FindingKind, detail: string, 
+/**
+ * The repository's certificate it is about ([`FindingKind::Drift`]).
+ */
+cert?: string | null, 
+/**
+ * The deploy mapping that installs that certificate, for a "Deploy now".
+ */
+mapping?: string | null, };
+
+/**
+ * What a finding is about. Serialized snake_case: the faces and scripts match on it, so a new
+ * kind (drift, a STARTTLS refusal, …) is one more variant.
+ */
+export type FindingKind = "expired" | "expires_soon" | "name_mismatch" | "self_signed" | "incomplete_chain" | "untrusted_root" | "starttls_refused" | "weak_key" | "sha1" | "drift" | "unreachable" | "handshake_failed" | "timeout" | "bad_certificate";
 
 export type FormatChoice = { id: string, label: string, extension: string, needs_password: boolean, };
 
@@ -752,7 +781,15 @@ mail_errors?: Array<string>,
 /**
  * Certificates and requests whose records do not read: left out of the pass.
  */
-skipped?: Array<Damaged>, };
+skipped?: Array<Damaged>, 
+/**
+ * Watched endpoints whose check in this pass found what the check before did not.
+ */
+endpoints?: Array<EndpointNews>, 
+/**
+ * Why the endpoints due for a check could not be checked, if they could not.
+ */
+endpoint_error?: string | null, };
 
 /**
  * The read-only check of a standing record at every authoritative nameserver.

@@ -25,7 +25,7 @@ const SHA1_SIGNATURES: [&str; 3] = [
 
 /// What a finding is about. Serialized snake_case: the faces and scripts match on it, so a new
 /// kind (drift, a STARTTLS refusal, …) is one more variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     Expired,
@@ -56,8 +56,19 @@ pub enum FindingKind {
     BadCertificate,
 }
 
+impl FindingKind {
+    /// The kind in words: its name with spaces, e.g. "expires soon".
+    pub fn words(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+            .unwrap_or_default()
+    }
+}
+
 /// One thing wrong with what an endpoint serves, in words for the administrator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct Finding {
     pub kind: FindingKind,
     pub detail: String,

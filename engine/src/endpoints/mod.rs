@@ -4,8 +4,10 @@
 //! A check judges the chain (expiry, names, key, signature), whether it reaches a root the
 //! administrator's clients trust ([`roots`]) and whether it is an older version of a certificate
 //! in the repository ([`drift`]). A discovery [`scan`] probes the hosts or the range and the
-//! ports an administrator names for endpoints that answer TLS. The scheduler's passes are to
-//! come.
+//! ports an administrator names for endpoints that answer TLS. The scheduler's passes check
+//! every watched endpoint [`CHECK_EVERY`] ([`Engine::check_due_endpoints`]) and report the
+//! findings a check has that the one before did not, so that a notice goes out once per
+//! finding, not once per pass.
 
 pub mod drift;
 pub mod findings;
@@ -28,13 +30,17 @@ pub use roots::TrustedRoots;
 pub use scan::{ScanReport, Targets};
 pub use starttls::Starttls;
 
-use crate::activity::{About, Action, Subject};
+use crate::activity::{About, Action, Face, Outcome, Subject};
 use crate::error::{Error, Result};
 use crate::store::{Change, Record, Scan, Store, Table};
 use crate::Engine;
 
 /// How many endpoints one check-all probes at once.
 const PARALLEL_CHECKS: usize = 8;
+
+/// How often the scheduler's passes check a watched endpoint. A renewal saved but not installed
+/// shows as drift within this; an endpoint checked by hand in between waits from that check.
+pub const CHECK_EVERY: time::Duration = time::Duration::hours(6);
 
 /// One watched endpoint, keyed by its `host:port` (`[v6]:port`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +71,16 @@ impl Endpoint {
     /// against the leaf's names.
     pub fn name(&self) -> &str {
         self.sni.as_deref().unwrap_or(&self.host)
+    }
+
+    /// When the scheduler checks it next; `None`: it was never checked, so at once.
+    pub fn next_check(&self) -> Option<OffsetDateTime> {
+        let checked = self.last.as_ref()?.checked_at?;
+        Some(checked.checked_add(CHECK_EVERY).unwrap_or(checked))
+    }
+
+    fn check_due(&self, now: OffsetDateTime) -> bool {
+        self.next_check().is_none_or(|at| at <= now)
     }
 
     /// The listing's view: its last check, or one with nothing checked yet.
@@ -98,6 +114,49 @@ pub struct EndpointCheck {
     pub not_after: Option<OffsetDateTime>,
     pub names: Vec<String>,
     pub findings: Vec<Finding>,
+}
+
+/// What a scheduled check of a watched endpoint found that its check before did not (every
+/// finding of a first check): what a notice tells.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct EndpointNews {
+    pub endpoint: String,
+    pub sni: String,
+    /// The new findings, of kinds the check before did not have.
+    pub findings: Vec<Finding>,
+}
+
+impl EndpointNews {
+    /// The new findings' kinds in words, e.g. "expires soon, incomplete chain".
+    pub fn kinds(&self) -> String {
+        let words: Vec<String> = self.findings.iter().map(|f| f.kind.words()).collect();
+        words.join(", ")
+    }
+
+    /// The findings of `check` whose kind `before` did not have; `None` when there are none.
+    fn between(before: Option<&EndpointCheck>, check: &EndpointCheck) -> Option<Self> {
+        let had = |kind| before.is_some_and(|b| b.findings.iter().any(|f| f.kind == kind));
+        let findings: Vec<Finding> = check
+            .findings
+            .iter()
+            .filter(|f| !had(f.kind))
+            .cloned()
+            .collect();
+        (!findings.is_empty()).then(|| Self {
+            endpoint: check.endpoint.clone(),
+            sni: check.sni.clone(),
+            findings,
+        })
+    }
+}
+
+/// What the scheduler's endpoint checks did in one pass.
+#[derive(Debug, Default)]
+pub struct EndpointPass {
+    /// The endpoints with new findings.
+    pub news: Vec<EndpointNews>,
+    /// When the next watched endpoint is due for a check.
+    pub next_check: Option<OffsetDateTime>,
 }
 
 /// `HOST:PORT` (an IPv6 address in brackets) as its lower-case host and port, with a message
@@ -216,11 +275,12 @@ impl Endpoints {
     }
 
     /// Checks `address` (a watched one as it is watched, or any other with its host as the
-    /// name and no STARTTLS), or every watched endpoint, against `against`; a watched endpoint
-    /// keeps its check for the listing.
+    /// name and no STARTTLS), or every watched endpoint, at `now` against `against`; a watched
+    /// endpoint keeps its check for the listing.
     pub async fn check(
         &self,
         address: Option<&str>,
+        now: OffsetDateTime,
         against: Arc<Judged>,
     ) -> Result<Vec<EndpointCheck>> {
         let endpoints = match address {
@@ -238,11 +298,24 @@ impl Endpoints {
             }
             None => self.scan()?.records,
         };
+        let checked = self.checked(endpoints, now, against).await?;
+        Ok(checked.into_iter().map(|(_, check)| check).collect())
+    }
+
+    /// Checks `endpoints` at `now`, each as it was read, and keeps the check of each that is
+    /// still watched as it was, in one transaction.
+    async fn checked(
+        &self,
+        endpoints: Vec<Endpoint>,
+        now: OffsetDateTime,
+        against: Arc<Judged>,
+    ) -> Result<Vec<(Endpoint, EndpointCheck)>> {
         let checked: Vec<(Endpoint, EndpointCheck)> = futures::stream::iter(endpoints)
             .map(|endpoint| {
                 let against = against.clone();
                 async move {
-                    let check = check_one(&endpoint, &against).await;
+                    let served = served_chain(&endpoint, probe::TIMEOUT).await;
+                    let check = judge(&endpoint, served, now, &against);
                     (endpoint, check)
                 }
             })
@@ -263,7 +336,7 @@ impl Endpoints {
         if watched {
             self.store.commit(change).await?;
         }
-        Ok(checked.into_iter().map(|(_, check)| check).collect())
+        Ok(checked)
     }
 }
 
@@ -276,13 +349,6 @@ fn parse_sni(name: &str) -> Result<String> {
             "the SNI name {name:?} is not a DNS name"
         ))),
     }
-}
-
-/// One endpoint's handshake and its findings.
-async fn check_one(endpoint: &Endpoint, against: &Judged) -> EndpointCheck {
-    let now = OffsetDateTime::now_utc();
-    let served = served_chain(endpoint, probe::TIMEOUT).await;
-    judge(endpoint, served, now, against)
 }
 
 /// The chain `endpoint` serves, from a handshake that takes `within` at most, off the async
@@ -376,7 +442,49 @@ impl Engine {
     /// account's CA root, and the repository's certificates.
     pub async fn endpoint_check(&self, address: Option<&str>) -> Result<Vec<EndpointCheck>> {
         let judged = self.judged().await?;
-        self.endpoints().check(address, judged).await
+        let now = OffsetDateTime::now_utc();
+        self.endpoints().check(address, now, judged).await
+    }
+
+    /// The scheduler's checks at `now`: every watched endpoint never checked or last checked
+    /// [`CHECK_EVERY`] before, with what each found that its check before did not. Nothing is
+    /// read beyond the table while none is due.
+    /// Each endpoint with news is logged as `face`'s check.
+    pub(crate) async fn check_due_endpoints(
+        &self,
+        now: OffsetDateTime,
+        face: Face,
+    ) -> Result<EndpointPass> {
+        let endpoints = self.endpoints();
+        let (due, later): (Vec<Endpoint>, Vec<Endpoint>) = endpoints
+            .scan()?
+            .records
+            .into_iter()
+            .partition(|e| e.check_due(now));
+        let mut pass = EndpointPass {
+            news: Vec::new(),
+            next_check: later.iter().filter_map(Endpoint::next_check).min(),
+        };
+        if due.is_empty() {
+            return Ok(pass);
+        }
+        let checked = endpoints.checked(due, now, self.judged().await?).await?;
+        for (endpoint, check) in &checked {
+            let Some(news) = EndpointNews::between(endpoint.last.as_ref(), check) else {
+                continue;
+            };
+            let detail = format!("new findings: {}", news.kinds());
+            let subject = Subject::default().target(&news.endpoint);
+            let outcome = Outcome::Ok {
+                detail: Some(detail),
+            };
+            self.note(face, Action::CheckEndpoint, subject, outcome)
+                .await?;
+            pass.news.push(news);
+        }
+        let next = now.checked_add(CHECK_EVERY).unwrap_or(now);
+        pass.next_check = Some(pass.next_check.map_or(next, |t| t.min(next)));
+        Ok(pass)
     }
 
     /// What checks judge against: the system's and Mozilla's roots and every account's CA
@@ -467,6 +575,51 @@ mod tests {
         assert!(engine.endpoint_list().expect("list").records.is_empty());
         let gone = engine.endpoint_delete("127.0.0.1:8443").await;
         assert!(gone.expect_err("gone").to_string().contains("no endpoint"));
+    }
+
+    fn checked(at: Option<OffsetDateTime>, kinds: &[FindingKind]) -> EndpointCheck {
+        EndpointCheck {
+            endpoint: "127.0.0.1:443".into(),
+            sni: "www.example.com".into(),
+            starttls: None,
+            checked_at: at,
+            serial: None,
+            not_after: None,
+            names: Vec::new(),
+            findings: kinds.iter().map(|k| Finding::new(*k, "why")).collect(),
+        }
+    }
+
+    #[test]
+    fn only_kinds_the_check_before_did_not_have_are_news() {
+        use FindingKind::{Drift, ExpiresSoon, IncompleteChain};
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let before = checked(Some(now), &[ExpiresSoon]);
+        let after = checked(Some(now), &[ExpiresSoon, IncompleteChain, Drift]);
+        let news = EndpointNews::between(Some(&before), &after).expect("news");
+        assert_eq!(news.kinds(), "incomplete chain, drift");
+        assert_eq!(EndpointNews::between(Some(&after), &before), None);
+        let first = EndpointNews::between(None, &before).expect("a first check's findings");
+        assert_eq!(first.kinds(), "expires soon");
+        assert_eq!(EndpointNews::between(None, &checked(Some(now), &[])), None);
+    }
+
+    #[test]
+    fn an_endpoint_is_due_every_six_hours_and_at_once_when_never_checked() {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let mut endpoint = Endpoint {
+            endpoint: "127.0.0.1:443".into(),
+            host: "127.0.0.1".into(),
+            port: 443,
+            sni: None,
+            starttls: None,
+            last: None,
+        };
+        assert!(endpoint.check_due(at));
+        endpoint.last = Some(checked(Some(at), &[]));
+        assert_eq!(endpoint.next_check(), Some(at + CHECK_EVERY));
+        assert!(!endpoint.check_due(at + CHECK_EVERY - time::Duration::SECOND));
+        assert!(endpoint.check_due(at + CHECK_EVERY));
     }
 
     #[tokio::test]

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use super::{smtp, MailSent};
 use crate::activity::{Action, Face, Subject};
+use crate::endpoints::EndpointNews;
 use crate::error::Result;
 use crate::next_step::NextStep;
 use crate::store::{Change, Record, Store, Table};
@@ -23,7 +24,7 @@ const QUEUE_KEY: &str = "mail_digest";
 /// Serialises changes of the digest queue (see the module documentation).
 static QUEUE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Something the administrator should hear about a saved certificate.
+/// Something the administrator should hear about a saved certificate or a watched endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Notice {
@@ -58,6 +59,8 @@ pub enum Notice {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         tracked: bool,
     },
+    /// A scheduled check of a watched endpoint found what the check before did not.
+    Endpoint(EndpointNews),
 }
 
 /// A notice waiting for the digest, with when it was queued.
@@ -93,21 +96,24 @@ fn when(t: OffsetDateTime) -> String {
 }
 
 impl Notice {
-    /// The certificate the notice is about: its id and names.
-    pub(crate) fn certificate(&self) -> (&str, &[String]) {
-        let (Self::Renewed { id, names, .. }
-        | Self::Failed { id, names, .. }
-        | Self::ExpiringSoon { id, names, .. }) = self;
-        (id, names)
+    /// The certificate the notice is about, its id and names; none for an endpoint's.
+    pub(crate) fn certificate(&self) -> Option<(&str, &[String])> {
+        match self {
+            Self::Renewed { id, names, .. }
+            | Self::Failed { id, names, .. }
+            | Self::ExpiringSoon { id, names, .. } => Some((id, names)),
+            Self::Endpoint(_) => None,
+        }
     }
 
-    /// The certificate's names, first (common) name first.
+    /// What the notice is about in words: the certificate's names, first (common) name first,
+    /// or the endpoint.
     fn names(&self) -> String {
-        let (id, names) = self.certificate();
-        if names.is_empty() {
-            format!("certificate {id}")
-        } else {
-            names.join(", ")
+        match (self, self.certificate()) {
+            (Self::Endpoint(news), _) => format!("endpoint {}", news.endpoint),
+            (_, Some((id, []))) => format!("certificate {id}"),
+            (_, Some((_, names))) => names.join(", "),
+            (_, None) => String::new(),
         }
     }
 
@@ -129,6 +135,7 @@ impl Notice {
                     false => "by hand",
                 }
             ),
+            Self::Endpoint(news) => format!("{names} ({}): {}", news.sni, news.kinds()),
         }
     }
 
@@ -140,15 +147,17 @@ impl Notice {
                 next_attempt: None, ..
             }
             | Self::ExpiringSoon { tracked: false, .. } => Some(NextStep::Renew {
-                cert: self.certificate().0.to_owned(),
+                cert: self.certificate()?.0.to_owned(),
             }),
-            Self::Failed { .. } | Self::Renewed { .. } | Self::ExpiringSoon { .. } => None,
+            Self::Failed { .. }
+            | Self::Renewed { .. }
+            | Self::ExpiringSoon { .. }
+            | Self::Endpoint(_) => None,
         }
     }
 
     /// The headline and the details: the reason of a failure and what happens next.
     pub(crate) fn text(&self) -> String {
-        let (id, _) = self.certificate();
         let step = self
             .next_step()
             .as_ref()
@@ -182,8 +191,19 @@ impl Notice {
             Self::ExpiringSoon { .. } => out.push_str(&format!(
                 "  Its challenges are answered by hand: {step}, and publish them.\n"
             )),
+            Self::Endpoint(news) => {
+                for finding in &news.findings {
+                    out.push_str(&format!("  - {}\n", finding.detail));
+                }
+                out.push_str(&format!(
+                    "  Check it again with `certdesk endpoint check {}`.\n",
+                    news.endpoint
+                ));
+            }
         }
-        out.push_str(&format!("  Certificate id: {id}\n"));
+        if let Some((id, _)) = self.certificate() {
+            out.push_str(&format!("  Certificate id: {id}\n"));
+        }
         out
     }
 }

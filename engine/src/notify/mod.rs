@@ -117,12 +117,13 @@ pub struct Delivery {
 /// the README for the fields).
 #[derive(Debug, Clone, Serialize)]
 pub struct Message {
-    /// `renewed`, `failed`, `expiring_soon`, or `test`.
+    /// `renewed`, `failed`, `expiring_soon`, `endpoint_findings`, or `test`.
     pub event: &'static str,
-    /// One line: what happened to which certificate.
+    /// One line: what happened to which certificate or endpoint.
     pub subject: String,
     /// The subject and the details, as the e-mail notice says them.
     pub text: String,
+    /// The certificate it is about; none for an endpoint's findings or a test.
     pub certificates: Vec<CertificateRef>,
     /// The notice whole, for a receiver that wants its dates and reason as data.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -138,19 +139,20 @@ pub struct CertificateRef {
 
 impl Message {
     pub fn of(notice: &Notice) -> Self {
-        let (id, names) = notice.certificate();
+        let certificates = notice.certificate().map(|(id, names)| CertificateRef {
+            id: id.to_owned(),
+            names: names.to_vec(),
+        });
         Self {
             event: match notice {
                 Notice::Renewed { .. } => "renewed",
                 Notice::Failed { .. } => "failed",
                 Notice::ExpiringSoon { .. } => "expiring_soon",
+                Notice::Endpoint(_) => "endpoint_findings",
             },
             subject: notice.headline(),
             text: notice.text(),
-            certificates: vec![CertificateRef {
-                id: id.to_owned(),
-                names: names.to_vec(),
-            }],
+            certificates: certificates.into_iter().collect(),
             notice: Some(notice.clone()),
         }
     }
@@ -161,8 +163,8 @@ impl Message {
         Self {
             event: "test",
             text: format!(
-                "{subject}\nThis channel will receive certdesk's renewal notices: renewals, \
-                 failures and expiry warnings.\n"
+                "{subject}\nThis channel will receive certdesk's notices: renewals, failures, \
+                 expiry warnings and what checks of watched endpoints find.\n"
             ),
             subject,
             certificates: Vec::new(),
@@ -172,7 +174,7 @@ impl Message {
 
     /// A failure or a certificate about to expire wants attention; a renewal is news.
     pub fn urgent(&self) -> bool {
-        matches!(self.event, "failed" | "expiring_soon")
+        matches!(self.event, "failed" | "expiring_soon" | "endpoint_findings")
     }
 }
 

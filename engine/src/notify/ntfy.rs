@@ -69,6 +69,7 @@ impl NoticeChannel for Ntfy {
         let (priority, tags) = match message.event {
             "failed" => ("high", "warning"),
             "expiring_soon" => ("high", "hourglass"),
+            "endpoint_findings" => ("high", "mag"),
             "renewed" => ("default", "white_check_mark"),
             _ => ("default", "test_tube"),
         };

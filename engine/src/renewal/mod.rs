@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 
 use crate::acme::ari;
 use crate::activity::{self, Face, Outcome, Subject};
+use crate::endpoints::EndpointNews;
 use crate::error::{Error, Result};
 use crate::issuance::Caller;
 use crate::mail::Notice;
@@ -213,6 +214,13 @@ pub struct PassReport {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(optional, as = "Option<_>")]
     pub skipped: Vec<Damaged>,
+    /// Watched endpoints whose check in this pass found what the check before did not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<_>")]
+    pub endpoints: Vec<EndpointNews>,
+    /// Why the endpoints due for a check could not be checked, if they could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_error: Option<String>,
 }
 
 impl RenewalOutcome {
@@ -374,13 +382,20 @@ impl Engine {
             .await
             .into_iter()
             .collect::<Result<_>>()?;
-        let next_due = later
+        let mut next_due = later
             .iter()
             .filter_map(Planned::next_action)
             .chain(outcomes.iter().filter_map(|o| o.next_attempt))
             .min();
         let held = later.into_iter().filter(|p| p.held(now)).collect();
-        let mail_errors = self.mail_notices(&outcomes, now, face).await;
+        let (endpoints, endpoint_error) = match self.check_due_endpoints(now, face).await {
+            Ok(checked) => {
+                next_due = next_due.into_iter().chain(checked.next_check).min();
+                (checked.news, None)
+            }
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+        let mail_errors = self.mail_notices(&outcomes, &endpoints, now, face).await;
         let mut runs = self.renewals.runs.lock().unwrap_or_else(|e| e.into_inner());
         runs.last = Some(now);
         runs.skipped.clone_from(&skipped);
@@ -391,6 +406,8 @@ impl Engine {
             held,
             mail_errors,
             skipped,
+            endpoints,
+            endpoint_error,
         })
     }
 
@@ -413,10 +430,21 @@ impl Engine {
     async fn mail_notices(
         &self,
         outcomes: &[RenewalOutcome],
+        endpoints: &[EndpointNews],
         now: OffsetDateTime,
         face: Face,
     ) -> Vec<String> {
         let mut errors = Vec::new();
+        for news in endpoints {
+            let notice = Notice::Endpoint(news.clone());
+            if let Err(e) = self.notify_mail(&notice).await {
+                errors.push(format!(
+                    "the e-mail notice about {} failed: {e}",
+                    news.endpoint
+                ));
+            }
+            errors.extend(self.notify_channels(&notice).await);
+        }
         for o in outcomes {
             let (id, names) = (o.id.clone(), o.names.clone());
             let notice = match o.action {
