@@ -16,7 +16,12 @@ use crate::output::Out;
 
 #[derive(Subcommand)]
 pub enum CertCmd {
-    List,
+    /// Every certificate in the repository, issued and tracked.
+    List {
+        /// The inventory as CSV (a header row, then a certificate a row), for a spreadsheet.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+    },
     Show {
         id: String,
     },
@@ -79,7 +84,16 @@ pub enum CertCmd {
 
 pub async fn run(engine: &Engine, cmd: CertCmd, out: &Out) -> Result<ExitCode> {
     match cmd {
-        CertCmd::List => out.certs(&engine.certs()?, &engine.damaged(Listing::Certificates)?),
+        CertCmd::List { csv: false } => {
+            out.certs(&engine.certs()?, &engine.damaged(Listing::Certificates)?)
+        }
+        CertCmd::List { csv: true } => {
+            let csv = certdesk_engine::repository::inventory_csv(&engine.certs()?);
+            crate::output::line(false, csv.strip_suffix('\n').unwrap_or(&csv));
+            for d in engine.damaged(Listing::Certificates)? {
+                out.note(&format!("certificate {} is damaged: {}", d.id, d.damaged));
+            }
+        }
         CertCmd::Show { id } => out.cert(&engine.cert(&id)?, ""),
         CertCmd::Save { id, out: path } => {
             let saved = engine.save(&id).await?;

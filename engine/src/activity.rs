@@ -524,20 +524,18 @@ pub const CSV_HEADER: [&str; 10] = [
     "problem",
 ];
 
-/// `entries` as CSV (RFC 4180's quoting): a header row, then a row per entry; every field
-/// quoted, quotes doubled, so commas, quotes and line breaks in a CA's message stay in their
-/// field. Rows end in a line feed, not the RFC's CRLF: the CLI prints what a CA wrote with its
-/// control characters escaped, a carriage return too, and every CSV reader takes LF. The
-/// problem is its JSON document.
+/// `entries` as CSV ([`crate::csv`]): a header row, then a row per entry, so commas, quotes and
+/// line breaks in a CA's message stay in their field (the CLI prints what a CA wrote with its
+/// control characters escaped, a carriage return too). The problem is its JSON document.
 pub fn to_csv(entries: &[ActivityEntry]) -> String {
-    let mut csv = quoted_row(CSV_HEADER.iter().map(|h| (*h).to_owned()));
-    for entry in entries {
-        csv.push_str(&csv_row(entry));
-    }
-    csv
+    crate::csv::table(&CSV_HEADER, entries, csv_fields)
 }
 
 fn csv_row(entry: &ActivityEntry) -> String {
+    crate::csv::row(csv_fields(entry))
+}
+
+fn csv_fields(entry: &ActivityEntry) -> Vec<String> {
     let (outcome, message, problem) = match &entry.outcome {
         Outcome::Ok { detail } => ("ok", detail.clone().unwrap_or_default(), String::new()),
         Outcome::Failed { message, problem } => (
@@ -550,28 +548,18 @@ fn csv_row(entry: &ActivityEntry) -> String {
         ),
     };
     let subject = &entry.subject;
-    quoted_row(
-        [
-            entry.time.format(&Rfc3339).unwrap_or_default(),
-            entry.face.name().to_owned(),
-            entry.action.name(),
-            subject.request.clone().unwrap_or_default(),
-            subject.account.clone().unwrap_or_default(),
-            subject.names.join(" "),
-            subject.target.clone().unwrap_or_default(),
-            outcome.to_owned(),
-            message,
-            problem,
-        ]
-        .into_iter(),
-    )
-}
-
-fn quoted_row(fields: impl Iterator<Item = String>) -> String {
-    let fields: Vec<String> = fields
-        .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
-        .collect();
-    fields.join(",") + "\n"
+    vec![
+        entry.time.format(&Rfc3339).unwrap_or_default(),
+        entry.face.name().to_owned(),
+        entry.action.name(),
+        subject.request.clone().unwrap_or_default(),
+        subject.account.clone().unwrap_or_default(),
+        subject.names.join(" "),
+        subject.target.clone().unwrap_or_default(),
+        outcome.to_owned(),
+        message,
+        problem,
+    ]
 }
 
 /// A `--since` as the administrator gives it: RFC 3339, a date (its midnight UTC), or an age

@@ -10,6 +10,7 @@ pub mod agents;
 pub mod caa;
 pub mod choices;
 pub mod control;
+mod csv;
 pub mod deploy;
 pub mod details;
 pub mod dns_accounts;

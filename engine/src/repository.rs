@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
@@ -210,6 +211,52 @@ pub struct CertSummary {
     pub private_key: bool,
 }
 
+/// The inventory export's columns (`certdesk cert list --csv`).
+pub const INVENTORY_COLUMNS: [&str; 14] = [
+    "id",
+    "names",
+    "origin",
+    "label",
+    "status",
+    "not_before",
+    "not_after",
+    "days_left",
+    "issuer",
+    "key_type",
+    "serial",
+    "sha256_fingerprint",
+    "versions",
+    "private_key",
+];
+
+/// `certs` as CSV ([`crate::csv`]), a row each, issued and tracked alike: what a spreadsheet of
+/// every certificate in view needs. Names are separated by spaces.
+pub fn inventory_csv(certs: &[CertSummary]) -> String {
+    let time = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
+    crate::csv::table(&INVENTORY_COLUMNS, certs, |c| {
+        let (origin, label) = match &c.origin {
+            Origin::Issued => ("issued", String::new()),
+            Origin::Tracked(t) => ("tracked", t.label.clone().unwrap_or_default()),
+        };
+        vec![
+            c.id.clone(),
+            c.info.names.join(" "),
+            origin.to_owned(),
+            label,
+            c.status.name().to_owned(),
+            time(c.info.not_before),
+            time(c.info.not_after),
+            c.days_left.to_string(),
+            c.info.issuer.clone(),
+            c.info.key_type.clone(),
+            c.info.serial.clone(),
+            c.info.sha256_fingerprint.clone(),
+            c.versions.to_string(),
+            c.private_key.to_string(),
+        ]
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[derive(ts_rs::TS)]
@@ -217,6 +264,16 @@ pub enum CertStatus {
     Valid,
     Expired,
     Revoked,
+}
+
+impl CertStatus {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Expired => "expired",
+            Self::Revoked => "revoked",
+        }
+    }
 }
 
 impl CertRecord {

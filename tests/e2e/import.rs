@@ -456,6 +456,38 @@ fn a_tracked_certificate_is_replaced_with_acme_by_a_request_of_its_names_and_key
         )),
         "{refused}"
     );
+
+    // The inventory: the three (the P-521 one too), in one CSV, each with its origin.
+    let csv = cd.run(["cert", "list", "--csv"]);
+    let csv = &csv.assert_success().stdout;
+    let mut rows = csv.lines();
+    assert_eq!(
+        rows.next(),
+        Some(
+            r#""id","names","origin","label","status","not_before","not_after","days_left","issuer","key_type","serial","sha256_fingerprint","versions","private_key""#
+        ),
+        "{csv}"
+    );
+    let row_of = |id: &str| {
+        let row = csv
+            .lines()
+            .find(|r| r.starts_with(&format!("\"{id}\",")))
+            .unwrap_or_else(|| panic!("no row of {id}:\n{csv}"));
+        row.to_owned()
+    };
+    let tracked = row_of(id(&cert));
+    assert!(
+        tracked.contains(r#""replace.example.com www.replace.example.com","tracked","","valid""#)
+            && tracked.contains(r#""ECDSA P-384""#),
+        "{tracked}"
+    );
+    let issued = row_of(issued_id);
+    assert!(
+        issued.contains(r#""issued.replace.example.com","issued","","valid""#)
+            && issued.ends_with(r#""1","true""#),
+        "{issued}"
+    );
+    assert_eq!(rows.count(), 3, "{csv}");
 }
 
 #[test]
