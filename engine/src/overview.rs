@@ -1,6 +1,7 @@
 //! The window's Overview: the answer to "is everything all right?" at a glance. It summarizes
-//! what the services already keep — the repository's certificates, the requests' next steps and
-//! the scheduler's health — and records nothing of its own, so it can never disagree with the
+//! what the services already keep — the repository's certificates (issued and tracked), the
+//! requests' next steps, the scheduler's health and the watched endpoints' last checks — and
+//! records nothing of its own, so it can never disagree with the
 //! tabs it points to.
 
 use std::collections::HashSet;
@@ -9,6 +10,7 @@ use std::mem::discriminant;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::endpoints::Finding;
 use crate::error::Result;
 use crate::next_step::NextStep;
 use crate::renewal::Health;
@@ -49,6 +51,28 @@ pub struct Mark {
     /// Negative once expired; the window places marks beyond [`HORIZON_DAYS`] at its edge.
     pub days_left: i64,
     pub state: MarkState,
+    /// Issued elsewhere and tracked: certdesk reminds, it does not renew.
+    pub tracked: bool,
+}
+
+/// A watched endpoint whose last check found something.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct EndpointAlert {
+    pub endpoint: String,
+    pub sni: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(as = "Option<String>")]
+    pub checked_at: Option<OffsetDateTime>,
+    pub findings: Vec<Finding>,
+}
+
+/// The watched endpoints at a glance: how many, and those whose last check found something.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct EndpointsAtAGlance {
+    pub watched: usize,
+    /// Never checked yet: the scheduler's next pass checks them.
+    pub unchecked: usize,
+    pub alerts: Vec<EndpointAlert>,
 }
 
 /// How many certificates (and requests) are in each case. `valid`, `expiring`, `expired` and
@@ -89,6 +113,7 @@ pub struct Overview {
     pub scheduler: Health,
     /// The next steps that wait, grouped by kind, in the order the requests were created.
     pub actions: Vec<NextAction>,
+    pub endpoints: EndpointsAtAGlance,
 }
 
 impl Engine {
@@ -128,7 +153,30 @@ impl Engine {
             horizon_days: HORIZON_DAYS,
             actions,
             scheduler,
+            endpoints: self.endpoints_at_a_glance()?,
         })
+    }
+
+    /// The watched endpoints' last checks, those with findings in the order of the table.
+    fn endpoints_at_a_glance(&self) -> Result<EndpointsAtAGlance> {
+        let watched = self.endpoint_list()?.records;
+        let mut glance = EndpointsAtAGlance {
+            watched: watched.len(),
+            ..EndpointsAtAGlance::default()
+        };
+        for endpoint in watched {
+            match endpoint.last {
+                None => glance.unchecked += 1,
+                Some(check) if check.findings.is_empty() => {}
+                Some(check) => glance.alerts.push(EndpointAlert {
+                    endpoint: check.endpoint,
+                    sni: check.sni,
+                    checked_at: check.checked_at,
+                    findings: check.findings,
+                }),
+            }
+        }
+        Ok(glance)
     }
 }
 
@@ -195,6 +243,7 @@ fn summarize(
                 not_after: c.info.not_after,
                 days_left: c.days_left,
                 state,
+                tracked: c.origin.is_tracked(),
             }
         })
         .collect();
@@ -334,5 +383,37 @@ mod tests {
         assert_eq!(overview.actions[0].requests, ["waiting"]);
         assert!(matches!(overview.actions[0].step, NextStep::Publish { .. }));
         assert_eq!(overview.horizon_days, HORIZON_DAYS);
+    }
+
+    #[tokio::test]
+    async fn endpoints_with_findings_are_listed_and_unchecked_ones_counted() {
+        let engine = Engine::in_memory().await;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let closed = listener.local_addr().expect("address").to_string();
+        drop(listener);
+        engine
+            .endpoint_add(&closed, None, None)
+            .await
+            .expect("added");
+        engine
+            .endpoint_add("127.0.0.1:9", None, None)
+            .await
+            .expect("added");
+        assert_eq!(
+            engine.overview().expect("the overview").endpoints,
+            EndpointsAtAGlance {
+                watched: 2,
+                unchecked: 2,
+                alerts: Vec::new(),
+            }
+        );
+        engine.endpoint_check(Some(&closed)).await.expect("checked");
+        let glance = engine.overview().expect("the overview").endpoints;
+        assert_eq!((glance.watched, glance.unchecked), (2, 1));
+        let alert = &glance.alerts[0];
+        assert_eq!(alert.endpoint, closed);
+        assert!(alert.checked_at.is_some());
+        let kinds: Vec<_> = alert.findings.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, [crate::endpoints::FindingKind::Unreachable]);
     }
 }

@@ -453,6 +453,11 @@ fields: { [key in string]: string },
 secrets_set: Array<string>, last_test?: TestResult | null, };
 
 /**
+ * A watched endpoint whose last check found something.
+ */
+export type EndpointAlert = { endpoint: string, sni: string, checked_at: string | null, findings: Array<Finding>, };
+
+/**
  * What a scheduled check of a watched endpoint found that its check before did not (every
  * finding of a first check): what a notice tells.
  */
@@ -461,6 +466,15 @@ export type EndpointNews = { endpoint: string, sni: string,
  * The new findings, of kinds the check before did not have.
  */
 findings: Array<Finding>, };
+
+/**
+ * The watched endpoints at a glance: how many, and those whose last check found something.
+ */
+export type EndpointsAtAGlance = { watched: number, 
+/**
+ * Never checked yet: the scheduler's next pass checks them.
+ */
+unchecked: number, alerts: Array<EndpointAlert>, };
 
 /**
  * Which face of the failure the user must act on; the CLI maps it to its exit code.
@@ -651,7 +665,11 @@ name: string, not_after: string,
 /**
  * Negative once expired; the window places marks beyond [`HORIZON_DAYS`] at its edge.
  */
-days_left: number, state: MarkState, };
+days_left: number, state: MarkState, 
+/**
+ * Issued elsewhere and tracked: certdesk reminds, it does not renew.
+ */
+tracked: boolean, };
 
 /**
  * A certificate's state on the timeline, the most pressing first: a revoked or expired
@@ -753,7 +771,7 @@ horizon_days: number, scheduler: Health,
 /**
  * The next steps that wait, grouped by kind, in the order the requests were created.
  */
-actions: Array<NextAction>, };
+actions: Array<NextAction>, endpoints: EndpointsAtAGlance, };
 
 /**
  * A new pairing, with the token the page shows once and never gets again.

@@ -1,9 +1,10 @@
 // The Overview tab: "is everything all right?" at a glance. The counts, a timeline of the
 // expiries of the coming days drawn as inline SVG (no library, no remote content; each
 // certificate one focusable mark that opens its details), the scheduler's health and the next
-// actions, each a button to the request or certificate it is about. One engine call fills it.
+// actions, each a button to the request or certificate it is about, and what the watched
+// endpoints' last checks found. One engine call fills it.
 
-import { api, Mark, MarkState, NextAction, NextStep, Overview } from "../api";
+import { api, EndpointAlert, Mark, MarkState, NextAction, NextStep, Overview } from "../api";
 import { Ctx, Tab } from "../app";
 import { clear, emptyState, errorSlot, formatDate, goButton, h, showError } from "../dom";
 import { stepText } from "../steps";
@@ -48,7 +49,8 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 function markLabel(m: Mark): string {
   const left = m.days_left < 0 ? `expired ${plural(-m.days_left, "day")} ago` : `${plural(m.days_left, "day")} left`;
-  return `${m.name}: ${STATES[m.state]}, expires ${formatDate(m.not_after)}, ${left}`;
+  const tracked = m.tracked ? " (tracked: renewed where it was issued)" : "";
+  return `${m.name}${tracked}: ${STATES[m.state]}, expires ${formatDate(m.not_after)}, ${left}`;
 }
 
 /**
@@ -224,6 +226,48 @@ function actions(o: Overview, ctx: Ctx): HTMLElement {
   );
 }
 
+/** One endpoint's findings, each in words; a drift's certificate is a button to it. */
+function alertItem(a: EndpointAlert, ctx: Ctx): HTMLElement {
+  const kinds = a.findings.map((f) => f.kind.replace(/_/g, " ")).join(", ");
+  return h(
+    "li",
+    { "data-endpoint": a.endpoint },
+    h("strong", {}, a.endpoint),
+    a.sni !== a.endpoint.replace(/:\d+$/, "") ? ` (${a.sni})` : "",
+    ` — ${kinds}`,
+    h(
+      "ul",
+      { class: "ov-findings" },
+      ...a.findings.map((f) =>
+        h(
+          "li",
+          { "data-kind": f.kind },
+          f.detail,
+          f.cert ? " " : null,
+          f.cert ? h("button", { type: "button", class: "link", onclick: () => ctx.openCert(f.cert as string) }, "Open the certificate") : null,
+        ),
+      ),
+    ),
+  );
+}
+
+function endpoints(o: Overview, ctx: Ctx): HTMLElement | null {
+  const e = o.endpoints;
+  if (!e.watched) return null;
+  const checked = e.unchecked ? `; ${plural(e.unchecked, "endpoint")} not checked yet (the scheduler's next pass checks it)` : "";
+  return h(
+    "section",
+    { class: "ov-box", id: "overview-endpoints", "aria-labelledby": "ov-endpoints-title" },
+    h("h3", { id: "ov-endpoints-title" }, "Watched endpoints"),
+    h(
+      "p",
+      { id: "ov-endpoints-summary" },
+      `${plural(e.watched, "endpoint")} watched, ${e.alerts.length ? `${e.alerts.length} with findings` : "nothing found"}${checked}.`,
+    ),
+    e.alerts.length ? h("ul", { class: "ov-list" }, ...e.alerts.map((a) => alertItem(a, ctx))) : null,
+  );
+}
+
 export function overviewTab(ctx: Ctx): Tab {
   const panel = h("section", { class: "overview" });
   const error = errorSlot("overview-error");
@@ -259,6 +303,7 @@ export function overviewTab(ctx: Ctx): Tab {
         h("h3", { class: "ov-heading" }, `Expiries over the coming ${o.horizon_days} days`),
         chart,
         h("div", { class: "ov-columns" }, scheduler(o, ctx), actions(o, ctx)),
+        endpoints(o, ctx),
       );
       body.dataset.marks = String(o.marks.length);
     } catch (e) {
