@@ -114,6 +114,8 @@ fn visit_roots(v: &mut Roots) {
     v.add::<e::renewal::PassReport>();
     v.add::<e::renewal::Health>();
     v.add::<e::overview::Overview>();
+    v.add::<e::endpoints::EndpointCheck>();
+    v.add::<e::endpoints::Starttls>();
     v.add::<e::activity::Filter>();
     v.add::<e::activity::ActivityLog>();
     v.add::<e::next_step::Listing>();

@@ -26,7 +26,7 @@ from webdriver import Driver
 from xclose import request_close
 import procs
 
-TABS = ["account", "overview", "dns", "requests", "certificates", "deploy", "agent", "settings", "activity"]
+TABS = ["account", "overview", "dns", "requests", "certificates", "endpoints", "deploy", "agent", "settings", "activity"]
 
 
 def step(text):
@@ -300,6 +300,52 @@ def import_and_replace_from_the_window(app, work):
     chosen = d.js("return document.getElementById('req-key').value;")
     assert chosen == "p384", chosen
     step(f"Replace with ACME proposed {names} with key {chosen}")
+
+
+def endpoints_from_the_window(app, work):
+    step("Endpoints: a bad address is refused beside its field; `openssl s_server` serving the "
+         "self-signed tracked certificate is watched, Check now finds it self-signed, and the "
+         "Overview lists it")
+    d = app.d
+    port = free_port()
+    server = subprocess.Popen(
+        ["openssl", "s_server", "-quiet", "-accept", f"127.0.0.1:{port}",
+         "-cert", os.path.join(work, "tracked.crt"), "-key", os.path.join(work, "tracked.key")],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "openssl s_server never listened"
+                time.sleep(0.1)
+        app.tab("endpoints")
+        app.wait_text("#endpoints-body", "No endpoint is watched")
+        app.type("#ep-address", "legacy.example.org")
+        d.find("#ep-add").click()
+        said = app.wait_text("#ep-address-error", "the port is missing")
+        assert d.js("return document.getElementById('ep-address').getAttribute('aria-invalid');") == "true"
+        assert d.js("return document.activeElement.id;") == "ep-address"
+        app.type("#ep-address", f"127.0.0.1:{port}")
+        app.type("#ep-sni", "legacy.example.org")
+        d.find("#ep-add").click()
+        row = f"#ep-table tr[data-endpoint='127.0.0.1:{port}']"
+        app.wait_text(row, "not checked yet")
+        assert app.text("#ep-address-error") == "", "the error stayed after the endpoint was added"
+        d.find(f"{row} [data-check]").click()
+        app.wait_text(f"{row} [data-kind='self_signed']", "self")
+        served = app.text(row)
+        assert "legacy.example.org" in served and "SNI legacy.example.org" in served, served
+        app.shot("tab-endpoints-checked")
+        app.tab("overview")
+        glance = app.wait_text("#ov-endpoints-summary", "1 endpoint watched, 1 with findings")
+        app.wait_text(f"#overview-endpoints [data-endpoint='127.0.0.1:{port}']", "self signed")
+        step(f"the window said {said!r}; the Overview says {glance!r}")
+    finally:
+        server.kill()
+        server.wait()
 
 
 def empty_states_lead_on(app):
@@ -630,6 +676,7 @@ def scenario(app, pebble, work, notifications):
     deploy_mapping_from_the_window(app)
     # After the Overview counts its one certificate: this adds a second.
     import_and_replace_from_the_window(app, work)
+    endpoints_from_the_window(app, work)
 
     step("Activity: the window's own actions are logged as the window's, the refused registration as failed")
     app.tab("activity")

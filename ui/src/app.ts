@@ -3,7 +3,7 @@
 
 import type { AppInfo, Replacement } from "./api";
 
-export type Change = "accounts" | "requests" | "certs" | "settings" | "dns";
+export type Change = "accounts" | "requests" | "certs" | "settings" | "dns" | "endpoints";
 
 export interface Tab {
   id: string;

@@ -458,6 +458,16 @@ secrets_set: Array<string>, last_test?: TestResult | null, };
 export type EndpointAlert = { endpoint: string, sni: string, checked_at: string | null, findings: Array<Finding>, };
 
 /**
+ * What one check found: the served leaf's serial, expiry and names, and the findings. With
+ * no handshake, the one finding says why and the leaf's facts are empty.
+ */
+export type EndpointCheck = { endpoint: string, 
+/**
+ * The name the chain was judged for.
+ */
+sni: string, starttls?: Starttls | null, checked_at?: string | null, serial?: string | null, not_after?: string | null, names: Array<string>, findings: Array<Finding>, };
+
+/**
  * What a scheduled check of a watched endpoint found that its check before did not (every
  * finding of a first check): what a notice tells.
  */
@@ -1171,6 +1181,11 @@ password_set: boolean, };
 export type Source = "env" | "chosen" | "default";
 
 /**
+ * The protocol spoken before TLS on a port that upgrades.
+ */
+export type Starttls = "smtp" | "imap" | "pop3";
+
+/**
  * One identifier's part of a [`Problem`].
  */
 export type Subproblem = { identifier?: string, type?: string, detail?: string, };
@@ -1255,6 +1270,10 @@ export const COMMANDS = [
   "renew_due",
   "renewal_health",
   "overview",
+  "endpoints",
+  "add_endpoint",
+  "check_endpoints",
+  "delete_endpoint",
   "activity_log",
   "activity_csv",
   "revoke",
@@ -1337,6 +1356,10 @@ export function commands(call: Call) {
     renewDue: () => call<PassReport>("renew_due"),
     renewalHealth: () => call<Health>("renewal_health"),
     overview: () => call<Overview>("overview"),
+    endpoints: () => call<Array<EndpointCheck>>("endpoints"),
+    addEndpoint: (address: string, sni: string | null, starttls: Starttls | null) => call<EndpointCheck>("add_endpoint", { address, sni, starttls }),
+    checkEndpoints: (address: string | null) => call<Array<EndpointCheck>>("check_endpoints", { address }),
+    deleteEndpoint: (address: string) => call<void>("delete_endpoint", { address }),
     activityLog: (filter: ActivityFilter) => call<ActivityLog>("activity_log", { filter }),
     activityCsv: (filter: ActivityFilter) => call<string>("activity_csv", { filter }),
     revoke: (id: string, reason: RevocationReason) => call<CertSummary>("revoke", { id, reason }),

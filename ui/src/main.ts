@@ -11,6 +11,7 @@ import { dnsTab } from "./tabs/dns";
 import { deployTab } from "./tabs/deploy";
 import { agentTab } from "./tabs/agent";
 import { overviewTab } from "./tabs/overview";
+import { endpointsTab } from "./tabs/endpoints";
 import { activityTab } from "./tabs/activity";
 import { requestsTab } from "./tabs/requests";
 import { settingsTab } from "./tabs/settings";
@@ -169,6 +170,7 @@ async function start(): Promise<void> {
     dnsTab(ctx),
     requestsTab(ctx),
     certificatesTab(ctx),
+    endpointsTab(ctx),
     deployTab(ctx),
     agentTab(),
     settingsTab(ctx),

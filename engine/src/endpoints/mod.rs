@@ -100,7 +100,8 @@ impl Endpoint {
 
 /// What one check found: the served leaf's serial, expiry and names, and the findings. With
 /// no handshake, the one finding says why and the leaf's facts are empty.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(optional_fields = nullable)]
 pub struct EndpointCheck {
     pub endpoint: String,
     /// The name the chain was judged for.
@@ -108,9 +109,11 @@ pub struct EndpointCheck {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starttls: Option<Starttls>,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(as = "Option<String>")]
     pub checked_at: Option<OffsetDateTime>,
     pub serial: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(as = "Option<String>")]
     pub not_after: Option<OffsetDateTime>,
     pub names: Vec<String>,
     pub findings: Vec<Finding>,
@@ -230,8 +233,12 @@ impl Endpoints {
         sni: Option<&str>,
         starttls: Option<Starttls>,
     ) -> Result<(Change, Endpoint)> {
-        let (host, port) = parse_address(address)?;
-        let sni = sni.map(parse_sni).transpose()?.filter(|name| *name != host);
+        let (host, port) = parse_address(address).map_err(|e| e.in_field("address"))?;
+        let sni = sni
+            .map(parse_sni)
+            .transpose()
+            .map_err(|e| e.in_field("sni"))?
+            .filter(|name| *name != host);
         self.staged_watch(Endpoint {
             endpoint: key_of(&host, port),
             host,

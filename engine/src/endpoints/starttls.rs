@@ -24,7 +24,7 @@ const MAX_LINES: usize = 64;
 const EHLO_NAME: &str = "certdesk.invalid";
 
 /// The protocol spoken before TLS on a port that upgrades.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Starttls {
     Smtp,

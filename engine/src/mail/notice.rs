@@ -196,7 +196,8 @@ impl Notice {
                     out.push_str(&format!("  - {}\n", finding.detail));
                 }
                 out.push_str(&format!(
-                    "  Check it again with `certdesk endpoint check {}`.\n",
+                    "  Check it again with Check now in the app's Endpoints tab (or `certdesk \
+                     endpoint check {}`).\n",
                     news.endpoint
                 ));
             }

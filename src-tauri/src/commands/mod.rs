@@ -12,6 +12,7 @@ pub mod channels;
 pub mod damaged;
 pub mod deploy;
 pub mod dns;
+pub mod endpoints;
 pub mod mail;
 pub mod overview;
 pub mod renewal;

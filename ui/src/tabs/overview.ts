@@ -315,5 +315,6 @@ export function overviewTab(ctx: Ctx): Tab {
   ctx.on("certs", () => void load());
   ctx.on("requests", () => void load());
   ctx.on("accounts", () => void load());
+  ctx.on("endpoints", () => void load());
   return { id: "overview", label: "Overview", panel, show: () => void load() };
 }

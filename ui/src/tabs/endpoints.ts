@@ -1,0 +1,177 @@
+// The Endpoints tab: the TLS endpoints certdesk watches — what each served at its last check and
+// what is wrong with it — with the form that adds one, Check now and Delete. A drifted endpoint
+// offers Deploy now through the deploy mapping that should have installed the current version.
+// The scheduler checks every endpoint every 6 hours by itself.
+
+import { api, EndpointCheck, Finding, Starttls } from "../api";
+import { Ctx, Tab } from "../app";
+import {
+  badge,
+  busy,
+  clear,
+  confirmDialog,
+  emptyState,
+  errorSlot,
+  field,
+  formatDate,
+  FormFields,
+  h,
+  select,
+  showError,
+  showFormError,
+} from "../dom";
+
+const STARTTLS: { id: "" | Starttls; label: string }[] = [
+  { id: "", label: "None: TLS from the start" },
+  { id: "smtp", label: "SMTP (port 25, 587)" },
+  { id: "imap", label: "IMAP (port 143)" },
+  { id: "pop3", label: "POP3 (port 110)" },
+];
+
+/** A finding: its kind as a badge, its detail, and Deploy now for a drift with a mapping. */
+function findingItem(f: Finding, deploy: (mapping: string, cert: string, b: HTMLButtonElement) => void): HTMLElement {
+  const fix =
+    f.kind === "drift" && f.mapping && f.cert
+      ? h("button", { type: "button", class: "small", "data-deploy": f.mapping, onclick: (e: Event) => deploy(f.mapping as string, f.cert as string, e.currentTarget as HTMLButtonElement) }, "Deploy now")
+      : null;
+  return h("li", { "data-kind": f.kind }, badge(f.kind.replace(/_/g, " "), "warn"), " ", f.detail, fix ? " " : null, fix);
+}
+
+function served(c: EndpointCheck): HTMLElement {
+  if (!c.checked_at) return h("span", { class: "muted" }, "not checked yet");
+  if (!c.serial) return h("span", { class: "muted" }, "nothing served");
+  return h("span", {}, c.names.join(", ") || "no names", h("div", { class: "muted small-text" }, `serial ${c.serial}`));
+}
+
+export function endpointsTab(ctx: Ctx): Tab {
+  const panel = h("section", { class: "endpoints" });
+  const error = errorSlot("endpoints-error");
+  const body = h("div", { id: "endpoints-body" });
+
+  const address = h("input", { id: "ep-address", type: "text", placeholder: "www.example.com:443", autocomplete: "off", spellcheck: "false" });
+  const sni = h("input", { id: "ep-sni", type: "text", placeholder: "the host", autocomplete: "off", spellcheck: "false" });
+  const starttls = select("ep-starttls", STARTTLS, "");
+  const addressField = field("Endpoint (HOST:PORT)", address, "An IPv6 address in brackets: [2001:db8::1]:443.");
+  const sniField = field("Server name (SNI)", sni, "The name to send and to match the certificate against, when it is not the host.");
+  const starttlsField = field("STARTTLS", starttls);
+  const fields: FormFields = {
+    address: { field: addressField, control: address },
+    sni: { field: sniField, control: sni },
+  };
+  const formError = errorSlot("ep-form-error");
+  const add = h("button", { type: "submit", id: "ep-add" }, "Watch");
+  const form = h(
+    "form",
+    { class: "ep-form", "aria-label": "Watch an endpoint" },
+    h("div", { class: "ep-fields" }, addressField.wrap, sniField.wrap, starttlsField.wrap),
+    h("div", { class: "actions start" }, add),
+    formError,
+  );
+  const checkAll = h("button", { type: "button", id: "ep-check-all" }, "Check all now");
+
+  const deploy = async (mapping: string, cert: string, b: HTMLButtonElement) => {
+    try {
+      await busy(b, "Deploying", () => api.deployNow(mapping, cert));
+      showError(error, null);
+      await load();
+    } catch (e) {
+      showError(error, e);
+    }
+  };
+
+  const row = (c: EndpointCheck) =>
+    h(
+      "tr",
+      { "data-endpoint": c.endpoint },
+      h("th", { scope: "row" }, c.endpoint, c.sni !== c.endpoint.replace(/^\[|\]?:\d+$/g, "") ? h("div", { class: "muted small-text" }, `SNI ${c.sni}`) : null, c.starttls ? h("div", {}, badge(`STARTTLS ${c.starttls}`, "muted")) : null),
+      h("td", {}, served(c)),
+      h("td", {}, c.not_after ? formatDate(c.not_after) : "—"),
+      h(
+        "td",
+        { class: "ep-findings" },
+        !c.checked_at ? "—" : c.findings.length ? h("ul", {}, ...c.findings.map((f) => findingItem(f, deploy))) : badge("OK", "ok"),
+        c.checked_at ? h("div", { class: "muted small-text" }, `checked ${formatDate(c.checked_at)}`) : null,
+      ),
+      h(
+        "td",
+        { class: "row-actions" },
+        h("button", { type: "button", class: "small", "data-check": c.endpoint, onclick: (e: Event) => void check(c.endpoint, e.currentTarget as HTMLButtonElement) }, "Check now"),
+        h("button", { type: "button", class: "small danger", onclick: () => void remove(c.endpoint) }, "Delete"),
+      ),
+    );
+
+  const show = (list: EndpointCheck[]) => {
+    body.dataset.endpoints = String(list.length);
+    clear(
+      body,
+      list.length
+        ? h(
+            "table",
+            { class: "table", "aria-label": "Watched endpoints", id: "ep-table" },
+            h("thead", {}, h("tr", {}, ...["Endpoint", "Serves", "Expires", "Findings", ""].map((c) => h("th", { scope: "col" }, c)))),
+            h("tbody", {}, ...list.map(row)),
+          )
+        : emptyState(
+            "No endpoint is watched",
+            "Add a server above (HOST:PORT): certdesk checks what it serves every 6 hours — expiry, names, chain, key, and whether it serves the current version of a certificate certdesk holds — and tells you what it finds.",
+          ),
+    );
+  };
+
+  const load = async () => {
+    try {
+      show(await api.endpoints());
+      showError(error, null);
+    } catch (e) {
+      showError(error, e);
+    }
+  };
+
+  const check = async (endpoint: string | null, b: HTMLButtonElement) => {
+    try {
+      await busy(b, "Checking", () => api.checkEndpoints(endpoint));
+      showError(error, null);
+      await load();
+      ctx.changed("endpoints");
+    } catch (e) {
+      showError(error, e);
+    }
+  };
+
+  const remove = async (endpoint: string) => {
+    if (!(await confirmDialog(`Stop watching ${endpoint}?`, [h("p", {}, "Its last check is forgotten; the server is not touched.")], "Delete", true))) return;
+    try {
+      await api.deleteEndpoint(endpoint);
+      await load();
+      ctx.changed("endpoints");
+    } catch (e) {
+      showError(error, e);
+    }
+  };
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await busy(add, "Adding", () => api.addEndpoint(address.value, sni.value.trim() || null, (starttls.value || null) as Starttls | null));
+      showFormError(formError, fields, null);
+      address.value = "";
+      sni.value = "";
+      starttls.value = "";
+      await load();
+      ctx.changed("endpoints");
+    } catch (err) {
+      showFormError(formError, fields, err);
+    }
+  });
+  checkAll.addEventListener("click", () => void check(null, checkAll));
+
+  panel.append(
+    h("h2", {}, "Endpoints"),
+    h("p", { class: "muted" }, "Servers certdesk watches for what they serve, whoever issued it; checked every 6 hours and now with Check. It connects only to the endpoints listed here."),
+    form,
+    h("div", { class: "actions start" }, checkAll),
+    error,
+    body,
+  );
+  return { id: "endpoints", label: "Endpoints", panel, show: () => void load() };
+}
