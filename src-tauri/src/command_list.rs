@@ -64,6 +64,7 @@ macro_rules! with_commands {
             endpoints::add_endpoint,
             endpoints::check_endpoints,
             endpoints::delete_endpoint,
+            endpoints::scan_endpoints,
             activity::activity_log,
             activity::activity_csv,
             certs::revoke,

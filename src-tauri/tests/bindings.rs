@@ -116,6 +116,7 @@ fn visit_roots(v: &mut Roots) {
     v.add::<e::overview::Overview>();
     v.add::<e::endpoints::EndpointCheck>();
     v.add::<e::endpoints::Starttls>();
+    v.add::<e::endpoints::ScanReport>();
     v.add::<e::activity::Filter>();
     v.add::<e::activity::ActivityLog>();
     v.add::<e::next_step::Listing>();

@@ -307,20 +307,21 @@ def endpoints_from_the_window(app, work):
          "self-signed tracked certificate is watched, Check now finds it self-signed, and the "
          "Overview lists it")
     d = app.d
-    port = free_port()
-    server = subprocess.Popen(
-        ["openssl", "s_server", "-quiet", "-accept", f"127.0.0.1:{port}",
+    port, other, closed = free_port(), free_port(), free_port()
+    servers = [subprocess.Popen(
+        ["openssl", "s_server", "-quiet", "-accept", f"127.0.0.1:{p}",
          "-cert", os.path.join(work, "tracked.crt"), "-key", os.path.join(work, "tracked.key")],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for p in (port, other)]
     try:
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "openssl s_server never listened"
-                time.sleep(0.1)
+        for p in (port, other):
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", p), timeout=0.5).close()
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "openssl s_server never listened"
+                    time.sleep(0.1)
         app.tab("endpoints")
         app.wait_text("#endpoints-body", "No endpoint is watched")
         app.type("#ep-address", "legacy.example.org")
@@ -343,9 +344,24 @@ def endpoints_from_the_window(app, work):
         glance = app.wait_text("#ov-endpoints-summary", "1 endpoint watched, 1 with findings")
         app.wait_text(f"#overview-endpoints [data-endpoint='127.0.0.1:{port}']", "self signed")
         step(f"the window said {said!r}; the Overview says {glance!r}")
+
+        step("Endpoints: a scan of 127.0.0.1 on three ports finds the two s_servers, the watched one "
+             "marked so; Watch adds the other with its check")
+        app.tab("endpoints")
+        app.type("#scan-hosts", "127.0.0.1")
+        app.type("#scan-ports", f"{port},{other},{closed}")
+        d.find("#scan-go").click()
+        summary = app.wait_text("#scan-summary", "3 probes, 2 answered TLS, 0 spoke something else, 1 did not answer")
+        assert d.js("return document.querySelector(`[data-watch='127.0.0.1:${arguments[0]}']`).disabled;", port)
+        d.find(f"[data-watch='127.0.0.1:{other}']").click()
+        app.wait_text(f"[data-watch='127.0.0.1:{other}']", "Watched")
+        app.wait_text(f"#ep-table tr[data-endpoint='127.0.0.1:{other}'] [data-kind='self_signed']", "self")
+        app.shot("endpoints-scan")
+        step(f"the scan said {summary!r}")
     finally:
-        server.kill()
-        server.wait()
+        for server in servers:
+            server.kill()
+            server.wait()
 
 
 def empty_states_lead_on(app):

@@ -1096,6 +1096,19 @@ export type Revocation = { reason: RevocationReason, at: string, };
 export type RevocationReason = "unspecified" | "keyCompromise" | "superseded" | "cessationOfOperation" | "affiliationChanged";
 
 /**
+ * A scan's result: what it probed, the endpoints that answer TLS with their checks, how the
+ * probes went, and (with tracking) the endpoints it started watching and those watched
+ * already.
+ */
+export type ScanReport = { scanned: Targets, found: Array<EndpointCheck>, summary: ScanSummary, tracked: Array<string>, watched_already: Array<string>, };
+
+/**
+ * How the probes went: `tls` answered a TLS handshake, `not_tls` accepted the connection and
+ * spoke something else (or closed it), `no_answer` refused it, did not answer, or timed out.
+ */
+export type ScanSummary = { probed: number, tls: number, not_tls: number, no_answer: number, };
+
+/**
  * What to do with a stored secret when a form is saved: a secret field of a DNS account or a
  * deploy mapping, or the SMTP password.
  */
@@ -1196,6 +1209,15 @@ export type Subproblem = { identifier?: string, type?: string, detail?: string, 
 export type TargetSpec = { kind: string, label: string, fields: Array<FieldSpec>, };
 
 /**
+ * What a scan probes, exactly as the administrator named it.
+ */
+export type Targets = { 
+/**
+ * The host list, or the range as its network (`127.0.0.0/29`).
+ */
+hosts: string, addresses: number, ports: Array<number>, probes: number, };
+
+/**
  * The outcome of a configuration's latest test.
  */
 export type TestResult = { ok: boolean, 
@@ -1274,6 +1296,7 @@ export const COMMANDS = [
   "add_endpoint",
   "check_endpoints",
   "delete_endpoint",
+  "scan_endpoints",
   "activity_log",
   "activity_csv",
   "revoke",
@@ -1360,6 +1383,7 @@ export function commands(call: Call) {
     addEndpoint: (address: string, sni: string | null, starttls: Starttls | null) => call<EndpointCheck>("add_endpoint", { address, sni, starttls }),
     checkEndpoints: (address: string | null) => call<Array<EndpointCheck>>("check_endpoints", { address }),
     deleteEndpoint: (address: string) => call<void>("delete_endpoint", { address }),
+    scanEndpoints: (hosts: string, ports: string) => call<ScanReport>("scan_endpoints", { hosts, ports }),
     activityLog: (filter: ActivityFilter) => call<ActivityLog>("activity_log", { filter }),
     activityCsv: (filter: ActivityFilter) => call<string>("activity_csv", { filter }),
     revoke: (id: string, reason: RevocationReason) => call<CertSummary>("revoke", { id, reason }),

@@ -29,7 +29,7 @@ const PARALLEL_PROBES: usize = 16;
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// What a scan probes, exactly as the administrator named it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Targets {
     /// The host list, or the range as its network (`127.0.0.0/29`).
     pub hosts: String,
@@ -38,6 +38,7 @@ pub struct Targets {
     pub probes: usize,
     /// Every address or name probed, in order.
     #[serde(skip)]
+    #[ts(skip)]
     list: Vec<String>,
 }
 
@@ -67,7 +68,8 @@ impl Targets {
 
 /// How the probes went: `tls` answered a TLS handshake, `not_tls` accepted the connection and
 /// spoke something else (or closed it), `no_answer` refused it, did not answer, or timed out.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(rename = "ScanSummary")]
 pub struct Summary {
     pub probed: usize,
     pub tls: usize,
@@ -78,7 +80,7 @@ pub struct Summary {
 /// A scan's result: what it probed, the endpoints that answer TLS with their checks, how the
 /// probes went, and (with tracking) the endpoints it started watching and those watched
 /// already.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ScanReport {
     pub scanned: Targets,
     pub found: Vec<EndpointCheck>,
@@ -107,39 +109,46 @@ impl Engine {
     ) -> Result<ScanReport> {
         let against = self.judged().await?;
         let total = targets.probes;
-        let probes = targets.list.iter().flat_map(|host| {
-            targets.ports.iter().map(move |&port| Endpoint {
-                endpoint: key_of(host, port),
-                host: host.clone(),
-                port,
-                sni: None,
-                starttls: None,
-                last: None,
+        // Owned probes: a stream over borrowed ones is not `Send` for every lifetime, which a
+        // command run on the app's async threads needs.
+        let probes: Vec<Endpoint> = targets
+            .list
+            .iter()
+            .flat_map(|host| {
+                targets.ports.iter().map(move |&port| Endpoint {
+                    endpoint: key_of(host, port),
+                    host: host.clone(),
+                    port,
+                    sni: None,
+                    starttls: None,
+                    last: None,
+                })
             })
-        });
+            .collect();
         let mut done = 0;
-        let mut answers: Vec<(usize, Answer)> = futures::stream::iter(probes.enumerate())
-            .map(|(at, endpoint)| {
-                let against = against.clone();
-                async move {
-                    let now = OffsetDateTime::now_utc();
-                    let answer = match served_chain(&endpoint, PROBE_TIMEOUT).await {
-                        Ok(chain) => {
-                            Answer::Tls(Box::new(judge(&endpoint, Ok(chain), now, &against)))
-                        }
-                        Err(f) if f.kind == FindingKind::HandshakeFailed => Answer::NotTls,
-                        Err(_) => Answer::Nothing,
-                    };
-                    (at, answer)
-                }
-            })
-            .buffer_unordered(PARALLEL_PROBES)
-            .inspect(|_| {
-                done += 1;
-                progress(done, total);
-            })
-            .collect()
-            .await;
+        let mut answers: Vec<(usize, Answer)> =
+            futures::stream::iter(probes.into_iter().enumerate())
+                .map(|(at, endpoint)| {
+                    let against = against.clone();
+                    async move {
+                        let now = OffsetDateTime::now_utc();
+                        let answer = match served_chain(&endpoint, PROBE_TIMEOUT).await {
+                            Ok(chain) => {
+                                Answer::Tls(Box::new(judge(&endpoint, Ok(chain), now, &against)))
+                            }
+                            Err(f) if f.kind == FindingKind::HandshakeFailed => Answer::NotTls,
+                            Err(_) => Answer::Nothing,
+                        };
+                        (at, answer)
+                    }
+                })
+                .buffer_unordered(PARALLEL_PROBES)
+                .inspect(|_| {
+                    done += 1;
+                    progress(done, total);
+                })
+                .collect()
+                .await;
         answers.sort_by_key(|(at, _)| *at);
 
         let mut summary = Summary {

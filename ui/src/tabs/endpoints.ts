@@ -1,9 +1,12 @@
 // The Endpoints tab: the TLS endpoints certdesk watches — what each served at its last check and
 // what is wrong with it — with the form that adds one, Check now and Delete. A drifted endpoint
 // offers Deploy now through the deploy mapping that should have installed the current version.
-// The scheduler checks every endpoint every 6 hours by itself.
+// The scheduler checks every endpoint every 6 hours by itself. Discovery scans the hosts or the
+// range and the ports the administrator names, with its progress, and watches what it found in
+// one click.
 
-import { api, EndpointCheck, Finding, Starttls } from "../api";
+import { listen } from "@tauri-apps/api/event";
+import { api, EndpointCheck, Finding, ScanReport, Starttls } from "../api";
 import { Ctx, Tab } from "../app";
 import {
   badge,
@@ -165,6 +168,89 @@ export function endpointsTab(ctx: Ctx): Tab {
   });
   checkAll.addEventListener("click", () => void check(null, checkAll));
 
+  // Discovery.
+  const hosts = h("input", { id: "scan-hosts", type: "text", placeholder: "10.0.0.0/28 or a.example.com,b.example.com", autocomplete: "off", spellcheck: "false" });
+  const ports = h("input", { id: "scan-ports", type: "text", value: "443", autocomplete: "off", spellcheck: "false" });
+  const hostsField = field("Hosts or range", hosts, "A list of hosts (H,H,…) or one range (CIDR), at most 1,024 addresses.");
+  const portsField = field("Ports", ports, "P,P,… — at most 32 ports and 4,096 probes in all.");
+  const scanGo = h("button", { type: "submit", id: "scan-go" }, "Scan");
+  const meter = h("progress", { id: "scan-progress", max: 1, value: 0, "aria-label": "Scan progress" });
+  meter.hidden = true;
+  const scanError = errorSlot("scan-error");
+  const found = h("div", { id: "scan-found" });
+  const scanForm = h(
+    "form",
+    { class: "ep-form", "aria-label": "Scan for endpoints" },
+    h("div", { class: "ep-fields" }, hostsField.wrap, portsField.wrap),
+    h("div", { class: "actions start" }, scanGo, meter),
+    scanError,
+  );
+
+  const watch = async (c: EndpointCheck, b: HTMLButtonElement) => {
+    await busy(b, "Watching", async () => {
+      await api.addEndpoint(c.endpoint, null, null);
+      await api.checkEndpoints(c.endpoint);
+    });
+    b.disabled = true;
+    b.textContent = "Watched";
+  };
+
+  const showScan = async (report: ScanReport) => {
+    const watched = new Set((await api.endpoints()).map((e) => e.endpoint));
+    const s = report.summary;
+    const pending: [EndpointCheck, HTMLButtonElement][] = [];
+    const rows = report.found.map((c) => {
+      const b = h("button", { type: "button", class: "small", "data-watch": c.endpoint }, watched.has(c.endpoint) ? "Watched" : "Watch");
+      b.disabled = watched.has(c.endpoint);
+      if (!b.disabled) pending.push([c, b]);
+      b.addEventListener("click", () => void watch(c, b).then(load, (e) => showError(scanError, e)));
+      const kinds = c.findings.map((f) => f.kind.replace(/_/g, " ")).join(", ");
+      return h("li", { "data-found": c.endpoint }, h("strong", {}, c.endpoint), ` — ${c.names.join(", ") || "no names"}${kinds ? ` — ${kinds}` : ""} `, b);
+    });
+    const all = h("button", { type: "button", id: "scan-watch-all" }, `Watch all ${pending.length}`);
+    all.addEventListener("click", async () => {
+      try {
+        await busy(all, "Watching", async () => {
+          for (const [c, b] of pending) if (!b.disabled) await watch(c, b);
+        });
+        await load();
+      } catch (e) {
+        showError(scanError, e);
+      }
+    });
+    clear(
+      found,
+      h(
+        "p",
+        { id: "scan-summary" },
+        `Probed ${report.scanned.hosts} on ${report.scanned.ports.length === 1 ? "port" : "ports"} ${report.scanned.ports.join(", ")}: ${s.probed} probes, ${s.tls} answered TLS, ${s.not_tls} spoke something else, ${s.no_answer} did not answer.`,
+      ),
+      rows.length ? h("ul", { class: "ov-list" }, ...rows) : null,
+      pending.length > 1 ? all : null,
+    );
+  };
+
+  scanForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    meter.value = 0;
+    meter.hidden = false;
+    const stop = await listen<{ done: number; total: number }>("scan-progress", (ev) => {
+      meter.max = ev.payload.total;
+      meter.value = ev.payload.done;
+    });
+    try {
+      const report = await busy(scanGo, "Scanning", () => api.scanEndpoints(hosts.value, ports.value));
+      showError(scanError, null);
+      await showScan(report);
+    } catch (err) {
+      clear(found);
+      showError(scanError, err);
+    } finally {
+      stop();
+      meter.hidden = true;
+    }
+  });
+
   panel.append(
     h("h2", {}, "Endpoints"),
     h("p", { class: "muted" }, "Servers certdesk watches for what they serve, whoever issued it; checked every 6 hours and now with Check. It connects only to the endpoints listed here."),
@@ -172,6 +258,10 @@ export function endpointsTab(ctx: Ctx): Tab {
     h("div", { class: "actions start" }, checkAll),
     error,
     body,
+    h("h3", {}, "Discover endpoints"),
+    h("p", { class: "muted" }, "Probes only the hosts and ports you name here, 16 at a time, 3 seconds each at most, and watches nothing until you say so."),
+    scanForm,
+    found,
   );
   return { id: "endpoints", label: "Endpoints", panel, show: () => void load() };
 }
