@@ -2,7 +2,8 @@
 //! loopback: Pebble validates http-01 through nginx with the token certdesk uploaded over SFTP,
 //! certdesk installs the certificate, reloads nginx, and a TLS handshake (openssl s_client) sees
 //! the new serial; renewals deploy again; a changed host key is refused; a failing reload puts
-//! the previous certificate back. dns-01, wildcards included, through the mapping's DNS command
+//! the previous certificate back; the first version's files restored behind certdesk's back are
+//! drift to an endpoint check until deployed again. dns-01, wildcards included, through the mapping's DNS command
 //! run on the end server, writing to a real BIND that Pebble resolves through.
 
 use crate::common;
@@ -572,4 +573,58 @@ fn a_failing_dns_command_is_shown_with_its_status_and_output_and_no_command_mean
             && step.contains("the request has no DNS account: publish each TXT record"),
         "{set:#}"
     );
+}
+
+/// Drift on a real server: nginx, deployed to over SSH by mapping `web1`, has its first
+/// version's files put back behind certdesk's back after a renewal deployed the second (a server
+/// restored from a backup). A check names the drift, the certificate and the mapping with the
+/// command that installs the current version; that command (the window's Deploy now) ends it.
+#[test]
+fn files_restored_behind_certdesks_back_are_drift_until_deployed_again() {
+    let s = issued_and_deployed();
+    let saved = s.cd.dir().join("restore");
+    fs::create_dir(&saved).expect("create the backup folder");
+    let (cert_copy, key_copy) = (saved.join("fullchain.pem"), saved.join("privkey.pem"));
+    fs::copy(s.nginx.cert_path(), &cert_copy).expect("copy the certificate");
+    fs::copy(s.nginx.key_path(), &key_copy).expect("copy the key");
+    s.cd.run(["--json", "cert", "renew", &s.id])
+        .assert_success();
+    let second = current_serial(&s.cd, &s.id);
+    s.nginx.wait_served(NAME, &second);
+
+    fs::copy(&cert_copy, s.nginx.cert_path()).expect("restore the certificate");
+    fs::copy(&key_copy, s.nginx.key_path()).expect("restore the key");
+    common::tool("sh", ["-c", &s.nginx.reload_command()]);
+    s.nginx.wait_served(NAME, &s.serial);
+
+    let address = s.nginx.https_addr();
+    s.cd.json(["endpoint", "add", &address, "--sni", NAME]);
+    let checks = s.cd.json(["endpoint", "check", &address]);
+    let drift = checks[0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["kind"] == "drift")
+        .unwrap_or_else(|| panic!("no drift in {checks:#}"))
+        .clone();
+    assert_eq!(drift["cert"], s.id.as_str(), "{drift:#}");
+    assert_eq!(drift["mapping"], "web1", "{drift:#}");
+    let detail = drift["detail"].as_str().expect("detail");
+    let command = format!("certdesk deploy run web1 --cert {}", s.id);
+    assert!(
+        detail.contains("version 1 of 2") && detail.contains(&command),
+        "{detail}"
+    );
+
+    s.cd.run(["deploy", "run", "web1", "--cert", &s.id])
+        .assert_success();
+    s.nginx.wait_served(NAME, &second);
+    let checks = s.cd.json(["endpoint", "check", &address]);
+    let kinds: Vec<&str> = checks[0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["kind"].as_str())
+        .collect();
+    assert!(!kinds.contains(&"drift"), "{checks:#}");
 }
