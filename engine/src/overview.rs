@@ -10,7 +10,7 @@ use std::mem::discriminant;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::endpoints::Finding;
+use crate::endpoints::EndpointCheck;
 use crate::error::Result;
 use crate::next_step::NextStep;
 use crate::renewal::Health;
@@ -55,24 +55,14 @@ pub struct Mark {
     pub tracked: bool,
 }
 
-/// A watched endpoint whose last check found something.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct EndpointAlert {
-    pub endpoint: String,
-    pub sni: String,
-    #[serde(with = "time::serde::rfc3339::option")]
-    #[ts(as = "Option<String>")]
-    pub checked_at: Option<OffsetDateTime>,
-    pub findings: Vec<Finding>,
-}
-
 /// The watched endpoints at a glance: how many, and those whose last check found something.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct EndpointsAtAGlance {
     pub watched: usize,
     /// Never checked yet: the scheduler's next pass checks them.
     pub unchecked: usize,
-    pub alerts: Vec<EndpointAlert>,
+    /// The last checks that found something.
+    pub alerts: Vec<EndpointCheck>,
 }
 
 /// How many certificates (and requests) are in each case. `valid`, `expiring`, `expired` and
@@ -168,12 +158,7 @@ impl Engine {
             match endpoint.last {
                 None => glance.unchecked += 1,
                 Some(check) if check.findings.is_empty() => {}
-                Some(check) => glance.alerts.push(EndpointAlert {
-                    endpoint: check.endpoint,
-                    sni: check.sni,
-                    checked_at: check.checked_at,
-                    findings: check.findings,
-                }),
+                Some(check) => glance.alerts.push(check),
             }
         }
         Ok(glance)

@@ -453,11 +453,6 @@ fields: { [key in string]: string },
 secrets_set: Array<string>, last_test?: TestResult | null, };
 
 /**
- * A watched endpoint whose last check found something.
- */
-export type EndpointAlert = { endpoint: string, sni: string, checked_at: string | null, findings: Array<Finding>, };
-
-/**
  * What one check found: the served leaf's serial, expiry and names, and the findings. With
  * no handshake, the one finding says why and the leaf's facts are empty.
  */
@@ -484,7 +479,11 @@ export type EndpointsAtAGlance = { watched: number,
 /**
  * Never checked yet: the scheduler's next pass checks them.
  */
-unchecked: number, alerts: Array<EndpointAlert>, };
+unchecked: number, 
+/**
+ * The last checks that found something.
+ */
+alerts: Array<EndpointCheck>, };
 
 /**
  * Which face of the failure the user must act on; the CLI maps it to its exit code.

@@ -435,17 +435,10 @@ impl Engine {
         face: Face,
     ) -> Vec<String> {
         let mut errors = Vec::new();
-        for news in endpoints {
-            let notice = Notice::Endpoint(news.clone());
-            if let Err(e) = self.notify_mail(&notice).await {
-                errors.push(format!(
-                    "the e-mail notice about {} failed: {e}",
-                    news.endpoint
-                ));
-            }
-            errors.extend(self.notify_channels(&notice).await);
-        }
-        for o in outcomes {
+        let endpoint_notices = endpoints
+            .iter()
+            .map(|news| (news.endpoint.clone(), Notice::Endpoint(news.clone())));
+        let renewal_notices = outcomes.iter().map(|o| {
             let (id, names) = (o.id.clone(), o.names.clone());
             let notice = match o.action {
                 Action::Renewed => Notice::Renewed {
@@ -467,10 +460,14 @@ impl Engine {
                     not_after: o.not_after,
                 },
             };
-            if let Err(e) = self.notify_mail(&notice).await {
-                errors.push(format!("the e-mail notice about {} failed: {e}", o.id));
+            (o.id.clone(), notice)
+        });
+        let notices: Vec<(String, Notice)> = endpoint_notices.chain(renewal_notices).collect();
+        for (about, notice) in &notices {
+            if let Err(e) = self.notify_mail(notice).await {
+                errors.push(format!("the e-mail notice about {about} failed: {e}"));
             }
-            errors.extend(self.notify_channels(&notice).await);
+            errors.extend(self.notify_channels(notice).await);
         }
         match self.digest_due(now) {
             Ok(true) => {

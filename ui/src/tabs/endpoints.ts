@@ -6,7 +6,7 @@
 // one click.
 
 import { listen } from "@tauri-apps/api/event";
-import { api, EndpointCheck, Finding, ScanReport, Starttls } from "../api";
+import { api, EndpointCheck, Finding, FindingKind, ScanReport, Starttls } from "../api";
 import { Ctx, Tab } from "../app";
 import {
   badge,
@@ -31,13 +31,18 @@ const STARTTLS: { id: "" | Starttls; label: string }[] = [
   { id: "pop3", label: "POP3 (port 110)" },
 ];
 
+/** A finding's kind in words: "incomplete chain". */
+export function kindWords(kind: FindingKind): string {
+  return kind.replace(/_/g, " ");
+}
+
 /** A finding: its kind as a badge, its detail, and Deploy now for a drift with a mapping. */
 function findingItem(f: Finding, deploy: (mapping: string, cert: string, b: HTMLButtonElement) => void): HTMLElement {
   const fix =
     f.kind === "drift" && f.mapping && f.cert
       ? h("button", { type: "button", class: "small", "data-deploy": f.mapping, onclick: (e: Event) => deploy(f.mapping as string, f.cert as string, e.currentTarget as HTMLButtonElement) }, "Deploy now")
       : null;
-  return h("li", { "data-kind": f.kind }, badge(f.kind.replace(/_/g, " "), "warn"), " ", f.detail, fix ? " " : null, fix);
+  return h("li", { "data-kind": f.kind }, badge(kindWords(f.kind), "warn"), " ", f.detail, fix ? " " : null, fix);
 }
 
 function served(c: EndpointCheck): HTMLElement {
@@ -204,7 +209,7 @@ export function endpointsTab(ctx: Ctx): Tab {
       b.disabled = watched.has(c.endpoint);
       if (!b.disabled) pending.push([c, b]);
       b.addEventListener("click", () => void watch(c, b).then(load, (e) => showError(scanError, e)));
-      const kinds = c.findings.map((f) => f.kind.replace(/_/g, " ")).join(", ");
+      const kinds = c.findings.map((f) => kindWords(f.kind)).join(", ");
       return h("li", { "data-found": c.endpoint }, h("strong", {}, c.endpoint), ` — ${c.names.join(", ") || "no names"}${kinds ? ` — ${kinds}` : ""} `, b);
     });
     const all = h("button", { type: "button", id: "scan-watch-all" }, `Watch all ${pending.length}`);

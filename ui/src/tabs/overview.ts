@@ -4,10 +4,11 @@
 // actions, each a button to the request or certificate it is about, and what the watched
 // endpoints' last checks found. One engine call fills it.
 
-import { api, EndpointAlert, Mark, MarkState, NextAction, NextStep, Overview } from "../api";
+import { api, EndpointCheck, Mark, MarkState, NextAction, NextStep, Overview } from "../api";
 import { Ctx, Tab } from "../app";
 import { clear, emptyState, errorSlot, formatDate, goButton, h, showError } from "../dom";
 import { stepText } from "../steps";
+import { kindWords } from "./endpoints";
 
 /** The states as the legend and the marks' labels say them, the most pressing first. */
 const STATES: Record<MarkState, string> = {
@@ -227,8 +228,8 @@ function actions(o: Overview, ctx: Ctx): HTMLElement {
 }
 
 /** One endpoint's findings, each in words; a drift's certificate is a button to it. */
-function alertItem(a: EndpointAlert, ctx: Ctx): HTMLElement {
-  const kinds = a.findings.map((f) => f.kind.replace(/_/g, " ")).join(", ");
+function alertItem(a: EndpointCheck, ctx: Ctx): HTMLElement {
+  const kinds = a.findings.map((f) => kindWords(f.kind)).join(", ");
   return h(
     "li",
     { "data-endpoint": a.endpoint },
