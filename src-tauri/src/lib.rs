@@ -9,6 +9,7 @@ mod command_list;
 pub mod commands;
 pub mod datadir;
 pub mod error;
+mod exit;
 mod handoff;
 mod memory;
 mod notify;
@@ -120,9 +121,13 @@ pub fn run() {
             RunEvent::ExitRequested {
                 code: None, api, ..
             } => api.prevent_exit(),
+            RunEvent::ExitRequested {
+                code: Some(code), ..
+            } => exit::requested(code),
             RunEvent::Exit => {
                 scheduler::stop(app);
-                handoff::start_successor(app)
+                handoff::start_successor(app);
+                exit::now(app)
             }
             _ => {}
         }),

@@ -330,6 +330,22 @@ fn checks_find_what_each_endpoint_serves_wrong() {
 
     let checks = cd.json(["endpoint", "check"]);
     assert_eq!(checks.as_array().map(Vec::len), Some(7), "{checks:#}");
+    // Each endpoint checked is in the activity log, by the CLI, with what it found.
+    let log = cd.json(["log"]);
+    let logged = |address: &str| {
+        let entries: Vec<&Value> = log
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter(|e| e["action"] == "check_endpoint" && e["subject"]["target"] == address)
+            .collect();
+        assert_eq!(entries.len(), 1, "{address}: {log:#}");
+        assert_eq!(entries[0]["face"], "cli", "{log:#}");
+        entries[0]["outcome"]["detail"].clone()
+    };
+    assert_eq!(logged(&good.address()), "no findings");
+    assert_eq!(logged(&self_signed.address()), "findings: self signed");
+    assert_eq!(logged(&silent_address), "findings: timeout");
     let expect: [(&Served, &[&str]); 5] = [
         (&good, &[]),
         (&without_intermediate, &["incomplete_chain"]),
@@ -446,7 +462,7 @@ fn checks_find_what_each_endpoint_serves_wrong() {
     let again = untrusting.json(["endpoint", "check", &good.address()]);
     assert_eq!(kinds(&again[0]), ["incomplete_chain"], "{again:#}");
 
-    // Delete asks for --yes; add and delete are logged.
+    // Delete asks for --yes; add, each check and delete are logged.
     let refused = cd.run(["endpoint", "delete", &good.address()]);
     refused.assert_failure();
     assert!(refused.stderr.contains("add --yes"), "{refused}");
@@ -469,7 +485,12 @@ fn checks_find_what_each_endpoint_serves_wrong() {
         .collect();
     assert_eq!(
         logged,
-        [("add_endpoint", "ok"), ("delete_endpoint", "ok")],
+        [
+            ("add_endpoint", "ok"),
+            ("check_endpoint", "ok"),
+            ("check_endpoint", "ok"),
+            ("delete_endpoint", "ok")
+        ],
         "{log:#}"
     );
     drop(silent);

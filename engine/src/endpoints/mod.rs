@@ -129,11 +129,26 @@ pub struct EndpointNews {
     pub findings: Vec<Finding>,
 }
 
+/// Findings' kinds in words, e.g. "expires soon, incomplete chain".
+fn kinds_in(findings: &[Finding]) -> String {
+    let words: Vec<String> = findings.iter().map(|f| f.kind.words()).collect();
+    words.join(", ")
+}
+
+impl EndpointCheck {
+    /// What the check found, as its activity entry says it: "no findings" or "findings: …".
+    fn outcome(&self) -> String {
+        match self.findings.as_slice() {
+            [] => "no findings".to_owned(),
+            findings => format!("findings: {}", kinds_in(findings)),
+        }
+    }
+}
+
 impl EndpointNews {
     /// The new findings' kinds in words, e.g. "expires soon, incomplete chain".
     pub fn kinds(&self) -> String {
-        let words: Vec<String> = self.findings.iter().map(|f| f.kind.words()).collect();
-        words.join(", ")
+        kinds_in(&self.findings)
     }
 
     /// The findings of `check` whose kind `before` did not have; `None` when there are none.
@@ -416,7 +431,11 @@ impl About for Endpoint {
     }
 }
 
-/// The endpoint commands, over the Endpoints table; adding and deleting are logged.
+/// A check is logged per endpoint ([`Engine::endpoint_check`]); only its failure as a whole
+/// is logged through [`Engine::noted`], with the address asked for as its subject.
+impl About for Vec<EndpointCheck> {}
+
+/// The endpoint commands, over the Endpoints table; adding, deleting and checking are logged.
 impl Engine {
     fn endpoints(&self) -> Endpoints {
         Endpoints::new(self.store.clone())
@@ -447,10 +466,30 @@ impl Engine {
 
     /// Checks as [`Endpoints::check`] does, against the system's and Mozilla's roots and every
     /// account's CA root, and the repository's certificates.
+    /// Each endpoint checked is logged with what it found; a check that could not run, once.
     pub async fn endpoint_check(&self, address: Option<&str>) -> Result<Vec<EndpointCheck>> {
-        let judged = self.judged().await?;
         let now = OffsetDateTime::now_utc();
-        self.endpoints().check(address, now, judged).await
+        let checks = async {
+            let judged = self.judged().await?;
+            self.endpoints().check(address, now, judged).await
+        };
+        let checks = match checks.await {
+            Ok(checks) => checks,
+            Err(e) => {
+                let subject =
+                    address.map_or_else(Subject::default, |a| Subject::default().target(a.trim()));
+                return self.noted(Action::CheckEndpoint, subject, Err(e)).await;
+            }
+        };
+        for check in &checks {
+            let subject = Subject::default().target(&check.endpoint);
+            let outcome = Outcome::Ok {
+                detail: Some(check.outcome()),
+            };
+            self.note(self.face, Action::CheckEndpoint, subject, outcome)
+                .await?;
+        }
+        Ok(checks)
     }
 
     /// The scheduler's checks at `now`: every watched endpoint never checked or last checked
