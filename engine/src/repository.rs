@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -307,41 +306,107 @@ impl CertRecord {
     }
 
     pub(crate) fn summary(&self, now: OffsetDateTime) -> Result<CertSummary> {
-        let current = &self.current()?.version;
-        let days_left = current.info.days_left(now);
-        Ok(CertSummary {
+        Ok(self
+            .view()
+            .ok_or_else(|| no_versions(&self.id))?
+            .summary(now))
+    }
+
+    /// Its view, of the current version; `None` without versions (a damaged record).
+    fn view(&self) -> Option<CertView> {
+        let current = self.versions.last()?;
+        let ari_id = certinfo::split_chain(&current.version.certificate_pem)
+            .ok()
+            .and_then(|ders| acme::ari::cert_id(&ders[0]).ok().flatten());
+        Some(CertView {
             id: self.id.clone(),
-            info: current.info.clone(),
-            days_left,
-            status: if current.revoked.is_some() {
-                CertStatus::Revoked
-            } else if current.info.not_after <= now {
-                CertStatus::Expired
-            } else {
-                CertStatus::Valid
-            },
-            versions: self.versions.len(),
             origin: self.origin.clone(),
-            private_key: self.current()?.key.is_some(),
+            info: current.version.info.clone(),
+            revoked: current.version.revoked.clone(),
+            serials: self
+                .versions
+                .iter()
+                .map(|v| v.version.info.serial.clone())
+                .collect(),
+            private_key: current.key.is_some(),
+            issued_by: current
+                .version
+                .issued_by
+                .as_ref()
+                .map(|by| by.account.clone()),
+            ari_id,
         })
     }
 }
 
-/// A repository entry as a reader that needs only part of each version reads it (`V`: e.g. the
-/// renewal scheduler's validity): the record's shape stays the repository's.
-#[derive(Serialize, Deserialize)]
-pub(crate) struct Entry<V> {
+/// What the list and the renewal scheduler's passes read of a certificate, kept apart from its
+/// record ([`Table::CertificateViews`]) and written in the same change. A record carries every
+/// version's PEM chain and sealed key (some 5 KB each), and sled keeps in memory the nodes a
+/// pass read: passes over 10,000 records held 70 MB in the window's process, over their views a
+/// tenth of that (`src-tauri/src/memory.rs`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CertView {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Origin::is_issued")]
     pub origin: Origin,
-    /// Oldest first; the last is current.
-    pub versions: Vec<V>,
+    /// The current version's.
+    #[serde(flatten)]
+    pub info: CertInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<Revocation>,
+    /// Every version's serial, oldest first.
+    pub serials: Vec<String>,
+    /// Whether the current version's private key is kept.
+    pub private_key: bool,
+    /// The account that issued the current version, where it records one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_by: Option<String>,
+    /// The current version's ARI identifier ([`acme::ari::cert_id`]); `None` when the CA's
+    /// certificate names no key identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ari_id: Option<String>,
 }
 
-impl<V: Serialize + DeserializeOwned> Record for Entry<V> {
-    const TABLE: Table = Table::Certificates;
+impl Record for CertView {
+    const TABLE: Table = Table::CertificateViews;
     fn key(&self) -> &str {
         &self.id
+    }
+}
+
+impl CertView {
+    /// See [`CertRecord::issuing_account`].
+    pub(crate) fn issuing_account<'a>(&'a self, request_account: &'a str) -> &'a str {
+        self.issued_by.as_deref().unwrap_or(request_account)
+    }
+
+    /// What renewal planning reads of the current version.
+    pub(crate) fn validity(&self) -> crate::renewal::Validity {
+        crate::renewal::Validity {
+            serial: self.info.serial.clone(),
+            names: self.info.names.clone(),
+            not_before: self.info.not_before,
+            not_after: self.info.not_after,
+            revoked: self.revoked.clone(),
+        }
+    }
+
+    pub(crate) fn summary(&self, now: OffsetDateTime) -> CertSummary {
+        CertSummary {
+            id: self.id.clone(),
+            info: self.info.clone(),
+            days_left: self.info.days_left(now),
+            status: if self.revoked.is_some() {
+                CertStatus::Revoked
+            } else if self.info.not_after <= now {
+                CertStatus::Expired
+            } else {
+                CertStatus::Valid
+            },
+            versions: self.serials.len(),
+            origin: self.origin.clone(),
+            private_key: self.private_key,
+        }
     }
 }
 
@@ -384,20 +449,33 @@ impl Repository {
         self.vault.scan(&self.store)
     }
 
-    /// Every entry with the part `V` of each version, and the entries whose record does not
-    /// read as that: what the renewal scheduler checks for due certificates.
-    pub fn entries<V: Serialize + DeserializeOwned>(&self) -> Result<Scan<Entry<V>>> {
-        self.store.scan::<Entry<V>>()
+    /// Every entry's view: what the list and the renewal scheduler read. A record that does not
+    /// read has none (its damage is listed by [`Repository::scan`]).
+    pub fn views(&self) -> Result<Vec<CertView>> {
+        self.store.list::<CertView>()
     }
 
-    /// `change` with `cert` written.
+    /// `change` with `cert` and its view written.
     pub fn put(&self, change: Change, cert: &CertRecord) -> Change {
-        change.put(cert)
+        let change = change.put(cert);
+        match cert.view() {
+            Some(view) => change.put(&view),
+            None => change.delete::<CertView>(&cert.id),
+        }
     }
 
-    /// `change` with entry `id` removed.
+    /// `change` with entry `id` and its view removed.
     pub fn delete(&self, change: Change, id: &str) -> Change {
-        change.delete::<CertRecord>(id)
+        change.delete::<CertRecord>(id).delete::<CertView>(id)
+    }
+
+    /// Schema 2 → 3: `change` with the view of every record that reads.
+    pub(crate) fn with_views(store: &Store, change: Change) -> Result<Change> {
+        Ok(store
+            .list::<CertRecord>()?
+            .iter()
+            .filter_map(CertRecord::view)
+            .fold(change, |change, view| change.put(&view)))
     }
 
     /// The private key of `cert`'s current version, if certdesk has it.
@@ -504,13 +582,12 @@ impl Engine {
 
     pub fn certs(&self) -> Result<Vec<CertSummary>> {
         let now = OffsetDateTime::now_utc();
-        let mut all = self
+        let mut all: Vec<CertSummary> = self
             .repository
-            .scan()?
-            .records
+            .views()?
             .iter()
-            .map(|c| c.summary(now))
-            .collect::<Result<Vec<_>>>()?;
+            .map(|view| view.summary(now))
+            .collect();
         all.sort_by_key(|c| c.info.not_after);
         Ok(all)
     }
@@ -740,23 +817,30 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn entries_read_as_the_reader_s_view_of_each_version_and_list_the_damaged() {
-        use crate::renewal::Validity;
+    async fn a_saved_certificate_has_a_view_beside_its_record_until_it_is_deleted() {
         let (engine, id) = issued(&["www.example.com"], in_days(30)).await;
         engine.save(&id).await.unwrap();
         engine
             .store
             .write_raw("certificates", "broken", b"{not json");
-        let entries = engine.repository.entries::<Validity>().unwrap();
-        let ids: Vec<&str> = entries.records.iter().map(|e| e.id.as_str()).collect();
-        assert_eq!(ids, [id.as_str()]);
-        let current = &entries.records[0].versions[0];
-        assert_eq!(current.names, ["www.example.com"]);
-        assert_eq!(current.serial, engine.cert(&id).unwrap().info.serial);
-        assert_eq!(entries.damaged.len(), 1);
-        assert_eq!(entries.damaged[0].id, "broken");
-        assert!(engine.repository.has(&id).unwrap());
-        assert!(!engine.repository.has("0000").unwrap());
+        let [view] = engine.repository.views().unwrap().try_into().unwrap();
+        let record = engine.cert_record(&id).unwrap();
+        let current = &record.versions[0];
+        assert_eq!(view.id, id);
+        assert_eq!(view.info.names, ["www.example.com"]);
+        assert_eq!(
+            view.serials,
+            std::slice::from_ref(&current.version.info.serial)
+        );
+        assert_eq!(view.issued_by.as_deref(), Some("le"));
+        let der = certinfo::split_chain(&current.version.certificate_pem).unwrap();
+        assert_eq!(view.ari_id, acme::ari::cert_id(&der[0]).unwrap());
+        assert!(view.private_key);
+
+        engine.delete_cert(&id).await.unwrap();
+        assert!(engine.repository.views().unwrap().is_empty());
+        assert!(engine.store.read_raw("certificate_views", &id).is_none());
+        assert!(engine.store.read_raw("certificates", &id).is_none());
     }
 
     #[tokio::test]
@@ -824,6 +908,12 @@ mod tests {
         let renewed_leaf = issue(&engine, &id, in_days(90)).await;
         let summary = engine.save(&id).await.unwrap();
         assert_eq!(summary.versions, 2);
+        let [listed] = engine.certs().unwrap().try_into().unwrap();
+        assert_eq!(
+            (listed.versions, listed.info.serial),
+            (2, summary.info.serial.clone()),
+            "the view is of the new version"
+        );
         assert_eq!(engine.request(&id).unwrap().status, RequestStatus::Renewed);
         let history = engine.history(&id).unwrap();
         assert!(
@@ -920,6 +1010,7 @@ mod tests {
         let change = engine.repository.put(Change::new(), &cert);
         engine.store.commit(change).await.unwrap();
         assert_eq!(engine.cert(&id).unwrap().status, CertStatus::Revoked);
+        assert_eq!(engine.certs().unwrap()[0].status, CertStatus::Revoked);
         let e = engine
             .revoke(&id, RevocationReason::Superseded)
             .await

@@ -1,6 +1,6 @@
 //! The data folder's secrets as a whole: unlocking them at open (the master key must be the
 //! data folder's own, proven by a sealed canary), binding them to their places (the migration
-//! from schema 1), forgetting them all on request, and finding the records whose secrets no
+//! from schema 1; the schema 2 → 3 migration runs here too), forgetting them all on request, and finding the records whose secrets no
 //! longer open.
 //!
 //! A master key is made only for a new data folder. A folder whose key is missing or wrong (copied
@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::next_step::{Listing, NextStep, SmtpPart};
+use crate::repository::Repository;
 use crate::request::RequestRecord;
 use crate::sealed::{Sealed, Sealing};
 use crate::store::{Change, Damaged, Layout, Record, Store, Table, SCHEMA_VERSION};
@@ -28,7 +29,7 @@ const CANARY: Place<'static> = Place {
 };
 
 /// The master key of the store's data folder: made for a new store; for an existing one read
-/// from `keychain` and proven against the canary (a schema 1 store is migrated here).
+/// from `keychain` and proven against the canary; a store of an older schema is migrated here.
 pub(crate) async fn unlock(store: &Store, keychain: &impl Keychain) -> Result<Vault> {
     let (version, store_id, canary) = match store.layout()? {
         Layout::New => return create(store, keychain).await,
@@ -43,17 +44,19 @@ pub(crate) async fn unlock(store: &Store, keychain: &impl Keychain) -> Result<Va
         .load(&entry)
         .await?
         .ok_or_else(|| missing_key(store.dir(), &entry))?;
+    if version >= 2 {
+        let canary = canary.ok_or_else(|| {
+            Error::Store("the master key's canary is missing: the data folder is damaged".into())
+        })?;
+        match vault.open_sealed(&CANARY, &canary) {
+            Ok(text) if text.as_slice() == CANARY_TEXT => {}
+            _ => return Err(wrong_key(store.dir(), &entry)),
+        }
+    }
     if version < SCHEMA_VERSION {
-        migrate(store, &vault, &entry).await?;
-        return Ok(vault);
+        migrate(store, &vault, &entry, version).await?;
     }
-    let canary = canary.ok_or_else(|| {
-        Error::Store("the master key's canary is missing: the data folder is damaged".into())
-    })?;
-    match vault.open_sealed(&CANARY, &canary) {
-        Ok(text) if text.as_slice() == CANARY_TEXT => Ok(vault),
-        _ => Err(wrong_key(store.dir(), &entry)),
-    }
+    Ok(vault)
 }
 
 /// A new data folder: its id, its key in the keychain, then its meta records in one commit. A
@@ -74,11 +77,23 @@ async fn create(store: &Store, keychain: &impl Keychain) -> Result<Vault> {
     Ok(vault)
 }
 
-/// Schema 1 → 2: every sealed secret re-sealed bound to its place, the canary and the schema
-/// version written in the same transaction, so a kill leaves the old form or the new one. A
-/// secret that does not open stays as it was (and is listed as damaged from then on); when none
-/// opens, the key is not this folder's and nothing is written.
-async fn migrate(store: &Store, vault: &Vault, entry: &KeychainEntry) -> Result<()> {
+/// Brings a data folder of schema `from` to [`SCHEMA_VERSION`] in one transaction with the new
+/// schema version, so that a kill leaves the old form or the new one.
+/// - 1 → 2: every sealed secret re-sealed bound to its place, and the canary written. A secret
+///   that does not open stays as it was (and is listed as damaged from then on); when none
+///   opens, the key is not this folder's and nothing is written.
+/// - 2 → 3: every certificate's view written from its record.
+async fn migrate(store: &Store, vault: &Vault, entry: &KeychainEntry, from: u32) -> Result<()> {
+    let change = if from < 2 {
+        bind_secrets(store, vault, entry)?
+    } else {
+        Change::new()
+    };
+    let change = Repository::with_views(store, change)?;
+    store.commit(change.schema_version()).await
+}
+
+fn bind_secrets(store: &Store, vault: &Vault, entry: &KeychainEntry) -> Result<Change> {
     let (mut opened, mut unopened) = (0usize, 0usize);
     let change = rewrite_all(store, &mut |place, sealed| {
         match vault.open_unbound(sealed) {
@@ -93,13 +108,7 @@ async fn migrate(store: &Store, vault: &Vault, entry: &KeychainEntry) -> Result<
     if opened == 0 && unopened > 0 {
         return Err(wrong_key(store.dir(), entry));
     }
-    store
-        .commit(
-            change
-                .canary(&vault.seal(&CANARY, CANARY_TEXT))
-                .schema_version(),
-        )
-        .await
+    Ok(change.canary(&vault.seal(&CANARY, CANARY_TEXT)))
 }
 
 /// Applies `f` to every sealed secret of every record that reads, and puts each record for
@@ -162,9 +171,8 @@ pub(crate) fn reentry(place: &Place) -> std::result::Result<NextStep, &'static s
             part: SmtpPart::Password,
         }),
         Some(Table::NoticeChannels) => Err("delete the notice channel and add it again"),
-        Some(Table::Renewals | Table::Activity | Table::Endpoints) | None => {
-            Err("where certdesk asks for it")
-        }
+        Some(Table::Renewals | Table::Activity | Table::Endpoints | Table::CertificateViews)
+        | None => Err("where certdesk asks for it"),
     }
 }
 
@@ -371,7 +379,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let vault = Vault::from_key([5; 32]);
         let store = schema_1(dir.path(), &vault);
-        migrate(&store, &vault, &KeychainEntry::of("0123"))
+        migrate(&store, &vault, &KeychainEntry::of("0123"), 1)
             .await
             .unwrap();
         let Layout::Existing {
@@ -411,6 +419,7 @@ mod tests {
             &store,
             &Vault::from_key([6; 32]),
             &KeychainEntry::of("0123"),
+            1,
         )
         .await
         .unwrap_err();
@@ -431,7 +440,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn damaged_records_are_listed_as_such_and_skipped_by_the_scheduler() {
+    async fn damaged_records_are_listed_as_such_and_left_out_of_the_lists() {
         let dir = tempfile::tempdir().unwrap();
         let vault = Vault::from_key([9; 32]);
         let store = current_store(dir.path(), &vault).await;
@@ -465,18 +474,17 @@ mod tests {
             "its plain fields still read"
         );
 
+        // A certificate record that does not read has no view: the list and the scheduler's
+        // passes, which read the views, leave it out; the listing's damage names it.
         assert!(engine.certs().unwrap().is_empty());
         let damaged = engine.damaged(Listing::Certificates).unwrap();
         assert_eq!(damaged.len(), 1);
         assert_eq!(damaged[0].id, "c0ffee");
-        let report = engine
-            .renew_due_once(OffsetDateTime::now_utc())
-            .await
-            .unwrap();
-        assert!(report.outcomes.is_empty());
-        assert_eq!(report.skipped.len(), 1, "{:?}", report.skipped);
-        assert_eq!(report.skipped[0].id, "c0ffee");
-        assert!(report.skipped[0].damaged.contains("certificates"));
+        assert!(damaged[0].damaged.contains("certificates"), "{damaged:?}");
+        assert!(engine
+            .renewal_plans(OffsetDateTime::now_utc())
+            .unwrap()
+            .is_empty());
     }
 
     #[tokio::test]
@@ -484,13 +492,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let vault = Vault::from_key([9; 32]);
         let store = current_store(dir.path(), &vault).await;
-        // What the scheduler's plan reads is there (expired, so due); the rest is not.
+        // The view the scheduler's plan reads is there (expired, so due); of the record, only
+        // the fields the view repeats.
         let version = serde_json::json!({
             "serial": "01",
+            "subject": "CN=half.example.com",
+            "issuer": "CN=Pebble Intermediate",
             "names": ["half.example.com"],
             "not_before": "2020-01-01T00:00:00Z",
             "not_after": "2020-03-01T00:00:00Z",
+            "key_type": "ECDSA P-256",
+            "sha256_fingerprint": "00",
         });
+        let mut view = version.clone();
+        view["id"] = "half".into();
+        view["serials"] = serde_json::json!(["01"]);
+        view["private_key"] = true.into();
+        store.write_raw("certificate_views", "half", view.to_string().as_bytes());
         let cert = serde_json::json!({"id": "half", "versions": [version]});
         store.write_raw("certificates", "half", cert.to_string().as_bytes());
         let request =
@@ -650,6 +668,63 @@ mod tests {
         unlock(&store, &keychain)
             .await
             .expect("the migrated store unlocks by its canary");
+    }
+
+    #[tokio::test]
+    async fn unlocking_a_schema_2_store_writes_every_certificate_s_view() {
+        let key = NewKey::generate();
+        let vault = key.vault().unwrap();
+        let keychain = MemoryKeychain::default();
+        keychain
+            .save(&KeychainEntry::of("0123"), &key)
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = current_store(dir.path(), &vault).await;
+        store.write_raw("meta", "schema_version", &2u32.to_be_bytes());
+        let version = |serial: &str, not_after: &str| {
+            serde_json::json!({
+                "serial": serial,
+                "subject": "CN=old.example.com",
+                "issuer": "CN=Pebble Intermediate",
+                "names": ["old.example.com"],
+                "not_before": "2026-01-01T00:00:00Z",
+                "not_after": not_after,
+                "key_type": "ECDSA P-256",
+                "sha256_fingerprint": "00",
+                "certificate_pem": "",
+                "chain_pem": "",
+                "saved": "2026-01-01T00:00:00Z",
+            })
+        };
+        let cert = serde_json::json!({"id": "old", "versions": [
+            version("01", "2026-04-01T00:00:00Z"),
+            version("02", "2026-07-01T00:00:00Z"),
+        ]});
+        store.write_raw("certificates", "old", cert.to_string().as_bytes());
+        store.write_raw("certificates", "broken", b"{not json");
+        let engine = Engine::with(store, vault, crate::activity::Face::Cli);
+        assert!(engine.certs().unwrap().is_empty(), "no views before");
+        let store = &*engine.store;
+
+        unlock(store, &keychain).await.unwrap();
+        let Layout::Existing { version, .. } = store.layout().unwrap() else {
+            panic!("the store is new");
+        };
+        assert_eq!(version, SCHEMA_VERSION);
+        let [listed] = engine.certs().unwrap().try_into().unwrap();
+        assert_eq!(listed.id, "old");
+        assert_eq!(
+            listed.info.serial, "02",
+            "the view is of the current version"
+        );
+        assert_eq!(listed.versions, 2);
+        assert!(!listed.private_key);
+        assert!(store.read_raw("certificate_views", "broken").is_none());
+        assert_eq!(
+            engine.damaged(Listing::Certificates).unwrap()[0].id,
+            "broken"
+        );
     }
 
     /// A store unlocked with `keychain` that holds one account with sealed credentials.

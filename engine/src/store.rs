@@ -22,7 +22,9 @@ use crate::sealed::Sealed;
 /// The layout of the records. Bump it with a migration when a record changes incompatibly.
 /// 2: sealed secrets are bound to their table, record and field, and a sealed canary in the
 /// meta tree proves the master key (see [`crate::sealing`]).
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: each certificate has a small view beside its record ([`Table::CertificateViews`]), written
+/// from the records when a schema 2 folder opens.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The trees of the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,9 +45,12 @@ pub enum Table {
     Activity,
     /// The endpoints to watch and their last checks ([`crate::endpoints`]).
     Endpoints,
+    /// What the list and the scheduler read of each certificate, without its PEM chains and
+    /// sealed keys ([`crate::repository::CertView`]).
+    CertificateViews,
 }
 
-const TABLES: usize = 10;
+const TABLES: usize = 11;
 
 impl Table {
     /// The sled tree's name, also the table's name in sealed secrets' places.
@@ -61,6 +66,7 @@ impl Table {
             Self::NoticeChannels => "notice_channels",
             Self::Activity => "activity",
             Self::Endpoints => "endpoints",
+            Self::CertificateViews => "certificate_views",
         }
     }
 
@@ -75,6 +81,7 @@ impl Table {
         Self::NoticeChannels,
         Self::Activity,
         Self::Endpoints,
+        Self::CertificateViews,
     ];
 }
 

@@ -30,6 +30,21 @@ impl Record for RawCert {
     }
 }
 
+/// A certificate's view (what the list reads), likewise.
+#[derive(Serialize, Deserialize, Clone)]
+struct RawView {
+    id: String,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
+impl Record for RawView {
+    const TABLE: Table = Table::CertificateViews;
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
 /// A request as stored, likewise.
 #[derive(Serialize, Deserialize, Clone)]
 struct RawRequest {
@@ -58,6 +73,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let [template] = all.as_slice() else {
         return Err(format!("expected one saved certificate, found {}", all.len()).into());
     };
+    let view = store
+        .get::<RawView>(&template.id)?
+        .ok_or("the template certificate has no view: open the data folder with certdesk first")?;
     let request = match with_requests {
         true => Some(
             store
@@ -75,14 +93,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Expiries spread from 20 days ago to a year ahead: every "days left" filter has rows.
         let not_after = (now + Duration::days((i % 385) as i64 - 20)).format(&Rfc3339)?;
         let not_before = (now - Duration::days(60)).format(&Rfc3339)?;
-        if let Some(Value::Array(versions)) = cert.rest.get_mut("versions") {
-            for v in versions.iter_mut() {
-                v["names"] = names.clone();
-                v["not_after"] = Value::String(not_after.clone());
-                v["not_before"] = Value::String(not_before.clone());
-                v["serial"] = Value::String(format!("{:032x}", 0xbe9c_0000_0000u64 + i as u64));
-            }
+        let serial = Value::String(format!("{:032x}", 0xbe9c_0000_0000u64 + i as u64));
+        let patch = |fields: &mut Map<String, Value>| {
+            fields.insert("names".into(), names.clone());
+            fields.insert("not_after".into(), Value::String(not_after.clone()));
+            fields.insert("not_before".into(), Value::String(not_before.clone()));
+            fields.insert("serial".into(), serial.clone());
+        };
+        let mut versions = 0;
+        if let Some(Value::Array(all)) = cert.rest.get_mut("versions") {
+            all.iter_mut()
+                .filter_map(Value::as_object_mut)
+                .for_each(patch);
+            versions = all.len();
         }
+        let mut view = RawView {
+            id: cert.id.clone(),
+            ..view.clone()
+        };
+        patch(&mut view.rest);
+        view.rest
+            .insert("serials".into(), Value::Array(vec![serial; versions]));
+        change = change.put(&view);
         change = change.put(&cert);
         if let Some(request) = &request {
             let mut request = request.clone();

@@ -551,19 +551,13 @@ impl Engine {
     /// The repository's certificates with every version's serial and their requests' deploy
     /// mappings; a damaged record is left out (the certificate listing reports it).
     fn known_certificates(&self) -> Result<Vec<Known>> {
-        let entries = self
-            .repository
-            .entries::<crate::renewal::window::Validity>()?;
         let mut known = Vec::new();
-        for entry in entries.records {
-            let Some(current) = entry.versions.last() else {
-                continue;
-            };
-            let mapping = self.requests.view(&entry.id)?.and_then(|r| r.deploy);
+        for view in self.repository.views()? {
+            let mapping = self.requests.view(&view.id)?.and_then(|r| r.deploy);
             known.push(Known {
-                current_not_after: current.not_after,
-                serials: entry.versions.iter().map(|v| v.serial.clone()).collect(),
-                id: entry.id,
+                current_not_after: view.info.not_after,
+                serials: view.serials,
+                id: view.id,
                 mapping,
             });
         }

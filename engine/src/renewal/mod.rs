@@ -281,9 +281,8 @@ impl Engine {
         };
         let mut states = self.renewal_states.all()?;
         let requests = self.requests.views()?;
-        let certs = self.repository.entries::<Validity>()?;
-        let mut damaged = certs.damaged;
-        damaged.extend(requests.damaged);
+        let certs = self.repository.views()?;
+        let damaged = requests.damaged;
         let requests: HashMap<String, RequestView> = requests
             .records
             .into_iter()
@@ -291,10 +290,8 @@ impl Engine {
             .collect();
         let dns01_mappings = self.mappings_answering_dns01()?;
         let mut plans = Vec::new();
-        for cert in certs.records {
-            let Some(info) = cert.versions.last() else {
-                continue;
-            };
+        for cert in certs {
+            let info = &cert.validity();
             // A tracked certificate has no request: it is never renewed here, only reminded of
             // (as a certificate whose challenges are answered by hand is).
             let request = requests.get(&cert.id);
@@ -639,29 +636,23 @@ impl Engine {
     async fn refresh_ari(&self, now: OffsetDateTime) -> Result<()> {
         let states = self.renewal_states.all()?;
         let mut todo = Vec::new();
-        for entry in self.repository.entries::<Validity>()?.records {
-            let Some(current) = entry.versions.last() else {
-                continue;
-            };
+        for cert in self.repository.views()? {
             let state = RenewalRecord::for_version(
-                states.get(&entry.id).cloned(),
-                &entry.id,
-                &current.serial,
+                states.get(&cert.id).cloned(),
+                &cert.id,
+                &cert.info.serial,
             );
-            if current.revoked.is_some() || !state.ari_due(now) {
+            if cert.revoked.is_some() || !state.ari_due(now) {
                 continue;
             }
-            // A record that does not read is left out: the pass skips it and says so when it is
-            // due.
-            let (Ok(Some(cert)), Ok(Some(request))) = (
-                self.repository.find(&entry.id),
-                self.requests.view(&entry.id),
-            ) else {
+            // A request that does not read is left out: the pass skips it and says so when it
+            // is due.
+            let Ok(Some(request)) = self.requests.view(&cert.id) else {
                 continue;
             };
             // Asked of the CA that issued the current version (the fallback's, after a fallback).
             let account = cert.issuing_account(&request.account).to_owned();
-            todo.push((state, current_cert_id(&cert)?, account));
+            todo.push((state, cert.ari_id, account));
         }
         if todo.is_empty() {
             return Ok(());

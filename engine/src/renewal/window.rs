@@ -115,18 +115,15 @@ pub struct Plan {
     pub reason: Reason,
 }
 
-/// What the plan reads of a certificate version: the fields of a stored version that say when it
-/// renews. Read on its own from the store (the PEMs and the sealed key are skipped, not copied),
-/// because the scheduler's check reads every saved certificate at each wake-up.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// What the plan reads of a certificate version: the fields that say when it renews, taken from
+/// the certificate's view ([`crate::repository::CertView`]), which the scheduler's check reads
+/// for every saved certificate at each wake-up.
+#[derive(Debug, Clone)]
 pub struct Validity {
     pub serial: String,
     pub names: Vec<String>,
-    #[serde(with = "time::serde::rfc3339")]
     pub not_before: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
     pub not_after: OffsetDateTime,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<Revocation>,
 }
 
