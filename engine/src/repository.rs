@@ -455,6 +455,13 @@ impl Repository {
         self.store.list::<CertView>()
     }
 
+    /// Every entry's view that reads, and the damaged views: what the scheduler's pass skips
+    /// and says it skipped. A damaged record whose view reads is skipped once it is due, when
+    /// the pass reads it whole.
+    pub fn scan_views(&self) -> Result<Scan<CertView>> {
+        self.store.scan::<CertView>()
+    }
+
     /// `change` with `cert` and its view written.
     pub fn put(&self, change: Change, cert: &CertRecord) -> Change {
         let change = change.put(cert);

@@ -201,6 +201,10 @@ fn a_damaged_record_is_listed_with_what_failed_and_skipped_by_the_pass() {
             .and_then(|t| t.insert(format!("bad-{table}"), &b"\x00\xffnot json"[..]))
             .expect("the damaged record is written");
     }
+    // The damage reaches the certificate's view too, which the scheduler's pass reads.
+    db.open_tree("certificate_views")
+        .and_then(|t| t.insert("bad-certificates", &b"\x00\xffnot json"[..]))
+        .expect("the damaged view is written");
     db.flush().expect("the store is written");
     drop(db);
 

@@ -281,8 +281,8 @@ impl Engine {
         };
         let mut states = self.renewal_states.all()?;
         let requests = self.requests.views()?;
-        let certs = self.repository.views()?;
-        let damaged = requests.damaged;
+        let certs = self.repository.scan_views()?;
+        let damaged = certs.damaged.into_iter().chain(requests.damaged).collect();
         let requests: HashMap<String, RequestView> = requests
             .records
             .into_iter()
@@ -290,7 +290,7 @@ impl Engine {
             .collect();
         let dns01_mappings = self.mappings_answering_dns01()?;
         let mut plans = Vec::new();
-        for cert in certs {
+        for cert in certs.records {
             let info = &cert.validity();
             // A tracked certificate has no request: it is never renewed here, only reminded of
             // (as a certificate whose challenges are answered by hand is).
