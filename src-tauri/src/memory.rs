@@ -5,24 +5,27 @@
 //! (226–239 MB RSS with 10,000 certificates when the window's process stayed in the tray).
 //!
 //! Measured with `bench/app.sh --memory` (release build, 10,000 certificates, 5 s idle, medians
-//! of 3 runs, WebKitGTK 2.50 under Xvfb; 2026-12-03):
-//! - in the tray, window closed: 119 MB RSS, 109 MB PSS, 57 MB anonymous: one process, no WebKit
-//!   process (started with `--tray`: 120 MB RSS). The goal is 120 MB: met, with the tray's store
-//!   cache and malloc arenas below (125 MB RSS without them);
-//! - window open: 474 MB RSS, 300 MB PSS over this process, the web process and the network
-//!   process; WebKitGTK's floor, MiniBrowser with a one-line page, measured beside it: 353 MB
-//!   RSS, 186 MB PSS. The window is 34 % above the floor (the goal is 15 %).
+//! of 3 runs, WebKitGTK 2.50 under Xvfb; 2026-12-08):
+//! - in the tray, window closed: 89 MB RSS, 79 MB PSS, 27 MB anonymous: one process, no WebKit
+//!   process (started with `--tray`: 87 MB RSS). The goal is 120 MB: met. It was 119 MB before
+//!   the scheduler and the tray read the certificates' small views (schema 3) instead of whole
+//!   records;
+//! - window open: 438 MB RSS, 264 MB PSS over this process (195 MB), the web process (183 MB)
+//!   and the network process (61 MB); WebKitGTK's floor, MiniBrowser with a one-line page,
+//!   measured beside it: 352 MB RSS, 185 MB PSS. The window is 24 % above the floor (the goal
+//!   is 15 %: not met).
 //!
-//! Where the 34 % goes (2026-12-04, same build, 6 s idle): with an empty data folder the window
-//! is 407 MB RSS, 13 % above the floor; this process is then 172 MB RSS with 34 MB anonymous,
-//! the page's web process 175 MB. The 10,000 certificates add 70 MB of anonymous memory here,
-//! and heaptrack names it: sled's cache of the nodes that the start's passes read (the
-//! Overview's counts and renewal health, the tray's next expiry read every certificate,
-//! request and renewal state). sled 0.34 evicts only after 64 accesses to one of its 256
-//! shards, so a repository read once is kept whole whatever the cache's capacity: 1 MiB,
-//! 32 MiB and 1 GiB measured the same. Meeting the goal needs the passes to read small
-//! records: the list's and the scheduler's views of a certificate stored apart from its
-//! versions (PEM chains, sealed keys) and its request.
+//! Where the 24 % goes: with an empty data folder the window was 407 MB RSS (2026-12-04), this
+//! process 172 MB with 34 MB anonymous and the web process 175 MB; the floor's MiniBrowser is
+//! 145 MB with 31 MB anonymous. The 10,000 certificates add 23 MB RSS here (27 MB anonymous:
+//! the start's reads of every view, request and renewal state, and what sled's cache keeps of
+//! them) and 8 MB in the web process (the Overview's marks as data; the chart draws a few
+//! hundred). One change at a time: the views left the window's sum where it was (474 MB on
+//! 2026-12-03, 484 MB after) while they took the tray from 119 to 89 MB; folding a
+//! full slot of the chart into one mark took the web process from 233 to 183 MB (484 → 438).
+//! What is left to reach 15 %: this process over MiniBrowser's (GTK, the tray, Tauri's runtime:
+//! 27 MB with no certificate) and the Overview's one answer, which carries every certificate's
+//! mark where the chart needs a few hundred.
 //!
 //! Each setting below is here because it lowered that sum, measured one at a time under Xvfb
 //! without a GPU (WebKitGTK 2.50, Debian 12, 10,000 certificates in the repository, 5 s after

@@ -1,6 +1,6 @@
 // The Overview tab: "is everything all right?" at a glance. The counts, a timeline of the
 // expiries of the coming days drawn as inline SVG (no library, no remote content; each
-// certificate one focusable mark that opens its details), the scheduler's health and the next
+// certificate one focusable mark that opens its details, many on one day one mark for the rest), the scheduler's health and the next
 // actions, each a button to the request or certificate it is about, and what the watched
 // endpoints' last checks found. One engine call fills it.
 
@@ -41,7 +41,7 @@ const LEFT = 40;
 const RIGHT = 24;
 const AXIS_Y = 120;
 const RADIUS = 6;
-/** Marks on the same day stack upwards, this many high, then overlap. */
+/** Marks on the same slot stack upwards, this many high; the top one then stands for the rest. */
 const STACK = 8;
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -54,11 +54,17 @@ function markLabel(m: Mark): string {
   return `${m.name}${tracked}: ${STATES[m.state]}, expires ${formatDate(m.not_after)}, ${left}`;
 }
 
+/** The states, the most pressing first: the order marks stack in within a slot. */
+const PRESSING = Object.keys(STATES) as MarkState[];
+
 /**
  * The timeline: one mark per certificate at its days left, from 0 (and the expired, at the left
- * edge) to the horizon (and those beyond it, at the right edge).
+ * edge) to the horizon (and those beyond it, at the right edge). Marks on one slot stack
+ * STACK high, the most pressing lowest; a fuller slot's top mark stands for the rest ("+N
+ * more", in the most pressing of their states) and opens the Certificates tab, so that ten
+ * thousand certificates draw a few hundred marks, not ten thousand overlapping ones.
  */
-function timeline(o: Overview, open: (id: string) => void): SVGSVGElement {
+function timeline(o: Overview, open: (id: string) => void, more: () => void): SVGSVGElement {
   const span = WIDTH - LEFT - RIGHT;
   const x = (days: number) => LEFT + (Math.min(Math.max(days, 0), o.horizon_days) / o.horizon_days) * span;
   const svg = s("svg", {
@@ -66,7 +72,7 @@ function timeline(o: Overview, open: (id: string) => void): SVGSVGElement {
     class: "timeline",
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
     role: "group",
-    "aria-label": `Expiries over the coming ${o.horizon_days} days, one mark per certificate`,
+    "aria-label": `Expiries over the coming ${o.horizon_days} days, one mark per certificate or per group of many`,
   });
   svg.append(
     s("rect", { class: "tl-soon", x: LEFT, y: 8, width: x(o.expiring_days) - LEFT, height: AXIS_Y - 8 }),
@@ -79,24 +85,37 @@ function timeline(o: Overview, open: (id: string) => void): SVGSVGElement {
       s("text", { class: "tl-label", x: x(d), y: AXIS_Y + 20, "text-anchor": d === o.horizon_days ? "end" : "middle", "aria-hidden": "true" }, label),
     );
   }
-  const perDay = new Map<number, number>();
+  const slots = new Map<number, Mark[]>();
   for (const m of o.marks) {
-    const cx = x(m.days_left);
-    const slot = Math.round(cx / (RADIUS * 2));
-    const k = perDay.get(slot) ?? 0;
-    perDay.set(slot, k + 1);
-    const cy = AXIS_Y - RADIUS - 3 - (k % STACK) * (RADIUS * 2 + 2);
+    const slot = Math.round(x(m.days_left) / (RADIUS * 2));
+    const marks = slots.get(slot);
+    if (marks) marks.push(m);
+    else slots.set(slot, [m]);
+  }
+  const markAt = (cx: number, k: number, state: MarkState, label: string, onClick: () => void, data: Record<string, string>) => {
     const mark = s(
       "a",
-      { class: `tl-mark mark-${m.state}`, href: "#", role: "button", "data-mark": m.id, "data-state": m.state, "aria-label": markLabel(m) },
-      s("circle", { cx, cy, r: RADIUS }),
-      s("title", {}, markLabel(m)),
+      { class: `tl-mark mark-${state}`, href: "#", role: "button", "data-state": state, "aria-label": label, ...data },
+      s("circle", { cx, cy: AXIS_Y - RADIUS - 3 - k * (RADIUS * 2 + 2), r: RADIUS }),
+      s("title", {}, label),
     );
     mark.addEventListener("click", (e) => {
       e.preventDefault();
-      open(m.id);
+      onClick();
     });
     svg.append(mark);
+  };
+  for (const marks of slots.values()) {
+    marks.sort((a, b) => PRESSING.indexOf(a.state) - PRESSING.indexOf(b.state));
+    const shown = marks.length > STACK ? marks.slice(0, STACK - 1) : marks;
+    shown.forEach((m, k) => {
+      markAt(x(m.days_left), k, m.state, markLabel(m), () => open(m.id), { "data-mark": m.id });
+    });
+    const rest = marks.slice(shown.length);
+    if (rest.length) {
+      const label = `${plural(rest.length, "more certificate")} expiring about then: open the Certificates tab`;
+      markAt(x(rest[0].days_left), shown.length, rest[0].state, label, more, { "data-more": String(rest.length) });
+    }
   }
   return svg;
 }
@@ -283,7 +302,7 @@ export function overviewTab(ctx: Ctx): Tab {
         ? h(
             "figure",
             { class: "ov-chart" },
-            timeline(o, (id) => ctx.openCert(id)),
+            timeline(o, (id) => ctx.openCert(id), () => ctx.goTo("certificates")),
             h("figcaption", { id: "overview-chart-text" }, chartText(o)),
             legend(o),
           )
