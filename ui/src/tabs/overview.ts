@@ -1,8 +1,8 @@
 // The Overview tab: "is everything all right?" at a glance. The counts, a timeline of the
 // expiries of the coming days drawn as inline SVG (no library, no remote content; each
-// certificate one focusable mark that opens its details, many on one day one mark for the rest), the scheduler's health and the next
-// actions, each a button to the request or certificate it is about, and what the watched
-// endpoints' last checks found. One engine call fills it.
+// certificate one focusable mark that opens its details, a crowded day's overflow one mark),
+// the scheduler's health and the next actions, each a button to the request or certificate it
+// is about, and what the watched endpoints' last checks found. One engine call fills it.
 
 import { api, EndpointCheck, Mark, MarkState, NextAction, NextStep, Overview } from "../api";
 import { Ctx, Tab } from "../app";
